@@ -1,0 +1,31 @@
+//! Audit events: one entry per transition, hash-chained so that tampering is detectable.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// An event as a transition produces it, before the store gives it a place in the chain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventDraft {
+    pub request_id: Option<String>,
+    pub at: DateTime<Utc>,
+    /// A staff id, `system` (timers, rules) or `import`.
+    pub actor: String,
+    /// `submitted`, `auto_approved`, `auto_rejected`, `routed`, `flagged`, `approved`,
+    /// `step_approved`, `rejected`, `cancelled`, `commented`, `escalated`, `reminded`, `expired`,
+    /// `delegated`, `imported`.
+    pub action: String,
+    pub rule: Option<String>,
+    pub reason: Option<String>,
+    /// Anything else worth keeping (the step, on whose behalf, the anomaly numbers).
+    pub data: serde_json::Value,
+}
+
+/// A stored event: its position in the chain and the hashes that bind it there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub seq: i64,
+    #[serde(flatten)]
+    pub draft: EventDraft,
+    pub prev_hash: String,
+    pub hash: String,
+}

@@ -1,0 +1,23 @@
+//! The nouns of keel as plain data: field types and values, records, people, workflows, requests,
+//! audit events and notifications. Nothing here does I/O; the engine and the service build on it.
+
+pub mod event;
+pub mod field;
+pub mod notification;
+pub mod person;
+pub mod record;
+pub mod request;
+pub mod timer;
+pub mod workflow;
+
+pub use event::{Event, EventDraft};
+pub use field::{FieldType, Fields};
+pub use notification::{Card, CardButton, Notification, NotificationKind};
+pub use person::{Delegation, Directory, Person};
+pub use record::{Record, RecordSchema, RecordType, RecordTypeField};
+pub use request::{Assignment, Flag, Request, Status, StepDecision, StepState};
+pub use workflow::{
+    AnomalySpec, ApproverSpec, Chain, FormField, HistoryMapping, Outcome, Quorum, RuleSpec,
+    StepSpec, Timing, Workflow,
+};
+pub use timer::{NewTimer, Timer, TimerKind};

@@ -1,0 +1,51 @@
+//! Notifications a transition causes and the platform-neutral card they carry. They are written to
+//! the outbox in the transition's transaction and delivered later by a chat adapter.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    /// An approver is asked to decide (carries a card with buttons).
+    ApprovalRequested,
+    /// The card of a request changed (someone decided): update it wherever it was posted.
+    CardUpdated,
+    /// The requester hears the outcome.
+    Outcome,
+    Reminder,
+    Escalation,
+    Comment,
+}
+
+/// A button on a card. `action` is what the adapter sends back (`approve`, `reject`, `comment`);
+/// `step` lets the core refuse a click on a step that has moved on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CardButton {
+    pub label: String,
+    pub action: String,
+    pub request_id: String,
+    pub step: usize,
+}
+
+/// A message with labelled fields and buttons, rendered natively by each adapter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Card {
+    pub title: String,
+    pub fields: Vec<(String, String)>,
+    /// Status line: "Waiting for Rachel Kim", "Approved by Dana Whitfield at …".
+    pub status: String,
+    /// Why it was routed here (the rule's reason) and any flags, one line each.
+    pub notes: Vec<String>,
+    pub buttons: Vec<CardButton>,
+}
+
+/// One message to one person.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notification {
+    /// Staff id of the recipient.
+    pub to: String,
+    pub kind: NotificationKind,
+    pub request_id: String,
+    pub text: String,
+    pub card: Option<Card>,
+}

@@ -1,0 +1,73 @@
+//! Records: rows of the company's systems of record (clients, projects, vendors, staff, invoices…),
+//! typed by the record types declared in `config/records.toml`.
+
+use super::field::{FieldType, Fields};
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
+/// One field of a record type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordTypeField {
+    pub name: String,
+    pub field_type: FieldType,
+    pub required: bool,
+}
+
+/// A record type: its fields, its key and which system owns the truth about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordType {
+    pub name: String,
+    /// The field whose value identifies a record (`project_id`). Composite keys list several
+    /// fields; the stored key joins their values with `|`.
+    pub key: Vec<String>,
+    pub fields: Vec<RecordTypeField>,
+    /// The system of record (`"keel"`, `"crm"`, `"accounting"`…): keel does not edit records whose
+    /// truth lives elsewhere, it mirrors them.
+    pub source_of_truth: String,
+    /// A human label field (`name`) used when a record is shown or matched by name.
+    pub label: Option<String>,
+}
+
+impl RecordType {
+    pub fn field(&self, name: &str) -> Option<&RecordTypeField> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// The stored key of a record with these fields, or `None` when a key field is empty.
+    pub fn key_of(&self, fields: &Fields) -> Option<String> {
+        let parts: Option<Vec<String>> = self
+            .key
+            .iter()
+            .map(|k| {
+                fields.get(k).map(|v| match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+            })
+            .collect();
+        parts.map(|p| p.join("|"))
+    }
+}
+
+/// Every record type, by name.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordSchema {
+    pub types: BTreeMap<String, RecordType>,
+}
+
+impl RecordSchema {
+    pub fn get(&self, name: &str) -> Option<&RecordType> {
+        self.types.get(name)
+    }
+}
+
+/// A stored record at its current version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub record_type: String,
+    pub key: String,
+    pub fields: Fields,
+    /// 1 for a new record, +1 per change. Unchanged upserts keep the version.
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+}

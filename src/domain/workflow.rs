@@ -1,0 +1,152 @@
+//! Workflows: a kind of request (change order, expense, purchase order) as declared in
+//! `config/workflows/*.toml`: its form, its decision table, its approval chains and its timing.
+
+use super::field::FieldType;
+use std::collections::BTreeMap;
+
+/// One field of a workflow's form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormField {
+    pub name: String,
+    pub label: String,
+    pub field_type: FieldType,
+    pub required: bool,
+    /// Longest accepted text, in characters (text fields; default 2,000).
+    pub max_len: usize,
+    pub help: Option<String>,
+}
+
+/// What a matching row of the decision table decides.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Approve at once; the rule is the approver of record.
+    Approve,
+    /// Reject at once, with the rule's reason.
+    Reject,
+    /// Send through the named approval chain.
+    Route(String),
+    /// Mark the request for attention and keep evaluating the rows below. A flagged request is
+    /// never approved automatically: an `approve` row reached after a flag routes to the
+    /// workflow's `flagged_chain` instead.
+    Flag,
+}
+
+/// One row of a decision table: a CEL condition and an outcome. Rows are tried top-down and the
+/// first non-flag row that matches decides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleSpec {
+    pub name: String,
+    pub when: String,
+    pub outcome: Outcome,
+    /// Why, in words a requester understands ("Expenses up to 100 are approved automatically").
+    pub reason: String,
+}
+
+/// How many of a step's approvers must agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Quorum {
+    Any,
+    All,
+}
+
+/// Who approves a step.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApproverSpec {
+    /// A named person (staff id).
+    Person(String),
+    /// Everyone holding a role.
+    Role(String),
+    /// The requester's manager.
+    ManagerOfRequester,
+    /// The person a referenced record names, e.g. `project.manager_id`: (form field, record field).
+    RecordField { form_field: String, record_field: String },
+    /// The person with the lowest approval limit that still covers the amount, among these roles
+    /// (all roles when empty); ties go to the lowest staff id.
+    Authority { amount_field: String, roles: Vec<String> },
+}
+
+/// One level of an approval chain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepSpec {
+    pub name: String,
+    pub approvers: Vec<ApproverSpec>,
+    pub quorum: Quorum,
+}
+
+/// An ordered list of steps; the request is approved when the last step is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chain {
+    pub name: String,
+    pub steps: Vec<StepSpec>,
+}
+
+/// Flags submissions far outside their group's history (robust z-score on median and MAD).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnomalySpec {
+    /// The money or number field measured (`amount`).
+    pub field: String,
+    /// The form field that groups history (`project`); `None` compares with the whole workflow.
+    pub group_by: Option<String>,
+    /// |robust z| above this is flagged (3.5 is the usual cut, after Iglewicz and Hoaglin).
+    pub threshold: f64,
+    /// Fewer past requests than this in the group and nothing is flagged: too little to judge.
+    pub min_history: usize,
+}
+
+/// When reminders, escalations and expiry happen for a pending request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timing {
+    /// Business hours a step may wait before its approvers are reminded.
+    pub remind_after_business_hours: Option<u32>,
+    /// Business hours a step may wait before each approver's manager is added to it.
+    pub escalate_after_business_hours: Option<u32>,
+    /// Calendar days after submission when a still-pending request expires.
+    pub expire_after_days: Option<u32>,
+}
+
+/// How rows of a historical record type become requests at import (columns of the CSV).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryMapping {
+    /// The record type holding past requests (`change_order`).
+    pub record_type: String,
+    /// Column with the request id (`change_order_id`).
+    pub id: String,
+    pub requester: Option<String>,
+    pub submitted_at: String,
+    pub status: String,
+    pub approver: Option<String>,
+    pub decided_at: Option<String>,
+    /// Form field name to record column, for fields named differently.
+    pub fields: BTreeMap<String, String>,
+}
+
+/// A workflow, validated and ready for the engine (its rules are compiled separately).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workflow {
+    pub name: String,
+    pub title: String,
+    /// The slash command, without the slash (`changeorder`).
+    pub command: String,
+    /// Request ids are `{id_prefix}-{number}` (`CO-1042`).
+    pub id_prefix: String,
+    pub first_number: i64,
+    pub fields: Vec<FormField>,
+    pub rules: Vec<RuleSpec>,
+    pub chains: BTreeMap<String, Chain>,
+    /// The chain a flagged request goes to when an `approve` row matches after a flag.
+    pub flagged_chain: Option<String>,
+    /// The chain used when no row matches.
+    pub default_chain: String,
+    pub anomaly: Option<AnomalySpec>,
+    pub timing: Timing,
+    pub history: Option<HistoryMapping>,
+    /// The chat channel where cards are also posted (`#approvals`).
+    pub channel: Option<String>,
+}
+
+impl Workflow {
+    pub fn field(&self, name: &str) -> Option<&FormField> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+}

@@ -1,0 +1,11 @@
+//! The pure core: rule compilation and type-checking, decision tables, approver routing, the
+//! request state machine, the business calendar, anomaly scoring and audit hashing. Everything
+//! here takes plain data and a `now` and returns plain data: no I/O, no async.
+
+pub mod anomaly;
+pub mod audit;
+pub mod calendar;
+pub mod decision;
+pub mod lifecycle;
+pub mod routing;
+pub mod rules;
