@@ -111,10 +111,12 @@ impl FieldType {
             }
             FieldType::Timestamp => Value::String(canonical_timestamp(&parse_timestamp(text)?)),
             FieldType::Bool => Value::Bool(parse_bool(text)?),
-            FieldType::Enum(variants) => match variants.iter().find(|v| v.eq_ignore_ascii_case(text)) {
-                Some(v) => Value::String(v.clone()),
-                None => return Err(format!("expected one of: {}", variants.join(", "))),
-            },
+            FieldType::Enum(variants) => {
+                match variants.iter().find(|v| v.eq_ignore_ascii_case(text)) {
+                    Some(v) => Value::String(v.clone()),
+                    None => return Err(format!("expected one of: {}", variants.join(", "))),
+                }
+            }
         };
         Ok(Some(value))
     }
@@ -208,9 +210,16 @@ mod tests {
         assert_eq!("money".parse::<FieldType>(), Ok(FieldType::Money));
         assert_eq!(
             "enum(open, paid , overdue)".parse::<FieldType>(),
-            Ok(FieldType::Enum(vec!["open".into(), "paid".into(), "overdue".into()]))
+            Ok(FieldType::Enum(vec![
+                "open".into(),
+                "paid".into(),
+                "overdue".into()
+            ]))
         );
-        assert_eq!("ref(project)".parse::<FieldType>(), Ok(FieldType::Ref("project".into())));
+        assert_eq!(
+            "ref(project)".parse::<FieldType>(),
+            Ok(FieldType::Ref("project".into()))
+        );
         assert!("decimal".parse::<FieldType>().is_err());
         assert!("enum()".parse::<FieldType>().is_err());
     }
@@ -227,10 +236,19 @@ mod tests {
 
     #[test]
     fn numbers_dates_bools_and_enums_are_validated() {
-        assert_eq!(FieldType::Number.parse_text("40"), Ok(Some(Value::from(40))));
-        assert_eq!(FieldType::Number.parse_text("20.5"), Ok(Some(Value::from(20.5))));
+        assert_eq!(
+            FieldType::Number.parse_text("40"),
+            Ok(Some(Value::from(40)))
+        );
+        assert_eq!(
+            FieldType::Number.parse_text("20.5"),
+            Ok(Some(Value::from(20.5)))
+        );
         assert!(FieldType::Date.parse_text("2026-13-01").is_err());
-        assert_eq!(FieldType::Bool.parse_text("TRUE"), Ok(Some(Value::Bool(true))));
+        assert_eq!(
+            FieldType::Bool.parse_text("TRUE"),
+            Ok(Some(Value::Bool(true)))
+        );
         let status = FieldType::Enum(vec!["open".into(), "paid".into()]);
         assert_eq!(status.parse_text("Paid"), Ok(Some(Value::from("paid"))));
         assert!(status.parse_text("lost").is_err());
@@ -238,9 +256,13 @@ mod tests {
 
     #[test]
     fn timestamps_are_stored_in_one_sortable_form() {
-        let ts = FieldType::Timestamp.parse_text("2026-08-23T22:14:44Z").unwrap();
+        let ts = FieldType::Timestamp
+            .parse_text("2026-08-23T22:14:44Z")
+            .unwrap();
         assert_eq!(ts, Some(Value::from("2026-08-23T22:14:44.000000Z")));
-        let other = FieldType::Timestamp.parse_text("2026-08-23T17:14:44-05:00").unwrap();
+        let other = FieldType::Timestamp
+            .parse_text("2026-08-23T17:14:44-05:00")
+            .unwrap();
         assert_eq!(ts, other);
     }
 }

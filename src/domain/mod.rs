@@ -16,8 +16,8 @@ pub use notification::{Card, CardButton, Notification, NotificationKind};
 pub use person::{Delegation, Directory, Person};
 pub use record::{Record, RecordSchema, RecordType, RecordTypeField};
 pub use request::{Assignment, Flag, Request, Status, StepDecision, StepState};
+pub use timer::{NewTimer, Timer, TimerKind};
 pub use workflow::{
     AnomalySpec, ApproverSpec, Chain, FormField, HistoryMapping, Outcome, Quorum, RuleSpec,
     StepSpec, Timing, Workflow,
 };
-pub use timer::{NewTimer, Timer, TimerKind};

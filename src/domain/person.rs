@@ -53,9 +53,14 @@ impl Directory {
         };
         for person in people {
             if let Some(email) = &person.email {
-                directory.by_email.insert(email.to_ascii_lowercase(), person.id.clone());
+                directory
+                    .by_email
+                    .insert(email.to_ascii_lowercase(), person.id.clone());
             }
-            for chat_id in [&person.slack_user, &person.discord_user].into_iter().flatten() {
+            for chat_id in [&person.slack_user, &person.discord_user]
+                .into_iter()
+                .flatten()
+            {
                 directory.by_chat.insert(chat_id.clone(), person.id.clone());
             }
             directory.people.insert(person.id.clone(), person);

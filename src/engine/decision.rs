@@ -40,7 +40,12 @@ pub fn compile_table(
 impl DecisionTable {
     /// Evaluates the rows top-down. A flagged request is never auto-approved: an `approve` row
     /// reached after a flag (or with `already_flagged`) routes to the workflow's flagged chain.
-    pub fn decide(&self, workflow: &Workflow, bindings: &Bindings, already_flagged: bool) -> Decision {
+    pub fn decide(
+        &self,
+        workflow: &Workflow,
+        bindings: &Bindings,
+        already_flagged: bool,
+    ) -> Decision {
         let _ = (bindings, already_flagged);
         Decision {
             verdict: Verdict::Route(workflow.default_chain.clone()),

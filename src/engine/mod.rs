@@ -6,6 +6,7 @@ pub mod anomaly;
 pub mod audit;
 pub mod calendar;
 pub mod decision;
+pub mod form;
 pub mod lifecycle;
 pub mod routing;
 pub mod rules;

@@ -118,7 +118,12 @@ impl Store {
         let _ = (id, at);
         unimplemented!()
     }
-    pub async fn mark_failed(&self, id: i64, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<()> {
+    pub async fn mark_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<()> {
         let _ = (id, error, retry_at);
         unimplemented!()
     }
@@ -142,7 +147,11 @@ impl Tx {
         let _ = id;
         unimplemented!()
     }
-    pub async fn find_by_idempotency_key(&mut self, workflow: &str, key: &str) -> Result<Option<Request>> {
+    pub async fn find_by_idempotency_key(
+        &mut self,
+        workflow: &str,
+        key: &str,
+    ) -> Result<Option<Request>> {
         let _ = (workflow, key);
         unimplemented!()
     }
@@ -162,7 +171,11 @@ impl Tx {
         let _ = drafts;
         unimplemented!()
     }
-    pub async fn enqueue(&mut self, notifications: &[Notification], at: DateTime<Utc>) -> Result<()> {
+    pub async fn enqueue(
+        &mut self,
+        notifications: &[Notification],
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         let _ = (notifications, at);
         unimplemented!()
     }
@@ -182,7 +195,11 @@ impl Tx {
         let _ = (id, at);
         unimplemented!()
     }
-    pub async fn insert_delegation(&mut self, delegation: &Delegation, at: DateTime<Utc>) -> Result<()> {
+    pub async fn insert_delegation(
+        &mut self,
+        delegation: &Delegation,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         let _ = (delegation, at);
         unimplemented!()
     }

@@ -1,0 +1,162 @@
+//! Form validation: raw values from a person (CLI flags, an API body, a chat form) checked
+//! against a workflow's form and turned into canonical fields, with one message per bad field.
+
+use crate::domain::{FieldType, Fields, Workflow};
+use serde_json::Value;
+use std::fmt;
+
+/// One problem with one submitted field, phrased for the person who typed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+/// Longest text accepted in a field that does not set its own `max_len`.
+pub const DEFAULT_MAX_LEN: usize = 2_000;
+
+/// Checks every submitted value and every required field; returns all problems at once.
+pub fn validate_form(
+    workflow: &Workflow,
+    raw: &[(String, Value)],
+) -> Result<Fields, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut fields = Fields::new();
+    for (name, value) in raw {
+        let Some(field) = workflow.field(name) else {
+            let known: Vec<&str> = workflow.fields.iter().map(|f| f.name.as_str()).collect();
+            errors.push(FieldError {
+                field: truncate(name, 60),
+                message: format!(
+                    "{} has no such field; its fields are {}",
+                    workflow.title,
+                    known.join(", ")
+                ),
+            });
+            continue;
+        };
+        if fields.contains_key(name) {
+            errors.push(FieldError {
+                field: name.clone(),
+                message: "given more than once".into(),
+            });
+            continue;
+        }
+        if let Some(text) = value.as_str() {
+            let limit = if field.field_type == FieldType::Text {
+                field.max_len
+            } else {
+                200
+            };
+            if text.chars().count() > limit {
+                errors.push(FieldError {
+                    field: name.clone(),
+                    message: format!(
+                        "is too long ({} characters; at most {limit})",
+                        text.chars().count()
+                    ),
+                });
+                continue;
+            }
+        }
+        match field.field_type.canonicalize(value) {
+            Ok(Some(canonical)) => {
+                fields.insert(name.clone(), canonical);
+            }
+            Ok(None) => {}
+            Err(message) => errors.push(FieldError {
+                field: name.clone(),
+                message,
+            }),
+        }
+    }
+    for field in &workflow.fields {
+        if field.required
+            && !fields.contains_key(&field.name)
+            && !errors.iter().any(|e| e.field == field.name)
+        {
+            errors.push(FieldError {
+                field: field.name.clone(),
+                message: format!("{} is required", field.label),
+            });
+        }
+    }
+    if errors.is_empty() {
+        // Keep the form's field order so the same submission always gives the same JSON.
+        let mut ordered = Fields::new();
+        for field in &workflow.fields {
+            if let Some(value) = fields.remove(&field.name) {
+                ordered.insert(field.name.clone(), value);
+            }
+        }
+        Ok(ordered)
+    } else {
+        Err(errors)
+    }
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(max).collect::<String>())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::lifecycle::tests::change_order_workflow;
+
+    fn raw(pairs: &[(&str, &str)]) -> Vec<(String, Value)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::from(*v)))
+            .collect()
+    }
+
+    #[test]
+    fn a_valid_form_becomes_canonical_fields_in_form_order() {
+        let workflow = change_order_workflow();
+        let fields = validate_form(
+            &workflow,
+            &raw(&[
+                ("amount", "18,000"),
+                ("reason", "Rock"),
+                ("project", "P001"),
+            ]),
+        )
+        .unwrap();
+        let names: Vec<&String> = fields.keys().collect();
+        assert_eq!(names, ["project", "amount", "reason"]);
+        assert_eq!(fields["amount"], Value::from("18000.00"));
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let workflow = change_order_workflow();
+        let errors =
+            validate_form(&workflow, &raw(&[("amount", "lots"), ("colour", "red")])).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["amount", "colour", "project", "reason"]);
+        assert!(errors[1].message.contains("no such field"));
+    }
+
+    #[test]
+    fn oversized_text_is_refused() {
+        let workflow = change_order_workflow();
+        let long = "x".repeat(501);
+        let errors = validate_form(
+            &workflow,
+            &raw(&[("project", "P001"), ("amount", "1"), ("reason", &long)]),
+        )
+        .unwrap_err();
+        assert!(errors[0].message.contains("too long"));
+    }
+}

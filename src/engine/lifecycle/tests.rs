@@ -1,0 +1,367 @@
+//! State machine tests: plain data in, plain data out.
+
+use super::*;
+use crate::domain::{
+    ApproverSpec, Chain, FieldType, Fields, FormField, Person, Quorum, Request, Status, StepSpec,
+    Timer, TimerKind, Timing, Workflow,
+};
+use crate::engine::decision::{Decision, Verdict};
+use chrono::{NaiveTime, TimeZone, Weekday};
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub(crate) fn change_order_workflow() -> Workflow {
+    let field = |name: &str, field_type: FieldType, required: bool| FormField {
+        name: name.into(),
+        label: name.into(),
+        field_type,
+        required,
+        max_len: 500,
+        help: None,
+    };
+    let step = StepSpec {
+        name: "approve".into(),
+        approvers: vec![ApproverSpec::Role("x".into())],
+        quorum: Quorum::Any,
+    };
+    Workflow {
+        name: "change_order".into(),
+        title: "Change order".into(),
+        command: "changeorder".into(),
+        id_prefix: "CO".into(),
+        first_number: 1001,
+        fields: vec![
+            field("project", FieldType::Ref("project".into()), true),
+            field("amount", FieldType::Money, true),
+            field("reason", FieldType::Text, true),
+        ],
+        rules: Vec::new(),
+        chains: BTreeMap::from([(
+            "default".into(),
+            Chain {
+                name: "default".into(),
+                steps: vec![step],
+            },
+        )]),
+        flagged_chain: None,
+        default_chain: "default".into(),
+        anomaly: None,
+        timing: Timing {
+            remind_after_business_hours: Some(8),
+            escalate_after_business_hours: Some(24),
+            expire_after_days: Some(30),
+        },
+        history: None,
+        channel: None,
+    }
+}
+
+fn person(id: &str, role: &str, manager: Option<&str>) -> Person {
+    Person {
+        id: id.into(),
+        name: format!("P{id}"),
+        email: None,
+        role: role.into(),
+        title: None,
+        manager_id: manager.map(Into::into),
+        approval_limit: Decimal::from(1000),
+        slack_user: None,
+        discord_user: None,
+        active: true,
+    }
+}
+
+fn directory() -> Directory {
+    Directory::new(
+        vec![
+            person("S001", "ceo", None),
+            person("S004", "ops_director", Some("S001")),
+            person("S009", "project_manager", Some("S004")),
+            person("S010", "project_manager", Some("S004")),
+            person("S023", "superintendent", Some("S009")),
+            person("S050", "field_staff", Some("S023")),
+        ],
+        vec!["ceo".into()],
+    )
+}
+
+fn calendar() -> BusinessCalendar {
+    BusinessCalendar {
+        time_zone: chrono_tz::America::Chicago,
+        day_start: NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
+        day_end: NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
+        working_days: vec![
+            Weekday::Mon,
+            Weekday::Tue,
+            Weekday::Wed,
+            Weekday::Thu,
+            Weekday::Fri,
+        ],
+        holidays: BTreeSet::new(),
+    }
+}
+
+struct World {
+    workflow: Workflow,
+    directory: Directory,
+    calendar: BusinessCalendar,
+    delegations: Vec<Delegation>,
+}
+
+impl World {
+    fn new() -> World {
+        World {
+            workflow: change_order_workflow(),
+            directory: directory(),
+            calendar: calendar(),
+            delegations: vec![],
+        }
+    }
+
+    fn ctx(&self) -> Context<'_> {
+        Context {
+            now: Utc.with_ymd_and_hms(2026, 11, 23, 15, 0, 0).unwrap(),
+            workflow: &self.workflow,
+            directory: &self.directory,
+            delegations: &self.delegations,
+            calendar: &self.calendar,
+        }
+    }
+
+    fn pending(&self, quorum: Quorum, approvers: &[&str]) -> Request {
+        let mut fields = Fields::new();
+        fields.insert("amount".into(), "9000.00".into());
+        let submission = Submission {
+            id: "CO-1500".into(),
+            requester: "S023".into(),
+            fields,
+            idempotency_key: None,
+            decision: Decision {
+                verdict: Verdict::Route("default".into()),
+                rule: Some("pm".into()),
+                reason: "PM approves".into(),
+                flags: vec![],
+            },
+            anomaly_flags: vec![],
+            steps: vec![(
+                "approve".into(),
+                quorum,
+                approvers.iter().map(|s| s.to_string()).collect(),
+            )],
+        };
+        submit(submission, &self.ctx()).request
+    }
+}
+
+fn by(actor: &str, action: Action) -> Act {
+    Act {
+        actor: actor.into(),
+        action,
+        seen_step: None,
+    }
+}
+
+#[test]
+fn submission_routes_notifies_and_schedules_timers() {
+    let world = World::new();
+    let transition = submit(
+        Submission {
+            id: "CO-1500".into(),
+            requester: "S023".into(),
+            fields: Fields::new(),
+            idempotency_key: Some("k".into()),
+            decision: Decision {
+                verdict: Verdict::Route("default".into()),
+                rule: None,
+                reason: "r".into(),
+                flags: vec![],
+            },
+            anomaly_flags: vec![],
+            steps: vec![("approve".into(), Quorum::Any, vec!["S009".into()])],
+        },
+        &world.ctx(),
+    );
+    assert_eq!(transition.request.status, Status::Pending);
+    let actions: Vec<&str> = transition
+        .events
+        .iter()
+        .map(|e| e.action.as_str())
+        .collect();
+    assert_eq!(actions, ["submitted", "routed"]);
+    assert_eq!(transition.notifications.len(), 1);
+    assert_eq!(transition.notifications[0].to, "S009");
+    let kinds: Vec<TimerKind> = transition.timers.iter().map(|t| t.kind).collect();
+    assert_eq!(
+        kinds,
+        [TimerKind::Remind, TimerKind::Escalate, TimerKind::Expire]
+    );
+}
+
+#[test]
+fn approving_the_only_step_approves_and_tells_the_requester() {
+    let world = World::new();
+    let request = world.pending(Quorum::Any, &["S009"]);
+    let transition = act(&request, &by("S009", Action::Approve), &world.ctx()).unwrap();
+    assert_eq!(transition.request.status, Status::Approved);
+    assert!(transition.cancel_timers);
+    assert!(
+        transition
+            .notifications
+            .iter()
+            .any(|n| n.to == "S023" && n.text.contains("approved"))
+    );
+}
+
+#[test]
+fn refusals_are_explicit() {
+    let world = World::new();
+    let request = world.pending(Quorum::Any, &["S009"]);
+    let ctx = world.ctx();
+    let cases: Vec<(Act, fn(&Refusal) -> bool)> = vec![
+        (by("S023", Action::Approve), |r| {
+            matches!(r, Refusal::OwnRequest { .. })
+        }),
+        (by("S010", Action::Approve), |r| {
+            matches!(r, Refusal::NotYourTurn { .. })
+        }),
+        (
+            by(
+                "S009",
+                Action::Reject {
+                    reason: "  ".into(),
+                },
+            ),
+            |r| matches!(r, Refusal::ReasonRequired { .. }),
+        ),
+        (by("S009", Action::Cancel { reason: None }), |r| {
+            matches!(r, Refusal::NotRequester { .. })
+        }),
+        (by("S050", Action::Comment { text: "hi".into() }), |r| {
+            matches!(r, Refusal::NotParticipant { .. })
+        }),
+        (
+            Act {
+                actor: "S009".into(),
+                action: Action::Approve,
+                seen_step: Some(3),
+            },
+            |r| matches!(r, Refusal::StepMovedOn { .. }),
+        ),
+    ];
+    for (attempt, expected) in cases {
+        let refusal = act(&request, &attempt, &ctx).unwrap_err();
+        assert!(expected(&refusal), "{attempt:?} gave {refusal:?}");
+    }
+    let approved = act(&request, &by("S009", Action::Approve), &ctx)
+        .unwrap()
+        .request;
+    let again = act(&approved, &by("S009", Action::Approve), &ctx).unwrap_err();
+    assert!(matches!(again, Refusal::Closed { .. }), "{again:?}");
+}
+
+#[test]
+fn an_all_step_waits_for_everyone() {
+    let world = World::new();
+    let request = world.pending(Quorum::All, &["S009", "S010"]);
+    let once = act(&request, &by("S009", Action::Approve), &world.ctx())
+        .unwrap()
+        .request;
+    assert_eq!(once.status, Status::Pending);
+    let twice = act(&once, &by("S009", Action::Approve), &world.ctx()).unwrap_err();
+    assert!(matches!(twice, Refusal::AlreadyApproved { .. }));
+    let done = act(&once, &by("S010", Action::Approve), &world.ctx())
+        .unwrap()
+        .request;
+    assert_eq!(done.status, Status::Approved);
+}
+
+#[test]
+fn delegates_and_admins_act_on_behalf_of_the_approver() {
+    let mut world = World::new();
+    world.delegations.push(Delegation {
+        from_person: "S009".into(),
+        to_person: "S010".into(),
+        starts_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+        ends_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+    });
+    let request = world.pending(Quorum::Any, &["S009"]);
+    let delegated = act(&request, &by("S010", Action::Approve), &world.ctx()).unwrap();
+    assert_eq!(
+        delegated.request.steps[0].approvals[0]
+            .on_behalf_of
+            .as_deref(),
+        Some("S009")
+    );
+    let admin = act(
+        &request,
+        &by(
+            "S001",
+            Action::Reject {
+                reason: "no".into(),
+            },
+        ),
+        &world.ctx(),
+    )
+    .unwrap();
+    assert_eq!(admin.request.status, Status::Rejected);
+}
+
+#[test]
+fn escalation_adds_the_manager_and_keeps_the_approver() {
+    let world = World::new();
+    let request = world.pending(Quorum::Any, &["S009"]);
+    let timer = Timer {
+        id: 1,
+        request_id: request.id.clone(),
+        kind: TimerKind::Escalate,
+        step: 0,
+        due_at: world.ctx().now,
+    };
+    let escalated = fire_timer(&request, &timer, &world.ctx()).unwrap();
+    let approvers: Vec<&str> = escalated.request.steps[0]
+        .approvers
+        .iter()
+        .map(|a| a.person.as_str())
+        .collect();
+    assert_eq!(approvers, ["S009", "S004"]);
+    assert!(escalated.notifications.iter().any(|n| n.to == "S004"));
+    // Either may now decide.
+    assert!(
+        act(
+            &escalated.request,
+            &by("S004", Action::Approve),
+            &world.ctx()
+        )
+        .is_ok()
+    );
+    assert!(
+        act(
+            &escalated.request,
+            &by("S009", Action::Approve),
+            &world.ctx()
+        )
+        .is_ok()
+    );
+}
+
+#[test]
+fn stale_timers_do_nothing_and_expiry_closes_the_request() {
+    let world = World::new();
+    let request = world.pending(Quorum::Any, &["S009"]);
+    let stale = Timer {
+        id: 1,
+        request_id: request.id.clone(),
+        kind: TimerKind::Remind,
+        step: 2,
+        due_at: world.ctx().now,
+    };
+    assert!(fire_timer(&request, &stale, &world.ctx()).is_none());
+    let expiry = Timer {
+        kind: TimerKind::Expire,
+        step: 0,
+        ..stale
+    };
+    let expired = fire_timer(&request, &expiry, &world.ctx()).unwrap();
+    assert_eq!(expired.request.status, Status::Expired);
+    assert!(fire_timer(&expired.request, &expiry, &world.ctx()).is_none());
+}
