@@ -13,7 +13,10 @@
 //! - [`sync`]: CSV import.
 //! - [`http`]: the REST API and health endpoint of `keel serve`.
 
+pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod engine;
+pub mod service;
 pub mod store;
+pub mod sync;

@@ -159,6 +159,10 @@ impl Tx {
         let _ = (workflow, first_number);
         unimplemented!()
     }
+    pub async fn ensure_request_number_above(&mut self, workflow: &str, number: i64) -> Result<()> {
+        let _ = (workflow, number);
+        unimplemented!()
+    }
     pub async fn insert_request(&mut self, request: &Request) -> Result<()> {
         let _ = request;
         unimplemented!()

@@ -1,0 +1,132 @@
+//! Acting on a request (approve, reject, cancel, comment) and delegating, one transaction each.
+//! The request row is locked for the transaction, so two approvers clicking at the same moment
+//! on an "any" step give exactly one decision: the second sees the first's and is refused.
+
+use super::{Keel, ServiceError, UserError};
+use crate::domain::{Delegation, EventDraft, Request};
+use crate::engine::lifecycle::{self, Act, Action, Context, Transition};
+use crate::store::Tx;
+use anyhow::Context as _;
+use chrono::NaiveDate;
+use serde_json::json;
+
+impl Keel {
+    /// `actor` is a staff id, email or chat identity; `seen_step` is the step shown on the card
+    /// that was clicked (`None` from the command line: the current step).
+    pub async fn act(
+        &self,
+        request_id: &str,
+        actor: &str,
+        action: Action,
+        seen_step: Option<usize>,
+    ) -> Result<Request, ServiceError> {
+        let people = self.directory.get(&self.store).await?;
+        let person = people
+            .directory
+            .resolve(actor)
+            .filter(|p| p.active)
+            .ok_or_else(|| UserError::UnknownPerson(actor.to_string()))?
+            .clone();
+        let now = self.clock.now();
+        let calendar = &self.config.settings.company.calendar;
+        let today = now.with_timezone(&calendar.time_zone).date_naive();
+        let delegations = self.store.delegations_on(today).await?;
+
+        let mut tx = self.store.begin().await?;
+        let request = tx
+            .lock_request(request_id.trim())
+            .await?
+            .ok_or_else(|| UserError::UnknownRequest(request_id.trim().to_string()))?;
+        let workflow = self.workflow(&request.workflow)?;
+        let ctx = Context {
+            now,
+            workflow,
+            directory: &people.directory,
+            delegations: &delegations,
+            calendar,
+        };
+        let attempt = Act {
+            actor: person.id.clone(),
+            action,
+            seen_step,
+        };
+        let transition = lifecycle::act(&request, &attempt, &ctx)?;
+        tx.update_request(&transition.request).await?;
+        self.write_effects(&mut tx, &transition).await?;
+        tx.commit().await.context("committing a decision")?;
+        Ok(transition.request)
+    }
+
+    /// Hands `from`'s approvals to `to` for the days `starts_on..=ends_on`.
+    pub async fn delegate(
+        &self,
+        from: &str,
+        to: &str,
+        starts_on: NaiveDate,
+        ends_on: NaiveDate,
+    ) -> Result<Delegation, ServiceError> {
+        let people = self.directory.get(&self.store).await?;
+        let resolve = |who: &str| {
+            people
+                .directory
+                .resolve(who)
+                .filter(|p| p.active)
+                .map(|p| p.id.clone())
+                .ok_or_else(|| UserError::UnknownPerson(who.to_string()))
+        };
+        let (from, to) = (resolve(from)?, resolve(to)?);
+        if from == to {
+            return Err(UserError::Invalid("you cannot delegate to yourself".into()).into());
+        }
+        if ends_on < starts_on {
+            return Err(UserError::Invalid(format!(
+                "the delegation ends ({ends_on}) before it starts ({starts_on})"
+            ))
+            .into());
+        }
+        if (ends_on - starts_on).num_days() > 366 {
+            return Err(UserError::Invalid("a delegation lasts at most a year".into()).into());
+        }
+        let delegation = Delegation {
+            from_person: from.clone(),
+            to_person: to.clone(),
+            starts_on,
+            ends_on,
+        };
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        tx.insert_delegation(&delegation, now).await?;
+        let event = EventDraft {
+            request_id: None,
+            at: now,
+            actor: from,
+            action: "delegated".into(),
+            rule: None,
+            reason: None,
+            data: json!({ "to": to, "starts_on": starts_on, "ends_on": ends_on }),
+        };
+        tx.append_events(&[event]).await?;
+        tx.commit().await.context("committing a delegation")?;
+        Ok(delegation)
+    }
+
+    /// Writes what a transition causes besides the request row: audit events, outbox entries and
+    /// timer changes, in the caller's transaction.
+    pub(super) async fn write_effects(
+        &self,
+        tx: &mut Tx,
+        transition: &Transition,
+    ) -> anyhow::Result<()> {
+        tx.append_events(&transition.events).await?;
+        tx.enqueue(
+            &transition.notifications,
+            transition.request.submitted_at.max(self.clock.now()),
+        )
+        .await?;
+        if transition.cancel_timers {
+            tx.cancel_timers(&transition.request.id).await?;
+        }
+        tx.schedule_timers(&transition.timers).await?;
+        Ok(())
+    }
+}

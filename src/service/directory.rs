@@ -1,0 +1,89 @@
+//! The directory, built from the staff records and cached: every decision reads it, and it
+//! changes only when staff records do. An import in this process refreshes it at once; a change
+//! made by another process is seen within [`MAX_AGE`].
+
+use crate::config::DirectoryMapping;
+use crate::domain::field::money_of;
+use crate::domain::{Directory, Fields, Person, Record};
+use crate::store::Store;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// How long a loaded directory is trusted before it is read again.
+pub const MAX_AGE: Duration = Duration::from_secs(10);
+
+/// The directory and the staff records behind it (rules read any staff field as `requester.x`).
+pub struct People {
+    pub directory: Directory,
+    pub records: HashMap<String, Fields>,
+}
+
+pub struct DirectoryCache {
+    mapping: DirectoryMapping,
+    loaded: RwLock<Option<(Instant, Arc<People>)>>,
+}
+
+impl DirectoryCache {
+    pub fn new(mapping: DirectoryMapping) -> Self {
+        DirectoryCache {
+            mapping,
+            loaded: RwLock::new(None),
+        }
+    }
+
+    pub async fn get(&self, store: &Store) -> anyhow::Result<Arc<People>> {
+        if let Ok(guard) = self.loaded.read()
+            && let Some((at, people)) = guard.as_ref()
+            && at.elapsed() < MAX_AGE
+        {
+            return Ok(people.clone());
+        }
+        let records = store.list_records(&self.mapping.record).await?;
+        let people = Arc::new(self.build(records));
+        if let Ok(mut guard) = self.loaded.write() {
+            *guard = Some((Instant::now(), people.clone()));
+        }
+        Ok(people)
+    }
+
+    pub fn invalidate(&self) {
+        if let Ok(mut guard) = self.loaded.write() {
+            *guard = None;
+        }
+    }
+
+    fn build(&self, records: Vec<Record>) -> People {
+        let m = &self.mapping;
+        let text = |fields: &Fields, name: &str| {
+            fields
+                .get(name)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+                .filter(|s| !s.is_empty())
+        };
+        let people: Vec<Person> = records
+            .iter()
+            .map(|record| {
+                let f = &record.fields;
+                Person {
+                    id: record.key.clone(),
+                    name: text(f, &m.name).unwrap_or_else(|| record.key.clone()),
+                    email: text(f, &m.email),
+                    role: text(f, &m.role).unwrap_or_default(),
+                    title: text(f, &m.title),
+                    manager_id: text(f, &m.manager),
+                    approval_limit: money_of(f, &m.approval_limit).unwrap_or_default(),
+                    slack_user: text(f, &m.slack_user),
+                    discord_user: text(f, &m.discord_user),
+                    active: f.get(&m.active).and_then(|v| v.as_bool()).unwrap_or(true),
+                }
+            })
+            .collect();
+        let records = records.into_iter().map(|r| (r.key, r.fields)).collect();
+        People {
+            directory: Directory::new(people, m.admin_roles.clone()),
+            records,
+        }
+    }
+}

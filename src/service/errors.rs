@@ -1,0 +1,49 @@
+//! What can go wrong in a use case: a [`UserError`] the person can act on (its `Display` is the
+//! reply), or an internal failure that is logged with a reference and never shown in detail.
+
+use crate::engine::form::FieldError;
+use crate::engine::lifecycle::Refusal;
+
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    #[error("There is no workflow `{name}`. The workflows are: {known}.")]
+    UnknownWorkflow { name: String, known: String },
+    #[error(
+        "keel does not know `{0}`: use a staff id (S023) or an email from the directory, or ask an administrator to add you."
+    )]
+    UnknownPerson(String),
+    #[error("There is no request {0}.")]
+    UnknownRequest(String),
+    #[error("The form has problems:\n{}", list(.0))]
+    InvalidForm(Vec<FieldError>),
+    #[error("{0}")]
+    Refused(#[from] Refusal),
+    #[error(
+        "This request cannot be routed: {0}. Nothing was submitted; ask an administrator to check the approval chain."
+    )]
+    Unroutable(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn list(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("  - {e}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    User(#[from] UserError),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<Refusal> for ServiceError {
+    fn from(refusal: Refusal) -> Self {
+        ServiceError::User(UserError::Refused(refusal))
+    }
+}

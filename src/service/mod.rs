@@ -1,0 +1,118 @@
+//! The use cases, each one transaction: submit a request, act on it, fire due timers, deliver
+//! the outbox, delegate, import records and history. [`Keel`] holds what they share: the config,
+//! the compiled decision tables, the store, the clock and a cache of the directory.
+
+mod act;
+mod deliver;
+mod directory;
+mod errors;
+mod history;
+mod import;
+mod queries;
+mod submit;
+mod timers;
+
+pub use deliver::Sink;
+pub use errors::{ServiceError, UserError};
+pub use import::{ImportReport, TypeReport};
+pub use submit::NewRequest;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::engine::decision::{DecisionTable, compile_table};
+use crate::engine::rules::rule_env;
+use crate::store::Store;
+use anyhow::{Context as _, anyhow};
+use directory::DirectoryCache;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The application: cheap to clone, shared by the CLI, the HTTP server and the scheduler.
+#[derive(Clone)]
+pub struct Keel {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub clock: Clock,
+    tables: Arc<BTreeMap<String, DecisionTable>>,
+    directory: Arc<DirectoryCache>,
+}
+
+impl Keel {
+    /// Connects to the configured database (migrating it) and compiles every workflow's rules.
+    pub async fn open(config: Config, clock: Clock) -> anyhow::Result<Keel> {
+        let database = &config.settings.database;
+        let store = Store::connect(&database.url, database.max_connections)
+            .await
+            .with_context(|| format!("opening the database at {}", redact_url(&database.url)))?;
+        Keel::with_store(config, store, clock)
+    }
+
+    /// As [`Keel::open`], on a store already connected.
+    pub fn with_store(config: Config, store: Store, clock: Clock) -> anyhow::Result<Keel> {
+        let mut tables = BTreeMap::new();
+        for (name, workflow) in &config.workflows {
+            let env = rule_env(workflow, &config.schema, &config.directory.record);
+            let table = compile_table(workflow, &env).map_err(|errors| {
+                let list: Vec<String> = errors
+                    .iter()
+                    .map(|(row, e)| format!("rule {}: {}", row + 1, e.message))
+                    .collect();
+                anyhow!(
+                    "workflow {name} has invalid rules (run `keel check`): {}",
+                    list.join("; ")
+                )
+            })?;
+            tables.insert(name.clone(), table);
+        }
+        Ok(Keel {
+            directory: Arc::new(DirectoryCache::new(config.directory.clone())),
+            config: Arc::new(config),
+            store,
+            clock,
+            tables: Arc::new(tables),
+        })
+    }
+
+    fn workflow(&self, name: &str) -> Result<&crate::domain::Workflow, UserError> {
+        self.config
+            .workflows
+            .get(name)
+            .or_else(|| self.config.workflows.values().find(|w| w.command == name))
+            .ok_or_else(|| UserError::UnknownWorkflow {
+                name: name.to_string(),
+                known: self
+                    .config
+                    .workflows
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+}
+
+/// A database URL fit for a log line: the password, if any, replaced.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_never_reach_logs() {
+        assert_eq!(
+            super::redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(super::redact_url("sqlite://keel.db"), "sqlite://keel.db");
+    }
+}

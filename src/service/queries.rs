@@ -1,0 +1,85 @@
+//! Reading requests: one with its history, the queue waiting for a person, filtered lists.
+
+use super::{Keel, ServiceError, UserError};
+use crate::domain::{Event, Person, Request};
+use crate::store::RequestFilter;
+
+impl Keel {
+    /// A request and its audit events, oldest first.
+    pub async fn request_with_history(
+        &self,
+        id: &str,
+    ) -> Result<(Request, Vec<Event>), ServiceError> {
+        let request = self
+            .store
+            .get_request(id.trim())
+            .await?
+            .ok_or_else(|| UserError::UnknownRequest(id.trim().to_string()))?;
+        let events = self.store.request_events(&request.id).await?;
+        Ok((request, events))
+    }
+
+    /// Pending requests whose current step waits for this person, directly or as today's
+    /// delegate of someone it waits for, oldest first.
+    pub async fn pending_for(&self, who: &str) -> Result<(Person, Vec<Request>), ServiceError> {
+        let person = self.person(who).await?;
+        let calendar = &self.config.settings.company.calendar;
+        let today = self
+            .clock
+            .now()
+            .with_timezone(&calendar.time_zone)
+            .date_naive();
+        let delegators: Vec<String> = self
+            .store
+            .delegations_on(today)
+            .await?
+            .into_iter()
+            .filter(|d| d.to_person == person.id)
+            .map(|d| d.from_person)
+            .collect();
+        let mut waiting: Vec<Request> = self
+            .store
+            .pending_requests()
+            .await?
+            .into_iter()
+            .filter(|r| {
+                r.current().is_some_and(|step| {
+                    let waiting = step.waiting_for();
+                    waiting.contains(&person.id.as_str())
+                        || delegators.iter().any(|d| waiting.contains(&d.as_str()))
+                })
+            })
+            .collect();
+        waiting.sort_by(|a, b| a.submitted_at.cmp(&b.submitted_at).then(a.id.cmp(&b.id)));
+        Ok((person, waiting))
+    }
+
+    pub async fn list_requests(
+        &self,
+        filter: &RequestFilter,
+    ) -> Result<Vec<Request>, ServiceError> {
+        Ok(self.store.list_requests(filter).await?)
+    }
+
+    /// Looks a person up by staff id, email or chat identity.
+    pub async fn person(&self, who: &str) -> Result<Person, ServiceError> {
+        let people = self.directory.get(&self.store).await?;
+        Ok(people
+            .directory
+            .resolve(who)
+            .ok_or_else(|| UserError::UnknownPerson(who.to_string()))?
+            .clone())
+    }
+
+    /// A person's display name (their id when unknown), for listings.
+    pub async fn display_name(&self, id: &str) -> String {
+        match self.directory.get(&self.store).await {
+            Ok(people) => people
+                .directory
+                .get(id)
+                .map(|p| p.name.clone())
+                .unwrap_or_else(|| id.to_string()),
+            Err(_) => id.to_string(),
+        }
+    }
+}

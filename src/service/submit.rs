@@ -1,0 +1,199 @@
+//! Submitting a request: validate the form, load what the rules read, flag anomalies, decide,
+//! route, and write the request with its events, notifications and timers in one transaction.
+
+use super::{Keel, ServiceError, UserError};
+use crate::domain::{FieldType, Fields, Flag, Request, Workflow};
+use crate::engine::decision::Verdict;
+use crate::engine::form::{FieldError, validate_form};
+use crate::engine::lifecycle::{self, Context, Submission};
+use crate::engine::routing::{RoutingInput, resolve_step};
+use crate::engine::{anomaly, rules};
+use anyhow::Context as _;
+use std::collections::BTreeMap;
+
+/// A submission as it arrives from a person.
+#[derive(Debug, Clone)]
+pub struct NewRequest {
+    pub workflow: String,
+    /// Staff id, email or chat identity of the requester.
+    pub requester: String,
+    pub fields: Vec<(String, serde_json::Value)>,
+    /// The same key twice gives the same request, never a second one.
+    pub idempotency_key: Option<String>,
+}
+
+/// Longest idempotency key accepted.
+const MAX_KEY_LEN: usize = 200;
+
+impl Keel {
+    /// Submits a request; returns it as stored (the earlier one for a repeated idempotency key).
+    pub async fn submit(&self, new: NewRequest) -> Result<Request, ServiceError> {
+        let workflow = self.workflow(&new.workflow)?.clone();
+        if new
+            .idempotency_key
+            .as_ref()
+            .is_some_and(|k| k.is_empty() || k.len() > MAX_KEY_LEN)
+        {
+            return Err(UserError::Invalid(format!(
+                "an idempotency key has 1 to {MAX_KEY_LEN} characters"
+            ))
+            .into());
+        }
+        if let Some(key) = &new.idempotency_key {
+            let mut tx = self.store.begin().await?;
+            let existing = tx.find_by_idempotency_key(&workflow.name, key).await?;
+            tx.commit().await?;
+            if let Some(existing) = existing {
+                return Ok(existing);
+            }
+        }
+        let people = self.directory.get(&self.store).await?;
+        let requester = people
+            .directory
+            .resolve(&new.requester)
+            .filter(|p| p.active)
+            .ok_or_else(|| UserError::UnknownPerson(new.requester.clone()))?
+            .clone();
+        let fields = validate_form(&workflow, &new.fields).map_err(UserError::InvalidForm)?;
+        let refs = self.load_refs(&workflow, &fields).await?;
+        let now = self.clock.now();
+        let anomaly_flags = self.anomaly_flags(&workflow, &fields).await?;
+        let empty = Fields::new();
+        let requester_record = people.records.get(&requester.id).unwrap_or(&empty);
+        let bindings = rules::bindings(
+            &workflow,
+            &self.config.schema,
+            &fields,
+            requester_record,
+            &refs,
+            now,
+        );
+        let table = self
+            .tables
+            .get(&workflow.name)
+            .context("decision table missing")?;
+        let decision = table.decide(&workflow, &bindings, !anomaly_flags.is_empty());
+        let mut steps = Vec::new();
+        if let Verdict::Route(chain_name) = &decision.verdict {
+            let chain = workflow.chains.get(chain_name).ok_or_else(|| {
+                UserError::Unroutable(format!("the chain `{chain_name}` does not exist"))
+            })?;
+            let input = RoutingInput {
+                directory: &people.directory,
+                requester: &requester,
+                form: &fields,
+                refs: &refs,
+            };
+            for step in &chain.steps {
+                let approvers = resolve_step(step, &input).map_err(UserError::Unroutable)?;
+                steps.push((step.name.clone(), step.quorum, approvers));
+            }
+        }
+        let delegations = Vec::new();
+        let calendar = &self.config.settings.company.calendar;
+        let ctx = Context {
+            now,
+            workflow: &workflow,
+            directory: &people.directory,
+            delegations: &delegations,
+            calendar,
+        };
+
+        let mut tx = self.store.begin().await?;
+        if let Some(key) = &new.idempotency_key
+            && let Some(existing) = tx.find_by_idempotency_key(&workflow.name, key).await?
+        {
+            tx.commit().await?;
+            return Ok(existing);
+        }
+        let number = tx
+            .next_request_number(&workflow.name, workflow.first_number)
+            .await?;
+        let submission = Submission {
+            id: format!("{}-{number}", workflow.id_prefix),
+            requester: requester.id.clone(),
+            fields,
+            idempotency_key: new.idempotency_key.clone(),
+            decision,
+            anomaly_flags,
+            steps,
+        };
+        let transition = lifecycle::submit(submission, &ctx);
+        tx.insert_request(&transition.request).await?;
+        self.write_effects(&mut tx, &transition).await?;
+        tx.commit().await.context("committing a submission")?;
+        Ok(transition.request)
+    }
+
+    /// Loads the records the form's `ref` fields point at; a key that does not exist is a form
+    /// error naming the field.
+    async fn load_refs(
+        &self,
+        workflow: &Workflow,
+        fields: &Fields,
+    ) -> Result<BTreeMap<String, Fields>, ServiceError> {
+        let mut refs = BTreeMap::new();
+        let mut errors = Vec::new();
+        for field in &workflow.fields {
+            let (FieldType::Ref(target), Some(key)) = (&field.field_type, fields.get(&field.name))
+            else {
+                continue;
+            };
+            let key = key.as_str().unwrap_or_default();
+            match self.store.get_record(target, key).await? {
+                Some(record) => {
+                    refs.insert(field.name.clone(), record.fields);
+                }
+                None => errors.push(FieldError {
+                    field: field.name.clone(),
+                    message: format!("there is no {target} `{key}`"),
+                }),
+            }
+        }
+        if errors.is_empty() {
+            Ok(refs)
+        } else {
+            Err(UserError::InvalidForm(errors).into())
+        }
+    }
+
+    async fn anomaly_flags(
+        &self,
+        workflow: &Workflow,
+        fields: &Fields,
+    ) -> anyhow::Result<Vec<Flag>> {
+        let Some(spec) = &workflow.anomaly else {
+            return Ok(Vec::new());
+        };
+        let Some(value) = numeric(fields.get(&spec.field)) else {
+            return Ok(Vec::new());
+        };
+        let group = spec.group_by.as_ref().and_then(|g| {
+            fields
+                .get(g)
+                .and_then(|v| v.as_str())
+                .map(|v| (g.as_str(), v))
+        });
+        if spec.group_by.is_some() && group.is_none() {
+            return Ok(Vec::new());
+        }
+        let history = self
+            .store
+            .anomaly_history(&workflow.name, &spec.field, group)
+            .await?;
+        let label = group
+            .map(|(g, v)| format!("{g} {v}"))
+            .unwrap_or_else(|| workflow.title.to_lowercase());
+        Ok(anomaly::check(spec, &history, value, &label)
+            .into_iter()
+            .collect())
+    }
+}
+
+fn numeric(value: Option<&serde_json::Value>) -> Option<f64> {
+    match value? {
+        serde_json::Value::Number(n) => n.as_f64(),
+        serde_json::Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}

@@ -1,0 +1,59 @@
+//! Firing due timers. Each timer is claimed and fired in its own transaction (`for update skip
+//! locked` on PostgreSQL), so several keel processes share the work and none fires one twice.
+
+use super::Keel;
+use crate::engine::lifecycle::{self, Context};
+use anyhow::Context as _;
+
+/// What one pass of the scheduler did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct TickReport {
+    pub fired: usize,
+    /// Timers whose request or step had moved on: finished without effect.
+    pub stale: usize,
+}
+
+impl Keel {
+    /// Fires every timer due at the clock's `now`.
+    pub async fn tick(&self) -> anyhow::Result<TickReport> {
+        let mut report = TickReport::default();
+        let now = self.clock.now();
+        let people = self.directory.get(&self.store).await?;
+        let calendar = &self.config.settings.company.calendar;
+        loop {
+            let mut tx = self.store.begin().await?;
+            let Some(timer) = tx.claim_due_timer(now).await? else {
+                tx.commit().await?;
+                break;
+            };
+            let request = tx.lock_request(&timer.request_id).await?;
+            let workflow = request
+                .as_ref()
+                .and_then(|r| self.config.workflows.get(&r.workflow));
+            let transition = match (&request, workflow) {
+                (Some(request), Some(workflow)) => {
+                    let ctx = Context {
+                        now,
+                        workflow,
+                        directory: &people.directory,
+                        delegations: &[],
+                        calendar,
+                    };
+                    lifecycle::fire_timer(request, &timer, &ctx)
+                }
+                _ => None,
+            };
+            match transition {
+                Some(transition) => {
+                    tx.update_request(&transition.request).await?;
+                    self.write_effects(&mut tx, &transition).await?;
+                    report.fired += 1;
+                }
+                None => report.stale += 1,
+            }
+            tx.finish_timer(timer.id, now).await?;
+            tx.commit().await.context("committing a fired timer")?;
+        }
+        Ok(report)
+    }
+}

@@ -1,0 +1,2 @@
+//! Data in from other systems: CSV files.
+pub mod csv;
