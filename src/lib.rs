@@ -13,10 +13,12 @@
 //! - [`sync`]: CSV import.
 //! - [`http`]: the REST API and health endpoint of `keel serve`.
 
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod engine;
+pub mod http;
 pub mod service;
 pub mod store;
 pub mod sync;

@@ -1,1 +1,165 @@
-fn main() {}
+//! The `keel` command line: parses arguments and hands over to the library.
+
+use clap::{Parser, Subcommand};
+use keel::cli::{self, ActionArg, Format};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// keel: approvals by explicit rules, with an audit trail, for a 25–500 person company.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    /// The config directory (keel.toml, records.toml, workflows/).
+    #[arg(long, global = true, default_value = "config", env = "KEEL_CONFIG_DIR")]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load and validate the config, reporting every problem with file and line.
+    Check {
+        /// The config directory (same as --config).
+        dir: Option<PathBuf>,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// Run keel: the HTTP API, the scheduler (reminders, escalations, expiries) and the outbox.
+    Serve,
+    /// Import one CSV file of a record type (all rows or none; re-importing changes nothing).
+    Import { record_type: String, file: PathBuf },
+    /// Import a whole company: every `<type>.csv` in DIR, then its approval history, then show
+    /// what is waiting for approval.
+    ImportAll {
+        /// Defaults to the demo company in `<config>/demo-data`.
+        dir: Option<PathBuf>,
+    },
+    /// Submit, act on and show requests.
+    #[command(subcommand)]
+    Request(RequestCommand),
+    /// List requests.
+    Requests {
+        /// Only those waiting for this person (staff id or email).
+        #[arg(long)]
+        pending_for: Option<String>,
+        #[arg(long)]
+        workflow: Option<String>,
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Hand your approvals to someone for a date range.
+    Delegate {
+        #[arg(long = "as")]
+        person: String,
+        #[arg(long)]
+        to: String,
+        /// First day (default today).
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// Last day, inclusive.
+        #[arg(long)]
+        until: chrono::NaiveDate,
+    },
+    /// Fire due timers and deliver pending notifications once (what `serve` does continuously).
+    Tick,
+    /// Verify or export the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum RequestCommand {
+    /// Submit a request; prints its id.
+    Submit {
+        workflow: String,
+        #[arg(long = "as")]
+        person: String,
+        /// A form field as name=value; repeat for each field.
+        #[arg(long = "field", value_name = "NAME=VALUE")]
+        fields: Vec<String>,
+        /// Submitting twice with the same key gives the same request.
+        #[arg(long)]
+        idempotency_key: Option<String>,
+    },
+    /// Approve, reject, cancel or comment on a request.
+    Act {
+        id: String,
+        action: ActionArg,
+        #[arg(long = "as")]
+        person: String,
+        /// Why (required to reject); the text of a comment.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Show a request and its history.
+    Show {
+        id: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain; names the first event that was edited, deleted or reordered.
+    Verify,
+    /// Write every event, oldest first.
+    Export {
+        #[arg(long, value_enum)]
+        format: keel::cli::ExportArg,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let serving = matches!(args.command, Command::Serve);
+    cli::init_logging(serving);
+    let config = args.config;
+    let outcome = match args.command {
+        Command::Check { dir } => return cli::check(&dir.unwrap_or(config)),
+        Command::Migrate => cli::migrate(&config).await,
+        Command::Serve => cli::serve(&config).await,
+        Command::Import { record_type, file } => cli::import(&config, &record_type, &file).await,
+        Command::ImportAll { dir } => cli::import_all(&config, dir).await,
+        Command::Request(RequestCommand::Submit {
+            workflow,
+            person,
+            fields,
+            idempotency_key,
+        }) => cli::submit(&config, workflow, person, fields, idempotency_key).await,
+        Command::Request(RequestCommand::Act {
+            id,
+            action,
+            person,
+            reason,
+        }) => cli::act(&config, &id, action, &person, reason).await,
+        Command::Request(RequestCommand::Show { id, format }) => {
+            cli::show(&config, &id, format).await
+        }
+        Command::Requests {
+            pending_for,
+            workflow,
+            status,
+            limit,
+        } => cli::list(&config, pending_for, workflow, status, limit).await,
+        Command::Delegate {
+            person,
+            to,
+            from,
+            until,
+        } => cli::delegate(&config, &person, &to, from, until).await,
+        Command::Tick => cli::tick(&config).await,
+        Command::Audit(AuditCommand::Verify) => cli::audit_verify(&config).await,
+        Command::Audit(AuditCommand::Export { format, output }) => {
+            cli::audit_export(&config, format, output).await
+        }
+    };
+    cli::exit(outcome)
+}

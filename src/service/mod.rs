@@ -3,6 +3,7 @@
 //! the compiled decision tables, the store, the clock and a cache of the directory.
 
 mod act;
+mod audit;
 mod deliver;
 mod directory;
 mod errors;
@@ -12,10 +13,12 @@ mod queries;
 mod submit;
 mod timers;
 
+pub use audit::ExportFormat;
 pub use deliver::Sink;
 pub use errors::{ServiceError, UserError};
 pub use import::{ImportReport, TypeReport};
 pub use submit::NewRequest;
+pub use timers::TickReport;
 
 use crate::clock::Clock;
 use crate::config::Config;

@@ -153,6 +153,8 @@ impl World {
     }
 }
 
+type IsExpected = fn(&Refusal) -> bool;
+
 fn by(actor: &str, action: Action) -> Act {
     Act {
         actor: actor.into(),
@@ -217,7 +219,7 @@ fn refusals_are_explicit() {
     let world = World::new();
     let request = world.pending(Quorum::Any, &["S009"]);
     let ctx = world.ctx();
-    let cases: Vec<(Act, fn(&Refusal) -> bool)> = vec![
+    let cases: Vec<(Act, IsExpected)> = vec![
         (by("S023", Action::Approve), |r| {
             matches!(r, Refusal::OwnRequest { .. })
         }),

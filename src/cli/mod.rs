@@ -1,0 +1,328 @@
+//! The command line's use of the library: open keel, run one use case, print the result for a
+//! person. What a person typed wrong is told plainly (exit 1); anything else is logged with a
+//! reference and reported as "Something went wrong (ref …)".
+
+mod output;
+pub use output::request_json_value;
+mod serve;
+
+pub use serve::serve;
+
+use crate::clock::Clock;
+use crate::config::{self, Config};
+use crate::engine::lifecycle::Action;
+use crate::service::{ExportFormat, Keel, NewRequest, ServiceError, Sink, UserError};
+use crate::store::{RequestFilter, Store};
+use anyhow::Context as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The actions of `keel request act`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ActionArg {
+    Approve,
+    Reject,
+    Cancel,
+    Comment,
+}
+
+/// Output format of `keel request show`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// Formats of `keel audit export`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ExportArg {
+    Csv,
+    Jsonl,
+}
+
+type Outcome = Result<ExitCode, ServiceError>;
+
+/// Logs to standard error: informational for the server, warnings only for one-shot commands
+/// (whose output is for a person or a script). `RUST_LOG` overrides.
+pub fn init_logging(serving: bool) {
+    let default = if serving { "keel=info,warn" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Turns a command's outcome into an exit status, telling the person what went wrong.
+pub fn exit(outcome: Outcome) -> ExitCode {
+    match outcome {
+        Ok(code) => code,
+        Err(ServiceError::User(error)) => {
+            eprintln!("{error}");
+            ExitCode::FAILURE
+        }
+        Err(ServiceError::Internal(error)) => {
+            let reference = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
+            tracing::error!(reference, "{error:#}");
+            eprintln!("Something went wrong (ref {reference}): {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config(dir: &Path) -> Result<Config, ServiceError> {
+    config::load(dir).map_err(|problems| {
+        let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        UserError::Invalid(format!(
+            "The config in {} has {} problem(s); run `keel check` for details:\n{}",
+            dir.display(),
+            problems.len(),
+            list.join("\n")
+        ))
+        .into()
+    })
+}
+
+async fn open(dir: &Path) -> Result<Keel, ServiceError> {
+    Ok(Keel::open(load_config(dir)?, Clock::System).await?)
+}
+
+pub fn check(dir: &Path) -> ExitCode {
+    match config::load(dir) {
+        Ok(config) => {
+            let rules: usize = config.workflows.values().map(|w| w.rules.len()).sum();
+            println!(
+                "{}: OK ({} record types, {} workflows, {rules} rules)",
+                dir.display(),
+                config.schema.types.len(),
+                config.workflows.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(problems) => {
+            for problem in &problems {
+                eprintln!("{problem}");
+            }
+            eprintln!("{} problem(s) found in {}", problems.len(), dir.display());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub async fn migrate(dir: &Path) -> Outcome {
+    let config = load_config(dir)?;
+    let database = &config.settings.database;
+    let store = Store::connect(&database.url, database.max_connections).await?;
+    let applied = store.migrate().await?;
+    println!(
+        "database {} is up to date ({applied} migration(s) applied)",
+        crate::service::redact_url(&database.url)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn import(dir: &Path, record_type: &str, file: &Path) -> Outcome {
+    let keel = open(dir).await?;
+    let report = keel.import_file(record_type, file).await?;
+    println!("{}", output::type_report(&report));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn import_all(dir: &Path, data: Option<PathBuf>) -> Outcome {
+    let keel = open(dir).await?;
+    let data = data.unwrap_or_else(|| dir.join("demo-data"));
+    let report = keel.import_all(&data).await?;
+    for line in &report.types {
+        println!("{}", output::type_report(line));
+    }
+    println!(
+        "requests: {} created from history, {} already present",
+        report.requests_created, report.requests_unchanged
+    );
+    println!("{} change(s) in all", report.changes());
+    let pending = keel.store.pending_requests().await?;
+    println!("\n{}", output::pending_table(&keel, &pending).await);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn submit(
+    dir: &Path,
+    workflow: String,
+    person: String,
+    raw_fields: Vec<String>,
+    idempotency_key: Option<String>,
+) -> Outcome {
+    let mut fields = Vec::new();
+    for raw in raw_fields {
+        let (name, value) = raw.split_once('=').ok_or_else(|| {
+            UserError::Invalid(format!(
+                "--field takes name=value, for example --field amount=1250.00 (got `{raw}`)"
+            ))
+        })?;
+        fields.push((
+            name.trim().to_string(),
+            serde_json::Value::String(value.to_string()),
+        ));
+    }
+    let keel = open(dir).await?;
+    let request = keel
+        .submit(NewRequest {
+            workflow,
+            requester: person,
+            fields,
+            idempotency_key,
+        })
+        .await?;
+    println!("{}", request.id);
+    eprintln!("{}", output::status_line(&keel, &request).await);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn act(
+    dir: &Path,
+    id: &str,
+    action: ActionArg,
+    person: &str,
+    reason: Option<String>,
+) -> Outcome {
+    let action = match action {
+        ActionArg::Approve => Action::Approve,
+        ActionArg::Reject => Action::Reject {
+            reason: reason.unwrap_or_default(),
+        },
+        ActionArg::Cancel => Action::Cancel { reason },
+        ActionArg::Comment => Action::Comment {
+            text: reason.unwrap_or_default(),
+        },
+    };
+    let keel = open(dir).await?;
+    let request = keel.act(id, person, action, None).await?;
+    println!("{}", output::status_line(&keel, &request).await);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn show(dir: &Path, id: &str, format: Format) -> Outcome {
+    let keel = open(dir).await?;
+    let (request, events) = keel.request_with_history(id).await?;
+    match format {
+        Format::Json => println!("{}", output::request_json(&request, &events)),
+        Format::Text => println!("{}", output::request_text(&keel, &request, &events).await),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn list(
+    dir: &Path,
+    pending_for: Option<String>,
+    workflow: Option<String>,
+    status: Option<String>,
+    limit: i64,
+) -> Outcome {
+    let keel = open(dir).await?;
+    let requests = match pending_for {
+        Some(who) => {
+            let (person, requests) = keel.pending_for(&who).await?;
+            println!(
+                "Waiting for {} ({}): {}",
+                person.name,
+                person.id,
+                requests.len()
+            );
+            requests
+        }
+        None => {
+            let status = status
+                .map(|s| s.parse())
+                .transpose()
+                .map_err(UserError::Invalid)?;
+            let filter = RequestFilter {
+                workflow,
+                status,
+                requester: None,
+                limit: Some(limit),
+            };
+            keel.list_requests(&filter).await?
+        }
+    };
+    println!("{}", output::request_table(&keel, &requests).await);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn delegate(
+    dir: &Path,
+    person: &str,
+    to: &str,
+    from: Option<chrono::NaiveDate>,
+    until: chrono::NaiveDate,
+) -> Outcome {
+    let keel = open(dir).await?;
+    let calendar = &keel.config.settings.company.calendar;
+    let from = from.unwrap_or_else(|| {
+        keel.clock
+            .now()
+            .with_timezone(&calendar.time_zone)
+            .date_naive()
+    });
+    let d = keel.delegate(person, to, from, until).await?;
+    println!(
+        "{} approves for {} from {} to {}",
+        keel.display_name(&d.to_person).await,
+        keel.display_name(&d.from_person).await,
+        d.starts_on,
+        d.ends_on
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn tick(dir: &Path) -> Outcome {
+    let keel = open(dir).await?;
+    let report = keel.tick().await?;
+    let delivered = keel.deliver_outbox(&Sink::Log).await?;
+    println!(
+        "{} timer(s) fired, {} stale, {delivered} notification(s) delivered",
+        report.fired, report.stale
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn audit_verify(dir: &Path) -> Outcome {
+    let keel = open(dir).await?;
+    match keel.verify_audit().await? {
+        Ok(count) => {
+            println!("audit trail intact: {count} events verified");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(tamper) => {
+            eprintln!(
+                "audit trail BROKEN at event {}: {}",
+                tamper.seq, tamper.problem
+            );
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+pub async fn audit_export(dir: &Path, format: ExportArg, output: Option<PathBuf>) -> Outcome {
+    let keel = open(dir).await?;
+    let format = match format {
+        ExportArg::Csv => ExportFormat::Csv,
+        ExportArg::Jsonl => ExportFormat::Jsonl,
+    };
+    let count = match &output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("creating {}", path.display()))?;
+            keel.export_audit(format, &mut std::io::BufWriter::new(file))
+                .await?
+        }
+        None => {
+            keel.export_audit(format, &mut std::io::stdout().lock())
+                .await?
+        }
+    };
+    if let Some(path) = output {
+        eprintln!("{count} events written to {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,56 @@
+//! HTTP errors mapped to status codes in one place; internal details never reach the response.
+
+use crate::engine::lifecycle::Refusal;
+use crate::service::{ServiceError, UserError};
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+pub enum ApiError {
+    Unauthorized(&'static str),
+    Service(ServiceError),
+    BadRequest(String),
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> Self {
+        ApiError::Service(error)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, message) = match self {
+            ApiError::Unauthorized(message) => (StatusCode::UNAUTHORIZED, message.to_string()),
+            ApiError::BadRequest(message) => (StatusCode::BAD_REQUEST, message),
+            ApiError::Service(ServiceError::User(error)) => {
+                (user_status(&error), error.to_string())
+            }
+            ApiError::Service(ServiceError::Internal(error)) => {
+                let reference = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
+                tracing::error!(reference, "{error:#}");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("Something went wrong (ref {reference})."),
+                )
+            }
+        };
+        (status, Json(json!({ "error": message }))).into_response()
+    }
+}
+
+fn user_status(error: &UserError) -> StatusCode {
+    match error {
+        UserError::UnknownRequest(_) | UserError::UnknownWorkflow { .. } => StatusCode::NOT_FOUND,
+        UserError::UnknownPerson(_) => StatusCode::FORBIDDEN,
+        UserError::Refused(
+            Refusal::NotYourTurn { .. } | Refusal::OwnRequest { .. } | Refusal::NotRequester { .. },
+        )
+        | UserError::Refused(Refusal::NotParticipant { .. }) => StatusCode::FORBIDDEN,
+        UserError::Refused(
+            Refusal::Closed { .. } | Refusal::StepMovedOn { .. } | Refusal::AlreadyApproved { .. },
+        ) => StatusCode::CONFLICT,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
