@@ -1,0 +1,31 @@
+//! Running the real `keel` binary against a test database.
+
+use super::TestDb;
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// `keel ARGS…` with the demo config (or `config`) on `db`; returns its output.
+pub fn keel(db: &TestDb, config: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_keel"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env("KEEL_DATABASE_URL", &db.url)
+        .output()
+        .expect("keel runs")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Runs `keel ARGS…` and returns its standard output, failing the test when it fails.
+pub fn keel_ok(db: &TestDb, config: &Path, args: &[&str]) -> String {
+    let output = keel(db, config, args);
+    assert!(output.status.success(), "[{}] keel {args:?} failed:\n{}\n{}", db.label, stdout(&output), stderr(&output));
+    stdout(&output)
+}
