@@ -23,7 +23,10 @@ const INVOICES: usize = 200_000;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let scratch = tempfile::tempdir()?;
-    let mut targets = vec![("sqlite", format!("sqlite://{}", scratch.path().join("bench.db").display()))];
+    let mut targets = vec![(
+        "sqlite",
+        format!("sqlite://{}", scratch.path().join("bench.db").display()),
+    )];
     if let Ok(url) = std::env::var("KEEL_BENCH_POSTGRES_URL") {
         targets.push(("postgres", url));
     }
@@ -42,8 +45,15 @@ fn config_dir() -> PathBuf {
 
 async fn open(url: &str) -> anyhow::Result<Keel> {
     let env = vec![("KEEL_DATABASE_URL".to_string(), url.to_string())];
-    let config = config::load_with_env(&config_dir(), &env)
-        .map_err(|p| anyhow::anyhow!("config: {}", p.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")))?;
+    let config = config::load_with_env(&config_dir(), &env).map_err(|p| {
+        anyhow::anyhow!(
+            "config: {}",
+            p.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })?;
     Keel::open(config, Clock::System).await
 }
 
@@ -70,8 +80,14 @@ async fn decisions(label: &str, keel: &Keel) -> anyhow::Result<()> {
         .into_iter()
         .filter(|p| p.fields.get("status").and_then(|s| s.as_str()) == Some("active"))
         .map(|p| {
-            let manager = p.fields["manager_id"].as_str().unwrap_or_default().to_string();
-            let superintendent = p.fields["superintendent_id"].as_str().unwrap_or_default().to_string();
+            let manager = p.fields["manager_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let superintendent = p.fields["superintendent_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             (p.key, format!("{manager}|{superintendent}"))
         })
         .collect();
@@ -98,8 +114,16 @@ async fn decisions(label: &str, keel: &Keel) -> anyhow::Result<()> {
                         idempotency_key: None,
                     })
                     .await?;
-                let approver = request.current().and_then(|s| s.waiting_for().first().map(|p| p.to_string()));
-                keel.act(&request.id, &approver.unwrap_or_else(|| manager.to_string()), Action::Approve, None).await?;
+                let approver = request
+                    .current()
+                    .and_then(|s| s.waiting_for().first().map(|p| p.to_string()));
+                keel.act(
+                    &request.id,
+                    &approver.unwrap_or_else(|| manager.to_string()),
+                    Action::Approve,
+                    None,
+                )
+                .await?;
                 latencies.push(begun.elapsed());
             }
             anyhow::Ok(latencies)
@@ -151,14 +175,27 @@ async fn import_invoices(label: &str, keel: &Keel, scratch: &Path) -> anyhow::Re
 async fn write_invoices(path: &Path, keel: &Keel) -> anyhow::Result<()> {
     let orders = keel.store.list_records("purchase_order").await?;
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
-    writeln!(out, "invoice_id,vendor_id,project_id,po_id,amount,issued_date,due_date,paid_date,status")?;
+    writeln!(
+        out,
+        "invoice_id,vendor_id,project_id,po_id,amount,issued_date,due_date,paid_date,status"
+    )?;
     let start = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default();
     for n in 0..INVOICES {
         let po = &orders[n % orders.len()];
-        let text = |f: &str| po.fields.get(f).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let text = |f: &str| {
+            po.fields
+                .get(f)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
         let issued = start + Duration::days((n % 900) as i64);
         let due = issued + Duration::days(30);
-        let (paid, status) = if n % 5 == 0 { (String::new(), "open") } else { ((due - Duration::days(3)).to_string(), "paid") };
+        let (paid, status) = if n % 5 == 0 {
+            (String::new(), "open")
+        } else {
+            ((due - Duration::days(3)).to_string(), "paid")
+        };
         writeln!(
             out,
             "INV-{:07},{},{},{},{}.{:02},{issued},{due},{paid},{status}",

@@ -2,10 +2,8 @@
 //! submissions and restarted keeps every request it acknowledged, duplicates none, and its
 //! audit trail verifies.
 
-mod common;
-
-use common::app::{TestApp, config_dir};
-use common::cli::keel_ok;
+use crate::common::app::{TestApp, config_dir};
+use crate::common::cli::keel_ok;
 use std::collections::BTreeMap;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -15,7 +13,7 @@ use tokio::process::{Child, Command};
 
 const TOKEN: &str = "crash-test-token";
 
-async fn start_server(db: &common::TestDb) -> (Child, String) {
+async fn start_server(db: &crate::common::TestDb) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_keel"))
         .arg("--config")
         .arg(config_dir())
@@ -35,7 +33,12 @@ async fn start_server(db: &common::TestDb) -> (Child, String) {
         .expect("keel serve prints its address")
         .expect("readable stdout")
         .expect("a line");
-    let address = line.trim().rsplit(' ').next().expect("an address").to_string();
+    let address = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .expect("an address")
+        .to_string();
     (child, address)
 }
 
@@ -62,7 +65,7 @@ async fn submit(client: &reqwest::Client, base: &str, key: &str) -> Result<Strin
 
 #[tokio::test]
 async fn a_killed_server_loses_no_acknowledged_request() {
-    for db in common::test_databases().await {
+    for db in crate::common::test_databases().await {
         drop(TestApp::start(&db).await); // imports the directory and projects
         let (mut server, base) = start_server(&db).await;
         let client = reqwest::Client::new();
@@ -99,9 +102,23 @@ async fn a_killed_server_loses_no_acknowledged_request() {
         let (mut server, base) = start_server(&db).await;
         for (key, id) in &acknowledged {
             let again = submit(&client, &base, key).await.expect("resubmission");
-            assert_eq!(&again, id, "[{}] an acknowledged request keeps its id", db.label);
-            let shown = client.get(format!("{base}/api/v1/requests/{id}")).bearer_auth(TOKEN).send().await.unwrap();
-            assert_eq!(shown.status(), reqwest::StatusCode::OK, "[{}] {id} survived", db.label);
+            assert_eq!(
+                &again, id,
+                "[{}] an acknowledged request keeps its id",
+                db.label
+            );
+            let shown = client
+                .get(format!("{base}/api/v1/requests/{id}"))
+                .bearer_auth(TOKEN)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                shown.status(),
+                reqwest::StatusCode::OK,
+                "[{}] {id} survived",
+                db.label
+            );
         }
         server.start_kill().expect("SIGKILL");
         server.wait().await.expect("server exits");
@@ -109,7 +126,12 @@ async fn a_killed_server_loses_no_acknowledged_request() {
         let keel = TestApp::start(&db).await.keel;
         let stored = keel.list_requests(&Default::default()).await.unwrap();
         assert!(stored.len() >= acknowledged.len(), "[{}]", db.label);
-        assert!(stored.len() <= attempted, "[{}] no duplicates: {} for {attempted} keys", db.label, stored.len());
+        assert!(
+            stored.len() <= attempted,
+            "[{}] no duplicates: {} for {attempted} keys",
+            db.label,
+            stored.len()
+        );
         let verified = keel_ok(&db, &config_dir(), &["audit", "verify"]);
         assert!(verified.contains("intact"), "[{}] {verified}", db.label);
     }

@@ -26,6 +26,12 @@ pub fn stderr(output: &Output) -> String {
 /// Runs `keel ARGS…` and returns its standard output, failing the test when it fails.
 pub fn keel_ok(db: &TestDb, config: &Path, args: &[&str]) -> String {
     let output = keel(db, config, args);
-    assert!(output.status.success(), "[{}] keel {args:?} failed:\n{}\n{}", db.label, stdout(&output), stderr(&output));
+    assert!(
+        output.status.success(),
+        "[{}] keel {args:?} failed:\n{}\n{}",
+        db.label,
+        stdout(&output),
+        stderr(&output)
+    );
     stdout(&output)
 }

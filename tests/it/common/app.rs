@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 /// Monday 2026-11-23, 09:00 in Chicago: the start of a working week for the demo company.
 pub fn monday_morning() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 23, 15, 0, 0).single().expect("valid time")
+    Utc.with_ymd_and_hms(2026, 11, 23, 15, 0, 0)
+        .single()
+        .expect("valid time")
 }
 
 pub fn config_dir() -> PathBuf {
@@ -27,7 +29,11 @@ pub fn config_for(db: &TestDb, dir: &Path) -> Config {
     let env = vec![("KEEL_DATABASE_URL".to_string(), db.url.clone())];
     config::load_with_env(dir, &env).unwrap_or_else(|problems| {
         let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        panic!("config in {} does not load:\n{}", dir.display(), list.join("\n"))
+        panic!(
+            "config in {} does not load:\n{}",
+            dir.display(),
+            list.join("\n")
+        )
     })
 }
 
@@ -39,8 +45,12 @@ pub struct TestApp {
 }
 
 /// The record types every scenario needs (the directory and what requests refer to).
-const CORE_TYPES: [(&str, &str); 4] =
-    [("staff", "staff.csv"), ("client", "clients.csv"), ("vendor", "vendors.csv"), ("project", "projects.csv")];
+const CORE_TYPES: [(&str, &str); 4] = [
+    ("staff", "staff.csv"),
+    ("client", "clients.csv"),
+    ("vendor", "vendors.csv"),
+    ("project", "projects.csv"),
+];
 
 impl TestApp {
     /// keel on `db` with the demo config, the directory, clients, vendors and projects imported.
@@ -50,15 +60,31 @@ impl TestApp {
 
     pub async fn start_with_config(db: &TestDb, dir: &Path) -> TestApp {
         let clock = Clock::manual(monday_morning());
-        let keel = Keel::open(config_for(db, dir), clock.clone()).await.expect("keel opens");
+        let keel = Keel::open(config_for(db, dir), clock.clone())
+            .await
+            .expect("keel opens");
         for (record_type, file) in CORE_TYPES {
-            keel.import_file(record_type, &demo_data().join(file)).await.expect("core records import");
+            keel.import_file(record_type, &demo_data().join(file))
+                .await
+                .expect("core records import");
         }
-        TestApp { keel, clock, sink: Sink::recording(), label: db.label }
+        TestApp {
+            keel,
+            clock,
+            sink: Sink::recording(),
+            label: db.label,
+        }
     }
 
-    pub async fn submit(&self, workflow: &str, requester: &str, fields: &[(&str, &str)]) -> Request {
-        self.try_submit(workflow, requester, fields).await.unwrap_or_else(|e| panic!("[{}] submit: {e}", self.label))
+    pub async fn submit(
+        &self,
+        workflow: &str,
+        requester: &str,
+        fields: &[(&str, &str)],
+    ) -> Request {
+        self.try_submit(workflow, requester, fields)
+            .await
+            .unwrap_or_else(|e| panic!("[{}] submit: {e}", self.label))
     }
 
     pub async fn try_submit(
@@ -67,19 +93,34 @@ impl TestApp {
         requester: &str,
         fields: &[(&str, &str)],
     ) -> Result<Request, keel::service::ServiceError> {
-        let fields = fields.iter().map(|(k, v)| (k.to_string(), serde_json::Value::from(*v))).collect();
+        let fields = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
+            .collect();
         self.keel
-            .submit(NewRequest { workflow: workflow.into(), requester: requester.into(), fields, idempotency_key: None })
+            .submit(NewRequest {
+                workflow: workflow.into(),
+                requester: requester.into(),
+                fields,
+                idempotency_key: None,
+            })
             .await
     }
 
     /// Who the request's current step waits for.
     pub fn waiting_for(request: &Request) -> Vec<String> {
-        request.current().map(|s| s.waiting_for().into_iter().map(String::from).collect()).unwrap_or_default()
+        request
+            .current()
+            .map(|s| s.waiting_for().into_iter().map(String::from).collect())
+            .unwrap_or_default()
     }
 
     pub async fn actions(&self, request_id: &str) -> Vec<String> {
-        let (_, events) = self.keel.request_with_history(request_id).await.expect("history");
+        let (_, events) = self
+            .keel
+            .request_with_history(request_id)
+            .await
+            .expect("history");
         events.into_iter().map(|e| e.draft.action).collect()
     }
 }

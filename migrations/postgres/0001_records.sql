@@ -1,0 +1,31 @@
+-- PostgreSQL twin of migrations/sqlite (same tables): bigint for integers, identity ids, and
+-- text collate "C" so that ordering and comparisons (canonical timestamps, ids) are bytewise as
+-- on SQLite.
+
+-- Records mirrored from the company's systems of record (or kept by keel), one row per
+-- (type, key) at its current version, plus every version ever stored.
+
+-- The current version of each record. `data` is the canonical JSON object of its fields, so an
+-- unchanged re-import compares equal as text. Timestamps are canonical UTC text (sortable).
+create table records (
+    type       text collate "C" not null,
+    key        text collate "C" not null,
+    version    bigint not null,
+    data       text collate "C" not null,
+    updated_at text collate "C" not null,
+    -- where this version came from: `import:<file>`, `keel`, a sync source…
+    source     text collate "C" not null,
+    primary key (type, key)
+);
+
+-- Every version of every record, oldest first by `version`: the history behind `records`.
+create table record_versions (
+    type       text collate "C" not null,
+    key        text collate "C" not null,
+    version    bigint not null,
+    data       text collate "C" not null,
+    changed_at text collate "C" not null,
+    source     text collate "C" not null,
+    primary key (type, key, version),
+    foreign key (type, key) references records (type, key)
+);

@@ -1,0 +1,27 @@
+-- Records mirrored from the company's systems of record (or kept by keel), one row per
+-- (type, key) at its current version, plus every version ever stored.
+
+-- The current version of each record. `data` is the canonical JSON object of its fields, so an
+-- unchanged re-import compares equal as text. Timestamps are canonical UTC text (sortable).
+create table records (
+    type       text    not null,
+    key        text    not null,
+    version    integer not null,
+    data       text    not null,
+    updated_at text    not null,
+    -- where this version came from: `import:<file>`, `keel`, a sync source…
+    source     text    not null,
+    primary key (type, key)
+);
+
+-- Every version of every record, oldest first by `version`: the history behind `records`.
+create table record_versions (
+    type       text    not null,
+    key        text    not null,
+    version    integer not null,
+    data       text    not null,
+    changed_at text    not null,
+    source     text    not null,
+    primary key (type, key, version),
+    foreign key (type, key) references records (type, key)
+);

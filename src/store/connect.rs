@@ -1,0 +1,122 @@
+//! Opening the pools for a database URL and applying the migrations of its backend.
+
+use super::{Backend, Store};
+use anyhow::{Context, Result, bail};
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::migrate::{Migrate, Migrator};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{ConnectOptions, Connection, Executor};
+use std::collections::HashSet;
+use std::str::FromStr;
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Set on every SQLite connection (journal_mode is a property of the file, set when it is opened
+/// the first time, and again here in case the file came from elsewhere).
+const SQLITE_PRAGMAS: &str = "pragma journal_mode = wal; pragma synchronous = full; \
+     pragma foreign_keys = on; pragma busy_timeout = 5000;";
+
+pub(super) async fn open(url: &str, max_connections: u32) -> Result<Store> {
+    install_default_drivers();
+    let max_connections = max_connections.max(1);
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect(url)
+            .await
+            .context("connecting to PostgreSQL")?;
+        return Ok(Store {
+            backend: Backend::Postgres,
+            writer: pool.clone(),
+            pool,
+        });
+    }
+    if !url.starts_with("sqlite:") {
+        bail!("unsupported database URL scheme in `{url}`: use sqlite: or postgres://");
+    }
+    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+    if !in_memory {
+        create_sqlite_file(url).await?;
+    }
+    let writer = sqlite_pool(url, 1).await?;
+    // An in-memory database lives in its one connection: reads must go there too.
+    let pool = if in_memory {
+        writer.clone()
+    } else {
+        sqlite_pool(url, max_connections).await?
+    };
+    Ok(Store {
+        backend: Backend::Sqlite,
+        pool,
+        writer,
+    })
+}
+
+/// Creates the file if it is missing and switches it to WAL once, with the native driver (the
+/// `Any` driver only takes a URL).
+async fn create_sqlite_file(url: &str) -> Result<()> {
+    let options = SqliteConnectOptions::from_str(url)
+        .with_context(|| format!("reading the SQLite URL `{url}`"))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(Duration::from_secs(5));
+    let connection = options
+        .connect()
+        .await
+        .with_context(|| format!("opening the SQLite database `{url}`"))?;
+    connection
+        .close()
+        .await
+        .context("closing the SQLite set-up connection")
+}
+
+async fn sqlite_pool(url: &str, max_connections: u32) -> Result<sqlx::AnyPool> {
+    AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(60))
+        .after_connect(|connection, _| {
+            Box::pin(async move {
+                connection.execute(SQLITE_PRAGMAS).await?;
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await
+        .with_context(|| format!("connecting to SQLite at `{url}`"))
+}
+
+pub(super) async fn migrate(store: &Store) -> Result<usize> {
+    let migrator = match store.backend {
+        Backend::Sqlite => &SQLITE_MIGRATIONS,
+        Backend::Postgres => &POSTGRES_MIGRATIONS,
+    };
+    let mut connection = store
+        .writer
+        .acquire()
+        .await
+        .context("acquiring a connection to migrate")?;
+    connection
+        .ensure_migrations_table()
+        .await
+        .context("creating the migrations table")?;
+    let applied: HashSet<i64> = connection
+        .list_applied_migrations()
+        .await
+        .context("listing applied migrations")?
+        .into_iter()
+        .map(|m| m.version)
+        .collect();
+    let pending = migrator
+        .iter()
+        .filter(|m| m.migration_type.is_up_migration() && !applied.contains(&m.version))
+        .count();
+    migrator
+        .run(&mut *connection)
+        .await
+        .context("applying migrations")?;
+    Ok(pending)
+}

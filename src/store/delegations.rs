@@ -1,0 +1,66 @@
+//! Delegations: who approves for whom, on which days.
+
+use super::sql::{day, parse_day, ts};
+use super::{Store, Tx};
+use crate::domain::Delegation;
+use anyhow::{Context, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+
+#[derive(sqlx::FromRow)]
+struct DelegationRow {
+    from_person: String,
+    to_person: String,
+    starts_on: String,
+    ends_on: String,
+}
+
+impl Store {
+    /// The delegations in force on `day`, oldest first.
+    pub async fn delegations_on(&self, on: NaiveDate) -> Result<Vec<Delegation>> {
+        let rows: Vec<DelegationRow> = sqlx::query_as(
+            "select from_person, to_person, starts_on, ends_on from delegations \
+             where starts_on <= $1 and ends_on >= $1 order by id",
+        )
+        .bind(day(on))
+        .fetch_all(&self.pool)
+        .await
+        .with_context(|| format!("reading the delegations on {on}"))?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(Delegation {
+                    starts_on: parse_day(&row.starts_on)?,
+                    ends_on: parse_day(&row.ends_on)?,
+                    from_person: row.from_person,
+                    to_person: row.to_person,
+                })
+            })
+            .collect()
+    }
+}
+
+impl Tx {
+    pub async fn insert_delegation(
+        &mut self,
+        delegation: &Delegation,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "insert into delegations (from_person, to_person, starts_on, ends_on, created_at) \
+             values ($1, $2, $3, $4, $5)",
+        )
+        .bind(&delegation.from_person)
+        .bind(&delegation.to_person)
+        .bind(day(delegation.starts_on))
+        .bind(day(delegation.ends_on))
+        .bind(ts(&at))
+        .execute(&mut *self.tx)
+        .await
+        .with_context(|| {
+            format!(
+                "recording the delegation of {} to {}",
+                delegation.from_person, delegation.to_person
+            )
+        })?;
+        Ok(())
+    }
+}

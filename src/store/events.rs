@@ -1,0 +1,136 @@
+//! The audit trail: appending hash-chained events under the head's lock, and reading them back.
+
+use super::sql::{from_json, parse_ts, to_json, ts};
+use super::{Store, Tx};
+use crate::domain::{Event, EventDraft};
+use crate::engine::audit::{GENESIS, chain_hash};
+use anyhow::{Context, Result};
+use chrono::SubsecRound;
+
+const EVENT_COLUMNS: &str =
+    "seq, request_id, at, actor, action, rule, reason, data, prev_hash, hash";
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    seq: i64,
+    request_id: Option<String>,
+    at: String,
+    actor: String,
+    action: String,
+    rule: Option<String>,
+    reason: Option<String>,
+    data: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl EventRow {
+    fn into_event(self) -> Result<Event> {
+        Ok(Event {
+            seq: self.seq,
+            draft: EventDraft {
+                request_id: self.request_id,
+                at: parse_ts(&self.at)?,
+                actor: self.actor,
+                action: self.action,
+                rule: self.rule,
+                reason: self.reason,
+                data: from_json(&self.data, "event data")?,
+            },
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+        })
+    }
+}
+
+impl Store {
+    /// A request's events, in chain order.
+    pub async fn request_events(&self, request_id: &str) -> Result<Vec<Event>> {
+        let sql = format!("select {EVENT_COLUMNS} from events where request_id = $1 order by seq");
+        let rows: Vec<EventRow> = sqlx::query_as(&sql)
+            .bind(request_id)
+            .fetch_all(&self.pool)
+            .await
+            .with_context(|| format!("reading the events of request {request_id}"))?;
+        rows.into_iter().map(EventRow::into_event).collect()
+    }
+
+    /// The whole chain, in order (for verification and export).
+    pub async fn all_events(&self) -> Result<Vec<Event>> {
+        let sql = format!("select {EVENT_COLUMNS} from events order by seq");
+        let rows: Vec<EventRow> = sqlx::query_as(&sql)
+            .fetch_all(&self.pool)
+            .await
+            .context("reading all events")?;
+        rows.into_iter().map(EventRow::into_event).collect()
+    }
+
+    /// The last event's seq and hash; `None` while the chain is empty.
+    pub async fn audit_head(&self) -> Result<Option<(i64, String)>> {
+        let (seq, hash): (i64, String) =
+            sqlx::query_as("select last_seq, last_hash from audit_head where id = 1")
+                .fetch_one(&self.pool)
+                .await
+                .context("reading the audit head")?;
+        Ok((seq > 0).then_some((seq, hash)))
+    }
+}
+
+impl Tx {
+    /// Gives the drafts the next places in the chain and stores them. The head row stays locked
+    /// until the transaction ends, so concurrent appenders take turns and the chain has no forks.
+    pub async fn append_events(&mut self, drafts: &[EventDraft]) -> Result<Vec<Event>> {
+        if drafts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "select last_seq, last_hash from audit_head where id = 1{}",
+            self.backend.for_update()
+        );
+        let (mut seq, mut prev_hash): (i64, String) = sqlx::query_as(&sql)
+            .fetch_one(&mut *self.tx)
+            .await
+            .context("locking the audit head")?;
+        if seq == 0 {
+            prev_hash = GENESIS.to_string();
+        }
+        let mut events = Vec::with_capacity(drafts.len());
+        for draft in drafts {
+            seq += 1;
+            // Hashed as stored: timestamps keep microseconds.
+            let mut draft = draft.clone();
+            draft.at = draft.at.trunc_subsecs(6);
+            let hash = chain_hash(&prev_hash, seq, &draft);
+            sqlx::query(
+                "insert into events (seq, request_id, at, actor, action, rule, reason, data, \
+                 prev_hash, hash) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(seq)
+            .bind(&draft.request_id)
+            .bind(ts(&draft.at))
+            .bind(&draft.actor)
+            .bind(&draft.action)
+            .bind(&draft.rule)
+            .bind(&draft.reason)
+            .bind(to_json(&draft.data)?)
+            .bind(&prev_hash)
+            .bind(&hash)
+            .execute(&mut *self.tx)
+            .await
+            .with_context(|| format!("appending event {seq}"))?;
+            events.push(Event {
+                seq,
+                draft,
+                prev_hash: std::mem::replace(&mut prev_hash, hash.clone()),
+                hash,
+            });
+        }
+        sqlx::query("update audit_head set last_seq = $1, last_hash = $2 where id = 1")
+            .bind(seq)
+            .bind(&prev_hash)
+            .execute(&mut *self.tx)
+            .await
+            .context("moving the audit head")?;
+        Ok(events)
+    }
+}

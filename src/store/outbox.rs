@@ -1,0 +1,173 @@
+//! The outbox: notifications written with the transition that caused them, claimed by deliverers
+//! (each row by one at a time), retried later or given up on.
+
+use super::sql::{from_json, parse_opt_ts, parse_ts, to_json, ts};
+use super::{OutboxItem, Store, Tx};
+use crate::domain::Notification;
+use anyhow::{Context, Result};
+use chrono::{DateTime, Duration, Utc};
+
+/// How long a claim keeps other deliverers off a row (a deliverer that dies frees it by then).
+const CLAIM_SECONDS: i64 = 60;
+
+/// A notification keel gave up on, for operators to look at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailedDelivery {
+    pub item: OutboxItem,
+    pub last_error: Option<String>,
+    pub failed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct OutboxRow {
+    id: i64,
+    payload: String,
+    attempts: i64,
+    created_at: String,
+    last_error: Option<String>,
+    failed_at: Option<String>,
+}
+
+impl OutboxRow {
+    fn into_item(self) -> Result<OutboxItem> {
+        Ok(OutboxItem {
+            id: self.id,
+            notification: from_json(&self.payload, "outbox payload")?,
+            attempts: i32::try_from(self.attempts).context("reading outbox attempts")?,
+            created_at: parse_ts(&self.created_at)?,
+        })
+    }
+}
+
+const OUTBOX_COLUMNS: &str = "id, payload, attempts, created_at, last_error, failed_at";
+
+impl Store {
+    /// Claims up to `limit` notifications due at `now` for a minute, oldest first.
+    pub async fn claim_outbox(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxItem>> {
+        let due = format!(
+            "select id from outbox where delivered_at is null and failed_at is null \
+             and next_attempt_at <= $1 and (claimed_until is null or claimed_until < $1) \
+             order by next_attempt_at, id limit $3{}",
+            self.backend.for_update_skip_locked()
+        );
+        let sql = format!(
+            "update outbox set claimed_until = $2 where id in ({due}) returning {OUTBOX_COLUMNS}"
+        );
+        let mut tx = self.begin().await?;
+        let rows: Vec<OutboxRow> = sqlx::query_as(&sql)
+            .bind(ts(&now))
+            .bind(ts(&(now + Duration::seconds(CLAIM_SECONDS))))
+            .bind(limit.max(0))
+            .fetch_all(&mut *tx.tx)
+            .await
+            .context("claiming outbox notifications")?;
+        tx.commit().await?;
+        let mut items = rows
+            .into_iter()
+            .map(OutboxRow::into_item)
+            .collect::<Result<Vec<_>>>()?;
+        items.sort_by_key(|item| item.id);
+        Ok(items)
+    }
+
+    pub async fn mark_delivered(&self, id: i64, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query("update outbox set delivered_at = $2, claimed_until = null where id = $1")
+            .bind(id)
+            .bind(ts(&at))
+            .execute(&self.writer)
+            .await
+            .with_context(|| format!("marking notification {id} delivered"))?;
+        Ok(())
+    }
+
+    /// Records a failed delivery: tried again at `retry_at`, or given up on when it is `None`.
+    pub async fn mark_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        let query = match retry_at {
+            Some(retry_at) => sqlx::query(
+                "update outbox set attempts = attempts + 1, last_error = $2, \
+                 next_attempt_at = $3, claimed_until = null where id = $1",
+            )
+            .bind(id)
+            .bind(error)
+            .bind(ts(&retry_at)),
+            None => sqlx::query(
+                "update outbox set attempts = attempts + 1, last_error = $2, \
+                 failed_at = $3, claimed_until = null where id = $1",
+            )
+            .bind(id)
+            .bind(error)
+            .bind(ts(&Utc::now())),
+        };
+        query
+            .execute(&self.writer)
+            .await
+            .with_context(|| format!("recording a failed delivery of notification {id}"))?;
+        Ok(())
+    }
+
+    /// Notifications still to deliver (including ones waiting for a retry).
+    pub async fn outbox_pending_count(&self) -> Result<i64> {
+        let (count,): (i64,) = sqlx::query_as(
+            "select count(*) from outbox where delivered_at is null and failed_at is null",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .context("counting pending notifications")?;
+        Ok(count)
+    }
+
+    /// Notifications keel gave up on, most recent first.
+    pub async fn outbox_failed(&self) -> Result<Vec<FailedDelivery>> {
+        let sql = format!(
+            "select {OUTBOX_COLUMNS} from outbox where failed_at is not null \
+             order by failed_at desc, id desc"
+        );
+        let rows: Vec<OutboxRow> = sqlx::query_as(&sql)
+            .fetch_all(&self.pool)
+            .await
+            .context("listing failed notifications")?;
+        rows.into_iter()
+            .map(|row| {
+                let last_error = row.last_error.clone();
+                let failed_at = parse_opt_ts(row.failed_at.as_deref())?;
+                Ok(FailedDelivery {
+                    item: row.into_item()?,
+                    last_error,
+                    failed_at,
+                })
+            })
+            .collect()
+    }
+}
+
+impl Tx {
+    /// Queues notifications for delivery, due at once.
+    pub async fn enqueue(
+        &mut self,
+        notifications: &[Notification],
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let at = ts(&at);
+        for notification in notifications {
+            let kind = to_json(&notification.kind)?;
+            sqlx::query(
+                "insert into outbox (created_at, recipient, kind, request_id, payload, \
+                 next_attempt_at) values ($1, $2, $3, $4, $5, $1)",
+            )
+            .bind(&at)
+            .bind(&notification.to)
+            .bind(kind.trim_matches('"'))
+            .bind(&notification.request_id)
+            .bind(to_json(notification)?)
+            .execute(&mut *self.tx)
+            .await
+            .with_context(|| format!("queueing a notification to {}", notification.to))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,190 @@
+//! Records and their versions: the bulk upsert behind CSV imports, and the reads.
+
+use super::sql::{from_json, parse_ts, to_json, ts, value_tuples};
+use super::{Backend, Store, Tx, UpsertCounts};
+use crate::domain::{Fields, Record};
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+/// Rows per multi-row statement, below both backends' parameter limits (3 per row).
+const MAX_BATCH_ROWS: usize = 8_000;
+
+#[derive(sqlx::FromRow)]
+struct RecordRow {
+    r#type: String,
+    key: String,
+    version: i64,
+    data: String,
+    at: String,
+}
+
+impl RecordRow {
+    fn into_record(self) -> Result<Record> {
+        Ok(Record {
+            fields: from_json(&self.data, "record fields")?,
+            updated_at: parse_ts(&self.at)?,
+            record_type: self.r#type,
+            key: self.key,
+            version: self.version,
+        })
+    }
+}
+
+/// One row to write: its key, the version it gets, its fields as JSON text.
+struct Change<'a> {
+    key: &'a str,
+    version: i64,
+    data: String,
+}
+
+impl Store {
+    pub async fn get_record(&self, record_type: &str, key: &str) -> Result<Option<Record>> {
+        let row: Option<RecordRow> = sqlx::query_as(
+            "select type, key, version, data, updated_at as at from records \
+             where type = $1 and key = $2",
+        )
+        .bind(record_type)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .with_context(|| format!("reading record {record_type} {key}"))?;
+        row.map(RecordRow::into_record).transpose()
+    }
+
+    pub async fn list_records(&self, record_type: &str) -> Result<Vec<Record>> {
+        let rows: Vec<RecordRow> = sqlx::query_as(
+            "select type, key, version, data, updated_at as at from records \
+             where type = $1 order by key",
+        )
+        .bind(record_type)
+        .fetch_all(&self.pool)
+        .await
+        .with_context(|| format!("listing records of type {record_type}"))?;
+        rows.into_iter().map(RecordRow::into_record).collect()
+    }
+
+    /// Every stored version of a record, oldest first.
+    pub async fn record_history(&self, record_type: &str, key: &str) -> Result<Vec<Record>> {
+        let rows: Vec<RecordRow> = sqlx::query_as(
+            "select type, key, version, data, changed_at as at from record_versions \
+             where type = $1 and key = $2 order by version",
+        )
+        .bind(record_type)
+        .bind(key)
+        .fetch_all(&self.pool)
+        .await
+        .with_context(|| format!("reading the history of record {record_type} {key}"))?;
+        rows.into_iter().map(RecordRow::into_record).collect()
+    }
+}
+
+impl Tx {
+    /// Writes records of one type: new keys at version 1, changed ones at their version + 1 (each
+    /// with a row in the history), identical ones untouched. Built for imports of many thousand
+    /// rows: one query reads what is stored, multi-row statements write.
+    pub async fn upsert_records(
+        &mut self,
+        record_type: &str,
+        rows: &[(String, Fields)],
+        at: DateTime<Utc>,
+        source: &str,
+    ) -> Result<UpsertCounts> {
+        if self.backend == Backend::Postgres {
+            // Two imports of one type at once would both compute the same next versions.
+            sqlx::query("select pg_advisory_xact_lock(hashtext($1))")
+                .bind(format!("keel.records.{record_type}"))
+                .execute(&mut *self.tx)
+                .await
+                .context("locking the record type for an upsert")?;
+        }
+        let stored_rows: Vec<(String, i64, String)> =
+            sqlx::query_as("select key, version, data from records where type = $1")
+                .bind(record_type)
+                .fetch_all(&mut *self.tx)
+                .await
+                .with_context(|| format!("reading stored records of type {record_type}"))?;
+        let stored: HashMap<&str, (i64, &str)> = stored_rows
+            .iter()
+            .map(|(key, version, data)| (key.as_str(), (*version, data.as_str())))
+            .collect();
+
+        let mut counts = UpsertCounts::default();
+        // Every version to add to the history, and per key the index of its last one (a key may
+        // repeat in `rows`; later rows compare against earlier ones).
+        let mut versions: Vec<Change> = Vec::new();
+        let mut latest: HashMap<&str, usize> = HashMap::new();
+        for (key, fields) in rows {
+            let data = to_json(fields)?;
+            let before = match latest.get(key.as_str()) {
+                Some(&i) => Some((versions[i].version, versions[i].data.as_str())),
+                None => stored.get(key.as_str()).copied(),
+            };
+            let version = match before {
+                Some((_, before)) if before == data => {
+                    counts.unchanged += 1;
+                    continue;
+                }
+                Some((version, _)) => {
+                    counts.updated += 1;
+                    version + 1
+                }
+                None => {
+                    counts.inserted += 1;
+                    1
+                }
+            };
+            latest.insert(key, versions.len());
+            versions.push(Change { key, version, data });
+        }
+
+        // The records table gets each key's last version only (one statement may not upsert a
+        // row twice on Postgres), in key order.
+        let mut heads: Vec<&Change> = latest.values().map(|&i| &versions[i]).collect();
+        heads.sort_unstable_by_key(|c| c.key);
+
+        let at = ts(&at);
+        let batch = MAX_BATCH_ROWS.min((self.backend.max_params() - 3) / 3);
+        for chunk in heads.chunks(batch) {
+            let sql = format!(
+                "insert into records (type, updated_at, source, key, version, data) values {} \
+                 on conflict (type, key) do update set version = excluded.version, \
+                 data = excluded.data, updated_at = excluded.updated_at, source = excluded.source",
+                value_tuples(chunk.len(), 3, 4, "$1, $2, $3")
+            );
+            self.write_changes(&sql, record_type, &at, source, chunk.iter().copied())
+                .await
+                .with_context(|| format!("writing records of type {record_type}"))?;
+        }
+        for chunk in versions.chunks(batch) {
+            let sql = format!(
+                "insert into record_versions (type, changed_at, source, key, version, data) \
+                 values {}",
+                value_tuples(chunk.len(), 3, 4, "$1, $2, $3")
+            );
+            self.write_changes(&sql, record_type, &at, source, chunk.iter())
+                .await
+                .with_context(|| format!("writing record history of type {record_type}"))?;
+        }
+        Ok(counts)
+    }
+
+    async fn write_changes<'c>(
+        &mut self,
+        sql: &str,
+        record_type: &str,
+        at: &str,
+        source: &str,
+        changes: impl Iterator<Item = &'c Change<'c>>,
+    ) -> Result<()> {
+        let mut query = sqlx::query(sql).bind(record_type).bind(at).bind(source);
+        for change in changes {
+            query = query
+                .bind(change.key)
+                .bind(change.version)
+                .bind(change.data.as_str());
+        }
+        query.execute(&mut *self.tx).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,253 @@
+//! The command line as a newcomer and a script use it, on SQLite and PostgreSQL.
+
+use crate::common::app::{config_dir, demo_data};
+use crate::common::cli::{keel, keel_ok, stderr, stdout};
+
+#[test]
+fn the_demo_config_checks_clean() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_keel"))
+        .args(["check", config_dir().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("OK"));
+}
+
+#[test]
+fn a_broken_workflow_is_reported_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&config_dir(), dir.path());
+    let workflow = dir.path().join("workflows/change_order.toml");
+    let mut text = std::fs::read_to_string(&workflow).unwrap();
+    let broken_line = text.lines().count() + 4;
+    text.push_str("\n[[rules]]\nname = \"broken\"\noutcome = \"approve\"\nwhen = \"request.amountt > 5\"\nreason = \"x\"\n");
+    std::fs::write(&workflow, text).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_keel"))
+        .args(["check", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let report = stderr(&output);
+    assert!(
+        report.contains(&format!("change_order.toml:{broken_line}")),
+        "{report}"
+    );
+    assert!(
+        report.contains("amount"),
+        "the hint names the field: {report}"
+    );
+}
+
+#[tokio::test]
+async fn the_whole_company_imports_once_and_again_changes_nothing() {
+    for db in crate::common::test_databases().await {
+        let config = config_dir();
+        let data = demo_data();
+        let first = keel_ok(&db, &config, &["import-all", data.to_str().unwrap()]);
+        assert!(
+            first.contains("Pending approvals: 4"),
+            "[{}] {first}",
+            db.label
+        );
+        let again = keel_ok(&db, &config, &["import-all", data.to_str().unwrap()]);
+        assert!(
+            again.contains("\n0 change(s) in all"),
+            "[{}] {again}",
+            db.label
+        );
+        let history = keel_ok(
+            &db,
+            &config,
+            &["request", "show", "CO-1001", "--format", "json"],
+        );
+        let json: serde_json::Value = serde_json::from_str(&history).unwrap();
+        assert_eq!(json["status"], "approved");
+        let pending = keel_ok(&db, &config, &["requests", "--pending-for", "S002"]);
+        assert!(pending.contains("CO-1461"), "[{}] {pending}", db.label);
+        assert!(keel_ok(&db, &config, &["audit", "verify"]).contains("intact"));
+    }
+}
+
+#[tokio::test]
+async fn a_request_goes_through_its_life_cycle_from_the_command_line() {
+    for db in crate::common::test_databases().await {
+        let config = config_dir();
+        for (record_type, file) in [
+            ("staff", "staff.csv"),
+            ("client", "clients.csv"),
+            ("vendor", "vendors.csv"),
+            ("project", "projects.csv"),
+        ] {
+            keel_ok(
+                &db,
+                &config,
+                &[
+                    "import",
+                    record_type,
+                    demo_data().join(file).to_str().unwrap(),
+                ],
+            );
+        }
+        let submit = [
+            "request",
+            "submit",
+            "change_order",
+            "--as",
+            "gus.usman@harborridge.example",
+        ];
+        let fields = [
+            "--field",
+            "project=P001",
+            "--field",
+            "amount=18000",
+            "--field",
+            "reason=Rock at footing 4",
+        ];
+        let id = keel_ok(&db, &config, &[&submit[..], &fields[..]].concat())
+            .trim()
+            .to_string();
+        assert!(id.starts_with("CO-"), "{id}");
+        let waiting = keel_ok(&db, &config, &["requests", "--pending-for", "S004"]);
+        assert!(waiting.contains(&id), "[{}] {waiting}", db.label);
+
+        let no_reason = keel(
+            &db,
+            &config,
+            &["request", "act", &id, "reject", "--as", "S004"],
+        );
+        assert_eq!(no_reason.status.code(), Some(1));
+        assert!(
+            stderr(&no_reason).contains("reason is required"),
+            "{}",
+            stderr(&no_reason)
+        );
+        let own = keel(
+            &db,
+            &config,
+            &["request", "act", &id, "approve", "--as", "S020"],
+        );
+        assert!(
+            stderr(&own).contains("your own request"),
+            "{}",
+            stderr(&own)
+        );
+        keel_ok(
+            &db,
+            &config,
+            &["request", "act", &id, "approve", "--as", "S004"],
+        );
+        let shown = keel_ok(&db, &config, &["request", "show", &id]);
+        assert!(shown.contains("approved"), "{shown}");
+
+        let bad = keel(
+            &db,
+            &config,
+            &[
+                "request",
+                "submit",
+                "change_order",
+                "--as",
+                "S020",
+                "--field",
+                "amount=lots",
+            ],
+        );
+        assert_eq!(bad.status.code(), Some(1));
+        assert!(stderr(&bad).contains("amount"), "{}", stderr(&bad));
+        let unknown = keel(
+            &db,
+            &config,
+            &["request", "submit", "holiday", "--as", "S020"],
+        );
+        assert!(
+            stderr(&unknown).contains("no workflow"),
+            "{}",
+            stderr(&unknown)
+        );
+
+        let csv = keel_ok(&db, &config, &["audit", "export", "--format", "csv"]);
+        assert!(csv.starts_with("seq,at,request_id"), "{csv}");
+        let jsonl = keel_ok(&db, &config, &["audit", "export", "--format", "jsonl"]);
+        assert_eq!(jsonl.lines().count(), csv.lines().count() - 1);
+    }
+}
+
+#[tokio::test]
+async fn a_tampered_audit_row_is_detected_and_named() {
+    for db in crate::common::test_databases().await {
+        let config = config_dir();
+        keel_ok(
+            &db,
+            &config,
+            &[
+                "import",
+                "staff",
+                demo_data().join("staff.csv").to_str().unwrap(),
+            ],
+        );
+        keel_ok(
+            &db,
+            &config,
+            &[
+                "delegate",
+                "--as",
+                "S004",
+                "--to",
+                "S003",
+                "--until",
+                "2030-01-01",
+            ],
+        );
+        keel_ok(
+            &db,
+            &config,
+            &[
+                "delegate",
+                "--as",
+                "S009",
+                "--to",
+                "S004",
+                "--until",
+                "2030-01-01",
+            ],
+        );
+        keel_ok(
+            &db,
+            &config,
+            &[
+                "delegate",
+                "--as",
+                "S010",
+                "--to",
+                "S004",
+                "--until",
+                "2030-01-01",
+            ],
+        );
+        assert!(keel_ok(&db, &config, &["audit", "verify"]).contains("3 events"));
+
+        db.execute("update events set reason = 'nothing to see' where seq = 2")
+            .await;
+        let edited = keel(&db, &config, &["audit", "verify"]);
+        assert_eq!(edited.status.code(), Some(1));
+        assert!(
+            stderr(&edited).contains("event 2"),
+            "[{}] {}",
+            db.label,
+            stderr(&edited)
+        );
+    }
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! keel's integration tests, one binary: the real application on a fresh SQLite file and, when
+//! `KEEL_TEST_POSTGRES_URL` is set, on a fresh PostgreSQL database.
+
+mod cli;
+mod common;
+mod crash;
+mod lifecycle;
+mod store;
