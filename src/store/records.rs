@@ -39,6 +39,7 @@ struct Change<'a> {
 }
 
 impl Store {
+    /// A record at its current version.
     pub async fn get_record(&self, record_type: &str, key: &str) -> Result<Option<Record>> {
         let row: Option<RecordRow> = sqlx::query_as(
             "select type, key, version, data, updated_at as at from records \
@@ -52,6 +53,7 @@ impl Store {
         row.map(RecordRow::into_record).transpose()
     }
 
+    /// Every record of a type at its current version, by key.
     pub async fn list_records(&self, record_type: &str) -> Result<Vec<Record>> {
         let rows: Vec<RecordRow> = sqlx::query_as(
             "select type, key, version, data, updated_at as at from records \
