@@ -75,8 +75,13 @@ async fn create_sqlite_file(url: &str) -> Result<()> {
 }
 
 async fn sqlite_pool(url: &str, max_connections: u32) -> Result<sqlx::AnyPool> {
+    // Connections are kept for the life of the pool: an in-memory database lives in its only
+    // connection and would vanish with it.
     AnyPoolOptions::new()
         .max_connections(max_connections)
+        .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
         .acquire_timeout(Duration::from_secs(60))
         .after_connect(|connection, _| {
             Box::pin(async move {

@@ -39,6 +39,7 @@ impl Store {
 }
 
 impl Tx {
+    /// Records a delegation; overlapping ones are allowed (the directory decides who acts).
     pub async fn insert_delegation(
         &mut self,
         delegation: &Delegation,

@@ -30,6 +30,7 @@ use chrono::{DateTime, Utc};
 use sqlx::AnyPool;
 use sqlx::{Any, Transaction};
 
+/// Which database a [`Store`] talks to, for the few statements that differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -110,6 +111,7 @@ impl Store {
 }
 
 impl Tx {
+    /// Makes everything written in this transaction durable and visible at once.
     pub async fn commit(self) -> Result<()> {
         self.tx.commit().await.context("committing a transaction")
     }

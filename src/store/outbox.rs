@@ -70,6 +70,7 @@ impl Store {
         Ok(items)
     }
 
+    /// Records a delivery: the row is never claimed again.
     pub async fn mark_delivered(&self, id: i64, at: DateTime<Utc>) -> Result<()> {
         sqlx::query("update outbox set delivered_at = $2, claimed_until = null where id = $1")
             .bind(id)
@@ -80,7 +81,8 @@ impl Store {
         Ok(())
     }
 
-    /// Records a failed delivery: tried again at `retry_at`, or given up on when it is `None`.
+    /// Records a failed delivery: tried again at `retry_at`, or given up on when it is `None`
+    /// (then `failed_at` is the wall clock's now).
     pub async fn mark_failed(
         &self,
         id: i64,

@@ -7,8 +7,8 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
-/// Rows per multi-row statement, below both backends' parameter limits (3 per row).
-const MAX_BATCH_ROWS: usize = 8_000;
+/// Rows per multi-row statement, below both backends' parameter limits (6 per row).
+const MAX_BATCH_ROWS: usize = 5_000;
 
 #[derive(sqlx::FromRow)]
 struct RecordRow {
@@ -39,6 +39,7 @@ struct Change<'a> {
 }
 
 impl Store {
+    /// A record at its current version.
     pub async fn get_record(&self, record_type: &str, key: &str) -> Result<Option<Record>> {
         let row: Option<RecordRow> = sqlx::query_as(
             "select type, key, version, data, updated_at as at from records \
@@ -52,6 +53,7 @@ impl Store {
         row.map(RecordRow::into_record).transpose()
     }
 
+    /// Every record of a type at its current version, by key.
     pub async fn list_records(&self, record_type: &str) -> Result<Vec<Record>> {
         let rows: Vec<RecordRow> = sqlx::query_as(
             "select type, key, version, data, updated_at as at from records \
@@ -144,13 +146,13 @@ impl Tx {
         heads.sort_unstable_by_key(|c| c.key);
 
         let at = ts(&at);
-        let batch = MAX_BATCH_ROWS.min((self.backend.max_params() - 3) / 3);
+        let batch = MAX_BATCH_ROWS.min(self.backend.max_params() / 6);
         for chunk in heads.chunks(batch) {
             let sql = format!(
-                "insert into records (type, updated_at, source, key, version, data) values {} \
+                "insert into records (type, key, version, data, updated_at, source) values {} \
                  on conflict (type, key) do update set version = excluded.version, \
                  data = excluded.data, updated_at = excluded.updated_at, source = excluded.source",
-                value_tuples(chunk.len(), 3, 4, "$1, $2, $3")
+                value_tuples(self.backend, chunk.len(), 6)
             );
             self.write_changes(&sql, record_type, &at, source, chunk.iter().copied())
                 .await
@@ -158,9 +160,9 @@ impl Tx {
         }
         for chunk in versions.chunks(batch) {
             let sql = format!(
-                "insert into record_versions (type, changed_at, source, key, version, data) \
+                "insert into record_versions (type, key, version, data, changed_at, source) \
                  values {}",
-                value_tuples(chunk.len(), 3, 4, "$1, $2, $3")
+                value_tuples(self.backend, chunk.len(), 6)
             );
             self.write_changes(&sql, record_type, &at, source, chunk.iter())
                 .await
@@ -177,12 +179,15 @@ impl Tx {
         source: &str,
         changes: impl Iterator<Item = &'c Change<'c>>,
     ) -> Result<()> {
-        let mut query = sqlx::query(sql).bind(record_type).bind(at).bind(source);
+        let mut query = sqlx::query(sql);
         for change in changes {
             query = query
+                .bind(record_type)
                 .bind(change.key)
                 .bind(change.version)
-                .bind(change.data.as_str());
+                .bind(change.data.as_str())
+                .bind(at)
+                .bind(source);
         }
         query.execute(&mut *self.tx).await?;
         Ok(())

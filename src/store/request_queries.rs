@@ -7,6 +7,7 @@ use crate::domain::Request;
 use anyhow::{Context, Result};
 
 impl Store {
+    /// A request as last committed.
     pub async fn get_request(&self, id: &str) -> Result<Option<Request>> {
         let sql = format!("select {REQUEST_COLUMNS} from requests where id = $1");
         let row: Option<RequestRow> = sqlx::query_as(&sql)

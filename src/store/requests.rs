@@ -178,6 +178,7 @@ impl Tx {
         row.map(RequestRow::into_request).transpose()
     }
 
+    /// The request a client already submitted with this key, so a retry returns it.
     pub async fn find_by_idempotency_key(
         &mut self,
         workflow: &str,

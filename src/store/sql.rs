@@ -53,21 +53,24 @@ impl Backend {
     }
 }
 
-/// `($first, $first+1, …), (…)`: `rows` tuples of `columns` numbered placeholders each, with
-/// `shared` (already numbered, e.g. `$1`) placed before them in every tuple.
-pub(super) fn value_tuples(rows: usize, columns: usize, first: usize, shared: &str) -> String {
-    let mut out = String::with_capacity(rows * (columns * 7 + shared.len() + 4));
-    let mut n = first;
+/// `(…), (…)`: placeholders for `rows` tuples of `columns` values, numbered from `$1` on
+/// Postgres. SQLite gets anonymous `?`: it looks numbered and named parameters up by scanning
+/// a list, which makes a statement with thousands of them quadratic to prepare and bind.
+pub(super) fn value_tuples(backend: Backend, rows: usize, columns: usize) -> String {
+    let mut out = String::with_capacity(rows * (columns * 8 + 4));
+    let mut n = 0;
     for row in 0..rows {
         out.push_str(if row == 0 { "(" } else { ", (" });
-        out.push_str(shared);
         for column in 0..columns {
-            if column > 0 || !shared.is_empty() {
+            if column > 0 {
                 out.push_str(", ");
             }
-            // Writing to a String cannot fail.
-            let _ = write!(out, "${n}");
             n += 1;
+            match backend {
+                Backend::Sqlite => out.push('?'),
+                // Writing to a String cannot fail.
+                Backend::Postgres => _ = write!(out, "${n}"),
+            }
         }
         out.push(')');
     }
@@ -110,11 +113,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn value_tuples_number_placeholders_after_the_shared_ones() {
-        assert_eq!(
-            value_tuples(2, 2, 3, "$1, $2"),
-            "($1, $2, $3, $4), ($1, $2, $5, $6)"
-        );
-        assert_eq!(value_tuples(1, 3, 1, ""), "($1, $2, $3)");
+    fn value_tuples_are_numbered_on_postgres_only() {
+        let postgres = value_tuples(Backend::Postgres, 2, 2);
+        assert_eq!(postgres, "($1, $2), ($3, $4)");
+        assert_eq!(value_tuples(Backend::Sqlite, 2, 2), "(?, ?), (?, ?)");
     }
 }

@@ -30,6 +30,7 @@ impl TimerRow {
 }
 
 impl Tx {
+    /// Schedules timers with the transition that makes them necessary.
     pub async fn schedule_timers(&mut self, timers: &[NewTimer]) -> Result<()> {
         for timer in timers {
             sqlx::query(
@@ -46,7 +47,8 @@ impl Tx {
         Ok(())
     }
 
-    /// Cancels the request's timers that have not fired.
+    /// Cancels the request's timers that have not fired (the wall clock's now is kept as
+    /// `cancelled_at`, for operators only).
     pub async fn cancel_timers(&mut self, request_id: &str) -> Result<()> {
         sqlx::query(
             "update timers set cancelled_at = $2 \
@@ -78,6 +80,7 @@ impl Tx {
         row.map(TimerRow::into_timer).transpose()
     }
 
+    /// Marks a claimed timer fired, in the transaction that acted on it.
     pub async fn finish_timer(&mut self, id: i64, at: DateTime<Utc>) -> Result<()> {
         sqlx::query("update timers set fired_at = $2 where id = $1")
             .bind(id)

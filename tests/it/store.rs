@@ -906,3 +906,27 @@ async fn upsert_throughput() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_in_memory_sqlite_database_keeps_its_data_across_transactions() {
+    let store = Store::connect("sqlite::memory:", 4).await.unwrap();
+    let rows = vec![("K".to_string(), fields(json!({"a": 1})))];
+    let mut tx = store.begin().await.unwrap();
+    tx.upsert_records("thing", &rows, t0(), "test")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let record = store.get_record("thing", "K").await.unwrap().unwrap();
+    assert_eq!((record.version, record.fields), (1, rows[0].1.clone()));
+}
+
+#[tokio::test]
+async fn an_unknown_url_scheme_is_refused() {
+    let error = Store::connect("mysql://localhost/keel", 1)
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{error:#}").contains("unsupported database URL"),
+        "{error:#}"
+    );
+}
