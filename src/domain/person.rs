@@ -82,7 +82,7 @@ impl Directory {
 
     pub fn is_admin(&self, id: &str) -> bool {
         self.get(id)
-            .is_some_and(|p| self.admin_roles.iter().any(|r| *r == p.role))
+            .is_some_and(|p| self.admin_roles.contains(&p.role))
     }
 
     /// Active people, in staff-id order (stable for routing ties and listings).
