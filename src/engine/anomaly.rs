@@ -1,10 +1,177 @@
 //! Anomaly scoring: a robust z-score (median and MAD) of a value against its group's history.
-//! STUB: to be implemented.
+//!
+//! The median and the median absolute deviation (MAD) barely move for a few wild past values,
+//! unlike the mean and standard deviation, so one earlier outlier does not hide the next
+//! (Iglewicz and Hoaglin). z = 0.6745 · (x − median) / MAD; when more than half the history is
+//! one value the MAD is 0, and the mean absolute deviation stands in: z = (x − median) /
+//! (1.253314 · MeanAD).
 
 use crate::domain::{AnomalySpec, Flag};
+use serde_json::json;
+
+/// The numbers behind a robust z-score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Score {
+    pub median: f64,
+    pub mad: f64,
+    pub z: f64,
+    /// How many past values it was measured against.
+    pub n: usize,
+}
+
+/// The robust z-score of `value` against `history`, or `None` when the history has no spread at
+/// all (every past value the same) or no values: nothing to measure against.
+pub fn robust_z(history: &[f64], value: f64) -> Option<Score> {
+    let mut values: Vec<f64> = history.iter().copied().filter(|v| v.is_finite()).collect();
+    let median = median(&mut values)?;
+    let mut deviations: Vec<f64> = values.iter().map(|v| (v - median).abs()).collect();
+    let mad = self::median(&mut deviations)?;
+    let z = if mad > 0.0 {
+        0.6745 * (value - median) / mad
+    } else {
+        let mean_ad = deviations.iter().sum::<f64>() / deviations.len() as f64;
+        if mean_ad <= 0.0 {
+            return None;
+        }
+        (value - median) / (1.253314 * mean_ad)
+    };
+    Some(Score {
+        median,
+        mad,
+        z,
+        n: values.len(),
+    })
+}
+
+fn median(values: &mut [f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    Some(if values.len().is_multiple_of(2) {
+        (values[mid - 1] + values[mid]) / 2.0
+    } else {
+        values[mid]
+    })
+}
 
 /// Returns a flag when `value` is far outside `history` per `spec`, with the numbers behind it.
+/// `group_label` names the group in words: the `group_by` field's value (`P001`), or, without
+/// grouping, what the history covers.
 pub fn check(spec: &AnomalySpec, history: &[f64], value: f64, group_label: &str) -> Option<Flag> {
-    let _ = (spec, history, value, group_label);
-    None
+    if history.len() < spec.min_history || !value.is_finite() {
+        return None;
+    }
+    let score = robust_z(history, value)?;
+    if score.z.abs() <= spec.threshold {
+        return None;
+    }
+    let direction = if score.z > 0.0 { "above" } else { "below" };
+    let group = match &spec.group_by {
+        Some(field) => format!("{field} {group_label}"),
+        None => group_label.to_string(),
+    };
+    let message = format!(
+        "{} {value:.2} is far {direction} the usual for {group} (median {:.2}, MAD {:.2}, \
+         robust z {:.1} over {} past requests)",
+        spec.field, score.median, score.mad, score.z, score.n
+    );
+    Some(Flag {
+        kind: "anomaly".to_string(),
+        source: "anomaly".to_string(),
+        message,
+        details: json!({
+            "field": spec.field,
+            "value": value,
+            "median": score.median,
+            "mad": score.mad,
+            "z": score.z,
+            "n": score.n,
+            "group": group_label,
+        }),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> AnomalySpec {
+        AnomalySpec {
+            field: "amount".into(),
+            group_by: Some("project".into()),
+            threshold: 3.5,
+            min_history: 5,
+        }
+    }
+
+    #[test]
+    fn robust_z_uses_median_and_mad() {
+        let score = robust_z(&[1.0, 2.0, 3.0, 4.0, 100.0], 3.0).unwrap();
+        assert_eq!(
+            (score.median, score.mad, score.z, score.n),
+            (3.0, 1.0, 0.0, 5)
+        );
+        let score = robust_z(&[1.0, 2.0, 3.0, 4.0, 100.0], 13.0).unwrap();
+        assert!((score.z - 6.745).abs() < 1e-9);
+    }
+
+    #[test]
+    fn zero_mad_falls_back_to_mean_absolute_deviation() {
+        let history = [10.0, 10.0, 10.0, 10.0, 20.0];
+        let score = robust_z(&history, 30.0).unwrap();
+        assert_eq!(score.mad, 0.0);
+        assert!((score.z - 20.0 / (1.253314 * 2.0)).abs() < 1e-9);
+        assert_eq!(robust_z(&[7.0; 6], 1000.0), None);
+        assert_eq!(robust_z(&[], 1.0), None);
+    }
+
+    #[test]
+    fn far_values_are_flagged_with_their_numbers() {
+        let history = [
+            4100.0, 6100.0, 8100.0, 5000.0, 7200.0, 6000.0, 6200.0, 3900.0, 9000.0, 6100.0, 4000.0,
+            8000.0,
+        ];
+        let flag = check(&spec(), &history, 48000.0, "P001").expect("flagged");
+        assert_eq!(
+            (flag.kind.as_str(), flag.source.as_str()),
+            ("anomaly", "anomaly")
+        );
+        assert!(
+            flag.message.starts_with(
+                "amount 48000.00 is far above the usual for project P001 (median 6100.00, MAD"
+            ),
+            "{}",
+            flag.message
+        );
+        assert!(
+            flag.message.ends_with("over 12 past requests)"),
+            "{}",
+            flag.message
+        );
+        assert_eq!(flag.details["group"], "P001");
+        assert_eq!(flag.details["n"], 12);
+        assert!(flag.details["z"].as_f64().unwrap() > 3.5);
+    }
+
+    #[test]
+    fn usual_values_short_histories_and_flat_histories_are_not_flagged() {
+        let history = [100.0, 110.0, 90.0, 105.0, 95.0, 100.0];
+        let cases = [
+            ("usual", &history[..], 104.0, false),
+            ("far below", &history[..], 1.0, true),
+            ("too little history", &history[..4], 10_000.0, false),
+            ("no spread", &[50.0; 8][..], 10_000.0, false),
+        ];
+        for (name, history, value, flagged) in cases {
+            assert_eq!(
+                check(&spec(), history, value, "P1").is_some(),
+                flagged,
+                "{name}"
+            );
+        }
+        let low = check(&spec(), &history, 1.0, "P1").unwrap();
+        assert!(low.message.contains("far below"), "{}", low.message);
+    }
 }
