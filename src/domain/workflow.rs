@@ -60,10 +60,16 @@ pub enum ApproverSpec {
     /// The requester's manager.
     ManagerOfRequester,
     /// The person a referenced record names, e.g. `project.manager_id`: (form field, record field).
-    RecordField { form_field: String, record_field: String },
+    RecordField {
+        form_field: String,
+        record_field: String,
+    },
     /// The person with the lowest approval limit that still covers the amount, among these roles
     /// (all roles when empty); ties go to the lowest staff id.
-    Authority { amount_field: String, roles: Vec<String> },
+    Authority {
+        amount_field: String,
+        roles: Vec<String>,
+    },
 }
 
 /// One level of an approval chain.
@@ -115,6 +121,10 @@ pub struct HistoryMapping {
     pub requester: Option<String>,
     pub submitted_at: String,
     pub status: String,
+    /// Column value to request status (`delivered = "approved"`), for record types whose status
+    /// column is not an approval status (a purchase order is `open` or `delivered`). Empty means
+    /// the column already holds request statuses (`approved`, `rejected`, `auto_approved`…).
+    pub status_map: BTreeMap<String, String>,
     pub approver: Option<String>,
     pub decided_at: Option<String>,
     /// Form field name to record column, for fields named differently.
