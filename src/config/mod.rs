@@ -1,7 +1,21 @@
 //! Configuration: `keel.toml` (settings), `records.toml` (record types and the directory
 //! mapping) and `workflows/*.toml`, loaded, validated and overridden from the environment in this
 //! one module. Secrets come only from the environment.
-//! STUB: to be implemented.
+//!
+//! Loading never stops at the first mistake: every problem is collected as a [`Problem`] with the
+//! file, the line and a hint, so `keel check` can show a deployer everything to fix in one pass.
+
+mod env;
+mod ordered;
+mod records;
+mod settings;
+mod source;
+mod workflow_check;
+mod workflow_file;
+mod workflows;
+
+#[cfg(test)]
+mod tests;
 
 use crate::domain::{RecordSchema, Workflow};
 use crate::engine::calendar::BusinessCalendar;
@@ -9,6 +23,8 @@ use secrecy::SecretString;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+pub use env::SECRET_VARS;
 
 /// Everything keel is configured with.
 #[derive(Debug, Clone)]
@@ -27,6 +43,9 @@ pub struct Settings {
     pub database: Database,
     pub server: Server,
     pub scheduler: Scheduler,
+    pub slack: Slack,
+    pub discord: Discord,
+    pub llm: Llm,
 }
 
 #[derive(Debug, Clone)]
@@ -55,6 +74,43 @@ pub struct Scheduler {
     pub outbox_max_attempts: u32,
 }
 
+/// Slack, without its tokens (those are in [`Secrets`]).
+#[derive(Debug, Clone)]
+pub struct Slack {
+    pub enabled: bool,
+    /// Web API base, `https://slack.com/api`; tests point it at a local stand-in.
+    pub api_url: String,
+}
+
+/// Discord, without its token and public key (those are in [`Secrets`]).
+#[derive(Debug, Clone)]
+pub struct Discord {
+    pub enabled: bool,
+    /// REST API base, `https://discord.com/api/v10`; tests point it at a local stand-in.
+    pub api_url: String,
+    /// The application id, needed to register slash commands (not a secret).
+    pub application_id: Option<String>,
+}
+
+/// How questions in plain language are planned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LlmMode {
+    /// The built-in planner answers the common questions; nothing leaves the machine.
+    Offline,
+    /// An OpenAI-compatible endpoint at `base_url` turns questions into plans.
+    Remote,
+}
+
+/// The LLM endpoint (any OpenAI-compatible server), without its key.
+#[derive(Debug, Clone)]
+pub struct Llm {
+    pub mode: LlmMode,
+    pub base_url: String,
+    pub model: String,
+    pub timeout_seconds: u64,
+}
+
 /// Which record type holds people and which of its fields mean what.
 #[derive(Debug, Clone)]
 pub struct DirectoryMapping {
@@ -72,11 +128,23 @@ pub struct DirectoryMapping {
     pub admin_roles: Vec<String>,
 }
 
-/// Secrets, read only from the environment.
+/// Secrets, read only from the environment; their `Debug` is redacted.
 #[derive(Debug, Clone, Default)]
 pub struct Secrets {
     /// `KEEL_API_TOKEN`: bearer token for the REST API.
     pub api_token: Option<SecretString>,
+    /// `KEEL_SLACK_BOT_TOKEN`: the `xoxb-` token keel posts with.
+    pub slack_bot_token: Option<SecretString>,
+    /// `KEEL_SLACK_SIGNING_SECRET`: verifies that requests come from Slack.
+    pub slack_signing_secret: Option<SecretString>,
+    /// `KEEL_SLACK_APP_TOKEN`: the `xapp-` token for Socket Mode.
+    pub slack_app_token: Option<SecretString>,
+    /// `KEEL_DISCORD_BOT_TOKEN`.
+    pub discord_bot_token: Option<SecretString>,
+    /// `KEEL_DISCORD_PUBLIC_KEY`: verifies the Ed25519 signature of interactions.
+    pub discord_public_key: Option<SecretString>,
+    /// `KEEL_LLM_API_KEY`.
+    pub llm_api_key: Option<SecretString>,
 }
 
 /// One problem found while loading config: where, what, and how to fix it.
@@ -110,6 +178,27 @@ pub fn load(dir: &Path) -> Result<Config, Vec<Problem>> {
 
 /// As [`load`], with the environment given explicitly (tests).
 pub fn load_with_env(dir: &Path, env: &[(String, String)]) -> Result<Config, Vec<Problem>> {
-    let _ = (dir, env);
-    unimplemented!("config loading")
+    let mut problems = Vec::new();
+    let settings = settings::load(&dir.join("keel.toml"), env, &mut problems);
+    let records = records::load(&dir.join("records.toml"), &mut problems);
+    let context = records
+        .as_ref()
+        .map(|(schema, directory)| (schema, directory));
+    let workflows = workflows::load_all(&dir.join("workflows"), context, &mut problems);
+    match (settings, records) {
+        (Some(settings), Some((schema, directory))) if problems.is_empty() => Ok(Config {
+            dir: dir.to_path_buf(),
+            settings,
+            schema,
+            directory,
+            workflows,
+            secrets: env::secrets(env),
+        }),
+        _ => Err(problems),
+    }
+}
+
+/// Every problem with the config directory (empty when it loads), for `keel check`.
+pub fn check(dir: &Path) -> Vec<Problem> {
+    load(dir).err().unwrap_or_default()
 }

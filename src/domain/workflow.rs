@@ -121,6 +121,10 @@ pub struct HistoryMapping {
     pub requester: Option<String>,
     pub submitted_at: String,
     pub status: String,
+    /// Column value to request status (`delivered = "approved"`), for record types whose status
+    /// column is not an approval status (a purchase order is `open` or `delivered`). Empty means
+    /// the column already holds request statuses (`approved`, `rejected`, `auto_approved`…).
+    pub status_map: BTreeMap<String, String>,
     pub approver: Option<String>,
     pub decided_at: Option<String>,
     /// Form field name to record column, for fields named differently.

@@ -1,0 +1,147 @@
+//! The environment: `KEEL_<SECTION>_<KEY>` overrides of `keel.toml`, and the secrets.
+
+use super::{Problem, Secrets};
+use secrecy::SecretString;
+use std::path::Path;
+
+/// The secrets keel reads, all from the environment; these names are never overrides.
+pub const SECRET_VARS: &[&str] = &[
+    "KEEL_API_TOKEN",
+    "KEEL_SLACK_BOT_TOKEN",
+    "KEEL_SLACK_SIGNING_SECRET",
+    "KEEL_SLACK_APP_TOKEN",
+    "KEEL_DISCORD_BOT_TOKEN",
+    "KEEL_DISCORD_PUBLIC_KEY",
+    "KEEL_LLM_API_KEY",
+];
+
+/// The sections of `keel.toml` and their keys (dotted for nested tables), as overrides see them.
+pub(super) const SECTIONS: &[(&str, &[&str])] = &[
+    (
+        "company",
+        &[
+            "name",
+            "time_zone",
+            "holidays",
+            "working_hours.start",
+            "working_hours.end",
+            "working_hours.days",
+        ],
+    ),
+    ("database", &["url", "max_connections"]),
+    ("server", &["bind"]),
+    ("scheduler", &["tick_seconds", "outbox_max_attempts"]),
+    ("slack", &["enabled", "api_url"]),
+    ("discord", &["enabled", "api_url", "application_id"]),
+    ("llm", &["mode", "base_url", "model", "timeout_seconds"]),
+];
+
+/// One environment variable overriding one key of `keel.toml`.
+#[derive(Debug, Clone)]
+pub(super) struct Override {
+    pub var: String,
+    /// Section, then the key's parts (`["company", "working_hours", "start"]`).
+    pub path: Vec<String>,
+    pub value: toml::Value,
+}
+
+/// The overrides in `env`; a variable naming a known section but an unknown key is a problem.
+/// Variables of other prefixes (`KEEL_LOG`, `KEEL_TEST_POSTGRES_URL`…) are not overrides.
+pub(super) fn overrides(
+    env: &[(String, String)],
+    file: &Path,
+    problems: &mut Vec<Problem>,
+) -> Vec<Override> {
+    let mut found = Vec::new();
+    for (var, raw) in env {
+        let Some(rest) = var.strip_prefix("KEEL_") else {
+            continue;
+        };
+        if SECRET_VARS.contains(&var.as_str()) {
+            continue;
+        }
+        let lower = rest.to_ascii_lowercase();
+        let Some((section, keys)) = SECTIONS
+            .iter()
+            .find(|(section, _)| lower.starts_with(&format!("{section}_")))
+        else {
+            continue;
+        };
+        let key = &lower[section.len() + 1..];
+        match keys.iter().find(|k| k.replace('.', "_") == key) {
+            Some(known) => {
+                let mut path = vec![(*section).to_string()];
+                path.extend(known.split('.').map(str::to_string));
+                found.push(Override {
+                    var: var.clone(),
+                    path,
+                    value: scalar(raw),
+                });
+            }
+            None => problems.push(Problem {
+                file: file.to_path_buf(),
+                line: None,
+                message: format!("environment variable {var} overrides `[{section}] {key}`, which is not a setting"),
+                hint: format!(
+                    "the keys of [{section}] are: {}; unset {var} or fix its name",
+                    keys.iter().map(|k| k.replace('.', "_")).collect::<Vec<_>>().join(", ")
+                ),
+            }),
+        }
+    }
+    found
+}
+
+/// A value as TOML when it reads as one (`5`, `true`, `["mon", "tue"]`), else as text.
+fn scalar(raw: &str) -> toml::Value {
+    toml::from_str::<toml::Table>(&format!("v = {raw}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(raw.to_string()))
+}
+
+/// Writes the overrides into the parsed file.
+pub(super) fn apply(table: &mut toml::Table, overrides: &[Override]) {
+    for o in overrides {
+        set(table, &o.path, o.value.clone());
+    }
+}
+
+fn set(table: &mut toml::Table, path: &[String], value: toml::Value) {
+    match path {
+        [] => {}
+        [last] => {
+            table.insert(last.clone(), value);
+        }
+        [first, rest @ ..] => {
+            let entry = table
+                .entry(first.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            if !entry.is_table() {
+                *entry = toml::Value::Table(toml::Table::new());
+            }
+            if let toml::Value::Table(inner) = entry {
+                set(inner, rest, value);
+            }
+        }
+    }
+}
+
+/// The secrets present in `env` (an empty value counts as absent).
+pub(super) fn secrets(env: &[(String, String)]) -> Secrets {
+    let get = |name: &str| {
+        env.iter()
+            .rev()
+            .find(|(k, v)| k == name && !v.trim().is_empty())
+            .map(|(_, v)| SecretString::from(v.trim().to_string()))
+    };
+    Secrets {
+        api_token: get("KEEL_API_TOKEN"),
+        slack_bot_token: get("KEEL_SLACK_BOT_TOKEN"),
+        slack_signing_secret: get("KEEL_SLACK_SIGNING_SECRET"),
+        slack_app_token: get("KEEL_SLACK_APP_TOKEN"),
+        discord_bot_token: get("KEEL_DISCORD_BOT_TOKEN"),
+        discord_public_key: get("KEEL_DISCORD_PUBLIC_KEY"),
+        llm_api_key: get("KEEL_LLM_API_KEY"),
+    }
+}

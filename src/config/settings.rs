@@ -1,0 +1,423 @@
+//! `keel.toml`: the company, its business calendar, the database, the server, the scheduler and
+//! the non-secret settings of Slack, Discord and the LLM, with environment overrides applied.
+
+use super::env::{self, Override};
+use super::source::Source;
+use super::{
+    Company, Database, Discord, Llm, LlmMode, Problem, Scheduler, Server, Settings, Slack,
+};
+use crate::engine::calendar::BusinessCalendar;
+use chrono::{NaiveDate, NaiveTime, Weekday};
+use chrono_tz::Tz;
+use serde::Deserialize;
+use std::path::Path;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeelFile {
+    company: CompanyFile,
+    #[serde(default)]
+    database: DatabaseFile,
+    #[serde(default)]
+    server: ServerFile,
+    #[serde(default)]
+    scheduler: SchedulerFile,
+    #[serde(default)]
+    slack: SlackFile,
+    #[serde(default)]
+    discord: DiscordFile,
+    #[serde(default)]
+    llm: LlmFile,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CompanyFile {
+    name: String,
+    time_zone: String,
+    #[serde(default)]
+    working_hours: HoursFile,
+    #[serde(default)]
+    holidays: Vec<toml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct HoursFile {
+    start: String,
+    end: String,
+    days: Vec<String>,
+}
+
+impl Default for HoursFile {
+    fn default() -> Self {
+        HoursFile {
+            start: "09:00".into(),
+            end: "17:00".into(),
+            days: ["mon", "tue", "wed", "thu", "fri"]
+                .map(String::from)
+                .to_vec(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct DatabaseFile {
+    url: String,
+    max_connections: u32,
+}
+
+impl Default for DatabaseFile {
+    fn default() -> Self {
+        DatabaseFile {
+            url: "sqlite://keel.db".into(),
+            max_connections: 5,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct ServerFile {
+    bind: String,
+}
+
+impl Default for ServerFile {
+    fn default() -> Self {
+        ServerFile {
+            bind: "127.0.0.1:8080".into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct SchedulerFile {
+    tick_seconds: u64,
+    outbox_max_attempts: u32,
+}
+
+impl Default for SchedulerFile {
+    fn default() -> Self {
+        SchedulerFile {
+            tick_seconds: 15,
+            outbox_max_attempts: 8,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct SlackFile {
+    enabled: bool,
+    api_url: String,
+}
+
+impl Default for SlackFile {
+    fn default() -> Self {
+        SlackFile {
+            enabled: false,
+            api_url: "https://slack.com/api".into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct DiscordFile {
+    enabled: bool,
+    api_url: String,
+    application_id: Option<String>,
+}
+
+impl Default for DiscordFile {
+    fn default() -> Self {
+        DiscordFile {
+            enabled: false,
+            api_url: "https://discord.com/api/v10".into(),
+            application_id: None,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct LlmFile {
+    mode: LlmMode,
+    base_url: String,
+    model: String,
+    timeout_seconds: u64,
+}
+
+impl Default for LlmFile {
+    fn default() -> Self {
+        LlmFile {
+            mode: LlmMode::Offline,
+            base_url: "https://api.openai.com/v1".into(),
+            model: "gpt-4o-mini".into(),
+            timeout_seconds: 30,
+        }
+    }
+}
+
+/// Reads `keel.toml`, applies the environment's overrides and validates the result.
+pub(super) fn load(
+    path: &Path,
+    env: &[(String, String)],
+    problems: &mut Vec<Problem>,
+) -> Option<Settings> {
+    let overrides = env::overrides(env, path, problems);
+    let source = Source::read(
+        path,
+        "keel.toml holds the company's name, time zone and hours",
+        problems,
+    )?;
+    // The file alone first, so that its mistakes are reported at their lines.
+    let (_, mut table) = source.parse_with_table::<KeelFile>(problems)?;
+    env::apply(&mut table, &overrides);
+    let file = match KeelFile::deserialize(toml::Value::Table(table)) {
+        Ok(file) => file,
+        Err(err) => {
+            let vars: Vec<&str> = overrides.iter().map(|o| o.var.as_str()).collect();
+            problems.push(source.problem(
+                None,
+                format!(
+                    "an environment override does not fit: {}",
+                    err.message().trim()
+                ),
+                format!("check the values of {}", vars.join(", ")),
+            ));
+            return None;
+        }
+    };
+    let check = Checker {
+        source: &source,
+        overrides: &overrides,
+    };
+    let before = problems.len();
+    let settings = check.settings(file, problems);
+    (problems.len() == before).then_some(settings)
+}
+
+/// Validates values, reporting each at its line in the file or by the variable that set it.
+struct Checker<'a> {
+    source: &'a Source,
+    overrides: &'a [Override],
+}
+
+impl Checker<'_> {
+    fn report(&self, problems: &mut Vec<Problem>, at: &[&str], message: String, hint: &str) {
+        let var = self
+            .overrides
+            .iter()
+            .find(|o| o.path.iter().map(String::as_str).eq(at.iter().copied()));
+        let problem = match var {
+            Some(o) => self
+                .source
+                .problem(None, format!("{} (set by {})", message, o.var), hint),
+            None => {
+                let (key, section) = at.split_last().map_or(("", &[][..]), |(k, s)| (*k, s));
+                let line = self.source.line_in_section(&section.join("."), key);
+                super::Problem {
+                    line,
+                    ..self.source.problem(None, message, hint)
+                }
+            }
+        };
+        problems.push(problem);
+    }
+
+    fn settings(&self, file: KeelFile, problems: &mut Vec<Problem>) -> Settings {
+        let calendar = self.calendar(&file.company, problems);
+        let db = &file.database;
+        if !(db.url.starts_with("sqlite:")
+            || db.url.starts_with("postgres:")
+            || db.url.starts_with("postgresql:"))
+        {
+            let msg = format!("database url `{}` is neither sqlite: nor postgres:", db.url);
+            self.report(
+                problems,
+                &["database", "url"],
+                msg,
+                "use sqlite://keel.db or postgres://user@host/db",
+            );
+        }
+        if db.max_connections == 0 {
+            self.report(
+                problems,
+                &["database", "max_connections"],
+                "max_connections must be at least 1".into(),
+                "5 suits SQLite; 10-20 suits PostgreSQL",
+            );
+        }
+        let port_ok = file
+            .server
+            .bind
+            .rsplit_once(':')
+            .is_some_and(|(_, p)| p.parse::<u16>().is_ok());
+        if !port_ok {
+            let msg = format!("bind address `{}` has no port", file.server.bind);
+            self.report(
+                problems,
+                &["server", "bind"],
+                msg,
+                "write host:port, e.g. 127.0.0.1:8080 or 0.0.0.0:8080",
+            );
+        }
+        if file.scheduler.tick_seconds == 0 || file.scheduler.outbox_max_attempts == 0 {
+            self.report(
+                problems,
+                &["scheduler", "tick_seconds"],
+                "tick_seconds and outbox_max_attempts must be at least 1".into(),
+                "15 seconds and 8 attempts are sensible",
+            );
+        }
+        for (section, url) in [
+            ("slack", &file.slack.api_url),
+            ("discord", &file.discord.api_url),
+            ("llm", &file.llm.base_url),
+        ] {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                let key = if section == "llm" {
+                    "base_url"
+                } else {
+                    "api_url"
+                };
+                self.report(
+                    problems,
+                    &[section, key],
+                    format!("`{url}` is not an http(s) URL"),
+                    "write the full base URL, e.g. https://slack.com/api",
+                );
+            }
+        }
+        Settings {
+            company: Company {
+                name: file.company.name,
+                calendar,
+            },
+            database: Database {
+                url: file.database.url,
+                max_connections: file.database.max_connections,
+            },
+            server: Server {
+                bind: file.server.bind,
+            },
+            scheduler: Scheduler {
+                tick_seconds: file.scheduler.tick_seconds,
+                outbox_max_attempts: file.scheduler.outbox_max_attempts,
+            },
+            slack: Slack {
+                enabled: file.slack.enabled,
+                api_url: file.slack.api_url.trim_end_matches('/').to_string(),
+            },
+            discord: Discord {
+                enabled: file.discord.enabled,
+                api_url: file.discord.api_url.trim_end_matches('/').to_string(),
+                application_id: file.discord.application_id,
+            },
+            llm: Llm {
+                mode: file.llm.mode,
+                base_url: file.llm.base_url.trim_end_matches('/').to_string(),
+                model: file.llm.model,
+                timeout_seconds: file.llm.timeout_seconds,
+            },
+        }
+    }
+
+    fn calendar(&self, company: &CompanyFile, problems: &mut Vec<Problem>) -> BusinessCalendar {
+        let time_zone = company.time_zone.parse::<Tz>().unwrap_or_else(|_| {
+            let msg = format!("unknown time zone `{}`", company.time_zone);
+            self.report(
+                problems,
+                &["company", "time_zone"],
+                msg,
+                "use an IANA name such as America/Chicago or Europe/Berlin",
+            );
+            Tz::UTC
+        });
+        let hours = &company.working_hours;
+        let time = |key: &str, text: &str, problems: &mut Vec<Problem>| {
+            NaiveTime::parse_from_str(text, "%H:%M").unwrap_or_else(|_| {
+                let msg = format!("working hours {key} `{text}` is not a time");
+                self.report(
+                    problems,
+                    &["company.working_hours", key],
+                    msg,
+                    "write 24-hour HH:MM, e.g. \"08:00\"",
+                );
+                NaiveTime::MIN
+            })
+        };
+        let day_start = time("start", &hours.start, problems);
+        let day_end = time("end", &hours.end, problems);
+        if day_start >= day_end && day_end != NaiveTime::MIN {
+            self.report(
+                problems,
+                &["company.working_hours", "end"],
+                "working hours end before they start".into(),
+                "end must be later than start on the same day, e.g. 08:00 to 17:00",
+            );
+        }
+        let mut working_days = Vec::new();
+        for day in &hours.days {
+            match day.parse::<Weekday>() {
+                Ok(d) if !working_days.contains(&d) => working_days.push(d),
+                Ok(_) => self.report(
+                    problems,
+                    &["company.working_hours", "days"],
+                    format!("`{day}` is listed twice"),
+                    "list each working day once",
+                ),
+                Err(_) => self.report(
+                    problems,
+                    &["company.working_hours", "days"],
+                    format!("`{day}` is not a day of the week"),
+                    "use mon, tue, wed, thu, fri, sat, sun",
+                ),
+            }
+        }
+        if working_days.is_empty() {
+            self.report(
+                problems,
+                &["company.working_hours", "days"],
+                "no working days".into(),
+                "list at least one day, e.g. [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]",
+            );
+        }
+        let mut holidays = std::collections::BTreeSet::new();
+        for value in &company.holidays {
+            match holiday(value) {
+                Some(date) => {
+                    holidays.insert(date);
+                }
+                None => self.report(
+                    problems,
+                    &["company", "holidays"],
+                    format!("holiday `{value}` is not a date"),
+                    "write dates as 2026-12-25 (with or without quotes)",
+                ),
+            }
+        }
+        BusinessCalendar {
+            time_zone,
+            day_start,
+            day_end,
+            working_days,
+            holidays,
+        }
+    }
+}
+
+/// A holiday written as a TOML date (`2026-12-25`) or as text (`"2026-12-25"`).
+fn holiday(value: &toml::Value) -> Option<NaiveDate> {
+    match value {
+        toml::Value::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => {
+            let d = dt.date?;
+            NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+        }
+        toml::Value::String(text) => NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok(),
+        _ => None,
+    }
+}

@@ -1,0 +1,323 @@
+//! Loading the demo company's config, and the problems broken config gives.
+
+use super::*;
+use std::fs;
+
+fn demo_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("config")
+}
+
+/// A copy of the demo config to break.
+fn copy_demo() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    fs::create_dir(tmp.path().join("workflows")).expect("mkdir");
+    for name in ["keel.toml", "records.toml"] {
+        fs::copy(demo_dir().join(name), tmp.path().join(name)).expect("copy");
+    }
+    for entry in fs::read_dir(demo_dir().join("workflows")).expect("workflows") {
+        let path = entry.expect("entry").path();
+        fs::copy(
+            &path,
+            tmp.path()
+                .join("workflows")
+                .join(path.file_name().expect("name")),
+        )
+        .expect("copy");
+    }
+    tmp
+}
+
+fn edit(dir: &Path, file: &str, from: &str, to: &str) {
+    let path = dir.join(file);
+    let text = fs::read_to_string(&path).expect("read");
+    assert!(text.contains(from), "{file} lacks {from:?}");
+    fs::write(&path, text.replacen(from, to, 1)).expect("write");
+}
+
+fn line_of(dir: &Path, file: &str, needle: &str) -> usize {
+    let text = fs::read_to_string(dir.join(file)).expect("read");
+    text.lines()
+        .position(|l| l.contains(needle))
+        .expect("needle")
+        + 1
+}
+
+fn problems(dir: &Path, env: &[(&str, &str)]) -> Vec<Problem> {
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    match load_with_env(dir, &env) {
+        Ok(_) => Vec::new(),
+        Err(problems) => problems,
+    }
+}
+
+fn has(problems: &[Problem], file: &str, line: Option<usize>, text: &str) -> bool {
+    problems
+        .iter()
+        .any(|p| p.file.ends_with(file) && p.line == line && p.message.contains(text))
+}
+
+#[test]
+fn demo_config_loads_without_problems() {
+    let config = match load_with_env(&demo_dir(), &[]) {
+        Ok(config) => config,
+        Err(problems) => panic!(
+            "{}",
+            problems
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+    };
+    assert_eq!(config.settings.company.name, "Harbor Ridge Construction");
+    assert_eq!(
+        config.settings.company.calendar.time_zone,
+        chrono_tz::America::Chicago
+    );
+    assert_eq!(config.schema.types.len(), 10);
+    assert_eq!(
+        config.schema.get("time_entry").map(|t| t.key.len()),
+        Some(3)
+    );
+    let names: Vec<&str> = config.workflows.keys().map(String::as_str).collect();
+    assert_eq!(names, ["change_order", "expense", "purchase_order"]);
+    let project = config.schema.get("project").expect("project");
+    assert_eq!(
+        project.fields[0].name, "project_id",
+        "fields keep their declared order"
+    );
+    assert_eq!(config.directory.manager, "manager_id");
+}
+
+#[test]
+fn broken_workflow_reports_every_problem_at_its_line() {
+    let tmp = copy_demo();
+    let dir = tmp.path();
+    let wf = "workflows/change_order.toml";
+    edit(dir, wf, "type = \"money\" #", "type = \"decimal\" #");
+    edit(dir, wf, "chain = \"project_manager\"", "chain = \"pm\"");
+    edit(
+        dir,
+        wf,
+        "expire_after_days = 30",
+        "expire_after_days = 30\nexpire_after_weeks = 4",
+    );
+    let found = problems(dir, &[]);
+    assert!(
+        has(
+            &found,
+            wf,
+            Some(line_of(dir, wf, "expire_after_weeks")),
+            "unknown field `expire_after_weeks`"
+        ),
+        "{found:#?}"
+    );
+    assert!(
+        has(
+            &found,
+            wf,
+            Some(line_of(dir, wf, "decimal")),
+            "unknown field type `decimal`"
+        ),
+        "{found:#?}"
+    );
+    assert!(
+        has(
+            &found,
+            wf,
+            Some(line_of(dir, wf, "chain = \"pm\"")),
+            "`pm` is not a chain"
+        ),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn toml_syntax_error_names_the_line() {
+    let tmp = copy_demo();
+    let dir = tmp.path();
+    edit(
+        dir,
+        "workflows/expense.toml",
+        "command = \"expense\"",
+        "command = \"expense",
+    );
+    let found = problems(dir, &[]);
+    let line = line_of(dir, "workflows/expense.toml", "command = ");
+    assert!(
+        has(
+            &found,
+            "workflows/expense.toml",
+            Some(line),
+            "TOML syntax error"
+        ),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn records_problems_name_the_field_and_line() {
+    let tmp = copy_demo();
+    let dir = tmp.path();
+    edit(
+        dir,
+        "records.toml",
+        "client_id = \"ref(client)\"",
+        "client_id = \"ref(customer)\"",
+    );
+    edit(
+        dir,
+        "records.toml",
+        "key = \"vendor_id\"",
+        "key = \"vendor_code\"",
+    );
+    let found = problems(dir, &[]);
+    assert!(
+        has(
+            &found,
+            "records.toml",
+            Some(line_of(dir, "records.toml", "ref(customer)")),
+            "`customer`"
+        ),
+        "{found:#?}"
+    );
+    assert!(
+        has(
+            &found,
+            "records.toml",
+            Some(line_of(dir, "records.toml", "vendor_code")),
+            "key field `vendor_code`"
+        ),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn duplicate_commands_are_refused() {
+    let tmp = copy_demo();
+    let dir = tmp.path();
+    edit(
+        dir,
+        "workflows/purchase_order.toml",
+        "command = \"po\"",
+        "command = \"expense\"",
+    );
+    let found = problems(dir, &[]);
+    assert!(
+        has(
+            &found,
+            "workflows/purchase_order.toml",
+            Some(line_of(dir, "workflows/purchase_order.toml", "command =")),
+            "command `expense` is already used"
+        ),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn environment_overrides_keel_toml() {
+    let env = [
+        ("KEEL_DATABASE_URL", "postgres://keel@db/keel"),
+        ("KEEL_DATABASE_MAX_CONNECTIONS", "20"),
+        ("KEEL_COMPANY_TIME_ZONE", "Europe/Berlin"),
+        ("KEEL_COMPANY_WORKING_HOURS_START", "07:30"),
+        ("KEEL_SLACK_ENABLED", "true"),
+        ("KEEL_SLACK_BOT_TOKEN", "xoxb-not-an-override"),
+        ("KEEL_LOG", "debug"),
+    ]
+    .map(|(k, v)| (k.to_string(), v.to_string()));
+    let config = load_with_env(&demo_dir(), &env).expect("loads");
+    let s = &config.settings;
+    assert_eq!(s.database.url, "postgres://keel@db/keel");
+    assert_eq!(s.database.max_connections, 20);
+    assert_eq!(s.company.calendar.time_zone, chrono_tz::Europe::Berlin);
+    assert_eq!(s.company.calendar.day_start.to_string(), "07:30:00");
+    assert!(s.slack.enabled);
+    assert!(config.secrets.slack_bot_token.is_some());
+    assert!(
+        !format!("{config:?}").contains("xoxb-not-an-override"),
+        "secrets are redacted"
+    );
+}
+
+#[test]
+fn unknown_or_invalid_overrides_name_the_variable() {
+    let found = problems(
+        &demo_dir(),
+        &[
+            ("KEEL_DATABASE_PORT", "5432"),
+            ("KEEL_COMPANY_TIME_ZONE", "Mars/Olympus"),
+        ],
+    );
+    assert!(
+        found
+            .iter()
+            .any(|p| p.message.contains("KEEL_DATABASE_PORT")),
+        "{found:#?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|p| p.message.contains("Mars/Olympus")
+                && p.message.contains("KEEL_COMPANY_TIME_ZONE")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn bad_calendar_values_are_reported_at_their_lines() {
+    let tmp = copy_demo();
+    let dir = tmp.path();
+    edit(
+        dir,
+        "keel.toml",
+        "time_zone = \"America/Chicago\"",
+        "time_zone = \"America/Chicag\"",
+    );
+    edit(dir, "keel.toml", "end = \"17:00\"", "end = \"5pm\"");
+    let found = problems(dir, &[]);
+    assert!(
+        has(
+            &found,
+            "keel.toml",
+            Some(line_of(dir, "keel.toml", "America/Chicag")),
+            "unknown time zone"
+        ),
+        "{found:#?}"
+    );
+    assert!(
+        has(
+            &found,
+            "keel.toml",
+            Some(line_of(dir, "keel.toml", "5pm")),
+            "not a time"
+        ),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn secrets_in_files_are_refused() {
+    let tmp = copy_demo();
+    let dir = tmp.path();
+    edit(
+        dir,
+        "keel.toml",
+        "enabled = false\n# The Web API",
+        "enabled = false\nbot_token = \"xoxb-1234-abcd-efgh\"\n# The Web API",
+    );
+    let found = problems(dir, &[]);
+    let line = line_of(dir, "keel.toml", "bot_token");
+    let secret = found
+        .iter()
+        .find(|p| p.line == Some(line))
+        .expect("a problem at the secret");
+    assert!(secret.hint.contains("KEEL_SLACK_BOT_TOKEN"), "{secret:#?}");
+    assert!(
+        !found.iter().any(|p| p.message.contains("unknown field")),
+        "reported once: {found:#?}"
+    );
+}
