@@ -205,7 +205,8 @@ fn history_status(mapping: &HistoryMapping, fields: &Fields) -> anyhow::Result<S
         .get(&mapping.status)
         .and_then(|v| v.as_str())
         .unwrap_or_default();
-    raw.parse().map_err(|e: String| anyhow!(e))
+    let status = mapping.status_map.get(raw).map_or(raw, String::as_str);
+    status.parse().map_err(|e: String| anyhow!(e))
 }
 
 /// A timestamp, or a date taken as the start of that working day in the company's time zone.
