@@ -7,7 +7,9 @@ use super::calls;
 use super::types::{Ty, Typed, closest, render};
 use super::{RuleEnv, RuleError};
 use cel::IdedExpr;
-use cel::common::ast::{ComprehensionExpr, Expr, ListExpr, LiteralValue, SelectExpr};
+use cel::common::ast::operators::INDEX;
+use cel::common::ast::{CallExpr, ComprehensionExpr, Expr, ListExpr, LiteralValue, SelectExpr};
+use cel::common::types::CelString;
 
 /// Checks a whole condition, which must be true or false.
 pub(super) fn check_condition(expr: &IdedExpr, env: &RuleEnv) -> Result<IdedExpr, RuleError> {
@@ -87,13 +89,31 @@ impl<'e> Checker<'e> {
                 ));
             }
         };
-        let ty = if select.test { Ty::Bool } else { field_ty };
+        if select.test {
+            return Ok(Typed::new(
+                Ty::Bool,
+                Expr::Select(SelectExpr {
+                    operand: Box::new(operand.expr),
+                    field: select.field.clone(),
+                    test: true,
+                }),
+            ));
+        }
+        // `a.f` runs as `a["f"]`: the same lookup, without cel-rust first trying `a.f` as a
+        // qualified variable name (a string join and two failed lookups per field read).
+        let key = LiteralValue::String(CelString::from(select.field.clone()));
         Ok(Typed::new(
-            ty,
-            Expr::Select(SelectExpr {
-                operand: Box::new(operand.expr),
-                field: select.field.clone(),
-                test: select.test,
+            field_ty,
+            Expr::Call(CallExpr {
+                func_name: INDEX.to_string(),
+                target: None,
+                args: vec![
+                    operand.expr,
+                    IdedExpr {
+                        id: 0,
+                        expr: Expr::Literal(key),
+                    },
+                ],
             }),
         ))
     }

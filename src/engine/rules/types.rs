@@ -130,6 +130,19 @@ pub(super) fn render(expr: &IdedExpr) -> String {
         Expr::Literal(LiteralValue::Double(d)) => d.inner().to_string(),
         Expr::Literal(LiteralValue::Boolean(b)) => b.inner().to_string(),
         Expr::Literal(LiteralValue::Null) => "null".to_string(),
+        Expr::Call(call) if call.func_name == "_[_]" => match call.args.as_slice() {
+            [
+                operand,
+                IdedExpr {
+                    expr: Expr::Literal(LiteralValue::String(field)),
+                    ..
+                },
+            ] if is_name(field.inner()) => {
+                format!("{}.{}", render(operand), field.inner())
+            }
+            [operand, index] => format!("{}[{}]", render(operand), render(index)),
+            _ => "this part".to_string(),
+        },
         Expr::Call(call) if call.func_name == "double" && call.target.is_none() => call
             .args
             .first()
@@ -140,6 +153,10 @@ pub(super) fn render(expr: &IdedExpr) -> String {
         },
         _ => "this part".to_string(),
     }
+}
+
+fn is_name(text: &str) -> bool {
+    !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// The candidate closest to `name` by edit distance, if close enough to be a likely typo.
