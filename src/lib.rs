@@ -17,3 +17,4 @@ pub mod config;
 pub mod domain;
 pub mod engine;
 pub mod store;
+pub mod sync;

@@ -1,0 +1,6 @@
+//! Data from the company's other systems: CSV files parsed into typed records (the importer in
+//! the service layer stores them).
+
+pub mod csv;
+
+pub use self::csv::{CsvProblem, CsvProblems, parse_records};
