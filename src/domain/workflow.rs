@@ -60,16 +60,10 @@ pub enum ApproverSpec {
     /// The requester's manager.
     ManagerOfRequester,
     /// The person a referenced record names, e.g. `project.manager_id`: (form field, record field).
-    RecordField {
-        form_field: String,
-        record_field: String,
-    },
+    RecordField { form_field: String, record_field: String },
     /// The person with the lowest approval limit that still covers the amount, among these roles
     /// (all roles when empty); ties go to the lowest staff id.
-    Authority {
-        amount_field: String,
-        roles: Vec<String>,
-    },
+    Authority { amount_field: String, roles: Vec<String> },
 }
 
 /// One level of an approval chain.
