@@ -9,9 +9,11 @@ mod env;
 mod ordered;
 mod records;
 mod settings;
+mod settings_file;
 mod source;
 mod workflow_check;
 mod workflow_file;
+mod workflow_parts;
 mod workflows;
 
 #[cfg(test)]
