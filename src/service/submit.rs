@@ -60,9 +60,10 @@ impl Keel {
         let anomaly_flags = self.anomaly_flags(&workflow, &fields).await?;
         let empty = Fields::new();
         let requester_record = people.records.get(&requester.id).unwrap_or(&empty);
-        let bindings = rules::bindings(
+        let bindings = rules::bindings_with_staff(
             &workflow,
             &self.config.schema,
+            Some(&self.config.directory.record),
             &fields,
             requester_record,
             &refs,
