@@ -5,7 +5,7 @@
 //! - CSV import: a generated invoices file (200,000 rows) imported through `import_file`.
 //!
 //! `cargo bench --bench throughput` runs on SQLite; set `KEEL_BENCH_POSTGRES_URL` (a database
-//! keel may fill) to measure PostgreSQL too.
+//! keel may fill) to measure PostgreSQL too; `KEEL_BENCH_ONLY=decisions|import` runs one part.
 
 use chrono::{Duration, NaiveDate};
 use keel::clock::Clock;
@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 const CLIENTS: usize = 8;
-const PAIRS_PER_CLIENT: usize = 500;
+const PAIRS_PER_CLIENT: usize = 250;
 const INVOICES: usize = 200_000;
 
 #[tokio::main]
@@ -33,8 +33,13 @@ async fn main() -> anyhow::Result<()> {
     for (label, url) in targets {
         let keel = open(&url).await?;
         import_core(&keel).await?;
-        decisions(label, &keel).await?;
-        import_invoices(label, &keel, scratch.path()).await?;
+        let only = std::env::var("KEEL_BENCH_ONLY").unwrap_or_default();
+        if only.is_empty() || only == "decisions" {
+            decisions(label, &keel).await?;
+        }
+        if only.is_empty() || only == "import" {
+            import_invoices(label, &keel, scratch.path()).await?;
+        }
     }
     Ok(())
 }

@@ -32,6 +32,7 @@ pub(super) async fn open(url: &str, max_connections: u32) -> Result<Store> {
             backend: Backend::Postgres,
             writer: pool.clone(),
             pool,
+            group: None,
         });
     }
     if !url.starts_with("sqlite:") {
@@ -51,6 +52,7 @@ pub(super) async fn open(url: &str, max_connections: u32) -> Result<Store> {
     Ok(Store {
         backend: Backend::Sqlite,
         pool,
+        group: Some(super::group_commit::GroupCommit::new(writer.clone())),
         writer,
     })
 }

@@ -54,7 +54,7 @@ impl Tx {
         .bind(day(delegation.starts_on))
         .bind(day(delegation.ends_on))
         .bind(ts(&at))
-        .execute(&mut *self.tx)
+        .execute(self.conn()?)
         .await
         .with_context(|| {
             format!(

@@ -88,7 +88,7 @@ impl Tx {
             self.backend.for_update()
         );
         let (mut seq, mut prev_hash): (i64, String) = sqlx::query_as(&sql)
-            .fetch_one(&mut *self.tx)
+            .fetch_one(self.conn()?)
             .await
             .context("locking the audit head")?;
         if seq == 0 {
@@ -115,7 +115,7 @@ impl Tx {
             .bind(to_json(&draft.data)?)
             .bind(&prev_hash)
             .bind(&hash)
-            .execute(&mut *self.tx)
+            .execute(self.conn()?)
             .await
             .with_context(|| format!("appending event {seq}"))?;
             events.push(Event {
@@ -128,7 +128,7 @@ impl Tx {
         sqlx::query("update audit_head set last_seq = $1, last_hash = $2 where id = 1")
             .bind(seq)
             .bind(&prev_hash)
-            .execute(&mut *self.tx)
+            .execute(self.conn()?)
             .await
             .context("moving the audit head")?;
         Ok(events)

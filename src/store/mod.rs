@@ -5,15 +5,16 @@
 //! where the dialects differ (row locks, `greatest`, JSON extraction) ask [`Backend`]. Timestamps
 //! are stored as canonical UTC text (they sort as text) and JSON as text.
 //!
-//! On SQLite, writes go through a pool of one connection and every transaction is
-//! `BEGIN IMMEDIATE`, so writers queue instead of failing on a read-to-write upgrade; reads use
-//! their own pool (WAL lets them run beside the writer). Another process sharing the file waits
-//! up to the busy timeout.
+//! On SQLite, writes go through one connection inside `BEGIN IMMEDIATE` transactions, so writers
+//! queue instead of failing on a read-to-write upgrade, and concurrent transactions share their
+//! commit ([`group_commit`]); reads use their own pool (WAL lets them run beside the writer).
+//! Another process sharing the file waits up to the busy timeout.
 
 mod connect;
 mod delegations;
 mod error;
 mod events;
+mod group_commit;
 mod outbox;
 mod records;
 mod request_queries;
@@ -46,6 +47,8 @@ pub struct Store {
     /// Where transactions and other writes go: the same pool on Postgres, one connection on
     /// SQLite.
     writer: AnyPool,
+    /// SQLite's shared commits (`None` on Postgres).
+    group: Option<std::sync::Arc<group_commit::GroupCommit>>,
 }
 
 /// What an upsert of records changed.
@@ -78,8 +81,13 @@ pub struct RequestFilter {
 ///
 /// Dropping it without [`Tx::commit`] rolls back.
 pub struct Tx {
-    tx: Transaction<'static, Any>,
+    tx: TxConnection,
     backend: Backend,
+}
+
+enum TxConnection {
+    Postgres(Transaction<'static, Any>),
+    Sqlite(group_commit::Member),
 }
 
 impl Store {
@@ -98,11 +106,15 @@ impl Store {
     /// Starts a transaction: `BEGIN IMMEDIATE` on SQLite (it holds the write lock from the start),
     /// read committed on Postgres (row locks are taken by the operations that need them).
     pub async fn begin(&self) -> Result<Tx> {
-        let tx = match self.backend {
-            Backend::Sqlite => self.writer.begin_with("begin immediate").await,
-            Backend::Postgres => self.writer.begin().await,
-        }
-        .context("starting a transaction")?;
+        let tx = match &self.group {
+            Some(group) => TxConnection::Sqlite(group.begin().await?),
+            None => TxConnection::Postgres(
+                self.writer
+                    .begin()
+                    .await
+                    .context("starting a transaction")?,
+            ),
+        };
         Ok(Tx {
             tx,
             backend: self.backend,
@@ -112,15 +124,27 @@ impl Store {
 
 impl Tx {
     /// Makes everything written in this transaction durable and visible at once.
+    /// On SQLite this returns once the batch holding the transaction is on disk.
     pub async fn commit(self) -> Result<()> {
-        self.tx.commit().await.context("committing a transaction")
+        match self.tx {
+            TxConnection::Postgres(tx) => tx.commit().await.context("committing a transaction"),
+            TxConnection::Sqlite(member) => member.commit().await,
+        }
+    }
+
+    /// The connection the transaction's statements run on.
+    fn conn(&mut self) -> Result<&mut sqlx::AnyConnection> {
+        match &mut self.tx {
+            TxConnection::Postgres(tx) => Ok(&mut **tx),
+            TxConnection::Sqlite(member) => member.conn(),
+        }
     }
 
     /// Undoes everything written in this transaction (dropping it does the same).
     pub async fn rollback(self) -> Result<()> {
-        self.tx
-            .rollback()
-            .await
-            .context("rolling back a transaction")
+        match self.tx {
+            TxConnection::Postgres(tx) => tx.rollback().await.context("rolling back a transaction"),
+            TxConnection::Sqlite(member) => member.rollback().await,
+        }
     }
 }

@@ -58,7 +58,7 @@ impl Store {
             .bind(ts(&now))
             .bind(ts(&(now + Duration::seconds(CLAIM_SECONDS))))
             .bind(limit.max(0))
-            .fetch_all(&mut *tx.tx)
+            .fetch_all(tx.conn()?)
             .await
             .context("claiming outbox notifications")?;
         tx.commit().await?;
@@ -72,13 +72,16 @@ impl Store {
 
     /// Records a delivery: the row is never claimed again.
     pub async fn mark_delivered(&self, id: i64, at: DateTime<Utc>) -> Result<()> {
-        sqlx::query("update outbox set delivered_at = $2, claimed_until = null where id = $1")
-            .bind(id)
-            .bind(ts(&at))
-            .execute(&self.writer)
+        let query =
+            sqlx::query("update outbox set delivered_at = $2, claimed_until = null where id = $1")
+                .bind(id)
+                .bind(ts(&at));
+        let mut tx = self.begin().await?;
+        query
+            .execute(tx.conn()?)
             .await
             .with_context(|| format!("marking notification {id} delivered"))?;
-        Ok(())
+        tx.commit().await
     }
 
     /// Records a failed delivery: tried again at `retry_at`, or given up on when it is `None`
@@ -105,11 +108,12 @@ impl Store {
             .bind(error)
             .bind(ts(&Utc::now())),
         };
+        let mut tx = self.begin().await?;
         query
-            .execute(&self.writer)
+            .execute(tx.conn()?)
             .await
             .with_context(|| format!("recording a failed delivery of notification {id}"))?;
-        Ok(())
+        tx.commit().await
     }
 
     /// Notifications still to deliver (including ones waiting for a retry).
@@ -166,7 +170,7 @@ impl Tx {
             .bind(kind.trim_matches('"'))
             .bind(&notification.request_id)
             .bind(to_json(notification)?)
-            .execute(&mut *self.tx)
+            .execute(self.conn()?)
             .await
             .with_context(|| format!("queueing a notification to {}", notification.to))?;
         }

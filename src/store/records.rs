@@ -96,14 +96,14 @@ impl Tx {
             // Two imports of one type at once would both compute the same next versions.
             sqlx::query("select pg_advisory_xact_lock(hashtext($1))")
                 .bind(format!("keel.records.{record_type}"))
-                .execute(&mut *self.tx)
+                .execute(self.conn()?)
                 .await
                 .context("locking the record type for an upsert")?;
         }
         let stored_rows: Vec<(String, i64, String)> =
             sqlx::query_as("select key, version, data from records where type = $1")
                 .bind(record_type)
-                .fetch_all(&mut *self.tx)
+                .fetch_all(self.conn()?)
                 .await
                 .with_context(|| format!("reading stored records of type {record_type}"))?;
         let stored: HashMap<&str, (i64, &str)> = stored_rows
@@ -189,7 +189,7 @@ impl Tx {
                 .bind(at)
                 .bind(source);
         }
-        query.execute(&mut *self.tx).await?;
+        query.execute(self.conn()?).await?;
         Ok(())
     }
 }

@@ -40,7 +40,7 @@ impl Tx {
             .bind(timer.kind.as_str())
             .bind(i64::try_from(timer.step).context("timer step out of range")?)
             .bind(ts(&timer.due_at))
-            .execute(&mut *self.tx)
+            .execute(self.conn()?)
             .await
             .with_context(|| format!("scheduling a timer for {}", timer.request_id))?;
         }
@@ -56,7 +56,7 @@ impl Tx {
         )
         .bind(request_id)
         .bind(ts(&Utc::now()))
-        .execute(&mut *self.tx)
+        .execute(self.conn()?)
         .await
         .with_context(|| format!("cancelling the timers of {request_id}"))?;
         Ok(())
@@ -74,7 +74,7 @@ impl Tx {
         );
         let row: Option<TimerRow> = sqlx::query_as(&sql)
             .bind(ts(&now))
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(self.conn()?)
             .await
             .context("claiming a due timer")?;
         row.map(TimerRow::into_timer).transpose()
@@ -85,7 +85,7 @@ impl Tx {
         sqlx::query("update timers set fired_at = $2 where id = $1")
             .bind(id)
             .bind(ts(&at))
-            .execute(&mut *self.tx)
+            .execute(self.conn()?)
             .await
             .with_context(|| format!("marking timer {id} fired"))?;
         Ok(())
