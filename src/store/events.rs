@@ -1,6 +1,6 @@
 //! The audit trail: appending hash-chained events under the head's lock, and reading them back.
 
-use super::sql::{from_json, parse_ts, to_json, ts};
+use super::sql::{from_json, parse_ts, to_json, ts, value_tuples};
 use super::{Store, Tx};
 use crate::domain::{Event, EventDraft};
 use crate::engine::audit::{GENESIS, chain_hash};
@@ -101,29 +101,38 @@ impl Tx {
             let mut draft = draft.clone();
             draft.at = draft.at.trunc_subsecs(6);
             let hash = chain_hash(&prev_hash, seq, &draft);
-            sqlx::query(
-                "insert into events (seq, request_id, at, actor, action, rule, reason, data, \
-                 prev_hash, hash) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(seq)
-            .bind(&draft.request_id)
-            .bind(ts(&draft.at))
-            .bind(&draft.actor)
-            .bind(&draft.action)
-            .bind(&draft.rule)
-            .bind(&draft.reason)
-            .bind(to_json(&draft.data)?)
-            .bind(&prev_hash)
-            .bind(&hash)
-            .execute(self.conn()?)
-            .await
-            .with_context(|| format!("appending event {seq}"))?;
             events.push(Event {
                 seq,
                 draft,
                 prev_hash: std::mem::replace(&mut prev_hash, hash.clone()),
                 hash,
             });
+        }
+        for chunk in events.chunks(500) {
+            let sql = format!(
+                "insert into events (seq, request_id, at, actor, action, rule, reason, data, \
+                 prev_hash, hash) values {}",
+                value_tuples(self.backend, chunk.len(), 10)
+            );
+            let mut query = sqlx::query(&sql);
+            for event in chunk {
+                let draft = &event.draft;
+                query = query
+                    .bind(event.seq)
+                    .bind(draft.request_id.clone())
+                    .bind(ts(&draft.at))
+                    .bind(draft.actor.clone())
+                    .bind(draft.action.clone())
+                    .bind(draft.rule.clone())
+                    .bind(draft.reason.clone())
+                    .bind(to_json(&draft.data)?)
+                    .bind(event.prev_hash.clone())
+                    .bind(event.hash.clone());
+            }
+            query
+                .execute(self.conn()?)
+                .await
+                .with_context(|| format!("appending events up to {seq}"))?;
         }
         sqlx::query("update audit_head set last_seq = $1, last_hash = $2 where id = 1")
             .bind(seq)

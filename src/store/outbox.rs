@@ -1,7 +1,7 @@
 //! The outbox: notifications written with the transition that caused them, claimed by deliverers
 //! (each row by one at a time), retried later or given up on.
 
-use super::sql::{from_json, parse_opt_ts, parse_ts, to_json, ts};
+use super::sql::{from_json, parse_opt_ts, parse_ts, to_json, ts, value_tuples};
 use super::{OutboxItem, Store, Tx};
 use crate::domain::Notification;
 use anyhow::{Context, Result};
@@ -151,6 +151,9 @@ impl Store {
     }
 }
 
+/// Rows per multi-row insert of a transition's notifications (far below parameter limits).
+const MAX_ROWS_PER_INSERT: usize = 500;
+
 impl Tx {
     /// Queues notifications for delivery, due at once.
     pub async fn enqueue(
@@ -159,20 +162,27 @@ impl Tx {
         at: DateTime<Utc>,
     ) -> Result<()> {
         let at = ts(&at);
-        for notification in notifications {
-            let kind = to_json(&notification.kind)?;
-            sqlx::query(
+        for chunk in notifications.chunks(MAX_ROWS_PER_INSERT) {
+            let sql = format!(
                 "insert into outbox (created_at, recipient, kind, request_id, payload, \
-                 next_attempt_at) values ($1, $2, $3, $4, $5, $1)",
-            )
-            .bind(&at)
-            .bind(&notification.to)
-            .bind(kind.trim_matches('"'))
-            .bind(&notification.request_id)
-            .bind(to_json(notification)?)
-            .execute(self.conn()?)
-            .await
-            .with_context(|| format!("queueing a notification to {}", notification.to))?;
+                 next_attempt_at) values {}",
+                value_tuples(self.backend, chunk.len(), 6)
+            );
+            let mut query = sqlx::query(&sql);
+            for notification in chunk {
+                let kind = to_json(&notification.kind)?;
+                query = query
+                    .bind(at.clone())
+                    .bind(notification.to.clone())
+                    .bind(kind.trim_matches('"').to_string())
+                    .bind(notification.request_id.clone())
+                    .bind(to_json(notification)?)
+                    .bind(at.clone());
+            }
+            query
+                .execute(self.conn()?)
+                .await
+                .context("queueing notifications")?;
         }
         Ok(())
     }

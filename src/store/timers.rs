@@ -2,7 +2,7 @@
 //! claiming due ones so that several schedulers never fire the same timer.
 
 use super::Tx;
-use super::sql::{parse_ts, ts};
+use super::sql::{parse_ts, ts, value_tuples};
 use crate::domain::{NewTimer, Timer, TimerKind};
 use anyhow::{Context, Result, anyhow};
 use chrono::{DateTime, Utc};
@@ -32,17 +32,20 @@ impl TimerRow {
 impl Tx {
     /// Schedules timers with the transition that makes them necessary.
     pub async fn schedule_timers(&mut self, timers: &[NewTimer]) -> Result<()> {
-        for timer in timers {
-            sqlx::query(
-                "insert into timers (request_id, kind, step, due_at) values ($1, $2, $3, $4)",
-            )
-            .bind(&timer.request_id)
-            .bind(timer.kind.as_str())
-            .bind(i64::try_from(timer.step).context("timer step out of range")?)
-            .bind(ts(&timer.due_at))
-            .execute(self.conn()?)
-            .await
-            .with_context(|| format!("scheduling a timer for {}", timer.request_id))?;
+        for chunk in timers.chunks(500) {
+            let sql = format!(
+                "insert into timers (request_id, kind, step, due_at) values {}",
+                value_tuples(self.backend, chunk.len(), 4)
+            );
+            let mut query = sqlx::query(&sql);
+            for timer in chunk {
+                query = query
+                    .bind(timer.request_id.clone())
+                    .bind(timer.kind.as_str())
+                    .bind(i64::try_from(timer.step).context("timer step out of range")?)
+                    .bind(ts(&timer.due_at));
+            }
+            query.execute(self.conn()?).await.context("scheduling timers")?;
         }
         Ok(())
     }
