@@ -1,6 +1,6 @@
 //! Decision tables: a workflow's rule rows evaluated top-down, first match wins, flags accumulate.
 
-use super::rules::{Bindings, Condition, RuleEnv, RuleError, compile, context_for};
+use super::rules::{Bindings, Condition, RuleEnv, RuleError, compile};
 use crate::domain::{Flag, Outcome, Workflow};
 
 /// A workflow's rows with their compiled conditions, in the order of `workflow.rules`.
@@ -59,10 +59,10 @@ impl DecisionTable {
         bindings: &Bindings,
         already_flagged: bool,
     ) -> Decision {
-        let context = context_for(bindings);
+        let mut context = None;
         let mut flags = Vec::new();
         for (rule, condition) in workflow.rules.iter().zip(&self.rows) {
-            if !condition.eval_in(&context).unwrap_or(false) {
+            if !condition.holds(bindings, &mut context) {
                 continue;
             }
             let verdict = match &rule.outcome {

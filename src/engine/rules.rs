@@ -8,6 +8,11 @@
 //! `request.amount <= 2500` compares a double with an int, which cel-rust's arithmetic would
 //! refuse, so int operands meeting doubles become doubles.
 //!
+//! Conditions then run on a small evaluator of our own ([`lower`], [`eval`]): variables and fields
+//! are read by position from [`Bindings`] and constants are computed once, where cel-rust's
+//! interpreter looks names up in maps and rebuilds list literals on every evaluation. Whatever
+//! the evaluator does not cover is run by the interpreter, with the same result.
+//!
 //! Money is an exact decimal in storage but rules see it as a double: thresholds in rules are
 //! written by people in whole units or cents, far inside a double's exact range, and comparing
 //! them needs no arithmetic that could round.
@@ -15,7 +20,10 @@
 mod bind;
 mod calls;
 mod check;
+mod eval;
+mod lower;
 mod types;
+mod value;
 
 pub use bind::{bindings, bindings_with_staff};
 
@@ -23,9 +31,11 @@ use crate::domain::{FieldType, RecordSchema, RecordTypeField, Workflow};
 use cel::common::value::{CowVal, Val};
 use cel::context::VariableResolver;
 use cel::{Context, Env, IdedExpr, Value};
+use eval::Stop;
+use lower::{Node, Slot};
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 
 /// The static type of a CEL value as the checker sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,23 +98,50 @@ impl fmt::Display for RuleError {
 impl std::error::Error for RuleError {}
 
 /// A compiled, type-checked condition. It holds the checked expression, not a `cel::Program`,
-/// so that it is plain data: `Send + Sync`, shared by every task deciding requests.
+/// so that it is plain data: `Send + Sync`, shared by every task deciding requests. `fast` is
+/// the same expression lowered for our evaluator, when every part of it could be.
 #[derive(Debug)]
 pub struct Condition {
     pub source: String,
     expr: IdedExpr,
+    fast: Option<Node>,
 }
 
-/// Values for evaluating conditions on one request, already in the interpreter's own value
-/// form so that evaluating twenty rows converts nothing.
+/// Values for evaluating conditions on one request, converted once: variables in name order as
+/// the checker numbered them. The interpreter's form is built only if a condition needs it.
 #[derive(Debug, Clone, Default)]
 pub struct Bindings {
-    vars: BTreeMap<String, Arc<dyn Val>>,
+    vars: Vec<(String, value::Value)>,
+    interpreted: OnceLock<BTreeMap<String, Arc<dyn Val>>>,
+}
+
+impl Bindings {
+    /// The variable in `slot`, found at its position when the bindings are laid out as the
+    /// checker expected, else by name.
+    fn var(&self, slot: &Slot) -> Option<&value::Value> {
+        match self.vars.get(slot.index) {
+            Some((name, value)) if **name == *slot.name => Some(value),
+            _ => self
+                .vars
+                .iter()
+                .find(|(name, _)| **name == *slot.name)
+                .map(|(_, value)| value),
+        }
+    }
+
+    fn interpreted(&self) -> &BTreeMap<String, Arc<dyn Val>> {
+        self.interpreted.get_or_init(|| {
+            self.vars
+                .iter()
+                .filter_map(|(name, value)| Some((name.clone(), Arc::from(value.to_cel()?))))
+                .collect()
+        })
+    }
 }
 
 impl VariableResolver for Bindings {
     fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
-        self.vars
+        self.interpreted()
             .get(variable)
             .map(|value| CowVal::Borrowed(value.as_ref()))
     }
@@ -161,9 +198,11 @@ pub fn compile(source: &str, env: &RuleEnv) -> Result<Condition, RuleError> {
         )
     })?;
     let expr = check::check_condition(program.expression(), env)?;
+    let fast = lower::lower(&expr, env);
     Ok(Condition {
         source: source.to_string(),
         expr,
+        fast,
     })
 }
 
@@ -171,12 +210,44 @@ impl Condition {
     /// Evaluates to true or false; an evaluation error (a missing optional value compared, say)
     /// is returned as text and treated by the decision table as "no match".
     pub fn eval(&self, bindings: &Bindings) -> Result<bool, String> {
-        self.eval_in(&context_for(bindings))
+        match self.eval_fast(bindings) {
+            Some(Ok(result)) => Ok(result),
+            _ => self.eval_in(&context_for(bindings)),
+        }
     }
 
-    /// Evaluates in a context already bound to a request, so a table builds one context for all
-    /// of its rows.
-    pub(crate) fn eval_in(&self, context: &Context) -> Result<bool, String> {
+    /// Whether the condition holds, an error counting as no: what a decision table asks. The
+    /// interpreter runs only for conditions or values our evaluator leaves to it, in a context
+    /// the caller builds once per request on first need.
+    pub(crate) fn holds<'b>(
+        &self,
+        bindings: &'b Bindings,
+        context: &mut Option<Context<'b, 'b>>,
+    ) -> bool {
+        match self.eval_fast(bindings) {
+            Some(result) => result.unwrap_or(false),
+            None => {
+                let context = context.get_or_insert_with(|| context_for(bindings));
+                self.eval_in(context).unwrap_or(false)
+            }
+        }
+    }
+
+    /// The evaluator's answer, `Err(())` when the interpreter would fail; `None` when only the
+    /// interpreter can answer.
+    fn eval_fast(&self, bindings: &Bindings) -> Option<Result<bool, ()>> {
+        match eval::eval(self.fast.as_ref()?, bindings) {
+            Ok(value) => match *value {
+                value::Value::Bool(result) => Some(Ok(result)),
+                _ => Some(Err(())),
+            },
+            Err(Stop::Fail) => Some(Err(())),
+            Err(Stop::Defer) => None,
+        }
+    }
+
+    /// Evaluates with the interpreter in a context already bound to a request.
+    fn eval_in(&self, context: &Context) -> Result<bool, String> {
         match context.resolve(&self.expr) {
             Ok(Value::Bool(result)) => Ok(result),
             Ok(other) => Err(format!("the rule gave {other:?}, not true or false")),
@@ -197,3 +268,6 @@ pub(crate) mod fixture;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod eval_tests;

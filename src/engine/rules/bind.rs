@@ -1,14 +1,14 @@
-//! Bindings: a request's canonical JSON values turned, once, into the interpreter's values, typed
-//! as the checker typed them (money and numbers as doubles, dates as midnight-UTC timestamps).
+//! Bindings: a request's canonical JSON values turned, once, into rule values, typed as the
+//! checker typed them (money and numbers as doubles, dates as midnight-UTC timestamps), and laid
+//! out as the checker saw them (variables and declared fields in name order).
 
 use super::Bindings;
+use super::value::{Object, Value};
 use crate::domain::field::parse_timestamp;
 use crate::domain::{FieldType, Fields, RecordSchema, RecordTypeField, Workflow};
-use cel::common::types::{CelBool, CelDouble, CelMap, CelMapKey, CelString, CelTimestamp};
-use cel::common::value::Val;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde_json::Value as Json;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// Binds a request's values: the form (`request`), the requester's staff record, the records its
@@ -40,25 +40,33 @@ pub fn bindings_with_staff(
     now: DateTime<Utc>,
 ) -> Bindings {
     let record_fields = |name: Option<&str>| name.and_then(|n| schema.get(n)).map(|t| &t.fields);
-    let mut vars: BTreeMap<String, Arc<dyn Val>> = BTreeMap::new();
+    let mut vars: BTreeMap<String, Value> = BTreeMap::new();
+    let form_names = workflow.fields.iter().map(|f| f.name.as_str());
     let form_type = |name: &str| workflow.field(name).map(|f| &f.field_type);
-    vars.insert("request".into(), Arc::new(object(form, form_type)));
+    vars.insert("request".into(), object(form, form_names, form_type));
     let staff = record_fields(staff_type);
     vars.insert(
         "requester".into(),
-        Arc::new(object(requester, |n| field_type_in(staff, n))),
+        object(requester, names(staff), |n| field_type_in(staff, n)),
     );
     for field in &workflow.fields {
         if let FieldType::Ref(target) = &field.field_type {
             let fields = record_fields(Some(target));
             let empty = Fields::new();
             let values = refs.get(&field.name).unwrap_or(&empty);
-            let map = object(values, |n| field_type_in(fields, n));
-            vars.insert(field.name.clone(), Arc::new(map));
+            let map = object(values, names(fields), |n| field_type_in(fields, n));
+            vars.insert(field.name.clone(), map);
         }
     }
-    vars.insert("now".into(), Arc::new(CelTimestamp::from(utc(now))));
-    Bindings { vars }
+    vars.insert("now".into(), Value::Timestamp(utc(now)));
+    Bindings {
+        vars: vars.into_iter().collect(),
+        interpreted: Default::default(),
+    }
+}
+
+fn names(fields: Option<&Vec<RecordTypeField>>) -> impl Iterator<Item = &str> {
+    fields.into_iter().flatten().map(|f| f.name.as_str())
 }
 
 fn field_type_in<'a>(
@@ -85,59 +93,73 @@ fn staff_type_of<'s>(schema: &'s RecordSchema, requester: &Fields) -> Option<&'s
         .map(|t| t.name.as_str())
 }
 
-/// A map of the fields with a value; absent fields are absent keys, so `has()` answers false.
-fn object<'a>(fields: &Fields, type_of: impl Fn(&str) -> Option<&'a FieldType>) -> CelMap<'static> {
-    let entries: HashMap<CelMapKey<'static>, Box<dyn Val>> = fields
+/// A record's fields: the `declared` ones in name order, each with its value or `None`, so that
+/// a field's position matches the checker's; then fields the type does not declare. Empty and
+/// malformed values are `None`, so `has()` answers false.
+fn object<'a, 'n>(
+    fields: &Fields,
+    declared: impl Iterator<Item = &'n str>,
+    type_of: impl Fn(&str) -> Option<&'a FieldType>,
+) -> Value {
+    let declared: BTreeSet<&str> = declared.collect();
+    let value = |name: &str, json: &Json| match type_of(name) {
+        Some(field_type) => typed_value(field_type, json),
+        None => untyped_value(json),
+    };
+    let mut entries: Vec<(Box<str>, Option<Value>)> = declared
         .iter()
-        .filter_map(|(name, json)| {
-            let value = match type_of(name) {
-                Some(field_type) => typed_value(field_type, json),
-                None => untyped_value(json),
-            }?;
-            Some((CelMapKey::from(name.clone()), value))
+        .map(|name| {
+            (
+                Box::from(*name),
+                fields.get(*name).and_then(|j| value(name, j)),
+            )
         })
         .collect();
-    CelMap::from(entries)
+    entries.extend(
+        fields
+            .iter()
+            .filter(|(name, _)| !declared.contains(name.as_str()))
+            .map(|(name, json)| (Box::from(name.as_str()), value(name, json))),
+    );
+    Value::Object(Arc::new(Object { fields: entries }))
 }
 
 /// A canonical JSON value as the checker typed its field; `None` for null or a malformed value.
-fn typed_value(field_type: &FieldType, json: &Json) -> Option<Box<dyn Val>> {
+fn typed_value(field_type: &FieldType, json: &Json) -> Option<Value> {
     match field_type {
         FieldType::Text | FieldType::Enum(_) | FieldType::Ref(_) => string(json),
-        FieldType::Number | FieldType::Money => number(json).map(double),
+        FieldType::Number | FieldType::Money => number(json).map(Value::Double),
         FieldType::Date => {
             let date = NaiveDate::parse_from_str(json.as_str()?, "%Y-%m-%d").ok()?;
             let midnight = date.and_hms_opt(0, 0, 0)?.and_utc();
-            Some(Box::new(CelTimestamp::from(utc(midnight))))
+            Some(Value::Timestamp(utc(midnight)))
         }
         FieldType::Timestamp => {
             let at = parse_timestamp(json.as_str()?).ok()?;
-            Some(Box::new(CelTimestamp::from(utc(at))))
+            Some(Value::Timestamp(utc(at)))
         }
-        FieldType::Bool => json
-            .as_bool()
-            .map(|b| Box::new(CelBool::from(b)) as Box<dyn Val>),
+        FieldType::Bool => json.as_bool().map(Value::Bool),
     }
 }
 
 /// A value of a field the schema does not describe: numbers are doubles, like every number.
-fn untyped_value(json: &Json) -> Option<Box<dyn Val>> {
+fn untyped_value(json: &Json) -> Option<Value> {
     match json {
         Json::String(_) => string(json),
-        Json::Number(n) => n.as_f64().map(double),
-        Json::Bool(b) => Some(Box::new(CelBool::from(*b))),
+        Json::Number(n) => n.as_f64().map(Value::Double),
+        Json::Bool(b) => Some(Value::Bool(*b)),
         _ => None,
     }
 }
 
-fn string(json: &Json) -> Option<Box<dyn Val>> {
-    let text = match json {
-        Json::String(s) => s.clone(),
-        Json::Number(n) => n.to_string(),
-        Json::Bool(b) => b.to_string(),
+fn string(json: &Json) -> Option<Value> {
+    let text: Arc<str> = match json {
+        Json::String(s) => Arc::from(s.as_str()),
+        Json::Number(n) => Arc::from(n.to_string()),
+        Json::Bool(b) => Arc::from(b.to_string()),
         _ => return None,
     };
-    Some(Box::new(CelString::from(text)))
+    Some(Value::Str(text))
 }
 
 fn number(json: &Json) -> Option<f64> {
@@ -146,10 +168,6 @@ fn number(json: &Json) -> Option<f64> {
         Json::String(s) => s.trim().parse().ok(),
         _ => None,
     }
-}
-
-fn double(value: f64) -> Box<dyn Val> {
-    Box::new(CelDouble::from(value))
 }
 
 fn utc(at: DateTime<Utc>) -> DateTime<FixedOffset> {
