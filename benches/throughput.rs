@@ -16,8 +16,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-const CLIENTS: usize = 8;
-const PAIRS_PER_CLIENT: usize = 250;
+const CLIENTS: usize = 32;
+const PAIRS_PER_CLIENT: usize = 125;
 const INVOICES: usize = 200_000;
 
 #[tokio::main]

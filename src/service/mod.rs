@@ -47,6 +47,11 @@ impl Keel {
         let store = Store::connect(&database.url, database.max_connections)
             .await
             .with_context(|| format!("opening the database at {}", redact_url(&database.url)))?;
+        for workflow in config.workflows.values() {
+            if let Some(group) = workflow.anomaly.as_ref().and_then(|a| a.group_by.as_ref()) {
+                store.index_request_groups(&workflow.name, group).await?;
+            }
+        }
         Keel::with_store(config, store, clock)
     }
 

@@ -2,9 +2,13 @@
 //! history the anomaly check compares against.
 
 use super::requests::{REQUEST_COLUMNS, RequestRow};
+use super::sql::identifier;
 use super::{RequestFilter, Store};
 use crate::domain::Request;
 use anyhow::{Context, Result};
+
+/// How many past requests of a group the anomaly check compares with (the most recent).
+pub const ANOMALY_HISTORY: usize = 1_000;
 
 impl Store {
     /// A request as last committed.
@@ -69,38 +73,64 @@ impl Store {
         rows.into_iter().map(RequestRow::into_request).collect()
     }
 
-    /// Numeric values of `field` in past requests of `workflow` whose `group_field` equals
-    /// `group_value` (all when `group_field` is `None`), excluding cancelled and auto-rejected
-    /// ones. Money (`"1250.00"`) and numbers both count; absent or non-numeric values do not.
+    /// Numeric values of `field` in the most recent [`ANOMALY_HISTORY`] past requests of
+    /// `workflow` whose `group_field` equals `group_value` (all when `group` is `None`),
+    /// excluding cancelled and auto-rejected ones. Money (`"1250.00"`) and numbers both count;
+    /// absent or non-numeric values do not. Field names are config identifiers (letters, digits,
+    /// `_`); with [`Store::index_request_groups`] the lookup reads only the group's rows.
     pub async fn anomaly_history(
         &self,
         workflow: &str,
         field: &str,
         group: Option<(&str, &str)>,
     ) -> Result<Vec<f64>> {
-        let fields = self.backend.json("fields");
+        let value = self.backend.json_text("fields", field)?;
         let mut sql = format!(
-            "select cast({fields} ->> $2 as text) from requests where workflow = $1 \
+            "select cast({value} as text) from requests where workflow = $1 \
              and status not in ('cancelled', 'auto_rejected')"
         );
-        if group.is_some() {
-            sql.push_str(&format!(" and cast({fields} ->> $3 as text) = $4"));
+        if let Some((group_field, _)) = group {
+            sql.push_str(&format!(
+                " and {} = $2",
+                self.backend.json_text("fields", group_field)?
+            ));
         }
-        sql.push_str(" order by submitted_at, id");
-        let mut query = sqlx::query_as::<_, (Option<String>,)>(&sql)
-            .bind(workflow)
-            .bind(field);
-        if let Some((group_field, group_value)) = group {
-            query = query.bind(group_field).bind(group_value);
+        sql.push_str(&format!(
+            " order by submitted_at desc limit {ANOMALY_HISTORY}"
+        ));
+        let mut query = sqlx::query_as::<_, (Option<String>,)>(&sql).bind(workflow);
+        if let Some((_, group_value)) = group {
+            query = query.bind(group_value);
         }
         let values = query
             .fetch_all(&self.pool)
             .await
             .with_context(|| format!("reading past values of {field} in {workflow}"))?;
+        // Read newest first (to keep the most recent), returned oldest first.
         Ok(values
             .into_iter()
+            .rev()
             .filter_map(|(value,)| value?.trim().parse::<f64>().ok())
             .filter(|value| value.is_finite())
             .collect())
+    }
+
+    /// Indexes requests by the value of a form field within a workflow, so the anomaly check
+    /// reads one group's history instead of the whole workflow's.
+    pub async fn index_request_groups(&self, workflow: &str, group_field: &str) -> Result<()> {
+        let expression = self.backend.json_text("fields", group_field)?;
+        let name = format!(
+            "requests_group_{}_{}",
+            identifier(workflow)?,
+            identifier(group_field)?
+        );
+        let sql = format!(
+            "create index if not exists {name} on requests (workflow, ({expression}), submitted_at)"
+        );
+        sqlx::query(&sql)
+            .execute(&self.writer)
+            .await
+            .with_context(|| format!("indexing {workflow} requests by {group_field}"))?;
+        Ok(())
     }
 }

@@ -36,12 +36,14 @@ impl Backend {
         }
     }
 
-    /// The JSON text column `column` viewed as JSON, ready for `->>`.
-    pub(super) fn json(self, column: &str) -> String {
-        match self {
-            Backend::Sqlite => column.to_string(),
-            Backend::Postgres => format!("{column}::jsonb"),
-        }
+    /// The text value of `key` in the JSON text column `column`, as an expression an index can
+    /// be built on (the key is written into the SQL, so it must be a plain name).
+    pub(super) fn json_text(self, column: &str, key: &str) -> anyhow::Result<String> {
+        let key = identifier(key)?;
+        Ok(match self {
+            Backend::Sqlite => format!("json_extract({column}, '$.{key}')"),
+            Backend::Postgres => format!("(({column})::jsonb ->> '{key}')"),
+        })
     }
 
     /// How many bind parameters one statement may carry.
@@ -118,4 +120,14 @@ mod tests {
         assert_eq!(postgres, "($1, $2), ($3, $4)");
         assert_eq!(value_tuples(Backend::Sqlite, 2, 2), "(?, ?), (?, ?)");
     }
+}
+
+/// A config name (workflow, field) safe to write into SQL text: letters, digits and `_` only.
+pub(super) fn identifier(name: &str) -> anyhow::Result<&str> {
+    let plain = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    anyhow::ensure!(
+        plain,
+        "`{name}` is not a plain name (letters, digits and _ only)"
+    );
+    Ok(name)
 }

@@ -45,7 +45,10 @@ impl Tx {
                     .bind(i64::try_from(timer.step).context("timer step out of range")?)
                     .bind(ts(&timer.due_at));
             }
-            query.execute(self.conn()?).await.context("scheduling timers")?;
+            query
+                .execute(self.conn()?)
+                .await
+                .context("scheduling timers")?;
         }
         Ok(())
     }
