@@ -110,6 +110,16 @@ pub(super) fn from_json<T: DeserializeOwned>(text: &str, what: &str) -> Result<T
     serde_json::from_str(text).with_context(|| format!("reading the stored {what}"))
 }
 
+/// A config name (workflow, field) safe to write into SQL text: letters, digits and `_` only.
+pub(super) fn identifier(name: &str) -> anyhow::Result<&str> {
+    let plain = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    anyhow::ensure!(
+        plain,
+        "`{name}` is not a plain name (letters, digits and _ only)"
+    );
+    Ok(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,14 +130,4 @@ mod tests {
         assert_eq!(postgres, "($1, $2), ($3, $4)");
         assert_eq!(value_tuples(Backend::Sqlite, 2, 2), "(?, ?), (?, ?)");
     }
-}
-
-/// A config name (workflow, field) safe to write into SQL text: letters, digits and `_` only.
-pub(super) fn identifier(name: &str) -> anyhow::Result<&str> {
-    let plain = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    anyhow::ensure!(
-        plain,
-        "`{name}` is not a plain name (letters, digits and _ only)"
-    );
-    Ok(name)
 }
