@@ -529,3 +529,59 @@ async fn notifications_survive_an_outage_exactly_once() {
         assert_eq!(app.sink.delivered().len(), 3);
     }
 }
+
+/// An amount far outside its project's history is flagged with the numbers behind it and is
+/// never approved automatically, even below the auto-approval threshold.
+#[tokio::test]
+async fn an_anomalous_amount_is_flagged_and_never_auto_approved() {
+    for db in crate::common::test_databases().await {
+        let app = &TestApp::start(&db).await;
+        for amount in ["100.00", "104.00", "98.00", "110.00", "101.00", "99.50"] {
+            let routine = app
+                .submit(
+                    "change_order",
+                    "S027",
+                    &[("project", "P002"), ("amount", amount), ("reason", "x")],
+                )
+                .await;
+            assert_eq!(
+                routine.status,
+                Status::AutoApproved,
+                "[{}] {amount}",
+                app.label
+            );
+        }
+        let odd = app
+            .submit(
+                "change_order",
+                "S027",
+                &[("project", "P002"), ("amount", "2400.00"), ("reason", "x")],
+            )
+            .await;
+        assert_eq!(
+            odd.status,
+            Status::Pending,
+            "[{}] flagged, so not auto-approved",
+            app.label
+        );
+        assert_eq!(
+            TestApp::waiting_for(&odd),
+            ["S014"],
+            "[{}] the project manager decides",
+            app.label
+        );
+        let flag = odd
+            .flags
+            .iter()
+            .find(|f| f.kind == "anomaly")
+            .expect("an anomaly flag");
+        assert!(
+            flag.message.contains("median"),
+            "[{}] {}",
+            app.label,
+            flag.message
+        );
+        assert_eq!(flag.details["n"], 6, "[{}] {}", app.label, flag.details);
+        assert!(app.actions(&odd.id).await.contains(&"flagged".to_string()));
+    }
+}
