@@ -16,8 +16,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+/// Concurrent clients (`KEEL_BENCH_CLIENTS` overrides) and the requests decided in all.
 const CLIENTS: usize = 32;
-const PAIRS_PER_CLIENT: usize = 125;
+const REQUESTS: usize = 4_000;
 const INVOICES: usize = 200_000;
 
 #[tokio::main]
@@ -96,14 +97,19 @@ async fn decisions(label: &str, keel: &Keel) -> anyhow::Result<()> {
             (p.key, format!("{manager}|{superintendent}"))
         })
         .collect();
+    let clients_count: usize = std::env::var("KEEL_BENCH_CLIENTS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(CLIENTS);
+    let per_client = REQUESTS / clients_count.max(1);
     let started = Instant::now();
     let mut clients = Vec::new();
-    for client in 0..CLIENTS {
+    for client in 0..clients_count {
         let (keel, projects) = (keel.clone(), projects.clone());
         clients.push(tokio::spawn(async move {
-            let mut latencies = Vec::with_capacity(PAIRS_PER_CLIENT);
-            for n in 0..PAIRS_PER_CLIENT {
-                let (project, people) = &projects[(client * PAIRS_PER_CLIENT + n) % projects.len()];
+            let mut latencies = Vec::with_capacity(per_client);
+            for n in 0..per_client {
+                let (project, people) = &projects[(client * per_client + n) % projects.len()];
                 let (manager, superintendent) = people.split_once('|').unwrap_or_default();
                 let amount = format!("{}.00", 3_000 + (n * 37 % 11_000));
                 let begun = Instant::now();
@@ -143,7 +149,7 @@ async fn decisions(label: &str, keel: &Keel) -> anyhow::Result<()> {
     let pairs = latencies.len();
     let percentile = |p: f64| latencies[((pairs as f64 * p) as usize).min(pairs - 1)];
     println!(
-        "[{label}] submit+approve: {pairs} requests decided in {:.2}s = {:.0} decisions/s ({:.0} transactions/s); per pair p50 {:?}, p99 {:?}",
+        "[{label}] submit+approve, {clients_count} clients: {pairs} requests decided in {:.2}s = {:.0} decisions/s ({:.0} transactions/s); per pair p50 {:?}, p99 {:?}",
         elapsed.as_secs_f64(),
         pairs as f64 / elapsed.as_secs_f64(),
         2.0 * pairs as f64 / elapsed.as_secs_f64(),
