@@ -3,7 +3,7 @@
 -- on SQLite.
 
 -- Records mirrored from the company's systems of record (or kept by keel), one row per
--- (type, key) at its current version, plus every version ever stored.
+-- (type, key) at its current version, plus every version a later one superseded.
 
 -- The current version of each record. `data` is the canonical JSON object of its fields, so an
 -- unchanged re-import compares equal as text. Timestamps are canonical UTC text (sortable).
@@ -18,7 +18,8 @@ create table records (
     primary key (type, key)
 );
 
--- Every version of every record, oldest first by `version`: the history behind `records`.
+-- Every superseded version of every record, by `version`: with the current one in `records`,
+-- the whole history. A record imported once has no row here.
 create table record_versions (
     type       text collate "C" not null,
     key        text collate "C" not null,

@@ -133,13 +133,8 @@ impl Keel {
                 continue;
             };
             if !known.contains_key(target.as_str()) {
-                let mut keys: HashSet<String> = self
-                    .store
-                    .list_records(target)
-                    .await?
-                    .into_iter()
-                    .map(|r| r.key)
-                    .collect();
+                let mut keys: HashSet<String> =
+                    self.store.record_keys(target).await?.into_iter().collect();
                 if *target == record_type.name {
                     keys.extend(rows.iter().map(|(key, _)| key.clone()));
                 }

@@ -31,11 +31,13 @@ impl RecordRow {
     }
 }
 
-/// One row to write: its key, the version it gets, its fields as JSON text.
+/// One row to write: its key, the version it gets, its fields as JSON text, when and from where.
 struct Change<'a> {
     key: &'a str,
     version: i64,
     data: String,
+    at: &'a str,
+    source: &'a str,
 }
 
 impl Store {
@@ -53,6 +55,16 @@ impl Store {
         row.map(RecordRow::into_record).transpose()
     }
 
+    /// The keys of every record of a type (what reference checks need, without the data).
+    pub async fn record_keys(&self, record_type: &str) -> Result<Vec<String>> {
+        let keys: Vec<(String,)> = sqlx::query_as("select key from records where type = $1")
+            .bind(record_type)
+            .fetch_all(&self.pool)
+            .await
+            .with_context(|| format!("listing keys of type {record_type}"))?;
+        Ok(keys.into_iter().map(|(key,)| key).collect())
+    }
+
     /// Every record of a type at its current version, by key.
     pub async fn list_records(&self, record_type: &str) -> Result<Vec<Record>> {
         let rows: Vec<RecordRow> = sqlx::query_as(
@@ -66,10 +78,14 @@ impl Store {
         rows.into_iter().map(RecordRow::into_record).collect()
     }
 
-    /// Every stored version of a record, oldest first.
+    /// Every stored version of a record, oldest first: the superseded ones kept in
+    /// `record_versions`, then the current one.
     pub async fn record_history(&self, record_type: &str, key: &str) -> Result<Vec<Record>> {
         let rows: Vec<RecordRow> = sqlx::query_as(
             "select type, key, version, data, changed_at as at from record_versions \
+             where type = $1 and key = $2 \
+             union all \
+             select type, key, version, data, updated_at as at from records \
              where type = $1 and key = $2 order by version",
         )
         .bind(record_type)
@@ -111,10 +127,15 @@ impl Tx {
             .map(|(key, version, data)| (key.as_str(), (*version, data.as_str())))
             .collect();
 
+        let at = ts(&at);
         let mut counts = UpsertCounts::default();
-        // Every version to add to the history, and per key the index of its last one (a key may
-        // repeat in `rows`; later rows compare against earlier ones).
+        // Every new version, and per key the index of its last one (a key may repeat in `rows`;
+        // later rows compare against earlier ones). Versions a newer one supersedes go to the
+        // history: the stored one the first time a key changes (copied by the database), then
+        // earlier ones of this call.
         let mut versions: Vec<Change> = Vec::new();
+        let mut superseded: Vec<Change> = Vec::new();
+        let mut archived: Vec<&str> = Vec::new();
         let mut latest: HashMap<&str, usize> = HashMap::new();
         for (key, fields) in rows {
             let data = to_json(fields)?;
@@ -136,8 +157,22 @@ impl Tx {
                     1
                 }
             };
+            match latest.get(key.as_str()) {
+                Some(&i) => superseded.push(Change {
+                    data: versions[i].data.clone(),
+                    ..versions[i]
+                }),
+                None if stored.contains_key(key.as_str()) => archived.push(key),
+                None => {}
+            }
             latest.insert(key, versions.len());
-            versions.push(Change { key, version, data });
+            versions.push(Change {
+                key,
+                version,
+                data,
+                at: &at,
+                source,
+            });
         }
 
         // The records table gets each key's last version only (one statement may not upsert a
@@ -145,8 +180,26 @@ impl Tx {
         let mut heads: Vec<&Change> = latest.values().map(|&i| &versions[i]).collect();
         heads.sort_unstable_by_key(|c| c.key);
 
-        let at = ts(&at);
         let batch = MAX_BATCH_ROWS.min(self.backend.max_params() / 6);
+        for chunk in archived.chunks(batch) {
+            let keys = value_tuples(self.backend, chunk.len(), 1);
+            let sql = format!(
+                "insert into record_versions (type, key, version, data, changed_at, source) \
+                 select type, key, version, data, updated_at, source from records \
+                 where key in ({}) and type = {}",
+                keys.replace(['(', ')'], ""),
+                self.backend.param(chunk.len() + 1)
+            );
+            let mut query = sqlx::query(&sql);
+            for key in chunk {
+                query = query.bind(*key);
+            }
+            query
+                .bind(record_type)
+                .execute(self.conn()?)
+                .await
+                .with_context(|| format!("keeping the history of changed {record_type} records"))?;
+        }
         for chunk in heads.chunks(batch) {
             let sql = format!(
                 "insert into records (type, key, version, data, updated_at, source) values {} \
@@ -154,17 +207,17 @@ impl Tx {
                  data = excluded.data, updated_at = excluded.updated_at, source = excluded.source",
                 value_tuples(self.backend, chunk.len(), 6)
             );
-            self.write_changes(&sql, record_type, &at, source, chunk.iter().copied())
+            self.write_changes(&sql, record_type, chunk.iter().copied())
                 .await
                 .with_context(|| format!("writing records of type {record_type}"))?;
         }
-        for chunk in versions.chunks(batch) {
+        for chunk in superseded.chunks(batch) {
             let sql = format!(
                 "insert into record_versions (type, key, version, data, changed_at, source) \
                  values {}",
                 value_tuples(self.backend, chunk.len(), 6)
             );
-            self.write_changes(&sql, record_type, &at, source, chunk.iter())
+            self.write_changes(&sql, record_type, chunk.iter())
                 .await
                 .with_context(|| format!("writing record history of type {record_type}"))?;
         }
@@ -175,8 +228,6 @@ impl Tx {
         &mut self,
         sql: &str,
         record_type: &str,
-        at: &str,
-        source: &str,
         changes: impl Iterator<Item = &'c Change<'c>>,
     ) -> Result<()> {
         let mut query = sqlx::query(sql);
@@ -186,8 +237,8 @@ impl Tx {
                 .bind(change.key)
                 .bind(change.version)
                 .bind(change.data.as_str())
-                .bind(at)
-                .bind(source);
+                .bind(change.at)
+                .bind(change.source);
         }
         query.execute(self.conn()?).await?;
         Ok(())

@@ -46,6 +46,15 @@ impl Backend {
         })
     }
 
+    /// The placeholder of the `n`th (1-based) bind parameter in a statement that also uses
+    /// [`value_tuples`] (plain `?` on SQLite binds in order; Postgres numbers them).
+    pub(super) fn param(self, n: usize) -> String {
+        match self {
+            Backend::Sqlite => "?".to_string(),
+            Backend::Postgres => format!("${n}"),
+        }
+    }
+
     /// How many bind parameters one statement may carry.
     pub(super) fn max_params(self) -> usize {
         match self {
