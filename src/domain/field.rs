@@ -105,9 +105,15 @@ impl FieldType {
             FieldType::Number => parse_number(text)?,
             FieldType::Money => Value::String(parse_money(text)?.to_string()),
             FieldType::Date => {
-                let date = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                let date: NaiveDate = text
+                    .parse()
                     .map_err(|_| "expected a date as YYYY-MM-DD".to_string())?;
-                Value::String(date.format("%Y-%m-%d").to_string())
+                // Already canonical (the usual case in exports): keep the text as it is.
+                if text.len() == 10 {
+                    Value::String(text.to_string())
+                } else {
+                    Value::String(date.format("%Y-%m-%d").to_string())
+                }
             }
             FieldType::Timestamp => Value::String(canonical_timestamp(&parse_timestamp(text)?)),
             FieldType::Bool => Value::Bool(parse_bool(text)?),

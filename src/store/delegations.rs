@@ -1,5 +1,6 @@
 //! Delegations: who approves for whom, on which days.
 
+use super::batch::Statement;
 use super::sql::{day, parse_day, ts};
 use super::{Store, Tx};
 use crate::domain::Delegation;
@@ -45,23 +46,20 @@ impl Tx {
         delegation: &Delegation,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        sqlx::query(
+        let insert = Statement::new(
             "insert into delegations (from_person, to_person, starts_on, ends_on, created_at) \
              values ($1, $2, $3, $4, $5)",
+            format!(
+                "recording the delegation of {} to {}",
+                delegation.from_person, delegation.to_person
+            ),
         )
         .bind(&delegation.from_person)
         .bind(&delegation.to_person)
         .bind(day(delegation.starts_on))
         .bind(day(delegation.ends_on))
-        .bind(ts(&at))
-        .execute(self.conn()?)
-        .await
-        .with_context(|| {
-            format!(
-                "recording the delegation of {} to {}",
-                delegation.from_person, delegation.to_person
-            )
-        })?;
+        .bind(ts(&at));
+        self.write(insert).await?;
         Ok(())
     }
 }

@@ -1,5 +1,6 @@
 //! The audit trail: appending hash-chained events under the head's lock, and reading them back.
 
+use super::batch::Statement;
 use super::sql::{from_json, parse_ts, to_json, ts, value_tuples};
 use super::{Store, Tx};
 use crate::domain::{Event, EventDraft};
@@ -83,14 +84,19 @@ impl Tx {
         if drafts.is_empty() {
             return Ok(Vec::new());
         }
-        let sql = format!(
-            "select last_seq, last_hash from audit_head where id = 1{}",
-            self.backend.for_update()
-        );
-        let (mut seq, mut prev_hash): (i64, String) = sqlx::query_as(&sql)
-            .fetch_one(self.conn()?)
-            .await
-            .context("locking the audit head")?;
+        let (mut seq, mut prev_hash) = match self.cached_audit_head() {
+            Some(head) => head,
+            None => {
+                let sql = format!(
+                    "select last_seq, last_hash from audit_head where id = 1{}",
+                    self.backend.for_update()
+                );
+                sqlx::query_as(&sql)
+                    .fetch_one(self.conn().await?)
+                    .await
+                    .context("locking the audit head")?
+            }
+        };
         if seq == 0 {
             prev_hash = GENESIS.to_string();
         }
@@ -114,32 +120,31 @@ impl Tx {
                  prev_hash, hash) values {}",
                 value_tuples(self.backend, chunk.len(), 10)
             );
-            let mut query = sqlx::query(&sql);
+            let last = chunk.last().map_or(seq, |event| event.seq);
+            let mut insert = Statement::new(sql, format!("appending events up to {last}"));
             for event in chunk {
                 let draft = &event.draft;
-                query = query
-                    .bind(event.seq)
-                    .bind(draft.request_id.clone())
-                    .bind(ts(&draft.at))
-                    .bind(draft.actor.clone())
-                    .bind(draft.action.clone())
-                    .bind(draft.rule.clone())
-                    .bind(draft.reason.clone())
-                    .bind(to_json(&draft.data)?)
-                    .bind(event.prev_hash.clone())
-                    .bind(event.hash.clone());
+                insert.push(event.seq);
+                insert.push(draft.request_id.clone());
+                insert.push(ts(&draft.at));
+                insert.push(&draft.actor);
+                insert.push(&draft.action);
+                insert.push(draft.rule.clone());
+                insert.push(draft.reason.clone());
+                insert.push(to_json(&draft.data)?);
+                insert.push(&event.prev_hash);
+                insert.push(&event.hash);
             }
-            query
-                .execute(self.conn()?)
-                .await
-                .with_context(|| format!("appending events up to {seq}"))?;
+            self.write(insert).await?;
         }
-        sqlx::query("update audit_head set last_seq = $1, last_hash = $2 where id = 1")
-            .bind(seq)
-            .bind(&prev_hash)
-            .execute(self.conn()?)
-            .await
-            .context("moving the audit head")?;
+        let move_head = Statement::new(
+            "update audit_head set last_seq = $1, last_hash = $2 where id = 1",
+            "moving the audit head",
+        )
+        .bind(seq)
+        .bind(&prev_hash);
+        self.write(move_head).await?;
+        self.remember_audit_head(seq, prev_hash);
         Ok(events)
     }
 }

@@ -14,6 +14,7 @@
 //! none of them was acknowledged, none is half-written. The outer transaction is closed as soon as
 //! its last member has finished, so another process sharing the file is never locked out long.
 
+use super::batch::Batch;
 use anyhow::{Context, Result, bail};
 use sqlx::AnyConnection;
 use sqlx::pool::PoolConnection;
@@ -35,6 +36,8 @@ pub(super) struct Slot {
     open: bool,
     /// A member was dropped without finishing: undo its savepoint before anything else.
     dirty: bool,
+    /// The audit head as this outer transaction has moved it (see [`Member::audit_head`]).
+    audit_head: Option<(i64, String)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -70,6 +73,7 @@ impl GroupCommit {
             epoch: 0,
             open: false,
             dirty: false,
+            audit_head: None,
         };
         Arc::new(GroupCommit {
             pool,
@@ -92,17 +96,22 @@ impl GroupCommit {
                         .context("acquiring the SQLite writer")?,
                 );
             }
-            connection(&mut slot)?
-                .execute("begin immediate")
-                .await
-                .context("starting a transaction")?;
+            let conn = connection(&mut slot)?;
+            if let Err(error) = conn.execute("begin immediate; savepoint keel_tx").await {
+                // Leave no half-opened transaction behind on the connection.
+                let _ = conn.execute("rollback").await;
+                return Err(error).context("starting a transaction");
+            }
             slot.open = true;
             slot.epoch += 1;
+            // Another process may have appended events since the last outer transaction.
+            slot.audit_head = None;
+        } else {
+            connection(&mut slot)?
+                .execute("savepoint keel_tx")
+                .await
+                .context("starting a savepoint")?;
         }
-        connection(&mut slot)?
-            .execute("savepoint keel_tx")
-            .await
-            .context("starting a savepoint")?;
         Ok(Member {
             group: self.clone(),
             slot: Some(slot),
@@ -156,6 +165,7 @@ async fn commit_outer(slot: &mut Slot, epoch: u64) -> Result<()> {
     }
     undo_dropped(slot).await?;
     slot.open = false;
+    slot.audit_head = None;
     let conn = connection(slot)?;
     let committed = conn.execute("commit").await;
     if committed.is_err() {
@@ -174,6 +184,8 @@ async fn undo_dropped(slot: &mut Slot) -> Result<()> {
             .await
             .context("undoing an abandoned transaction")?;
         slot.dirty = false;
+        // The undone member may have moved it.
+        slot.audit_head = None;
     }
     Ok(())
 }
@@ -189,12 +201,36 @@ impl Member {
         connection(self.slot.as_mut().context("the transaction has finished")?)
     }
 
-    /// Releases the savepoint and waits until the batch holding it is on disk.
-    pub(super) async fn commit(mut self) -> Result<()> {
+    /// The last event's seq and hash as this outer transaction has left them, when known. The
+    /// outer transaction holds the database's write lock, so nobody else can move it meanwhile.
+    pub(super) fn audit_head(&self) -> Option<(i64, String)> {
+        self.slot.as_ref()?.audit_head.clone()
+    }
+
+    /// Remembers where this member's events leave the head (forgotten if it is undone).
+    pub(super) fn set_audit_head(&mut self, seq: i64, hash: String) {
+        if let Some(slot) = self.slot.as_mut() {
+            slot.audit_head = Some((seq, hash));
+        }
+    }
+
+    /// Sends the member's waiting writes with the release of its savepoint, then waits until
+    /// the outer transaction holding it is on disk.
+    pub(super) async fn commit(mut self, mut pending: Batch) -> Result<()> {
         let mut slot = self.slot.take().context("the transaction has finished")?;
-        if let Err(error) = connection(&mut slot)?.execute("release keel_tx").await {
+        let released = match connection(&mut slot) {
+            Ok(conn) => pending.send_then(conn, "release keel_tx").await,
+            Err(error) => Err(error),
+        };
+        if let Err(error) = released {
             slot.dirty = true;
-            return Err(error).context("releasing a savepoint");
+            let epoch = slot.epoch;
+            drop(slot);
+            // Undo this member and close the outer transaction for the others in it.
+            if let Err(closing) = self.group.flush(epoch).await {
+                tracing::error!("closing a batch after a failed commit: {closing:#}");
+            }
+            return Err(error).context("committing a transaction");
         }
         let epoch = slot.epoch;
         drop(slot);

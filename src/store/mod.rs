@@ -10,6 +10,7 @@
 //! commit ([`group_commit`]); reads use their own pool (WAL lets them run beside the writer).
 //! Another process sharing the file waits up to the busy timeout.
 
+mod batch;
 mod connect;
 mod delegations;
 mod error;
@@ -83,6 +84,8 @@ pub struct RequestFilter {
 pub struct Tx {
     tx: TxConnection,
     backend: Backend,
+    /// Writes waiting to be sent together (SQLite only, see [`batch`]).
+    pending: batch::Batch,
 }
 
 enum TxConnection {
@@ -118,6 +121,7 @@ impl Store {
         Ok(Tx {
             tx,
             backend: self.backend,
+            pending: batch::Batch::default(),
         })
     }
 }
@@ -128,15 +132,44 @@ impl Tx {
     pub async fn commit(self) -> Result<()> {
         match self.tx {
             TxConnection::Postgres(tx) => tx.commit().await.context("committing a transaction"),
-            TxConnection::Sqlite(member) => member.commit().await,
+            TxConnection::Sqlite(member) => member.commit(self.pending).await,
         }
     }
 
-    /// The connection the transaction's statements run on.
-    fn conn(&mut self) -> Result<&mut sqlx::AnyConnection> {
+    /// The connection the transaction's statements run on, once the writes waiting in the
+    /// batch have been sent (so reads see them).
+    async fn conn(&mut self) -> Result<&mut sqlx::AnyConnection> {
         match &mut self.tx {
             TxConnection::Postgres(tx) => Ok(&mut **tx),
-            TxConnection::Sqlite(member) => member.conn(),
+            TxConnection::Sqlite(member) => {
+                let conn = member.conn()?;
+                self.pending.send(conn).await?;
+                Ok(conn)
+            }
+        }
+    }
+
+    /// Runs a write whose result is not needed: at once on Postgres, with the next read or the
+    /// commit on SQLite.
+    async fn write(&mut self, statement: batch::Statement) -> Result<()> {
+        match &mut self.tx {
+            TxConnection::Postgres(tx) => statement.execute(tx).await,
+            TxConnection::Sqlite(member) => self.pending.add(statement, member.conn()?).await,
+        }
+    }
+
+    /// The audit head this transaction can append after without reading it (SQLite keeps it
+    /// for the outer transaction; Postgres reads and locks the row instead).
+    fn cached_audit_head(&self) -> Option<(i64, String)> {
+        match &self.tx {
+            TxConnection::Postgres(_) => None,
+            TxConnection::Sqlite(member) => member.audit_head(),
+        }
+    }
+
+    fn remember_audit_head(&mut self, seq: i64, hash: String) {
+        if let TxConnection::Sqlite(member) = &mut self.tx {
+            member.set_audit_head(seq, hash);
         }
     }
 

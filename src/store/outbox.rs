@@ -1,6 +1,7 @@
 //! The outbox: notifications written with the transition that caused them, claimed by deliverers
 //! (each row by one at a time), retried later or given up on.
 
+use super::batch::Statement;
 use super::sql::{from_json, parse_opt_ts, parse_ts, to_json, ts, value_tuples};
 use super::{OutboxItem, Store, Tx};
 use crate::domain::Notification;
@@ -58,7 +59,7 @@ impl Store {
             .bind(ts(&now))
             .bind(ts(&(now + Duration::seconds(CLAIM_SECONDS))))
             .bind(limit.max(0))
-            .fetch_all(tx.conn()?)
+            .fetch_all(tx.conn().await?)
             .await
             .context("claiming outbox notifications")?;
         tx.commit().await?;
@@ -78,7 +79,7 @@ impl Store {
                 .bind(ts(&at));
         let mut tx = self.begin().await?;
         query
-            .execute(tx.conn()?)
+            .execute(tx.conn().await?)
             .await
             .with_context(|| format!("marking notification {id} delivered"))?;
         tx.commit().await
@@ -110,7 +111,7 @@ impl Store {
         };
         let mut tx = self.begin().await?;
         query
-            .execute(tx.conn()?)
+            .execute(tx.conn().await?)
             .await
             .with_context(|| format!("recording a failed delivery of notification {id}"))?;
         tx.commit().await
@@ -168,21 +169,17 @@ impl Tx {
                  next_attempt_at) values {}",
                 value_tuples(self.backend, chunk.len(), 6)
             );
-            let mut query = sqlx::query(&sql);
+            let mut insert = Statement::new(sql, "queueing notifications");
             for notification in chunk {
                 let kind = to_json(&notification.kind)?;
-                query = query
-                    .bind(at.clone())
-                    .bind(notification.to.clone())
-                    .bind(kind.trim_matches('"').to_string())
-                    .bind(notification.request_id.clone())
-                    .bind(to_json(notification)?)
-                    .bind(at.clone());
+                insert.push(at.clone());
+                insert.push(&notification.to);
+                insert.push(kind.trim_matches('"'));
+                insert.push(notification.request_id.clone());
+                insert.push(to_json(notification)?);
+                insert.push(at.clone());
             }
-            query
-                .execute(self.conn()?)
-                .await
-                .context("queueing notifications")?;
+            self.write(insert).await?;
         }
         Ok(())
     }

@@ -112,14 +112,14 @@ impl Tx {
             // Two imports of one type at once would both compute the same next versions.
             sqlx::query("select pg_advisory_xact_lock(hashtext($1))")
                 .bind(format!("keel.records.{record_type}"))
-                .execute(self.conn()?)
+                .execute(self.conn().await?)
                 .await
                 .context("locking the record type for an upsert")?;
         }
         let stored_rows: Vec<(String, i64, String)> =
             sqlx::query_as("select key, version, data from records where type = $1")
                 .bind(record_type)
-                .fetch_all(self.conn()?)
+                .fetch_all(self.conn().await?)
                 .await
                 .with_context(|| format!("reading stored records of type {record_type}"))?;
         let stored: HashMap<&str, (i64, &str)> = stored_rows
@@ -196,7 +196,7 @@ impl Tx {
             }
             query
                 .bind(record_type)
-                .execute(self.conn()?)
+                .execute(self.conn().await?)
                 .await
                 .with_context(|| format!("keeping the history of changed {record_type} records"))?;
         }
@@ -240,7 +240,7 @@ impl Tx {
                 .bind(change.at)
                 .bind(change.source);
         }
-        query.execute(self.conn()?).await?;
+        query.execute(self.conn().await?).await?;
         Ok(())
     }
 }

@@ -68,7 +68,7 @@ impl Tx {
         let (number,): (i64,) = sqlx::query_as(&sql)
             .bind(workflow)
             .bind(first_number)
-            .fetch_one(self.conn()?)
+            .fetch_one(self.conn().await?)
             .await
             .with_context(|| format!("taking the next request number of {workflow}"))?;
         Ok(number)
@@ -86,7 +86,7 @@ impl Tx {
         sqlx::query(&sql)
             .bind(workflow)
             .bind(number)
-            .execute(self.conn()?)
+            .execute(self.conn().await?)
             .await
             .with_context(|| format!("moving the request numbers of {workflow} past {number}"))?;
         Ok(())
@@ -116,7 +116,7 @@ impl Tx {
         .bind(&request.idempotency_key)
         .bind(request.version)
         .bind(ts(&Utc::now()))
-        .execute(self.conn()?)
+        .execute(self.conn().await?)
         .await
         .with_context(|| format!("inserting request {}", request.id))?;
         if inserted.rows_affected() == 0 {
@@ -150,7 +150,7 @@ impl Tx {
         .bind(&request.idempotency_key)
         .bind(request.version)
         .bind(ts(&Utc::now()))
-        .execute(self.conn()?)
+        .execute(self.conn().await?)
         .await
         .with_context(|| format!("updating request {}", request.id))?;
         if updated.rows_affected() == 0 {
@@ -172,7 +172,7 @@ impl Tx {
         );
         let row: Option<RequestRow> = sqlx::query_as(&sql)
             .bind(id)
-            .fetch_optional(self.conn()?)
+            .fetch_optional(self.conn().await?)
             .await
             .with_context(|| format!("locking request {id}"))?;
         row.map(RequestRow::into_request).transpose()
@@ -190,7 +190,7 @@ impl Tx {
         let row: Option<RequestRow> = sqlx::query_as(&sql)
             .bind(workflow)
             .bind(key)
-            .fetch_optional(self.conn()?)
+            .fetch_optional(self.conn().await?)
             .await
             .with_context(|| format!("looking up idempotency key {key} of {workflow}"))?;
         row.map(RequestRow::into_request).transpose()

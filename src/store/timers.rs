@@ -2,6 +2,7 @@
 //! claiming due ones so that several schedulers never fire the same timer.
 
 use super::Tx;
+use super::batch::Statement;
 use super::sql::{parse_ts, ts, value_tuples};
 use crate::domain::{NewTimer, Timer, TimerKind};
 use anyhow::{Context, Result, anyhow};
@@ -37,18 +38,14 @@ impl Tx {
                 "insert into timers (request_id, kind, step, due_at) values {}",
                 value_tuples(self.backend, chunk.len(), 4)
             );
-            let mut query = sqlx::query(&sql);
+            let mut insert = Statement::new(sql, "scheduling timers");
             for timer in chunk {
-                query = query
-                    .bind(timer.request_id.clone())
-                    .bind(timer.kind.as_str())
-                    .bind(i64::try_from(timer.step).context("timer step out of range")?)
-                    .bind(ts(&timer.due_at));
+                insert.push(&timer.request_id);
+                insert.push(timer.kind.as_str());
+                insert.push(i64::try_from(timer.step).context("timer step out of range")?);
+                insert.push(ts(&timer.due_at));
             }
-            query
-                .execute(self.conn()?)
-                .await
-                .context("scheduling timers")?;
+            self.write(insert).await?;
         }
         Ok(())
     }
@@ -56,15 +53,14 @@ impl Tx {
     /// Cancels the request's timers that have not fired (the wall clock's now is kept as
     /// `cancelled_at`, for operators only).
     pub async fn cancel_timers(&mut self, request_id: &str) -> Result<()> {
-        sqlx::query(
+        let cancel = Statement::new(
             "update timers set cancelled_at = $2 \
              where request_id = $1 and fired_at is null and cancelled_at is null",
+            format!("cancelling the timers of {request_id}"),
         )
         .bind(request_id)
-        .bind(ts(&Utc::now()))
-        .execute(self.conn()?)
-        .await
-        .with_context(|| format!("cancelling the timers of {request_id}"))?;
+        .bind(ts(&Utc::now()));
+        self.write(cancel).await?;
         Ok(())
     }
 
@@ -80,7 +76,7 @@ impl Tx {
         );
         let row: Option<TimerRow> = sqlx::query_as(&sql)
             .bind(ts(&now))
-            .fetch_optional(self.conn()?)
+            .fetch_optional(self.conn().await?)
             .await
             .context("claiming a due timer")?;
         row.map(TimerRow::into_timer).transpose()
@@ -88,12 +84,13 @@ impl Tx {
 
     /// Marks a claimed timer fired, in the transaction that acted on it.
     pub async fn finish_timer(&mut self, id: i64, at: DateTime<Utc>) -> Result<()> {
-        sqlx::query("update timers set fired_at = $2 where id = $1")
-            .bind(id)
-            .bind(ts(&at))
-            .execute(self.conn()?)
-            .await
-            .with_context(|| format!("marking timer {id} fired"))?;
+        let fired = Statement::new(
+            "update timers set fired_at = $2 where id = $1",
+            format!("marking timer {id} fired"),
+        )
+        .bind(id)
+        .bind(ts(&at));
+        self.write(fired).await?;
         Ok(())
     }
 }

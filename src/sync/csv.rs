@@ -183,7 +183,7 @@ fn parse_row(
         return None;
     }
     let mut ok = true;
-    let mut fields = Fields::new();
+    let mut fields = Fields::with_capacity(record_type.fields.len());
     for (field, column) in record_type.fields.iter().zip(&layout.columns) {
         let bytes = column.and_then(|c| row.get(c)).unwrap_or_default();
         let Ok(text) = std::str::from_utf8(bytes) else {
