@@ -4,8 +4,9 @@
 //!   committed transaction with its audit events, outbox entries and timers;
 //! - CSV import: a generated invoices file (200,000 rows) imported through `import_file`.
 //!
-//! `cargo bench --bench throughput` runs on SQLite; set `KEEL_BENCH_POSTGRES_URL` (a database
-//! keel may fill) to measure PostgreSQL too; `KEEL_BENCH_ONLY=decisions|import` runs one part.
+//! `cargo bench --bench throughput` runs on SQLite; set `KEEL_BENCH_POSTGRES_URL` (a server
+//! keel may create databases on: each run gets a fresh one, dropped after) to measure PostgreSQL
+//! too; `KEEL_BENCH_ONLY=decisions|import` runs one part.
 
 use chrono::{Duration, NaiveDate};
 use keel::clock::Clock;
@@ -28,8 +29,12 @@ async fn main() -> anyhow::Result<()> {
         "sqlite",
         format!("sqlite://{}", scratch.path().join("bench.db").display()),
     )];
-    if let Ok(url) = std::env::var("KEEL_BENCH_POSTGRES_URL") {
-        targets.push(("postgres", url));
+    let postgres = match std::env::var("KEEL_BENCH_POSTGRES_URL") {
+        Ok(admin_url) => Some(FreshPostgres::create(admin_url).await?),
+        Err(_) => None,
+    };
+    if let Some(fresh) = &postgres {
+        targets.push(("postgres", fresh.url.clone()));
     }
     for (label, url) in targets {
         let keel = open(&url).await?;
@@ -42,7 +47,57 @@ async fn main() -> anyhow::Result<()> {
             import_invoices(label, &keel, scratch.path()).await?;
         }
     }
+    if let Some(fresh) = postgres {
+        fresh.drop_database().await?;
+    }
     Ok(())
+}
+
+/// A database of its own on the PostgreSQL server, so every run starts from the same state.
+struct FreshPostgres {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl FreshPostgres {
+    async fn create(admin_url: String) -> anyhow::Result<FreshPostgres> {
+        use sqlx::{Connection, Executor};
+        let name = format!("keel_bench_{}", std::process::id());
+        let mut admin = sqlx::PgConnection::connect(&admin_url).await?;
+        admin
+            .execute(format!(r#"drop database if exists "{name}" with (force)"#).as_str())
+            .await?;
+        admin
+            .execute(format!(r#"create database "{name}""#).as_str())
+            .await?;
+        admin.close().await?;
+        let (base, query) = admin_url.split_once('?').unwrap_or((&admin_url, ""));
+        let authority = base.find("://").map_or(0, |i| i + 3);
+        let server = base[authority..]
+            .find('/')
+            .map_or(base, |slash| &base[..authority + slash]);
+        let query = if query.is_empty() {
+            String::new()
+        } else {
+            format!("?{query}")
+        };
+        let url = format!("{server}/{name}{query}");
+        Ok(FreshPostgres {
+            admin_url,
+            name,
+            url,
+        })
+    }
+
+    async fn drop_database(self) -> anyhow::Result<()> {
+        use sqlx::{Connection, Executor};
+        let mut admin = sqlx::PgConnection::connect(&self.admin_url).await?;
+        let sql = format!(r#"drop database if exists "{}" with (force)"#, self.name);
+        admin.execute(sql.as_str()).await?;
+        admin.close().await?;
+        Ok(())
+    }
 }
 
 fn config_dir() -> PathBuf {

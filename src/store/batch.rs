@@ -20,6 +20,9 @@ use sqlx::{Any, AnyConnection, Executor};
 /// big import goes out in pieces of bounded size.
 const MAX_PARAMS: usize = 32_766;
 
+/// Batches with at most this many values stay prepared on the connection for the next time.
+const KEPT_PREPARED_UP_TO: usize = 256;
+
 /// A value bound to a placeholder.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Param {
@@ -165,7 +168,10 @@ impl Batch {
         sql.push_str(then);
         let params = std::mem::take(&mut self.params);
         let doing = std::mem::take(&mut self.doing);
-        if let Err(error) = bind_all(&sql, params).execute(conn).await {
+        // Transitions repeat a few shapes of batch, worth keeping prepared; bulk writes do not.
+        let persistent = params.len() <= KEPT_PREPARED_UP_TO;
+        let query = bind_all(&sql, params).persistent(persistent);
+        if let Err(error) = query.execute(conn).await {
             self.failed = true;
             return Err(error).with_context(|| doing.join("; "));
         }
