@@ -138,18 +138,24 @@ impl Batch {
         self.ensure_usable()?;
         if statement.params.len() > MAX_PARAMS {
             self.send(conn).await?;
-            return statement.execute(conn).await;
+            let executed = statement.execute(conn).await;
+            self.failed = executed.is_err();
+            return executed;
         }
         if self.params.len() + statement.params.len() > MAX_PARAMS {
             self.send(conn).await?;
         }
-        to_anonymous(
+        let added = to_anonymous(
             &statement.sql,
             statement.params,
             &mut self.sql,
             &mut self.params,
-        )
-        .with_context(|| statement.doing.clone())?;
+        );
+        if added.is_err() {
+            // Part of the statement may be in the batch already.
+            self.failed = true;
+        }
+        added.with_context(|| statement.doing.clone())?;
         self.sql.push_str(";\n");
         self.doing.push(statement.doing);
         Ok(())
@@ -353,6 +359,18 @@ mod tests {
         }
         let error = batch.send(&mut conn).await.unwrap_err();
         assert!(format!("{error:#}").contains("inserting"), "{error:#}");
+        assert!(batch.ensure_usable().is_err());
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_malformed_statement_poisons_the_batch() -> Result<()> {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let mut conn = AnyConnection::connect("sqlite::memory:").await?;
+        let mut batch = Batch::default();
+        let malformed = Statement::new("select $2", "selecting").bind(1_i64);
+        assert!(batch.add(malformed, &mut conn).await.is_err());
         assert!(batch.ensure_usable().is_err());
         Ok(())
     }
