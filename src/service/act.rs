@@ -30,7 +30,7 @@ impl Keel {
         let now = self.clock.now();
         let calendar = &self.config.settings.company.calendar;
         let today = now.with_timezone(&calendar.time_zone).date_naive();
-        let delegations = self.store.delegations_on(today).await?;
+        let delegations = self.delegations.on(&self.store, today).await?;
 
         let mut tx = self.store.begin().await?;
         let request = tx
@@ -107,6 +107,7 @@ impl Keel {
         };
         tx.append_events(&[event]).await?;
         tx.commit().await.context("committing a delegation")?;
+        self.delegations.invalidate();
         Ok(delegation)
     }
 

@@ -1,9 +1,10 @@
 //! The use cases, each one transaction: submit a request, act on it, fire due timers, deliver
 //! the outbox, delegate, import records and history. [`Keel`] holds what they share: the config,
-//! the compiled decision tables, the store, the clock and a cache of the directory.
+//! the compiled decision tables, the store, the clock and caches of the directory and delegations.
 
 mod act;
 mod audit;
+mod delegations;
 mod deliver;
 mod directory;
 mod errors;
@@ -26,6 +27,7 @@ use crate::engine::decision::{DecisionTable, compile_table};
 use crate::engine::rules::rule_env;
 use crate::store::Store;
 use anyhow::{Context as _, anyhow};
+use delegations::DelegationCache;
 use directory::DirectoryCache;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -38,6 +40,7 @@ pub struct Keel {
     pub clock: Clock,
     tables: Arc<BTreeMap<String, DecisionTable>>,
     directory: Arc<DirectoryCache>,
+    delegations: Arc<DelegationCache>,
 }
 
 impl Keel {
@@ -74,6 +77,7 @@ impl Keel {
         }
         Ok(Keel {
             directory: Arc::new(DirectoryCache::new(config.directory.clone())),
+            delegations: Arc::new(DelegationCache::default()),
             config: Arc::new(config),
             store,
             clock,

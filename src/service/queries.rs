@@ -30,12 +30,12 @@ impl Keel {
             .with_timezone(&calendar.time_zone)
             .date_naive();
         let delegators: Vec<String> = self
-            .store
-            .delegations_on(today)
+            .delegations
+            .on(&self.store, today)
             .await?
-            .into_iter()
+            .iter()
             .filter(|d| d.to_person == person.id)
-            .map(|d| d.from_person)
+            .map(|d| d.from_person.clone())
             .collect();
         let mut waiting: Vec<Request> = self
             .store
