@@ -6,6 +6,9 @@ use super::{StoreError, Tx};
 use crate::domain::{Request, Status};
 use anyhow::{Context, Result, anyhow};
 use chrono::Utc;
+use sqlx::Any;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
 
 /// The columns [`RequestRow`] reads, in a `select`.
 pub(super) const REQUEST_COLUMNS: &str = "id, workflow, requester, fields, status, current_step, \
@@ -46,6 +49,28 @@ impl RequestRow {
             version: self.version,
         })
     }
+}
+
+/// Binds what a transition may change in a request, in the order both `insert_request` and
+/// `update_request` expect after their key columns: requester, fields, status, current_step,
+/// steps, rule, flags, submitted_at, decided_at, idempotency_key, version, updated_at.
+fn bind_state<'q>(
+    query: Query<'q, Any, AnyArguments<'q>>,
+    request: &'q Request,
+) -> Result<Query<'q, Any, AnyArguments<'q>>> {
+    Ok(query
+        .bind(&request.requester)
+        .bind(to_json(&request.fields)?)
+        .bind(request.status.as_str())
+        .bind(i64::try_from(request.current_step).context("current_step out of range")?)
+        .bind(to_json(&request.steps)?)
+        .bind(&request.rule)
+        .bind(to_json(&request.flags)?)
+        .bind(ts(&request.submitted_at))
+        .bind(request.decided_at.as_ref().map(ts))
+        .bind(&request.idempotency_key)
+        .bind(request.version)
+        .bind(ts(&Utc::now())))
 }
 
 /// The number in an id such as `CO-1042`.
@@ -95,7 +120,7 @@ impl Tx {
     /// Fails with [`StoreError::Conflict`] when the id or the workflow's idempotency key is taken;
     /// the transaction stays usable then.
     pub async fn insert_request(&mut self, request: &Request) -> Result<()> {
-        let inserted = sqlx::query(
+        let insert = sqlx::query(
             "insert into requests (id, workflow, number, requester, fields, status, current_step, \
              steps, rule, flags, submitted_at, decided_at, idempotency_key, version, updated_at) \
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
@@ -103,22 +128,11 @@ impl Tx {
         )
         .bind(&request.id)
         .bind(&request.workflow)
-        .bind(number_of(&request.id))
-        .bind(&request.requester)
-        .bind(to_json(&request.fields)?)
-        .bind(request.status.as_str())
-        .bind(i64::try_from(request.current_step).context("current_step out of range")?)
-        .bind(to_json(&request.steps)?)
-        .bind(&request.rule)
-        .bind(to_json(&request.flags)?)
-        .bind(ts(&request.submitted_at))
-        .bind(request.decided_at.as_ref().map(ts))
-        .bind(&request.idempotency_key)
-        .bind(request.version)
-        .bind(ts(&Utc::now()))
-        .execute(self.conn().await?)
-        .await
-        .with_context(|| format!("inserting request {}", request.id))?;
+        .bind(number_of(&request.id));
+        let inserted = bind_state(insert, request)?
+            .execute(self.conn().await?)
+            .await
+            .with_context(|| format!("inserting request {}", request.id))?;
         if inserted.rows_affected() == 0 {
             return Err(StoreError::Conflict {
                 id: request.id.clone(),
@@ -131,28 +145,17 @@ impl Tx {
     /// Writes the request as it is now. The caller holds its lock ([`Tx::lock_request`]) and has
     /// bumped `version`; a stored version at or past it fails with [`StoreError::Stale`].
     pub async fn update_request(&mut self, request: &Request) -> Result<()> {
-        let updated = sqlx::query(
+        let update = sqlx::query(
             "update requests set requester = $2, fields = $3, status = $4, current_step = $5, \
              steps = $6, rule = $7, flags = $8, submitted_at = $9, decided_at = $10, \
              idempotency_key = $11, version = $12, updated_at = $13 \
              where id = $1 and version < $12",
         )
-        .bind(&request.id)
-        .bind(&request.requester)
-        .bind(to_json(&request.fields)?)
-        .bind(request.status.as_str())
-        .bind(i64::try_from(request.current_step).context("current_step out of range")?)
-        .bind(to_json(&request.steps)?)
-        .bind(&request.rule)
-        .bind(to_json(&request.flags)?)
-        .bind(ts(&request.submitted_at))
-        .bind(request.decided_at.as_ref().map(ts))
-        .bind(&request.idempotency_key)
-        .bind(request.version)
-        .bind(ts(&Utc::now()))
-        .execute(self.conn().await?)
-        .await
-        .with_context(|| format!("updating request {}", request.id))?;
+        .bind(&request.id);
+        let updated = bind_state(update, request)?
+            .execute(self.conn().await?)
+            .await
+            .with_context(|| format!("updating request {}", request.id))?;
         if updated.rows_affected() == 0 {
             return Err(StoreError::Stale {
                 id: request.id.clone(),
