@@ -51,8 +51,10 @@ impl Keel {
             .await
             .with_context(|| format!("opening the database at {}", redact_url(&database.url)))?;
         for workflow in config.workflows.values() {
-            if let Some(group) = workflow.anomaly.as_ref().and_then(|a| a.group_by.as_ref()) {
-                store.index_request_groups(&workflow.name, group).await?;
+            if let Some(spec) = &workflow.anomaly {
+                store
+                    .index_anomaly_history(&workflow.name, &spec.field, spec.group_by.as_deref())
+                    .await?;
             }
         }
         Keel::with_store(config, store, clock)

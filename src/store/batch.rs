@@ -12,7 +12,7 @@
 //! SQLite) and join a batch with anonymous `?` placeholders only, their values in order of use.
 
 use anyhow::{Context, Result, bail, ensure};
-use sqlx::any::AnyArguments;
+use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, AnyConnection, Executor};
 
@@ -94,6 +94,15 @@ impl Statement {
             .with_context(|| self.doing.clone())?;
         Ok(())
     }
+
+    /// Runs it on its own and returns the rows it gives.
+    pub(super) async fn fetch_all(self, conn: &mut AnyConnection) -> Result<Vec<AnyRow>> {
+        let rows = bind_all(&self.sql, self.params)
+            .fetch_all(conn)
+            .await
+            .with_context(|| self.doing.clone())?;
+        Ok(rows)
+    }
 }
 
 /// Binds `params` in order.
@@ -109,16 +118,34 @@ fn bind_all(sql: &str, params: Vec<Param>) -> Query<'_, Any, AnyArguments<'_>> {
 /// Statements waiting to be sent in one query, in order.
 #[derive(Debug, Default)]
 pub(super) struct Batch {
+    /// SQL without parameters that goes ahead of the first send (a transaction's savepoint).
+    prefix: Option<&'static str>,
     sql: String,
     params: Vec<Param>,
     doing: Vec<String>,
+    /// Something has been sent to the database (the prefix with it).
+    sent: bool,
     /// A send failed part-way: the transaction must be rolled back, never committed.
     failed: bool,
 }
 
 impl Batch {
+    /// A batch whose first send starts with `prefix`.
+    pub(super) fn prefixed(prefix: &'static str) -> Batch {
+        Batch {
+            prefix: Some(prefix),
+            ..Batch::default()
+        }
+    }
+
+    /// No statement is waiting (the prefix aside).
     pub(super) fn is_empty(&self) -> bool {
         self.doing.is_empty()
+    }
+
+    /// Whether anything, the prefix included, has gone to the database yet.
+    pub(super) fn has_sent(&self) -> bool {
+        self.sent
     }
 
     /// Fails if an earlier send failed, so a half-written transaction cannot go on.
@@ -164,20 +191,18 @@ impl Batch {
     /// Sends the waiting statements, followed by `then` (SQL without parameters), as one query.
     pub(super) async fn send_then(&mut self, conn: &mut AnyConnection, then: &str) -> Result<()> {
         self.ensure_usable()?;
-        if self.is_empty() {
+        if self.is_empty() && self.has_sent() {
             if !then.is_empty() {
                 conn.execute(then).await?;
             }
             return Ok(());
         }
-        let mut sql = std::mem::take(&mut self.sql);
-        sql.push_str(then);
-        let params = std::mem::take(&mut self.params);
-        let doing = std::mem::take(&mut self.doing);
-        // Transitions repeat a few shapes of batch, worth keeping prepared; bulk writes do not.
-        let persistent = params.len() <= KEPT_PREPARED_UP_TO;
-        let query = bind_all(&sql, params).persistent(persistent);
-        if let Err(error) = query.execute(conn).await {
+        let (mut outgoing, doing) = self.take(Statement::new(then, ""))?;
+        if outgoing.sql.is_empty() {
+            return Ok(());
+        }
+        self.sent = true;
+        if let Err(error) = outgoing.query().execute(conn).await {
             self.failed = true;
             return Err(error).with_context(|| doing.join("; "));
         }
@@ -186,6 +211,67 @@ impl Batch {
 
     pub(super) async fn send(&mut self, conn: &mut AnyConnection) -> Result<()> {
         self.send_then(conn, "").await
+    }
+
+    /// Sends the waiting statements followed by the read `last`, as one query, and returns the
+    /// rows `last` gives (the writes before it give none). A failure poisons the batch: the
+    /// writes may have run.
+    pub(super) async fn fetch_then(
+        &mut self,
+        conn: &mut AnyConnection,
+        last: Statement,
+    ) -> Result<Vec<AnyRow>> {
+        self.ensure_usable()?;
+        if self.is_empty() && self.has_sent() {
+            return last.fetch_all(conn).await;
+        }
+        let (mut outgoing, doing) = self.take(last)?;
+        self.sent = true;
+        match outgoing.query().fetch_all(conn).await {
+            Ok(rows) => Ok(rows),
+            Err(error) => {
+                self.failed = true;
+                Err(error).with_context(|| doing.join("; "))
+            }
+        }
+    }
+
+    /// Takes everything waiting (the prefix first if it has not gone yet) followed by `last`,
+    /// as one query of anonymous placeholders, with what each part was doing.
+    fn take(&mut self, last: Statement) -> Result<(Outgoing, Vec<String>)> {
+        let mut sql = String::new();
+        if !self.sent
+            && let Some(prefix) = self.prefix
+        {
+            sql.push_str(prefix);
+            sql.push_str(";\n");
+        }
+        sql.push_str(&std::mem::take(&mut self.sql));
+        let mut params = std::mem::take(&mut self.params);
+        let mut doing = std::mem::take(&mut self.doing);
+        if !last.doing.is_empty() {
+            doing.push(last.doing);
+        }
+        if let Err(error) = to_anonymous(&last.sql, last.params, &mut sql, &mut params) {
+            self.failed = true;
+            return Err(error).with_context(|| doing.join("; "));
+        }
+        Ok((Outgoing { sql, params }, doing))
+    }
+}
+
+/// One query on its way to the database.
+struct Outgoing {
+    sql: String,
+    params: Vec<Param>,
+}
+
+impl Outgoing {
+    fn query(&mut self) -> Query<'_, Any, AnyArguments<'_>> {
+        let params = std::mem::take(&mut self.params);
+        // Transitions repeat a few shapes of batch, worth keeping prepared; bulk writes do not.
+        let persistent = params.len() <= KEPT_PREPARED_UP_TO;
+        bind_all(&self.sql, params).persistent(persistent)
     }
 }
 

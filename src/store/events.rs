@@ -7,6 +7,7 @@ use crate::domain::{Event, EventDraft};
 use crate::engine::audit::{GENESIS, chain_hash};
 use anyhow::{Context, Result};
 use chrono::SubsecRound;
+use sqlx::Row;
 
 const EVENT_COLUMNS: &str =
     "seq, request_id, at, actor, action, rule, reason, data, prev_hash, hash";
@@ -84,17 +85,19 @@ impl Tx {
         if drafts.is_empty() {
             return Ok(Vec::new());
         }
-        let (mut seq, mut prev_hash) = match self.cached_audit_head() {
+        let remembered = self.remembered().and_then(|r| r.audit_head.clone());
+        let (mut seq, mut prev_hash) = match remembered {
             Some(head) => head,
             None => {
                 let sql = format!(
                     "select last_seq, last_hash from audit_head where id = 1{}",
                     self.backend.for_update()
                 );
-                sqlx::query_as(&sql)
-                    .fetch_one(self.conn().await?)
-                    .await
-                    .context("locking the audit head")?
+                let rows = self
+                    .fetch(Statement::new(sql, "locking the audit head"))
+                    .await?;
+                let row = rows.first().context("the audit head row is missing")?;
+                (row.try_get(0)?, row.try_get(1)?)
             }
         };
         if seq == 0 {
@@ -144,7 +147,9 @@ impl Tx {
         .bind(seq)
         .bind(&prev_hash);
         self.write(move_head).await?;
-        self.remember_audit_head(seq, prev_hash);
+        if let Some(remembered) = self.remembered() {
+            remembered.audit_head = Some((seq, prev_hash));
+        }
         Ok(events)
     }
 }

@@ -14,18 +14,22 @@
 //! none of them was acknowledged, none is half-written. The outer transaction is closed as soon as
 //! its last member has finished, so another process sharing the file is never locked out long.
 
-use super::batch::Batch;
+use super::batch::{Batch, Statement};
 use anyhow::{Context, Result, bail};
 use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, Executor};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{Mutex, OwnedMutexGuard, watch};
 
 /// How many failed batches are remembered for members that look late.
 const REMEMBERED_FAILURES: usize = 64;
+
+/// Opens every member's transaction, sent with its first statement.
+const SAVEPOINT: &str = "savepoint keel_tx";
 
 /// The writer connection and where its outer transaction stands.
 pub(super) struct Slot {
@@ -36,8 +40,27 @@ pub(super) struct Slot {
     open: bool,
     /// A member was dropped without finishing: undo its savepoint before anything else.
     dirty: bool,
-    /// The audit head as this outer transaction has moved it (see [`Member::audit_head`]).
-    audit_head: Option<(i64, String)>,
+    /// What this outer transaction has written and need not be read back (see [`Remembered`]).
+    remembered: Remembered,
+}
+
+/// Values the outer transaction wrote and keeps in memory so that members need not read them:
+/// it holds the database's write lock, so nobody else can change them meanwhile. Forgotten when
+/// an outer transaction opens (another process may have written in between), when a member is
+/// undone (it may have moved them) and at the outer commit.
+#[derive(Debug, Default)]
+pub(super) struct Remembered {
+    /// The last event's seq and hash.
+    pub(super) audit_head: Option<(i64, String)>,
+    /// The next request number per workflow.
+    pub(super) next_numbers: HashMap<String, i64>,
+}
+
+impl Remembered {
+    fn forget(&mut self) {
+        self.audit_head = None;
+        self.next_numbers.clear();
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -60,10 +83,12 @@ impl std::fmt::Debug for GroupCommit {
     }
 }
 
-/// One member's hold on the writer connection, inside its savepoint.
+/// One member's hold on the writer connection, inside its savepoint. The savepoint and the
+/// member's writes wait in `pending` until it reads or commits (see [`Batch`]).
 pub(super) struct Member {
     group: Arc<GroupCommit>,
     slot: Option<OwnedMutexGuard<Slot>>,
+    pending: Batch,
 }
 
 impl GroupCommit {
@@ -73,7 +98,7 @@ impl GroupCommit {
             epoch: 0,
             open: false,
             dirty: false,
-            audit_head: None,
+            remembered: Remembered::default(),
         };
         Arc::new(GroupCommit {
             pool,
@@ -83,10 +108,11 @@ impl GroupCommit {
         })
     }
 
-    /// Joins the open outer transaction (opening one if needed) inside a new savepoint.
+    /// Joins the open outer transaction (opening one if needed). The member's savepoint goes
+    /// out with its first statement.
     pub(super) async fn begin(self: &Arc<Self>) -> Result<Member> {
         let mut slot = self.slot.clone().lock_owned().await;
-        undo_dropped(&mut slot).await?;
+        self.undo_dropped(&mut slot).await?;
         if !slot.open {
             if slot.conn.is_none() {
                 slot.conn = Some(
@@ -97,24 +123,20 @@ impl GroupCommit {
                 );
             }
             let conn = connection(&mut slot)?;
-            if let Err(error) = conn.execute("begin immediate; savepoint keel_tx").await {
+            if let Err(error) = conn.execute("begin immediate").await {
                 // Leave no half-opened transaction behind on the connection.
                 let _ = conn.execute("rollback").await;
                 return Err(error).context("starting a transaction");
             }
             slot.open = true;
             slot.epoch += 1;
-            // Another process may have appended events since the last outer transaction.
-            slot.audit_head = None;
-        } else {
-            connection(&mut slot)?
-                .execute("savepoint keel_tx")
-                .await
-                .context("starting a savepoint")?;
+            // Another process may have written since the last outer transaction.
+            slot.remembered.forget();
         }
         Ok(Member {
             group: self.clone(),
             slot: Some(slot),
+            pending: Batch::prefixed(SAVEPOINT),
         })
     }
 
@@ -138,17 +160,9 @@ impl GroupCommit {
             {
                 // Queue behind everyone waiting for the connection: they join this batch.
                 let mut slot = self.slot.lock().await;
-                let outcome = commit_outer(&mut slot, epoch).await;
+                let outcome = self.commit_outer(&mut slot, epoch).await;
                 self.leader.store(0, Ordering::Release);
-                self.flushed.send_modify(|state| {
-                    state.epoch = state.epoch.max(epoch);
-                    if outcome.is_err() {
-                        state.failed.push_back(epoch);
-                        if state.failed.len() > REMEMBERED_FAILURES {
-                            state.failed.pop_front();
-                        }
-                    }
-                });
+                self.report(epoch, outcome.is_ok());
                 drop(slot);
                 return outcome;
             }
@@ -159,35 +173,61 @@ impl GroupCommit {
     }
 }
 
-async fn commit_outer(slot: &mut Slot, epoch: u64) -> Result<()> {
-    if !slot.open || slot.epoch != epoch {
-        return Ok(());
+impl GroupCommit {
+    /// Tells the members waiting for `epoch` how it ended.
+    fn report(&self, epoch: u64, committed: bool) {
+        self.flushed.send_modify(|state| {
+            state.epoch = state.epoch.max(epoch);
+            if !committed {
+                state.failed.push_back(epoch);
+                if state.failed.len() > REMEMBERED_FAILURES {
+                    state.failed.pop_front();
+                }
+            }
+        });
     }
-    undo_dropped(slot).await?;
-    slot.open = false;
-    slot.audit_head = None;
-    let conn = connection(slot)?;
-    let committed = conn.execute("commit").await;
-    if committed.is_err() {
-        let _ = conn.execute("rollback").await;
-    }
-    slot.conn = None;
-    committed
-        .map(drop)
-        .context("committing a batch of transactions")
-}
 
-async fn undo_dropped(slot: &mut Slot) -> Result<()> {
-    if slot.dirty {
-        connection(slot)?
-            .execute("rollback to keel_tx; release keel_tx")
-            .await
-            .context("undoing an abandoned transaction")?;
-        slot.dirty = false;
-        // The undone member may have moved it.
-        slot.audit_head = None;
+    async fn commit_outer(&self, slot: &mut Slot, epoch: u64) -> Result<()> {
+        if !slot.open || slot.epoch != epoch {
+            return Ok(());
+        }
+        self.undo_dropped(slot).await?;
+        slot.open = false;
+        slot.remembered.forget();
+        let conn = connection(slot)?;
+        let committed = conn.execute("commit").await;
+        if committed.is_err() {
+            let _ = conn.execute("rollback").await;
+        }
+        slot.conn = None;
+        committed
+            .map(drop)
+            .context("committing a batch of transactions")
     }
-    Ok(())
+
+    /// Undoes a member that was dropped or failed. If even that fails, the whole outer
+    /// transaction is rolled back and reported failed to every member in it, so the writer
+    /// never stays stuck on a savepoint it cannot undo.
+    async fn undo_dropped(&self, slot: &mut Slot) -> Result<()> {
+        if !slot.dirty {
+            return Ok(());
+        }
+        slot.dirty = false;
+        // The undone member may have moved them.
+        slot.remembered.forget();
+        let undone = connection(slot)?
+            .execute("rollback to keel_tx; release keel_tx")
+            .await;
+        if let Err(error) = undone {
+            let conn = connection(slot)?;
+            let _ = conn.execute("rollback").await;
+            slot.open = false;
+            slot.conn = None;
+            self.report(slot.epoch, false);
+            return Err(error).context("undoing an abandoned transaction");
+        }
+        Ok(())
+    }
 }
 
 fn connection(slot: &mut Slot) -> Result<&mut AnyConnection> {
@@ -197,34 +237,53 @@ fn connection(slot: &mut Slot) -> Result<&mut AnyConnection> {
 }
 
 impl Member {
-    pub(super) fn conn(&mut self) -> Result<&mut AnyConnection> {
-        connection(self.slot.as_mut().context("the transaction has finished")?)
+    fn slot(&mut self) -> Result<&mut Slot> {
+        Ok(self.slot.as_mut().context("the transaction has finished")?)
     }
 
-    /// The last event's seq and hash as this outer transaction has left them, when known. The
-    /// outer transaction holds the database's write lock, so nobody else can move it meanwhile.
-    pub(super) fn audit_head(&self) -> Option<(i64, String)> {
-        self.slot.as_ref()?.audit_head.clone()
+    /// The connection, once the member's waiting writes (and its savepoint) have been sent, so
+    /// that what runs on it next sees them.
+    pub(super) async fn conn(&mut self) -> Result<&mut AnyConnection> {
+        let slot = self.slot.as_mut().context("the transaction has finished")?;
+        let conn = connection(slot)?;
+        self.pending.send(conn).await?;
+        Ok(conn)
     }
 
-    /// Remembers where this member's events leave the head (forgotten if it is undone).
-    pub(super) fn set_audit_head(&mut self, seq: i64, hash: String) {
-        if let Some(slot) = self.slot.as_mut() {
-            slot.audit_head = Some((seq, hash));
-        }
+    /// Queues a write whose result is not needed; it goes out with the next read or the commit.
+    pub(super) async fn write(&mut self, statement: Statement) -> Result<()> {
+        let slot = self.slot.as_mut().context("the transaction has finished")?;
+        self.pending.add(statement, connection(slot)?).await
+    }
+
+    /// Runs a read after the waiting writes, in the same round trip.
+    pub(super) async fn fetch(&mut self, read: Statement) -> Result<Vec<AnyRow>> {
+        let slot = self.slot.as_mut().context("the transaction has finished")?;
+        self.pending.fetch_then(connection(slot)?, read).await
+    }
+
+    /// What the outer transaction remembers, for this member to use and update.
+    pub(super) fn remembered(&mut self) -> Result<&mut Remembered> {
+        Ok(&mut self.slot()?.remembered)
     }
 
     /// Sends the member's waiting writes with the release of its savepoint, then waits until
     /// the outer transaction holding it is on disk.
-    pub(super) async fn commit(mut self, mut pending: Batch) -> Result<()> {
+    pub(super) async fn commit(mut self) -> Result<()> {
         let mut slot = self.slot.take().context("the transaction has finished")?;
-        let released = match connection(&mut slot) {
-            Ok(conn) => pending.send_then(conn, "release keel_tx").await,
-            Err(error) => Err(error),
+        let mut pending = std::mem::take(&mut self.pending);
+        let released = if pending.is_empty() && !pending.has_sent() {
+            // Nothing was read or written: no savepoint to release.
+            Ok(())
+        } else {
+            match connection(&mut slot) {
+                Ok(conn) => pending.send_then(conn, "release keel_tx").await,
+                Err(error) => Err(error),
+            }
         };
+        let epoch = slot.epoch;
         if let Err(error) = released {
-            slot.dirty = true;
-            let epoch = slot.epoch;
+            slot.dirty |= pending.has_sent();
             drop(slot);
             // Undo this member and close the outer transaction for the others in it.
             if let Err(closing) = self.group.flush(epoch).await {
@@ -232,7 +291,6 @@ impl Member {
             }
             return Err(error).context("committing a transaction");
         }
-        let epoch = slot.epoch;
         drop(slot);
         self.group.flush(epoch).await
     }
@@ -240,8 +298,8 @@ impl Member {
     /// Undoes this member's writes; the rest of the batch is untouched.
     pub(super) async fn rollback(mut self) -> Result<()> {
         let mut slot = self.slot.take().context("the transaction has finished")?;
-        slot.dirty = true;
-        undo_dropped(&mut slot).await?;
+        slot.dirty |= self.pending.has_sent();
+        self.group.undo_dropped(&mut slot).await?;
         let epoch = slot.epoch;
         drop(slot);
         self.group.flush(epoch).await
@@ -251,7 +309,8 @@ impl Member {
 impl Drop for Member {
     fn drop(&mut self) {
         if let Some(mut slot) = self.slot.take() {
-            slot.dirty = true;
+            // Writes still waiting were never sent: only what went out needs undoing.
+            slot.dirty |= self.pending.has_sent();
             let epoch = slot.epoch;
             drop(slot);
             // Close the outer transaction even if nobody else commits in this batch.
@@ -266,5 +325,76 @@ impl Drop for Member {
                 });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::any::AnyPoolOptions;
+
+    async fn one_connection() -> Result<AnyPool> {
+        sqlx::any::install_default_drivers();
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect("sqlite::memory:")
+            .await?;
+        pool.execute("create table t (a integer primary key)")
+            .await?;
+        Ok(pool)
+    }
+
+    fn insert(a: i64) -> Statement {
+        Statement::new("insert into t (a) values ($1)", "inserting").bind(a)
+    }
+
+    async fn rows(group: &Arc<GroupCommit>) -> Result<Vec<i64>> {
+        let mut member = group.begin().await?;
+        let read = Statement::new("select a from t order by a", "reading");
+        let rows = member.fetch(read).await?;
+        member.commit().await?;
+        Ok(rows
+            .iter()
+            .map(|row| sqlx::Row::try_get(row, 0))
+            .collect::<Result<_, _>>()?)
+    }
+
+    #[tokio::test]
+    async fn writes_wait_until_a_read_or_the_commit_and_a_drop_undoes_only_what_was_sent()
+    -> Result<()> {
+        let group = GroupCommit::new(one_connection().await?);
+        let mut never_sent = group.begin().await?;
+        never_sent.write(insert(1)).await?;
+        drop(never_sent);
+        let mut sent = group.begin().await?;
+        sent.write(insert(2)).await?;
+        sent.conn().await?;
+        drop(sent);
+        let mut kept = group.begin().await?;
+        kept.write(insert(3)).await?;
+        kept.commit().await?;
+        assert_eq!(rows(&group).await?, [3]);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_member_that_cannot_be_undone_fails_its_batch_and_leaves_the_writer_usable()
+    -> Result<()> {
+        let group = GroupCommit::new(one_connection().await?);
+        let mut broken = group.begin().await?;
+        broken.write(insert(1)).await?;
+        // Its savepoint disappears behind its back, so it cannot be undone on its own.
+        broken.conn().await?.execute("release keel_tx").await?;
+        let epoch = broken.slot()?.epoch;
+        drop(broken);
+        assert!(
+            group.flush(epoch).await.is_err(),
+            "its batch is reported failed"
+        );
+        let mut next = group.begin().await?;
+        next.write(insert(2)).await?;
+        next.commit().await?;
+        assert_eq!(rows(&group).await?, [2]);
+        Ok(())
     }
 }

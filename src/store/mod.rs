@@ -84,12 +84,14 @@ pub struct RequestFilter {
 pub struct Tx {
     tx: TxConnection,
     backend: Backend,
-    /// Writes waiting to be sent together (SQLite only, see [`batch`]).
-    pending: batch::Batch,
+    /// The requests this transaction has locked, with the version stored now: nobody else can
+    /// write them until it ends, so writing them needs no check.
+    locked: Vec<(String, i64)>,
 }
 
 enum TxConnection {
     Postgres(Transaction<'static, Any>),
+    /// Writes wait in the member's batch until the next read or the commit (see [`batch`]).
     Sqlite(group_commit::Member),
 }
 
@@ -121,7 +123,7 @@ impl Store {
         Ok(Tx {
             tx,
             backend: self.backend,
-            pending: batch::Batch::default(),
+            locked: Vec::new(),
         })
     }
 }
@@ -132,7 +134,7 @@ impl Tx {
     pub async fn commit(self) -> Result<()> {
         match self.tx {
             TxConnection::Postgres(tx) => tx.commit().await.context("committing a transaction"),
-            TxConnection::Sqlite(member) => member.commit(self.pending).await,
+            TxConnection::Sqlite(member) => member.commit().await,
         }
     }
 
@@ -141,11 +143,7 @@ impl Tx {
     async fn conn(&mut self) -> Result<&mut sqlx::AnyConnection> {
         match &mut self.tx {
             TxConnection::Postgres(tx) => Ok(&mut **tx),
-            TxConnection::Sqlite(member) => {
-                let conn = member.conn()?;
-                self.pending.send(conn).await?;
-                Ok(conn)
-            }
+            TxConnection::Sqlite(member) => member.conn().await,
         }
     }
 
@@ -154,22 +152,25 @@ impl Tx {
     async fn write(&mut self, statement: batch::Statement) -> Result<()> {
         match &mut self.tx {
             TxConnection::Postgres(tx) => statement.execute(tx).await,
-            TxConnection::Sqlite(member) => self.pending.add(statement, member.conn()?).await,
+            TxConnection::Sqlite(member) => member.write(statement).await,
         }
     }
 
-    /// The audit head this transaction can append after without reading it (SQLite keeps it
-    /// for the outer transaction; Postgres reads and locks the row instead).
-    fn cached_audit_head(&self) -> Option<(i64, String)> {
-        match &self.tx {
+    /// Runs a statement and returns its rows; on SQLite the writes waiting in the batch go out
+    /// in the same round trip, ahead of it.
+    async fn fetch(&mut self, statement: batch::Statement) -> Result<Vec<sqlx::any::AnyRow>> {
+        match &mut self.tx {
+            TxConnection::Postgres(tx) => statement.fetch_all(tx).await,
+            TxConnection::Sqlite(member) => member.fetch(statement).await,
+        }
+    }
+
+    /// What the SQLite outer transaction remembers instead of reading it back (`None` on
+    /// Postgres, which reads and locks rows instead).
+    fn remembered(&mut self) -> Option<&mut group_commit::Remembered> {
+        match &mut self.tx {
             TxConnection::Postgres(_) => None,
-            TxConnection::Sqlite(member) => member.audit_head(),
-        }
-    }
-
-    fn remember_audit_head(&mut self, seq: i64, hash: String) {
-        if let TxConnection::Sqlite(member) = &mut self.tx {
-            member.set_audit_head(seq, hash);
+            TxConnection::Sqlite(member) => member.remembered().ok(),
         }
     }
 

@@ -10,6 +10,10 @@ use anyhow::{Context, Result};
 /// How many past requests of a group the anomaly check compares with (the most recent).
 pub const ANOMALY_HISTORY: usize = 1_000;
 
+/// Joins the past values [`Store::anomaly_history`] reads (ASCII's unit separator: no number
+/// contains it).
+const HISTORY_SEPARATOR: char = '\u{1f}';
+
 impl Store {
     /// A request as last committed.
     pub async fn get_request(&self, id: &str) -> Result<Option<Request>> {
@@ -77,7 +81,7 @@ impl Store {
     /// `workflow` whose `group_field` equals `group_value` (all when `group` is `None`),
     /// excluding cancelled and auto-rejected ones. Money (`"1250.00"`) and numbers both count;
     /// absent or non-numeric values do not. Field names are config identifiers (letters, digits,
-    /// `_`); with [`Store::index_request_groups`] the lookup reads only the group's rows.
+    /// `_`); with [`Store::index_anomaly_history`] the lookup reads only the group's index entries.
     pub async fn anomaly_history(
         &self,
         workflow: &str,
@@ -85,52 +89,83 @@ impl Store {
         group: Option<(&str, &str)>,
     ) -> Result<Vec<f64>> {
         let value = self.backend.json_text("fields", field)?;
-        let mut sql = format!(
-            "select cast({value} as text) from requests where workflow = $1 \
-             and status not in ('cancelled', 'auto_rejected')"
+        let mut recent = format!(
+            "select cast({value} as text) as value, submitted_at from requests \
+             where workflow = $2 and status not in ('cancelled', 'auto_rejected')"
         );
         if let Some((group_field, _)) = group {
-            sql.push_str(&format!(
-                " and {} = $2",
+            recent.push_str(&format!(
+                " and {} = $3",
                 self.backend.json_text("fields", group_field)?
             ));
         }
-        sql.push_str(&format!(
+        recent.push_str(&format!(
             " order by submitted_at desc limit {ANOMALY_HISTORY}"
         ));
-        let mut query = sqlx::query_as::<_, (Option<String>,)>(&sql).bind(workflow);
+        // One row back instead of a thousand: the driver hands rows over one at a time.
+        let sql =
+            format!("select string_agg(value, $1 order by submitted_at) from ({recent}) recent");
+        let mut query = sqlx::query_as::<_, (Option<String>,)>(&sql)
+            .bind(HISTORY_SEPARATOR.to_string())
+            .bind(workflow);
         if let Some((_, group_value)) = group {
             query = query.bind(group_value);
         }
-        let values = query
-            .fetch_all(&self.pool)
+        let (joined,) = query
+            .fetch_one(&self.pool)
             .await
             .with_context(|| format!("reading past values of {field} in {workflow}"))?;
-        // Read newest first (to keep the most recent), returned oldest first.
-        Ok(values
-            .into_iter()
-            .rev()
-            .filter_map(|(value,)| value?.trim().parse::<f64>().ok())
+        Ok(joined
+            .unwrap_or_default()
+            .split(HISTORY_SEPARATOR)
+            .filter_map(|value| value.trim().parse::<f64>().ok())
             .filter(|value| value.is_finite())
             .collect())
     }
 
-    /// Indexes requests by the value of a form field within a workflow, so the anomaly check
-    /// reads one group's history instead of the whole workflow's.
-    pub async fn index_request_groups(&self, workflow: &str, group_field: &str) -> Result<()> {
-        let expression = self.backend.json_text("fields", group_field)?;
-        let name = format!(
-            "requests_group_{}_{}",
-            identifier(workflow)?,
-            identifier(group_field)?
-        );
+    /// Indexes a workflow's requests for [`Store::anomaly_history`]: by the `group` field's
+    /// value (when there is one) and submission time, carrying the status and `field`'s value,
+    /// so the lookup reads one group's index entries and never the rows themselves (SQLite
+    /// serves indexed expressions from the index; Postgres at least finds the rows by it).
+    pub async fn index_anomaly_history(
+        &self,
+        workflow: &str,
+        field: &str,
+        group: Option<&str>,
+    ) -> Result<()> {
+        let workflow_id = identifier(workflow)?;
+        let value = self.backend.json_text("fields", field)?;
+        let (name, keys) = match group {
+            Some(group) => {
+                // The index earlier versions made for the same lookup, now redundant.
+                let old = format!("requests_group_{workflow_id}_{}", identifier(group)?);
+                sqlx::query(&format!("drop index if exists {old}"))
+                    .execute(&self.writer)
+                    .await
+                    .with_context(|| format!("dropping the old index {old}"))?;
+                let expression = self.backend.json_text("fields", group)?;
+                (
+                    format!(
+                        "requests_history_{workflow_id}_{}_{}",
+                        identifier(group)?,
+                        identifier(field)?
+                    ),
+                    format!("({expression}), "),
+                )
+            }
+            None => (
+                format!("requests_history_{workflow_id}_{}", identifier(field)?),
+                String::new(),
+            ),
+        };
         let sql = format!(
-            "create index if not exists {name} on requests (workflow, ({expression}), submitted_at)"
+            "create index if not exists {name} on requests \
+             (workflow, {keys}submitted_at, status, ({value}))"
         );
         sqlx::query(&sql)
             .execute(&self.writer)
             .await
-            .with_context(|| format!("indexing {workflow} requests by {group_field}"))?;
+            .with_context(|| format!("indexing the history of {field} in {workflow}"))?;
         Ok(())
     }
 }

@@ -598,10 +598,16 @@ async fn concurrent_submitters_get_distinct_request_numbers() {
             let store = store.clone();
             tokio::spawn(async move {
                 let mut numbers = Vec::new();
-                for _ in 0..10 {
+                for n in 0..15 {
                     let mut tx = store.begin().await.unwrap();
-                    numbers.push(tx.next_request_number("co", 1).await.unwrap());
-                    tx.commit().await.unwrap();
+                    let number = tx.next_request_number("co", 1).await.unwrap();
+                    // Every third one gives its number back.
+                    if n % 3 == 2 {
+                        tx.rollback().await.unwrap();
+                    } else {
+                        tx.commit().await.unwrap();
+                        numbers.push(number);
+                    }
                 }
                 numbers
             })
