@@ -5,7 +5,7 @@
 use super::{Keel, ServiceError, UserError};
 use crate::domain::{Delegation, EventDraft, Request};
 use crate::engine::lifecycle::{self, Act, Action, Context, Transition};
-use crate::store::Tx;
+use crate::store::{StoreError, Tx};
 use anyhow::Context as _;
 use chrono::NaiveDate;
 use serde_json::json;
@@ -13,6 +13,12 @@ use serde_json::json;
 impl Keel {
     /// `actor` is a staff id, email or chat identity; `seen_step` is the step shown on the card
     /// that was clicked (`None` from the command line: the current step).
+    ///
+    /// The request is first read as last committed, without holding the writer, and the
+    /// transition written only if the request is still at that version (the database refuses
+    /// it otherwise): the writer is held for one round trip instead of two. A refusal, or a
+    /// request someone moved meanwhile, is settled again on the locked row, so every answer
+    /// reflects the request as it is.
     pub async fn act(
         &self,
         request_id: &str,
@@ -31,30 +37,63 @@ impl Keel {
         let calendar = &self.config.settings.company.calendar;
         let today = now.with_timezone(&calendar.time_zone).date_naive();
         let delegations = self.delegations.on(&self.store, today).await?;
-
-        let mut tx = self.store.begin().await?;
-        let request = tx
-            .lock_request(request_id.trim())
-            .await?
-            .ok_or_else(|| UserError::UnknownRequest(request_id.trim().to_string()))?;
-        let workflow = self.workflow(&request.workflow)?;
-        let ctx = Context {
+        let request_id = request_id.trim();
+        let attempt = Act {
+            actor: person.id.clone(),
+            action,
+            seen_step,
+        };
+        let context = |workflow| Context {
             now,
             workflow,
             directory: &people.directory,
             delegations: &delegations,
             calendar,
         };
-        let attempt = Act {
-            actor: person.id.clone(),
-            action,
-            seen_step,
-        };
-        let transition = lifecycle::act(&request, &attempt, &ctx)?;
+
+        if let Some(seen) = self.store.get_request(request_id).await? {
+            let workflow = self.workflow(&seen.workflow)?;
+            if let Ok(transition) = lifecycle::act(&seen, &attempt, &context(workflow))
+                && self
+                    .write_unless_moved(&transition)
+                    .await
+                    .context("committing a decision")?
+            {
+                return Ok(transition.request);
+            }
+        }
+
+        let mut tx = self.store.begin().await?;
+        let request = tx
+            .lock_request(request_id)
+            .await?
+            .ok_or_else(|| UserError::UnknownRequest(request_id.to_string()))?;
+        let workflow = self.workflow(&request.workflow)?;
+        let transition = lifecycle::act(&request, &attempt, &context(workflow))?;
         tx.update_request(&transition.request).await?;
         self.write_effects(&mut tx, &transition).await?;
         tx.commit().await.context("committing a decision")?;
         Ok(transition.request)
+    }
+
+    /// Writes a transition decided on an unlocked read of its request; `false` when the
+    /// request moved meanwhile and nothing was written.
+    async fn write_unless_moved(&self, transition: &Transition) -> anyhow::Result<bool> {
+        let mut tx = self.store.begin().await?;
+        let written = match tx.update_request(&transition.request).await {
+            Ok(()) => self.write_effects(&mut tx, transition).await,
+            Err(error) => Err(error),
+        };
+        // Dropping the transaction undoes a failed one.
+        let committed = match written {
+            Ok(()) => tx.commit().await,
+            Err(error) => Err(error),
+        };
+        match committed {
+            Ok(()) => Ok(true),
+            Err(error) if is_stale(&error) => Ok(false),
+            Err(error) => Err(error),
+        }
     }
 
     /// Hands `from`'s approvals to `to` for the days `starts_on..=ends_on`.
@@ -130,4 +169,8 @@ impl Keel {
         tx.schedule_timers(&transition.timers).await?;
         Ok(())
     }
+}
+
+fn is_stale(error: &anyhow::Error) -> bool {
+    matches!(error.downcast_ref(), Some(StoreError::Stale { .. }))
 }

@@ -284,6 +284,7 @@ impl Member {
         let epoch = slot.epoch;
         if let Err(error) = released {
             slot.dirty |= pending.has_sent();
+            slot.remembered.forget();
             drop(slot);
             // Undo this member and close the outer transaction for the others in it.
             if let Err(closing) = self.group.flush(epoch).await {
@@ -299,6 +300,8 @@ impl Member {
     pub(super) async fn rollback(mut self) -> Result<()> {
         let mut slot = self.slot.take().context("the transaction has finished")?;
         slot.dirty |= self.pending.has_sent();
+        // It may have moved them in memory, sent or not.
+        slot.remembered.forget();
         self.group.undo_dropped(&mut slot).await?;
         let epoch = slot.epoch;
         drop(slot);
@@ -311,6 +314,7 @@ impl Drop for Member {
         if let Some(mut slot) = self.slot.take() {
             // Writes still waiting were never sent: only what went out needs undoing.
             slot.dirty |= self.pending.has_sent();
+            slot.remembered.forget();
             let epoch = slot.epoch;
             drop(slot);
             // Close the outer transaction even if nobody else commits in this batch.
@@ -374,6 +378,22 @@ mod tests {
         kept.write(insert(3)).await?;
         kept.commit().await?;
         assert_eq!(rows(&group).await?, [3]);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_member_dropped_before_sending_anything_leaves_nothing_remembered() -> Result<()> {
+        let group = GroupCommit::new(one_connection().await?);
+        let mut first = group.begin().await?;
+        first.write(insert(1)).await?;
+        first.remembered()?.audit_head = Some((7, "never written".into()));
+        first.remembered()?.next_numbers.insert("co".into(), 8);
+        drop(first);
+        let mut second = group.begin().await?;
+        assert_eq!(second.remembered()?.audit_head, None);
+        assert!(second.remembered()?.next_numbers.is_empty());
+        second.commit().await?;
+        assert_eq!(rows(&group).await?, Vec::<i64>::new());
         Ok(())
     }
 

@@ -87,6 +87,9 @@ pub struct Tx {
     /// The requests this transaction has locked, with the version stored now: nobody else can
     /// write them until it ends, so writing them needs no check.
     locked: Vec<(String, i64)>,
+    /// Requests written on SQLite without reading them first, with the version written: the
+    /// database checks it when the write goes out (see [`Tx::update_request`]).
+    unconfirmed: Vec<(String, i64)>,
 }
 
 enum TxConnection {
@@ -124,6 +127,7 @@ impl Store {
             tx,
             backend: self.backend,
             locked: Vec::new(),
+            unconfirmed: Vec::new(),
         })
     }
 }
@@ -134,7 +138,10 @@ impl Tx {
     pub async fn commit(self) -> Result<()> {
         match self.tx {
             TxConnection::Postgres(tx) => tx.commit().await.context("committing a transaction"),
-            TxConnection::Sqlite(member) => member.commit().await,
+            TxConnection::Sqlite(member) => {
+                let committed = member.commit().await;
+                committed.map_err(|error| stale_or(error, &self.unconfirmed))
+            }
         }
     }
 
@@ -143,7 +150,10 @@ impl Tx {
     async fn conn(&mut self) -> Result<&mut sqlx::AnyConnection> {
         match &mut self.tx {
             TxConnection::Postgres(tx) => Ok(&mut **tx),
-            TxConnection::Sqlite(member) => member.conn().await,
+            TxConnection::Sqlite(member) => member
+                .conn()
+                .await
+                .map_err(|error| stale_or(error, &self.unconfirmed)),
         }
     }
 
@@ -152,7 +162,10 @@ impl Tx {
     async fn write(&mut self, statement: batch::Statement) -> Result<()> {
         match &mut self.tx {
             TxConnection::Postgres(tx) => statement.execute(tx).await,
-            TxConnection::Sqlite(member) => member.write(statement).await,
+            TxConnection::Sqlite(member) => member
+                .write(statement)
+                .await
+                .map_err(|error| stale_or(error, &self.unconfirmed)),
         }
     }
 
@@ -161,7 +174,10 @@ impl Tx {
     async fn fetch(&mut self, statement: batch::Statement) -> Result<Vec<sqlx::any::AnyRow>> {
         match &mut self.tx {
             TxConnection::Postgres(tx) => statement.fetch_all(tx).await,
-            TxConnection::Sqlite(member) => member.fetch(statement).await,
+            TxConnection::Sqlite(member) => member
+                .fetch(statement)
+                .await
+                .map_err(|error| stale_or(error, &self.unconfirmed)),
         }
     }
 
@@ -180,5 +196,20 @@ impl Tx {
             TxConnection::Postgres(tx) => tx.rollback().await.context("rolling back a transaction"),
             TxConnection::Sqlite(member) => member.rollback().await,
         }
+    }
+}
+
+/// `error`, or [`StoreError::Stale`] when it is the database refusing one of the `unconfirmed`
+/// request writes (the statement does not say which: the first is named).
+fn stale_or(error: anyhow::Error, unconfirmed: &[(String, i64)]) -> anyhow::Error {
+    match unconfirmed.first() {
+        Some((id, version)) if format!("{error:#}").contains(requests::STALE_VERSION) => {
+            StoreError::Stale {
+                id: id.clone(),
+                version: *version,
+            }
+            .into()
+        }
+        _ => error,
     }
 }

@@ -88,17 +88,20 @@ fn insert_statement(request: &Request, on_conflict: &str) -> Result<Statement> {
     bind_state(insert, request)
 }
 
-/// The statement writing `request` over the stored one when that is older; `tail` ends it.
-fn update_statement(request: &Request, tail: &str) -> Result<Statement> {
+/// The statement writing `request` over the stored one; `condition` follows `where id = $1`.
+fn update_statement(request: &Request, condition: &str) -> Result<Statement> {
     let sql = format!(
         "update requests set requester = $2, fields = $3, status = $4, current_step = $5, \
          steps = $6, rule = $7, flags = $8, submitted_at = $9, decided_at = $10, \
-         idempotency_key = $11, version = $12, updated_at = $13 \
-         where id = $1 and version < $12{tail}"
+         idempotency_key = $11, version = $12, updated_at = $13 where id = $1{condition}"
     );
     let update = Statement::new(sql, format!("updating request {}", request.id)).bind(&request.id);
     bind_state(update, request)
 }
+
+/// What the database says when a write's version does not follow the stored one
+/// (migration 0007).
+pub(super) const STALE_VERSION: &str = "keel: stale request version";
 
 impl Tx {
     /// The next number of `workflow`, the first being `first_number`. Concurrent submitters on
@@ -190,10 +193,13 @@ impl Tx {
         }
     }
 
-    /// Writes the request as it is now, its `version` bumped. A request this transaction
-    /// locked ([`Tx::lock_request`]) is written without a check (it waits in the batch on
-    /// SQLite); otherwise, or if the version is not past the stored one, a stored version at or
-    /// past it fails with [`StoreError::Stale`].
+    /// Writes the request as it is now, its `version` one past the stored one.
+    ///
+    /// A request this transaction locked ([`Tx::lock_request`]) is written without a check (on
+    /// SQLite the write waits in the batch). Otherwise the version is checked against the
+    /// stored one: on Postgres here, failing with [`StoreError::Stale`]; on SQLite by the
+    /// database when the write goes out, so the transaction's next read or its commit fails
+    /// with [`StoreError::Stale`] and the transaction is undone (drop or roll it back).
     pub async fn update_request(&mut self, request: &Request) -> Result<()> {
         let stale = || {
             StoreError::Stale {
@@ -209,11 +215,20 @@ impl Tx {
             *stored = request.version;
             return self.write(update_statement(request, "")?).await;
         }
-        let update = update_statement(request, " returning id")?;
-        if self.fetch(update).await?.is_empty() {
-            return Err(stale());
+        match self.backend {
+            Backend::Sqlite => {
+                self.write(update_statement(request, "")?).await?;
+                self.unconfirmed.push((request.id.clone(), request.version));
+                Ok(())
+            }
+            Backend::Postgres => {
+                let update = update_statement(request, " and version < $12 returning id")?;
+                if self.fetch(update).await?.is_empty() {
+                    return Err(stale());
+                }
+                Ok(())
+            }
         }
-        Ok(())
     }
 
     /// Reads a request and holds it until the transaction ends (a row lock on Postgres; SQLite's

@@ -293,6 +293,57 @@ async fn requests_are_inserted_locked_updated_and_listed() {
     }
 }
 
+/// Both the write and the commit, so that where the backend notices does not matter.
+async fn update_and_commit(store: &Store, request: &Request) -> anyhow::Result<()> {
+    let mut tx = store.begin().await?;
+    tx.update_request(request).await?;
+    tx.append_events(&[draft(Some(&request.id), "approved", t0())])
+        .await?;
+    tx.commit().await
+}
+
+#[tokio::test]
+async fn a_write_prepared_from_an_old_read_is_refused_and_leaves_nothing() {
+    for (db, store) in each_store().await {
+        let label = db.label;
+        let first = request("CO-1", Status::Pending, json!({}), t0());
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_request(&first).await.unwrap();
+        tx.commit().await.unwrap();
+
+        // Two writers read version 1 without locking it; the first to write wins.
+        let mut approved = store.get_request("CO-1").await.unwrap().unwrap();
+        let mut rejected = approved.clone();
+        approved.status = Status::Approved;
+        approved.version = 2;
+        rejected.status = Status::Rejected;
+        rejected.version = 2;
+        update_and_commit(&store, &approved).await.unwrap();
+        let error = update_and_commit(&store, &rejected).await.unwrap_err();
+        assert!(
+            matches!(error.downcast_ref(), Some(StoreError::Stale { id, .. }) if id == "CO-1"),
+            "{label}: {error:#}"
+        );
+        assert_eq!(
+            store.get_request("CO-1").await.unwrap(),
+            Some(approved),
+            "{label}"
+        );
+        assert_eq!(
+            store.audit_head().await.unwrap().map(|h| h.0),
+            Some(1),
+            "{label}"
+        );
+        // Skipping a version is refused as well.
+        let mut skipping = store.get_request("CO-1").await.unwrap().unwrap();
+        skipping.version = 4;
+        assert!(
+            update_and_commit(&store, &skipping).await.is_err(),
+            "{label}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_repeated_idempotency_key_or_id_is_a_conflict_and_the_transaction_goes_on() {
     for (db, store) in each_store().await {
@@ -386,6 +437,17 @@ async fn request_numbers_count_per_workflow_and_skip_past_imported_history() {
             "{label}"
         );
         tx.commit().await.unwrap();
+        // A transaction dropped before its write went out gives its number back too.
+        let mut tx = store.begin().await.unwrap();
+        assert_eq!(tx.next_request_number("co", 1000).await.unwrap(), 1466);
+        drop(tx);
+        let mut tx = store.begin().await.unwrap();
+        assert_eq!(
+            tx.next_request_number("co", 1000).await.unwrap(),
+            1466,
+            "{label}"
+        );
+        tx.commit().await.unwrap();
     }
 }
 
@@ -429,12 +491,25 @@ async fn events_are_chained_in_order_behind_the_head() {
             .await
             .unwrap();
         tx.rollback().await.unwrap();
+        // Nor does one dropped before any of it went to the database.
+        let mut tx = store.begin().await.unwrap();
+        tx.append_events(&[draft(Some("CO-1"), "cancelled", t0())])
+            .await
+            .unwrap();
+        drop(tx);
+        let mut tx = store.begin().await.unwrap();
+        let third = tx
+            .append_events(&[draft(Some("CO-1"), "commented", t0())])
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
 
         let all = store.all_events().await.unwrap();
         let seqs: Vec<_> = all.iter().map(|e| e.seq).collect();
-        assert_eq!(seqs, [1, 2, 3], "{label}");
+        assert_eq!(seqs, [1, 2, 3, 4], "{label}");
         assert_eq!(all[..2], first[..], "{label}");
-        assert_eq!(all[2..], second[..], "{label}");
+        assert_eq!(all[2..3], second[..], "{label}");
+        assert_eq!(all[3..], third[..], "{label}");
         assert_eq!(
             all[0].draft.at,
             t0() + Duration::microseconds(1_234),
@@ -446,11 +521,11 @@ async fn events_are_chained_in_order_behind_the_head() {
         }
         assert_eq!(
             store.audit_head().await.unwrap(),
-            Some((3, all[2].hash.clone()))
+            Some((4, all[3].hash.clone()))
         );
         let timeline = store.request_events("CO-1").await.unwrap();
         let actions: Vec<_> = timeline.iter().map(|e| e.draft.action.as_str()).collect();
-        assert_eq!(actions, ["submitted", "approved"], "{label}");
+        assert_eq!(actions, ["submitted", "approved", "commented"], "{label}");
     }
 }
 
