@@ -120,7 +120,7 @@ impl Keel {
             steps,
         };
         let transition = lifecycle::submit(submission, &ctx);
-        tx.insert_numbered_request(&transition.request).await?;
+        tx.insert_request(&transition.request).await?;
         self.write_effects(&mut tx, &transition).await?;
         tx.commit().await.context("committing a submission")?;
         Ok(transition.request)

@@ -1,5 +1,7 @@
 //! Opening the pools for a database URL and applying the migrations of its backend.
 
+use super::group_commit::GroupCommit;
+use super::writer::Writer;
 use super::{Backend, Store};
 use anyhow::{Context, Result, bail};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -7,7 +9,9 @@ use sqlx::migrate::{Migrate, Migrator};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection, Executor};
 use std::collections::HashSet;
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -32,42 +36,44 @@ pub(super) async fn open(url: &str, max_connections: u32) -> Result<Store> {
             .context("connecting to PostgreSQL")?;
         return Ok(Store {
             backend: Backend::Postgres,
-            writer: pool.clone(),
             pool,
             group: None,
+            _scratch: None,
         });
     }
     if !url.starts_with("sqlite:") {
         bail!("unsupported database URL scheme in `{url}`: use sqlite: or postgres://");
     }
+    // The writer and the readers are separate connections, so an in-memory database, which
+    // lives in one connection, becomes a scratch file that goes with the store.
     let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-    if !in_memory {
-        create_sqlite_file(url).await?;
-    }
-    let writer = sqlite_pool(url, 1).await?;
-    // An in-memory database lives in its one connection: reads must go there too.
-    let pool = if in_memory {
-        writer.clone()
+    let (url, scratch) = if in_memory {
+        let dir = tempfile::tempdir().context("creating a scratch database directory")?;
+        let url = format!("sqlite://{}", dir.path().join("keel.db").display());
+        (url, Some(Arc::new(dir)))
     } else {
-        sqlite_pool(url, max_connections).await?
+        (url.to_string(), None)
     };
+    let path = create_sqlite_file(&url).await?;
+    let pool = sqlite_pool(&url, max_connections).await?;
+    let writer = Writer::open(&path)?;
     Ok(Store {
         backend: Backend::Sqlite,
         pool,
-        group: Some(super::group_commit::GroupCommit::new(writer.clone())),
-        writer,
+        group: Some(GroupCommit::new(writer)),
+        _scratch: scratch,
     })
 }
 
-/// Creates the file if it is missing and switches it to WAL once, with the native driver (the
-/// `Any` driver only takes a URL).
-async fn create_sqlite_file(url: &str) -> Result<()> {
+/// Creates the file if it is missing and switches it to WAL once; returns its path.
+async fn create_sqlite_file(url: &str) -> Result<PathBuf> {
     let options = SqliteConnectOptions::from_str(url)
         .with_context(|| format!("reading the SQLite URL `{url}`"))?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
         .busy_timeout(Duration::from_secs(5));
+    let path = options.get_filename().to_path_buf();
     let connection = options
         .connect()
         .await
@@ -75,12 +81,11 @@ async fn create_sqlite_file(url: &str) -> Result<()> {
     connection
         .close()
         .await
-        .context("closing the SQLite set-up connection")
+        .context("closing the SQLite set-up connection")?;
+    Ok(path)
 }
 
 async fn sqlite_pool(url: &str, max_connections: u32) -> Result<sqlx::AnyPool> {
-    // Connections are kept for the life of the pool: an in-memory database lives in its only
-    // connection and would vanish with it.
     AnyPoolOptions::new()
         .max_connections(max_connections)
         .min_connections(1)
@@ -104,7 +109,7 @@ pub(super) async fn migrate(store: &Store) -> Result<usize> {
         Backend::Postgres => &POSTGRES_MIGRATIONS,
     };
     let mut connection = store
-        .writer
+        .pool
         .acquire()
         .await
         .context("acquiring a connection to migrate")?;

@@ -1,7 +1,7 @@
 //! Delegations: who approves for whom, on which days.
 
-use super::batch::Statement;
 use super::sql::{day, parse_day, ts};
+use super::statement::Statement;
 use super::{Store, Tx};
 use crate::domain::Delegation;
 use anyhow::{Context, Result};

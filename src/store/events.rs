@@ -1,13 +1,12 @@
 //! The audit trail: appending hash-chained events under the head's lock, and reading them back.
 
-use super::batch::Statement;
 use super::sql::{from_json, parse_ts, to_json, ts, value_tuples};
+use super::statement::Statement;
 use super::{Store, Tx};
 use crate::domain::{Event, EventDraft};
 use crate::engine::audit::{GENESIS, chain_hash};
 use anyhow::{Context, Result};
 use chrono::SubsecRound;
-use sqlx::Row;
 
 const EVENT_COLUMNS: &str =
     "seq, request_id, at, actor, action, rule, reason, data, prev_hash, hash";
@@ -96,8 +95,9 @@ impl Tx {
                 let rows = self
                     .fetch(Statement::new(sql, "locking the audit head"))
                     .await?;
-                let row = rows.first().context("the audit head row is missing")?;
-                (row.try_get(0)?, row.try_get(1)?)
+                let row = rows.into_iter().next();
+                let mut columns = row.context("the audit head row is missing")?.columns();
+                (columns.int()?, columns.text()?)
             }
         };
         if seq == 0 {

@@ -14,27 +14,22 @@
 //! none of them was acknowledged, none is half-written. The outer transaction is closed as soon as
 //! its last member has finished, so another process sharing the file is never locked out long.
 
-use super::batch::{Batch, Statement};
+use super::statement::{Row, Statement};
+use super::writer::{INLINE_PARAMS, Writer};
 use anyhow::{Context, Result, bail};
-use sqlx::AnyConnection;
-use sqlx::any::AnyRow;
-use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyPool, Executor};
 use std::collections::{HashMap, VecDeque};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex as SyncMutex, MutexGuard as SyncGuard};
 use tokio::sync::{Mutex, OwnedMutexGuard, watch};
 
 /// How many failed batches are remembered for members that look late.
 const REMEMBERED_FAILURES: usize = 64;
 
-/// Opens every member's transaction, sent with its first statement.
-const SAVEPOINT: &str = "savepoint keel_tx";
-
 /// The writer connection and where its outer transaction stands.
 pub(super) struct Slot {
-    /// Taken from the writer pool while an outer transaction is open, returned after.
-    conn: Option<PoolConnection<Any>>,
+    /// Shared with the blocking threads that open and commit outer transactions; only ever
+    /// locked by whoever holds the slot, so never contended for long.
+    writer: Arc<SyncMutex<Writer>>,
     /// The number of the current (or last) outer transaction.
     epoch: u64,
     open: bool,
@@ -63,6 +58,31 @@ impl Remembered {
     }
 }
 
+impl Slot {
+    fn writer(&self) -> Result<SyncGuard<'_, Writer>> {
+        self.writer
+            .lock()
+            .map_err(|_| anyhow::anyhow!("the SQLite writer failed in another task"))
+    }
+
+    /// Runs `work` on the writer on a blocking thread, for what may wait on the disk or on
+    /// another process's lock.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Writer) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let writer = self.writer.clone();
+        tokio::task::spawn_blocking(move || {
+            let writer = writer
+                .lock()
+                .map_err(|_| anyhow::anyhow!("the SQLite writer failed in another task"))?;
+            work(&writer)
+        })
+        .await
+        .context("the SQLite writer's thread failed")?
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 struct Flushed {
     epoch: u64,
@@ -70,7 +90,6 @@ struct Flushed {
 }
 
 pub(super) struct GroupCommit {
-    pool: AnyPool,
     slot: Arc<Mutex<Slot>>,
     flushed: watch::Sender<Flushed>,
     /// The epoch whose leader is committing it, 0 when none.
@@ -83,65 +102,50 @@ impl std::fmt::Debug for GroupCommit {
     }
 }
 
-/// One member's hold on the writer connection, inside its savepoint. The savepoint and the
-/// member's writes wait in `pending` until it reads or commits (see [`Batch`]).
+/// One member's hold on the writer connection, inside its savepoint.
 pub(super) struct Member {
     group: Arc<GroupCommit>,
     slot: Option<OwnedMutexGuard<Slot>>,
-    pending: Batch,
 }
 
 impl GroupCommit {
-    pub(super) fn new(pool: AnyPool) -> Arc<GroupCommit> {
+    pub(super) fn new(writer: Writer) -> Arc<GroupCommit> {
         let slot = Slot {
-            conn: None,
+            writer: Arc::new(SyncMutex::new(writer)),
             epoch: 0,
             open: false,
             dirty: false,
             remembered: Remembered::default(),
         };
         Arc::new(GroupCommit {
-            pool,
             slot: Arc::new(Mutex::new(slot)),
             flushed: watch::Sender::new(Flushed::default()),
             leader: AtomicU64::new(0),
         })
     }
 
-    /// Joins the open outer transaction (opening one if needed). The member's savepoint goes
-    /// out with its first statement.
+    /// Joins the open outer transaction (opening one if needed) inside a new savepoint.
     pub(super) async fn begin(self: &Arc<Self>) -> Result<Member> {
         let mut slot = self.slot.clone().lock_owned().await;
         self.undo_dropped(&mut slot).await?;
         if !slot.open {
-            if slot.conn.is_none() {
-                slot.conn = Some(
-                    self.pool
-                        .acquire()
-                        .await
-                        .context("acquiring the SQLite writer")?,
-                );
-            }
-            let conn = connection(&mut slot)?;
-            if let Err(error) = conn.execute("begin immediate").await {
-                // Leave no half-opened transaction behind on the connection.
-                let _ = conn.execute("rollback").await;
-                return Err(error).context("starting a transaction");
-            }
-            slot.open = true;
-            slot.epoch += 1;
-            // Another process may have written since the last outer transaction.
-            slot.remembered.forget();
+            // In a task of its own, so that a caller giving up halfway cannot leave the
+            // transaction open without the slot knowing.
+            slot = tokio::spawn(open_outer(slot))
+                .await
+                .context("the task opening a transaction failed")??;
         }
+        slot.writer()?
+            .execute_sql("savepoint keel_tx")
+            .context("starting a savepoint")?;
         Ok(Member {
             group: self.clone(),
             slot: Some(slot),
-            pending: Batch::prefixed(SAVEPOINT),
         })
     }
 
     /// Returns once outer transaction `epoch` is on disk (or has failed).
-    async fn flush(&self, epoch: u64) -> Result<()> {
+    async fn flush(self: &Arc<Self>, epoch: u64) -> Result<()> {
         let mut flushed = self.flushed.subscribe();
         loop {
             {
@@ -158,22 +162,29 @@ impl GroupCommit {
                 .compare_exchange(0, epoch, Ordering::AcqRel, Ordering::Acquire)
                 .is_ok()
             {
-                // Queue behind everyone waiting for the connection: they join this batch.
-                let mut slot = self.slot.lock().await;
-                let outcome = self.commit_outer(&mut slot, epoch).await;
-                self.leader.store(0, Ordering::Release);
-                self.report(epoch, outcome.is_ok());
-                drop(slot);
-                return outcome;
+                // In a task of its own, so that the batch is committed and reported even if
+                // this caller gives up waiting.
+                let group = self.clone();
+                return tokio::spawn(async move { group.lead(epoch).await })
+                    .await
+                    .context("the task committing a batch failed")?;
             }
             if flushed.changed().await.is_err() {
                 bail!("the SQLite writer was shut down");
             }
         }
     }
-}
 
-impl GroupCommit {
+    /// Commits outer transaction `epoch` as its leader and tells everyone waiting for it.
+    async fn lead(&self, epoch: u64) -> Result<()> {
+        // Queue behind everyone waiting for the connection: they join this batch.
+        let mut slot = self.slot.lock().await;
+        let outcome = self.commit_outer(&mut slot, epoch).await;
+        self.leader.store(0, Ordering::Release);
+        self.report(epoch, outcome.is_ok());
+        outcome
+    }
+
     /// Tells the members waiting for `epoch` how it ended.
     fn report(&self, epoch: u64, committed: bool) {
         self.flushed.send_modify(|state| {
@@ -194,15 +205,15 @@ impl GroupCommit {
         self.undo_dropped(slot).await?;
         slot.open = false;
         slot.remembered.forget();
-        let conn = connection(slot)?;
-        let committed = conn.execute("commit").await;
-        if committed.is_err() {
-            let _ = conn.execute("rollback").await;
-        }
-        slot.conn = None;
-        committed
-            .map(drop)
-            .context("committing a batch of transactions")
+        slot.blocking(|writer| {
+            let committed = writer.execute_sql("commit");
+            if committed.is_err() && writer.in_transaction() {
+                let _ = writer.execute_sql("rollback");
+            }
+            committed
+        })
+        .await
+        .context("committing a batch of transactions")
     }
 
     /// Undoes a member that was dropped or failed. If even that fails, the whole outer
@@ -215,14 +226,12 @@ impl GroupCommit {
         slot.dirty = false;
         // The undone member may have moved them.
         slot.remembered.forget();
-        let undone = connection(slot)?
-            .execute("rollback to keel_tx; release keel_tx")
-            .await;
+        let undone = slot
+            .writer()?
+            .execute_sql("rollback to keel_tx; release keel_tx");
         if let Err(error) = undone {
-            let conn = connection(slot)?;
-            let _ = conn.execute("rollback").await;
+            let _ = slot.writer()?.execute_sql("rollback");
             slot.open = false;
-            slot.conn = None;
             self.report(slot.epoch, false);
             return Err(error).context("undoing an abandoned transaction");
         }
@@ -230,10 +239,24 @@ impl GroupCommit {
     }
 }
 
-fn connection(slot: &mut Slot) -> Result<&mut AnyConnection> {
-    slot.conn
-        .as_deref_mut()
-        .context("the SQLite writer connection is not held")
+/// Opens an outer transaction: `BEGIN IMMEDIATE` takes the write lock, waiting up to the busy
+/// timeout for another process that holds it.
+async fn open_outer(mut slot: OwnedMutexGuard<Slot>) -> Result<OwnedMutexGuard<Slot>> {
+    slot.blocking(|writer| {
+        let begun = writer.execute_sql("begin immediate");
+        if begun.is_err() && writer.in_transaction() {
+            // Leave no half-opened transaction behind on the connection.
+            let _ = writer.execute_sql("rollback");
+        }
+        begun
+    })
+    .await
+    .context("starting a transaction")?;
+    slot.open = true;
+    slot.epoch += 1;
+    // Another process may have written since the last outer transaction.
+    slot.remembered.forget();
+    Ok(slot)
 }
 
 impl Member {
@@ -241,25 +264,14 @@ impl Member {
         Ok(self.slot.as_mut().context("the transaction has finished")?)
     }
 
-    /// The connection, once the member's waiting writes (and its savepoint) have been sent, so
-    /// that what runs on it next sees them.
-    pub(super) async fn conn(&mut self) -> Result<&mut AnyConnection> {
-        let slot = self.slot.as_mut().context("the transaction has finished")?;
-        let conn = connection(slot)?;
-        self.pending.send(conn).await?;
-        Ok(conn)
-    }
-
-    /// Queues a write whose result is not needed; it goes out with the next read or the commit.
-    pub(super) async fn write(&mut self, statement: Statement) -> Result<()> {
-        let slot = self.slot.as_mut().context("the transaction has finished")?;
-        self.pending.add(statement, connection(slot)?).await
-    }
-
-    /// Runs a read after the waiting writes, in the same round trip.
-    pub(super) async fn fetch(&mut self, read: Statement) -> Result<Vec<AnyRow>> {
-        let slot = self.slot.as_mut().context("the transaction has finished")?;
-        self.pending.fetch_then(connection(slot)?, read).await
+    /// Runs a statement in the member's savepoint and returns its rows: at once, or on a
+    /// blocking thread for a bulk statement.
+    pub(super) async fn run(&mut self, statement: Statement) -> Result<Vec<Row>> {
+        let slot = self.slot()?;
+        if !statement.bulk && statement.params.len() <= INLINE_PARAMS {
+            return slot.writer()?.run(&statement);
+        }
+        slot.blocking(move |writer| writer.run(&statement)).await
     }
 
     /// What the outer transaction remembers, for this member to use and update.
@@ -267,23 +279,16 @@ impl Member {
         Ok(&mut self.slot()?.remembered)
     }
 
-    /// Sends the member's waiting writes with the release of its savepoint, then waits until
-    /// the outer transaction holding it is on disk.
+    /// Releases the member's savepoint, then waits until the outer transaction holding it is
+    /// on disk.
     pub(super) async fn commit(mut self) -> Result<()> {
         let mut slot = self.slot.take().context("the transaction has finished")?;
-        let mut pending = std::mem::take(&mut self.pending);
-        let released = if pending.is_empty() && !pending.has_sent() {
-            // Nothing was read or written: no savepoint to release.
-            Ok(())
-        } else {
-            match connection(&mut slot) {
-                Ok(conn) => pending.send_then(conn, "release keel_tx").await,
-                Err(error) => Err(error),
-            }
-        };
+        let released = slot
+            .writer()
+            .and_then(|writer| writer.execute_sql("release keel_tx"));
         let epoch = slot.epoch;
         if let Err(error) = released {
-            slot.dirty |= pending.has_sent();
+            slot.dirty = true;
             slot.remembered.forget();
             drop(slot);
             // Undo this member and close the outer transaction for the others in it.
@@ -299,9 +304,7 @@ impl Member {
     /// Undoes this member's writes; the rest of the batch is untouched.
     pub(super) async fn rollback(mut self) -> Result<()> {
         let mut slot = self.slot.take().context("the transaction has finished")?;
-        slot.dirty |= self.pending.has_sent();
-        // It may have moved them in memory, sent or not.
-        slot.remembered.forget();
+        slot.dirty = true;
         self.group.undo_dropped(&mut slot).await?;
         let epoch = slot.epoch;
         drop(slot);
@@ -312,9 +315,7 @@ impl Member {
 impl Drop for Member {
     fn drop(&mut self) {
         if let Some(mut slot) = self.slot.take() {
-            // Writes still waiting were never sent: only what went out needs undoing.
-            slot.dirty |= self.pending.has_sent();
-            slot.remembered.forget();
+            slot.dirty = true;
             let epoch = slot.epoch;
             drop(slot);
             // Close the outer transaction even if nobody else commits in this batch.
@@ -335,57 +336,49 @@ impl Drop for Member {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sqlx::any::AnyPoolOptions;
+    use crate::store::statement::Value;
 
-    async fn one_connection() -> Result<AnyPool> {
-        sqlx::any::install_default_drivers();
-        let pool = AnyPoolOptions::new()
-            .max_connections(1)
-            .connect("sqlite::memory:")
-            .await?;
-        pool.execute("create table t (a integer primary key)")
-            .await?;
-        Ok(pool)
+    fn group() -> Result<(tempfile::TempDir, Arc<GroupCommit>)> {
+        let dir = tempfile::tempdir()?;
+        let writer = Writer::open(&dir.path().join("group.db"))?;
+        writer.execute_sql("create table t (a integer primary key)")?;
+        Ok((dir, GroupCommit::new(writer)))
     }
 
     fn insert(a: i64) -> Statement {
         Statement::new("insert into t (a) values ($1)", "inserting").bind(a)
     }
 
-    async fn rows(group: &Arc<GroupCommit>) -> Result<Vec<i64>> {
+    async fn rows(group: &Arc<GroupCommit>) -> Result<Vec<Row>> {
         let mut member = group.begin().await?;
-        let read = Statement::new("select a from t order by a", "reading");
-        let rows = member.fetch(read).await?;
+        let rows = member
+            .run(Statement::new("select a from t order by a", "reading"))
+            .await?;
         member.commit().await?;
-        Ok(rows
-            .iter()
-            .map(|row| sqlx::Row::try_get(row, 0))
-            .collect::<Result<_, _>>()?)
+        Ok(rows)
+    }
+
+    fn ints(values: &[i64]) -> Vec<Row> {
+        values.iter().map(|&v| Row(vec![Value::Int(v)])).collect()
     }
 
     #[tokio::test]
-    async fn writes_wait_until_a_read_or_the_commit_and_a_drop_undoes_only_what_was_sent()
-    -> Result<()> {
-        let group = GroupCommit::new(one_connection().await?);
-        let mut never_sent = group.begin().await?;
-        never_sent.write(insert(1)).await?;
-        drop(never_sent);
-        let mut sent = group.begin().await?;
-        sent.write(insert(2)).await?;
-        sent.conn().await?;
-        drop(sent);
+    async fn a_dropped_member_is_undone_and_the_others_in_its_batch_are_kept() -> Result<()> {
+        let (_dir, group) = group()?;
+        let mut dropped = group.begin().await?;
+        dropped.run(insert(1)).await?;
+        drop(dropped);
         let mut kept = group.begin().await?;
-        kept.write(insert(3)).await?;
+        kept.run(insert(2)).await?;
         kept.commit().await?;
-        assert_eq!(rows(&group).await?, [3]);
+        assert_eq!(rows(&group).await?, ints(&[2]));
         Ok(())
     }
 
     #[tokio::test]
-    async fn a_member_dropped_before_sending_anything_leaves_nothing_remembered() -> Result<()> {
-        let group = GroupCommit::new(one_connection().await?);
+    async fn a_dropped_member_leaves_nothing_remembered() -> Result<()> {
+        let (_dir, group) = group()?;
         let mut first = group.begin().await?;
-        first.write(insert(1)).await?;
         first.remembered()?.audit_head = Some((7, "never written".into()));
         first.remembered()?.next_numbers.insert("co".into(), 8);
         drop(first);
@@ -393,18 +386,19 @@ mod tests {
         assert_eq!(second.remembered()?.audit_head, None);
         assert!(second.remembered()?.next_numbers.is_empty());
         second.commit().await?;
-        assert_eq!(rows(&group).await?, Vec::<i64>::new());
         Ok(())
     }
 
     #[tokio::test]
     async fn a_member_that_cannot_be_undone_fails_its_batch_and_leaves_the_writer_usable()
     -> Result<()> {
-        let group = GroupCommit::new(one_connection().await?);
+        let (_dir, group) = group()?;
         let mut broken = group.begin().await?;
-        broken.write(insert(1)).await?;
+        broken.run(insert(1)).await?;
         // Its savepoint disappears behind its back, so it cannot be undone on its own.
-        broken.conn().await?.execute("release keel_tx").await?;
+        broken
+            .run(Statement::new("release keel_tx", "releasing"))
+            .await?;
         let epoch = broken.slot()?.epoch;
         drop(broken);
         assert!(
@@ -412,9 +406,9 @@ mod tests {
             "its batch is reported failed"
         );
         let mut next = group.begin().await?;
-        next.write(insert(2)).await?;
+        next.run(insert(2)).await?;
         next.commit().await?;
-        assert_eq!(rows(&group).await?, [2]);
+        assert_eq!(rows(&group).await?, ints(&[2]));
         Ok(())
     }
 }

@@ -1,16 +1,17 @@
 //! Storage on SQLite (the embedded default) or PostgreSQL (several replicas), chosen by the URL
 //! scheme. All SQL lives in this module.
 //!
-//! Both backends go through sqlx's `Any` driver with one SQL text per operation; the few places
-//! where the dialects differ (row locks, `greatest`, JSON extraction) ask [`Backend`]. Timestamps
-//! are stored as canonical UTC text (they sort as text) and JSON as text.
+//! One SQL text per operation serves both backends; the few places where the dialects differ
+//! (row locks, `greatest`, JSON extraction) ask [`Backend`]. Timestamps are stored as canonical
+//! UTC text (they sort as text) and JSON as text. Reads go through sqlx's `Any` driver, and so
+//! does everything on Postgres.
 //!
-//! On SQLite, writes go through one connection inside `BEGIN IMMEDIATE` transactions, so writers
-//! queue instead of failing on a read-to-write upgrade, and concurrent transactions share their
-//! commit ([`group_commit`]); reads use their own pool (WAL lets them run beside the writer).
-//! Another process sharing the file waits up to the busy timeout.
+//! On SQLite, writes go through one native connection ([`writer`]) inside `BEGIN IMMEDIATE`
+//! transactions, so writers queue instead of failing on a read-to-write upgrade, and concurrent
+//! transactions share their commit ([`group_commit`]); reads use sqlx's pool beside it (WAL
+//! lets them run while the writer writes). Another process sharing the file waits up to the
+//! busy timeout.
 
-mod batch;
 mod connect;
 mod delegations;
 mod error;
@@ -21,7 +22,9 @@ mod records;
 mod request_queries;
 mod requests;
 mod sql;
+mod statement;
 mod timers;
+mod writer;
 
 pub use error::StoreError;
 pub use outbox::FailedDelivery;
@@ -31,6 +34,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use sqlx::AnyPool;
 use sqlx::{Any, Transaction};
+use statement::{Row, Statement};
 
 /// Which database a [`Store`] talks to, for the few statements that differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,13 +47,12 @@ pub enum Backend {
 #[derive(Debug, Clone)]
 pub struct Store {
     pub backend: Backend,
-    /// Where reads go.
+    /// Where reads go, and on Postgres transactions too.
     pool: AnyPool,
-    /// Where transactions and other writes go: the same pool on Postgres, one connection on
-    /// SQLite.
-    writer: AnyPool,
-    /// SQLite's shared commits (`None` on Postgres).
+    /// SQLite's writer and its shared commits (`None` on Postgres).
     group: Option<std::sync::Arc<group_commit::GroupCommit>>,
+    /// The file behind an in-memory SQLite database, removed with the last clone.
+    _scratch: Option<std::sync::Arc<tempfile::TempDir>>,
 }
 
 /// What an upsert of records changed.
@@ -87,9 +90,6 @@ pub struct Tx {
     /// The requests this transaction has locked, with the version stored now: nobody else can
     /// write them until it ends, so writing them needs no check.
     locked: Vec<(String, i64)>,
-    /// Requests written on SQLite without reading them first, with the version written: the
-    /// database checks it when the write goes out (see [`Tx::update_request`]).
-    unconfirmed: Vec<(String, i64)>,
 }
 
 enum TxConnection {
@@ -116,19 +116,24 @@ impl Store {
     pub async fn begin(&self) -> Result<Tx> {
         let tx = match &self.group {
             Some(group) => TxConnection::Sqlite(group.begin().await?),
-            None => TxConnection::Postgres(
-                self.writer
-                    .begin()
-                    .await
-                    .context("starting a transaction")?,
-            ),
+            None => {
+                TxConnection::Postgres(self.pool.begin().await.context("starting a transaction")?)
+            }
         };
         Ok(Tx {
             tx,
             backend: self.backend,
             locked: Vec::new(),
-            unconfirmed: Vec::new(),
         })
+    }
+}
+
+impl Store {
+    /// Runs a schema change (an index keel derives from the config) in a transaction of its own.
+    async fn change_schema(&self, statement: Statement) -> Result<()> {
+        let mut tx = self.begin().await?;
+        tx.write(statement).await?;
+        tx.commit().await
     }
 }
 
@@ -138,46 +143,23 @@ impl Tx {
     pub async fn commit(self) -> Result<()> {
         match self.tx {
             TxConnection::Postgres(tx) => tx.commit().await.context("committing a transaction"),
-            TxConnection::Sqlite(member) => {
-                let committed = member.commit().await;
-                committed.map_err(|error| stale_or(error, &self.unconfirmed))
-            }
+            TxConnection::Sqlite(member) => member.commit().await,
         }
     }
 
-    /// The connection the transaction's statements run on, once the writes waiting in the
-    /// batch have been sent (so reads see them).
-    async fn conn(&mut self) -> Result<&mut sqlx::AnyConnection> {
-        match &mut self.tx {
-            TxConnection::Postgres(tx) => Ok(&mut **tx),
-            TxConnection::Sqlite(member) => member
-                .conn()
-                .await
-                .map_err(|error| stale_or(error, &self.unconfirmed)),
-        }
-    }
-
-    /// Runs a write whose result is not needed: at once on Postgres, with the next read or the
-    /// commit on SQLite.
-    async fn write(&mut self, statement: batch::Statement) -> Result<()> {
+    /// Runs a write whose result is not needed.
+    async fn write(&mut self, statement: Statement) -> Result<()> {
         match &mut self.tx {
             TxConnection::Postgres(tx) => statement.execute(tx).await,
-            TxConnection::Sqlite(member) => member
-                .write(statement)
-                .await
-                .map_err(|error| stale_or(error, &self.unconfirmed)),
+            TxConnection::Sqlite(member) => member.run(statement).await.map(drop),
         }
     }
 
-    /// Runs a statement and returns its rows; on SQLite the writes waiting in the batch go out
-    /// in the same round trip, ahead of it.
-    async fn fetch(&mut self, statement: batch::Statement) -> Result<Vec<sqlx::any::AnyRow>> {
+    /// Runs a statement in the transaction and returns its rows.
+    async fn fetch(&mut self, statement: Statement) -> Result<Vec<Row>> {
         match &mut self.tx {
-            TxConnection::Postgres(tx) => statement.fetch_all(tx).await,
-            TxConnection::Sqlite(member) => member
-                .fetch(statement)
-                .await
-                .map_err(|error| stale_or(error, &self.unconfirmed)),
+            TxConnection::Postgres(tx) => statement.fetch_all(&mut **tx).await,
+            TxConnection::Sqlite(member) => member.run(statement).await,
         }
     }
 
@@ -196,20 +178,5 @@ impl Tx {
             TxConnection::Postgres(tx) => tx.rollback().await.context("rolling back a transaction"),
             TxConnection::Sqlite(member) => member.rollback().await,
         }
-    }
-}
-
-/// `error`, or [`StoreError::Stale`] when it is the database refusing one of the `unconfirmed`
-/// request writes (the statement does not say which: the first is named).
-fn stale_or(error: anyhow::Error, unconfirmed: &[(String, i64)]) -> anyhow::Error {
-    match unconfirmed.first() {
-        Some((id, version)) if format!("{error:#}").contains(requests::STALE_VERSION) => {
-            StoreError::Stale {
-                id: id.clone(),
-                version: *version,
-            }
-            .into()
-        }
-        _ => error,
     }
 }

@@ -1,8 +1,8 @@
 //! The outbox: notifications written with the transition that caused them, claimed by deliverers
 //! (each row by one at a time), retried later or given up on.
 
-use super::batch::Statement;
 use super::sql::{from_json, parse_opt_ts, parse_ts, to_json, ts, value_tuples};
+use super::statement::{Row, Statement};
 use super::{OutboxItem, Store, Tx};
 use crate::domain::Notification;
 use anyhow::{Context, Result};
@@ -19,7 +19,7 @@ pub struct FailedDelivery {
     pub failed_at: Option<DateTime<Utc>>,
 }
 
-#[derive(sqlx::FromRow)]
+/// A row of [`OUTBOX_COLUMNS`].
 struct OutboxRow {
     id: i64,
     payload: String,
@@ -30,6 +30,18 @@ struct OutboxRow {
 }
 
 impl OutboxRow {
+    fn read(row: Row) -> Result<OutboxRow> {
+        let mut columns = row.columns();
+        Ok(OutboxRow {
+            id: columns.int()?,
+            payload: columns.text()?,
+            attempts: columns.int()?,
+            created_at: columns.text()?,
+            last_error: columns.opt_text()?,
+            failed_at: columns.opt_text()?,
+        })
+    }
+
     fn into_item(self) -> Result<OutboxItem> {
         Ok(OutboxItem {
             id: self.id,
@@ -54,18 +66,16 @@ impl Store {
         let sql = format!(
             "update outbox set claimed_until = $2 where id in ({due}) returning {OUTBOX_COLUMNS}"
         );
-        let mut tx = self.begin().await?;
-        let rows: Vec<OutboxRow> = sqlx::query_as(&sql)
+        let claim = Statement::new(sql, "claiming outbox notifications")
             .bind(ts(&now))
             .bind(ts(&(now + Duration::seconds(CLAIM_SECONDS))))
-            .bind(limit.max(0))
-            .fetch_all(tx.conn().await?)
-            .await
-            .context("claiming outbox notifications")?;
+            .bind(limit.max(0));
+        let mut tx = self.begin().await?;
+        let rows = tx.fetch(claim).await?;
         tx.commit().await?;
         let mut items = rows
             .into_iter()
-            .map(OutboxRow::into_item)
+            .map(|row| OutboxRow::read(row)?.into_item())
             .collect::<Result<Vec<_>>>()?;
         items.sort_by_key(|item| item.id);
         Ok(items)
@@ -73,15 +83,14 @@ impl Store {
 
     /// Records a delivery: the row is never claimed again.
     pub async fn mark_delivered(&self, id: i64, at: DateTime<Utc>) -> Result<()> {
-        let query =
-            sqlx::query("update outbox set delivered_at = $2, claimed_until = null where id = $1")
-                .bind(id)
-                .bind(ts(&at));
+        let delivered = Statement::new(
+            "update outbox set delivered_at = $2, claimed_until = null where id = $1",
+            format!("marking notification {id} delivered"),
+        )
+        .bind(id)
+        .bind(ts(&at));
         let mut tx = self.begin().await?;
-        query
-            .execute(tx.conn().await?)
-            .await
-            .with_context(|| format!("marking notification {id} delivered"))?;
+        tx.write(delivered).await?;
         tx.commit().await
     }
 
@@ -93,27 +102,22 @@ impl Store {
         error: &str,
         retry_at: Option<DateTime<Utc>>,
     ) -> Result<()> {
-        let query = match retry_at {
-            Some(retry_at) => sqlx::query(
-                "update outbox set attempts = attempts + 1, last_error = $2, \
-                 next_attempt_at = $3, claimed_until = null where id = $1",
-            )
-            .bind(id)
-            .bind(error)
-            .bind(ts(&retry_at)),
-            None => sqlx::query(
-                "update outbox set attempts = attempts + 1, last_error = $2, \
-                 failed_at = $3, claimed_until = null where id = $1",
-            )
-            .bind(id)
-            .bind(error)
-            .bind(ts(&Utc::now())),
+        let (column, at) = match retry_at {
+            Some(retry_at) => ("next_attempt_at", retry_at),
+            None => ("failed_at", Utc::now()),
         };
+        let failed = Statement::new(
+            format!(
+                "update outbox set attempts = attempts + 1, last_error = $2, {column} = $3, \
+                 claimed_until = null where id = $1"
+            ),
+            format!("recording a failed delivery of notification {id}"),
+        )
+        .bind(id)
+        .bind(error)
+        .bind(ts(&at));
         let mut tx = self.begin().await?;
-        query
-            .execute(tx.conn().await?)
-            .await
-            .with_context(|| format!("recording a failed delivery of notification {id}"))?;
+        tx.write(failed).await?;
         tx.commit().await
     }
 
@@ -134,12 +138,12 @@ impl Store {
             "select {OUTBOX_COLUMNS} from outbox where failed_at is not null \
              order by failed_at desc, id desc"
         );
-        let rows: Vec<OutboxRow> = sqlx::query_as(&sql)
+        let rows = Statement::new(sql, "listing failed notifications")
             .fetch_all(&self.pool)
-            .await
-            .context("listing failed notifications")?;
+            .await?;
         rows.into_iter()
             .map(|row| {
+                let row = OutboxRow::read(row)?;
                 let last_error = row.last_error.clone();
                 let failed_at = parse_opt_ts(row.failed_at.as_deref())?;
                 Ok(FailedDelivery {

@@ -1,6 +1,7 @@
 //! Records and their versions: the bulk upsert behind CSV imports, and the reads.
 
 use super::sql::{from_json, parse_ts, to_json, ts, value_tuples};
+use super::statement::Statement;
 use super::{Backend, Store, Tx, UpsertCounts};
 use crate::domain::{Fields, Record};
 use anyhow::{Context, Result};
@@ -110,18 +111,28 @@ impl Tx {
     ) -> Result<UpsertCounts> {
         if self.backend == Backend::Postgres {
             // Two imports of one type at once would both compute the same next versions.
-            sqlx::query("select pg_advisory_xact_lock(hashtext($1))")
-                .bind(format!("keel.records.{record_type}"))
-                .execute(self.conn().await?)
-                .await
-                .context("locking the record type for an upsert")?;
+            let lock = Statement::new(
+                "select pg_advisory_xact_lock(hashtext($1))",
+                "locking the record type for an upsert",
+            )
+            .bind(format!("keel.records.{record_type}"));
+            self.write(lock).await?;
         }
-        let stored_rows: Vec<(String, i64, String)> =
-            sqlx::query_as("select key, version, data from records where type = $1")
-                .bind(record_type)
-                .fetch_all(self.conn().await?)
-                .await
-                .with_context(|| format!("reading stored records of type {record_type}"))?;
+        let read = Statement::new(
+            "select key, version, data from records where type = $1",
+            format!("reading stored records of type {record_type}"),
+        )
+        .bind(record_type)
+        .bulk();
+        let stored_rows = self
+            .fetch(read)
+            .await?
+            .into_iter()
+            .map(|row| {
+                let mut columns = row.columns();
+                Ok((columns.text()?, columns.int()?, columns.text()?))
+            })
+            .collect::<Result<Vec<(String, i64, String)>>>()?;
         let stored: HashMap<&str, (i64, &str)> = stored_rows
             .iter()
             .map(|(key, version, data)| (key.as_str(), (*version, data.as_str())))
@@ -190,15 +201,12 @@ impl Tx {
                 keys.replace(['(', ')'], ""),
                 self.backend.param(chunk.len() + 1)
             );
-            let mut query = sqlx::query(&sql);
+            let doing = format!("keeping the history of changed {record_type} records");
+            let mut copy = Statement::new(sql, doing).bulk();
             for key in chunk {
-                query = query.bind(*key);
+                copy.push(*key);
             }
-            query
-                .bind(record_type)
-                .execute(self.conn().await?)
-                .await
-                .with_context(|| format!("keeping the history of changed {record_type} records"))?;
+            self.write(copy.bind(record_type)).await?;
         }
         for chunk in heads.chunks(batch) {
             let sql = format!(
@@ -207,9 +215,13 @@ impl Tx {
                  data = excluded.data, updated_at = excluded.updated_at, source = excluded.source",
                 value_tuples(self.backend, chunk.len(), 6)
             );
-            self.write_changes(&sql, record_type, chunk.iter().copied())
-                .await
-                .with_context(|| format!("writing records of type {record_type}"))?;
+            let doing = format!("writing records of type {record_type}");
+            self.write_changes(
+                Statement::new(sql, doing),
+                record_type,
+                chunk.iter().copied(),
+            )
+            .await?;
         }
         for chunk in superseded.chunks(batch) {
             let sql = format!(
@@ -217,30 +229,28 @@ impl Tx {
                  values {}",
                 value_tuples(self.backend, chunk.len(), 6)
             );
-            self.write_changes(&sql, record_type, chunk.iter())
-                .await
-                .with_context(|| format!("writing record history of type {record_type}"))?;
+            let doing = format!("writing record history of type {record_type}");
+            self.write_changes(Statement::new(sql, doing), record_type, chunk.iter())
+                .await?;
         }
         Ok(counts)
     }
 
     async fn write_changes<'c>(
         &mut self,
-        sql: &str,
+        statement: Statement,
         record_type: &str,
         changes: impl Iterator<Item = &'c Change<'c>>,
     ) -> Result<()> {
-        let mut query = sqlx::query(sql);
+        let mut statement = statement.bulk();
         for change in changes {
-            query = query
-                .bind(record_type)
-                .bind(change.key)
-                .bind(change.version)
-                .bind(change.data.as_str())
-                .bind(change.at)
-                .bind(change.source);
+            statement.push(record_type);
+            statement.push(change.key);
+            statement.push(change.version);
+            statement.push(change.data.as_str());
+            statement.push(change.at);
+            statement.push(change.source);
         }
-        query.execute(self.conn().await?).await?;
-        Ok(())
+        self.write(statement).await
     }
 }

@@ -1,8 +1,9 @@
 //! Reading requests outside a transaction: one, a filtered list, the pending ones, and the
 //! history the anomaly check compares against.
 
-use super::requests::{REQUEST_COLUMNS, RequestRow};
+use super::requests::{REQUEST_COLUMNS, request_from_row};
 use super::sql::identifier;
+use super::statement::Statement;
 use super::{RequestFilter, Store};
 use crate::domain::Request;
 use anyhow::{Context, Result};
@@ -18,18 +19,15 @@ impl Store {
     /// A request as last committed.
     pub async fn get_request(&self, id: &str) -> Result<Option<Request>> {
         let sql = format!("select {REQUEST_COLUMNS} from requests where id = $1");
-        let row: Option<RequestRow> = sqlx::query_as(&sql)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .with_context(|| format!("reading request {id}"))?;
-        row.map(RequestRow::into_request).transpose()
+        let read = Statement::new(sql, format!("reading request {id}")).bind(id);
+        let row = read.fetch_all(&self.pool).await?.into_iter().next();
+        row.map(request_from_row).transpose()
     }
 
     /// Requests matching every set filter, oldest submission first.
     pub async fn list_requests(&self, filter: &RequestFilter) -> Result<Vec<Request>> {
+        let mut read = Statement::new("", "listing requests");
         let mut conditions: Vec<String> = Vec::new();
-        let mut values: Vec<&str> = Vec::new();
         let status = filter.status.map(|s| s.as_str());
         for (column, value) in [
             ("workflow", filter.workflow.as_deref()),
@@ -37,8 +35,8 @@ impl Store {
             ("requester", filter.requester.as_deref()),
         ] {
             if let Some(value) = value {
-                values.push(value);
-                conditions.push(format!("{column} = ${}", values.len()));
+                read.push(value);
+                conditions.push(format!("{column} = ${}", read.params.len()));
             }
         }
         let mut sql = format!("select {REQUEST_COLUMNS} from requests");
@@ -47,21 +45,13 @@ impl Store {
             sql.push_str(&conditions.join(" and "));
         }
         sql.push_str(" order by submitted_at, id");
-        if filter.limit.is_some() {
-            sql.push_str(&format!(" limit ${}", values.len() + 1));
-        }
-        let mut query = sqlx::query_as::<_, RequestRow>(&sql);
-        for value in values {
-            query = query.bind(value);
-        }
         if let Some(limit) = filter.limit {
-            query = query.bind(limit.max(0));
+            read.push(limit.max(0));
+            sql.push_str(&format!(" limit ${}", read.params.len()));
         }
-        let rows = query
-            .fetch_all(&self.pool)
-            .await
-            .context("listing requests")?;
-        rows.into_iter().map(RequestRow::into_request).collect()
+        read.sql = sql;
+        let rows = read.fetch_all(&self.pool).await?;
+        rows.into_iter().map(request_from_row).collect()
     }
 
     /// Requests waiting for a decision, oldest first.
@@ -70,11 +60,10 @@ impl Store {
             "select {REQUEST_COLUMNS} from requests where status = 'pending' \
              order by submitted_at, id"
         );
-        let rows: Vec<RequestRow> = sqlx::query_as(&sql)
+        let rows = Statement::new(sql, "listing pending requests")
             .fetch_all(&self.pool)
-            .await
-            .context("listing pending requests")?;
-        rows.into_iter().map(RequestRow::into_request).collect()
+            .await?;
+        rows.into_iter().map(request_from_row).collect()
     }
 
     /// Numeric values of `field` in the most recent [`ANOMALY_HISTORY`] past requests of
@@ -89,13 +78,16 @@ impl Store {
         group: Option<(&str, &str)>,
     ) -> Result<Vec<f64>> {
         let value = self.backend.json_text("fields", field)?;
+        // The workflow's name is written out (a plain name) so that SQLite can use the
+        // workflow's own index.
+        let workflow_name = identifier(workflow)?;
         let mut recent = format!(
             "select cast({value} as text) as value, submitted_at from requests \
-             where workflow = $2 and status not in ('cancelled', 'auto_rejected')"
+             where workflow = '{workflow_name}' and status not in ('cancelled', 'auto_rejected')"
         );
         if let Some((group_field, _)) = group {
             recent.push_str(&format!(
-                " and {} = $3",
+                " and {} = $2",
                 self.backend.json_text("fields", group_field)?
             ));
         }
@@ -105,9 +97,8 @@ impl Store {
         // One row back instead of a thousand: the driver hands rows over one at a time.
         let sql =
             format!("select string_agg(value, $1 order by submitted_at) from ({recent}) recent");
-        let mut query = sqlx::query_as::<_, (Option<String>,)>(&sql)
-            .bind(HISTORY_SEPARATOR.to_string())
-            .bind(workflow);
+        let mut query =
+            sqlx::query_as::<_, (Option<String>,)>(&sql).bind(HISTORY_SEPARATOR.to_string());
         if let Some((_, group_value)) = group {
             query = query.bind(group_value);
         }
@@ -126,46 +117,40 @@ impl Store {
     /// Indexes a workflow's requests for [`Store::anomaly_history`]: by the `group` field's
     /// value (when there is one) and submission time, carrying the status and `field`'s value,
     /// so the lookup reads one group's index entries and never the rows themselves (SQLite
-    /// serves indexed expressions from the index; Postgres at least finds the rows by it).
+    /// serves indexed expressions from the index; Postgres at least finds the rows by it). The
+    /// index covers this workflow's requests only, so writing another workflow's requests
+    /// does not compute its expressions.
     pub async fn index_anomaly_history(
         &self,
         workflow: &str,
         field: &str,
         group: Option<&str>,
     ) -> Result<()> {
-        let workflow_id = identifier(workflow)?;
+        let workflow = identifier(workflow)?;
+        let field = identifier(field)?;
         let value = self.backend.json_text("fields", field)?;
-        let (name, keys) = match group {
-            Some(group) => {
-                // The index earlier versions made for the same lookup, now redundant.
-                let old = format!("requests_group_{workflow_id}_{}", identifier(group)?);
-                sqlx::query(&format!("drop index if exists {old}"))
-                    .execute(&self.writer)
-                    .await
-                    .with_context(|| format!("dropping the old index {old}"))?;
-                let expression = self.backend.json_text("fields", group)?;
-                (
-                    format!(
-                        "requests_history_{workflow_id}_{}_{}",
-                        identifier(group)?,
-                        identifier(field)?
-                    ),
-                    format!("({expression}), "),
-                )
-            }
-            None => (
-                format!("requests_history_{workflow_id}_{}", identifier(field)?),
-                String::new(),
+        let (suffix, keys) = match group {
+            Some(group) => (
+                format!("{}_{field}", identifier(group)?),
+                format!("({}), ", self.backend.json_text("fields", group)?),
             ),
+            None => (field.to_string(), String::new()),
         };
+        // Earlier versions' indexes for the same lookup, now redundant.
+        let group_only = group.map_or(field, |g| g);
+        for old in [
+            format!("requests_group_{workflow}_{group_only}"),
+            format!("requests_history_{workflow}_{suffix}"),
+        ] {
+            let drop_old = format!("drop index if exists {old}");
+            self.change_schema(Statement::new(drop_old, format!("dropping index {old}")))
+                .await?;
+        }
         let sql = format!(
-            "create index if not exists {name} on requests \
-             (workflow, {keys}submitted_at, status, ({value}))"
+            "create index if not exists requests_anomaly_{workflow}_{suffix} on requests \
+             (workflow, {keys}submitted_at, status, ({value})) where workflow = '{workflow}'"
         );
-        sqlx::query(&sql)
-            .execute(&self.writer)
-            .await
-            .with_context(|| format!("indexing the history of {field} in {workflow}"))?;
-        Ok(())
+        let doing = format!("indexing the history of {field} in {workflow}");
+        self.change_schema(Statement::new(sql, doing)).await
     }
 }

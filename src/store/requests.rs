@@ -1,72 +1,48 @@
 //! Requests inside a transition's transaction: numbering, inserting, locking and writing them.
 //! The reads outside a transaction are in `request_queries.rs`.
 
-use super::batch::{Param, Statement};
 use super::sql::{from_json, parse_opt_ts, parse_ts, to_json, ts};
-use super::{Backend, StoreError, Tx};
+use super::statement::{Param, Row, Statement};
+use super::{StoreError, Tx};
 use crate::domain::{Request, Status};
 use anyhow::{Context, Result, anyhow};
 use chrono::Utc;
-use sqlx::{FromRow, Row};
 
-/// The columns [`RequestRow`] reads, in a `select`.
+/// The columns [`request_from_row`] reads, in a `select`.
 pub(super) const REQUEST_COLUMNS: &str = "id, workflow, requester, fields, status, current_step, \
      steps, rule, flags, submitted_at, decided_at, idempotency_key, version";
 
-#[derive(sqlx::FromRow)]
-pub(super) struct RequestRow {
-    id: String,
-    workflow: String,
-    requester: Option<String>,
-    fields: String,
-    status: String,
-    current_step: i64,
-    steps: String,
-    rule: Option<String>,
-    flags: String,
-    submitted_at: String,
-    decided_at: Option<String>,
-    idempotency_key: Option<String>,
-    version: i64,
-}
-
-impl RequestRow {
-    pub(super) fn into_request(self) -> Result<Request> {
-        Ok(Request {
-            fields: from_json(&self.fields, "request fields")?,
-            status: self.status.parse::<Status>().map_err(|e| anyhow!(e))?,
-            steps: from_json(&self.steps, "request steps")?,
-            current_step: usize::try_from(self.current_step).context("reading current_step")?,
-            flags: from_json(&self.flags, "request flags")?,
-            submitted_at: parse_ts(&self.submitted_at)?,
-            decided_at: parse_opt_ts(self.decided_at.as_deref())?,
-            id: self.id,
-            workflow: self.workflow,
-            requester: self.requester,
-            rule: self.rule,
-            idempotency_key: self.idempotency_key,
-            version: self.version,
-        })
-    }
-}
-
-/// Binds what a transition may change in a request, in the order both `insert_request` and
-/// `update_request` expect after their key columns: requester, fields, status, current_step,
-/// steps, rule, flags, submitted_at, decided_at, idempotency_key, version, updated_at.
-fn bind_state(statement: Statement, request: &Request) -> Result<Statement> {
-    Ok(statement
-        .bind(request.requester.clone())
-        .bind(to_json(&request.fields)?)
-        .bind(request.status.as_str())
-        .bind(i64::try_from(request.current_step).context("current_step out of range")?)
-        .bind(to_json(&request.steps)?)
-        .bind(request.rule.clone())
-        .bind(to_json(&request.flags)?)
-        .bind(ts(&request.submitted_at))
-        .bind(request.decided_at.as_ref().map(ts))
-        .bind(request.idempotency_key.clone())
-        .bind(request.version)
-        .bind(ts(&Utc::now())))
+/// A request from a row of [`REQUEST_COLUMNS`].
+pub(super) fn request_from_row(row: Row) -> Result<Request> {
+    let mut columns = row.columns();
+    let id = columns.text()?;
+    let workflow = columns.text()?;
+    let requester = columns.opt_text()?;
+    let fields = columns.text()?;
+    let status = columns.text()?;
+    let current_step = columns.int()?;
+    let steps = columns.text()?;
+    let rule = columns.opt_text()?;
+    let flags = columns.text()?;
+    let submitted_at = columns.text()?;
+    let decided_at = columns.opt_text()?;
+    let idempotency_key = columns.opt_text()?;
+    let version = columns.int()?;
+    Ok(Request {
+        fields: from_json(&fields, "request fields")?,
+        status: status.parse::<Status>().map_err(|e| anyhow!(e))?,
+        steps: from_json(&steps, "request steps")?,
+        current_step: usize::try_from(current_step).context("reading current_step")?,
+        flags: from_json(&flags, "request flags")?,
+        submitted_at: parse_ts(&submitted_at)?,
+        decided_at: parse_opt_ts(decided_at.as_deref())?,
+        id,
+        workflow,
+        requester,
+        rule,
+        idempotency_key,
+        version,
+    })
 }
 
 /// The number in an id such as `CO-1042`.
@@ -81,27 +57,45 @@ fn insert_statement(request: &Request, on_conflict: &str) -> Result<Statement> {
          steps, rule, flags, submitted_at, decided_at, idempotency_key, version, updated_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15){on_conflict}"
     );
-    let insert = Statement::new(sql, format!("inserting request {}", request.id))
-        .bind(&request.id)
-        .bind(&request.workflow)
-        .bind(Param::Int(number_of(&request.id)));
-    bind_state(insert, request)
+    Ok(
+        Statement::new(sql, format!("inserting request {}", request.id))
+            .bind(&request.id)
+            .bind(&request.workflow)
+            .bind(Param::Int(number_of(&request.id)))
+            .bind(request.requester.clone())
+            .bind(to_json(&request.fields)?)
+            .bind(request.status.as_str())
+            .bind(i64::try_from(request.current_step).context("current_step out of range")?)
+            .bind(to_json(&request.steps)?)
+            .bind(request.rule.clone())
+            .bind(to_json(&request.flags)?)
+            .bind(ts(&request.submitted_at))
+            .bind(request.decided_at.as_ref().map(ts))
+            .bind(request.idempotency_key.clone())
+            .bind(request.version)
+            .bind(ts(&Utc::now())),
+    )
 }
 
-/// The statement writing `request` over the stored one; `condition` follows `where id = $1`.
+/// The statement writing what a transition changes in `request` over the stored one;
+/// `condition` follows `where id = $1`. Its form, requester, rule and flags are fixed when it is
+/// submitted, and are left alone (so are the indexes on them).
 fn update_statement(request: &Request, condition: &str) -> Result<Statement> {
     let sql = format!(
-        "update requests set requester = $2, fields = $3, status = $4, current_step = $5, \
-         steps = $6, rule = $7, flags = $8, submitted_at = $9, decided_at = $10, \
-         idempotency_key = $11, version = $12, updated_at = $13 where id = $1{condition}"
+        "update requests set status = $2, current_step = $3, steps = $4, decided_at = $5, \
+         version = $6, updated_at = $7 where id = $1{condition}"
     );
-    let update = Statement::new(sql, format!("updating request {}", request.id)).bind(&request.id);
-    bind_state(update, request)
+    Ok(
+        Statement::new(sql, format!("updating request {}", request.id))
+            .bind(&request.id)
+            .bind(request.status.as_str())
+            .bind(i64::try_from(request.current_step).context("current_step out of range")?)
+            .bind(to_json(&request.steps)?)
+            .bind(request.decided_at.as_ref().map(ts))
+            .bind(request.version)
+            .bind(ts(&Utc::now())),
+    )
 }
-
-/// What the database says when a write's version does not follow the stored one
-/// (migration 0007).
-pub(super) const STALE_VERSION: &str = "keel: stale request version";
 
 impl Tx {
     /// The next number of `workflow`, the first being `first_number`. Concurrent submitters on
@@ -135,10 +129,10 @@ impl Tx {
                     Statement::new(sql, format!("taking the next request number of {workflow}"))
                         .bind(workflow)
                         .bind(first_number);
-                let rows = self.fetch(take).await?;
-                rows.first()
-                    .context("the request counter gave no number")?
-                    .try_get(0)?
+                let row = self.fetch(take).await?.into_iter().next();
+                row.context("the request counter gave no number")?
+                    .columns()
+                    .int()?
             }
         };
         if let Some(remembered) = self.remembered() {
@@ -181,25 +175,10 @@ impl Tx {
         Ok(())
     }
 
-    /// Inserts a request numbered by [`Tx::next_request_number`] in this transaction, after
-    /// [`Tx::find_by_idempotency_key`] found its key free in it, so only a concurrent submitter
-    /// on Postgres with the same key can conflict ([`StoreError::Conflict`] then). On SQLite
-    /// the transaction excludes every other writer and the insert waits in the batch; a
-    /// conflict there could only come from a corrupt counter, and would fail the commit.
-    pub async fn insert_numbered_request(&mut self, request: &Request) -> Result<()> {
-        match self.backend {
-            Backend::Postgres => self.insert_request(request).await,
-            Backend::Sqlite => self.write(insert_statement(request, "")?).await,
-        }
-    }
-
-    /// Writes the request as it is now, its `version` one past the stored one.
-    ///
-    /// A request this transaction locked ([`Tx::lock_request`]) is written without a check (on
-    /// SQLite the write waits in the batch). Otherwise the version is checked against the
-    /// stored one: on Postgres here, failing with [`StoreError::Stale`]; on SQLite by the
-    /// database when the write goes out, so the transaction's next read or its commit fails
-    /// with [`StoreError::Stale`] and the transaction is undone (drop or roll it back).
+    /// Writes the request as it is now, its `version` one past the stored one (the database
+    /// refuses any other step, migration 0007). A request this transaction locked
+    /// ([`Tx::lock_request`]) is written without a check; otherwise a stored version at or past
+    /// this one fails with [`StoreError::Stale`], and the transaction stays usable.
     pub async fn update_request(&mut self, request: &Request) -> Result<()> {
         let stale = || {
             StoreError::Stale {
@@ -215,20 +194,11 @@ impl Tx {
             *stored = request.version;
             return self.write(update_statement(request, "")?).await;
         }
-        match self.backend {
-            Backend::Sqlite => {
-                self.write(update_statement(request, "")?).await?;
-                self.unconfirmed.push((request.id.clone(), request.version));
-                Ok(())
-            }
-            Backend::Postgres => {
-                let update = update_statement(request, " and version < $12 returning id")?;
-                if self.fetch(update).await?.is_empty() {
-                    return Err(stale());
-                }
-                Ok(())
-            }
+        let update = update_statement(request, " and version < $6 returning id")?;
+        if self.fetch(update).await?.is_empty() {
+            return Err(stale());
         }
+        Ok(())
     }
 
     /// Reads a request and holds it until the transaction ends (a row lock on Postgres; SQLite's
@@ -242,7 +212,7 @@ impl Tx {
         let Some(row) = self.fetch(read).await?.into_iter().next() else {
             return Ok(None);
         };
-        let request = RequestRow::from_row(&row)?.into_request()?;
+        let request = request_from_row(row)?;
         self.locked.retain(|(locked, _)| *locked != request.id);
         self.locked.push((request.id.clone(), request.version));
         Ok(Some(request))
@@ -266,7 +236,7 @@ impl Tx {
         let Some(row) = self.fetch(read).await?.into_iter().next() else {
             return Ok(None);
         };
-        RequestRow::from_row(&row)?.into_request().map(Some)
+        request_from_row(row).map(Some)
     }
 }
 

@@ -2,32 +2,27 @@
 //! claiming due ones so that several schedulers never fire the same timer.
 
 use super::Tx;
-use super::batch::Statement;
 use super::sql::{parse_ts, ts, value_tuples};
+use super::statement::{Row, Statement};
 use crate::domain::{NewTimer, Timer, TimerKind};
 use anyhow::{Context, Result, anyhow};
 use chrono::{DateTime, Utc};
 
-#[derive(sqlx::FromRow)]
-struct TimerRow {
-    id: i64,
-    request_id: String,
-    kind: String,
-    step: i64,
-    due_at: String,
-}
-
-impl TimerRow {
-    fn into_timer(self) -> Result<Timer> {
-        Ok(Timer {
-            id: self.id,
-            kind: TimerKind::parse(&self.kind)
-                .ok_or_else(|| anyhow!("unknown timer kind `{}`", self.kind))?,
-            step: usize::try_from(self.step).context("reading a timer's step")?,
-            due_at: parse_ts(&self.due_at)?,
-            request_id: self.request_id,
-        })
-    }
+/// A timer from a row of `id, request_id, kind, step, due_at`.
+fn timer_from_row(row: Row) -> Result<Timer> {
+    let mut columns = row.columns();
+    let id = columns.int()?;
+    let request_id = columns.text()?;
+    let kind = columns.text()?;
+    let step = columns.int()?;
+    let due_at = columns.text()?;
+    Ok(Timer {
+        id,
+        kind: TimerKind::parse(&kind).ok_or_else(|| anyhow!("unknown timer kind `{kind}`"))?,
+        step: usize::try_from(step).context("reading a timer's step")?,
+        due_at: parse_ts(&due_at)?,
+        request_id,
+    })
 }
 
 impl Tx {
@@ -74,12 +69,9 @@ impl Tx {
              order by due_at, id limit 1{}",
             self.backend.for_update_skip_locked()
         );
-        let row: Option<TimerRow> = sqlx::query_as(&sql)
-            .bind(ts(&now))
-            .fetch_optional(self.conn().await?)
-            .await
-            .context("claiming a due timer")?;
-        row.map(TimerRow::into_timer).transpose()
+        let claim = Statement::new(sql, "claiming a due timer").bind(ts(&now));
+        let row = self.fetch(claim).await?.into_iter().next();
+        row.map(timer_from_row).transpose()
     }
 
     /// Marks a claimed timer fired, in the transaction that acted on it.
