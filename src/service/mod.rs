@@ -51,17 +51,19 @@ impl Keel {
             .await
             .with_context(|| format!("opening the database at {}", redact_url(&database.url)))?;
         for workflow in config.workflows.values() {
-            if let Some(spec) = &workflow.anomaly {
-                store
-                    .index_anomaly_history(&workflow.name, &spec.field, spec.group_by.as_deref())
-                    .await?;
-            }
+            let settings = workflow
+                .anomaly
+                .as_ref()
+                .map(|spec| (spec.field.as_str(), spec.group_by.as_deref()));
+            store
+                .track_anomaly_samples(&workflow.name, settings)
+                .await?;
         }
         Keel::with_store(config, store, clock)
     }
 
     /// As [`Keel::open`], on a store already connected.
-    pub fn with_store(config: Config, store: Store, clock: Clock) -> anyhow::Result<Keel> {
+    fn with_store(config: Config, store: Store, clock: Clock) -> anyhow::Result<Keel> {
         let mut tables = BTreeMap::new();
         for (name, workflow) in &config.workflows {
             let env = rule_env(workflow, &config.schema, &config.directory.record);

@@ -180,7 +180,7 @@ impl Keel {
         }
         let history = self
             .store
-            .anomaly_history(&workflow.name, &spec.field, group)
+            .anomaly_history(&workflow.name, group.map(|(_, value)| value))
             .await?;
         let label = group
             .map(|(g, v)| format!("{g} {v}"))

@@ -1,7 +1,7 @@
 //! Opening the pools for a database URL and applying the migrations of its backend.
 
 use super::group_commit::GroupCommit;
-use super::writer::Writer;
+use super::native::{Readers, Writer};
 use super::{Backend, Store};
 use anyhow::{Context, Result, bail};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -38,6 +38,8 @@ pub(super) async fn open(url: &str, max_connections: u32) -> Result<Store> {
             backend: Backend::Postgres,
             pool,
             group: None,
+            readers: None,
+            sampled: Default::default(),
             _scratch: None,
         });
     }
@@ -61,6 +63,8 @@ pub(super) async fn open(url: &str, max_connections: u32) -> Result<Store> {
         backend: Backend::Sqlite,
         pool,
         group: Some(GroupCommit::new(writer)),
+        readers: Some(Arc::new(Readers::new(&path, max_connections as usize))),
+        sampled: Default::default(),
         _scratch: scratch,
     })
 }

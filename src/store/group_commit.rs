@@ -1,25 +1,27 @@
 //! Group commit for SQLite: many transactions, one fsync.
 //!
-//! With `synchronous = full`, every SQLite commit waits for the disk, which caps a single writer
-//! at the disk's flush rate (about 1,600 commits a second here), however small the transaction.
-//! keel's transactions are small and concurrent, so they share commits the way database servers
-//! do: each [`super::Tx`] is a savepoint inside one outer `BEGIN IMMEDIATE` transaction on the
-//! single writer connection. Releasing the savepoint does not acknowledge anything: `commit`
-//! returns only once the outer transaction holding it has been committed to disk. The first
-//! committer of an outer transaction (its *leader*) queues for the connection behind everyone
-//! already waiting, so all of them join the batch, then commits it and wakes the others.
+//! A durable commit waits for the disk, which caps a single writer at the disk's flush rate
+//! (about 1,600 a second here), however small the transaction. keel's transactions are small
+//! and concurrent, so they share commits the way database servers do: each [`super::Tx`] is a
+//! savepoint inside one outer `BEGIN IMMEDIATE` transaction on the single writer connection.
+//! Releasing the savepoint does not acknowledge anything: `commit` returns only once the outer
+//! transaction holding it is on disk. The first committer of an outer transaction (its
+//! *leader*) queues for the connection behind everyone already waiting, so all of them join the
+//! batch, commits it, lets the next batch start, and waits for the disk before it wakes the
+//! others (see [`WalFile`]).
 //!
 //! A transaction rolled back (or dropped) is undone to its savepoint and leaves the others in the
 //! batch untouched. If the outer commit fails, every transaction in that batch gets the error:
 //! none of them was acknowledged, none is half-written. The outer transaction is closed as soon as
 //! its last member has finished, so another process sharing the file is never locked out long.
 
+use super::native::{INLINE_PARAMS, Writer};
 use super::statement::{Row, Statement};
-use super::writer::{INLINE_PARAMS, Writer};
 use anyhow::{Context, Result, bail};
 use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex as SyncMutex, MutexGuard as SyncGuard};
+use std::sync::{Arc, Mutex as SyncMutex, MutexGuard as SyncGuard, OnceLock};
 use tokio::sync::{Mutex, OwnedMutexGuard, watch};
 
 /// How many failed batches are remembered for members that look late.
@@ -85,7 +87,8 @@ impl Slot {
 
 #[derive(Debug, Clone, Default)]
 struct Flushed {
-    epoch: u64,
+    /// Every outer transaction up to this one is on disk (those in `failed` aside).
+    durable: u64,
     failed: VecDeque<u64>,
 }
 
@@ -94,6 +97,8 @@ pub(super) struct GroupCommit {
     flushed: watch::Sender<Flushed>,
     /// The epoch whose leader is committing it, 0 when none.
     leader: AtomicU64,
+    /// The write-ahead log, made durable after each commit outside the slot.
+    wal: WalFile,
 }
 
 impl std::fmt::Debug for GroupCommit {
@@ -110,6 +115,7 @@ pub(super) struct Member {
 
 impl GroupCommit {
     pub(super) fn new(writer: Writer) -> Arc<GroupCommit> {
+        let wal = WalFile::new(writer.wal_path());
         let slot = Slot {
             writer: Arc::new(SyncMutex::new(writer)),
             epoch: 0,
@@ -121,6 +127,7 @@ impl GroupCommit {
             slot: Arc::new(Mutex::new(slot)),
             flushed: watch::Sender::new(Flushed::default()),
             leader: AtomicU64::new(0),
+            wal,
         })
     }
 
@@ -153,7 +160,7 @@ impl GroupCommit {
                 if state.failed.contains(&epoch) {
                     bail!("the batch this transaction was committed in failed to reach the disk");
                 }
-                if state.epoch >= epoch {
+                if state.durable >= epoch {
                     return Ok(());
                 }
             }
@@ -175,21 +182,34 @@ impl GroupCommit {
         }
     }
 
-    /// Commits outer transaction `epoch` as its leader and tells everyone waiting for it.
+    /// Commits outer transaction `epoch` as its leader, makes it durable and tells everyone
+    /// waiting for it. The commit holds the writer; the wait for the disk does not, so the next
+    /// batch runs meanwhile (see [`WalFile`]).
     async fn lead(&self, epoch: u64) -> Result<()> {
-        // Queue behind everyone waiting for the connection: they join this batch.
-        let mut slot = self.slot.lock().await;
-        let outcome = self.commit_outer(&mut slot, epoch).await;
-        self.leader.store(0, Ordering::Release);
+        let committed = {
+            // Queue behind everyone waiting for the connection: they join this batch.
+            let mut slot = self.slot.lock().await;
+            let committed = self.commit_outer(&mut slot, epoch).await;
+            self.leader.store(0, Ordering::Release);
+            committed
+        };
+        // Whoever waits for the next batch may lead it now.
+        self.flushed.send_modify(|_| ());
+        let outcome = match committed {
+            Ok(()) => self.wal.sync().await,
+            Err(error) => Err(error),
+        };
         self.report(epoch, outcome.is_ok());
         outcome
     }
 
     /// Tells the members waiting for `epoch` how it ended.
-    fn report(&self, epoch: u64, committed: bool) {
+    fn report(&self, epoch: u64, durable: bool) {
         self.flushed.send_modify(|state| {
-            state.epoch = state.epoch.max(epoch);
-            if !committed {
+            if durable {
+                // A sync covers everything committed before it, earlier batches included.
+                state.durable = state.durable.max(epoch);
+            } else {
                 state.failed.push_back(epoch);
                 if state.failed.len() > REMEMBERED_FAILURES {
                     state.failed.pop_front();
@@ -198,6 +218,8 @@ impl GroupCommit {
         });
     }
 
+    /// Commits the outer transaction if it is still `epoch`'s (a late leader finds it
+    /// committed, and only waits for the disk).
     async fn commit_outer(&self, slot: &mut Slot, epoch: u64) -> Result<()> {
         if !slot.open || slot.epoch != epoch {
             return Ok(());
@@ -236,6 +258,49 @@ impl GroupCommit {
             return Err(error).context("undoing an abandoned transaction");
         }
         Ok(())
+    }
+}
+
+/// The write-ahead log's file, synced by the leader of each batch after its commit.
+///
+/// The writer commits with `synchronous = normal`: SQLite writes the batch to the log without
+/// waiting for the disk, the writer goes on with the next batch, and the leader syncs the log
+/// file on a blocking thread before anyone in its batch is told it committed. A sync covers
+/// every batch written before it, and SQLite's recovery keeps the log only up to the first
+/// frame that did not reach the disk, so what is acknowledged is durable, and what is not may
+/// be lost only together with everything after it. Readers may see a batch a moment before it
+/// is durable; anything acting on what it read (a deliverer claiming notifications, a decision)
+/// commits after it and so waits for it too. Without a log (a journal mode other than WAL) the
+/// writer commits with `synchronous = full` and there is nothing to sync.
+struct WalFile {
+    path: Option<PathBuf>,
+    file: OnceLock<Arc<std::fs::File>>,
+}
+
+impl WalFile {
+    fn new(path: Option<PathBuf>) -> WalFile {
+        WalFile {
+            path,
+            file: OnceLock::new(),
+        }
+    }
+
+    async fn sync(&self) -> Result<()> {
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        let file = match self.file.get() {
+            Some(file) => file.clone(),
+            None => {
+                let opened = std::fs::File::open(path)
+                    .with_context(|| format!("opening the write-ahead log {}", path.display()))?;
+                self.file.get_or_init(|| Arc::new(opened)).clone()
+            }
+        };
+        tokio::task::spawn_blocking(move || file.sync_data())
+            .await
+            .context("the task syncing the write-ahead log failed")?
+            .context("syncing the write-ahead log to disk")
     }
 }
 

@@ -12,11 +12,13 @@
 //! lets them run while the writer writes). Another process sharing the file waits up to the
 //! busy timeout.
 
+mod anomaly;
 mod connect;
 mod delegations;
 mod error;
 mod events;
 mod group_commit;
+mod native;
 mod outbox;
 mod records;
 mod request_queries;
@@ -24,7 +26,6 @@ mod requests;
 mod sql;
 mod statement;
 mod timers;
-mod writer;
 
 pub use error::StoreError;
 pub use outbox::FailedDelivery;
@@ -51,6 +52,10 @@ pub struct Store {
     pool: AnyPool,
     /// SQLite's writer and its shared commits (`None` on Postgres).
     group: Option<std::sync::Arc<group_commit::GroupCommit>>,
+    /// SQLite's native readers (`None` on Postgres).
+    readers: Option<std::sync::Arc<native::Readers>>,
+    /// The workflows whose requests carry anomaly values, and which.
+    sampled: anomaly::SampledFields,
     /// The file behind an in-memory SQLite database, removed with the last clone.
     _scratch: Option<std::sync::Arc<tempfile::TempDir>>,
 }
@@ -90,6 +95,7 @@ pub struct Tx {
     /// The requests this transaction has locked, with the version stored now: nobody else can
     /// write them until it ends, so writing them needs no check.
     locked: Vec<(String, i64)>,
+    sampled: anomaly::SampledFields,
 }
 
 enum TxConnection {
@@ -124,11 +130,27 @@ impl Store {
             tx,
             backend: self.backend,
             locked: Vec::new(),
+            sampled: self.sampled.clone(),
         })
     }
 }
 
 impl Store {
+    /// Runs a read outside any transaction: on SQLite's native readers (a bulk one on a
+    /// blocking thread), on Postgres through the pool.
+    async fn read(&self, statement: Statement) -> Result<Vec<Row>> {
+        match &self.readers {
+            Some(readers) if statement.bulk => {
+                let readers = readers.clone();
+                tokio::task::spawn_blocking(move || readers.read(&statement))
+                    .await
+                    .context("the task reading SQLite failed")?
+            }
+            Some(readers) => readers.read(&statement),
+            None => statement.fetch_all(&self.pool).await,
+        }
+    }
+
     /// Runs a schema change (an index keel derives from the config) in a transaction of its own.
     async fn change_schema(&self, statement: Statement) -> Result<()> {
         let mut tx = self.begin().await?;

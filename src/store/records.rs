@@ -1,35 +1,31 @@
 //! Records and their versions: the bulk upsert behind CSV imports, and the reads.
 
 use super::sql::{from_json, parse_ts, to_json, ts, value_tuples};
-use super::statement::Statement;
+use super::statement::{Row, Statement};
 use super::{Backend, Store, Tx, UpsertCounts};
 use crate::domain::{Fields, Record};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
 /// Rows per multi-row statement, below both backends' parameter limits (6 per row).
 const MAX_BATCH_ROWS: usize = 5_000;
 
-#[derive(sqlx::FromRow)]
-struct RecordRow {
-    r#type: String,
-    key: String,
-    version: i64,
-    data: String,
-    at: String,
-}
-
-impl RecordRow {
-    fn into_record(self) -> Result<Record> {
-        Ok(Record {
-            fields: from_json(&self.data, "record fields")?,
-            updated_at: parse_ts(&self.at)?,
-            record_type: self.r#type,
-            key: self.key,
-            version: self.version,
-        })
-    }
+/// A record from a row of `type, key, version, data, at`.
+fn record_from_row(row: Row) -> Result<Record> {
+    let mut columns = row.columns();
+    let record_type = columns.text()?;
+    let key = columns.text()?;
+    let version = columns.int()?;
+    let data = columns.text()?;
+    let at = columns.text()?;
+    Ok(Record {
+        fields: from_json(&data, "record fields")?,
+        updated_at: parse_ts(&at)?,
+        record_type,
+        key,
+        version,
+    })
 }
 
 /// One row to write: its key, the version it gets, its fields as JSON text, when and from where.
@@ -44,57 +40,57 @@ struct Change<'a> {
 impl Store {
     /// A record at its current version.
     pub async fn get_record(&self, record_type: &str, key: &str) -> Result<Option<Record>> {
-        let row: Option<RecordRow> = sqlx::query_as(
+        let read = Statement::new(
             "select type, key, version, data, updated_at as at from records \
              where type = $1 and key = $2",
+            format!("reading record {record_type} {key}"),
         )
         .bind(record_type)
-        .bind(key)
-        .fetch_optional(&self.pool)
-        .await
-        .with_context(|| format!("reading record {record_type} {key}"))?;
-        row.map(RecordRow::into_record).transpose()
+        .bind(key);
+        let row = self.read(read).await?.into_iter().next();
+        row.map(record_from_row).transpose()
     }
 
     /// The keys of every record of a type (what reference checks need, without the data).
     pub async fn record_keys(&self, record_type: &str) -> Result<Vec<String>> {
-        let keys: Vec<(String,)> = sqlx::query_as("select key from records where type = $1")
-            .bind(record_type)
-            .fetch_all(&self.pool)
-            .await
-            .with_context(|| format!("listing keys of type {record_type}"))?;
-        Ok(keys.into_iter().map(|(key,)| key).collect())
+        let read = Statement::new(
+            "select key from records where type = $1",
+            format!("listing keys of type {record_type}"),
+        )
+        .bind(record_type)
+        .bulk();
+        let rows = self.read(read).await?;
+        rows.into_iter().map(|row| row.columns().text()).collect()
     }
 
     /// Every record of a type at its current version, by key.
     pub async fn list_records(&self, record_type: &str) -> Result<Vec<Record>> {
-        let rows: Vec<RecordRow> = sqlx::query_as(
+        let read = Statement::new(
             "select type, key, version, data, updated_at as at from records \
              where type = $1 order by key",
+            format!("listing records of type {record_type}"),
         )
         .bind(record_type)
-        .fetch_all(&self.pool)
-        .await
-        .with_context(|| format!("listing records of type {record_type}"))?;
-        rows.into_iter().map(RecordRow::into_record).collect()
+        .bulk();
+        let rows = self.read(read).await?;
+        rows.into_iter().map(record_from_row).collect()
     }
 
     /// Every stored version of a record, oldest first: the superseded ones kept in
     /// `record_versions`, then the current one.
     pub async fn record_history(&self, record_type: &str, key: &str) -> Result<Vec<Record>> {
-        let rows: Vec<RecordRow> = sqlx::query_as(
+        let read = Statement::new(
             "select type, key, version, data, changed_at as at from record_versions \
              where type = $1 and key = $2 \
              union all \
              select type, key, version, data, updated_at as at from records \
              where type = $1 and key = $2 order by version",
+            format!("reading the history of record {record_type} {key}"),
         )
         .bind(record_type)
-        .bind(key)
-        .fetch_all(&self.pool)
-        .await
-        .with_context(|| format!("reading the history of record {record_type} {key}"))?;
-        rows.into_iter().map(RecordRow::into_record).collect()
+        .bind(key);
+        let rows = self.read(read).await?;
+        rows.into_iter().map(record_from_row).collect()
     }
 }
 

@@ -1,9 +1,10 @@
 //! Requests inside a transition's transaction: numbering, inserting, locking and writing them.
 //! The reads outside a transaction are in `request_queries.rs`.
 
+use super::anomaly::Sampled;
 use super::sql::{from_json, parse_opt_ts, parse_ts, to_json, ts};
 use super::statement::{Param, Row, Statement};
-use super::{StoreError, Tx};
+use super::{Backend, StoreError, Tx};
 use crate::domain::{Request, Status};
 use anyhow::{Context, Result, anyhow};
 use chrono::Utc;
@@ -50,12 +51,24 @@ fn number_of(id: &str) -> Option<i64> {
     id.rsplit('-').next().and_then(|n| n.parse().ok())
 }
 
-/// The statement inserting `request`; `on_conflict` ends it (e.g. with `returning`).
-fn insert_statement(request: &Request, on_conflict: &str) -> Result<Statement> {
+/// The statement inserting `request`, with its anomaly values when its workflow has a check;
+/// `on_conflict` ends it (e.g. with `returning`).
+fn insert_statement(
+    request: &Request,
+    sampled: Option<&Sampled>,
+    backend: Backend,
+    on_conflict: &str,
+) -> Result<Statement> {
+    let (group, value) = match sampled {
+        Some(sampled) => sampled.expressions(backend, "$5")?,
+        None => ("null".to_string(), "null".to_string()),
+    };
     let sql = format!(
         "insert into requests (id, workflow, number, requester, fields, status, current_step, \
-         steps, rule, flags, submitted_at, decided_at, idempotency_key, version, updated_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15){on_conflict}"
+         steps, rule, flags, submitted_at, decided_at, idempotency_key, version, updated_at, \
+         anomaly_group, anomaly_value) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, {group}, \
+         {value}){on_conflict}"
     );
     Ok(
         Statement::new(sql, format!("inserting request {}", request.id))
@@ -165,7 +178,17 @@ impl Tx {
     /// Fails with [`StoreError::Conflict`] when the id or the workflow's idempotency key is taken;
     /// the transaction stays usable then.
     pub async fn insert_request(&mut self, request: &Request) -> Result<()> {
-        let insert = insert_statement(request, " on conflict do nothing returning id")?;
+        let sampled = self
+            .sampled
+            .read()
+            .ok()
+            .and_then(|sampled| sampled.get(&request.workflow).cloned());
+        let insert = insert_statement(
+            request,
+            sampled.as_ref(),
+            self.backend,
+            " on conflict do nothing returning id",
+        )?;
         if self.fetch(insert).await?.is_empty() {
             return Err(StoreError::Conflict {
                 id: request.id.clone(),

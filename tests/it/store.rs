@@ -878,6 +878,10 @@ async fn anomaly_history_reads_past_amounts_of_the_same_group() {
                 json!({"amount": "5.00", "vendor": "acme"}),
             ),
         ];
+        store
+            .track_anomaly_samples("co", Some(("amount", Some("vendor"))))
+            .await
+            .unwrap();
         let mut tx = store.begin().await.unwrap();
         for (i, (id, status, form)) in past.into_iter().enumerate() {
             let at = t0() + Duration::minutes(i as i64);
@@ -886,27 +890,54 @@ async fn anomaly_history_reads_past_amounts_of_the_same_group() {
                 .unwrap();
         }
         tx.commit().await.unwrap();
-        let acme = store
-            .anomaly_history("co", "amount", Some(("vendor", "acme")))
+        let acme = store.anomaly_history("co", Some("acme")).await.unwrap();
+        assert_eq!(acme, [1250.0, 80.5, 40.0], "{label}");
+        assert!(
+            store
+                .anomaly_history("co", Some("initech"))
+                .await
+                .unwrap()
+                .is_empty(),
+            "{label}"
+        );
+        assert!(
+            store.anomaly_history("pto", None).await.unwrap().is_empty(),
+            "{label}"
+        );
+
+        // New settings fill the values again from the stored forms.
+        store
+            .track_anomaly_samples("co", Some(("amount", None)))
             .await
             .unwrap();
-        assert_eq!(acme, [1250.0, 80.5, 40.0], "{label}");
-        let all = store.anomaly_history("co", "amount", None).await.unwrap();
+        let all = store.anomaly_history("co", None).await.unwrap();
         assert_eq!(all, [1250.0, 80.5, 10.0, 40.0], "{label}");
+        store
+            .track_anomaly_samples("co", Some(("missing", None)))
+            .await
+            .unwrap();
         assert!(
-            store
-                .anomaly_history("co", "missing", None)
-                .await
-                .unwrap()
-                .is_empty()
+            store.anomaly_history("co", None).await.unwrap().is_empty(),
+            "{label}"
         );
-        assert!(
-            store
-                .anomaly_history("hire", "amount", None)
-                .await
-                .unwrap()
-                .is_empty()
+        // Without a check, requests carry no values, and a check added later fills them.
+        store.track_anomaly_samples("co", None).await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        let earlier = t0() - Duration::minutes(1);
+        let later = request(
+            "CO-9",
+            Status::Approved,
+            json!({"amount": "70.00"}),
+            earlier,
         );
+        tx.insert_request(&later).await.unwrap();
+        tx.commit().await.unwrap();
+        store
+            .track_anomaly_samples("co", Some(("amount", None)))
+            .await
+            .unwrap();
+        let all = store.anomaly_history("co", None).await.unwrap();
+        assert_eq!(all, [70.0, 1250.0, 80.5, 10.0, 40.0], "{label}");
     }
 }
 

@@ -1,0 +1,188 @@
+//! The values the anomaly check compares a new request with: each request's anomaly field and
+//! grouping field, as its workflow's `[anomaly]` settings name them, kept in columns of their own
+//! (migration 0008) so that one covering index serves the lookup.
+//!
+//! The columns are written with the request, from the settings registered at start-up; when a
+//! workflow's settings differ from the ones its columns were filled from (or the columns are
+//! new), they are filled again from the stored forms.
+
+use super::sql::identifier;
+use super::statement::Statement;
+use super::{Backend, Store};
+use anyhow::Result;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+/// How many past requests of a group the anomaly check compares with (the most recent).
+pub const ANOMALY_HISTORY: usize = 1_000;
+
+/// Joins the past values [`Store::anomaly_history`] reads (ASCII's unit separator: no number
+/// contains it).
+const HISTORY_SEPARATOR: char = '\u{1f}';
+
+/// A workflow's anomaly settings: the form field compared, and the one grouping it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Sampled {
+    field: String,
+    group: Option<String>,
+}
+
+/// The settings of every workflow with an anomaly check, shared by a store and its
+/// transactions.
+pub(super) type SampledFields = Arc<RwLock<HashMap<String, Sampled>>>;
+
+impl Sampled {
+    /// The expressions giving the group and the value from the form bound or stored as
+    /// `fields` (a column, or a placeholder such as `$5`).
+    pub(super) fn expressions(&self, backend: Backend, fields: &str) -> Result<(String, String)> {
+        let group = match &self.group {
+            Some(group) => backend.json_text(fields, group)?,
+            None => "null".to_string(),
+        };
+        let value = format!("cast({} as text)", backend.json_text(fields, &self.field)?);
+        Ok((group, value))
+    }
+}
+
+impl Store {
+    /// Registers `workflow`'s anomaly settings (`None`: it has no check) so that its requests
+    /// are written with their values, filling the columns again from the stored forms when
+    /// the settings changed since they were filled.
+    pub async fn track_anomaly_samples(
+        &self,
+        workflow: &str,
+        settings: Option<(&str, Option<&str>)>,
+    ) -> Result<()> {
+        let sampled = match settings {
+            Some((field, group)) => Some(Sampled {
+                field: identifier(field)?.to_string(),
+                group: group.map(identifier).transpose()?.map(str::to_string),
+            }),
+            None => None,
+        };
+        let mut tx = self.begin().await?;
+        let read = Statement::new(
+            "select group_field, value_field from anomaly_specs where workflow = $1",
+            format!("reading the anomaly settings of {workflow}"),
+        )
+        .bind(workflow);
+        let stored = match tx.fetch(read).await?.into_iter().next() {
+            Some(row) => {
+                let mut columns = row.columns();
+                let group = columns.opt_text()?;
+                Some(Sampled {
+                    field: columns.text()?,
+                    group,
+                })
+            }
+            None => None,
+        };
+        if stored != sampled {
+            let doing = format!("filling the anomaly values of {workflow}");
+            let (group, value) = match &sampled {
+                Some(sampled) => sampled.expressions(self.backend, "fields")?,
+                None => ("null".to_string(), "null".to_string()),
+            };
+            let fill = Statement::new(
+                format!(
+                    "update requests set anomaly_group = {group}, anomaly_value = {value} \
+                     where workflow = $1"
+                ),
+                doing,
+            )
+            .bind(workflow)
+            .bulk();
+            tx.write(fill).await?;
+            let remember = match &sampled {
+                Some(sampled) => Statement::new(
+                    "insert into anomaly_specs (workflow, group_field, value_field) \
+                     values ($1, $2, $3) on conflict (workflow) do update \
+                     set group_field = excluded.group_field, value_field = excluded.value_field",
+                    format!("saving the anomaly settings of {workflow}"),
+                )
+                .bind(workflow)
+                .bind(sampled.group.clone())
+                .bind(&sampled.field),
+                None => Statement::new(
+                    "delete from anomaly_specs where workflow = $1",
+                    format!("forgetting the anomaly settings of {workflow}"),
+                )
+                .bind(workflow),
+            };
+            tx.write(remember).await?;
+        }
+        tx.commit().await?;
+        self.drop_expression_indexes(workflow, sampled.as_ref())
+            .await?;
+        if let Ok(mut registered) = self.sampled.write() {
+            match sampled {
+                Some(sampled) => registered.insert(workflow.to_string(), sampled),
+                None => registered.remove(workflow),
+            };
+        }
+        Ok(())
+    }
+
+    /// Drops the per-workflow expression indexes earlier versions made for the same lookup.
+    async fn drop_expression_indexes(
+        &self,
+        workflow: &str,
+        sampled: Option<&Sampled>,
+    ) -> Result<()> {
+        let Some(sampled) = sampled else {
+            return Ok(());
+        };
+        let workflow = identifier(workflow)?;
+        let field = &sampled.field;
+        let (group_only, suffix) = match &sampled.group {
+            Some(group) => (group.clone(), format!("{group}_{field}")),
+            None => (field.clone(), field.clone()),
+        };
+        for old in [
+            format!("requests_group_{workflow}_{group_only}"),
+            format!("requests_history_{workflow}_{suffix}"),
+            format!("requests_anomaly_{workflow}_{suffix}"),
+        ] {
+            let drop_old = format!("drop index if exists {old}");
+            self.change_schema(Statement::new(drop_old, format!("dropping index {old}")))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Numeric values of the anomaly field in the most recent [`ANOMALY_HISTORY`] past requests
+    /// of `workflow` in the group `group` (all when the workflow does not group), oldest first,
+    /// excluding cancelled and auto-rejected ones. Money (`"1250.00"`) and numbers both count;
+    /// absent or non-numeric values do not.
+    pub async fn anomaly_history(&self, workflow: &str, group: Option<&str>) -> Result<Vec<f64>> {
+        let group_condition = if group.is_some() {
+            "anomaly_group = $3"
+        } else {
+            "anomaly_group is null"
+        };
+        // One row back instead of a thousand.
+        let sql = format!(
+            "select string_agg(anomaly_value, $1 order by submitted_at) from (\
+             select anomaly_value, submitted_at from requests \
+             where workflow = $2 and {group_condition} and anomaly_value is not null \
+             and status not in ('cancelled', 'auto_rejected') \
+             order by submitted_at desc limit {ANOMALY_HISTORY}) recent"
+        );
+        let mut read = Statement::new(sql, format!("reading past anomaly values of {workflow}"))
+            .bind(HISTORY_SEPARATOR.to_string())
+            .bind(workflow);
+        if let Some(group) = group {
+            read.push(group);
+        }
+        let joined = match self.read(read).await?.into_iter().next() {
+            Some(row) => row.columns().opt_text()?,
+            None => None,
+        };
+        Ok(joined
+            .unwrap_or_default()
+            .split(HISTORY_SEPARATOR)
+            .filter_map(|value| value.trim().parse::<f64>().ok())
+            .filter(|value| value.is_finite())
+            .collect())
+    }
+}

@@ -1,0 +1,253 @@
+//! SQLite driven natively (rusqlite over the same SQLite library sqlx links): the writer
+//! connection and the readers.
+//!
+//! sqlx runs every SQLite statement on a worker thread of its own and hands each result back
+//! through a channel: two thread wake-ups per statement, 10–70 µs on a 2-core machine, where
+//! SQLite needs a few microseconds to run a small statement. keel's transactions are a dozen
+//! small statements each, all on one connection behind [`super::group_commit`], and every
+//! submission reads a few rows, so SQLite's statements run where the caller runs, from a cache
+//! of prepared statements. What may wait goes to a blocking thread: opening a transaction
+//! (another process may hold the lock), committing (the disk) and bulk statements. Postgres
+//! and the migrations stay on sqlx.
+
+use super::statement::{Param, Row, Statement, Value};
+use anyhow::{Context, Result, bail, ensure};
+use rusqlite::types::ValueRef;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Statements kept prepared: a transition uses about ten shapes, an import a few more.
+const PREPARED_STATEMENTS: usize = 256;
+
+/// Bulk statements above this many values run on a blocking thread.
+pub(super) const INLINE_PARAMS: usize = 256;
+
+pub(super) struct Writer {
+    conn: rusqlite::Connection,
+    wal_path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Writer")
+    }
+}
+
+impl Writer {
+    /// Opens the database file with the settings every keel connection has (WAL, full sync,
+    /// foreign keys, a busy timeout for other processes).
+    pub(super) fn open(path: &Path) -> Result<Writer> {
+        let conn = rusqlite::Connection::open(path)
+            .with_context(|| format!("opening the SQLite writer on {}", path.display()))?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.execute_batch(
+            "pragma foreign_keys = on; pragma cache_size = -65536; pragma temp_store = memory;",
+        )
+        .context("setting up the SQLite writer")?;
+        let mode: String = conn
+            .query_row("pragma journal_mode = wal", [], |row| row.get(0))
+            .context("switching the SQLite database to WAL")?;
+        let wal = mode.eq_ignore_ascii_case("wal");
+        // With a log, group commit syncs it itself, outside the writer (see `WalFile`).
+        let synchronous = if wal { "normal" } else { "full" };
+        conn.execute_batch(&format!("pragma synchronous = {synchronous}"))?;
+        conn.set_prepared_statement_cache_capacity(PREPARED_STATEMENTS);
+        let wal_path = wal.then(|| {
+            let mut name = path.as_os_str().to_owned();
+            name.push("-wal");
+            PathBuf::from(name)
+        });
+        Ok(Writer { conn, wal_path })
+    }
+
+    /// The write-ahead log's file, when the database has one.
+    pub(super) fn wal_path(&self) -> Option<PathBuf> {
+        self.wal_path.clone()
+    }
+
+    /// Runs SQL without values (transaction control), every statement in it.
+    pub(super) fn execute_sql(&self, sql: &str) -> Result<()> {
+        self.conn.execute_batch(sql)?;
+        Ok(())
+    }
+
+    /// Whether a transaction is open on the connection.
+    pub(super) fn in_transaction(&self) -> bool {
+        !self.conn.is_autocommit()
+    }
+
+    /// Runs one statement and returns the rows it gives (none for most writes).
+    pub(super) fn run(&self, statement: &Statement) -> Result<Vec<Row>> {
+        run(&self.conn, statement)
+    }
+}
+
+/// A pool of read connections, used where the reader runs (WAL lets them read while the writer
+/// writes). Each is taken for one statement, so a pool of a handful serves any number of tasks.
+pub(super) struct Readers {
+    path: PathBuf,
+    idle: Mutex<Vec<rusqlite::Connection>>,
+    /// Idle connections kept at most.
+    keep: usize,
+}
+
+impl Readers {
+    pub(super) fn new(path: &Path, keep: usize) -> Readers {
+        Readers {
+            path: path.to_path_buf(),
+            idle: Mutex::new(Vec::new()),
+            keep: keep.max(1),
+        }
+    }
+
+    /// Runs a read on an idle connection (a new one when none is idle).
+    pub(super) fn read(&self, statement: &Statement) -> Result<Vec<Row>> {
+        let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        let conn = match idle {
+            Some(conn) => conn,
+            None => open_reader(&self.path)?,
+        };
+        let rows = run(&conn, statement);
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < self.keep
+        {
+            idle.push(conn);
+        }
+        rows
+    }
+}
+
+impl std::fmt::Debug for Readers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Readers")
+    }
+}
+
+fn open_reader(path: &Path) -> Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open(path)
+        .with_context(|| format!("opening a SQLite reader on {}", path.display()))?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.execute_batch(
+        "pragma query_only = on; pragma cache_size = -16384; pragma temp_store = memory;",
+    )
+    .context("setting up a SQLite reader")?;
+    conn.set_prepared_statement_cache_capacity(PREPARED_STATEMENTS);
+    Ok(conn)
+}
+
+/// Runs one statement on `conn` and returns the rows it gives.
+fn run(conn: &rusqlite::Connection, statement: &Statement) -> Result<Vec<Row>> {
+    try_run(conn, statement).with_context(|| statement.doing.clone())
+}
+
+fn try_run(conn: &rusqlite::Connection, statement: &Statement) -> Result<Vec<Row>> {
+    let mut prepared = conn.prepare_cached(&statement.sql)?;
+    let count = prepared.parameter_count();
+    let numbered = count > 0 && prepared.parameter_name(1).is_some();
+    ensure!(
+        count == statement.params.len(),
+        "{count} placeholders for {} values",
+        statement.params.len()
+    );
+    for (i, param) in statement.params.iter().enumerate() {
+        let index = if numbered {
+            let name = format!("${}", i + 1);
+            match prepared.parameter_index(&name)? {
+                Some(index) => index,
+                None => bail!("placeholder {name} is missing"),
+            }
+        } else {
+            i + 1
+        };
+        match param {
+            Param::Text(text) => prepared.raw_bind_parameter(index, text)?,
+            Param::Int(int) => prepared.raw_bind_parameter(index, int)?,
+        }
+    }
+    let columns = prepared.column_count();
+    let mut rows = prepared.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let values = (0..columns)
+            .map(|i| {
+                Ok(match row.get_ref(i)? {
+                    ValueRef::Null => Value::Null,
+                    ValueRef::Integer(int) => Value::Int(int),
+                    ValueRef::Real(real) => Value::Real(real),
+                    ValueRef::Text(text) => {
+                        Value::Text(String::from_utf8(text.to_vec()).context("a text column")?)
+                    }
+                    ValueRef::Blob(_) => bail!("column {i} is a blob"),
+                })
+            })
+            .collect::<Result<_>>()?;
+        out.push(Row(values));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn writer() -> Result<(tempfile::TempDir, Writer)> {
+        let dir = tempfile::tempdir()?;
+        let writer = Writer::open(&dir.path().join("w.db"))?;
+        writer.execute_sql("create table t (a integer primary key, b text)")?;
+        Ok((dir, writer))
+    }
+
+    #[test]
+    fn numbered_and_anonymous_placeholders_bind_their_values() -> Result<()> {
+        let (_dir, writer) = writer()?;
+        let numbered = Statement::new("insert into t (b, a) values ($2, $1)", "inserting")
+            .bind(1_i64)
+            .bind("one");
+        writer.run(&numbered)?;
+        let anonymous = Statement::new("insert into t (a, b) values (?, ?), (?, ?)", "inserting")
+            .bind(2_i64)
+            .bind(Param::Text(None))
+            .bind(3_i64)
+            .bind("three");
+        writer.run(&anonymous)?;
+        let rows = writer.run(&Statement::new("select a, b from t order by a", "reading"))?;
+        assert_eq!(
+            rows,
+            vec![
+                Row(vec![Value::Int(1), Value::Text("one".into())]),
+                Row(vec![Value::Int(2), Value::Null]),
+                Row(vec![Value::Int(3), Value::Text("three".into())]),
+            ]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn placeholders_and_values_must_match_and_errors_say_what_was_being_done() -> Result<()> {
+        let (_dir, writer) = writer()?;
+        let short = Statement::new("insert into t (a, b) values ($1, $2)", "adding a").bind(1_i64);
+        let error = writer.run(&short).unwrap_err();
+        assert!(format!("{error:#}").contains("adding a"), "{error:#}");
+        let twice = Statement::new("insert into t (a) values ($1)", "adding twice").bind(5_i64);
+        writer.run(&twice)?;
+        let error = writer.run(&twice).unwrap_err();
+        assert!(format!("{error:#}").contains("UNIQUE"), "{error:#}");
+        Ok(())
+    }
+
+    #[test]
+    fn readers_see_what_the_writer_committed_and_nothing_before() -> Result<()> {
+        let (dir, writer) = writer()?;
+        let readers = Readers::new(&dir.path().join("w.db"), 2);
+        let count = Statement::new("select count(*) from t", "counting");
+        writer.execute_sql("begin immediate; insert into t (a) values (1)")?;
+        assert_eq!(readers.read(&count)?, vec![Row(vec![Value::Int(0)])]);
+        writer.execute_sql("commit")?;
+        assert_eq!(readers.read(&count)?, vec![Row(vec![Value::Int(1)])]);
+        let write = Statement::new("insert into t (a) values (2)", "writing");
+        let error = readers.read(&write).unwrap_err();
+        assert!(format!("{error:#}").contains("readonly"), "{error:#}");
+        Ok(())
+    }
+}
