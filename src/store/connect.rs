@@ -17,12 +17,10 @@ use std::time::Duration;
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// Set on every SQLite connection; a 64 MiB page cache keeps the indexes of large imports in
-/// memory (journal_mode is a property of the file, set when it is opened
-/// the first time, and again here in case the file came from elsewhere).
+/// Set on sqlx's SQLite connection (journal_mode is a property of the file, set when it is
+/// created, and again here in case the file came from elsewhere).
 const SQLITE_PRAGMAS: &str = "pragma journal_mode = wal; pragma synchronous = full; \
-     pragma foreign_keys = on; pragma busy_timeout = 5000; \
-     pragma cache_size = -65536; pragma temp_store = memory;";
+     pragma foreign_keys = on; pragma busy_timeout = 5000;";
 
 pub(super) async fn open(url: &str, max_connections: u32) -> Result<Store> {
     install_default_drivers();
@@ -57,7 +55,7 @@ pub(super) async fn open(url: &str, max_connections: u32) -> Result<Store> {
         (url.to_string(), None)
     };
     let path = create_sqlite_file(&url).await?;
-    let pool = sqlite_pool(&url, max_connections).await?;
+    let pool = sqlite_pool(&url).await?;
     let writer = Writer::open(&path)?;
     Ok(Store {
         backend: Backend::Sqlite,
@@ -89,12 +87,13 @@ async fn create_sqlite_file(url: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
-async fn sqlite_pool(url: &str, max_connections: u32) -> Result<sqlx::AnyPool> {
+/// sqlx's connection to SQLite, for the migrations only (reads and writes go through
+/// [`super::native`]): one connection, closed once it has been idle a few seconds.
+async fn sqlite_pool(url: &str) -> Result<sqlx::AnyPool> {
     AnyPoolOptions::new()
-        .max_connections(max_connections)
-        .min_connections(1)
-        .idle_timeout(None)
-        .max_lifetime(None)
+        .max_connections(1)
+        .min_connections(0)
+        .idle_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(60))
         .after_connect(|connection, _| {
             Box::pin(async move {

@@ -4,35 +4,27 @@ use super::sql::{day, parse_day, ts};
 use super::statement::Statement;
 use super::{Store, Tx};
 use crate::domain::Delegation;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use chrono::{DateTime, NaiveDate, Utc};
-
-#[derive(sqlx::FromRow)]
-struct DelegationRow {
-    from_person: String,
-    to_person: String,
-    starts_on: String,
-    ends_on: String,
-}
 
 impl Store {
     /// The delegations in force on `day`, oldest first.
     pub async fn delegations_on(&self, on: NaiveDate) -> Result<Vec<Delegation>> {
-        let rows: Vec<DelegationRow> = sqlx::query_as(
+        let read = Statement::new(
             "select from_person, to_person, starts_on, ends_on from delegations \
              where starts_on <= $1 and ends_on >= $1 order by id",
+            format!("reading the delegations on {on}"),
         )
-        .bind(day(on))
-        .fetch_all(&self.pool)
-        .await
-        .with_context(|| format!("reading the delegations on {on}"))?;
+        .bind(day(on));
+        let rows = self.read(read).await?;
         rows.into_iter()
             .map(|row| {
+                let mut columns = row.columns();
                 Ok(Delegation {
-                    starts_on: parse_day(&row.starts_on)?,
-                    ends_on: parse_day(&row.ends_on)?,
-                    from_person: row.from_person,
-                    to_person: row.to_person,
+                    from_person: columns.text()?,
+                    to_person: columns.text()?,
+                    starts_on: parse_day(&columns.text()?)?,
+                    ends_on: parse_day(&columns.text()?)?,
                 })
             })
             .collect()

@@ -1,7 +1,7 @@
 //! The audit trail: appending hash-chained events under the head's lock, and reading them back.
 
 use super::sql::{from_json, parse_ts, to_json, ts, value_tuples};
-use super::statement::Statement;
+use super::statement::{Row, Statement};
 use super::{Store, Tx};
 use crate::domain::{Event, EventDraft};
 use crate::engine::audit::{GENESIS, chain_hash};
@@ -11,68 +11,61 @@ use chrono::SubsecRound;
 const EVENT_COLUMNS: &str =
     "seq, request_id, at, actor, action, rule, reason, data, prev_hash, hash";
 
-#[derive(sqlx::FromRow)]
-struct EventRow {
-    seq: i64,
-    request_id: Option<String>,
-    at: String,
-    actor: String,
-    action: String,
-    rule: Option<String>,
-    reason: Option<String>,
-    data: String,
-    prev_hash: String,
-    hash: String,
-}
-
-impl EventRow {
-    fn into_event(self) -> Result<Event> {
-        Ok(Event {
-            seq: self.seq,
-            draft: EventDraft {
-                request_id: self.request_id,
-                at: parse_ts(&self.at)?,
-                actor: self.actor,
-                action: self.action,
-                rule: self.rule,
-                reason: self.reason,
-                data: from_json(&self.data, "event data")?,
-            },
-            prev_hash: self.prev_hash,
-            hash: self.hash,
-        })
-    }
+/// An event from a row of [`EVENT_COLUMNS`].
+fn event_from_row(row: Row) -> Result<Event> {
+    let mut columns = row.columns();
+    let seq = columns.int()?;
+    let request_id = columns.opt_text()?;
+    let at = columns.text()?;
+    let actor = columns.text()?;
+    let action = columns.text()?;
+    let rule = columns.opt_text()?;
+    let reason = columns.opt_text()?;
+    let data = columns.text()?;
+    Ok(Event {
+        seq,
+        draft: EventDraft {
+            request_id,
+            at: parse_ts(&at)?,
+            actor,
+            action,
+            rule,
+            reason,
+            data: from_json(&data, "event data")?,
+        },
+        prev_hash: columns.text()?,
+        hash: columns.text()?,
+    })
 }
 
 impl Store {
     /// A request's events, in chain order.
     pub async fn request_events(&self, request_id: &str) -> Result<Vec<Event>> {
         let sql = format!("select {EVENT_COLUMNS} from events where request_id = $1 order by seq");
-        let rows: Vec<EventRow> = sqlx::query_as(&sql)
-            .bind(request_id)
-            .fetch_all(&self.pool)
-            .await
-            .with_context(|| format!("reading the events of request {request_id}"))?;
-        rows.into_iter().map(EventRow::into_event).collect()
+        let read = Statement::new(sql, format!("reading the events of request {request_id}"))
+            .bind(request_id);
+        let rows = self.read(read).await?;
+        rows.into_iter().map(event_from_row).collect()
     }
 
     /// The whole chain, in order (for verification and export).
     pub async fn all_events(&self) -> Result<Vec<Event>> {
         let sql = format!("select {EVENT_COLUMNS} from events order by seq");
-        let rows: Vec<EventRow> = sqlx::query_as(&sql)
-            .fetch_all(&self.pool)
-            .await
-            .context("reading all events")?;
-        rows.into_iter().map(EventRow::into_event).collect()
+        let rows = self
+            .read(Statement::new(sql, "reading all events").bulk())
+            .await?;
+        rows.into_iter().map(event_from_row).collect()
     }
 
     /// The last event's seq and hash; `None` while the chain is empty.
     pub async fn audit_head(&self) -> Result<Option<(i64, String)>> {
-        let (seq, hash): (i64, String) =
-            sqlx::query_as("select last_seq, last_hash from audit_head where id = 1")
-                .fetch_one(&self.pool)
-                .await
-                .context("reading the audit head")?;
+        let read = Statement::new(
+            "select last_seq, last_hash from audit_head where id = 1",
+            "reading the audit head",
+        );
+        let row = self.read(read).await?.into_iter().next();
+        let mut columns = row.context("the audit head row is missing")?.columns();
+        let (seq, hash) = (columns.int()?, columns.text()?);
         Ok((seq > 0).then_some((seq, hash)))
     }
 }

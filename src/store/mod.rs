@@ -48,7 +48,7 @@ pub enum Backend {
 #[derive(Debug, Clone)]
 pub struct Store {
     pub backend: Backend,
-    /// Where reads go, and on Postgres transactions too.
+    /// Postgres's pool for everything; on SQLite, sqlx's connection for the migrations.
     pool: AnyPool,
     /// SQLite's writer and its shared commits (`None` on Postgres).
     group: Option<std::sync::Arc<group_commit::GroupCommit>>,

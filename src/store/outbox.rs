@@ -123,13 +123,12 @@ impl Store {
 
     /// Notifications still to deliver (including ones waiting for a retry).
     pub async fn outbox_pending_count(&self) -> Result<i64> {
-        let (count,): (i64,) = sqlx::query_as(
+        let read = Statement::new(
             "select count(*) from outbox where delivered_at is null and failed_at is null",
-        )
-        .fetch_one(&self.pool)
-        .await
-        .context("counting pending notifications")?;
-        Ok(count)
+            "counting pending notifications",
+        );
+        let row = self.read(read).await?.into_iter().next();
+        row.context("a count gave no row")?.columns().int()
     }
 
     /// Notifications keel gave up on, most recent first.
@@ -138,8 +137,8 @@ impl Store {
             "select {OUTBOX_COLUMNS} from outbox where failed_at is not null \
              order by failed_at desc, id desc"
         );
-        let rows = Statement::new(sql, "listing failed notifications")
-            .fetch_all(&self.pool)
+        let rows = self
+            .read(Statement::new(sql, "listing failed notifications").bulk())
             .await?;
         rows.into_iter()
             .map(|row| {
