@@ -17,6 +17,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+/// The allocator the `keel` binary uses (src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Concurrent clients (`KEEL_BENCH_CLIENTS` overrides) and the requests decided in all.
 const CLIENTS: usize = 32;
 const REQUESTS: usize = 4_000;

@@ -3,7 +3,8 @@
 
 use super::{Keel, ServiceError, UserError};
 use crate::domain::{FieldType, Fields, RecordType};
-use crate::sync::csv::parse_records;
+use crate::store::UpsertCounts;
+use crate::sync::RecordReader;
 use anyhow::Context as _;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -43,6 +44,10 @@ impl ImportReport {
 /// At most this many reference problems are listed.
 const MAX_LISTED: usize = 20;
 
+/// Rows read, checked and written at a time: memory stays bounded and is reused, however large
+/// the file.
+const IMPORT_CHUNK: usize = 5_000;
+
 impl Keel {
     /// Imports one CSV file of `record_type`: all rows or none.
     pub async fn import_file(
@@ -60,26 +65,45 @@ impl Keel {
         })?;
         let file = std::fs::File::open(path)
             .map_err(|e| UserError::Invalid(format!("Cannot read {}: {e}", path.display())))?;
-        let rows =
-            parse_records(record_type, std::io::BufReader::new(file)).map_err(|problems| {
-                UserError::Invalid(format!(
-                    "{}: nothing was imported.\n{problems}",
-                    path.display()
-                ))
-            })?;
-        self.check_references(record_type, &rows)
-            .await?
-            .map_err(|problems| {
-                UserError::Invalid(format!(
-                    "{}: nothing was imported.\n{problems}",
-                    path.display()
-                ))
-            })?;
+        let refused = |problems: String| {
+            UserError::Invalid(format!(
+                "{}: nothing was imported.\n{problems}",
+                path.display()
+            ))
+        };
+        let mut reader = RecordReader::open(record_type, std::io::BufReader::new(file))
+            .map_err(|problems| refused(problems.to_string()))?;
+        let mut references = References::load(self, record_type).await?;
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
-        let counts = tx
-            .upsert_records(&record_type.name, &rows, now, "import")
-            .await?;
+        let mut stored = tx.stored_records(&record_type.name).await?;
+        let mut counts = UpsertCounts::default();
+        let mut row_number = 1;
+        // Written chunk by chunk in one transaction: a problem anywhere undoes it all (the
+        // transaction is dropped), and the rest of the file is still read for its problems.
+        loop {
+            let rows = reader.next_rows(IMPORT_CHUNK);
+            if rows.is_empty() {
+                break;
+            }
+            if reader.has_problems() {
+                continue;
+            }
+            references.check(&rows, row_number);
+            row_number += rows.len();
+            if references.has_problems() {
+                continue;
+            }
+            let chunk = tx.upsert_chunk(&mut stored, &rows, now, "import").await?;
+            counts.inserted += chunk.inserted;
+            counts.updated += chunk.updated;
+            counts.unchanged += chunk.unchanged;
+        }
+        references.resolve_own(|key| reader.has_key(key));
+        reader
+            .finish()
+            .map_err(|problems| refused(problems.to_string()))?;
+        references.finish().map_err(refused)?;
         tx.commit()
             .await
             .with_context(|| format!("committing the import of {}", path.display()))?;
@@ -118,54 +142,105 @@ impl Keel {
         report.requests_unchanged = unchanged;
         Ok(report)
     }
+}
 
-    /// Every `ref` cell must name a record that exists, in the store or in this same file.
-    async fn check_references(
-        &self,
-        record_type: &RecordType,
-        rows: &[(String, Fields)],
-    ) -> anyhow::Result<Result<(), String>> {
-        let mut problems = Vec::new();
-        let mut total = 0;
-        let mut known: BTreeMap<&str, HashSet<String>> = BTreeMap::new();
+/// Checks that an import's references point at records: stored ones, or, for a type that
+/// refers to itself (a manager is staff too), rows of the same file, which may come later.
+struct References<'a> {
+    record_type: &'a RecordType,
+    /// Per referenced type, the keys stored.
+    known: BTreeMap<&'a str, HashSet<String>>,
+    /// References to the file's own type not stored yet: (row, field, key), settled at the end.
+    own: Vec<(usize, &'a str, String)>,
+    problems: Vec<String>,
+    total: usize,
+}
+
+impl<'a> References<'a> {
+    async fn load(keel: &Keel, record_type: &'a RecordType) -> anyhow::Result<References<'a>> {
+        let mut known = BTreeMap::new();
         for field in &record_type.fields {
+            if let FieldType::Ref(target) = &field.field_type
+                && !known.contains_key(target.as_str())
+            {
+                let keys: HashSet<String> =
+                    keel.store.record_keys(target).await?.into_iter().collect();
+                known.insert(target.as_str(), keys);
+            }
+        }
+        Ok(References {
+            record_type,
+            known,
+            own: Vec::new(),
+            problems: Vec::new(),
+            total: 0,
+        })
+    }
+
+    /// Checks a chunk of rows whose first is on row `first_row` of the file (after the header).
+    fn check(&mut self, rows: &[(String, Fields)], first_row: usize) {
+        for field in &self.record_type.fields {
             let FieldType::Ref(target) = &field.field_type else {
                 continue;
             };
-            if !known.contains_key(target.as_str()) {
-                let mut keys: HashSet<String> =
-                    self.store.record_keys(target).await?.into_iter().collect();
-                if *target == record_type.name {
-                    keys.extend(rows.iter().map(|(key, _)| key.clone()));
-                }
-                known.insert(target, keys);
-            }
-            let keys = &known[target.as_str()];
+            let keys = &self.known[target.as_str()];
             for (index, (_, fields)) in rows.iter().enumerate() {
                 let Some(value) = fields.get(&field.name).and_then(|v| v.as_str()) else {
                     continue;
                 };
-                if !keys.contains(value) {
-                    total += 1;
-                    if problems.len() < MAX_LISTED {
-                        problems.push(format!(
-                            "row {}, column {}: there is no {target} `{value}` (import {target} records first)",
-                            index + 2,
-                            field.name
-                        ));
+                if keys.contains(value) {
+                    continue;
+                }
+                let row = first_row + index + 1;
+                if *target == self.record_type.name {
+                    self.own.push((row, &field.name, value.to_string()));
+                } else {
+                    self.total += 1;
+                    if self.problems.len() < MAX_LISTED {
+                        self.problems.push(missing(row, &field.name, target, value));
                     }
                 }
             }
         }
-        if total > problems.len() {
-            problems.push(format!("… and {} more", total - problems.len()));
-        }
-        Ok(if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems.join("\n"))
-        })
     }
+
+    /// Settles the references to the file's own type, given the keys the file holds.
+    fn resolve_own(&mut self, in_file: impl Fn(&str) -> bool) {
+        let target = &self.record_type.name;
+        for (row, field, key) in std::mem::take(&mut self.own) {
+            if !in_file(&key) {
+                self.missing(row, field, target, &key);
+            }
+        }
+    }
+
+    fn missing(&mut self, row: usize, field: &str, target: &str, value: &str) {
+        self.total += 1;
+        if self.problems.len() < MAX_LISTED {
+            self.problems.push(missing(row, field, target, value));
+        }
+    }
+
+    fn has_problems(&self) -> bool {
+        self.total > 0
+    }
+
+    fn finish(mut self) -> Result<(), String> {
+        if self.total == 0 {
+            return Ok(());
+        }
+        if self.total > self.problems.len() {
+            let more = self.total - self.problems.len();
+            self.problems.push(format!("… and {more} more"));
+        }
+        Err(self.problems.join("\n"))
+    }
+}
+
+fn missing(row: usize, field: &str, target: &str, value: &str) -> String {
+    format!(
+        "row {row}, column {field}: there is no {target} `{value}` (import {target} records first)"
+    )
 }
 
 /// Record types ordered so that a type comes after the types it refers to.

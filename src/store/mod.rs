@@ -29,6 +29,7 @@ mod timers;
 
 pub use error::StoreError;
 pub use outbox::FailedDelivery;
+pub use records::StoredRecords;
 
 use crate::domain::Notification;
 use anyhow::{Context, Result};

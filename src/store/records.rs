@@ -4,9 +4,9 @@ use super::sql::{from_json, parse_ts, to_json, ts, value_tuples};
 use super::statement::{Row, Statement};
 use super::{Backend, Store, Tx, UpsertCounts};
 use crate::domain::{Fields, Record};
-use anyhow::Result;
+use anyhow::{Result, bail};
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Rows per multi-row statement, below both backends' parameter limits (6 per row).
 const MAX_BATCH_ROWS: usize = 5_000;
@@ -94,10 +94,19 @@ impl Store {
     }
 }
 
+/// What is stored of one record type, read once for an import that writes it in chunks.
+pub struct StoredRecords {
+    record_type: String,
+    /// Key → version and data as stored before the import.
+    before: HashMap<String, (i64, String)>,
+    /// The keys written by earlier chunks, which a later chunk may not repeat.
+    written: HashSet<String>,
+}
+
 impl Tx {
     /// Writes records of one type: new keys at version 1, changed ones at their version + 1 (each
-    /// with a row in the history), identical ones untouched. Built for imports of many thousand
-    /// rows: one query reads what is stored, multi-row statements write.
+    /// with a row in the history), identical ones untouched. A key may repeat in `rows` (later
+    /// rows compare against earlier ones).
     pub async fn upsert_records(
         &mut self,
         record_type: &str,
@@ -105,6 +114,13 @@ impl Tx {
         at: DateTime<Utc>,
         source: &str,
     ) -> Result<UpsertCounts> {
+        let mut stored = self.stored_records(record_type).await?;
+        self.upsert_chunk(&mut stored, rows, at, source).await
+    }
+
+    /// Reads what is stored of a record type (and, on Postgres, keeps other imports of the type
+    /// out until this transaction ends), for [`Tx::upsert_chunk`].
+    pub async fn stored_records(&mut self, record_type: &str) -> Result<StoredRecords> {
         if self.backend == Backend::Postgres {
             // Two imports of one type at once would both compute the same next versions.
             let lock = Statement::new(
@@ -120,20 +136,37 @@ impl Tx {
         )
         .bind(record_type)
         .bulk();
-        let stored_rows = self
+        let before = self
             .fetch(read)
             .await?
             .into_iter()
             .map(|row| {
                 let mut columns = row.columns();
-                Ok((columns.text()?, columns.int()?, columns.text()?))
+                Ok((columns.text()?, (columns.int()?, columns.text()?)))
             })
-            .collect::<Result<Vec<(String, i64, String)>>>()?;
-        let stored: HashMap<&str, (i64, &str)> = stored_rows
-            .iter()
-            .map(|(key, version, data)| (key.as_str(), (*version, data.as_str())))
-            .collect();
+            .collect::<Result<_>>()?;
+        Ok(StoredRecords {
+            record_type: record_type.to_string(),
+            before,
+            written: HashSet::new(),
+        })
+    }
 
+    /// Writes one chunk of an import, as [`Tx::upsert_records`] does, against what was stored
+    /// before the import: built for files of many thousand rows, read in chunks so that memory
+    /// stays bounded, with multi-row statements. A key written by an earlier chunk is refused
+    /// (the CSV reader guarantees unique keys per file).
+    pub async fn upsert_chunk(
+        &mut self,
+        stored: &mut StoredRecords,
+        rows: &[(String, Fields)],
+        at: DateTime<Utc>,
+        source: &str,
+    ) -> Result<UpsertCounts> {
+        let record_type = stored.record_type.clone();
+        if let Some((key, _)) = rows.iter().find(|(key, _)| stored.written.contains(key)) {
+            bail!("record {record_type} `{key}` was already written by this import");
+        }
         let at = ts(&at);
         let mut counts = UpsertCounts::default();
         // Every new version, and per key the index of its last one (a key may repeat in `rows`;
@@ -148,7 +181,10 @@ impl Tx {
             let data = to_json(fields)?;
             let before = match latest.get(key.as_str()) {
                 Some(&i) => Some((versions[i].version, versions[i].data.as_str())),
-                None => stored.get(key.as_str()).copied(),
+                None => stored
+                    .before
+                    .get(key.as_str())
+                    .map(|(version, data)| (*version, data.as_str())),
             };
             let version = match before {
                 Some((_, before)) if before == data => {
@@ -169,7 +205,7 @@ impl Tx {
                     data: versions[i].data.clone(),
                     ..versions[i]
                 }),
-                None if stored.contains_key(key.as_str()) => archived.push(key),
+                None if stored.before.contains_key(key.as_str()) => archived.push(key),
                 None => {}
             }
             latest.insert(key, versions.len());
@@ -181,12 +217,15 @@ impl Tx {
                 source,
             });
         }
+        stored
+            .written
+            .extend(rows.iter().map(|(key, _)| key.clone()));
 
         // The records table gets each key's last version only (one statement may not upsert a
         // row twice on Postgres), in key order.
         let mut heads: Vec<&Change> = latest.values().map(|&i| &versions[i]).collect();
         heads.sort_unstable_by_key(|c| c.key);
-
+        let record_type = record_type.as_str();
         let batch = MAX_BATCH_ROWS.min(self.backend.max_params() / 6);
         for chunk in archived.chunks(batch) {
             let keys = value_tuples(self.backend, chunk.len(), 1);

@@ -104,54 +104,123 @@ pub fn parse_records<R: Read>(
     record_type: &RecordType,
     reader: R,
 ) -> Result<Vec<(String, Fields)>, CsvProblems> {
-    let mut csv = csv::ReaderBuilder::new()
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(reader);
-    let header = csv
-        .byte_headers()
-        .map_err(|e| CsvProblems::file(format!("cannot read the header: {e}")))?
-        .clone();
-    let layout = layout(record_type, &header)?;
-    let mut problems = CsvProblems::default();
+    let mut rows = RecordReader::open(record_type, reader)?;
     let mut records = Vec::new();
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut row = csv::ByteRecord::new();
-    let mut number = 1;
     loop {
-        match csv.read_byte_record(&mut row) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                problems.push(CsvProblem {
-                    row: Some(number + 1),
-                    column: None,
-                    value: None,
-                    message: format!("cannot read the file past this row: {e}"),
-                });
-                break;
-            }
+        let chunk = rows.next_rows(usize::MAX);
+        if chunk.is_empty() {
+            break;
         }
-        number += 1;
-        if let Some((key, fields)) = parse_row(record_type, &layout, &row, number, &mut problems) {
-            match seen.get(&key) {
-                Some(first) => problems.push(CsvProblem {
+        records.extend(chunk);
+    }
+    rows.finish().map(|_| records)
+}
+
+/// Reads a CSV export as [`parse_records`] does, a chunk of rows at a time, so that a large file
+/// never has to be in memory whole. Problems are collected as it goes; rows with problems are
+/// left out of the chunks, and [`RecordReader::finish`] reports them all.
+pub struct RecordReader<'a, R: Read> {
+    record_type: &'a RecordType,
+    csv: csv::Reader<R>,
+    layout: Layout,
+    problems: CsvProblems,
+    /// Each key and the row it was first on.
+    seen: HashMap<String, usize>,
+    row: csv::ByteRecord,
+    /// The row number of the last row read (the header is row 1).
+    number: usize,
+    done: bool,
+}
+
+impl<'a, R: Read> RecordReader<'a, R> {
+    /// Reads the header; a header that does not fit the record type is a problem at once.
+    pub fn open(record_type: &'a RecordType, reader: R) -> Result<Self, CsvProblems> {
+        let mut csv = csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(true)
+            .from_reader(reader);
+        let header = csv
+            .byte_headers()
+            .map_err(|e| CsvProblems::file(format!("cannot read the header: {e}")))?
+            .clone();
+        let layout = layout(record_type, &header)?;
+        Ok(RecordReader {
+            record_type,
+            csv,
+            layout,
+            problems: CsvProblems::default(),
+            seen: HashMap::new(),
+            row: csv::ByteRecord::new(),
+            number: 1,
+            done: false,
+        })
+    }
+
+    /// Up to `limit` more valid rows, in file order; none once the file is read.
+    pub fn next_rows(&mut self, limit: usize) -> Vec<(String, Fields)> {
+        let mut records = Vec::new();
+        while !self.done && records.len() < limit {
+            match self.csv.read_byte_record(&mut self.row) {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.done = true;
+                    break;
+                }
+                Err(e) => {
+                    self.problems.push(CsvProblem {
+                        row: Some(self.number + 1),
+                        column: None,
+                        value: None,
+                        message: format!("cannot read the file past this row: {e}"),
+                    });
+                    self.done = true;
+                    break;
+                }
+            }
+            self.number += 1;
+            let number = self.number;
+            let Some((key, fields)) = parse_row(
+                self.record_type,
+                &self.layout,
+                &self.row,
+                number,
+                &mut self.problems,
+            ) else {
+                continue;
+            };
+            match self.seen.get(&key) {
+                Some(first) => self.problems.push(CsvProblem {
                     row: Some(number),
-                    column: Some(record_type.key.join("+")),
+                    column: Some(self.record_type.key.join("+")),
                     value: Some(truncate(&key)),
                     message: format!("the key is already used on row {first}; keys must be unique"),
                 }),
                 None => {
-                    seen.insert(key.clone(), number);
+                    self.seen.insert(key.clone(), number);
                     records.push((key, fields));
                 }
             }
         }
+        records
     }
-    if problems.is_empty() {
-        Ok(records)
-    } else {
-        Err(problems)
+
+    /// Whether a problem has been found so far.
+    pub fn has_problems(&self) -> bool {
+        !self.problems.is_empty()
+    }
+
+    /// Whether `key` is on a row read so far.
+    pub fn has_key(&self, key: &str) -> bool {
+        self.seen.contains_key(key)
+    }
+
+    /// Every problem found, or the number of data rows when there were none.
+    pub fn finish(self) -> Result<usize, CsvProblems> {
+        if self.problems.is_empty() {
+            Ok(self.number - 1)
+        } else {
+            Err(self.problems)
+        }
     }
 }
 

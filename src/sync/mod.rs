@@ -3,4 +3,4 @@
 
 pub mod csv;
 
-pub use self::csv::{CsvProblem, CsvProblems, parse_records};
+pub use self::csv::{CsvProblem, CsvProblems, RecordReader, parse_records};

@@ -4,5 +4,6 @@
 mod cli;
 mod common;
 mod crash;
+mod import;
 mod lifecycle;
 mod store;

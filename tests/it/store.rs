@@ -163,6 +163,51 @@ async fn records_upsert_inserts_updates_and_skips_identical_rows() {
 }
 
 #[tokio::test]
+async fn an_import_in_chunks_compares_with_what_was_stored_and_refuses_a_key_twice() {
+    for (db, store) in each_store().await {
+        let label = db.label;
+        let row = |id: &str, name: &str| (id.to_string(), fields(json!({"id": id, "name": name})));
+        let mut tx = store.begin().await.unwrap();
+        tx.upsert_records("project", &[row("P-1", "Alpha")], t0(), "a")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        let mut tx = store.begin().await.unwrap();
+        let mut stored = tx.stored_records("project").await.unwrap();
+        let first = tx
+            .upsert_chunk(
+                &mut stored,
+                &[row("P-1", "Alpha"), row("P-2", "Beta")],
+                t0(),
+                "b",
+            )
+            .await
+            .unwrap();
+        let second = tx
+            .upsert_chunk(&mut stored, &[row("P-3", "Gamma")], t0(), "b")
+            .await
+            .unwrap();
+        assert_eq!((first.inserted, first.unchanged), (1, 1), "{label}");
+        assert_eq!(second.inserted, 1, "{label}");
+        let again = tx
+            .upsert_chunk(&mut stored, &[row("P-2", "Beta 2")], t0(), "b")
+            .await
+            .unwrap_err();
+        assert!(
+            format!("{again:#}").contains("already written"),
+            "{label}: {again:#}"
+        );
+        tx.commit().await.unwrap();
+        assert_eq!(
+            store.list_records("project").await.unwrap().len(),
+            3,
+            "{label}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn records_upsert_handles_more_rows_than_one_statement_takes() {
     for (db, store) in each_store().await {
         let rows: Vec<(String, Fields)> = (0..25_000)
