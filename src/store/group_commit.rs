@@ -291,11 +291,16 @@ impl WalFile {
         };
         let file = match self.file.get() {
             Some(file) => file.clone(),
-            None => {
-                let opened = std::fs::File::open(path)
-                    .with_context(|| format!("opening the write-ahead log {}", path.display()))?;
-                self.file.get_or_init(|| Arc::new(opened)).clone()
-            }
+            None => match std::fs::File::open(path) {
+                Ok(opened) => self.file.get_or_init(|| Arc::new(opened)).clone(),
+                // No log yet: nothing has been written to one.
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+                Err(error) => {
+                    return Err(error).with_context(|| {
+                        format!("opening the write-ahead log {}", path.display())
+                    });
+                }
+            },
         };
         tokio::task::spawn_blocking(move || file.sync_data())
             .await
