@@ -182,8 +182,9 @@ impl Keel {
             .store
             .anomaly_history(&workflow.name, group.map(|(_, value)| value))
             .await?;
+        // `check` names the field itself ("project P001").
         let label = group
-            .map(|(g, v)| format!("{g} {v}"))
+            .map(|(_, value)| value.to_string())
             .unwrap_or_else(|| workflow.title.to_lowercase());
         Ok(anomaly::check(spec, &history, value, &label)
             .into_iter()
