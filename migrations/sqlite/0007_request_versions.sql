@@ -1,7 +1,7 @@
--- Every write of a request moves its version on by exactly one from the stored one. A write
--- prepared from an older read (someone else moved the request meanwhile) is refused here, in
--- the database, so it can be sent without reading the row first: the statement fails with this
--- message and keel undoes the transaction and retries with the row locked.
+-- Every write of a request moves its version on by exactly one from the stored one. keel's
+-- writes already say which version they follow (`where version < new`, so a write prepared from
+-- an older read changes nothing and is retried on the locked row); this guards the invariant
+-- itself, against any writer, and fails the statement with this message.
 
 create trigger requests_version_moves_by_one
 before update of version on requests

@@ -77,7 +77,23 @@ impl Store {
             }
             None => None,
         };
-        if stored != sampled {
+        if stored == sampled
+            && let Some(sampled) = &sampled
+        {
+            // Rows written without values (by a process with other settings, or an older
+            // version of keel) get them now.
+            let (group, value) = sampled.expressions(self.backend, "fields")?;
+            let fill = Statement::new(
+                format!(
+                    "update requests set anomaly_group = {group}, anomaly_value = {value} \
+                     where workflow = $1 and anomaly_value is null"
+                ),
+                format!("filling missing anomaly values of {workflow}"),
+            )
+            .bind(workflow)
+            .bulk();
+            tx.write(fill).await?;
+        } else if stored != sampled {
             let doing = format!("filling the anomaly values of {workflow}");
             let (group, value) = match &sampled {
                 Some(sampled) => sampled.expressions(self.backend, "fields")?,

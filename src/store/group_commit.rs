@@ -19,9 +19,8 @@ use super::native::{INLINE_PARAMS, Writer};
 use super::statement::{Row, Statement};
 use anyhow::{Context, Result, bail};
 use std::collections::{HashMap, VecDeque};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex as SyncMutex, MutexGuard as SyncGuard, OnceLock};
+use std::sync::{Arc, Mutex as SyncMutex, MutexGuard as SyncGuard};
 use tokio::sync::{Mutex, OwnedMutexGuard, watch};
 
 /// How many failed batches are remembered for members that look late.
@@ -87,9 +86,30 @@ impl Slot {
 
 #[derive(Debug, Clone, Default)]
 struct Flushed {
+    /// The last outer transaction committed (its leader may still be waiting for the disk).
+    committed: u64,
     /// Every outer transaction up to this one is on disk (those in `failed` aside).
     durable: u64,
+    /// Outer transactions rolled back or not known to be on disk.
     failed: VecDeque<u64>,
+    /// A sync of the log failed: nothing written after it can be trusted to reach the disk,
+    /// so every later batch fails and no transaction starts until keel is restarted.
+    poisoned: bool,
+}
+
+impl Flushed {
+    /// How outer transaction `epoch` ended, if it has.
+    fn outcome(&self, epoch: u64) -> Option<Result<()>> {
+        if self.failed.contains(&epoch) || (self.poisoned && self.durable < epoch) {
+            Some(Err(anyhow::anyhow!(
+                "the batch this transaction was committed in failed to reach the disk"
+            )))
+        } else if self.durable >= epoch {
+            Some(Ok(()))
+        } else {
+            None
+        }
+    }
 }
 
 pub(super) struct GroupCommit {
@@ -115,7 +135,9 @@ pub(super) struct Member {
 
 impl GroupCommit {
     pub(super) fn new(writer: Writer) -> Arc<GroupCommit> {
-        let wal = WalFile::new(writer.wal_path());
+        let wal = WalFile {
+            file: writer.wal_file(),
+        };
         let slot = Slot {
             writer: Arc::new(SyncMutex::new(writer)),
             epoch: 0,
@@ -134,47 +156,118 @@ impl GroupCommit {
     /// Joins the open outer transaction (opening one if needed) inside a new savepoint.
     pub(super) async fn begin(self: &Arc<Self>) -> Result<Member> {
         let mut slot = self.slot.clone().lock_owned().await;
-        self.undo_dropped(&mut slot).await?;
-        if !slot.open {
-            // In a task of its own, so that a caller giving up halfway cannot leave the
-            // transaction open without the slot knowing.
-            slot = tokio::spawn(open_outer(slot))
-                .await
-                .context("the task opening a transaction failed")??;
+        if self.flushed.borrow().poisoned {
+            bail!(
+                "a write to the disk failed earlier: keel writes nothing more until it is \
+                 restarted (check the disk, then restart)"
+            );
         }
-        slot.writer()?
-            .execute_sql("savepoint keel_tx")
-            .context("starting a savepoint")?;
+        self.undo_dropped(&mut slot).await?;
+        if slot.open {
+            let savepoint = slot
+                .writer()
+                .and_then(|w| w.execute_sql("savepoint keel_tx"));
+            if let Err(error) = savepoint {
+                // Nobody may be left to close the outer transaction.
+                let epoch = slot.epoch;
+                drop(slot);
+                self.close_later(epoch);
+                return Err(error).context("starting a savepoint");
+            }
+            return Ok(Member {
+                group: self.clone(),
+                slot: Some(slot),
+            });
+        }
+        // In a task of its own: if the caller gives up halfway, the member the task returns is
+        // dropped, which undoes and closes what it opened.
+        let group = self.clone();
+        tokio::spawn(async move { group.open_outer(slot).await })
+            .await
+            .context("the task opening a transaction failed")?
+    }
+
+    /// Opens an outer transaction and the first member's savepoint in it. `BEGIN IMMEDIATE`
+    /// takes the write lock, waiting up to the busy timeout for another process holding it.
+    async fn open_outer(self: Arc<Self>, mut slot: OwnedMutexGuard<Slot>) -> Result<Member> {
+        slot.blocking(|writer| {
+            let begun = writer.execute_sql("begin immediate");
+            if begun.is_err() && writer.in_transaction() {
+                // Leave no half-opened transaction behind on the connection.
+                let _ = writer.execute_sql("rollback");
+            }
+            begun
+        })
+        .await
+        .context("starting a transaction")?;
+        slot.open = true;
+        slot.epoch += 1;
+        // Another process may have written since the last outer transaction.
+        slot.remembered.forget();
+        let savepoint = slot
+            .writer()
+            .and_then(|w| w.execute_sql("savepoint keel_tx"));
+        let epoch = slot.epoch;
+        if let Err(error) = savepoint {
+            drop(slot);
+            self.close_later(epoch);
+            return Err(error).context("starting a savepoint");
+        }
         Ok(Member {
-            group: self.clone(),
+            group: self,
             slot: Some(slot),
         })
     }
 
-    /// Returns once outer transaction `epoch` is on disk (or has failed).
+    /// Makes sure outer transaction `epoch` gets closed, without waiting for it.
+    fn close_later(self: &Arc<Self>, epoch: u64) {
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let group = self.clone();
+            runtime.spawn(async move {
+                if let Err(error) = group.flush(epoch).await {
+                    tracing::error!("closing a batch: {error:#}");
+                }
+            });
+        }
+    }
+
+    /// Returns once outer transaction `epoch` is on disk (or has failed). The first to ask for
+    /// an epoch not yet committed leads it; if the caller gives up before the epoch has ended,
+    /// it is led anyway.
     async fn flush(self: &Arc<Self>, epoch: u64) -> Result<()> {
+        let mut guard = LeadsAnyway {
+            group: self,
+            epoch,
+            armed: true,
+        };
+        let outcome = self.wait_for(epoch).await;
+        guard.armed = false;
+        outcome
+    }
+
+    async fn wait_for(self: &Arc<Self>, epoch: u64) -> Result<()> {
         let mut flushed = self.flushed.subscribe();
         loop {
-            {
+            let committed = {
                 let state = flushed.borrow_and_update();
-                if state.failed.contains(&epoch) {
-                    bail!("the batch this transaction was committed in failed to reach the disk");
+                if let Some(outcome) = state.outcome(epoch) {
+                    return outcome;
                 }
-                if state.durable >= epoch {
-                    return Ok(());
-                }
-            }
-            if self
-                .leader
-                .compare_exchange(0, epoch, Ordering::AcqRel, Ordering::Acquire)
-                .is_ok()
+                state.committed >= epoch
+            };
+            if !committed
+                && self
+                    .leader
+                    .compare_exchange(0, epoch, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok()
             {
                 // In a task of its own, so that the batch is committed and reported even if
-                // this caller gives up waiting.
+                // this caller gives up waiting; then the outcome is read like everyone else's.
                 let group = self.clone();
-                return tokio::spawn(async move { group.lead(epoch).await })
+                tokio::spawn(async move { group.lead(epoch).await })
                     .await
                     .context("the task committing a batch failed")?;
+                continue;
             }
             if flushed.changed().await.is_err() {
                 bail!("the SQLite writer was shut down");
@@ -182,25 +275,38 @@ impl GroupCommit {
         }
     }
 
-    /// Commits outer transaction `epoch` as its leader, makes it durable and tells everyone
-    /// waiting for it. The commit holds the writer; the wait for the disk does not, so the next
-    /// batch runs meanwhile (see [`WalFile`]).
-    async fn lead(&self, epoch: u64) -> Result<()> {
+    /// Commits outer transaction `epoch` as its leader, makes it durable and reports how it
+    /// ended. The commit holds the writer; the wait for the disk does not, so the next batch
+    /// runs meanwhile (see [`WalFile`]).
+    async fn lead(&self, epoch: u64) {
         let committed = {
             // Queue behind everyone waiting for the connection: they join this batch.
             let mut slot = self.slot.lock().await;
             let committed = self.commit_outer(&mut slot, epoch).await;
+            match &committed {
+                Ok(()) => self.flushed.send_modify(|state| {
+                    state.committed = state.committed.max(epoch);
+                }),
+                Err(error) => {
+                    tracing::error!("committing a batch of transactions: {error:#}");
+                    self.report(epoch, false);
+                }
+            }
+            // Whoever waits for the next batch may lead it now.
             self.leader.store(0, Ordering::Release);
+            self.flushed.send_modify(|_| ());
             committed
         };
-        // Whoever waits for the next batch may lead it now.
-        self.flushed.send_modify(|_| ());
-        let outcome = match committed {
-            Ok(()) => self.wal.sync().await,
-            Err(error) => Err(error),
-        };
-        self.report(epoch, outcome.is_ok());
-        outcome
+        if committed.is_ok() {
+            match self.wal.sync().await {
+                Ok(()) => self.report(epoch, true),
+                Err(error) => {
+                    tracing::error!("{error:#}; keel writes nothing more until restarted");
+                    self.flushed.send_modify(|state| state.poisoned = true);
+                    self.report(epoch, false);
+                }
+            }
+        }
     }
 
     /// Tells the members waiting for `epoch` how it ended.
@@ -218,11 +324,11 @@ impl GroupCommit {
         });
     }
 
-    /// Commits the outer transaction if it is still `epoch`'s (a late leader finds it
-    /// committed, and only waits for the disk).
+    /// Commits outer transaction `epoch`. Only its leader calls this, before anyone has
+    /// committed it; if it is closed already, it was rolled back.
     async fn commit_outer(&self, slot: &mut Slot, epoch: u64) -> Result<()> {
         if !slot.open || slot.epoch != epoch {
-            return Ok(());
+            bail!("the batch was rolled back");
         }
         self.undo_dropped(slot).await?;
         slot.open = false;
@@ -273,34 +379,13 @@ impl GroupCommit {
 /// commits after it and so waits for it too. Without a log (a journal mode other than WAL) the
 /// writer commits with `synchronous = full` and there is nothing to sync.
 struct WalFile {
-    path: Option<PathBuf>,
-    file: OnceLock<Arc<std::fs::File>>,
+    file: Option<Arc<std::fs::File>>,
 }
 
 impl WalFile {
-    fn new(path: Option<PathBuf>) -> WalFile {
-        WalFile {
-            path,
-            file: OnceLock::new(),
-        }
-    }
-
     async fn sync(&self) -> Result<()> {
-        let Some(path) = &self.path else {
+        let Some(file) = self.file.clone() else {
             return Ok(());
-        };
-        let file = match self.file.get() {
-            Some(file) => file.clone(),
-            None => match std::fs::File::open(path) {
-                Ok(opened) => self.file.get_or_init(|| Arc::new(opened)).clone(),
-                // No log yet: nothing has been written to one.
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-                Err(error) => {
-                    return Err(error).with_context(|| {
-                        format!("opening the write-ahead log {}", path.display())
-                    });
-                }
-            },
         };
         tokio::task::spawn_blocking(move || file.sync_data())
             .await
@@ -309,24 +394,19 @@ impl WalFile {
     }
 }
 
-/// Opens an outer transaction: `BEGIN IMMEDIATE` takes the write lock, waiting up to the busy
-/// timeout for another process that holds it.
-async fn open_outer(mut slot: OwnedMutexGuard<Slot>) -> Result<OwnedMutexGuard<Slot>> {
-    slot.blocking(|writer| {
-        let begun = writer.execute_sql("begin immediate");
-        if begun.is_err() && writer.in_transaction() {
-            // Leave no half-opened transaction behind on the connection.
-            let _ = writer.execute_sql("rollback");
+/// Leads an epoch whose waiter gave up before it ended, so that it still gets closed.
+struct LeadsAnyway<'a> {
+    group: &'a Arc<GroupCommit>,
+    epoch: u64,
+    armed: bool,
+}
+
+impl Drop for LeadsAnyway<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.group.close_later(self.epoch);
         }
-        begun
-    })
-    .await
-    .context("starting a transaction")?;
-    slot.open = true;
-    slot.epoch += 1;
-    // Another process may have written since the last outer transaction.
-    slot.remembered.forget();
-    Ok(slot)
+    }
 }
 
 impl Member {
@@ -389,16 +469,7 @@ impl Drop for Member {
             let epoch = slot.epoch;
             drop(slot);
             // Close the outer transaction even if nobody else commits in this batch.
-            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                let group = self.group.clone();
-                runtime.spawn(async move {
-                    if let Err(error) = group.flush(epoch).await {
-                        tracing::error!(
-                            "closing a batch after an abandoned transaction: {error:#}"
-                        );
-                    }
-                });
-            }
+            self.group.close_later(epoch);
         }
     }
 }
@@ -479,6 +550,36 @@ mod tests {
         next.run(insert(2)).await?;
         next.commit().await?;
         assert_eq!(rows(&group).await?, ints(&[2]));
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_batch_rolled_back_before_its_leader_commits_is_reported_failed() -> Result<()> {
+        let (_dir, group) = group()?;
+        let mut first = group.begin().await?;
+        first.run(insert(1)).await?;
+        // Queued for the writer before the first member commits: one loses its savepoint and
+        // is dropped, the next cannot undo it and rolls the batch back.
+        let breaker = group.clone();
+        let broken = tokio::spawn(async move {
+            let mut member = breaker.begin().await?;
+            member
+                .run(Statement::new("release keel_tx", "releasing"))
+                .await?;
+            drop(member);
+            anyhow::Ok(())
+        });
+        let next = group.clone();
+        let undoing = tokio::spawn(async move { next.begin().await.map(drop) });
+        tokio::task::yield_now().await;
+        let committed = first.commit().await;
+        assert!(
+            committed.is_err(),
+            "the first member is not told it committed"
+        );
+        broken.await??;
+        assert!(undoing.await?.is_err(), "undoing it failed");
+        assert_eq!(rows(&group).await?, Vec::<Row>::new());
         Ok(())
     }
 }

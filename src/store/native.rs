@@ -14,7 +14,7 @@ use super::statement::{Param, Row, Statement, Value};
 use anyhow::{Context, Result, bail, ensure};
 use rusqlite::types::ValueRef;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Statements kept prepared: a transition uses about ten shapes, an import a few more.
@@ -25,7 +25,7 @@ pub(super) const INLINE_PARAMS: usize = 256;
 
 pub(super) struct Writer {
     conn: rusqlite::Connection,
-    wal_path: Option<PathBuf>,
+    wal_file: Option<Arc<std::fs::File>>,
 }
 
 impl std::fmt::Debug for Writer {
@@ -48,22 +48,28 @@ impl Writer {
         let mode: String = conn
             .query_row("pragma journal_mode = wal", [], |row| row.get(0))
             .context("switching the SQLite database to WAL")?;
-        let wal = mode.eq_ignore_ascii_case("wal");
-        // With a log, group commit syncs it itself, outside the writer (see `WalFile`).
-        let synchronous = if wal { "normal" } else { "full" };
+        let wal_file = if mode.eq_ignore_ascii_case("wal") {
+            match open_wal(&conn) {
+                Ok(file) => Some(Arc::new(file)),
+                Err(error) => {
+                    tracing::warn!("{error:#}: every commit waits for the disk itself");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        // With a log keel can sync, group commit syncs it itself, outside the writer (see
+        // `WalFile` in group_commit.rs); otherwise SQLite syncs every commit.
+        let synchronous = if wal_file.is_some() { "normal" } else { "full" };
         conn.execute_batch(&format!("pragma synchronous = {synchronous}"))?;
         conn.set_prepared_statement_cache_capacity(PREPARED_STATEMENTS);
-        let wal_path = wal.then(|| {
-            let mut name = path.as_os_str().to_owned();
-            name.push("-wal");
-            PathBuf::from(name)
-        });
-        Ok(Writer { conn, wal_path })
+        Ok(Writer { conn, wal_file })
     }
 
-    /// The write-ahead log's file, when the database has one.
-    pub(super) fn wal_path(&self) -> Option<PathBuf> {
-        self.wal_path.clone()
+    /// The write-ahead log's file, when keel syncs it (see [`Writer::open`]).
+    pub(super) fn wal_file(&self) -> Option<Arc<std::fs::File>> {
+        self.wal_file.clone()
     }
 
     /// Runs SQL without values (transaction control), every statement in it.
@@ -81,6 +87,30 @@ impl Writer {
     pub(super) fn run(&self, statement: &Statement) -> Result<Vec<Row>> {
         run(&self.conn, statement)
     }
+}
+
+/// Opens the write-ahead log SQLite writes for `conn`'s database (its name as SQLite resolved
+/// it, symbolic links followed), creating it first with a read, and syncs its directory so the
+/// log's name is on disk before any commit relies on it.
+fn open_wal(conn: &rusqlite::Connection) -> Result<std::fs::File> {
+    conn.query_row("select count(*) from sqlite_master", [], |row| {
+        row.get::<_, i64>(0)
+    })?;
+    let database = conn
+        .path()
+        .filter(|path| !path.is_empty())
+        .context("the database has no file name")?;
+    let mut name = std::ffi::OsString::from(database);
+    name.push("-wal");
+    let path = PathBuf::from(name);
+    let file = std::fs::File::open(&path)
+        .with_context(|| format!("opening the write-ahead log {}", path.display()))?;
+    if let Some(directory) = path.parent() {
+        std::fs::File::open(directory)
+            .and_then(|directory| directory.sync_all())
+            .with_context(|| format!("syncing the directory {}", directory.display()))?;
+    }
+    Ok(file)
 }
 
 /// A pool of read connections, used where the reader runs (WAL lets them read while the writer
@@ -248,6 +278,23 @@ mod tests {
         let write = Statement::new("insert into t (a) values (2)", "writing");
         let error = readers.read(&write).unwrap_err();
         assert!(format!("{error:#}").contains("readonly"), "{error:#}");
+        Ok(())
+    }
+
+    #[test]
+    fn the_log_synced_is_the_one_sqlite_writes_even_through_a_symbolic_link() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        std::fs::create_dir(dir.path().join("real"))?;
+        let real = dir.path().join("real").join("db.sqlite");
+        std::fs::File::create(&real)?;
+        let link = dir.path().join("link.sqlite");
+        std::os::unix::fs::symlink(&real, &link)?;
+        let writer = Writer::open(&link)?;
+        assert!(
+            writer.wal_file().is_some(),
+            "the log is found and synced by keel"
+        );
+        assert!(dir.path().join("real").join("db.sqlite-wal").exists());
         Ok(())
     }
 }
