@@ -36,7 +36,7 @@ impl Keel {
         let now = self.clock.now();
         let calendar = &self.config.settings.company.calendar;
         let today = now.with_timezone(&calendar.time_zone).date_naive();
-        let delegations = self.delegations.on(&self.store, today).await?;
+        let delegations = self.delegations_on(today).await?;
         let request_id = request_id.trim();
         let attempt = Act {
             actor: person.id.clone(),

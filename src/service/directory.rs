@@ -1,17 +1,13 @@
-//! The directory, built from the staff records and cached: every decision reads it, and it
-//! changes only when staff records do. An import in this process refreshes it at once; a change
-//! made by another process is seen within [`MAX_AGE`].
+//! The directory, built from the staff records and cached (see [`super::cached`]): every
+//! decision reads it, and it changes only when staff records do.
 
+use super::cached::Cached;
 use crate::config::DirectoryMapping;
 use crate::domain::field::money_of;
 use crate::domain::{Directory, Fields, Person, Record};
 use crate::store::Store;
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
-
-/// How long a loaded directory is trusted before it is read again.
-pub const MAX_AGE: Duration = Duration::from_secs(10);
+use std::sync::Arc;
 
 /// The directory and the staff records behind it (rules read any staff field as `requester.x`).
 pub struct People {
@@ -21,36 +17,28 @@ pub struct People {
 
 pub struct DirectoryCache {
     mapping: DirectoryMapping,
-    loaded: RwLock<Option<(Instant, Arc<People>)>>,
+    loaded: Cached<(), People>,
 }
 
 impl DirectoryCache {
     pub fn new(mapping: DirectoryMapping) -> Self {
         DirectoryCache {
             mapping,
-            loaded: RwLock::new(None),
+            loaded: Cached::default(),
         }
     }
 
     pub async fn get(&self, store: &Store) -> anyhow::Result<Arc<People>> {
-        if let Ok(guard) = self.loaded.read()
-            && let Some((at, people)) = guard.as_ref()
-            && at.elapsed() < MAX_AGE
-        {
-            return Ok(people.clone());
-        }
-        let records = store.list_records(&self.mapping.record).await?;
-        let people = Arc::new(self.build(records));
-        if let Ok(mut guard) = self.loaded.write() {
-            *guard = Some((Instant::now(), people.clone()));
-        }
-        Ok(people)
+        self.loaded
+            .get((), || async {
+                let records = store.list_records(&self.mapping.record).await?;
+                Ok(self.build(records))
+            })
+            .await
     }
 
     pub fn invalidate(&self) {
-        if let Ok(mut guard) = self.loaded.write() {
-            *guard = None;
-        }
+        self.loaded.invalidate();
     }
 
     fn build(&self, records: Vec<Record>) -> People {

@@ -4,7 +4,7 @@
 
 mod act;
 mod audit;
-mod delegations;
+mod cached;
 mod deliver;
 mod directory;
 mod errors;
@@ -23,11 +23,13 @@ pub use timers::TickReport;
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::domain::Delegation;
 use crate::engine::decision::{DecisionTable, compile_table};
 use crate::engine::rules::rule_env;
 use crate::store::Store;
 use anyhow::{Context as _, anyhow};
-use delegations::DelegationCache;
+use cached::Cached;
+use chrono::NaiveDate;
 use directory::DirectoryCache;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -40,10 +42,18 @@ pub struct Keel {
     pub clock: Clock,
     tables: Arc<BTreeMap<String, DecisionTable>>,
     directory: Arc<DirectoryCache>,
-    delegations: Arc<DelegationCache>,
+    /// The delegations in force, for the day they were read for.
+    delegations: Arc<Cached<NaiveDate, Vec<Delegation>>>,
 }
 
 impl Keel {
+    /// The delegations in force on `day` (cached, see [`cached`]).
+    async fn delegations_on(&self, day: NaiveDate) -> anyhow::Result<Arc<Vec<Delegation>>> {
+        self.delegations
+            .get(day, || self.store.delegations_on(day))
+            .await
+    }
+
     /// Connects to the configured database (migrating it) and compiles every workflow's rules.
     pub async fn open(config: Config, clock: Clock) -> anyhow::Result<Keel> {
         let database = &config.settings.database;
@@ -81,7 +91,7 @@ impl Keel {
         }
         Ok(Keel {
             directory: Arc::new(DirectoryCache::new(config.directory.clone())),
-            delegations: Arc::new(DelegationCache::default()),
+            delegations: Arc::new(Cached::default()),
             config: Arc::new(config),
             store,
             clock,

@@ -30,8 +30,7 @@ impl Keel {
             .with_timezone(&calendar.time_zone)
             .date_naive();
         let delegators: Vec<String> = self
-            .delegations
-            .on(&self.store, today)
+            .delegations_on(today)
             .await?
             .iter()
             .filter(|d| d.to_person == person.id)
