@@ -4,7 +4,7 @@
 use super::{Keel, ServiceError, UserError};
 use crate::domain::{FieldType, Fields, RecordType};
 use crate::store::UpsertCounts;
-use crate::sync::RecordReader;
+use crate::sync::{CsvProblems, RecordReader};
 use anyhow::Context as _;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -71,8 +71,25 @@ impl Keel {
                 path.display()
             ))
         };
-        let mut reader = RecordReader::open(record_type, std::io::BufReader::new(file))
-            .map_err(|problems| refused(problems.to_string()))?;
+        // The file is parsed on a thread of its own, a few chunks ahead of the writes.
+        let (sender, mut chunks) = tokio::sync::mpsc::channel(2);
+        let parsing = record_type.clone();
+        let parser = tokio::task::spawn_blocking(move || {
+            let mut reader = RecordReader::open(parsing, std::io::BufReader::new(file))?;
+            loop {
+                let rows = reader.next_rows(IMPORT_CHUNK);
+                if rows.is_empty() {
+                    break;
+                }
+                // Once a row has a problem nothing will be written; the rest is read for its
+                // problems only.
+                let chunk = (!reader.has_problems()).then_some(rows);
+                if sender.blocking_send(chunk).is_err() {
+                    break;
+                }
+            }
+            Ok(reader)
+        });
         let mut references = References::load(self, record_type).await?;
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
@@ -80,15 +97,11 @@ impl Keel {
         let mut counts = UpsertCounts::default();
         let mut row_number = 1;
         // Written chunk by chunk in one transaction: a problem anywhere undoes it all (the
-        // transaction is dropped), and the rest of the file is still read for its problems.
-        loop {
-            let rows = reader.next_rows(IMPORT_CHUNK);
-            if rows.is_empty() {
-                break;
-            }
-            if reader.has_problems() {
+        // transaction is dropped).
+        while let Some(chunk) = chunks.recv().await {
+            let Some(rows) = chunk else {
                 continue;
-            }
+            };
             references.check(&rows, row_number);
             row_number += rows.len();
             if references.has_problems() {
@@ -99,6 +112,10 @@ impl Keel {
             counts.updated += chunk.updated;
             counts.unchanged += chunk.unchanged;
         }
+        let reader = parser
+            .await
+            .context("the task reading the file failed")?
+            .map_err(|problems: CsvProblems| refused(problems.to_string()))?;
         references.resolve_own(|key| reader.has_key(key));
         reader
             .finish()

@@ -104,7 +104,7 @@ pub fn parse_records<R: Read>(
     record_type: &RecordType,
     reader: R,
 ) -> Result<Vec<(String, Fields)>, CsvProblems> {
-    let mut rows = RecordReader::open(record_type, reader)?;
+    let mut rows = RecordReader::open(record_type.clone(), reader)?;
     let mut records = Vec::new();
     loop {
         let chunk = rows.next_rows(usize::MAX);
@@ -119,8 +119,8 @@ pub fn parse_records<R: Read>(
 /// Reads a CSV export as [`parse_records`] does, a chunk of rows at a time, so that a large file
 /// never has to be in memory whole. Problems are collected as it goes; rows with problems are
 /// left out of the chunks, and [`RecordReader::finish`] reports them all.
-pub struct RecordReader<'a, R: Read> {
-    record_type: &'a RecordType,
+pub struct RecordReader<R: Read> {
+    record_type: RecordType,
     csv: csv::Reader<R>,
     layout: Layout,
     problems: CsvProblems,
@@ -132,9 +132,9 @@ pub struct RecordReader<'a, R: Read> {
     done: bool,
 }
 
-impl<'a, R: Read> RecordReader<'a, R> {
+impl<R: Read> RecordReader<R> {
     /// Reads the header; a header that does not fit the record type is a problem at once.
-    pub fn open(record_type: &'a RecordType, reader: R) -> Result<Self, CsvProblems> {
+    pub fn open(record_type: RecordType, reader: R) -> Result<Self, CsvProblems> {
         let mut csv = csv::ReaderBuilder::new()
             .flexible(true)
             .has_headers(true)
@@ -143,7 +143,7 @@ impl<'a, R: Read> RecordReader<'a, R> {
             .byte_headers()
             .map_err(|e| CsvProblems::file(format!("cannot read the header: {e}")))?
             .clone();
-        let layout = layout(record_type, &header)?;
+        let layout = layout(&record_type, &header)?;
         Ok(RecordReader {
             record_type,
             csv,
@@ -180,7 +180,7 @@ impl<'a, R: Read> RecordReader<'a, R> {
             self.number += 1;
             let number = self.number;
             let Some((key, fields)) = parse_row(
-                self.record_type,
+                &self.record_type,
                 &self.layout,
                 &self.row,
                 number,

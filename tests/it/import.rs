@@ -114,3 +114,22 @@ async fn a_reference_to_a_later_row_of_the_same_file_is_found_and_a_missing_one_
         assert_eq!(t003, None, "[{label}] nothing of the refused file is kept");
     }
 }
+
+#[tokio::test]
+async fn a_file_whose_header_does_not_fit_is_refused_before_anything_is_read() {
+    let scratch = tempfile::tempdir().expect("a scratch directory");
+    let wrong = scratch.path().join("wrong.csv");
+    std::fs::write(&wrong, "client_id,nom\nX1,Acme\n").unwrap();
+    for db in crate::common::test_databases().await {
+        let app = TestApp::start(&db).await;
+        let message = refused(app.keel.import_file("client", &wrong).await);
+        assert!(
+            message.contains("nothing was imported"),
+            "[{}] {message}",
+            app.label
+        );
+        assert!(message.contains("nom"), "[{}] {message}", app.label);
+        let x1 = app.keel.store.get_record("client", "X1").await.unwrap();
+        assert_eq!(x1, None, "[{}]", app.label);
+    }
+}
