@@ -59,11 +59,16 @@ impl Remembered {
     }
 }
 
+/// The writer, once nobody else is using it.
+fn lock(writer: &SyncMutex<Writer>) -> Result<SyncGuard<'_, Writer>> {
+    writer
+        .lock()
+        .map_err(|_| anyhow::anyhow!("the SQLite writer failed in another task"))
+}
+
 impl Slot {
     fn writer(&self) -> Result<SyncGuard<'_, Writer>> {
-        self.writer
-            .lock()
-            .map_err(|_| anyhow::anyhow!("the SQLite writer failed in another task"))
+        lock(&self.writer)
     }
 
     /// Runs `work` on the writer on a blocking thread, for what may wait on the disk or on
@@ -73,14 +78,9 @@ impl Slot {
         work: impl FnOnce(&Writer) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let writer = self.writer.clone();
-        tokio::task::spawn_blocking(move || {
-            let writer = writer
-                .lock()
-                .map_err(|_| anyhow::anyhow!("the SQLite writer failed in another task"))?;
-            work(&writer)
-        })
-        .await
-        .context("the SQLite writer's thread failed")?
+        tokio::task::spawn_blocking(move || work(&*lock(&writer)?))
+            .await
+            .context("the SQLite writer's thread failed")?
     }
 }
 
@@ -162,22 +162,9 @@ impl GroupCommit {
                  restarted (check the disk, then restart)"
             );
         }
-        self.undo_dropped(&mut slot).await?;
+        self.undo_dropped(&mut slot)?;
         if slot.open {
-            let savepoint = slot
-                .writer()
-                .and_then(|w| w.execute_sql("savepoint keel_tx"));
-            if let Err(error) = savepoint {
-                // Nobody may be left to close the outer transaction.
-                let epoch = slot.epoch;
-                drop(slot);
-                self.close_later(epoch);
-                return Err(error).context("starting a savepoint");
-            }
-            return Ok(Member {
-                group: self.clone(),
-                slot: Some(slot),
-            });
+            return self.clone().enter(slot);
         }
         // In a task of its own: if the caller gives up halfway, the member the task returns is
         // dropped, which undoes and closes what it opened.
@@ -204,11 +191,17 @@ impl GroupCommit {
         slot.epoch += 1;
         // Another process may have written since the last outer transaction.
         slot.remembered.forget();
+        self.enter(slot)
+    }
+
+    /// Starts a member's savepoint in the open outer transaction.
+    fn enter(self: Arc<Self>, slot: OwnedMutexGuard<Slot>) -> Result<Member> {
         let savepoint = slot
             .writer()
             .and_then(|w| w.execute_sql("savepoint keel_tx"));
-        let epoch = slot.epoch;
         if let Err(error) = savepoint {
+            // Nobody may be left to close the outer transaction.
+            let epoch = slot.epoch;
             drop(slot);
             self.close_later(epoch);
             return Err(error).context("starting a savepoint");
@@ -330,7 +323,7 @@ impl GroupCommit {
         if !slot.open || slot.epoch != epoch {
             bail!("the batch was rolled back");
         }
-        self.undo_dropped(slot).await?;
+        self.undo_dropped(slot)?;
         slot.open = false;
         slot.remembered.forget();
         slot.blocking(|writer| {
@@ -346,8 +339,9 @@ impl GroupCommit {
 
     /// Undoes a member that was dropped or failed. If even that fails, the whole outer
     /// transaction is rolled back and reported failed to every member in it, so the writer
-    /// never stays stuck on a savepoint it cannot undo.
-    async fn undo_dropped(&self, slot: &mut Slot) -> Result<()> {
+    /// never stays stuck on a savepoint it cannot undo. What the outer transaction remembered
+    /// is forgotten with it.
+    fn undo_dropped(&self, slot: &mut Slot) -> Result<()> {
         if !slot.dirty {
             return Ok(());
         }
@@ -439,7 +433,6 @@ impl Member {
         let epoch = slot.epoch;
         if let Err(error) = released {
             slot.dirty = true;
-            slot.remembered.forget();
             drop(slot);
             // Undo this member and close the outer transaction for the others in it.
             if let Err(closing) = self.group.flush(epoch).await {
@@ -455,7 +448,7 @@ impl Member {
     pub(super) async fn rollback(mut self) -> Result<()> {
         let mut slot = self.slot.take().context("the transaction has finished")?;
         slot.dirty = true;
-        self.group.undo_dropped(&mut slot).await?;
+        self.group.undo_dropped(&mut slot)?;
         let epoch = slot.epoch;
         drop(slot);
         self.group.flush(epoch).await

@@ -35,16 +35,14 @@ impl std::fmt::Debug for Writer {
 }
 
 impl Writer {
-    /// Opens the database file with the settings every keel connection has (WAL, full sync,
-    /// foreign keys, a busy timeout for other processes).
+    /// Opens the database file for writing: WAL, foreign keys, and the log synced by keel
+    /// where it can find it (see [`open_wal`]), by SQLite at every commit otherwise.
     pub(super) fn open(path: &Path) -> Result<Writer> {
-        let conn = rusqlite::Connection::open(path)
-            .with_context(|| format!("opening the SQLite writer on {}", path.display()))?;
-        conn.busy_timeout(Duration::from_secs(5))?;
-        conn.execute_batch(
+        let conn = connect(
+            path,
+            "writer",
             "pragma foreign_keys = on; pragma cache_size = -65536; pragma temp_store = memory;",
-        )
-        .context("setting up the SQLite writer")?;
+        )?;
         let mode: String = conn
             .query_row("pragma journal_mode = wal", [], |row| row.get(0))
             .context("switching the SQLite database to WAL")?;
@@ -63,7 +61,6 @@ impl Writer {
         // `WalFile` in group_commit.rs); otherwise SQLite syncs every commit.
         let synchronous = if wal_file.is_some() { "normal" } else { "full" };
         conn.execute_batch(&format!("pragma synchronous = {synchronous}"))?;
-        conn.set_prepared_statement_cache_capacity(PREPARED_STATEMENTS);
         Ok(Writer { conn, wal_file })
     }
 
@@ -136,7 +133,11 @@ impl Readers {
         let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
         let conn = match idle {
             Some(conn) => conn,
-            None => open_reader(&self.path)?,
+            None => connect(
+                &self.path,
+                "reader",
+                "pragma query_only = on; pragma cache_size = -16384; pragma temp_store = memory;",
+            )?,
         };
         let rows = run(&conn, statement);
         if let Ok(mut idle) = self.idle.lock()
@@ -154,14 +155,14 @@ impl std::fmt::Debug for Readers {
     }
 }
 
-fn open_reader(path: &Path) -> Result<rusqlite::Connection> {
+/// A connection to the database file as `role` (writer or reader), with `pragmas` set, waiting
+/// up to five seconds for another process's lock, and a cache of prepared statements.
+fn connect(path: &Path, role: &str, pragmas: &str) -> Result<rusqlite::Connection> {
     let conn = rusqlite::Connection::open(path)
-        .with_context(|| format!("opening a SQLite reader on {}", path.display()))?;
+        .with_context(|| format!("opening a SQLite {role} on {}", path.display()))?;
     conn.busy_timeout(Duration::from_secs(5))?;
-    conn.execute_batch(
-        "pragma query_only = on; pragma cache_size = -16384; pragma temp_store = memory;",
-    )
-    .context("setting up a SQLite reader")?;
+    conn.execute_batch(pragmas)
+        .with_context(|| format!("setting up a SQLite {role}"))?;
     conn.set_prepared_statement_cache_capacity(PREPARED_STATEMENTS);
     Ok(conn)
 }
