@@ -15,10 +15,9 @@ impl Keel {
     /// that was clicked (`None` from the command line: the current step).
     ///
     /// The request is first read as last committed, without holding the writer, and the
-    /// transition written only if the request is still at that version (the database refuses
-    /// it otherwise): the writer is held for one round trip instead of two. A refusal, or a
-    /// request someone moved meanwhile, is settled again on the locked row, so every answer
-    /// reflects the request as it is.
+    /// transition written only if the request is still at that version, so the writer is held
+    /// for the writes only. A refusal, or a request someone moved meanwhile, is settled again
+    /// on the locked row, so every answer reflects the request as it is.
     pub async fn act(
         &self,
         request_id: &str,

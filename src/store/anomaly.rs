@@ -77,38 +77,38 @@ impl Store {
             }
             None => None,
         };
-        if stored == sampled
-            && let Some(sampled) = &sampled
-        {
-            // Rows written without values (by a process with other settings, or an older
-            // version of keel) get them now.
-            let (group, value) = sampled.expressions(self.backend, "fields")?;
-            let fill = Statement::new(
-                format!(
-                    "update requests set anomaly_group = {group}, anomaly_value = {value} \
-                     where workflow = $1 and anomaly_value is null"
-                ),
-                format!("filling missing anomaly values of {workflow}"),
-            )
-            .bind(workflow)
-            .bulk();
-            tx.write(fill).await?;
-        } else if stored != sampled {
-            let doing = format!("filling the anomaly values of {workflow}");
+        let unchanged = stored == sampled;
+        if !(unchanged && sampled.is_none()) {
             let (group, value) = match &sampled {
                 Some(sampled) => sampled.expressions(self.backend, "fields")?,
                 None => ("null".to_string(), "null".to_string()),
             };
+            // The same settings: only rows written without values (by a process with other
+            // settings, or an older version of keel) need them. New settings: every row.
+            let missing_only = if unchanged {
+                " and anomaly_value is null"
+            } else {
+                ""
+            };
             let fill = Statement::new(
                 format!(
                     "update requests set anomaly_group = {group}, anomaly_value = {value} \
-                     where workflow = $1"
+                     where workflow = $1{missing_only}"
                 ),
-                doing,
+                format!("filling the anomaly values of {workflow}"),
             )
             .bind(workflow)
             .bulk();
             tx.write(fill).await?;
+        }
+        if !unchanged {
+            // The expression index keel made for this lookup before these columns existed.
+            if let Some(group) = sampled.as_ref().and_then(|sampled| sampled.group.as_ref()) {
+                let old = format!("requests_group_{}_{group}", identifier(workflow)?);
+                let drop_old = format!("drop index if exists {old}");
+                tx.write(Statement::new(drop_old, format!("dropping index {old}")))
+                    .await?;
+            }
             let remember = match &sampled {
                 Some(sampled) => Statement::new(
                     "insert into anomaly_specs (workflow, group_field, value_field) \
@@ -128,40 +128,11 @@ impl Store {
             tx.write(remember).await?;
         }
         tx.commit().await?;
-        self.drop_expression_indexes(workflow, sampled.as_ref())
-            .await?;
         if let Ok(mut registered) = self.sampled.write() {
             match sampled {
                 Some(sampled) => registered.insert(workflow.to_string(), sampled),
                 None => registered.remove(workflow),
             };
-        }
-        Ok(())
-    }
-
-    /// Drops the per-workflow expression indexes earlier versions made for the same lookup.
-    async fn drop_expression_indexes(
-        &self,
-        workflow: &str,
-        sampled: Option<&Sampled>,
-    ) -> Result<()> {
-        let Some(sampled) = sampled else {
-            return Ok(());
-        };
-        let workflow = identifier(workflow)?;
-        let field = &sampled.field;
-        let (group_only, suffix) = match &sampled.group {
-            Some(group) => (group.clone(), format!("{group}_{field}")),
-            None => (field.clone(), field.clone()),
-        };
-        for old in [
-            format!("requests_group_{workflow}_{group_only}"),
-            format!("requests_history_{workflow}_{suffix}"),
-            format!("requests_anomaly_{workflow}_{suffix}"),
-        ] {
-            let drop_old = format!("drop index if exists {old}");
-            self.change_schema(Statement::new(drop_old, format!("dropping index {old}")))
-                .await?;
         }
         Ok(())
     }

@@ -93,9 +93,6 @@ pub struct RequestFilter {
 pub struct Tx {
     tx: TxConnection,
     backend: Backend,
-    /// The requests this transaction has locked, with the version stored now: nobody else can
-    /// write them until it ends, so writing them needs no check.
-    locked: Vec<(String, i64)>,
     sampled: anomaly::SampledFields,
 }
 
@@ -130,13 +127,10 @@ impl Store {
         Ok(Tx {
             tx,
             backend: self.backend,
-            locked: Vec::new(),
             sampled: self.sampled.clone(),
         })
     }
-}
 
-impl Store {
     /// Runs a read outside any transaction: on SQLite's native readers (a bulk one on a
     /// blocking thread), on Postgres through the pool.
     async fn read(&self, statement: Statement) -> Result<Vec<Row>> {
@@ -150,13 +144,6 @@ impl Store {
             Some(readers) => readers.read(&statement),
             None => statement.fetch_all(&self.pool).await,
         }
-    }
-
-    /// Runs a schema change (an index keel derives from the config) in a transaction of its own.
-    async fn change_schema(&self, statement: Statement) -> Result<()> {
-        let mut tx = self.begin().await?;
-        tx.write(statement).await?;
-        tx.commit().await
     }
 }
 

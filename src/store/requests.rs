@@ -90,14 +90,12 @@ fn insert_statement(
     )
 }
 
-/// The statement writing what a transition changes in `request` over the stored one;
-/// `condition` follows `where id = $1`. Its form, requester, rule and flags are fixed when it is
+/// The statement writing what a transition changes in `request` over the stored one, when
+/// that is older, returning its id. Its form, requester, rule and flags are fixed when it is
 /// submitted, and are left alone (so are the indexes on them).
-fn update_statement(request: &Request, condition: &str) -> Result<Statement> {
-    let sql = format!(
-        "update requests set status = $2, current_step = $3, steps = $4, decided_at = $5, \
-         version = $6, updated_at = $7 where id = $1{condition}"
-    );
+fn update_statement(request: &Request) -> Result<Statement> {
+    let sql = "update requests set status = $2, current_step = $3, steps = $4, decided_at = $5, \
+               version = $6, updated_at = $7 where id = $1 and version < $6 returning id";
     Ok(
         Statement::new(sql, format!("updating request {}", request.id))
             .bind(&request.id)
@@ -199,27 +197,16 @@ impl Tx {
     }
 
     /// Writes the request as it is now, its `version` one past the stored one (the database
-    /// refuses any other step, migration 0007). A request this transaction locked
-    /// ([`Tx::lock_request`]) is written without a check; otherwise a stored version at or past
-    /// this one fails with [`StoreError::Stale`], and the transaction stays usable.
+    /// refuses any other step, migration 0007). A stored version at or past this one (someone
+    /// moved the request since it was read) fails with [`StoreError::Stale`], and the
+    /// transaction stays usable.
     pub async fn update_request(&mut self, request: &Request) -> Result<()> {
-        let stale = || {
-            StoreError::Stale {
+        if self.fetch(update_statement(request)?).await?.is_empty() {
+            return Err(StoreError::Stale {
                 id: request.id.clone(),
                 version: request.version,
             }
-            .into()
-        };
-        if let Some((_, stored)) = self.locked.iter_mut().find(|(id, _)| *id == request.id) {
-            if request.version <= *stored {
-                return Err(stale());
-            }
-            *stored = request.version;
-            return self.write(update_statement(request, "")?).await;
-        }
-        let update = update_statement(request, " and version < $6 returning id")?;
-        if self.fetch(update).await?.is_empty() {
-            return Err(stale());
+            .into());
         }
         Ok(())
     }
@@ -235,10 +222,7 @@ impl Tx {
         let Some(row) = self.fetch(read).await?.into_iter().next() else {
             return Ok(None);
         };
-        let request = request_from_row(row)?;
-        self.locked.retain(|(locked, _)| *locked != request.id);
-        self.locked.push((request.id.clone(), request.version));
-        Ok(Some(request))
+        request_from_row(row).map(Some)
     }
 
     /// The request a client already submitted with this key, so a retry returns it.

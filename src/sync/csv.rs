@@ -105,14 +105,7 @@ pub fn parse_records<R: Read>(
     reader: R,
 ) -> Result<Vec<(String, Fields)>, CsvProblems> {
     let mut rows = RecordReader::open(record_type.clone(), reader)?;
-    let mut records = Vec::new();
-    loop {
-        let chunk = rows.next_rows(usize::MAX);
-        if chunk.is_empty() {
-            break;
-        }
-        records.extend(chunk);
-    }
+    let records = rows.next_rows(usize::MAX);
     rows.finish().map(|_| records)
 }
 
