@@ -11,14 +11,18 @@
 //! - [`store`]: SQLite and PostgreSQL through sqlx; all SQL lives there.
 //! - [`service`]: the use cases, one transaction each: submit, act, tick timers, import.
 //! - [`sync`]: CSV import.
-//! - [`http`]: the REST API and health endpoint of `keel serve`.
+//! - [`chat`]: the chat port and its adapters; today the web console (`keel demo`).
+//! - [`server`]: keel running: HTTP, console, scheduler and outbox delivery until stopped.
+//! - [`http`]: the REST API, health endpoint and console routes of `keel serve` and `keel demo`.
 
+pub mod chat;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod engine;
 pub mod http;
+pub mod server;
 pub mod service;
 pub mod store;
 pub mod sync;

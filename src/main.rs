@@ -31,8 +31,32 @@ enum Command {
     },
     /// Apply pending database migrations.
     Migrate,
-    /// Run keel: the HTTP API, the scheduler (reminders, escalations, expiries) and the outbox.
+    /// Run keel: the HTTP API, the web console (sign-in links need KEEL_CONSOLE_SECRET), the
+    /// scheduler (reminders, escalations, expiries) and the outbox.
     Serve,
+    /// Run the demo company with the web console open to anyone, from any folder, offline.
+    Demo {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// Folder for the demo's database and config copy [default: ~/.local/share/keel/demo].
+        #[arg(long, env = "KEEL_DEMO_DIR")]
+        dir: Option<PathBuf>,
+        /// A database URL instead of the demo folder's SQLite file.
+        #[arg(long)]
+        database: Option<String>,
+        /// Delete the demo database first and import the company again.
+        #[arg(long)]
+        fresh: bool,
+    },
+    /// Print a sign-in link to the web console for a person (needs KEEL_CONSOLE_SECRET).
+    ConsoleLink {
+        /// Staff id or email.
+        person: String,
+        /// Days the link and its session stay valid.
+        #[arg(long, default_value_t = 30)]
+        days: i64,
+    },
     /// Import one CSV file of a record type (all rows or none; re-importing changes nothing).
     Import { record_type: String, file: PathBuf },
     /// Import a whole company: every `<type>.csv` in DIR, then its approval history, then show
@@ -125,13 +149,28 @@ enum AuditCommand {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    let serving = matches!(args.command, Command::Serve);
+    let serving = matches!(args.command, Command::Serve | Command::Demo { .. });
     cli::init_logging(serving);
     let config = args.config;
     let outcome = match args.command {
         Command::Check { dir } => return cli::check(&dir.unwrap_or(config)),
         Command::Migrate => cli::migrate(&config).await,
         Command::Serve => cli::serve(&config).await,
+        Command::Demo {
+            bind,
+            dir,
+            database,
+            fresh,
+        } => {
+            let options = cli::DemoOptions {
+                home: dir.unwrap_or_else(cli::default_demo_home),
+                bind,
+                database,
+                fresh,
+            };
+            cli::demo(options).await
+        }
+        Command::ConsoleLink { person, days } => cli::console_link(&config, &person, days).await,
         Command::Import { record_type, file } => cli::import(&config, &record_type, &file).await,
         Command::ImportAll { dir } => cli::import_all(&config, dir).await,
         Command::Request(RequestCommand::Submit {

@@ -2,16 +2,18 @@
 //! person. What a person typed wrong is told plainly (exit 1); anything else is logged with a
 //! reference and reported as "Something went wrong (ref …)".
 
+mod demo;
 mod output;
 pub use output::request_json_value;
 mod serve;
 
+pub use demo::{DemoOptions, default_home as default_demo_home, demo};
 pub use serve::serve;
 
 use crate::clock::Clock;
 use crate::config::{self, Config};
 use crate::engine::lifecycle::Action;
-use crate::service::{ExportFormat, Keel, NewRequest, ServiceError, Sink, UserError};
+use crate::service::{ExportFormat, Keel, NewRequest, ServiceError, UserError};
 use crate::store::{RequestFilter, Store};
 use anyhow::Context as _;
 use std::path::{Path, PathBuf};
@@ -278,7 +280,11 @@ pub async fn delegate(
 pub async fn tick(dir: &Path) -> Outcome {
     let keel = open(dir).await?;
     let report = keel.tick().await?;
-    let delivered = keel.deliver_outbox(&Sink::Log).await?;
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    let console = crate::chat::console::Console::new(keel.clone(), false, stopped);
+    let delivered = keel
+        .deliver_outbox(&crate::server::sink_for(&console))
+        .await?;
     println!(
         "{} timer(s) fired, {} stale, {delivered} notification(s) delivered",
         report.fired, report.stale
@@ -324,5 +330,35 @@ pub async fn audit_export(dir: &Path, format: ExportArg, output: Option<PathBuf>
     if let Some(path) = output {
         eprintln!("{count} events written to {}", path.display());
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `keel console-link PERSON`: a sign-in link for the web console, signed with
+/// KEEL_CONSOLE_SECRET; whoever opens it acts as that person until it expires.
+pub async fn console_link(dir: &Path, who: &str, days: i64) -> Outcome {
+    let keel = open(dir).await?;
+    if keel.config.secrets.console_secret.is_none() {
+        return Err(UserError::Invalid(
+            "Set KEEL_CONSOLE_SECRET (a long random string, the same for every keel process) to sign console links.".into(),
+        )
+        .into());
+    }
+    if !(1..=365).contains(&days) {
+        return Err(UserError::Invalid("--days is between 1 and 365.".into()).into());
+    }
+    let person = keel.person(who).await?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let console = crate::chat::console::Console::new(keel.clone(), false, stopped);
+    let expires = chrono::Utc::now() + chrono::Duration::days(days);
+    let token = console.session_key().issue(&person.id, expires);
+    drop(stop);
+    let bind = &keel.config.settings.server.bind;
+    println!("http://{bind}/console/login?token={token}");
+    eprintln!(
+        "Sign-in link for {} ({}), valid until {}. Anyone holding it acts as them: send it privately.",
+        person.name,
+        person.id,
+        expires.format("%Y-%m-%d")
+    );
     Ok(ExitCode::SUCCESS)
 }

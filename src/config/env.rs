@@ -7,6 +7,7 @@ use std::path::Path;
 /// The secrets keel reads, all from the environment; these names are never overrides.
 pub const SECRET_VARS: &[&str] = &[
     "KEEL_API_TOKEN",
+    "KEEL_CONSOLE_SECRET",
     "KEEL_SLACK_BOT_TOKEN",
     "KEEL_SLACK_SIGNING_SECRET",
     "KEEL_SLACK_APP_TOKEN",
@@ -137,6 +138,7 @@ pub(super) fn secrets(env: &[(String, String)]) -> Secrets {
     };
     Secrets {
         api_token: get("KEEL_API_TOKEN"),
+        console_secret: get("KEEL_CONSOLE_SECRET"),
         slack_bot_token: get("KEEL_SLACK_BOT_TOKEN"),
         slack_signing_secret: get("KEEL_SLACK_SIGNING_SECRET"),
         slack_app_token: get("KEEL_SLACK_APP_TOKEN"),

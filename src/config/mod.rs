@@ -135,6 +135,9 @@ pub struct DirectoryMapping {
 pub struct Secrets {
     /// `KEEL_API_TOKEN`: bearer token for the REST API.
     pub api_token: Option<SecretString>,
+    /// `KEEL_CONSOLE_SECRET`: signs the web console's sign-in links and sessions; without it,
+    /// `keel serve` keeps the console closed (`keel demo` makes one up).
+    pub console_secret: Option<SecretString>,
     /// `KEEL_SLACK_BOT_TOKEN`: the `xoxb-` token keel posts with.
     pub slack_bot_token: Option<SecretString>,
     /// `KEEL_SLACK_SIGNING_SECRET`: verifies that requests come from Slack.

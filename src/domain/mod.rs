@@ -1,8 +1,10 @@
 //! The nouns of keel as plain data: field types and values, records, people, workflows, requests,
-//! audit events and notifications. Nothing here does I/O; the engine and the service build on it.
+//! audit events and notifications, forms, and what people do in chat and what keel answers. Nothing here does I/O; the engine and the service build on it.
 
 pub mod event;
 pub mod field;
+pub mod form;
+pub mod interaction;
 pub mod notification;
 pub mod person;
 pub mod record;
@@ -12,6 +14,8 @@ pub mod workflow;
 
 pub use event::{Event, EventDraft};
 pub use field::{FieldType, Fields};
+pub use form::{Choice, Form, Input, InputKind};
+pub use interaction::{Effect, FormId, Interaction};
 pub use notification::{Card, CardButton, Notification, NotificationKind};
 pub use person::{Delegation, Directory, Person};
 pub use record::{Record, RecordSchema, RecordType, RecordTypeField};

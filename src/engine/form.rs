@@ -1,6 +1,7 @@
 //! Form validation: raw values from a person (CLI flags, an API body, a chat form) checked
 //! against a workflow's form and turned into canonical fields, with one message per bad field.
 
+use crate::domain::form::{Choice, Form, Input, InputKind};
 use crate::domain::{FieldType, Fields, Workflow};
 use serde_json::Value;
 use std::fmt;
@@ -101,6 +102,101 @@ pub fn validate_form(
     }
 }
 
+/// Longest reason of a rejection or comment a form accepts, as [`super::lifecycle`] does.
+const MAX_REASON_LEN: usize = super::lifecycle::MAX_TEXT;
+
+/// The form a person fills to submit a request of `workflow` (its id is `submit:<workflow>`).
+pub fn submission_form(workflow: &Workflow) -> Form {
+    let inputs = workflow
+        .fields
+        .iter()
+        .map(|field| {
+            let (kind, options, record_type) = match &field.field_type {
+                FieldType::Text if field.max_len > 200 => (InputKind::Textarea, vec![], None),
+                FieldType::Text => (InputKind::Text, vec![], None),
+                FieldType::Number => (InputKind::Number, vec![], None),
+                FieldType::Money => (InputKind::Money, vec![], None),
+                FieldType::Date => (InputKind::Date, vec![], None),
+                FieldType::Timestamp => (InputKind::Text, vec![], None),
+                FieldType::Bool => (InputKind::Bool, vec![], None),
+                FieldType::Enum(values) => (
+                    InputKind::Select,
+                    values
+                        .iter()
+                        .map(|v| Choice {
+                            value: v.clone(),
+                            label: v.clone(),
+                        })
+                        .collect(),
+                    None,
+                ),
+                FieldType::Ref(record_type) => {
+                    (InputKind::Record, vec![], Some(record_type.clone()))
+                }
+            };
+            Input {
+                name: field.name.clone(),
+                label: field.label.clone(),
+                kind,
+                required: field.required,
+                help: field.help.clone(),
+                max_len: (field.field_type == FieldType::Text).then_some(field.max_len),
+                options,
+                record_type,
+                value: None,
+            }
+        })
+        .collect();
+    Form {
+        id: format!("submit:{}", workflow.name),
+        title: workflow.title.clone(),
+        submit_label: "Submit".into(),
+        inputs,
+    }
+}
+
+/// The form asking why a request is rejected (`reject:<id>:<step>`), or for a comment
+/// (`comment:<id>:<step>`): one required text.
+pub fn reason_form(purpose: ReasonPurpose, request_id: &str, step: usize) -> Form {
+    let (prefix, title, label, submit_label) = match purpose {
+        ReasonPurpose::Reject => (
+            "reject",
+            format!("Reject {request_id}"),
+            "Reason (the requester will read it)",
+            "Reject",
+        ),
+        ReasonPurpose::Comment => (
+            "comment",
+            format!("Comment on {request_id}"),
+            "Comment",
+            "Post comment",
+        ),
+    };
+    Form {
+        id: format!("{prefix}:{request_id}:{step}"),
+        title,
+        submit_label: submit_label.into(),
+        inputs: vec![Input {
+            name: "reason".into(),
+            label: label.into(),
+            kind: InputKind::Textarea,
+            required: true,
+            help: None,
+            max_len: Some(MAX_REASON_LEN),
+            options: vec![],
+            record_type: None,
+            value: None,
+        }],
+    }
+}
+
+/// What a one-text form is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReasonPurpose {
+    Reject,
+    Comment,
+}
+
 fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         text.to_string()
@@ -146,6 +242,27 @@ mod tests {
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["amount", "colour", "project", "reason"]);
         assert!(errors[1].message.contains("no such field"));
+    }
+
+    #[test]
+    fn a_workflow_form_has_one_input_per_field_with_record_pickers_for_references() {
+        let form = submission_form(&change_order_workflow());
+        assert_eq!(form.id, "submit:change_order");
+        let kinds: Vec<(&str, InputKind, bool)> = form
+            .inputs
+            .iter()
+            .map(|i| (i.name.as_str(), i.kind, i.required))
+            .collect();
+        assert_eq!(kinds[0], ("project", InputKind::Record, true));
+        assert_eq!(form.inputs[0].record_type.as_deref(), Some("project"));
+        assert!(kinds.contains(&("amount", InputKind::Money, true)));
+    }
+
+    #[test]
+    fn a_reason_form_names_the_request_and_step_it_acts_on() {
+        let form = reason_form(ReasonPurpose::Reject, "CO-1042", 1);
+        assert_eq!(form.id, "reject:CO-1042:1");
+        assert!(form.inputs[0].required);
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub struct ActBody {
 fn authorize(keel: &Keel, headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(expected) = &keel.config.secrets.api_token else {
         return Err(ApiError::Unauthorized(
-            "the API is closed: set KEEL_API_TOKEN to open it",
+            "the API is closed: set KEEL_API_TOKEN to open it".into(),
         ));
     };
     let given = headers
@@ -48,7 +48,9 @@ fn authorize(keel: &Keel, headers: &HeaderMap) -> Result<(), ApiError> {
     if constant_time_eq(given.as_bytes(), expected.expose_secret().as_bytes()) {
         Ok(())
     } else {
-        Err(ApiError::Unauthorized("missing or wrong bearer token"))
+        Err(ApiError::Unauthorized(
+            "missing or wrong bearer token".into(),
+        ))
     }
 }
 
@@ -59,10 +61,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    body.map(|Json(b)| b)
-        .map_err(|e| ApiError::BadRequest(format!("invalid body: {}", e.body_text())))
-}
+use super::error::json_body as body;
 
 pub async fn submit(
     State(keel): State<Keel>,

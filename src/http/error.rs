@@ -8,9 +8,11 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 pub enum ApiError {
-    Unauthorized(&'static str),
+    Unauthorized(String),
+    Forbidden(String),
     Service(ServiceError),
     BadRequest(String),
+    TooLarge(String),
 }
 
 impl From<ServiceError> for ApiError {
@@ -19,10 +21,37 @@ impl From<ServiceError> for ApiError {
     }
 }
 
+impl From<anyhow::Error> for ApiError {
+    fn from(error: anyhow::Error) -> Self {
+        ApiError::Service(ServiceError::Internal(error))
+    }
+}
+
+/// The body of a JSON request, or an error saying what is wrong with it.
+pub fn json_body<T>(
+    body: Result<axum::Json<T>, axum::extract::rejection::JsonRejection>,
+) -> Result<T, ApiError> {
+    match body {
+        Ok(axum::Json(body)) => Ok(body),
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            Err(ApiError::TooLarge(format!(
+                "The request is larger than {} KB; shorten it and try again. Nothing was changed.",
+                super::MAX_BODY / 1024
+            )))
+        }
+        Err(rejection) => Err(ApiError::BadRequest(format!(
+            "invalid body: {}",
+            rejection.body_text()
+        ))),
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, message) = match self {
-            ApiError::Unauthorized(message) => (StatusCode::UNAUTHORIZED, message.to_string()),
+            ApiError::Unauthorized(message) => (StatusCode::UNAUTHORIZED, message),
+            ApiError::Forbidden(message) => (StatusCode::FORBIDDEN, message),
+            ApiError::TooLarge(message) => (StatusCode::PAYLOAD_TOO_LARGE, message),
             ApiError::BadRequest(message) => (StatusCode::BAD_REQUEST, message),
             ApiError::Service(ServiceError::User(error)) => {
                 (user_status(&error), error.to_string())

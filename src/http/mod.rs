@@ -1,23 +1,32 @@
 //! The HTTP surface of `keel serve`: a health check and the REST API (bearer token), for
-//! scripts and other systems. Chat platform endpoints join it in later work.
+//! scripts and other systems. With a console, its pages and API.
 
 mod api;
-mod error;
+pub(crate) mod error;
 
+use crate::chat::console::Console;
 use crate::service::Keel;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::response::Redirect;
 use axum::routing::{get, post};
+use std::sync::Arc;
 
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY: usize = 64 * 1024;
 
-pub fn router(keel: Keel) -> Router {
-    Router::new()
+/// The routes of `keel serve`; with a console, its pages and API too (and `/` leads to it).
+pub fn router(keel: Keel, console: Option<&Arc<Console>>) -> Router {
+    let mut router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/v1/requests", post(api::submit))
         .route("/api/v1/requests/{id}", get(api::show))
         .route("/api/v1/requests/{id}/actions", post(api::act))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
-        .with_state(keel)
+        .with_state(keel);
+    if let Some(console) = console {
+        router = router
+            .merge(console.router())
+            .route("/", get(|| async { Redirect::to("/console") }));
+    }
+    router.layer(DefaultBodyLimit::max(MAX_BODY))
 }

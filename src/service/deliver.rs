@@ -1,10 +1,12 @@
 //! Delivering the outbox: every notification a transition wrote is handed to a sink until it is
 //! accepted, with growing pauses between attempts and a cap after which it is parked as failed
-//! (and listed for operators). Chat adapters become sinks in later work; until then notifications
-//! are logged, or recorded for tests.
+//! (and listed for operators). A chat adapter is a sink through [`ChatPort`]; without one,
+//! notifications are logged, or recorded for tests.
 
 use super::Keel;
+use crate::chat::ChatPort;
 use crate::domain::Notification;
+use crate::store::OutboxItem;
 use chrono::Duration;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -20,6 +22,8 @@ pub enum Sink {
         delivered: Arc<Mutex<Vec<Notification>>>,
         failing: Arc<AtomicBool>,
     },
+    /// A chat platform.
+    Chat(Arc<dyn ChatPort>),
 }
 
 impl Sink {
@@ -36,7 +40,7 @@ impl Sink {
             Sink::Recording { delivered, .. } => {
                 delivered.lock().map(|d| d.clone()).unwrap_or_default()
             }
-            Sink::Log => Vec::new(),
+            Sink::Log | Sink::Chat(_) => Vec::new(),
         }
     }
 
@@ -46,8 +50,10 @@ impl Sink {
         }
     }
 
-    async fn deliver(&self, notification: &Notification) -> Result<(), String> {
+    async fn deliver(&self, item: &OutboxItem) -> Result<(), String> {
+        let notification = &item.notification;
         match self {
+            Sink::Chat(port) => port.deliver(item).await,
             Sink::Log => {
                 tracing::info!(to = %notification.to, request = %notification.request_id,
                     kind = ?notification.kind, "{}", notification.text);
@@ -85,7 +91,7 @@ impl Keel {
                 return Ok(delivered);
             }
             for item in batch {
-                match sink.deliver(&item.notification).await {
+                match sink.deliver(&item).await {
                     Ok(()) => {
                         self.store.mark_delivered(item.id, self.clock.now()).await?;
                         delivered += 1;

@@ -1,15 +1,17 @@
 //! The use cases, each one transaction: submit a request, act on it, fire due timers, deliver
-//! the outbox, delegate, import records and history. [`Keel`] holds what they share: the config,
+//! the outbox, delegate, import records and history, handle what people do in chat. [`Keel`] holds what they share: the config,
 //! the compiled decision tables, the store, the clock and caches of the directory and delegations.
 
 mod act;
 mod audit;
 mod cached;
+mod dashboard;
 mod deliver;
 mod directory;
 mod errors;
 mod history;
 mod import;
+mod interact;
 mod queries;
 mod submit;
 mod timers;
@@ -18,6 +20,7 @@ pub use audit::ExportFormat;
 pub use deliver::Sink;
 pub use errors::{ServiceError, UserError};
 pub use import::{ImportReport, TypeReport};
+pub use interact::DeliveryBell;
 pub use submit::NewRequest;
 pub use timers::TickReport;
 
@@ -44,6 +47,8 @@ pub struct Keel {
     directory: Arc<DirectoryCache>,
     /// The delegations in force, for the day they were read for.
     delegations: Arc<Cached<NaiveDate, Vec<Delegation>>>,
+    /// Rung when an interaction may have queued notifications.
+    bell: Arc<DeliveryBell>,
 }
 
 impl Keel {
@@ -92,6 +97,7 @@ impl Keel {
         Ok(Keel {
             directory: Arc::new(DirectoryCache::new(config.directory.clone())),
             delegations: Arc::new(Cached::default()),
+            bell: Arc::default(),
             config: Arc::new(config),
             store,
             clock,

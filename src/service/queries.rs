@@ -1,7 +1,7 @@
 //! Reading requests: one with its history, the queue waiting for a person, filtered lists.
 
 use super::{Keel, ServiceError, UserError};
-use crate::domain::{Event, Person, Request};
+use crate::domain::{Choice, Event, Person, Request};
 use crate::store::RequestFilter;
 
 impl Keel {
@@ -60,6 +60,11 @@ impl Keel {
         Ok(self.store.list_requests(filter).await?)
     }
 
+    /// The directory as cached now.
+    pub async fn directory_now(&self) -> anyhow::Result<crate::domain::Directory> {
+        Ok(self.directory.get(&self.store).await?.directory.clone())
+    }
+
     /// Looks a person up by staff id, email or chat identity.
     pub async fn person(&self, who: &str) -> Result<Person, ServiceError> {
         let people = self.directory.get(&self.store).await?;
@@ -80,5 +85,72 @@ impl Keel {
                 .unwrap_or_else(|| id.to_string()),
             Err(_) => id.to_string(),
         }
+    }
+
+    /// Active people whose name, role, title or id contains `query` (any case), by name; at most
+    /// `limit`.
+    pub async fn find_people(
+        &self,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<Person>, ServiceError> {
+        let people = self.directory.get(&self.store).await?;
+        let query = query.trim().to_lowercase();
+        let mut found: Vec<Person> = people
+            .directory
+            .people()
+            .into_iter()
+            .filter(|p| p.active)
+            .filter(|p| {
+                query.is_empty()
+                    || [Some(&p.name), Some(&p.role), p.title.as_ref(), Some(&p.id)]
+                        .into_iter()
+                        .flatten()
+                        .any(|text| text.to_lowercase().contains(&query))
+            })
+            .cloned()
+            .collect();
+        found.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+        found.truncate(limit);
+        Ok(found)
+    }
+
+    /// Records of `record_type` a form may refer to, labelled `Name (KEY)` and filtered by
+    /// `query` on either; at most `limit`.
+    pub async fn record_choices(
+        &self,
+        record_type: &str,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<Choice>, ServiceError> {
+        let Some(schema) = self.config.schema.get(record_type) else {
+            return Err(UserError::Invalid(format!(
+                "There is no record type `{}`.",
+                record_type.chars().take(40).collect::<String>()
+            ))
+            .into());
+        };
+        let query = query.trim().to_lowercase();
+        let records = self.store.list_records(record_type).await?;
+        Ok(records
+            .into_iter()
+            .map(|record| {
+                let name = schema
+                    .label
+                    .as_ref()
+                    .and_then(|field| record.fields.get(field))
+                    .and_then(|value| value.as_str());
+                let label = match name {
+                    Some(name) => format!("{name} ({})", record.key),
+                    None => record.key.clone(),
+                };
+                Choice {
+                    value: record.key,
+                    label,
+                }
+            })
+            .filter(|c| query.is_empty() || c.label.to_lowercase().contains(&query))
+            .take(limit)
+            .collect())
     }
 }

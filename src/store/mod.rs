@@ -14,6 +14,7 @@
 
 mod anomaly;
 mod connect;
+mod console;
 mod delegations;
 mod error;
 mod events;
@@ -27,6 +28,7 @@ mod sql;
 mod statement;
 mod timers;
 
+pub use console::{ConsoleMessage, NewConsoleMessage};
 pub use error::StoreError;
 pub use outbox::FailedDelivery;
 pub use records::StoredRecords;

@@ -41,6 +41,12 @@ impl From<Option<String>> for Param {
     }
 }
 
+impl From<Option<i64>> for Param {
+    fn from(value: Option<i64>) -> Param {
+        Param::Int(value)
+    }
+}
+
 impl From<i64> for Param {
     fn from(value: i64) -> Param {
         Param::Int(Some(value))

@@ -1,0 +1,25 @@
+-- The local chat console's messages: what keel posted (cards, notifications) and what people
+-- typed in its channels. A card is updated in place when its request moves on.
+
+create table console_messages (
+    id           integer primary key autoincrement,
+    -- '#channel', or '@S004' for the direct messages between keel and that person
+    conversation text    not null,
+    -- 'keel', or the staff id of the person who typed it
+    author       text    not null,
+    body         text    not null,
+    -- the card as JSON, when the message carries one
+    card         text,
+    request_id   text,
+    -- the message this one replies to (comments thread under their card)
+    thread_of    integer references console_messages (id),
+    -- the outbox notification delivered as this message: a retried delivery posts it once
+    outbox_id    integer,
+    posted_at    text    not null,
+    updated_at   text    not null
+);
+
+create index console_messages_conversation on console_messages (conversation, id);
+create index console_messages_request on console_messages (request_id) where request_id is not null;
+create unique index console_messages_outbox
+    on console_messages (outbox_id, conversation) where outbox_id is not null;

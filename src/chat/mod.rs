@@ -1,0 +1,18 @@
+//! Chat platforms. Each adapter translates its platform's payloads into keel's
+//! [`Interaction`](crate::domain::Interaction)s, renders the [`Effect`](crate::domain::Effect)s
+//! the core answers with, and delivers the outbox's notifications through [`ChatPort`]:
+//!
+//! - [`console`]: keel's own web console (`keel demo`, and `keel serve` with sign-in links).
+
+pub mod console;
+
+use crate::store::OutboxItem;
+use async_trait::async_trait;
+
+/// The one thing the core needs from a chat platform: deliver a notification (post a card, update
+/// it wherever it was posted, send a DM). An `Err` is retried later with backoff, so a delivery
+/// must be idempotent by the item's id: a retry after a lost answer must not post twice.
+#[async_trait]
+pub trait ChatPort: Send + Sync {
+    async fn deliver(&self, item: &OutboxItem) -> Result<(), String>;
+}

@@ -1,0 +1,115 @@
+//! `keel demo`: the demo company on SQLite with the web console open to anyone, from any folder
+//! and offline. The demo's config and data are compiled into the binary and written to the demo
+//! folder at every start (so they always match the binary); the database there is kept between
+//! runs, and the company imported into it once.
+
+use super::Outcome;
+use super::serve::shutdown_signal;
+use crate::clock::Clock;
+use crate::config;
+use crate::service::{Keel, ServiceError, UserError};
+use anyhow::Context as _;
+use include_dir::{Dir, include_dir};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// `config/` as it was when keel was built: settings, record types, workflows, demo-data.
+static DEMO_CONFIG: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/config");
+
+/// Where the demo keeps its database and its copy of the config, unless told otherwise.
+pub fn default_home() -> PathBuf {
+    std::env::home_dir()
+        .map(|home| home.join(".local/share/keel/demo"))
+        .unwrap_or_else(|| PathBuf::from("keel-demo"))
+}
+
+/// What `keel demo` was asked for.
+pub struct DemoOptions {
+    pub home: PathBuf,
+    pub bind: String,
+    /// A database URL instead of the demo folder's SQLite file.
+    pub database: Option<String>,
+    /// Start over: delete the demo database first.
+    pub fresh: bool,
+}
+
+pub async fn demo(options: DemoOptions) -> Outcome {
+    let home = &options.home;
+    std::fs::create_dir_all(home)
+        .with_context(|| format!("creating the demo folder {}", home.display()))?;
+    let database_file = home.join("keel.db");
+    if options.fresh {
+        for suffix in ["", "-wal", "-shm"] {
+            let file = PathBuf::from(format!("{}{suffix}", database_file.display()));
+            if file.exists() {
+                std::fs::remove_file(&file)
+                    .with_context(|| format!("deleting {}", file.display()))?;
+            }
+        }
+    }
+    let config_dir = home.join("config");
+    write_embedded(&DEMO_CONFIG, &config_dir)?;
+    let url = options
+        .database
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", database_file.display()));
+    let keel = open(&config_dir, &url).await?;
+    println!("Preparing the demo company (imported once, checked at every start)…");
+    let report = keel.import_all(&config_dir.join("demo-data")).await?;
+    if report.changes() > 0 {
+        println!("Imported {} changes.", report.changes());
+    }
+    let server = crate::server::start(keel, true, &options.bind).await?;
+    println!();
+    println!(
+        "keel demo is running: open http://{}/console",
+        server.address
+    );
+    println!("Pick anyone in the company, type /changeorder, approve from the approver's seat.");
+    println!(
+        "Data is kept in {} (`keel demo --fresh` starts over). Ctrl-C stops.",
+        home.display()
+    );
+    shutdown_signal().await;
+    println!("Stopping…");
+    server.stop().await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Opens keel on the demo config in `dir` with its database at `url`; the environment's other
+/// settings (KEEL_…) still apply.
+async fn open(dir: &Path, url: &str) -> Result<Keel, ServiceError> {
+    let mut env: Vec<(String, String)> = std::env::vars().collect();
+    env.retain(|(name, _)| name != "KEEL_DATABASE_URL");
+    env.push(("KEEL_DATABASE_URL".into(), url.to_string()));
+    let config = config::load_with_env(dir, &env).map_err(|problems| {
+        let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        UserError::Invalid(format!(
+            "The demo config has problems (a bad KEEL_… variable?):\n{}",
+            list.join("\n")
+        ))
+    })?;
+    Ok(Keel::open(config, Clock::System).await?)
+}
+
+/// Writes every file of `dir` under `target`, replacing what is there.
+fn write_embedded(dir: &Dir<'_>, target: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(target).with_context(|| format!("creating {}", target.display()))?;
+    for file in dir.files() {
+        let path = target.join(
+            file.path()
+                .file_name()
+                .context("an embedded file has no name")?,
+        );
+        std::fs::write(&path, file.contents())
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    for sub in dir.dirs() {
+        let name = sub
+            .path()
+            .file_name()
+            .context("an embedded folder has no name")?;
+        write_embedded(sub, &target.join(name))?;
+    }
+    Ok(())
+}

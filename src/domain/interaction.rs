@@ -1,0 +1,111 @@
+//! What a person does in chat ([`Interaction`]) and what keel answers at once ([`Effect`]): the
+//! vocabulary every chat adapter translates its platform's payloads into and out of. What must
+//! not be lost (cards, updates, DMs) does not travel here: it goes through the outbox.
+
+use super::form::Form;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One thing a person did, already attributed to them by the adapter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Interaction {
+    /// A slash command: `name` without the slash (`changeorder`, `keel`), `text` after it.
+    Command { name: String, text: String },
+    /// A form was submitted. `nonce` is the adapter's id of this opening of the form, so a
+    /// double submission gives one request.
+    FormSubmitted {
+        form: String,
+        nonce: Option<String>,
+        values: Vec<(String, Value)>,
+    },
+    /// A button of a card was clicked; `step` is the step the card showed.
+    Button {
+        request_id: String,
+        action: String,
+        step: usize,
+    },
+}
+
+/// What keel answers an interaction with, immediately and only to the person who acted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Effect {
+    /// A private reply (ephemeral in Slack).
+    Reply {
+        text: String,
+    },
+    OpenForm {
+        form: Form,
+    },
+    /// Problems with the open form, one per field (`field` empty for the form as a whole).
+    FormErrors {
+        errors: Vec<FieldProblem>,
+    },
+    CloseForm,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
+/// What submitting a form does, read from its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormId {
+    Submit { workflow: String },
+    Reject { request_id: String, step: usize },
+    Comment { request_id: String, step: usize },
+}
+
+impl FormId {
+    /// Reads `submit:<workflow>`, `reject:<id>:<step>` or `comment:<id>:<step>`.
+    pub fn parse(id: &str) -> Option<FormId> {
+        let (kind, rest) = id.split_once(':')?;
+        let on_request = || {
+            let (request_id, step) = rest.rsplit_once(':')?;
+            Some((request_id.to_string(), step.parse().ok()?))
+        };
+        match kind {
+            "submit" if !rest.is_empty() => Some(FormId::Submit {
+                workflow: rest.to_string(),
+            }),
+            "reject" => on_request().map(|(request_id, step)| FormId::Reject { request_id, step }),
+            "comment" => {
+                on_request().map(|(request_id, step)| FormId::Comment { request_id, step })
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FormId;
+
+    #[test]
+    fn form_ids_say_what_submitting_does() {
+        assert_eq!(
+            FormId::parse("reject:CO-1042:2"),
+            Some(FormId::Reject {
+                request_id: "CO-1042".into(),
+                step: 2
+            })
+        );
+        assert_eq!(
+            FormId::parse("submit:expense"),
+            Some(FormId::Submit {
+                workflow: "expense".into()
+            })
+        );
+        for bad in [
+            "",
+            "submit:",
+            "reject:CO-1",
+            "reject:CO-1:x",
+            "launch:missiles",
+        ] {
+            assert_eq!(FormId::parse(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! keel running as a service: the HTTP routes (REST API, console), the scheduler that fires
+//! timers, and the deliverer that empties the outbox into the console (or the log), until told
+//! to stop. `keel serve`, `keel demo` and the integration tests all start it the same way.
+
+use crate::chat::console::{Access, Console};
+use crate::service::{Keel, Sink};
+use anyhow::Context as _;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// A started server.
+pub struct Server {
+    pub address: SocketAddr,
+    pub console: Arc<Console>,
+    stop: watch::Sender<bool>,
+    http: JoinHandle<anyhow::Result<()>>,
+    scheduler: JoinHandle<()>,
+}
+
+/// Binds `bind` and serves `keel`; `demo` lets anyone use the console by picking a person.
+pub async fn start(keel: Keel, demo: bool, bind: &str) -> anyhow::Result<Server> {
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("listening on {bind} (set server.bind or KEEL_SERVER_BIND)"))?;
+    let address = listener.local_addr().context("reading the bound address")?;
+    let (stop, stopped) = watch::channel(false);
+    let console = Console::new(keel.clone(), demo, stopped.clone());
+    let sink = sink_for(&console);
+    let scheduler = tokio::spawn(run_scheduler(keel.clone(), sink, stopped.clone()));
+    let router = crate::http::router(keel, Some(&console));
+    let mut until = stopped;
+    let http = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = until.wait_for(|stop| *stop).await;
+            })
+            .await
+            .context("serving HTTP")
+    });
+    tracing::info!(%address, "keel is serving");
+    Ok(Server {
+        address,
+        console,
+        stop,
+        http,
+        scheduler,
+    })
+}
+
+impl Server {
+    /// Stops taking requests, lets the ones in flight and the scheduler's round finish.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(true);
+        let served = self.http.await.context("the HTTP server panicked")?;
+        self.scheduler.await.context("the scheduler panicked")?;
+        tracing::info!("keel stopped");
+        served
+    }
+}
+
+/// Where notifications go: the console when people can sign in to it, else the log.
+pub fn sink_for(console: &Arc<Console>) -> Sink {
+    match console.access() {
+        Access::Closed => Sink::Log,
+        Access::Demo | Access::Links => Sink::Chat(console.clone()),
+    }
+}
+
+/// Fires due timers and delivers the outbox every `scheduler.tick_seconds`, and at once when an
+/// interaction rings the delivery bell.
+async fn run_scheduler(keel: Keel, sink: Sink, mut stop: watch::Receiver<bool>) {
+    let period = Duration::from_secs(keel.config.settings.scheduler.tick_seconds.max(1));
+    let bell = keel.delivery_bell();
+    loop {
+        if let Err(error) = keel.tick().await {
+            tracing::error!("firing timers failed: {error:#}");
+        }
+        if let Err(error) = keel.deliver_outbox(&sink).await {
+            tracing::error!("delivering notifications failed: {error:#}");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(period) => {}
+            _ = bell.rung() => {}
+            _ = stop.wait_for(|stop| *stop) => return,
+        }
+    }
+}

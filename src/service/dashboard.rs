@@ -1,0 +1,379 @@
+//! The dashboard's figures: what waits for whom and for how long (against the workflow's
+//! escalation time, its service level), how long decisions take per workflow and per approver,
+//! and whether the audit trail's hash chain is intact.
+
+use super::{Keel, ServiceError};
+use crate::domain::{Event, Request, Status};
+use crate::store::RequestFilter;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Audit events and requests listed on the dashboard.
+const RECENT: usize = 50;
+const RECENT_REQUESTS: usize = 100;
+
+#[derive(Debug, Serialize)]
+pub struct Dashboard {
+    pub generated_at: DateTime<Utc>,
+    pub pending: Vec<PendingRow>,
+    pub pending_by_approver: Vec<ApproverQueue>,
+    pub cycle_time: CycleTimes,
+    pub audit: AuditCheck,
+    pub recent_audit: Vec<AuditRow>,
+    pub recent_requests: Vec<RequestRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Named {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PendingRow {
+    pub request_id: String,
+    pub workflow: String,
+    pub title: String,
+    pub requester: Option<Named>,
+    pub approvers: Vec<Named>,
+    pub age_hours: f64,
+    pub waiting_business_hours: f64,
+    /// The workflow's escalation time: waiting longer breaches the service level.
+    pub sla_business_hours: Option<u32>,
+    pub breached: bool,
+    pub amount: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct AgeBuckets {
+    pub under_1d: usize,
+    pub d1_3: usize,
+    pub d3_7: usize,
+    pub over_7d: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ApproverQueue {
+    pub approver: Named,
+    pub count: usize,
+    pub breached: usize,
+    pub buckets: AgeBuckets,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CycleTimes {
+    pub by_workflow: Vec<CycleTime>,
+    pub by_approver: Vec<CycleTime>,
+}
+
+/// How long decisions took, in calendar hours.
+#[derive(Debug, PartialEq, Serialize)]
+pub struct CycleTime {
+    pub key: String,
+    pub label: String,
+    pub count: usize,
+    pub median_hours: f64,
+    pub p90_hours: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AuditCheck {
+    pub ok: bool,
+    pub events: usize,
+    pub problem: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub request_id: Option<String>,
+    pub actor: String,
+    pub actor_name: String,
+    pub action: String,
+    pub rule: Option<String>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RequestRow {
+    pub id: String,
+    pub workflow: String,
+    pub title: String,
+    pub status: Status,
+    pub requester_name: Option<String>,
+    pub submitted_at: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub amount: Option<String>,
+}
+
+impl Keel {
+    /// Everything the dashboard shows, as of now.
+    pub async fn dashboard(&self) -> Result<Dashboard, ServiceError> {
+        let now = self.clock.now();
+        let people = self.directory.get(&self.store).await?;
+        let name = |id: &str| Named {
+            id: id.to_string(),
+            name: people
+                .directory
+                .get(id)
+                .map(|p| p.name.clone())
+                .unwrap_or_else(|| id.to_string()),
+        };
+        let title = |workflow: &str| {
+            self.config
+                .workflows
+                .get(workflow)
+                .map(|w| w.title.clone())
+                .unwrap_or_else(|| workflow.to_string())
+        };
+        let requests = self.store.list_requests(&RequestFilter::default()).await?;
+        let pending = self.pending_rows(&requests, now, &name, &title);
+        let pending_by_approver = queues(&pending);
+        let (by_workflow, by_approver) = cycle_samples(&requests);
+        let cycle_time = CycleTimes {
+            by_workflow: summarise(by_workflow, |key| title(key)),
+            by_approver: summarise(by_approver, |key| name(key).name),
+        };
+        let events = self.store.all_events().await?;
+        let audit = self.audit_check(&events).await?;
+        let recent_audit = events
+            .iter()
+            .rev()
+            .take(RECENT)
+            .map(|e| audit_row(e, name(&e.draft.actor).name))
+            .collect();
+        let recent_requests = requests
+            .iter()
+            .rev()
+            .take(RECENT_REQUESTS)
+            .map(|r| RequestRow {
+                id: r.id.clone(),
+                workflow: r.workflow.clone(),
+                title: title(&r.workflow),
+                status: r.status,
+                requester_name: r.requester.as_deref().map(|id| name(id).name),
+                submitted_at: r.submitted_at,
+                decided_at: r.decided_at,
+                amount: amount_of(r),
+            })
+            .collect();
+        Ok(Dashboard {
+            generated_at: now,
+            pending,
+            pending_by_approver,
+            cycle_time,
+            audit,
+            recent_audit,
+            recent_requests,
+        })
+    }
+
+    fn pending_rows(
+        &self,
+        requests: &[Request],
+        now: DateTime<Utc>,
+        name: &dyn Fn(&str) -> Named,
+        title: &dyn Fn(&str) -> String,
+    ) -> Vec<PendingRow> {
+        let calendar = &self.config.settings.company.calendar;
+        requests
+            .iter()
+            .filter_map(|request| {
+                let step = request.current()?;
+                let since = step.started_at.unwrap_or(request.submitted_at);
+                let waiting = calendar.business_hours_between(since, now);
+                let sla = self
+                    .config
+                    .workflows
+                    .get(&request.workflow)
+                    .and_then(|w| w.timing.escalate_after_business_hours);
+                Some(PendingRow {
+                    request_id: request.id.clone(),
+                    workflow: request.workflow.clone(),
+                    title: title(&request.workflow),
+                    requester: request.requester.as_deref().map(name),
+                    approvers: step.waiting_for().into_iter().map(name).collect(),
+                    age_hours: hours(now - since),
+                    waiting_business_hours: (waiting * 10.0).round() / 10.0,
+                    sla_business_hours: sla,
+                    breached: sla.is_some_and(|sla| waiting > f64::from(sla)),
+                    amount: amount_of(request),
+                })
+            })
+            .collect()
+    }
+
+    async fn audit_check(&self, events: &[Event]) -> anyhow::Result<AuditCheck> {
+        let head = self.store.audit_head().await?;
+        let verdict = crate::engine::audit::verify(
+            events,
+            head.as_ref().map(|(seq, hash)| (*seq, hash.as_str())),
+        );
+        Ok(match verdict {
+            Ok(count) => AuditCheck {
+                ok: true,
+                events: count,
+                problem: None,
+            },
+            Err(tamper) => AuditCheck {
+                ok: false,
+                events: events.len(),
+                problem: Some(tamper.to_string()),
+            },
+        })
+    }
+}
+
+fn audit_row(event: &Event, actor_name: String) -> AuditRow {
+    let d = &event.draft;
+    AuditRow {
+        seq: event.seq,
+        at: d.at,
+        request_id: d.request_id.clone(),
+        actor: d.actor.clone(),
+        actor_name,
+        action: d.action.clone(),
+        rule: d.rule.clone(),
+        reason: d.reason.clone(),
+    }
+}
+
+fn amount_of(request: &Request) -> Option<String> {
+    request
+        .fields
+        .get("amount")
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+}
+
+fn hours(duration: chrono::Duration) -> f64 {
+    (duration.num_minutes() as f64 / 6.0).round() / 10.0
+}
+
+/// Pending requests per approver (a request waiting for two people counts for each).
+fn queues(pending: &[PendingRow]) -> Vec<ApproverQueue> {
+    let mut by_id: BTreeMap<String, ApproverQueue> = BTreeMap::new();
+    for row in pending {
+        for approver in &row.approvers {
+            let queue = by_id
+                .entry(approver.id.clone())
+                .or_insert_with(|| ApproverQueue {
+                    approver: approver.clone(),
+                    count: 0,
+                    breached: 0,
+                    buckets: AgeBuckets::default(),
+                });
+            queue.count += 1;
+            queue.breached += usize::from(row.breached);
+            let bucket = match row.age_hours {
+                h if h < 24.0 => &mut queue.buckets.under_1d,
+                h if h < 72.0 => &mut queue.buckets.d1_3,
+                h if h < 168.0 => &mut queue.buckets.d3_7,
+                _ => &mut queue.buckets.over_7d,
+            };
+            *bucket += 1;
+        }
+    }
+    let mut queues: Vec<ApproverQueue> = by_id.into_values().collect();
+    queues.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then(a.approver.name.cmp(&b.approver.name))
+    });
+    queues
+}
+
+type Samples = BTreeMap<String, Vec<f64>>;
+
+/// Decision times of people (automatic decisions excluded): submission to decision per
+/// workflow, and step start to each approver's approval (or rejection) per approver.
+fn cycle_samples(requests: &[Request]) -> (Samples, Samples) {
+    let mut by_workflow = Samples::new();
+    let mut by_approver = Samples::new();
+    for request in requests {
+        let decided = matches!(request.status, Status::Approved | Status::Rejected);
+        if let (true, Some(decided_at)) = (decided, request.decided_at) {
+            by_workflow
+                .entry(request.workflow.clone())
+                .or_default()
+                .push(hours(decided_at - request.submitted_at));
+        }
+        for step in &request.steps {
+            let Some(started) = step.started_at else {
+                continue;
+            };
+            for approval in &step.approvals {
+                by_approver
+                    .entry(approval.person.clone())
+                    .or_default()
+                    .push(hours(approval.at - started));
+            }
+        }
+        // A rejection names no approval; it is the sole approver's when the step had one.
+        if request.status == Status::Rejected
+            && let (Some(step), Some(decided_at)) =
+                (request.steps.get(request.current_step), request.decided_at)
+            && let [only] = step.approvers.as_slice()
+            && let Some(started) = step.started_at
+        {
+            by_approver
+                .entry(only.person.clone())
+                .or_default()
+                .push(hours(decided_at - started));
+        }
+    }
+    (by_workflow, by_approver)
+}
+
+/// Median and 90th percentile (nearest rank) of each group, largest groups first.
+fn summarise(samples: Samples, label: impl Fn(&str) -> String) -> Vec<CycleTime> {
+    let mut rows: Vec<CycleTime> = samples
+        .into_iter()
+        .filter(|(_, values)| !values.is_empty())
+        .map(|(key, mut values)| {
+            values.sort_by(f64::total_cmp);
+            CycleTime {
+                label: label(&key),
+                count: values.len(),
+                median_hours: nearest_rank(&values, 0.5),
+                p90_hours: nearest_rank(&values, 0.9),
+                key,
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
+    rows
+}
+
+/// The value at quantile `q` of sorted, non-empty `values`, by the nearest-rank method.
+fn nearest_rank(values: &[f64], q: f64) -> f64 {
+    let rank = (q * values.len() as f64).ceil() as usize;
+    values[rank.clamp(1, values.len()) - 1]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_use_the_nearest_rank() {
+        let values: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(nearest_rank(&values, 0.5), 5.0);
+        assert_eq!(nearest_rank(&values, 0.9), 9.0);
+        assert_eq!(nearest_rank(&[7.0], 0.9), 7.0);
+    }
+
+    #[test]
+    fn groups_are_summarised_largest_first() {
+        let mut samples = Samples::new();
+        samples.insert("expense".into(), vec![1.0, 3.0, 2.0]);
+        samples.insert("change_order".into(), vec![10.0]);
+        let rows = summarise(samples, |k| k.to_uppercase());
+        assert_eq!(rows[0].key, "expense");
+        assert_eq!(rows[0].median_hours, 2.0);
+        assert_eq!(rows[0].p90_hours, 3.0);
+        assert_eq!(rows[1].label, "CHANGE_ORDER");
+    }
+}

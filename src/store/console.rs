@@ -1,0 +1,155 @@
+//! The local chat console's messages: posted by people in channels and by keel when it delivers a
+//! notification (once per outbox entry and conversation, however often delivery is retried), and
+//! cards updated in place when their request moves on.
+
+use super::Store;
+use super::sql::{from_json, parse_ts, to_json, ts};
+use super::statement::{Row, Statement};
+use crate::domain::Card;
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+
+/// One message of a console conversation (`#channel`, or `@S004` for a person's DMs with keel).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConsoleMessage {
+    pub id: i64,
+    pub conversation: String,
+    /// `keel`, or the staff id of the person who typed it.
+    pub author: String,
+    pub body: String,
+    pub card: Option<Card>,
+    pub request_id: Option<String>,
+    pub thread_of: Option<i64>,
+    pub posted_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A message to post.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewConsoleMessage {
+    pub conversation: String,
+    pub author: String,
+    pub body: String,
+    pub card: Option<Card>,
+    pub request_id: Option<String>,
+    pub thread_of: Option<i64>,
+    /// The notification this message delivers, so that a retried delivery posts nothing twice.
+    pub outbox_id: Option<i64>,
+}
+
+const COLUMNS: &str =
+    "id, conversation, author, body, card, request_id, thread_of, posted_at, updated_at";
+
+fn message_from_row(row: Row) -> Result<ConsoleMessage> {
+    let mut columns = row.columns();
+    Ok(ConsoleMessage {
+        id: columns.int()?,
+        conversation: columns.text()?,
+        author: columns.text()?,
+        body: columns.text()?,
+        card: columns
+            .opt_text()?
+            .map(|card| from_json(&card, "a console card"))
+            .transpose()?,
+        request_id: columns.opt_text()?,
+        thread_of: columns.opt_int()?,
+        posted_at: parse_ts(&columns.text()?)?,
+        updated_at: parse_ts(&columns.text()?)?,
+    })
+}
+
+impl Store {
+    /// Posts a message; `None` when its notification was already posted in that conversation.
+    pub async fn post_console_message(
+        &self,
+        new: &NewConsoleMessage,
+        at: DateTime<Utc>,
+    ) -> Result<Option<ConsoleMessage>> {
+        let sql = format!(
+            "insert into console_messages (conversation, author, body, card, request_id, \
+             thread_of, outbox_id, posted_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+             on conflict (outbox_id, conversation) where outbox_id is not null do nothing \
+             returning {COLUMNS}"
+        );
+        let card = new.card.as_ref().map(to_json).transpose()?;
+        let insert = Statement::new(sql, format!("posting a message in {}", new.conversation))
+            .bind(&new.conversation)
+            .bind(&new.author)
+            .bind(&new.body)
+            .bind(card)
+            .bind(new.request_id.clone())
+            .bind(new.thread_of)
+            .bind(new.outbox_id)
+            .bind(ts(&at));
+        let mut tx = self.begin().await?;
+        let rows = tx.fetch(insert).await?;
+        tx.commit().await?;
+        rows.into_iter().next().map(message_from_row).transpose()
+    }
+
+    /// Replaces the card of every message about `request_id`; returns the messages changed.
+    pub async fn update_console_cards(
+        &self,
+        request_id: &str,
+        card: &Card,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<ConsoleMessage>> {
+        let sql = format!(
+            "update console_messages set card = $2, updated_at = $3 \
+             where request_id = $1 and card is not null returning {COLUMNS}"
+        );
+        let update = Statement::new(sql, format!("updating the cards of {request_id}"))
+            .bind(request_id)
+            .bind(to_json(card)?)
+            .bind(ts(&at));
+        let mut tx = self.begin().await?;
+        let rows = tx.fetch(update).await?;
+        tx.commit().await?;
+        let mut messages = rows
+            .into_iter()
+            .map(message_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        messages.sort_by_key(|m| m.id);
+        Ok(messages)
+    }
+
+    /// The last `limit` messages of a conversation, oldest first.
+    pub async fn console_messages(
+        &self,
+        conversation: &str,
+        limit: i64,
+    ) -> Result<Vec<ConsoleMessage>> {
+        let sql = format!(
+            "select {COLUMNS} from console_messages where conversation = $1 \
+             order by id desc limit $2"
+        );
+        let read = Statement::new(sql, format!("reading the messages of {conversation}"))
+            .bind(conversation)
+            .bind(limit.max(0));
+        let mut messages = self
+            .read(read.bulk())
+            .await?
+            .into_iter()
+            .map(message_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        messages.reverse();
+        Ok(messages)
+    }
+
+    /// The latest message carrying the card of `request_id` in a conversation, if any.
+    pub async fn console_card_message(
+        &self,
+        conversation: &str,
+        request_id: &str,
+    ) -> Result<Option<i64>> {
+        let read = Statement::new(
+            "select id from console_messages where conversation = $1 and request_id = $2 \
+             and card is not null order by id desc limit 1",
+            format!("finding the card of {request_id} in {conversation}"),
+        )
+        .bind(conversation)
+        .bind(request_id);
+        let row = self.read(read).await?.into_iter().next();
+        row.map(|row| row.columns().int()).transpose()
+    }
+}
