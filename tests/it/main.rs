@@ -3,6 +3,7 @@
 
 mod cli;
 mod common;
+mod console;
 mod crash;
 mod import;
 mod lifecycle;

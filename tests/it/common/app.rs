@@ -24,9 +24,11 @@ pub fn demo_data() -> PathBuf {
     config_dir().join("demo-data")
 }
 
-/// The demo config pointed at a test database.
-pub fn config_for(db: &TestDb, dir: &Path) -> Config {
-    let env = vec![("KEEL_DATABASE_URL".to_string(), db.url.clone())];
+/// The demo config pointed at a test database, with more environment variables (secrets,
+/// overrides).
+pub fn config_with_env(db: &TestDb, dir: &Path, extra: &[(&str, &str)]) -> Config {
+    let mut env = vec![("KEEL_DATABASE_URL".to_string(), db.url.clone())];
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     config::load_with_env(dir, &env).unwrap_or_else(|problems| {
         let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
         panic!(
@@ -59,8 +61,13 @@ impl TestApp {
     }
 
     pub async fn start_with_config(db: &TestDb, dir: &Path) -> TestApp {
+        TestApp::start_with_env(db, dir, &[]).await
+    }
+
+    /// keel on `db` with the config in `dir` and extra environment variables.
+    pub async fn start_with_env(db: &TestDb, dir: &Path, env: &[(&str, &str)]) -> TestApp {
         let clock = Clock::manual(monday_morning());
-        let keel = Keel::open(config_for(db, dir), clock.clone())
+        let keel = Keel::open(config_with_env(db, dir, env), clock.clone())
             .await
             .expect("keel opens");
         for (record_type, file) in CORE_TYPES {

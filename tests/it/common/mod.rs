@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod console;
 
 use sqlx::{Connection, Executor, PgConnection};
 use tempfile::TempDir;
