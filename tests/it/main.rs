@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod console;
 mod crash;
+mod demo;
 mod import;
 mod lifecycle;
 mod store;
