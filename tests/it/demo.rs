@@ -25,7 +25,7 @@ impl Drop for Demo {
 
 /// Starts `keel demo` in `cwd` keeping its data in `home`, and waits for its address.
 fn start_demo(cwd: &std::path::Path, home: &std::path::Path) -> Demo {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_keel"))
+    let child = Command::new(env!("CARGO_BIN_EXE_keel"))
         .args(["demo", "--bind", "127.0.0.1:0", "--dir"])
         .arg(home)
         .current_dir(cwd)
@@ -34,7 +34,13 @@ fn start_demo(cwd: &std::path::Path, home: &std::path::Path) -> Demo {
         .stderr(Stdio::null())
         .spawn()
         .expect("keel demo starts");
-    let stdout = child.stdout.take().expect("stdout");
+    // Owned by `Demo` at once, so that a failed start still kills it.
+    let mut demo = Demo {
+        child,
+        address: String::new(),
+        printed: Vec::new(),
+    };
+    let stdout = demo.child.stdout.take().expect("stdout");
     let (lines, received) = mpsc::channel();
     std::thread::spawn(move || {
         // Reads to the end, so that keel never writes into a closed pipe.
@@ -42,20 +48,17 @@ fn start_demo(cwd: &std::path::Path, home: &std::path::Path) -> Demo {
             let _ = lines.send(line);
         }
     });
-    let mut printed = Vec::new();
     loop {
         let line = received
             .recv_timeout(Duration::from_secs(240))
-            .unwrap_or_else(|_| panic!("keel demo did not say where it listens: {printed:?}"));
+            .unwrap_or_else(|_| {
+                panic!("keel demo did not say where it listens: {:?}", demo.printed)
+            });
         if let Some(rest) = line.strip_prefix("keel demo is running: open http://") {
-            let address = rest.trim_end_matches("/console").to_string();
-            return Demo {
-                child,
-                address,
-                printed,
-            };
+            demo.address = rest.trim_end_matches("/console").to_string();
+            return demo;
         }
-        printed.push(line);
+        demo.printed.push(line);
     }
 }
 
