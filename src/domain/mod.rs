@@ -18,7 +18,7 @@ pub use form::{Choice, Form, Input, InputKind};
 pub use interaction::{Effect, FormId, Interaction};
 pub use notification::{Card, CardButton, Notification, NotificationKind};
 pub use person::{Delegation, Directory, Person};
-pub use record::{Record, RecordSchema, RecordType, RecordTypeField};
+pub use record::{Record, RecordLabels, RecordSchema, RecordType, RecordTypeField};
 pub use request::{Assignment, Flag, Request, Status, StepDecision, StepState};
 pub use timer::{NewTimer, Timer, TimerKind};
 pub use workflow::{

@@ -3,7 +3,25 @@
 
 use super::field::{FieldType, Fields};
 use chrono::{DateTime, Utc};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+
+/// What people call referenced records (`P001` is "Bayview Medical Office"), by record type and
+/// key, so that cards show names instead of keys.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordLabels(HashMap<String, HashMap<String, String>>);
+
+impl RecordLabels {
+    pub fn insert(&mut self, record_type: &str, key: String, label: String) {
+        self.0
+            .entry(record_type.to_string())
+            .or_default()
+            .insert(key, label);
+    }
+
+    pub fn label(&self, record_type: &str, key: &str) -> Option<&str> {
+        self.0.get(record_type)?.get(key).map(String::as_str)
+    }
+}
 
 /// One field of a record type.
 #[derive(Debug, Clone, PartialEq)]

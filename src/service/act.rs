@@ -42,12 +42,14 @@ impl Keel {
             action,
             seen_step,
         };
+        let labels = self.record_labels().await?;
         let context = |workflow| Context {
             now,
             workflow,
             directory: &people.directory,
             delegations: &delegations,
             calendar,
+            labels: &labels,
         };
 
         if let Some(seen) = self.store.get_request(request_id).await? {

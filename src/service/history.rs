@@ -23,6 +23,7 @@ impl Keel {
     pub(super) async fn import_history(&self) -> anyhow::Result<(usize, usize)> {
         let (mut created, mut unchanged) = (0, 0);
         let people = self.directory.get(&self.store).await?;
+        let labels = self.record_labels().await?;
         for workflow in self.config.workflows.values() {
             let Some(mapping) = &workflow.history else {
                 continue;
@@ -59,7 +60,7 @@ impl Keel {
                 tx.append_events(&[imported_event(&past.request, now)])
                     .await?;
                 if past.request.status == Status::Pending {
-                    let card = card_for(&past.request, workflow, &people.directory);
+                    let card = card_for(&past.request, workflow, &people.directory, &labels);
                     let notifications: Vec<Notification> = past.request.steps[0]
                         .approvers
                         .iter()

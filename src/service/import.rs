@@ -127,6 +127,7 @@ impl Keel {
         if record_type.name == self.config.directory.record {
             self.directory.invalidate();
         }
+        self.labels.invalidate();
         Ok(TypeReport {
             record_type: record_type.name.clone(),
             file: path.to_path_buf(),

@@ -290,10 +290,12 @@ impl Keel {
         Ok(format!("You {verb} {}. {}.", card.title, card.status))
     }
 
-    async fn card(&self, request: &Request) -> Result<crate::domain::Card, ServiceError> {
+    /// The request's card as it looks now.
+    pub async fn card(&self, request: &Request) -> Result<crate::domain::Card, ServiceError> {
         let workflow = self.workflow(&request.workflow)?;
         let people = self.directory.get(&self.store).await?;
-        Ok(card_for(request, workflow, &people.directory))
+        let labels = self.record_labels().await?;
+        Ok(card_for(request, workflow, &people.directory, &labels))
     }
 }
 

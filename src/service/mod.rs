@@ -26,7 +26,7 @@ pub use timers::TickReport;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::domain::Delegation;
+use crate::domain::{Delegation, FieldType, RecordLabels};
 use crate::engine::decision::{DecisionTable, compile_table};
 use crate::engine::rules::rule_env;
 use crate::store::Store;
@@ -47,6 +47,8 @@ pub struct Keel {
     directory: Arc<DirectoryCache>,
     /// The delegations in force, for the day they were read for.
     delegations: Arc<Cached<NaiveDate, Vec<Delegation>>>,
+    /// Names of the records workflow forms refer to (cached, see [`cached`]).
+    labels: Arc<Cached<(), RecordLabels>>,
     /// Rung when an interaction may have queued notifications.
     bell: Arc<DeliveryBell>,
 }
@@ -57,6 +59,50 @@ impl Keel {
         self.delegations
             .get(day, || self.store.delegations_on(day))
             .await
+    }
+
+    /// The names of every record a workflow's form may refer to, for cards: read once per
+    /// [`cached::MAX_AGE`] (a few hundred projects, vendors and people in a company of this size).
+    async fn record_labels(&self) -> anyhow::Result<Arc<RecordLabels>> {
+        self.labels
+            .get((), || async {
+                let mut labels = RecordLabels::default();
+                for record_type in self.referenced_types() {
+                    let Some(label_field) = self
+                        .config
+                        .schema
+                        .get(&record_type)
+                        .and_then(|t| t.label.clone())
+                    else {
+                        continue;
+                    };
+                    for record in self.store.list_records(&record_type).await? {
+                        if let Some(label) = record.fields.get(&label_field).and_then(|v| v.as_str())
+                        {
+                            labels.insert(&record_type, record.key.clone(), label.to_string());
+                        }
+                    }
+                }
+                Ok(labels)
+            })
+            .await
+    }
+
+    /// Record types some workflow's form refers to.
+    fn referenced_types(&self) -> Vec<String> {
+        let mut types: Vec<String> = self
+            .config
+            .workflows
+            .values()
+            .flat_map(|w| &w.fields)
+            .filter_map(|f| match &f.field_type {
+                FieldType::Ref(record_type) => Some(record_type.clone()),
+                _ => None,
+            })
+            .collect();
+        types.sort();
+        types.dedup();
+        types
     }
 
     /// Connects to the configured database (migrating it) and compiles every workflow's rules.
@@ -98,6 +144,7 @@ impl Keel {
             directory: Arc::new(DirectoryCache::new(config.directory.clone())),
             delegations: Arc::new(Cached::default()),
             bell: Arc::default(),
+            labels: Arc::default(),
             config: Arc::new(config),
             store,
             clock,

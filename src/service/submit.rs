@@ -92,12 +92,14 @@ impl Keel {
         }
         let delegations = Vec::new();
         let calendar = &self.config.settings.company.calendar;
+        let labels = self.record_labels().await?;
         let ctx = Context {
             now,
             workflow: &workflow,
             directory: &people.directory,
             delegations: &delegations,
             calendar,
+            labels: &labels,
         };
 
         let mut tx = self.store.begin().await?;

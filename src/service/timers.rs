@@ -19,6 +19,7 @@ impl Keel {
         let mut report = TickReport::default();
         let now = self.clock.now();
         let people = self.directory.get(&self.store).await?;
+        let labels = self.record_labels().await?;
         let calendar = &self.config.settings.company.calendar;
         loop {
             let mut tx = self.store.begin().await?;
@@ -38,6 +39,7 @@ impl Keel {
                         directory: &people.directory,
                         delegations: &[],
                         calendar,
+                        labels: &labels,
                     };
                     lifecycle::fire_timer(request, &timer, &ctx)
                 }

@@ -2,7 +2,6 @@
 
 use super::Console;
 use super::api::signed_in;
-use crate::engine::lifecycle::card_for;
 use crate::http::error::ApiError;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -45,7 +44,7 @@ pub async fn request(
             .map(|p| p.name.clone())
             .unwrap_or_else(|| id.to_string())
     };
-    let card = card_for(&request, workflow, &people);
+    let card = keel.card(&request).await?;
     let steps: Vec<Value> = request
         .steps
         .iter()

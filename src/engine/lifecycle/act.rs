@@ -279,7 +279,7 @@ pub(super) fn card_updates(
     actor: &str,
     ctx: &Context,
 ) -> Vec<Notification> {
-    let card = card_for(after, ctx.workflow, ctx.directory);
+    let card = card_for(after, ctx.workflow, ctx.directory, ctx.labels);
     before
         .current()
         .map(|step| {
@@ -318,13 +318,13 @@ pub(super) fn outcome(request: &Request, words: String, ctx: &Context) -> Option
             ctx.workflow.title.to_lowercase(),
             request.id
         ),
-        card: Some(card_for(request, ctx.workflow, ctx.directory)),
+        card: Some(card_for(request, ctx.workflow, ctx.directory, ctx.labels)),
     })
 }
 
 /// Asks the current step's approvers to decide.
 pub(super) fn ask_approvers(request: &Request, ctx: &Context) -> Vec<Notification> {
-    let card = card_for(request, ctx.workflow, ctx.directory);
+    let card = card_for(request, ctx.workflow, ctx.directory, ctx.labels);
     let requester = request
         .requester
         .as_deref()

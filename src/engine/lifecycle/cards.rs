@@ -1,20 +1,32 @@
 //! The approval card of a request: the same platform-neutral card for every surface.
 
 use super::{name_of, names};
-use crate::domain::{Card, CardButton, Directory, Request, Status, Workflow};
+use crate::domain::{
+    Card, CardButton, Directory, FieldType, RecordLabels, Request, Status, Workflow,
+};
 
-/// The card as it should look now: fields, where it stands, why, flags, and buttons while pending.
-pub fn card_for(request: &Request, workflow: &Workflow, directory: &Directory) -> Card {
+/// The card as it should look now: fields (referenced records by name), where it stands, why,
+/// flags, and buttons while pending.
+pub fn card_for(
+    request: &Request,
+    workflow: &Workflow,
+    directory: &Directory,
+    labels: &RecordLabels,
+) -> Card {
     let mut fields = Vec::new();
     if let Some(requester) = &request.requester {
         fields.push(("Requested by".to_string(), name_of(directory, requester)));
     }
     for field in &workflow.fields {
         if let Some(value) = request.fields.get(&field.name) {
-            let text = value
-                .as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|| value.to_string());
+            let text = match (value.as_str(), &field.field_type) {
+                (Some(key), FieldType::Ref(record_type)) => match labels.label(record_type, key) {
+                    Some(label) => format!("{label} ({key})"),
+                    None => key.to_string(),
+                },
+                (Some(text), _) => text.to_string(),
+                (None, _) => value.to_string(),
+            };
             fields.push((field.label.clone(), text));
         }
     }

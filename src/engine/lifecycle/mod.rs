@@ -24,7 +24,9 @@ pub use submit::{Submission, submit};
 pub use timers::fire_timer;
 
 use super::calendar::BusinessCalendar;
-use crate::domain::{Delegation, Directory, EventDraft, NewTimer, Notification, Request, Workflow};
+use crate::domain::{
+    Delegation, Directory, EventDraft, NewTimer, Notification, RecordLabels, Request, Workflow,
+};
 use chrono::{DateTime, Utc};
 
 /// The facts a transition reads besides the request itself.
@@ -35,6 +37,8 @@ pub struct Context<'a> {
     /// Delegations in force today.
     pub delegations: &'a [Delegation],
     pub calendar: &'a BusinessCalendar,
+    /// Names of referenced records, for cards.
+    pub labels: &'a RecordLabels,
 }
 
 /// What a person does to a request.

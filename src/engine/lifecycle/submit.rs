@@ -111,7 +111,7 @@ pub fn submit(submission: Submission, ctx: &Context) -> Transition {
     outcome.reason = Some(decision.reason.clone());
     events.push(outcome);
 
-    let card = card_for(&request, ctx.workflow, ctx.directory);
+    let card = card_for(&request, ctx.workflow, ctx.directory, ctx.labels);
     let notifications = match request.current() {
         Some(step) => step
             .approvers

@@ -106,6 +106,7 @@ struct World {
     directory: Directory,
     calendar: BusinessCalendar,
     delegations: Vec<Delegation>,
+    labels: crate::domain::RecordLabels,
 }
 
 impl World {
@@ -115,6 +116,7 @@ impl World {
             directory: directory(),
             calendar: calendar(),
             delegations: vec![],
+            labels: crate::domain::RecordLabels::default(),
         }
     }
 
@@ -125,6 +127,7 @@ impl World {
             directory: &self.directory,
             delegations: &self.delegations,
             calendar: &self.calendar,
+            labels: &self.labels,
         }
     }
 
