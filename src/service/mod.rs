@@ -77,7 +77,8 @@ impl Keel {
                         continue;
                     };
                     for record in self.store.list_records(&record_type).await? {
-                        if let Some(label) = record.fields.get(&label_field).and_then(|v| v.as_str())
+                        if let Some(label) =
+                            record.fields.get(&label_field).and_then(|v| v.as_str())
                         {
                             labels.insert(&record_type, record.key.clone(), label.to_string());
                         }

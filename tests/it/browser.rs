@@ -10,6 +10,7 @@
 
 use crate::common::console::{Mode, TestServer};
 use crate::common::test_databases;
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use std::path::PathBuf;
@@ -160,6 +161,35 @@ async fn be(browser: &Client, person: &str, search: &str) {
     css(browser, &conversation).await;
 }
 
+/// Signs in from the open picker with the keyboard only: type, Tab to the first match, Enter.
+async fn sign_in_with_the_keyboard(browser: &Client, search: &str, person: &str) {
+    let field = css(browser, "#picker-search").await;
+    field.send_keys(search).await.expect("search");
+    text_containing(browser, "#picker-count", "1 person found").await;
+    press(browser, Key::Tab).await;
+    let focused = browser
+        .execute("return document.activeElement.dataset.person;", vec![])
+        .await
+        .expect("script");
+    assert_eq!(
+        focused,
+        json!(person),
+        "Tab from the search reaches the match"
+    );
+    press(browser, Key::Enter).await;
+    let conversation = format!("button[data-conversation='@{person}'][aria-current='true']");
+    css(browser, &conversation).await;
+}
+
+/// Presses a key in whatever has the focus.
+async fn press(browser: &Client, key: Key) {
+    let focused = browser.active_element().await.expect("focus");
+    focused
+        .send_keys(&char::from(key).to_string())
+        .await
+        .expect("key press");
+}
+
 /// Types a slash command in the composer and submits the form it opens with `values`.
 async fn submit_change_order(browser: &Client, amount: &str, reason: &str) -> String {
     let composer = css(browser, "#composer-input").await;
@@ -224,7 +254,7 @@ async fn a_change_order_is_rejected_resubmitted_and_approved_in_a_real_browser()
 
         css(&browser, "#picker[open]").await;
         camera.shoot(&browser, "picker").await;
-        be(&browser, "S020", "Gus").await;
+        sign_in_with_the_keyboard(&browser, "Gus Usman", "S020").await;
         let first = submit_change_order(&browser, "18000", "Rock at footing 4").await;
         camera.shoot(&browser, "superintendent-submitted").await;
 
@@ -237,8 +267,14 @@ async fn a_change_order_is_rejected_resubmitted_and_approved_in_a_real_browser()
             .click()
             .await
             .expect("reject");
-        css(&browser, "#form-dialog[open] #field-reason")
-            .await
+        css(&browser, "#form-dialog[open] #field-reason").await;
+        // The dialog puts the focus in its field: typing goes there without a click.
+        let focused = browser.active_element().await.expect("focus");
+        assert_eq!(
+            focused.attr("id").await.expect("id").as_deref(),
+            Some("field-reason")
+        );
+        focused
             .send_keys("Split it: 14k now, 4k with the next pour")
             .await
             .expect("reason");
@@ -287,6 +323,34 @@ async fn a_change_order_is_rejected_resubmitted_and_approved_in_a_real_browser()
         }
         text_containing(&browser, "#audit-status", "intact").await;
         camera.shoot(&browser, "dashboard").await;
+
+        browser
+            .set_window_size(390, 844)
+            .await
+            .expect("phone width");
+        for (page, name) in [
+            ("/console/dashboard", "dashboard-phone"),
+            ("/console", "console-phone"),
+        ] {
+            browser
+                .goto(&format!("{}{page}", server.base))
+                .await
+                .expect("open");
+            css(&browser, "body").await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let overflow = browser
+                .execute(
+                    "return document.documentElement.scrollWidth - window.innerWidth;",
+                    vec![],
+                )
+                .await
+                .expect("measure");
+            assert!(
+                overflow.as_i64().is_some_and(|px| px <= 0),
+                "{page} is wider than a phone: {overflow}"
+            );
+            camera.shoot(&browser, name).await;
+        }
 
         browser.close().await.expect("closing Chromium");
         eprintln!("[{}] screenshots in {}", db.label, camera.dir.display());

@@ -70,7 +70,10 @@ async fn a_change_order_goes_from_slash_command_to_rejection_resubmission_and_ap
             .wait_for_message(&format!("@{RACHEL}"), |m| has_card(m, &first))
             .await;
         assert_eq!(card["card"]["buttons"].as_array().map(Vec::len), Some(3));
-        let fields = card["card"]["fields"].as_array().cloned().unwrap_or_default();
+        let fields = card["card"]["fields"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         assert!(
             fields.contains(&json!(["Project", "Bayview Medical Office (P001)"])),
             "[{}] cards name referenced records: {fields:?}",
