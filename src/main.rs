@@ -56,6 +56,9 @@ enum Command {
         /// Days the link and its session stay valid.
         #[arg(long, default_value_t = 30)]
         days: i64,
+        /// The address people reach keel at [default: http://<server.bind>].
+        #[arg(long)]
+        url: Option<String>,
     },
     /// Import one CSV file of a record type (all rows or none; re-importing changes nothing).
     Import { record_type: String, file: PathBuf },
@@ -170,7 +173,9 @@ async fn main() -> ExitCode {
             };
             cli::demo(options).await
         }
-        Command::ConsoleLink { person, days } => cli::console_link(&config, &person, days).await,
+        Command::ConsoleLink { person, days, url } => {
+            cli::console_link(&config, &person, days, url).await
+        }
         Command::Import { record_type, file } => cli::import(&config, &record_type, &file).await,
         Command::ImportAll { dir } => cli::import_all(&config, dir).await,
         Command::Request(RequestCommand::Submit {

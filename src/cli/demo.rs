@@ -38,6 +38,9 @@ pub async fn demo(options: DemoOptions) -> Outcome {
     std::fs::create_dir_all(home)
         .with_context(|| format!("creating the demo folder {}", home.display()))?;
     let database_file = home.join("keel.db");
+    if options.fresh && options.database.is_some() {
+        println!("--fresh resets only the demo folder's own database, not --database.");
+    }
     if options.fresh {
         for suffix in ["", "-wal", "-shm"] {
             let file = PathBuf::from(format!("{}{suffix}", database_file.display()));
@@ -48,6 +51,11 @@ pub async fn demo(options: DemoOptions) -> Outcome {
         }
     }
     let config_dir = home.join("config");
+    // Replaced whole, so that a workflow a newer keel dropped is not loaded from an old copy.
+    if config_dir.exists() {
+        std::fs::remove_dir_all(&config_dir)
+            .with_context(|| format!("replacing {}", config_dir.display()))?;
+    }
     write_embedded(&DEMO_CONFIG, &config_dir)?;
     let url = options
         .database
@@ -66,6 +74,12 @@ pub async fn demo(options: DemoOptions) -> Outcome {
         server.address
     );
     println!("Pick anyone in the company, type /changeorder, approve from the approver's seat.");
+    if !server.address.ip().is_loopback() {
+        println!(
+            "WARNING: {} is reachable from other machines, and in the demo anyone who reaches it can act as anyone. Use `keel serve` with sign-in links for real use.",
+            server.address
+        );
+    }
     println!(
         "Data is kept in {} (`keel demo --fresh` starts over). Ctrl-C stops.",
         home.display()

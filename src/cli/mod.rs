@@ -335,7 +335,7 @@ pub async fn audit_export(dir: &Path, format: ExportArg, output: Option<PathBuf>
 
 /// `keel console-link PERSON`: a sign-in link for the web console, signed with
 /// KEEL_CONSOLE_SECRET; whoever opens it acts as that person until it expires.
-pub async fn console_link(dir: &Path, who: &str, days: i64) -> Outcome {
+pub async fn console_link(dir: &Path, who: &str, days: i64, url: Option<String>) -> Outcome {
     let keel = open(dir).await?;
     if keel.config.secrets.console_secret.is_none() {
         return Err(UserError::Invalid(
@@ -350,10 +350,14 @@ pub async fn console_link(dir: &Path, who: &str, days: i64) -> Outcome {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let console = crate::chat::console::Console::new(keel.clone(), false, stopped);
     let expires = chrono::Utc::now() + chrono::Duration::days(days);
-    let token = console.session_key().issue(&person.id, expires);
+    let token = console.session_key().issue(
+        crate::chat::console::session::Purpose::Link,
+        &person.id,
+        expires,
+    );
     drop(stop);
-    let bind = &keel.config.settings.server.bind;
-    println!("http://{bind}/console/login?token={token}");
+    let base = url.unwrap_or_else(|| format!("http://{}", keel.config.settings.server.bind));
+    println!("{}/console/login?token={token}", base.trim_end_matches('/'));
     eprintln!(
         "Sign-in link for {} ({}), valid until {}. Anyone holding it acts as them: send it privately.",
         person.name,

@@ -128,6 +128,28 @@ fn set(table: &mut toml::Table, path: &[String], value: toml::Value) {
     }
 }
 
+/// Shortest `KEEL_CONSOLE_SECRET` accepted: it signs every console session, and a short one can
+/// be guessed from a single session cookie.
+pub const MIN_CONSOLE_SECRET: usize = 32;
+
+/// Problems with secrets that are set but unusable.
+pub(super) fn check_secrets(secrets: &Secrets, problems: &mut Vec<Problem>) {
+    use secrecy::ExposeSecret;
+    if let Some(secret) = &secrets.console_secret
+        && secret.expose_secret().len() < MIN_CONSOLE_SECRET
+    {
+        problems.push(Problem {
+            file: "KEEL_CONSOLE_SECRET".into(),
+            line: None,
+            message: format!(
+                "is {} characters long; it signs console sessions and needs at least {MIN_CONSOLE_SECRET}",
+                secret.expose_secret().len()
+            ),
+            hint: "set it to a long random string, e.g. the output of `openssl rand -hex 32`".into(),
+        });
+    }
+}
+
 /// The secrets present in `env` (an empty value counts as absent).
 pub(super) fn secrets(env: &[(String, String)]) -> Secrets {
     let get = |name: &str| {

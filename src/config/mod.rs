@@ -190,6 +190,8 @@ pub fn load_with_env(dir: &Path, env: &[(String, String)]) -> Result<Config, Vec
         .as_ref()
         .map(|(schema, directory)| (schema, directory));
     let workflows = workflows::load_all(&dir.join("workflows"), context, &mut problems);
+    let secrets = env::secrets(env);
+    env::check_secrets(&secrets, &mut problems);
     match (settings, records) {
         (Some(settings), Some((schema, directory))) if problems.is_empty() => Ok(Config {
             dir: dir.to_path_buf(),
@@ -197,7 +199,7 @@ pub fn load_with_env(dir: &Path, env: &[(String, String)]) -> Result<Config, Vec
             schema,
             directory,
             workflows,
-            secrets: env::secrets(env),
+            secrets,
         }),
         _ => Err(problems),
     }

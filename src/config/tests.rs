@@ -321,3 +321,22 @@ fn secrets_in_files_are_refused() {
         "reported once: {found:#?}"
     );
 }
+
+#[test]
+fn a_console_secret_too_short_to_be_safe_is_a_problem() {
+    let env = |secret: &str| vec![("KEEL_CONSOLE_SECRET".to_string(), secret.to_string())];
+    let problems = load_with_env(&demo_dir(), &env("hunter2")).expect_err("refused");
+    assert_eq!(problems.len(), 1);
+    assert!(
+        problems[0].to_string().contains("at least 32"),
+        "{}",
+        problems[0]
+    );
+    assert!(
+        !problems[0].to_string().contains("hunter2"),
+        "the secret is never shown"
+    );
+    let long = "0123456789abcdef0123456789abcdef";
+    let config = load_with_env(&demo_dir(), &env(long)).expect("a long secret loads");
+    assert!(config.secrets.console_secret.is_some());
+}

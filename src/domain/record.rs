@@ -21,6 +21,15 @@ impl RecordLabels {
     pub fn label(&self, record_type: &str, key: &str) -> Option<&str> {
         self.0.get(record_type)?.get(key).map(String::as_str)
     }
+
+    /// Every `(key, label)` of a record type, in no particular order.
+    pub fn of_type(&self, record_type: &str) -> impl Iterator<Item = (&str, &str)> {
+        self.0
+            .get(record_type)
+            .into_iter()
+            .flatten()
+            .map(|(key, label)| (key.as_str(), label.as_str()))
+    }
 }
 
 /// One field of a record type.

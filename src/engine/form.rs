@@ -197,7 +197,9 @@ pub enum ReasonPurpose {
     Comment,
 }
 
-fn truncate(text: &str, max: usize) -> String {
+/// `text` cut to `max` characters, with an ellipsis when it was longer: for echoing what someone
+/// typed back to them without echoing megabytes.
+pub fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         text.to_string()
     } else {

@@ -2,6 +2,7 @@
 //! `Authorization: Bearer $KEEL_API_TOKEN`; without a configured token the API is closed.
 
 use super::error::ApiError;
+use super::error::json_body as body;
 use crate::engine::lifecycle::Action;
 use crate::service::{Keel, NewRequest};
 use axum::Json;
@@ -60,8 +61,6 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
-
-use super::error::json_body as body;
 
 pub async fn submit(
     State(keel): State<Keel>,

@@ -1,9 +1,10 @@
 //! The dashboard's figures: what waits for whom and for how long (against the workflow's
 //! escalation time, its service level), how long decisions take per workflow and per approver,
-//! and whether the audit trail's hash chain is intact.
+//! and whether the audit trail's hash chain is intact. Counts and times are for everyone; the
+//! requests themselves (fields, reasons, comments) only for their participants and admins.
 
 use super::{Keel, ServiceError};
-use crate::domain::{Event, Request, Status};
+use crate::domain::{Directory, Event, Person, Request, Status};
 use crate::store::RequestFilter;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -109,8 +110,8 @@ pub struct RequestRow {
 }
 
 impl Keel {
-    /// Everything the dashboard shows, as of now.
-    pub async fn dashboard(&self) -> Result<Dashboard, ServiceError> {
+    /// Everything the dashboard shows `viewer`, as of now.
+    pub async fn dashboard(&self, viewer: &Person) -> Result<Dashboard, ServiceError> {
         let now = self.clock.now();
         let people = self.directory.get(&self.store).await?;
         let name = |id: &str| Named {
@@ -129,8 +130,14 @@ impl Keel {
                 .unwrap_or_else(|| workflow.to_string())
         };
         let requests = self.store.list_requests(&RequestFilter::default()).await?;
-        let pending = self.pending_rows(&requests, now, &name, &title);
+        let mut pending = self.pending_rows(&requests, now, &name, &title);
         let pending_by_approver = queues(&pending);
+        let visible: std::collections::HashSet<&str> = requests
+            .iter()
+            .filter(|r| may_see(&people.directory, viewer, r))
+            .map(|r| r.id.as_str())
+            .collect();
+        pending.retain(|row| visible.contains(row.request_id.as_str()));
         let (by_workflow, by_approver) = cycle_samples(&requests);
         let cycle_time = CycleTimes {
             by_workflow: summarise(by_workflow, |key| title(key)),
@@ -141,12 +148,17 @@ impl Keel {
         let recent_audit = events
             .iter()
             .rev()
+            .filter(|e| match &e.draft.request_id {
+                Some(id) => visible.contains(id.as_str()),
+                None => e.draft.actor == viewer.id || people.directory.is_admin(&viewer.id),
+            })
             .take(RECENT)
             .map(|e| audit_row(e, name(&e.draft.actor).name))
             .collect();
         let recent_requests = requests
             .iter()
             .rev()
+            .filter(|r| visible.contains(r.id.as_str()))
             .take(RECENT_REQUESTS)
             .map(|r| RequestRow {
                 id: r.id.clone(),
@@ -168,6 +180,20 @@ impl Keel {
             recent_audit,
             recent_requests,
         })
+    }
+
+    /// A request and its history, for someone who may see it (see [`may_see`]).
+    pub async fn request_history_for(
+        &self,
+        viewer: &Person,
+        id: &str,
+    ) -> Result<(Request, Vec<Event>), ServiceError> {
+        let (request, events) = self.request_with_history(id).await?;
+        let people = self.directory.get(&self.store).await?;
+        if !may_see(&people.directory, viewer, &request) {
+            return Err(super::UserError::NotVisible(request.id).into());
+        }
+        Ok((request, events))
     }
 
     fn pending_rows(
@@ -224,6 +250,20 @@ impl Keel {
             },
         })
     }
+}
+
+/// Whether `viewer` may see a request's fields and history: its requester, anyone it was ever
+/// routed to or approved by, and admins.
+pub fn may_see(directory: &Directory, viewer: &Person, request: &Request) -> bool {
+    request.requester.as_deref() == Some(viewer.id.as_str())
+        || directory.is_admin(&viewer.id)
+        || request.steps.iter().any(|step| {
+            step.is_approver(&viewer.id)
+                || step
+                    .approvals
+                    .iter()
+                    .any(|d| d.person == viewer.id || d.on_behalf_of.as_deref() == Some(&viewer.id))
+        })
 }
 
 fn audit_row(event: &Event, actor_name: String) -> AuditRow {

@@ -14,6 +14,10 @@ pub enum UserError {
     UnknownPerson(String),
     #[error("There is no request {0}.")]
     UnknownRequest(String),
+    #[error(
+        "Only the requester of {0}, the people it was routed to and administrators may see it."
+    )]
+    NotVisible(String),
     #[error("The form has problems:\n{}", list(.0))]
     InvalidForm(Vec<FieldError>),
     #[error("{0}")]

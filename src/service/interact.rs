@@ -6,7 +6,7 @@
 use super::{Keel, ServiceError, UserError};
 use crate::domain::interaction::FieldProblem;
 use crate::domain::{Effect, FormId, Interaction, Person, Request, Status};
-use crate::engine::form::{FieldError, ReasonPurpose, reason_form, submission_form};
+use crate::engine::form::{FieldError, ReasonPurpose, reason_form, submission_form, truncate};
 use crate::engine::lifecycle::{Action, MAX_TEXT, card_for};
 use crate::service::NewRequest;
 use crate::store::RequestFilter;
@@ -252,21 +252,21 @@ impl Keel {
                     workflow,
                     requester: actor.id.clone(),
                     fields: values,
-                    idempotency_key: nonce.map(|n| format!("{platform}:{n}")),
+                    idempotency_key: nonce.map(|n| format!("{platform}:{}:{n}", actor.id)),
                 };
                 let request = self.submit(new).await?;
                 let card = self.card(&request).await?;
                 Ok(format!("{} submitted: {}.", card.title, card.status))
             }
-            FormId::Reject { request_id, step } | FormId::Comment { request_id, step } => {
-                let text = reason_of(&values);
-                check_reason(&text)?;
-                let action = if form.starts_with("reject:") {
-                    Action::Reject { reason: text }
-                } else {
-                    Action::Comment { text }
-                };
-                self.decide(actor, &request_id, action, step).await
+            FormId::Reject { request_id, step } => {
+                let reason = reason_of(&values)?;
+                self.decide(actor, &request_id, Action::Reject { reason }, step)
+                    .await
+            }
+            FormId::Comment { request_id, step } => {
+                let text = reason_of(&values)?;
+                self.decide(actor, &request_id, Action::Comment { text }, step)
+                    .await
             }
         }
     }
@@ -309,14 +309,16 @@ fn replied(outcome: Result<Vec<Effect>, ServiceError>) -> Result<Vec<Effect>, Se
     }
 }
 
-/// The text of a reason or comment form (missing is refused by the request's state machine).
-fn reason_of(values: &[(String, serde_json::Value)]) -> String {
-    values
+/// The text of a reason or comment form, refused next to its field when empty or too long.
+fn reason_of(values: &[(String, serde_json::Value)]) -> Result<String, UserError> {
+    let text = values
         .iter()
         .find(|(name, _)| name == "reason")
         .and_then(|(_, v)| v.as_str())
         .unwrap_or_default()
-        .to_string()
+        .to_string();
+    check_reason(&text)?;
+    Ok(text)
 }
 
 fn check_reason(text: &str) -> Result<(), UserError> {
@@ -346,8 +348,4 @@ fn form_errors(errors: &[FieldError]) -> Effect {
             })
             .collect(),
     }
-}
-
-fn truncate(text: &str, max: usize) -> String {
-    text.chars().take(max).collect()
 }

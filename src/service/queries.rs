@@ -116,41 +116,37 @@ impl Keel {
     }
 
     /// Records of `record_type` a form may refer to, labelled `Name (KEY)` and filtered by
-    /// `query` on either; at most `limit`.
+    /// `query` on either; at most `limit`. Served from the label cache, so a keystroke in a
+    /// picker reads nothing.
     pub async fn record_choices(
         &self,
         record_type: &str,
         query: &str,
         limit: usize,
     ) -> Result<Vec<Choice>, ServiceError> {
-        let Some(schema) = self.config.schema.get(record_type) else {
+        if !self.referenced_types().iter().any(|t| t == record_type) {
             return Err(UserError::Invalid(format!(
-                "There is no record type `{}`.",
-                record_type.chars().take(40).collect::<String>()
+                "No form refers to records of type `{}`.",
+                crate::engine::form::truncate(record_type, 40)
             ))
             .into());
-        };
+        }
         let query = query.trim().to_lowercase();
-        let records = self.store.list_records(record_type).await?;
-        Ok(records
-            .into_iter()
-            .map(|record| {
-                let name = schema
-                    .label
-                    .as_ref()
-                    .and_then(|field| record.fields.get(field))
-                    .and_then(|value| value.as_str());
-                let label = match name {
-                    Some(name) => format!("{name} ({})", record.key),
-                    None => record.key.clone(),
-                };
-                Choice {
-                    value: record.key,
-                    label,
-                }
+        let labels = self.record_labels().await?;
+        let mut choices: Vec<Choice> = labels
+            .of_type(record_type)
+            .map(|(key, label)| Choice {
+                value: key.to_string(),
+                label: if label == key {
+                    key.to_string()
+                } else {
+                    format!("{label} ({key})")
+                },
             })
             .filter(|c| query.is_empty() || c.label.to_lowercase().contains(&query))
-            .take(limit)
-            .collect())
+            .collect();
+        choices.sort_by(|a, b| a.value.cmp(&b.value));
+        choices.truncate(limit);
+        Ok(choices)
     }
 }

@@ -8,6 +8,7 @@ use crate::engine::form::{FieldError, validate_form};
 use crate::engine::lifecycle::{self, Context, Submission};
 use crate::engine::routing::{RoutingInput, resolve_step};
 use crate::engine::{anomaly, rules};
+use crate::store::StoreError;
 use anyhow::Context as _;
 use std::collections::BTreeMap;
 
@@ -39,14 +40,6 @@ impl Keel {
             ))
             .into());
         }
-        if let Some(key) = &new.idempotency_key {
-            let mut tx = self.store.begin().await?;
-            let existing = tx.find_by_idempotency_key(&workflow.name, key).await?;
-            tx.commit().await?;
-            if let Some(existing) = existing {
-                return Ok(existing);
-            }
-        }
         let people = self.directory.get(&self.store).await?;
         let requester = people
             .directory
@@ -54,6 +47,14 @@ impl Keel {
             .filter(|p| p.active)
             .ok_or_else(|| UserError::UnknownPerson(new.requester.clone()))?
             .clone();
+        if let Some(key) = &new.idempotency_key {
+            let mut tx = self.store.begin().await?;
+            let existing = tx.find_by_idempotency_key(&workflow.name, key).await?;
+            tx.commit().await?;
+            if let Some(existing) = existing {
+                return same_requester(existing, &requester.id);
+            }
+        }
         let fields = validate_form(&workflow, &new.fields).map_err(UserError::InvalidForm)?;
         let refs = self.load_refs(&workflow, &fields).await?;
         let now = self.clock.now();
@@ -107,7 +108,7 @@ impl Keel {
             && let Some(existing) = tx.find_by_idempotency_key(&workflow.name, key).await?
         {
             tx.commit().await?;
-            return Ok(existing);
+            return same_requester(existing, &requester.id);
         }
         let number = tx
             .next_request_number(&workflow.name, workflow.first_number)
@@ -122,7 +123,18 @@ impl Keel {
             steps,
         };
         let transition = lifecycle::submit(submission, &ctx);
-        tx.insert_request(&transition.request).await?;
+        if let Err(error) = tx.insert_request(&transition.request).await {
+            // A concurrent submission with the same key committed first (PostgreSQL): answer
+            // with it, as a retry would be.
+            if let (Some(StoreError::Conflict { .. }), Some(key)) =
+                (error.downcast_ref(), &new.idempotency_key)
+                && let Some(existing) = tx.find_by_idempotency_key(&workflow.name, key).await?
+            {
+                tx.rollback().await?;
+                return same_requester(existing, &requester.id);
+            }
+            return Err(error.into());
+        }
         self.write_effects(&mut tx, &transition).await?;
         tx.commit().await.context("committing a submission")?;
         Ok(transition.request)
@@ -199,5 +211,18 @@ fn numeric(value: Option<&serde_json::Value>) -> Option<f64> {
         serde_json::Value::Number(n) => n.as_f64(),
         serde_json::Value::String(s) => s.parse().ok(),
         _ => None,
+    }
+}
+
+/// The request an idempotency key gave before, if it is this requester's: a key is one person's
+/// way of saying "the same submission again", never a way to see someone else's request.
+fn same_requester(existing: Request, requester: &str) -> Result<Request, ServiceError> {
+    if existing.requester.as_deref() == Some(requester) {
+        Ok(existing)
+    } else {
+        Err(UserError::Invalid(
+            "This idempotency key was already used for another person's request; use a new key. Nothing was submitted.".into(),
+        )
+        .into())
     }
 }

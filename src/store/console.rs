@@ -31,6 +31,8 @@ pub struct NewConsoleMessage {
     pub author: String,
     pub body: String,
     pub card: Option<Card>,
+    /// The version of the request the card shows.
+    pub card_version: Option<i64>,
     pub request_id: Option<String>,
     pub thread_of: Option<i64>,
     /// The notification this message delivers, so that a retried delivery posts nothing twice.
@@ -59,7 +61,8 @@ fn message_from_row(row: Row) -> Result<ConsoleMessage> {
 }
 
 impl Store {
-    /// Posts a message; `None` when its notification was already posted in that conversation.
+    /// Posts a message; `None` when its notification was already posted in that conversation, or
+    /// when it is a card its request already has in that channel.
     pub async fn post_console_message(
         &self,
         new: &NewConsoleMessage,
@@ -67,8 +70,8 @@ impl Store {
     ) -> Result<Option<ConsoleMessage>> {
         let sql = format!(
             "insert into console_messages (conversation, author, body, card, request_id, \
-             thread_of, outbox_id, posted_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
-             on conflict (outbox_id, conversation) where outbox_id is not null do nothing \
+             thread_of, outbox_id, posted_at, updated_at, card_version) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) on conflict do nothing \
              returning {COLUMNS}"
         );
         let card = new.card.as_ref().map(to_json).transpose()?;
@@ -80,28 +83,33 @@ impl Store {
             .bind(new.request_id.clone())
             .bind(new.thread_of)
             .bind(new.outbox_id)
-            .bind(ts(&at));
+            .bind(ts(&at))
+            .bind(new.card_version);
         let mut tx = self.begin().await?;
         let rows = tx.fetch(insert).await?;
         tx.commit().await?;
         rows.into_iter().next().map(message_from_row).transpose()
     }
 
-    /// Replaces the card of every message about `request_id`; returns the messages changed.
+    /// Replaces the card of every message about `request_id` that shows an older `version` of
+    /// it (a late or retried delivery never turns a card back); returns the messages changed.
     pub async fn update_console_cards(
         &self,
         request_id: &str,
         card: &Card,
+        version: i64,
         at: DateTime<Utc>,
     ) -> Result<Vec<ConsoleMessage>> {
         let sql = format!(
-            "update console_messages set card = $2, updated_at = $3 \
-             where request_id = $1 and card is not null returning {COLUMNS}"
+            "update console_messages set card = $2, updated_at = $3, card_version = $4 \
+             where request_id = $1 and card is not null \
+             and (card_version is null or card_version < $4) returning {COLUMNS}"
         );
         let update = Statement::new(sql, format!("updating the cards of {request_id}"))
             .bind(request_id)
             .bind(to_json(card)?)
-            .bind(ts(&at));
+            .bind(ts(&at))
+            .bind(version);
         let mut tx = self.begin().await?;
         let rows = tx.fetch(update).await?;
         tx.commit().await?;

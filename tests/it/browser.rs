@@ -308,6 +308,8 @@ async fn a_change_order_is_rejected_resubmitted_and_approved_in_a_real_browser()
         .await;
         camera.shoot(&browser, "project-manager-approved").await;
 
+        // The dashboard as the chief executive, an admin who sees every request.
+        be(&browser, "S001", "Morgan").await;
         css(&browser, "#dashboard-link")
             .await
             .click()

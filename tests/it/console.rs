@@ -5,6 +5,7 @@ use crate::common::console::{
     CONSOLE_SECRET, Mode, TestServer, cookie_of, form_errors, opened_form, reply,
 };
 use crate::common::test_databases;
+use keel::chat::console::session::{Purpose, SessionKey};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -63,8 +64,14 @@ async fn a_change_order_goes_from_slash_command_to_rejection_resubmission_and_ap
             "{effects:?}"
         );
         // The same opening of the form submitted twice (a double click) is one request.
-        let again = gus.submit_form("submit:change_order", &nonce, values).await;
+        let again = gus
+            .submit_form("submit:change_order", &nonce, values.clone())
+            .await;
         assert_eq!(submitted_id(&reply(&again)), first, "[{}]", db.label);
+        // Someone else sending the same nonce gets nothing of Gus's: a nonce is per person.
+        let theirs = pm.submit_form("submit:change_order", &nonce, values).await;
+        let other = submitted_id(&reply(&theirs));
+        assert_ne!(other, first, "[{}]", db.label);
 
         let card = rachel
             .wait_for_message(&format!("@{RACHEL}"), |m| has_card(m, &first))
@@ -144,7 +151,23 @@ async fn a_change_order_goes_from_slash_command_to_rejection_resubmission_and_ap
         })
         .await;
 
+        // Diana sees the request she approved, not the one she was never part of.
         let (status, dashboard) = pm.get("/console/api/dashboard").await;
+        assert_eq!(status, StatusCode::OK);
+        let seen: Vec<&str> = dashboard["recent_requests"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r["id"].as_str())
+            .collect();
+        assert!(
+            seen.contains(&second.as_str()) && !seen.contains(&first.as_str()),
+            "{seen:?}"
+        );
+        let (status, _) = pm.get(&format!("/console/api/requests/{first}")).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "[{}]", db.label);
+
+        let (status, dashboard) = gus.get("/console/api/dashboard").await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(
             dashboard["audit"]["ok"], true,
@@ -158,7 +181,7 @@ async fn a_change_order_goes_from_slash_command_to_rejection_resubmission_and_ap
             .filter_map(|r| r["id"].as_str())
             .collect();
         assert!(recent.contains(&first.as_str()) && recent.contains(&second.as_str()));
-        let (_, history) = pm.get(&format!("/console/api/requests/{first}")).await;
+        let (_, history) = gus.get(&format!("/console/api/requests/{first}")).await;
         let actions: Vec<&str> = history["history"]
             .as_array()
             .into_iter()
@@ -346,10 +369,8 @@ async fn outside_the_demo_only_a_signed_link_opens_the_console_and_a_forged_pers
 
         // A link signed with KEEL_CONSOLE_SECRET signs Gus in.
         let expires = chrono::Utc::now() + chrono::Duration::days(1);
-        let token = keel::chat::console::session::SessionKey::from_secret(
-            &CONSOLE_SECRET.to_string().into(),
-        )
-        .issue(GUS, expires);
+        let key = SessionKey::from_secret(&CONSOLE_SECRET.to_string().into());
+        let token = key.issue(Purpose::Link, GUS, expires);
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -369,11 +390,9 @@ async fn outside_the_demo_only_a_signed_link_opens_the_console_and_a_forged_pers
 
         // The same cookie with another person's id is refused, and acts on nothing.
         let before = footprint(&server).await;
-        let forged = gus
-            .cookie
-            .clone()
-            .unwrap_or_default()
-            .replacen(GUS, RACHEL, 1);
+        let cookie = gus.cookie.clone().unwrap_or_default();
+        let forged = cookie.replacen(&hex::encode(GUS), &hex::encode(RACHEL), 1);
+        assert_ne!(forged, cookie);
         let mallory = anonymous.with_cookie(&forged);
         let (status, body) = mallory
             .post(
@@ -406,6 +425,25 @@ async fn outside_the_demo_only_a_signed_link_opens_the_console_and_a_forged_pers
             .await
             .expect("forged login");
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        // A session cookie is not a sign-in link: it cannot renew itself.
+        let as_link = cookie.trim_start_matches("keel_console=");
+        let response = client
+            .get(format!("{}/console/login?token={as_link}", server.base))
+            .send()
+            .await
+            .expect("cookie as a link");
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "[{label}]");
+        // Another site making Gus's browser post is refused.
+        let response = client
+            .post(format!("{}/console/api/forms", server.base))
+            .header("cookie", &cookie)
+            .header("origin", "http://evil.example")
+            .json(&json!({ "form": "submit:change_order",
+                "values": { "project": "P001", "amount": "100", "reason": "x" } }))
+            .send()
+            .await
+            .expect("cross-site post");
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "[{label}]");
         assert_eq!(footprint(&server).await, before, "[{label}]");
         server.stop().await;
 

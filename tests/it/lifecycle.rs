@@ -6,6 +6,7 @@ use chrono::Duration;
 use keel::domain::Status;
 use keel::engine::lifecycle::{Action, Refusal};
 use keel::service::{NewRequest, ServiceError, UserError};
+use std::collections::HashSet;
 
 fn refusal(result: Result<keel::domain::Request, ServiceError>) -> Refusal {
     match result {
@@ -387,11 +388,32 @@ async fn an_idempotency_key_gives_one_request() {
             ],
             idempotency_key: Some("form-123".into()),
         };
-        let first = app.keel.submit(new.clone()).await.unwrap();
-        let again = app.keel.submit(new).await.unwrap();
-        assert_eq!(first.id, again.id);
+        // The same submission sent eight times at once (a double click, a retrying client).
+        let attempts: Vec<_> = (0..8)
+            .map(|_| {
+                let keel = app.keel.clone();
+                let new = new.clone();
+                tokio::spawn(async move { keel.submit(new).await })
+            })
+            .collect();
+        let mut ids = HashSet::new();
+        for attempt in attempts {
+            let request = attempt.await.unwrap();
+            ids.insert(request.unwrap_or_else(|e| panic!("[{}] {e}", app.label)).id);
+        }
+        let again = app.keel.submit(new.clone()).await.unwrap();
+        assert_eq!(ids, HashSet::from([again.id.clone()]), "[{}]", app.label);
         let all = app.keel.list_requests(&Default::default()).await.unwrap();
         assert_eq!(all.len(), 1, "[{}]", app.label);
+
+        // The key is the requester's own: someone else using it sees nothing of theirs.
+        let mut theirs = new;
+        theirs.requester = "S016".into();
+        let refused = app.keel.submit(theirs).await.unwrap_err();
+        assert!(
+            refused.to_string().contains("another person's request"),
+            "{refused}"
+        );
     }
 }
 

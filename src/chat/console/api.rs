@@ -1,19 +1,18 @@
-//! The console's JSON API: sign-in, the directory picker, conversations, and the three ways a
-//! person interacts (a typed command, a submitted form, a clicked button), each handed to the
-//! core as an [`Interaction`] and answered with its [`Effect`]s.
+//! The console's JSON API: the directory picker, conversations, and the three ways a person
+//! interacts (a typed command, a submitted form, a clicked button), each handed to the core as
+//! an [`Interaction`] and answered with its [`Effect`]s. Signing in is in [`super::signin`].
 
-use super::session::{COOKIE, SessionProblem, token_from_cookies};
+use super::signin::signed_in;
 use super::{Access, Console, port, view};
 use crate::domain::{Effect, Interaction, Person};
+use crate::engine::form::truncate;
 use crate::http::error::{ApiError, json_body};
-use crate::service::{ServiceError, UserError};
+use crate::service::UserError;
 use crate::store::NewConsoleMessage;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Duration;
+use axum::http::HeaderMap;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
@@ -26,138 +25,8 @@ pub const MAX_MESSAGE: usize = 4_000;
 const MAX_FORM_VALUES: usize = 50;
 /// Longest search text, in characters.
 const MAX_QUERY: usize = 100;
-/// How long a session picked in the demo lasts.
-const DEMO_SESSION_DAYS: i64 = 7;
 /// Messages of a conversation loaded at once.
 const PAGE: i64 = 200;
-
-/// The person of the request's session, or why there is none.
-pub(super) async fn signed_in(console: &Console, headers: &HeaderMap) -> Result<Person, ApiError> {
-    if console.access == Access::Closed {
-        return Err(ApiError::Forbidden(
-            "The console is closed: set KEEL_CONSOLE_SECRET on the server, then sign in with a link from `keel console-link PERSON`.".into(),
-        ));
-    }
-    let token = headers
-        .get(header::COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(token_from_cookies)
-        .ok_or_else(|| ApiError::Unauthorized(sign_in_hint(console, "You are not signed in")))?;
-    let id = console
-        .key
-        .verify(token, chrono::Utc::now())
-        .map_err(|problem| {
-            let why = match problem {
-                SessionProblem::Invalid => {
-                    "Your session is not valid (it was altered, or comes from an earlier run)"
-                }
-                SessionProblem::Expired => "Your session has expired",
-            };
-            ApiError::Unauthorized(sign_in_hint(console, why))
-        })?;
-    match console.keel.person(&id).await {
-        Ok(person) if person.active => Ok(person),
-        Ok(_) | Err(ServiceError::User(_)) => Err(ApiError::Unauthorized(sign_in_hint(
-            console,
-            &format!("{id} is not an active person in the directory"),
-        ))),
-        Err(internal) => Err(internal.into()),
-    }
-}
-
-fn sign_in_hint(console: &Console, why: &str) -> String {
-    match console.access {
-        Access::Demo => format!("{why}: pick a person to continue."),
-        _ => format!("{why}: open your sign-in link again, or ask an administrator for one."),
-    }
-}
-
-/// The cookie that starts a session for `person` until `days` from now.
-fn session_cookie(console: &Console, person: &str, days: i64) -> HeaderValue {
-    let expires = chrono::Utc::now() + Duration::days(days);
-    let token = console.key.issue(person, expires);
-    let max_age = days * 24 * 3_600;
-    HeaderValue::from_str(&format!(
-        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static(""))
-}
-
-#[derive(Deserialize)]
-pub struct LoginQuery {
-    token: String,
-}
-
-/// `GET /console/login?token=…`: a sign-in link; the token becomes the session cookie.
-pub async fn login(State(console): Shared, Query(query): Query<LoginQuery>) -> Response {
-    match console.key.verify(&query.token, chrono::Utc::now()) {
-        Ok(person) if console.access != Access::Closed => {
-            let days = 30;
-            let mut response = Redirect::to("/console").into_response();
-            response
-                .headers_mut()
-                .insert(header::SET_COOKIE, session_cookie(&console, &person, days));
-            response
-        }
-        _ => (
-            StatusCode::UNAUTHORIZED,
-            "This sign-in link is not valid or has expired. Ask an administrator for a new one (keel console-link PERSON).",
-        )
-            .into_response(),
-    }
-}
-
-/// `GET /console/api/me`: who is signed in; a 401 also says whether the picker may be used.
-pub async fn me(State(console): Shared, headers: HeaderMap) -> Response {
-    match signed_in(&console, &headers).await {
-        Ok(person) => Json(view::me(&console, &person)).into_response(),
-        Err(ApiError::Unauthorized(message)) => (
-            StatusCode::UNAUTHORIZED,
-            Json(json!({ "error": message, "demo": console.access == Access::Demo })),
-        )
-            .into_response(),
-        Err(other) => other.into_response(),
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SessionBody {
-    person: String,
-}
-
-/// `POST /console/api/session`: "be anyone", in the demo only.
-pub async fn start_session(
-    State(console): Shared,
-    body: Result<Json<SessionBody>, JsonRejection>,
-) -> Result<Response, ApiError> {
-    if console.access != Access::Demo {
-        return Err(ApiError::Forbidden(
-            "Picking a person is only possible in the demo. Open the sign-in link an administrator gave you (keel console-link PERSON).".into(),
-        ));
-    }
-    let body = json_body(body)?;
-    let person = console.keel.person(body.person.trim()).await?;
-    if !person.active {
-        return Err(ServiceError::from(UserError::UnknownPerson(person.id)).into());
-    }
-    let mut response = Json(view::me(&console, &person)).into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        session_cookie(&console, &person.id, DEMO_SESSION_DAYS),
-    );
-    Ok(response)
-}
-
-/// `POST /console/api/logout`: forgets the session cookie.
-pub async fn logout() -> Response {
-    let mut response = Json(json!({})).into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_static("keel_console=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
-    );
-    response
-}
 
 #[derive(Deserialize)]
 pub struct Search {
@@ -216,7 +85,7 @@ fn check_visible(console: &Console, person: &Person, conversation: &str) -> Resu
     } else {
         Err(ApiError::Forbidden(format!(
             "There is no conversation `{}` for you: you see the channels and your own direct messages.",
-            conversation.chars().take(40).collect::<String>()
+            truncate(conversation, 40)
         )))
     }
 }
@@ -307,6 +176,7 @@ pub async fn post_message(
         author: person.id.clone(),
         body: text.to_string(),
         card: None,
+        card_version: None,
         request_id: None,
         thread_of: None,
         outbox_id: None,
@@ -340,6 +210,7 @@ pub async fn submit_form(
 ) -> Result<Json<Value>, ApiError> {
     let person = signed_in(&console, &headers).await?;
     let body = json_body(body)?;
+    bounded_id(&body.form)?;
     if body.values.len() > MAX_FORM_VALUES {
         return Err(ApiError::BadRequest(format!(
             "A form has at most {MAX_FORM_VALUES} values."
@@ -355,6 +226,18 @@ pub async fn submit_form(
         .interact(&person, "console", interaction)
         .await?;
     Ok(Json(json!({ "effects": rendered(effects) })))
+}
+
+/// Longest request id or form id a button or form may name.
+const MAX_ID: usize = 200;
+
+fn bounded_id(id: &str) -> Result<&str, ApiError> {
+    if id.len() > MAX_ID {
+        return Err(ApiError::BadRequest(format!(
+            "An id has at most {MAX_ID} characters; nothing was changed."
+        )));
+    }
+    Ok(id)
 }
 
 #[derive(Deserialize)]
@@ -373,6 +256,8 @@ pub async fn click_button(
 ) -> Result<Json<Value>, ApiError> {
     let person = signed_in(&console, &headers).await?;
     let body = json_body(body)?;
+    bounded_id(&body.request_id)?;
+    bounded_id(&body.action)?;
     let interaction = Interaction::Button {
         request_id: body.request_id,
         action: body.action,

@@ -1,7 +1,7 @@
 //! The dashboard's JSON, and one request with its whole history, for any signed-in person.
 
 use super::Console;
-use super::api::signed_in;
+use super::signin::signed_in;
 use crate::http::error::ApiError;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -16,8 +16,8 @@ pub async fn dashboard(
     State(console): Shared,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    signed_in(&console, &headers).await?;
-    let dashboard = console.keel.dashboard().await?;
+    let viewer = signed_in(&console, &headers).await?;
+    let dashboard = console.keel.dashboard(&viewer).await?;
     Ok(Json(
         serde_json::to_value(dashboard).map_err(anyhow::Error::from)?,
     ))
@@ -29,9 +29,14 @@ pub async fn request(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    signed_in(&console, &headers).await?;
+    let viewer = signed_in(&console, &headers).await?;
+    if id.len() > 64 {
+        return Err(ApiError::BadRequest(
+            "A request id has at most 64 characters.".into(),
+        ));
+    }
     let keel = &console.keel;
-    let (request, events) = keel.request_with_history(&id).await?;
+    let (request, events) = keel.request_history_for(&viewer, &id).await?;
     let workflow = keel
         .config
         .workflows

@@ -13,6 +13,7 @@ mod assets;
 mod dashboard;
 mod port;
 pub mod session;
+mod signin;
 mod stream;
 mod view;
 
@@ -101,10 +102,10 @@ impl Console {
             .route("/console", get(assets::console_page))
             .route("/console/dashboard", get(assets::dashboard_page))
             .route("/console/assets/{file}", get(assets::asset))
-            .route("/console/login", get(api::login))
-            .route("/console/api/me", get(api::me))
-            .route("/console/api/session", post(api::start_session))
-            .route("/console/api/logout", post(api::logout))
+            .route("/console/login", get(signin::login))
+            .route("/console/api/me", get(signin::me))
+            .route("/console/api/session", post(signin::start_session))
+            .route("/console/api/logout", post(signin::logout))
             .route("/console/api/people", get(api::people))
             .route("/console/api/options", get(api::options))
             .route(
@@ -116,6 +117,7 @@ impl Console {
             .route("/console/api/stream", get(stream::stream))
             .route("/console/api/requests/{id}", get(dashboard::request))
             .route("/console/api/dashboard", get(dashboard::dashboard))
+            .layer(axum::middleware::from_fn(signin::same_origin))
             .with_state(self.clone())
     }
 }

@@ -5,7 +5,7 @@
 
 use super::Console;
 use crate::chat::ChatPort;
-use crate::domain::{Notification, NotificationKind};
+use crate::domain::{Card, Notification, NotificationKind};
 use crate::store::{NewConsoleMessage, OutboxItem};
 use async_trait::async_trait;
 
@@ -28,12 +28,23 @@ impl Console {
         let notification = &item.notification;
         let now = self.keel.clock.now();
         let store = &self.keel.store;
+        // A card shows its request as it is at delivery, so a late or retried delivery never
+        // shows an older state than one already delivered.
+        let current = match &notification.card {
+            Some(_) => self.current_card(&notification.request_id).await?,
+            None => None,
+        };
         if notification.kind == NotificationKind::CardUpdated {
-            if let Some(card) = &notification.card {
-                for message in store
-                    .update_console_cards(&notification.request_id, card, now)
-                    .await?
-                {
+            if let Some(current) = &current {
+                let updated = store
+                    .update_console_cards(
+                        &notification.request_id,
+                        &current.card,
+                        current.version,
+                        now,
+                    )
+                    .await?;
+                for message in updated {
                     self.publish(message);
                 }
             }
@@ -47,51 +58,73 @@ impl Console {
         } else {
             None
         };
-        let message = message_of(notification, conversation, thread_of, item.id);
+        let mut message = message_of(notification, conversation, thread_of, item.id);
+        if let Some(current) = &current {
+            message.card = Some(current.card.clone());
+            message.card_version = Some(current.version);
+        }
         if let Some(posted) = store.post_console_message(&message, now).await? {
             self.publish(posted);
         }
         if notification.kind == NotificationKind::ApprovalRequested {
-            self.post_in_channel(item).await?;
+            self.post_in_channel(item, current).await?;
         }
         Ok(())
     }
 
-    /// Posts a new approval's card in its workflow's channel, once per request.
-    async fn post_in_channel(&self, item: &OutboxItem) -> anyhow::Result<()> {
+    /// The request's card as it is now.
+    async fn current_card(&self, request_id: &str) -> anyhow::Result<Option<Current>> {
+        let Some(request) = self.keel.store.get_request(request_id).await? else {
+            return Ok(None);
+        };
+        let card = self
+            .keel
+            .card(&request)
+            .await
+            .map_err(|e| anyhow::anyhow!("rendering the card of {request_id}: {e}"))?;
+        Ok(Some(Current {
+            card,
+            version: request.version,
+            workflow: request.workflow,
+        }))
+    }
+
+    /// Posts a new approval's card in its workflow's channel; the store keeps one per request.
+    async fn post_in_channel(
+        &self,
+        item: &OutboxItem,
+        current: Option<Current>,
+    ) -> anyhow::Result<()> {
         let notification = &item.notification;
-        let store = &self.keel.store;
-        let Some(request) = store.get_request(&notification.request_id).await? else {
+        let Some(current) = current else {
             return Ok(());
         };
         let Some(channel) = self
             .keel
             .config
             .workflows
-            .get(&request.workflow)
+            .get(&current.workflow)
             .and_then(|w| w.channel.clone())
         else {
             return Ok(());
         };
-        if store
-            .console_card_message(&channel, &request.id)
-            .await?
-            .is_some()
-        {
-            return Ok(());
-        }
-        let text = match &notification.card {
-            Some(card) => format!("New: {}. {}.", card.title, card.status),
-            None => notification.text.clone(),
-        };
         let mut message = message_of(notification, channel, None, item.id);
-        message.body = text;
+        message.body = format!("New: {}. {}.", current.card.title, current.card.status);
+        message.card = Some(current.card);
+        message.card_version = Some(current.version);
         let now = self.keel.clock.now();
-        if let Some(posted) = store.post_console_message(&message, now).await? {
+        if let Some(posted) = self.keel.store.post_console_message(&message, now).await? {
             self.publish(posted);
         }
         Ok(())
     }
+}
+
+/// A request's card as it is now, and what it belongs to.
+struct Current {
+    card: Card,
+    version: i64,
+    workflow: String,
 }
 
 fn message_of(
@@ -105,6 +138,7 @@ fn message_of(
         author: "keel".into(),
         body: notification.text.clone(),
         card: notification.card.clone(),
+        card_version: None,
         request_id: Some(notification.request_id.clone()),
         thread_of,
         outbox_id: Some(outbox_id),

@@ -2,7 +2,7 @@
 //! server-sent events. A stream that falls behind gets a `resync` event (reload the
 //! conversation) instead of silently missing messages; streams end when the server stops.
 
-use super::api::signed_in;
+use super::signin::signed_in;
 use super::{Console, view};
 use crate::domain::Person;
 use crate::http::error::ApiError;
@@ -51,9 +51,9 @@ impl Listener {
             }
             let received = tokio::select! {
                 changed = self.stop.changed() => {
-                    // A dropped sender means nobody can stop the server any more: keep going.
+                    // A dropped sender means the server is gone: end like at a stop.
                     if changed.is_err() {
-                        self.stop = watch::channel(false).1;
+                        return None;
                     }
                     continue;
                 }

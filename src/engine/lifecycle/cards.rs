@@ -21,8 +21,8 @@ pub fn card_for(
         if let Some(value) = request.fields.get(&field.name) {
             let text = match (value.as_str(), &field.field_type) {
                 (Some(key), FieldType::Ref(record_type)) => match labels.label(record_type, key) {
-                    Some(label) => format!("{label} ({key})"),
-                    None => key.to_string(),
+                    Some(label) if label != key => format!("{label} ({key})"),
+                    _ => key.to_string(),
                 },
                 (Some(text), _) => text.to_string(),
                 (None, _) => value.to_string(),

@@ -14,6 +14,7 @@ use keel::store::{Backend, RequestFilter, Store, StoreError};
 use serde_json::json;
 use std::collections::HashSet;
 
+mod console;
 mod delegations;
 mod events;
 mod outbox;
