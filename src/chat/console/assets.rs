@@ -9,6 +9,11 @@ const CONSOLE_PAGE: &str = include_str!("assets/index.html");
 const DASHBOARD_PAGE: &str = include_str!("assets/dashboard.html");
 const FILES: &[(&str, &str, &str)] = &[
     (
+        "common.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/common.js"),
+    ),
+    (
         "console.css",
         "text/css; charset=utf-8",
         include_str!("assets/console.css"),

@@ -4,32 +4,14 @@
 'use strict';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
-const $ = (id) => document.getElementById(id);
+import { $, api, el } from './common.js';
 let selectedRequest = null;
 let lastCycle = null; // cycle-time data, kept to redraw the charts when the width changes
 
 // ---------- HTTP ----------
 
-async function getJson(url) {
-  let response;
-  try {
-    response = await fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
-  } catch (err) {
-    throw Object.assign(new Error('Cannot reach the keel server. Check that it is running and try again.'), { status: 0 });
-  }
-  let data = null;
-  try {
-    data = await response.json();
-  } catch (err) {
-    data = null;
-  }
-  if (!response.ok) {
-    const text = data && typeof data.error === 'string' && data.error
-      ? data.error
-      : `The server answered ${response.status} ${response.statusText}.`;
-    throw Object.assign(new Error(text), { status: response.status });
-  }
-  return data || {};
+function getJson(url) {
+  return api('GET', url);
 }
 
 // Shows an error in a role="alert" holder; 401 adds a link to sign in on the console.
@@ -42,21 +24,6 @@ function showError(holder, err) {
 
 // ---------- formatting ----------
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === 'class') node.className = value;
-    else if (key === 'text') node.textContent = value;
-    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, String(value));
-  }
-  for (const child of children) {
-    if (child === null || child === undefined) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
 
 function svg(tag, attrs = {}, text) {
   const node = document.createElementNS(SVG_NS, tag);
