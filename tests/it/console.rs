@@ -91,6 +91,30 @@ async fn a_change_order_goes_from_slash_command_to_rejection_resubmission_and_ap
         let pushed = next_event_about(&mut live, &first).await;
         assert!(pushed.contains("Gus Usman"), "[{}] {pushed}", db.label);
 
+        let effects = rachel.click(&first, "comment", 0).await;
+        let comment_form = opened_form(&effects)["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert_eq!(comment_form, format!("comment:{first}:0"));
+        let effects = rachel
+            .submit_form(
+                &comment_form,
+                "c1",
+                json!({ "reason": "Is the rock in the soils report?" }),
+            )
+            .await;
+        assert!(
+            reply(&effects).starts_with("You commented on"),
+            "{effects:?}"
+        );
+        gus.wait_for_message(&format!("@{GUS}"), |m| {
+            m["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("Is the rock in the soils report?"))
+        })
+        .await;
+
         let effects = rachel.click(&first, "reject", 0).await;
         let reason_form = opened_form(&effects);
         assert_eq!(reason_form["id"], format!("reject:{first}:0"));
