@@ -5,6 +5,7 @@
 //! - [`console`]: keel's own web console (`keel demo`, and `keel serve` with sign-in links).
 
 pub mod console;
+pub mod slack;
 
 use crate::store::OutboxItem;
 use async_trait::async_trait;
