@@ -24,6 +24,7 @@ mod outbox;
 mod records;
 mod request_queries;
 mod requests;
+mod slack;
 mod sql;
 mod statement;
 mod timers;
@@ -32,6 +33,7 @@ pub use console::{ConsoleMessage, NewConsoleMessage};
 pub use error::StoreError;
 pub use outbox::FailedDelivery;
 pub use records::StoredRecords;
+pub use slack::SlackMessage;
 
 use crate::domain::Notification;
 use anyhow::{Context, Result};

@@ -20,6 +20,7 @@ mod events;
 mod outbox;
 mod records;
 mod requests;
+mod slack;
 mod timers;
 
 fn t0() -> DateTime<Utc> {
