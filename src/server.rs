@@ -2,7 +2,9 @@
 //! timers, and the deliverer that empties the outbox into the console (or the log), until told
 //! to stop. `keel serve`, `keel demo` and the integration tests all start it the same way.
 
+use crate::chat::ChatPort;
 use crate::chat::console::{Access, Console};
+use crate::chat::slack::Slack;
 use crate::service::{Keel, Sink};
 use anyhow::Context as _;
 use std::net::SocketAddr;
@@ -28,9 +30,10 @@ pub async fn start(keel: Keel, demo: bool, bind: &str) -> anyhow::Result<Server>
     let address = listener.local_addr().context("reading the bound address")?;
     let (stop, stopped) = watch::channel(false);
     let console = Console::new(keel.clone(), demo, stopped.clone());
-    let sink = sink_for(&console);
+    let slack = Slack::new(keel.clone())?;
+    let sink = sink_for(&console, slack.as_ref());
     let scheduler = tokio::spawn(run_scheduler(keel.clone(), sink, stopped.clone()));
-    let router = crate::http::router(keel, Some(&console));
+    let router = crate::http::router(keel, Some(&console), slack.as_ref());
     let mut until = stopped;
     let http = tokio::spawn(async move {
         axum::serve(listener, router)
@@ -61,11 +64,20 @@ impl Server {
     }
 }
 
-/// Where notifications go: the console when people can sign in to it, else the log.
-pub fn sink_for(console: &Arc<Console>) -> Sink {
-    match console.access() {
-        Access::Closed => Sink::Log,
-        Access::Demo | Access::Links => Sink::Chat(console.clone()),
+/// Where notifications go: Slack when it is on, the console when people can sign in to it, else
+/// the log.
+pub fn sink_for(console: &Arc<Console>, slack: Option<&Arc<Slack>>) -> Sink {
+    let mut ports: Vec<Arc<dyn ChatPort>> = Vec::new();
+    if let Some(slack) = slack {
+        ports.push(slack.clone());
+    }
+    if console.access() != Access::Closed {
+        ports.push(console.clone());
+    }
+    if ports.is_empty() {
+        Sink::Log
+    } else {
+        Sink::Chat(ports)
     }
 }
 

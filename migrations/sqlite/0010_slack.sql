@@ -4,7 +4,9 @@
 create table slack_messages (
     id           integer primary key,
     request_id   text    not null,
-    -- the conversation Slack posted in (D…, C…) and the message's ts, its id there
+    -- where keel asked to post (a member id U…, or a channel) and the conversation Slack posted
+    -- in (D…, C…) with the message's ts, its id there
+    target       text    not null,
     channel      text    not null,
     ts           text    not null,
     -- the notification the message delivered: a retried delivery is recognised
@@ -17,7 +19,7 @@ create table slack_messages (
 
 create index slack_messages_request on slack_messages (request_id);
 create unique index slack_messages_outbox
-    on slack_messages (outbox_id, channel) where outbox_id is not null;
+    on slack_messages (outbox_id, target) where outbox_id is not null;
 
 create table slack_events (
     -- Slack's event_id (Ev…), or an interaction's own id

@@ -15,5 +15,22 @@ use async_trait::async_trait;
 /// must be idempotent by the item's id: a retry after a lost answer must not post twice.
 #[async_trait]
 pub trait ChatPort: Send + Sync {
-    async fn deliver(&self, item: &OutboxItem) -> Result<(), String>;
+    async fn deliver(&self, item: &OutboxItem) -> Result<(), Undelivered>;
+}
+
+/// Why a notification was not delivered this time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Undelivered {
+    pub reason: String,
+    /// How long the platform asked keel to wait (Slack's `Retry-After`), if it said.
+    pub retry_after: Option<std::time::Duration>,
+}
+
+impl Undelivered {
+    pub fn new(reason: impl Into<String>) -> Undelivered {
+        Undelivered {
+            reason: reason.into(),
+            retry_after: None,
+        }
+    }
 }

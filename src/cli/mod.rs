@@ -283,7 +283,10 @@ pub async fn tick(dir: &Path) -> Outcome {
     let (_stop, stopped) = tokio::sync::watch::channel(false);
     let console = crate::chat::console::Console::new(keel.clone(), false, stopped);
     let delivered = keel
-        .deliver_outbox(&crate::server::sink_for(&console))
+        .deliver_outbox(&crate::server::sink_for(
+            &console,
+            crate::chat::slack::Slack::new(keel.clone())?.as_ref(),
+        ))
         .await?;
     println!(
         "{} timer(s) fired, {} stale, {delivered} notification(s) delivered",

@@ -5,6 +5,7 @@ mod api;
 pub(crate) mod error;
 
 use crate::chat::console::Console;
+use crate::chat::slack::Slack;
 use crate::service::Keel;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -15,8 +16,9 @@ use std::sync::Arc;
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY: usize = 64 * 1024;
 
-/// The routes of `keel serve`; with a console, its pages and API too (and `/` leads to it).
-pub fn router(keel: Keel, console: Option<&Arc<Console>>) -> Router {
+/// The routes of `keel serve`; with a console, its pages and API too (and `/` leads to it), and
+/// Slack's endpoints when Slack is on.
+pub fn router(keel: Keel, console: Option<&Arc<Console>>, slack: Option<&Arc<Slack>>) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/v1/requests", post(api::submit))
@@ -27,6 +29,9 @@ pub fn router(keel: Keel, console: Option<&Arc<Console>>) -> Router {
         router = router
             .merge(console.router())
             .route("/", get(|| async { Redirect::to("/console") }));
+    }
+    if let Some(slack) = slack {
+        router = router.merge(slack.router());
     }
     router.layer(DefaultBodyLimit::max(MAX_BODY))
 }

@@ -4,7 +4,7 @@
 //! notifications are logged, or recorded for tests.
 
 use super::Keel;
-use crate::chat::ChatPort;
+use crate::chat::{ChatPort, Undelivered};
 use crate::domain::Notification;
 use crate::store::OutboxItem;
 use chrono::Duration;
@@ -22,8 +22,9 @@ pub enum Sink {
         delivered: Arc<Mutex<Vec<Notification>>>,
         failing: Arc<AtomicBool>,
     },
-    /// A chat platform.
-    Chat(Arc<dyn ChatPort>),
+    /// Chat platforms: each notification goes to every one (each is idempotent by outbox id,
+    /// so one that failed is retried without the others posting twice).
+    Chat(Vec<Arc<dyn ChatPort>>),
 }
 
 impl Sink {
@@ -50,10 +51,18 @@ impl Sink {
         }
     }
 
-    async fn deliver(&self, item: &OutboxItem) -> Result<(), String> {
+    async fn deliver(&self, item: &OutboxItem) -> Result<(), Undelivered> {
         let notification = &item.notification;
         match self {
-            Sink::Chat(port) => port.deliver(item).await,
+            Sink::Chat(ports) => {
+                let mut first_failure = None;
+                for port in ports {
+                    if let Err(failure) = port.deliver(item).await {
+                        first_failure.get_or_insert(failure);
+                    }
+                }
+                first_failure.map_or(Ok(()), Err)
+            }
             Sink::Log => {
                 tracing::info!(to = %notification.to, request = %notification.request_id,
                     kind = ?notification.kind, "{}", notification.text);
@@ -61,11 +70,11 @@ impl Sink {
             }
             Sink::Recording { delivered, failing } => {
                 if failing.load(Ordering::SeqCst) {
-                    return Err("the platform is unavailable (503)".into());
+                    return Err(Undelivered::new("the platform is unavailable (503)"));
                 }
                 delivered
                     .lock()
-                    .map_err(|_| "recording sink poisoned".to_string())?
+                    .map_err(|_| Undelivered::new("recording sink poisoned"))?
                     .push(notification.clone());
                 Ok(())
             }
@@ -96,9 +105,16 @@ impl Keel {
                         self.store.mark_delivered(item.id, self.clock.now()).await?;
                         delivered += 1;
                     }
-                    Err(error) => {
+                    Err(failure) => {
                         let attempts = item.attempts + 1;
-                        let retry_at = (attempts < max_attempts).then(|| now + backoff(attempts));
+                        // The platform's own Retry-After, when longer than the backoff, wins.
+                        let asked = failure
+                            .retry_after
+                            .and_then(|wait| Duration::from_std(wait).ok())
+                            .unwrap_or_default();
+                        let pause = backoff(attempts).max(asked);
+                        let retry_at = (attempts < max_attempts).then(|| now + pause);
+                        let error = failure.reason;
                         if retry_at.is_none() {
                             tracing::error!(id = item.id, %error, "notification parked after {attempts} attempts");
                         }

@@ -10,6 +10,9 @@ use chrono::{DateTime, Utc};
 /// A message keel posted in Slack.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SlackMessage {
+    /// Where keel asked to post: a member id (their DMs) or a channel.
+    pub target: String,
+    /// The conversation Slack posted in.
     pub channel: String,
     pub ts: String,
     pub card_version: Option<i64>,
@@ -26,7 +29,7 @@ impl Store {
     ) -> Result<()> {
         let insert = Statement::new(
             "insert into slack_messages (request_id, channel, ts, outbox_id, card_version, \
-             posted_at) values ($1, $2, $3, $4, $5, $6) on conflict do nothing",
+             posted_at, target) values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing",
             format!("remembering a Slack message of {request_id}"),
         )
         .bind(request_id)
@@ -34,16 +37,17 @@ impl Store {
         .bind(&message.ts)
         .bind(outbox_id)
         .bind(message.card_version)
-        .bind(ts(&at));
+        .bind(ts(&at))
+        .bind(&message.target);
         let mut tx = self.begin().await?;
         tx.write(insert).await?;
         tx.commit().await
     }
 
-    /// The conversations a notification was already posted in (a retry posts only the rest).
+    /// Where a notification was already posted (a retry posts only the rest).
     pub async fn slack_posted_for(&self, outbox_id: i64) -> Result<Vec<String>> {
         let read = Statement::new(
-            "select channel from slack_messages where outbox_id = $1 order by id",
+            "select target from slack_messages where outbox_id = $1 order by id",
             format!("reading where notification {outbox_id} was posted"),
         )
         .bind(outbox_id);
@@ -54,8 +58,8 @@ impl Store {
     /// Every message posted for a request, oldest first.
     pub async fn slack_messages_of(&self, request_id: &str) -> Result<Vec<SlackMessage>> {
         let read = Statement::new(
-            "select channel, ts, card_version from slack_messages where request_id = $1 \
-             order by id",
+            "select target, channel, ts, card_version from slack_messages \
+             where request_id = $1 order by id",
             format!("reading the Slack messages of {request_id}"),
         )
         .bind(request_id);
@@ -64,6 +68,7 @@ impl Store {
             .map(|row| {
                 let mut columns = row.columns();
                 Ok(SlackMessage {
+                    target: columns.text()?,
                     channel: columns.text()?,
                     ts: columns.text()?,
                     card_version: columns.opt_int()?,

@@ -9,4 +9,5 @@ mod crash;
 mod demo;
 mod import;
 mod lifecycle;
+mod slack;
 mod store;

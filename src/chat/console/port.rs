@@ -4,7 +4,7 @@
 //! Each message records the outbox entry it delivers, so a retried delivery posts nothing twice.
 
 use super::Console;
-use crate::chat::ChatPort;
+use crate::chat::{ChatPort, Undelivered};
 use crate::domain::{Card, Notification, NotificationKind};
 use crate::store::{NewConsoleMessage, OutboxItem};
 use async_trait::async_trait;
@@ -16,10 +16,10 @@ pub fn direct(person: &str) -> String {
 
 #[async_trait]
 impl ChatPort for Console {
-    async fn deliver(&self, item: &OutboxItem) -> Result<(), String> {
+    async fn deliver(&self, item: &OutboxItem) -> Result<(), Undelivered> {
         self.deliver_notification(item)
             .await
-            .map_err(|error| format!("{error:#}"))
+            .map_err(|error| Undelivered::new(format!("{error:#}")))
     }
 }
 

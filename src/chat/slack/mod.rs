@@ -1,9 +1,64 @@
 //! Slack: slash commands open modals built from the workflows' forms, approval cards arrive as
-//! Block Kit messages with buttons, and every Web API call that must not be lost goes through
-//! the outbox. This module holds the pure translation (signatures, blocks, modals); the
-//! connection to Slack builds on it.
+//! Block Kit messages with buttons in the approver's DMs (and the workflow's channel), cards are
+//! updated in place after every decision, and every Web API call that must not be lost goes
+//! through the outbox ([`port`]). Requests from Slack come over HTTP with a verified signature
+//! ([`http`]).
+//!
+//! The translation is pure: [`signature`], [`blocks`], [`modal`], [`payload`].
 
 pub mod blocks;
+pub mod client;
+mod http;
 pub mod modal;
 pub mod payload;
+mod port;
 pub mod signature;
+
+use crate::service::Keel;
+use anyhow::bail;
+use axum::Router;
+use axum::routing::post;
+use client::SlackApi;
+use secrecy::SecretString;
+use std::sync::Arc;
+
+/// The Slack adapter: shared by its HTTP handlers and the outbox deliverer.
+pub struct Slack {
+    keel: Keel,
+    api: SlackApi,
+    signing_secret: SecretString,
+}
+
+impl Slack {
+    /// The adapter when `slack.enabled` is set; an error names what is missing.
+    pub fn new(keel: Keel) -> anyhow::Result<Option<Arc<Slack>>> {
+        let config = &keel.config;
+        if !config.settings.slack.enabled {
+            return Ok(None);
+        }
+        let secrets = &config.secrets;
+        let (Some(bot_token), Some(signing_secret)) =
+            (&secrets.slack_bot_token, &secrets.slack_signing_secret)
+        else {
+            bail!(
+                "slack.enabled is set but KEEL_SLACK_BOT_TOKEN and KEEL_SLACK_SIGNING_SECRET are not both set"
+            );
+        };
+        let api = SlackApi::new(&config.settings.slack.api_url, bot_token)?;
+        Ok(Some(Arc::new(Slack {
+            signing_secret: signing_secret.clone(),
+            api,
+            keel,
+        })))
+    }
+
+    /// `/slack/commands`, `/slack/interactions`, `/slack/options` and `/slack/events`.
+    pub fn router(self: &Arc<Self>) -> Router {
+        Router::new()
+            .route("/slack/commands", post(http::command))
+            .route("/slack/interactions", post(http::interaction))
+            .route("/slack/options", post(http::options))
+            .route("/slack/events", post(http::event))
+            .with_state(self.clone())
+    }
+}

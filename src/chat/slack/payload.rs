@@ -43,9 +43,10 @@ pub enum SlackInteraction {
         channel_id: Option<String>,
         interaction: Interaction,
     },
-    /// A modal was submitted.
+    /// A modal was submitted; `first_block` is where errors about the whole form are shown.
     Submission {
         user_id: String,
+        first_block: Option<String>,
         interaction: Interaction,
     },
     /// A record picker wants its options for what the person typed.
@@ -95,6 +96,7 @@ impl SlackInteraction {
                 let view = &payload["view"];
                 Ok(SlackInteraction::Submission {
                     user_id,
+                    first_block: view["blocks"][0]["block_id"].as_str().map(str::to_string),
                     interaction: Interaction::FormSubmitted {
                         form: view["callback_id"].as_str().unwrap_or_default().into(),
                         nonce: view["private_metadata"]

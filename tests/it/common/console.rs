@@ -29,11 +29,16 @@ pub const CONSOLE_SECRET: &str = "test-console-secret-of-some-length";
 
 impl TestServer {
     pub async fn start(db: &TestDb, mode: Mode) -> TestServer {
-        let env: &[(&str, &str)] = match mode {
-            Mode::Links => &[("KEEL_CONSOLE_SECRET", CONSOLE_SECRET)],
-            Mode::Demo | Mode::Closed => &[],
-        };
-        let app = TestApp::start_with_env(db, &config_dir(), env).await;
+        TestServer::start_with_env(db, mode, &[]).await
+    }
+
+    /// As [`TestServer::start`], with more environment variables (Slack's settings, say).
+    pub async fn start_with_env(db: &TestDb, mode: Mode, extra: &[(&str, &str)]) -> TestServer {
+        let mut env: Vec<(&str, &str)> = extra.to_vec();
+        if mode == Mode::Links {
+            env.push(("KEEL_CONSOLE_SECRET", CONSOLE_SECRET));
+        }
+        let app = TestApp::start_with_env(db, &config_dir(), &env).await;
         let server = keel::server::start(app.keel.clone(), mode == Mode::Demo, "127.0.0.1:0")
             .await
             .expect("the server starts");

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod cli;
 pub mod console;
+pub mod slack;
 
 use sqlx::{Connection, Executor, PgConnection};
 use tempfile::TempDir;

@@ -4,9 +4,10 @@
 use super::*;
 use keel::store::SlackMessage;
 
-fn posted(channel: &str, ts: &str) -> SlackMessage {
+fn posted(target: &str, ts: &str) -> SlackMessage {
     SlackMessage {
-        channel: channel.into(),
+        target: target.into(),
+        channel: format!("{target}-conversation"),
         ts: ts.into(),
         card_version: Some(1),
     }
@@ -29,16 +30,27 @@ async fn slack_messages_are_remembered_per_request_and_events_are_seen_once() {
             .record_slack_message("CO-1", &posted("D1", "1.3"), Some(7), t0())
             .await
             .unwrap();
-        assert_eq!(store.slack_posted_for(7).await.unwrap(), ["D1", "C9"], "{label}");
+        assert_eq!(
+            store.slack_posted_for(7).await.unwrap(),
+            ["D1", "C9"],
+            "{label}"
+        );
         let messages = store.slack_messages_of("CO-1").await.unwrap();
         assert_eq!(messages.len(), 2, "{label}");
 
         store.set_slack_card_version(&messages[0], 3).await.unwrap();
         store.set_slack_card_version(&messages[0], 2).await.unwrap();
         let messages = store.slack_messages_of("CO-1").await.unwrap();
-        assert_eq!(messages[0].card_version, Some(3), "{label}: versions only move forward");
+        assert_eq!(
+            messages[0].card_version,
+            Some(3),
+            "{label}: versions only move forward"
+        );
 
         assert!(store.first_sight_of_slack_event("Ev1", t0()).await.unwrap());
-        assert!(!store.first_sight_of_slack_event("Ev1", t0()).await.unwrap(), "{label}");
+        assert!(
+            !store.first_sight_of_slack_event("Ev1", t0()).await.unwrap(),
+            "{label}"
+        );
     }
 }

@@ -1,0 +1,152 @@
+//! Slack's Web API through slack-morphism, at the configured base URL (`slack.api_url`, so that
+//! tests and proxies can stand in for Slack). Every method is called with raw JSON, the way Block
+//! Kit is built here, and every failure says whether and when to try again: Slack's `ok: false`
+//! errors are final, 429 carries `Retry-After`, and 5xx or a broken connection are worth a
+//! retry later.
+
+use anyhow::Context as _;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Value, json};
+use slack_morphism::errors::SlackClientError;
+use slack_morphism::prelude::*;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why a Web API call failed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlackFailure {
+    /// Slack's error code (`channel_not_found`) or what went wrong with the call.
+    pub reason: String,
+    /// Worth calling again later (rate limits, server errors, network).
+    pub transient: bool,
+    /// How long Slack asked to wait (429 `Retry-After`).
+    pub retry_after: Option<Duration>,
+}
+
+impl std::fmt::Display for SlackFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
+/// A message Slack accepted: where it went and its id there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Posted {
+    pub channel: String,
+    pub ts: String,
+}
+
+/// The Web API with the bot's token.
+#[derive(Clone)]
+pub struct SlackApi {
+    client: Arc<SlackHyperClient>,
+    token: SlackApiToken,
+}
+
+impl SlackApi {
+    /// A client of the Web API at `api_url` (http:// is allowed, for stand-ins).
+    pub fn new(api_url: &str, bot_token: &SecretString) -> anyhow::Result<SlackApi> {
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_native_roots()
+            .context("reading the system's CA certificates for Slack (install ca-certificates)")?
+            .https_or_http()
+            .enable_http1()
+            .enable_http2()
+            .build();
+        let connector = SlackClientHyperConnector::with_connector(https)
+            .with_slack_api_url(api_url.trim_end_matches('/'));
+        Ok(SlackApi {
+            client: Arc::new(SlackClient::new(connector)),
+            token: SlackApiToken::new(bot_token.expose_secret().to_string().into()),
+        })
+    }
+
+    /// Calls a method with a JSON body; Slack's answer, or why not.
+    pub async fn call(&self, method: &str, body: &Value) -> Result<Value, SlackFailure> {
+        let session = self.client.open_session(&self.token);
+        session
+            .http_session_api
+            .http_post(method, body, None)
+            .await
+            .map_err(|error| failure(method, error))
+    }
+
+    /// Posts a message (to a user id: in their direct messages with keel).
+    pub async fn post_message(
+        &self,
+        channel: &str,
+        text: &str,
+        blocks: &[Value],
+    ) -> Result<Posted, SlackFailure> {
+        let body = json!({ "channel": channel, "text": text, "blocks": blocks });
+        let answer = self.call("chat.postMessage", &body).await?;
+        match (answer["channel"].as_str(), answer["ts"].as_str()) {
+            (Some(channel), Some(ts)) => Ok(Posted {
+                channel: channel.to_string(),
+                ts: ts.to_string(),
+            }),
+            _ => Err(SlackFailure {
+                reason: "chat.postMessage answered without channel and ts".into(),
+                transient: true,
+                retry_after: None,
+            }),
+        }
+    }
+
+    /// Replaces a posted message's text and blocks.
+    pub async fn update_message(
+        &self,
+        posted: &Posted,
+        text: &str,
+        blocks: &[Value],
+    ) -> Result<(), SlackFailure> {
+        let body =
+            json!({ "channel": posted.channel, "ts": posted.ts, "text": text, "blocks": blocks });
+        self.call("chat.update", &body).await.map(drop)
+    }
+
+    /// A message only `user` sees, in `channel`.
+    pub async fn post_ephemeral(
+        &self,
+        channel: &str,
+        user: &str,
+        text: &str,
+    ) -> Result<(), SlackFailure> {
+        let body = json!({ "channel": channel, "user": user, "text": text });
+        self.call("chat.postEphemeral", &body).await.map(drop)
+    }
+
+    /// Opens a modal in answer to an interaction (`trigger_id` is valid for three seconds).
+    pub async fn open_view(&self, trigger_id: &str, view: &Value) -> Result<(), SlackFailure> {
+        let body = json!({ "trigger_id": trigger_id, "view": view });
+        self.call("views.open", &body).await.map(drop)
+    }
+}
+
+fn failure(method: &str, error: SlackClientError) -> SlackFailure {
+    match error {
+        SlackClientError::ApiError(e) => SlackFailure {
+            reason: format!("{method}: {}", e.code),
+            transient: matches!(
+                e.code.as_str(),
+                "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout"
+            ),
+            retry_after: None,
+        },
+        SlackClientError::RateLimitError(e) => SlackFailure {
+            reason: format!("{method}: rate limited"),
+            transient: true,
+            retry_after: e.retry_after,
+        },
+        SlackClientError::HttpError(e) => SlackFailure {
+            reason: format!("{method}: HTTP {}", e.status_code),
+            transient: e.status_code.is_server_error(),
+            retry_after: None,
+        },
+        other => SlackFailure {
+            reason: format!("{method}: {other}"),
+            transient: true,
+            retry_after: None,
+        },
+    }
+}

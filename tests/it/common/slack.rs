@@ -1,0 +1,161 @@
+//! A stand-in for Slack's Web API on a random port: it answers the methods keel calls the way
+//! Slack does (`ok: false` errors, 429 with `Retry-After`, 500 when told to fail), checks the bot
+//! token, and records every call. Also signs requests to keel the way Slack signs them.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+
+pub const BOT_TOKEN: &str = "xoxb-test-token";
+pub const SIGNING_SECRET: &str = "slack-signing-secret-for-tests";
+
+/// How the stand-in answers for now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weather {
+    Fine,
+    /// 429 with `Retry-After: 1` on every call.
+    RateLimited,
+    /// 500 on every call.
+    Down,
+}
+
+/// One call keel made, and whether it was accepted.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub method: String,
+    pub body: Value,
+    pub accepted: bool,
+}
+
+#[derive(Default)]
+struct Recorded {
+    calls: Vec<Call>,
+    next_ts: u64,
+}
+
+#[derive(Clone)]
+struct Shared {
+    recorded: Arc<Mutex<Recorded>>,
+    weather: Arc<Mutex<Weather>>,
+}
+
+pub struct SlackStandIn {
+    /// The Web API base keel is pointed at.
+    pub api_url: String,
+    shared: Shared,
+}
+
+impl SlackStandIn {
+    pub async fn start() -> SlackStandIn {
+        let shared = Shared {
+            recorded: Arc::default(),
+            weather: Arc::new(Mutex::new(Weather::Fine)),
+        };
+        let app = axum::Router::new()
+            .route("/api/{method}", axum::routing::post(answer))
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        SlackStandIn {
+            api_url: format!("http://{address}/api"),
+            shared,
+        }
+    }
+
+    pub fn set_weather(&self, weather: Weather) {
+        *self.shared.weather.lock().expect("weather") = weather;
+    }
+
+    /// Accepted calls of `method`.
+    pub fn calls(&self, method: &str) -> Vec<Value> {
+        let recorded = self.shared.recorded.lock().expect("calls");
+        recorded
+            .calls
+            .iter()
+            .filter(|c| c.method == method && c.accepted)
+            .map(|c| c.body.clone())
+            .collect()
+    }
+
+    /// Every call, refused ones too.
+    pub fn all_calls(&self) -> Vec<Call> {
+        self.shared.recorded.lock().expect("calls").calls.clone()
+    }
+}
+
+async fn answer(
+    State(shared): State<Shared>,
+    Path(method): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let weather = *shared.weather.lock().expect("weather");
+    let authorized = headers
+        .get("authorization")
+        .is_some_and(|v| v.as_bytes() == format!("Bearer {BOT_TOKEN}").as_bytes());
+    let mut recorded = shared.recorded.lock().expect("calls");
+    let accepted = weather == Weather::Fine && authorized;
+    recorded.calls.push(Call {
+        method: method.clone(),
+        body: body.clone(),
+        accepted,
+    });
+    match weather {
+        Weather::RateLimited => {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [("retry-after", "1")],
+                Json(json!({ "ok": false, "error": "ratelimited" })),
+            )
+                .into_response();
+        }
+        Weather::Down => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, "upstream connect error").into_response();
+        }
+        Weather::Fine => {}
+    }
+    if !authorized {
+        return Json(json!({ "ok": false, "error": "invalid_auth" })).into_response();
+    }
+    recorded.next_ts += 1;
+    let ts = format!("1764000000.{:06}", recorded.next_ts);
+    let answer = match method.as_str() {
+        "chat.postMessage" => {
+            let target = body["channel"].as_str().unwrap_or_default();
+            let channel = match target.strip_prefix('U') {
+                Some(member) => format!("D{member}"),
+                None => format!("C{}", target.trim_start_matches('#')),
+            };
+            json!({ "ok": true, "channel": channel, "ts": ts, "message": { "ts": ts } })
+        }
+        "chat.update" => json!({ "ok": true, "channel": body["channel"], "ts": body["ts"] }),
+        "chat.postEphemeral" => json!({ "ok": true, "message_ts": ts }),
+        "views.open" | "views.publish" if body["trigger_id"] == "expired" => {
+            json!({ "ok": false, "error": "expired_trigger_id" })
+        }
+        "views.open" | "views.publish" => json!({ "ok": true, "view": body["view"] }),
+        _ => json!({ "ok": false, "error": "unknown_method" }),
+    };
+    Json(answer).into_response()
+}
+
+/// The headers Slack sends with `body` at `timestamp` (seconds).
+pub fn signed_headers(body: &[u8], timestamp: i64, secret: &str) -> Vec<(&'static str, String)> {
+    let ts = timestamp.to_string();
+    vec![
+        ("x-slack-request-timestamp", ts.clone()),
+        (
+            "x-slack-signature",
+            keel::chat::slack::signature::sign(secret.as_bytes(), &ts, body),
+        ),
+    ]
+}

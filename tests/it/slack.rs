@@ -1,0 +1,330 @@
+//! Slack over HTTP against a stand-in for its Web API: slash command → modal → an invalid field
+//! answered inline → a valid submission → the card in the approver's DMs and the workflow's
+//! channel → reject with a reason → the card updated in place → the requester told → resubmit →
+//! approve; a stale button, an unknown user, forged and stale signatures; and Slack rate-limiting
+//! and failing for a while with every notification still arriving exactly once.
+
+use crate::common::console::{Mode, TestServer};
+use crate::common::slack::{BOT_TOKEN, SIGNING_SECRET, SlackStandIn, Weather, signed_headers};
+use crate::common::test_databases;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+const GUS: &str = "UD0E08E68"; // S020, superintendent on P001
+const RACHEL: &str = "UF522C1C1"; // S004, director of operations
+const DIANA: &str = "U22A588F82"; // S016, manager of P001
+
+struct Slack<'a> {
+    server: &'a TestServer,
+    client: reqwest::Client,
+}
+
+impl Slack<'_> {
+    /// Posts a form-encoded body to keel as Slack would, signed at `timestamp`.
+    async fn post_signed(
+        &self,
+        path: &str,
+        body: String,
+        timestamp: i64,
+        secret: &str,
+    ) -> (StatusCode, String) {
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.server.base))
+            .header("content-type", "application/x-www-form-urlencoded");
+        for (name, value) in signed_headers(body.as_bytes(), timestamp, secret) {
+            request = request.header(name, value);
+        }
+        let response = request.body(body).send().await.expect("POST to keel");
+        let status = response.status();
+        (status, response.text().await.unwrap_or_default())
+    }
+
+    async fn post(&self, path: &str, body: String) -> (StatusCode, String) {
+        self.post_signed(path, body, chrono::Utc::now().timestamp(), SIGNING_SECRET)
+            .await
+    }
+
+    async fn command(&self, user: &str, command: &str, trigger: &str) -> (StatusCode, String) {
+        let body = serde_urlencoded::to_string([
+            ("command", command),
+            ("text", ""),
+            ("user_id", user),
+            ("trigger_id", trigger),
+            ("channel_id", "C0GENERAL"),
+        ])
+        .expect("form");
+        self.post("/slack/commands", body).await
+    }
+
+    async fn interaction(&self, payload: Value) -> (StatusCode, String) {
+        let body = serde_urlencoded::to_string([("payload", payload.to_string())]).expect("form");
+        self.post("/slack/interactions", body).await
+    }
+
+    async fn submit(&self, user: &str, view: &Value, values: Value) -> (StatusCode, String) {
+        self.interaction(json!({
+            "type": "view_submission", "user": { "id": user },
+            "view": { "callback_id": view["callback_id"], "private_metadata": view["private_metadata"],
+                "blocks": view["blocks"], "state": { "values": values } },
+        }))
+        .await
+    }
+
+    async fn click(
+        &self,
+        user: &str,
+        action: &str,
+        request_id: &str,
+        trigger: &str,
+    ) -> (StatusCode, String) {
+        self.interaction(json!({
+            "type": "block_actions", "user": { "id": user }, "trigger_id": trigger,
+            "channel": { "id": format!("D{}", &user[1..]) },
+            "actions": [{ "action_id": action, "value": format!("{request_id}:0") }],
+        }))
+        .await
+    }
+}
+
+/// keel with Slack on, pointed at a fresh stand-in (the console closed, so Slack is the only
+/// platform).
+async fn start_with_slack(db: &crate::common::TestDb) -> (SlackStandIn, TestServer) {
+    let stand_in = SlackStandIn::start().await;
+    let env = [
+        ("KEEL_SLACK_ENABLED", "true"),
+        ("KEEL_SLACK_API_URL", stand_in.api_url.as_str()),
+        ("KEEL_SLACK_BOT_TOKEN", BOT_TOKEN),
+        ("KEEL_SLACK_SIGNING_SECRET", SIGNING_SECRET),
+    ];
+    let server = TestServer::start_with_env(db, Mode::Closed, &env).await;
+    (stand_in, server)
+}
+
+fn text_input(value: &str) -> Value {
+    json!({ "value": { "type": "plain_text_input", "value": value } })
+}
+
+fn change_order(amount: &str) -> Value {
+    json!({
+        "project": { "value": { "type": "external_select", "selected_option": { "value": "P001" } } },
+        "amount": { "value": { "type": "number_input", "value": amount } },
+        "reason": text_input("Rock at footing 4"),
+    })
+}
+
+/// Waits until `check` holds of the stand-in (deliveries happen in the background).
+async fn eventually(what: &str, check: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !check() {
+        assert!(Instant::now() < deadline, "never happened: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The last view keel opened.
+fn last_view(stand_in: &SlackStandIn) -> Value {
+    stand_in
+        .calls("views.open")
+        .last()
+        .map(|c| c["view"].clone())
+        .expect("a view was opened")
+}
+
+fn posted_to(stand_in: &SlackStandIn, target: &str, needle: &str) -> usize {
+    stand_in
+        .calls("chat.postMessage")
+        .iter()
+        .filter(|c| c["channel"] == target && c.to_string().contains(needle))
+        .count()
+}
+
+#[tokio::test]
+async fn a_change_order_goes_through_slack_from_slash_command_to_approval() {
+    for db in test_databases().await {
+        let (stand_in, server) = start_with_slack(&db).await;
+        let slack = Slack {
+            server: &server,
+            client: reqwest::Client::new(),
+        };
+        let label = db.label;
+
+        let (status, body) = slack.command(GUS, "/changeorder", "t-1").await;
+        assert_eq!(status, StatusCode::OK, "[{label}] {body}");
+        let view = last_view(&stand_in);
+        assert_eq!(view["callback_id"], "submit:change_order", "[{label}]");
+
+        let (status, body) = slack.submit(GUS, &view, change_order("lots")).await;
+        assert_eq!(status, StatusCode::OK);
+        let answer: Value = serde_json::from_str(&body).expect("JSON");
+        assert_eq!(answer["response_action"], "errors", "[{label}] {body}");
+        assert!(answer["errors"]["amount"].is_string(), "[{label}] {body}");
+        let (status, body) = slack.submit(GUS, &view, change_order("18000")).await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, ""), "[{label}]");
+
+        eventually("the card reaches Rachel", || {
+            posted_to(&stand_in, RACHEL, "CO-1001") == 1
+        })
+        .await;
+        eventually("the card reaches #change-orders", || {
+            posted_to(&stand_in, "#change-orders", "CO-1001") == 1
+        })
+        .await;
+        let card = stand_in
+            .calls("chat.postMessage")
+            .into_iter()
+            .find(|c| c["channel"] == RACHEL)
+            .expect("card");
+        let actions = card["blocks"]
+            .as_array()
+            .and_then(|b| b.iter().find(|b| b["type"] == "actions"))
+            .cloned();
+        assert_eq!(
+            actions.map(|a| a["elements"].as_array().map(Vec::len)),
+            Some(Some(3))
+        );
+
+        let (status, _) = slack.click(RACHEL, "reject", "CO-1001", "t-2").await;
+        assert_eq!(status, StatusCode::OK);
+        let reason_form = last_view(&stand_in);
+        assert_eq!(reason_form["callback_id"], "reject:CO-1001:0", "[{label}]");
+        let (status, body) = slack
+            .submit(
+                RACHEL,
+                &reason_form,
+                json!({ "reason": text_input("Split it: 14k now") }),
+            )
+            .await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, ""), "[{label}]");
+        eventually("both cards are updated in place", || {
+            stand_in
+                .calls("chat.update")
+                .iter()
+                .filter(|c| c.to_string().contains("Rejected"))
+                .count()
+                == 2
+        })
+        .await;
+        eventually("Gus is told", || {
+            posted_to(&stand_in, GUS, "was rejected by Rachel Kim") == 1
+        })
+        .await;
+
+        // The card's buttons once the step has moved on: an explanation, never a second decision.
+        let (status, _) = slack.click(RACHEL, "approve", "CO-1001", "t-3").await;
+        assert_eq!(status, StatusCode::OK);
+        eventually("the stale click is explained", || {
+            stand_in.calls("chat.postEphemeral").iter().any(|c| {
+                c["text"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("already rejected"))
+            })
+        })
+        .await;
+
+        // Slack rate-limits, then fails, while the resubmission's notifications are due.
+        slack.command(GUS, "/changeorder", "t-4").await;
+        let view = last_view(&stand_in);
+        stand_in.set_weather(Weather::RateLimited);
+        let (status, _) = slack.submit(GUS, &view, change_order("14000")).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "[{label}] keel takes the submission while Slack is away"
+        );
+        eventually("keel tried", || {
+            stand_in.all_calls().iter().any(|c| !c.accepted)
+        })
+        .await;
+        stand_in.set_weather(Weather::Down);
+        server.app.clock.advance(chrono::Duration::seconds(30));
+        server.app.keel.delivery_bell().ring();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        stand_in.set_weather(Weather::Fine);
+        server.app.clock.advance(chrono::Duration::minutes(2));
+        server.app.keel.delivery_bell().ring();
+        eventually("the card reaches Diana once Slack is back", || {
+            posted_to(&stand_in, DIANA, "CO-1002") == 1
+        })
+        .await;
+
+        let (status, _) = slack.click(DIANA, "approve", "CO-1002", "t-5").await;
+        assert_eq!(status, StatusCode::OK);
+        eventually("Gus hears of the approval", || {
+            posted_to(&stand_in, GUS, "was approved") == 1
+        })
+        .await;
+        // However often Slack failed, each notification arrived once.
+        let mut seen = std::collections::HashSet::new();
+        for call in stand_in.calls("chat.postMessage") {
+            if call["blocks"].as_array().is_some_and(|b| !b.is_empty()) {
+                assert!(
+                    seen.insert((call["channel"].clone(), call["text"].clone())),
+                    "[{label}] twice: {call}"
+                );
+            }
+        }
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn slack_requests_with_a_bad_signature_or_from_strangers_change_nothing() {
+    for db in test_databases().await {
+        let (stand_in, server) = start_with_slack(&db).await;
+        let slack = Slack {
+            server: &server,
+            client: reqwest::Client::new(),
+        };
+        let label = db.label;
+        let body = "command=%2Fchangeorder&text=&user_id=UD0E08E68&trigger_id=t-1".to_string();
+        let now = chrono::Utc::now().timestamp();
+
+        let (status, _) = slack
+            .post_signed("/slack/commands", body.clone(), now, "not-the-secret")
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "[{label}] forged");
+        let (status, _) = slack
+            .post_signed("/slack/commands", body.clone(), now - 600, SIGNING_SECRET)
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "[{label}] stale");
+        let unsigned = slack
+            .client
+            .post(format!("{}/slack/commands", server.base))
+            .body(body)
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(
+            unsigned.status(),
+            StatusCode::UNAUTHORIZED,
+            "[{label}] unsigned"
+        );
+        assert!(
+            stand_in.all_calls().is_empty(),
+            "[{label}] nothing reached Slack"
+        );
+
+        let (status, body) = slack.command("U0STRANGER", "/changeorder", "t-2").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            body.contains("does not know your Slack account"),
+            "[{label}] {body}"
+        );
+        assert!(body.contains("ephemeral"), "[{label}] {body}");
+        assert!(stand_in.calls("views.open").is_empty(), "[{label}]");
+
+        // A trigger Slack no longer accepts: the person is told to try again.
+        let (_, body) = slack.command(GUS, "/changeorder", "expired").await;
+        assert!(body.contains("expired_trigger_id"), "[{label}] {body}");
+        let requests = server
+            .app
+            .keel
+            .list_requests(&Default::default())
+            .await
+            .expect("requests");
+        assert!(requests.is_empty(), "[{label}]");
+        server.stop().await;
+    }
+}
