@@ -328,3 +328,57 @@ async fn slack_requests_with_a_bad_signature_or_from_strangers_change_nothing() 
         server.stop().await;
     }
 }
+
+#[tokio::test]
+async fn an_event_slack_delivers_again_is_acted_on_once_and_pickers_get_their_options() {
+    for db in test_databases().await {
+        let (stand_in, server) = start_with_slack(&db).await;
+        let slack = Slack {
+            server: &server,
+            client: reqwest::Client::new(),
+        };
+        let label = db.label;
+        let challenge = json!({ "type": "url_verification", "challenge": "c-123" }).to_string();
+        let (status, body) = slack.post("/slack/events", challenge).await;
+        assert_eq!(
+            (status, body.contains("c-123")),
+            (StatusCode::OK, true),
+            "[{label}] {body}"
+        );
+
+        let opened = json!({
+            "type": "event_callback", "event_id": "Ev0001",
+            "event": { "type": "app_home_opened", "user": RACHEL, "tab": "home" },
+        })
+        .to_string();
+        for _retry in 0..3 {
+            let (status, _) = slack.post("/slack/events", opened.clone()).await;
+            assert_eq!(status, StatusCode::OK, "[{label}]");
+        }
+        let published = stand_in.calls("views.publish");
+        assert_eq!(published.len(), 1, "[{label}] one event, one Home refresh");
+        assert_eq!(published[0]["user_id"], RACHEL);
+        assert!(
+            published[0].to_string().contains("Waiting for you"),
+            "[{label}]"
+        );
+
+        let suggestion = json!({
+            "type": "block_suggestion", "user": { "id": GUS }, "block_id": "project",
+            "action_id": "value", "value": "bayview",
+            "view": { "callback_id": "submit:change_order" },
+        });
+        let body =
+            serde_urlencoded::to_string([("payload", suggestion.to_string())]).expect("form");
+        let (status, body) = slack.post("/slack/options", body).await;
+        assert_eq!(status, StatusCode::OK, "[{label}]");
+        let options: Value = serde_json::from_str(&body).expect("JSON");
+        assert_eq!(options["options"][0]["value"], "P001", "[{label}] {body}");
+        assert!(
+            options["options"][0]["text"]["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("Bayview"))
+        );
+        server.stop().await;
+    }
+}

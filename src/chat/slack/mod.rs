@@ -8,6 +8,8 @@
 
 pub mod blocks;
 pub mod client;
+mod handle;
+mod home;
 mod http;
 pub mod modal;
 pub mod payload;
@@ -57,7 +59,7 @@ impl Slack {
         Router::new()
             .route("/slack/commands", post(http::command))
             .route("/slack/interactions", post(http::interaction))
-            .route("/slack/options", post(http::options))
+            .route("/slack/options", post(http::interaction))
             .route("/slack/events", post(http::event))
             .with_state(self.clone())
     }

@@ -21,8 +21,14 @@ pub struct SlashCommand {
 }
 
 impl SlashCommand {
+    /// Reads the form-encoded body of `/slack/commands`.
     pub fn parse(body: &[u8]) -> Result<SlashCommand, String> {
         serde_urlencoded::from_bytes(body).map_err(|e| format!("not a slash command: {e}"))
+    }
+
+    /// Reads a Socket Mode envelope's payload.
+    pub fn from_json(payload: &Value) -> Result<SlashCommand, String> {
+        SlashCommand::deserialize(payload).map_err(|e| format!("not a slash command: {e}"))
     }
 
     pub fn interaction(&self) -> Interaction {
@@ -70,6 +76,11 @@ impl SlackInteraction {
             serde_urlencoded::from_bytes(body).map_err(|e| format!("no payload field: {e}"))?;
         let payload: Value =
             serde_json::from_str(&form.payload).map_err(|e| format!("payload is not JSON: {e}"))?;
+        SlackInteraction::from_json(&payload)
+    }
+
+    /// Reads an interaction payload (the JSON inside the form, or a Socket Mode envelope's).
+    pub fn from_json(payload: &Value) -> Result<SlackInteraction, String> {
         let user_id = payload["user"]["id"]
             .as_str()
             .ok_or("the payload names no user")?
