@@ -20,6 +20,8 @@ pub struct Server {
     stop: watch::Sender<bool>,
     http: JoinHandle<anyhow::Result<()>>,
     scheduler: JoinHandle<()>,
+    /// The Slack Socket Mode connection, when Slack is on in that mode.
+    slack_socket: Option<JoinHandle<()>>,
 }
 
 /// Binds `bind` and serves `keel`; `demo` lets anyone use the console by picking a person.
@@ -32,6 +34,9 @@ pub async fn start(keel: Keel, demo: bool, bind: &str) -> anyhow::Result<Server>
     let console = Console::new(keel.clone(), demo, stopped.clone());
     let slack = Slack::new(keel.clone())?;
     let sink = sink_for(&console, slack.as_ref());
+    let slack_socket = slack
+        .as_ref()
+        .and_then(|slack| slack.connect(stopped.clone()));
     let scheduler = tokio::spawn(run_scheduler(keel.clone(), sink, stopped.clone()));
     let router = crate::http::router(keel, Some(&console), slack.as_ref());
     let mut until = stopped;
@@ -50,6 +55,7 @@ pub async fn start(keel: Keel, demo: bool, bind: &str) -> anyhow::Result<Server>
         stop,
         http,
         scheduler,
+        slack_socket,
     })
 }
 
@@ -59,6 +65,9 @@ impl Server {
         let _ = self.stop.send(true);
         let served = self.http.await.context("the HTTP server panicked")?;
         self.scheduler.await.context("the scheduler panicked")?;
+        if let Some(socket) = self.slack_socket {
+            socket.await.context("the Slack connection panicked")?;
+        }
         tracing::info!("keel stopped");
         served
     }

@@ -32,7 +32,7 @@ pub(super) const SECTIONS: &[(&str, &[&str])] = &[
     ("database", &["url", "max_connections"]),
     ("server", &["bind"]),
     ("scheduler", &["tick_seconds", "outbox_max_attempts"]),
-    ("slack", &["enabled", "api_url"]),
+    ("slack", &["enabled", "mode", "api_url"]),
     ("discord", &["enabled", "api_url", "application_id"]),
     ("llm", &["mode", "base_url", "model", "timeout_seconds"]),
 ];

@@ -80,6 +80,8 @@ pub struct Scheduler {
 #[derive(Debug, Clone)]
 pub struct Slack {
     pub enabled: bool,
+    /// How Slack reaches keel.
+    pub mode: SlackMode,
     /// Web API base, `https://slack.com/api`; tests point it at a local stand-in.
     pub api_url: String,
 }
@@ -92,6 +94,16 @@ pub struct Discord {
     pub api_url: String,
     /// The application id, needed to register slash commands (not a secret).
     pub application_id: Option<String>,
+}
+
+/// How Slack reaches keel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlackMode {
+    /// keel opens a WebSocket to Slack (needs `KEEL_SLACK_APP_TOKEN`); no public URL needed.
+    Socket,
+    /// Slack sends HTTP requests to keel's `/slack/…` endpoints (needs a public URL).
+    Http,
 }
 
 /// How questions in plain language are planned.

@@ -160,6 +160,7 @@ impl Checker<'_> {
             },
             slack: Slack {
                 enabled: file.slack.enabled,
+                mode: file.slack.mode,
                 api_url: file.slack.api_url.trim_end_matches('/').to_string(),
             },
             discord: Discord {

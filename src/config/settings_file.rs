@@ -102,6 +102,7 @@ impl Default for SchedulerFile {
 #[serde(deny_unknown_fields, default)]
 pub(super) struct SlackFile {
     pub enabled: bool,
+    pub mode: super::SlackMode,
     pub api_url: String,
 }
 
@@ -109,6 +110,7 @@ impl Default for SlackFile {
     fn default() -> Self {
         SlackFile {
             enabled: false,
+            mode: super::SlackMode::Socket,
             api_url: "https://slack.com/api".into(),
         }
     }

@@ -5,7 +5,9 @@
 //! and failing for a while with every notification still arriving exactly once.
 
 use crate::common::console::{Mode, TestServer};
-use crate::common::slack::{BOT_TOKEN, SIGNING_SECRET, SlackStandIn, Weather, signed_headers};
+use crate::common::slack::{
+    APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, SlackStandIn, Weather, signed_headers,
+};
 use crate::common::test_databases;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -94,6 +96,7 @@ async fn start_with_slack(db: &crate::common::TestDb) -> (SlackStandIn, TestServ
     let stand_in = SlackStandIn::start().await;
     let env = [
         ("KEEL_SLACK_ENABLED", "true"),
+        ("KEEL_SLACK_MODE", "http"),
         ("KEEL_SLACK_API_URL", stand_in.api_url.as_str()),
         ("KEEL_SLACK_BOT_TOKEN", BOT_TOKEN),
         ("KEEL_SLACK_SIGNING_SECRET", SIGNING_SECRET),
@@ -379,6 +382,73 @@ async fn an_event_slack_delivers_again_is_acted_on_once_and_pickers_get_their_op
                 .as_str()
                 .is_some_and(|t| t.contains("Bayview"))
         );
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn over_socket_mode_a_command_opens_its_form_and_a_submission_is_answered_in_the_ack() {
+    for db in test_databases().await {
+        let stand_in = SlackStandIn::start().await;
+        let env = [
+            ("KEEL_SLACK_ENABLED", "true"),
+            ("KEEL_SLACK_API_URL", stand_in.api_url.as_str()),
+            ("KEEL_SLACK_BOT_TOKEN", BOT_TOKEN),
+            ("KEEL_SLACK_SIGNING_SECRET", SIGNING_SECRET),
+            ("KEEL_SLACK_APP_TOKEN", APP_TOKEN),
+        ];
+        let server = TestServer::start_with_env(&db, Mode::Closed, &env).await;
+        let label = db.label;
+
+        let command = json!({ "command": "/changeorder", "text": "", "user_id": GUS,
+            "trigger_id": "t-1", "channel_id": "C0GENERAL" });
+        let ack = stand_in.envelope("slash_commands", command, true).await;
+        assert!(
+            ack.get("payload").is_none(),
+            "[{label}] a form opens, nothing to say: {ack}"
+        );
+        let view = last_view(&stand_in);
+        assert_eq!(view["callback_id"], "submit:change_order", "[{label}]");
+
+        let submission = |values: Value| {
+            json!({ "type": "view_submission", "user": { "id": GUS },
+                "view": { "callback_id": view["callback_id"], "private_metadata": view["private_metadata"],
+                    "blocks": view["blocks"], "state": { "values": values } } })
+        };
+        let ack = stand_in
+            .envelope("interactive", submission(change_order("lots")), true)
+            .await;
+        assert_eq!(
+            ack["payload"]["response_action"], "errors",
+            "[{label}] {ack}"
+        );
+        assert!(
+            ack["payload"]["errors"]["amount"].is_string(),
+            "[{label}] {ack}"
+        );
+        let ack = stand_in
+            .envelope("interactive", submission(change_order("18000")), true)
+            .await;
+        assert!(ack.get("payload").is_none(), "[{label}] {ack}");
+        eventually("the card reaches Rachel", || {
+            posted_to(&stand_in, RACHEL, "CO-1001") == 1
+        })
+        .await;
+
+        let stranger = json!({ "command": "/changeorder", "text": "", "user_id": "U0STRANGER",
+            "trigger_id": "t-2" });
+        let ack = stand_in.envelope("slash_commands", stranger, true).await;
+        let text = ack["payload"]["text"].as_str().unwrap_or_default();
+        assert!(
+            text.contains("does not know your Slack account"),
+            "[{label}] {ack}"
+        );
+
+        let opened = json!({ "type": "event_callback", "event_id": "Ev0002",
+            "event": { "type": "app_home_opened", "user": RACHEL } });
+        stand_in.envelope("events_api", opened.clone(), false).await;
+        stand_in.envelope("events_api", opened, false).await;
+        assert_eq!(stand_in.calls("views.publish").len(), 1, "[{label}]");
         server.stop().await;
     }
 }

@@ -15,7 +15,9 @@ pub mod modal;
 pub mod payload;
 mod port;
 pub mod signature;
+mod socket;
 
+use crate::config::SlackMode;
 use crate::service::Keel;
 use anyhow::bail;
 use axum::Router;
@@ -23,12 +25,17 @@ use axum::routing::post;
 use client::SlackApi;
 use secrecy::SecretString;
 use std::sync::Arc;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
-/// The Slack adapter: shared by its HTTP handlers and the outbox deliverer.
+/// The Slack adapter: shared by its HTTP handlers, its Socket Mode connection and the outbox
+/// deliverer.
 pub struct Slack {
     keel: Keel,
     api: SlackApi,
     signing_secret: SecretString,
+    /// The app-level token's client, in Socket Mode.
+    app: Option<SlackApi>,
 }
 
 impl Slack {
@@ -46,12 +53,29 @@ impl Slack {
                 "slack.enabled is set but KEEL_SLACK_BOT_TOKEN and KEEL_SLACK_SIGNING_SECRET are not both set"
             );
         };
-        let api = SlackApi::new(&config.settings.slack.api_url, bot_token)?;
+        let settings = &config.settings.slack;
+        let api = SlackApi::new(&settings.api_url, bot_token)?;
+        let app = match (settings.mode, &secrets.slack_app_token) {
+            (SlackMode::Http, _) => None,
+            (SlackMode::Socket, Some(app_token)) => {
+                Some(SlackApi::new(&settings.api_url, app_token)?)
+            }
+            (SlackMode::Socket, None) => bail!(
+                "slack.mode is socket but KEEL_SLACK_APP_TOKEN (the xapp- app-level token) is not set; set it, or set slack.mode = \"http\""
+            ),
+        };
         Ok(Some(Arc::new(Slack {
             signing_secret: signing_secret.clone(),
             api,
+            app,
             keel,
         })))
+    }
+
+    /// In Socket Mode, connects to Slack until `stop` (`None` over HTTP).
+    pub fn connect(self: &Arc<Self>, stop: watch::Receiver<bool>) -> Option<JoinHandle<()>> {
+        let app = self.app.clone()?;
+        Some(self.start_socket(app, stop))
     }
 
     /// `/slack/commands`, `/slack/interactions`, `/slack/options` and `/slack/events`.

@@ -1,15 +1,22 @@
 //! A stand-in for Slack's Web API on a random port: it answers the methods keel calls the way
 //! Slack does (`ok: false` errors, 429 with `Retry-After`, 500 when told to fail), checks the bot
-//! token, and records every call. Also signs requests to keel the way Slack signs them.
+//! token, and records every call. It also speaks Socket Mode: `apps.connections.open` (with the
+//! app token) hands out its WebSocket, which says `hello`, sends envelopes and collects acks.
+//! And it signs requests to keel the way Slack signs them.
 
 use axum::Json;
+use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
 
 pub const BOT_TOKEN: &str = "xoxb-test-token";
+pub const APP_TOKEN: &str = "xapp-test-token";
 pub const SIGNING_SECRET: &str = "slack-signing-secret-for-tests";
 
 /// How the stand-in answers for now.
@@ -40,6 +47,10 @@ struct Recorded {
 struct Shared {
     recorded: Arc<Mutex<Recorded>>,
     weather: Arc<Mutex<Weather>>,
+    socket_url: Arc<Mutex<String>>,
+    /// Frames for the connected keel, and the acks it sent back by envelope id.
+    to_keel: Arc<Mutex<Option<mpsc::UnboundedSender<String>>>>,
+    acks: Arc<Mutex<HashMap<String, Value>>>,
 }
 
 pub struct SlackStandIn {
@@ -53,14 +64,19 @@ impl SlackStandIn {
         let shared = Shared {
             recorded: Arc::default(),
             weather: Arc::new(Mutex::new(Weather::Fine)),
+            socket_url: Arc::default(),
+            to_keel: Arc::default(),
+            acks: Arc::default(),
         };
         let app = axum::Router::new()
             .route("/api/{method}", axum::routing::post(answer))
+            .route("/socket", axum::routing::get(socket))
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let address = listener.local_addr().expect("address");
+        *shared.socket_url.lock().expect("url") = format!("ws://{address}/socket");
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -85,6 +101,37 @@ impl SlackStandIn {
             .collect()
     }
 
+    /// Sends keel an envelope over Socket Mode and waits for its ack.
+    pub async fn envelope(&self, kind: &str, payload: Value, accepts_payload: bool) -> Value {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let frame = json!({ "envelope_id": id, "type": kind, "payload": payload,
+            "accepts_response_payload": accepts_payload });
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let sender = self.shared.to_keel.lock().expect("socket").clone();
+            if let Some(sender) = sender
+                && sender.send(frame.to_string()).is_ok()
+            {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "keel never connected over Socket Mode"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        loop {
+            if let Some(ack) = self.shared.acks.lock().expect("acks").remove(&id) {
+                return ack;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "keel never acknowledged envelope {frame}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Every call, refused ones too.
     pub fn all_calls(&self) -> Vec<Call> {
         self.shared.recorded.lock().expect("calls").calls.clone()
@@ -99,9 +146,14 @@ async fn answer(
 ) -> Response {
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let weather = *shared.weather.lock().expect("weather");
+    let token = if method == "apps.connections.open" {
+        APP_TOKEN
+    } else {
+        BOT_TOKEN
+    };
     let authorized = headers
         .get("authorization")
-        .is_some_and(|v| v.as_bytes() == format!("Bearer {BOT_TOKEN}").as_bytes());
+        .is_some_and(|v| v.as_bytes() == format!("Bearer {token}").as_bytes());
     let mut recorded = shared.recorded.lock().expect("calls");
     let accepted = weather == Weather::Fine && authorized;
     recorded.calls.push(Call {
@@ -137,6 +189,9 @@ async fn answer(
             };
             json!({ "ok": true, "channel": channel, "ts": ts, "message": { "ts": ts } })
         }
+        "apps.connections.open" => {
+            json!({ "ok": true, "url": *shared.socket_url.lock().expect("url") })
+        }
         "chat.update" => json!({ "ok": true, "channel": body["channel"], "ts": body["ts"] }),
         "chat.postEphemeral" => json!({ "ok": true, "message_ts": ts }),
         "views.open" | "views.publish" if body["trigger_id"] == "expired" => {
@@ -146,6 +201,42 @@ async fn answer(
         _ => json!({ "ok": false, "error": "unknown_method" }),
     };
     Json(answer).into_response()
+}
+
+/// The Socket Mode WebSocket: `hello`, then envelopes from the test and acks from keel.
+async fn socket(State(shared): State<Shared>, upgrade: WebSocketUpgrade) -> Response {
+    upgrade.on_upgrade(move |mut socket: WebSocket| async move {
+        let (sender, mut frames) = mpsc::unbounded_channel::<String>();
+        *shared.to_keel.lock().expect("socket") = Some(sender);
+        let hello = json!({ "type": "hello", "num_connections": 1,
+            "connection_info": { "app_id": "A0KEEL" } });
+        if socket
+            .send(WsMessage::Text(hello.to_string().into()))
+            .await
+            .is_err()
+        {
+            return;
+        }
+        loop {
+            tokio::select! {
+                Some(frame) = frames.recv() => {
+                    if socket.send(WsMessage::Text(frame.into())).await.is_err() {
+                        return;
+                    }
+                }
+                received = socket.recv() => match received {
+                    Some(Ok(WsMessage::Text(text))) => {
+                        let ack: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                        if let Some(id) = ack["envelope_id"].as_str() {
+                            shared.acks.lock().expect("acks").insert(id.to_string(), ack.clone());
+                        }
+                    }
+                    Some(Ok(_)) => {}
+                    _ => return,
+                }
+            }
+        }
+    })
 }
 
 /// The headers Slack sends with `body` at `timestamp` (seconds).
