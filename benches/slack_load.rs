@@ -1,0 +1,250 @@
+//! Load on `keel serve` through Slack's HTTP endpoints: signed modal submissions that each
+//! capture a change order (validated, decided, written with its audit events and the approver's
+//! notification, which the outbox then delivers to a Slack stand-in). Figures are printed, never
+//! asserted.
+//!
+//! `cargo bench --bench slack_load` starts the real binary on a fresh SQLite database with the
+//! demo company, then:
+//! - open loop: requests sent at a fixed rate (`KEEL_LOAD_RATE`, default 500/s) for
+//!   `KEEL_LOAD_SECONDS` (default 20); latency counts from when each request was due, so a slow
+//!   server cannot hide its queue (no coordinated omission);
+//! - closed loop: `KEEL_LOAD_CONCURRENCY` (default 16) connections sending back to back for 10 s.
+//!
+//! The load generator and the stand-in run in this process, on the same machine as keel.
+
+#[expect(
+    dead_code,
+    reason = "the bench uses only part of the tests' Slack stand-in"
+)]
+#[path = "../tests/it/common/slack.rs"]
+mod stand_in;
+
+use serde_json::json;
+use stand_in::{BOT_TOKEN, SIGNING_SECRET, SlackStandIn, signed_headers};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn setting(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let rate = setting("KEEL_LOAD_RATE", 500);
+    let seconds = setting("KEEL_LOAD_SECONDS", 20);
+    let concurrency = setting("KEEL_LOAD_CONCURRENCY", 16) as usize;
+    let stand_in = SlackStandIn::start().await;
+    let scratch = tempfile::tempdir()?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    let env = [
+        (
+            "KEEL_DATABASE_URL",
+            format!("sqlite://{}", scratch.path().join("load.db").display()),
+        ),
+        ("KEEL_SERVER_BIND", format!("127.0.0.1:{port}")),
+        ("KEEL_SLACK_ENABLED", "true".into()),
+        ("KEEL_SLACK_MODE", "http".into()),
+        ("KEEL_SLACK_API_URL", stand_in.api_url.clone()),
+        ("KEEL_SLACK_BOT_TOKEN", BOT_TOKEN.into()),
+        ("KEEL_SLACK_SIGNING_SECRET", SIGNING_SECRET.into()),
+        ("RUST_LOG", "warn".into()),
+    ];
+    let keel = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_keel"));
+        command
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())));
+        command
+    };
+    let imported = keel(&["import-all"]).stdout(Stdio::null()).status()?;
+    anyhow::ensure!(imported.success(), "importing the demo company failed");
+    let _server = Server(keel(&["serve"]).stdout(Stdio::null()).spawn()?);
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client.get(format!("{base}/healthz")).send().await.is_err() {
+        anyhow::ensure!(Instant::now() < deadline, "keel serve did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    println!(
+        "machine: {} cores; keel serve (release) on SQLite; generator and Slack stand-in in this process",
+        std::thread::available_parallelism()?.get()
+    );
+
+    let total = (rate * seconds) as usize;
+    let open = open_loop(&client, &base, rate, total).await;
+    report(
+        &format!("open loop at {rate}/s for {seconds} s"),
+        &open,
+        seconds as f64,
+    );
+    let started = Instant::now();
+    let closed = closed_loop(&client, &base, concurrency, Duration::from_secs(10), total).await;
+    report(
+        &format!("closed loop, {concurrency} connections"),
+        &closed,
+        started.elapsed().as_secs_f64(),
+    );
+    Ok(())
+}
+
+/// Latencies of the requests that got 200, and how many did not.
+struct Outcome {
+    latencies: Vec<Duration>,
+    failed: usize,
+}
+
+/// A signed modal submission capturing one change order; `n` makes each one a new request.
+fn submission(n: usize) -> (String, Vec<(&'static str, String)>) {
+    let values = json!({
+        "project": { "value": { "type": "external_select", "selected_option": { "value": "P001" } } },
+        "amount": { "value": { "type": "number_input", "value": format!("{}", 3_000 + n % 9_000) } },
+        "reason": { "value": { "type": "plain_text_input", "value": format!("Load test {n}") } },
+    });
+    let payload = json!({
+        "type": "view_submission", "user": { "id": "UD0E08E68" },
+        "view": { "callback_id": "submit:change_order", "private_metadata": format!("load-{n}"),
+            "blocks": [{ "block_id": "project" }], "state": { "values": values } },
+    });
+    let body = serde_urlencoded::to_string([("payload", payload.to_string())]).expect("form");
+    let headers = signed_headers(
+        body.as_bytes(),
+        chrono::Utc::now().timestamp(),
+        SIGNING_SECRET,
+    );
+    (body, headers)
+}
+
+async fn send(client: &reqwest::Client, base: &str, n: usize) -> bool {
+    let (body, headers) = submission(n);
+    let mut request = client
+        .post(format!("{base}/slack/interactions"))
+        .header("content-type", "application/x-www-form-urlencoded");
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    // Captured means the modal closes: 200 with an empty body (errors would come back as JSON).
+    match request.body(body).send().await {
+        Ok(response) if response.status().is_success() => {
+            response.bytes().await.is_ok_and(|body| body.is_empty())
+        }
+        _ => false,
+    }
+}
+
+async fn open_loop(client: &reqwest::Client, base: &str, rate: u64, total: usize) -> Outcome {
+    let start = Instant::now();
+    let interval = Duration::from_secs_f64(1.0 / rate as f64);
+    let limit = Arc::new(Semaphore::new(1_024));
+    let mut tasks = Vec::with_capacity(total);
+    for n in 0..total {
+        let due = start + interval * n as u32;
+        tokio::time::sleep_until(due.into()).await;
+        let permit = limit.clone().acquire_owned().await.expect("semaphore");
+        let client = client.clone();
+        let base = base.to_string();
+        tasks.push(tokio::spawn(async move {
+            let ok = send(&client, &base, n).await;
+            drop(permit);
+            (ok, due.elapsed())
+        }));
+    }
+    collect(tasks).await
+}
+
+async fn closed_loop(
+    client: &reqwest::Client,
+    base: &str,
+    connections: usize,
+    length: Duration,
+    offset: usize,
+) -> Outcome {
+    let until = Instant::now() + length;
+    let mut tasks = Vec::new();
+    for connection in 0..connections {
+        let client = client.clone();
+        let base = base.to_string();
+        tasks.push(tokio::spawn(async move {
+            let mut results = Vec::new();
+            let mut n = offset + connection * 1_000_000;
+            while Instant::now() < until {
+                let sent = Instant::now();
+                let ok = send(&client, &base, n).await;
+                results.push((ok, sent.elapsed()));
+                n += 1;
+            }
+            results
+        }));
+    }
+    let mut outcome = Outcome {
+        latencies: Vec::new(),
+        failed: 0,
+    };
+    for task in tasks {
+        for (ok, latency) in task.await.expect("a connection") {
+            if ok {
+                outcome.latencies.push(latency)
+            } else {
+                outcome.failed += 1
+            }
+        }
+    }
+    outcome
+}
+
+async fn collect(tasks: Vec<tokio::task::JoinHandle<(bool, Duration)>>) -> Outcome {
+    let mut outcome = Outcome {
+        latencies: Vec::new(),
+        failed: 0,
+    };
+    for task in tasks {
+        match task.await {
+            Ok((true, latency)) => outcome.latencies.push(latency),
+            _ => outcome.failed += 1,
+        }
+    }
+    outcome
+}
+
+fn report(what: &str, outcome: &Outcome, seconds: f64) {
+    let mut latencies = outcome.latencies.clone();
+    latencies.sort();
+    let at = |q: f64| {
+        latencies
+            .get(((q * latencies.len() as f64).ceil() as usize).saturating_sub(1))
+            .map(|d| format!("{:.1} ms", d.as_secs_f64() * 1_000.0))
+            .unwrap_or_else(|| "-".into())
+    };
+    println!(
+        "{what}: {} captured ({:.0}/s), {} failed; latency p50 {}, p90 {}, p99 {}, max {}",
+        latencies.len(),
+        latencies.len() as f64 / seconds,
+        outcome.failed,
+        at(0.50),
+        at(0.90),
+        at(0.99),
+        at(1.0),
+    );
+}
