@@ -101,6 +101,20 @@ enum Command {
     /// Verify or export the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Slack: the app manifest to create keel's Slack app from.
+    #[command(subcommand)]
+    Slack(SlackCommand),
+}
+
+#[derive(Subcommand)]
+enum SlackCommand {
+    /// Print the Slack app manifest (YAML): commands, scopes, App Home, interactivity, and
+    /// Socket Mode or the request URLs (per slack.mode).
+    Manifest {
+        /// Where Slack reaches keel over HTTP (slack.mode = "http").
+        #[arg(long, default_value = "https://keel.example.com")]
+        url: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -207,6 +221,7 @@ async fn main() -> ExitCode {
         } => cli::delegate(&config, &person, &to, from, until).await,
         Command::Tick => cli::tick(&config).await,
         Command::Audit(AuditCommand::Verify) => cli::audit_verify(&config).await,
+        Command::Slack(SlackCommand::Manifest { url }) => cli::slack_manifest(&config, &url),
         Command::Audit(AuditCommand::Export { format, output }) => {
             cli::audit_export(&config, format, output).await
         }

@@ -369,3 +369,11 @@ pub async fn console_link(dir: &Path, who: &str, days: i64, url: Option<String>)
     );
     Ok(ExitCode::SUCCESS)
 }
+
+/// `keel slack manifest`: the app manifest for this config, as YAML.
+pub fn slack_manifest(dir: &Path, url: &str) -> Outcome {
+    let config = load_config(dir)?;
+    let manifest = crate::chat::slack::manifest::manifest(&config, url);
+    print!("{}", crate::chat::slack::manifest::to_yaml(&manifest));
+    Ok(ExitCode::SUCCESS)
+}

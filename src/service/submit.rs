@@ -47,13 +47,14 @@ impl Keel {
             .filter(|p| p.active)
             .ok_or_else(|| UserError::UnknownPerson(new.requester.clone()))?
             .clone();
-        if let Some(key) = &new.idempotency_key {
-            let mut tx = self.store.begin().await?;
-            let existing = tx.find_by_idempotency_key(&workflow.name, key).await?;
-            tx.commit().await?;
-            if let Some(existing) = existing {
-                return same_requester(existing, &requester.id);
-            }
+        // A repeat is answered from a reader; the check is made again under the writer below.
+        if let Some(key) = &new.idempotency_key
+            && let Some(existing) = self
+                .store
+                .request_by_idempotency_key(&workflow.name, key)
+                .await?
+        {
+            return same_requester(existing, &requester.id);
         }
         let fields = validate_form(&workflow, &new.fields).map_err(UserError::InvalidForm)?;
         let refs = self.load_refs(&workflow, &fields).await?;

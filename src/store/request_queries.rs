@@ -45,6 +45,26 @@ impl Store {
         rows.into_iter().map(request_from_row).collect()
     }
 
+    /// The request an idempotency key gave, as last committed (a reader; the writer is not
+    /// waited for).
+    pub async fn request_by_idempotency_key(
+        &self,
+        workflow: &str,
+        key: &str,
+    ) -> Result<Option<Request>> {
+        let sql = format!(
+            "select {REQUEST_COLUMNS} from requests where workflow = $1 and idempotency_key = $2"
+        );
+        let read = Statement::new(
+            sql,
+            format!("looking up idempotency key {key} of {workflow}"),
+        )
+        .bind(workflow)
+        .bind(key);
+        let row = self.read(read).await?.into_iter().next();
+        row.map(request_from_row).transpose()
+    }
+
     /// Requests waiting for a decision, oldest first.
     pub async fn pending_requests(&self) -> Result<Vec<Request>> {
         let sql = format!(

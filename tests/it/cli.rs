@@ -234,3 +234,50 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[tokio::test]
+async fn the_slack_manifest_is_yaml_with_every_command_and_the_urls_of_the_chosen_mode() {
+    let databases = crate::common::test_databases().await;
+    let db = &databases[0];
+    let run = |mode: &str| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_keel"))
+            .args(["--config"])
+            .arg(config_dir())
+            .args(["slack", "manifest", "--url", "https://keel.example.com/"])
+            .env("KEEL_DATABASE_URL", &db.url)
+            .env("KEEL_SLACK_MODE", mode)
+            .output()
+            .expect("keel runs");
+        assert!(output.status.success(), "{}", stderr(&output));
+        let yaml: serde_yaml::Value =
+            serde_yaml::from_slice(&output.stdout).expect("the manifest is YAML");
+        serde_json::to_value(yaml).expect("as JSON")
+    };
+    let http = run("http");
+    let commands: Vec<&str> = http["features"]["slash_commands"]
+        .as_array()
+        .expect("commands")
+        .iter()
+        .filter_map(|c| c["command"].as_str())
+        .collect();
+    for command in ["/changeorder", "/expense", "/po", "/keel"] {
+        assert!(commands.contains(&command), "{command} in {commands:?}");
+    }
+    assert_eq!(
+        http["settings"]["interactivity"]["request_url"],
+        "https://keel.example.com/slack/interactions"
+    );
+    assert_eq!(http["settings"]["socket_mode_enabled"], false);
+    assert!(
+        http["oauth_config"]["scopes"]["bot"]
+            .as_array()
+            .is_some_and(|s| s.contains(&"chat:write".into()))
+    );
+    let socket = run("socket");
+    assert_eq!(socket["settings"]["socket_mode_enabled"], true);
+    assert!(
+        socket["settings"]["interactivity"]
+            .get("request_url")
+            .is_none()
+    );
+}

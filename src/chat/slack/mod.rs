@@ -11,6 +11,7 @@ pub mod client;
 mod handle;
 mod home;
 mod http;
+pub mod manifest;
 pub mod modal;
 pub mod payload;
 mod port;
