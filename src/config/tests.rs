@@ -306,8 +306,8 @@ fn secrets_in_files_are_refused() {
     edit(
         dir,
         "keel.toml",
-        "enabled = false\n# The Web API",
-        "enabled = false\nbot_token = \"xoxb-1234-abcd-efgh\"\n# The Web API",
+        "mode = \"socket\"\n",
+        "mode = \"socket\"\nbot_token = \"xoxb-1234-abcd-efgh\"\n",
     );
     let found = problems(dir, &[]);
     let line = line_of(dir, "keel.toml", "bot_token");

@@ -2,13 +2,14 @@
 
 use super::{Keel, ServiceError};
 use crate::domain::{Person, Request};
+use crate::engine::form::truncate;
 use crate::store::RequestFilter;
 
 /// Requests listed by `/keel approvals` and `/keel requests`.
 const LISTED: usize = 10;
 
 impl Keel {
-    /// `/keel approvals | requests | help`.
+    /// `/keel approvals | requests | delegate PERSON until DATE | help`.
     pub(super) async fn keel_command(
         &self,
         actor: &Person,
@@ -43,8 +44,43 @@ impl Keel {
                 let lines = self.request_lines(mine.iter().rev().take(LISTED)).await;
                 Ok(format!("Your latest requests:\n{lines}"))
             }
+            "delegate" => self.delegate_command(actor, text).await,
             _ => Ok(self.command_list()),
         }
+    }
+
+    /// `/keel delegate @person until 2026-12-24`: the actor's approvals go to that person from
+    /// today through that day. A Slack mention (`<@U123|name>`), a staff id or an email names them.
+    async fn delegate_command(&self, actor: &Person, text: &str) -> Result<String, ServiceError> {
+        const USAGE: &str = "Write /keel delegate @person until YYYY-MM-DD.";
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let (Some(who), Some(&"until"), Some(until), None) =
+            (words.get(1), words.get(2), words.get(3), words.get(4))
+        else {
+            return Ok(USAGE.into());
+        };
+        let who = who
+            .trim_start_matches("<@")
+            .trim_end_matches('>')
+            .split('|')
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches('@');
+        let Ok(until) = chrono::NaiveDate::parse_from_str(until, "%Y-%m-%d") else {
+            return Ok(format!("`{}` is not a date. {USAGE}", truncate(until, 20)));
+        };
+        let calendar = &self.config.settings.company.calendar;
+        let today = self
+            .clock
+            .now()
+            .with_timezone(&calendar.time_zone)
+            .date_naive();
+        let delegation = self.delegate(&actor.id, who, today, until).await?;
+        let to = self.display_name(&delegation.to_person).await;
+        Ok(format!(
+            "From {} through {}, {to} decides what waits for you.",
+            delegation.starts_on, delegation.ends_on
+        ))
     }
 
     async fn request_lines<'a>(&self, requests: impl Iterator<Item = &'a Request>) -> String {
@@ -81,7 +117,7 @@ impl Keel {
             .map(|w| format!("/{} ({})", w.command, w.title.to_lowercase()))
             .collect();
         format!(
-            "Commands: {}; /keel approvals (what waits for you), /keel requests (yours), /keel help.",
+            "Commands: {}; /keel approvals (what waits for you), /keel requests (yours), /keel delegate @person until YYYY-MM-DD, /keel help.",
             workflows.join(", ")
         )
     }

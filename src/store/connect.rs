@@ -1,5 +1,6 @@
 //! Opening the pools for a database URL and applying the migrations of its backend.
 
+use super::checkpoint::Checkpointer;
 use super::group_commit::GroupCommit;
 use super::native::{Readers, Writer};
 use super::{Backend, Store};
@@ -38,6 +39,7 @@ pub(super) async fn open(url: &str, max_connections: u32) -> Result<Store> {
             group: None,
             readers: None,
             sampled: Default::default(),
+            _checkpointer: None,
             _scratch: None,
         });
     }
@@ -57,12 +59,14 @@ pub(super) async fn open(url: &str, max_connections: u32) -> Result<Store> {
     let path = create_sqlite_file(&url).await?;
     let pool = sqlite_pool(&url).await?;
     let writer = Writer::open(&path)?;
+    let checkpointer = Checkpointer::start(&path)?;
     Ok(Store {
         backend: Backend::Sqlite,
         pool,
         group: Some(GroupCommit::new(writer)),
         readers: Some(Arc::new(Readers::new(&path, max_connections as usize))),
         sampled: Default::default(),
+        _checkpointer: Some(Arc::new(checkpointer)),
         _scratch: scratch,
     })
 }

@@ -13,6 +13,7 @@
 //! busy timeout.
 
 mod anomaly;
+mod checkpoint;
 mod connect;
 mod console;
 mod delegations;
@@ -61,6 +62,8 @@ pub struct Store {
     readers: Option<std::sync::Arc<native::Readers>>,
     /// The workflows whose requests carry anomaly values, and which.
     sampled: anomaly::SampledFields,
+    /// SQLite's checkpoints, off the writer; stopped with the last clone.
+    _checkpointer: Option<std::sync::Arc<checkpoint::Checkpointer>>,
     /// The file behind an in-memory SQLite database, removed with the last clone.
     _scratch: Option<std::sync::Arc<tempfile::TempDir>>,
 }

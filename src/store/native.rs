@@ -61,6 +61,10 @@ impl Writer {
         // `WalFile` in group_commit.rs); otherwise SQLite syncs every commit.
         let synchronous = if wal_file.is_some() { "normal" } else { "full" };
         conn.execute_batch(&format!("pragma synchronous = {synchronous}"))?;
+        // Checkpoints run beside the writer, not inside its commits (see checkpoint.rs).
+        if mode.eq_ignore_ascii_case("wal") {
+            conn.execute_batch("pragma wal_autocheckpoint = 0")?;
+        }
         Ok(Writer { conn, wal_file })
     }
 
@@ -157,7 +161,7 @@ impl std::fmt::Debug for Readers {
 
 /// A connection to the database file as `role` (writer or reader), with `pragmas` set, waiting
 /// up to five seconds for another process's lock, and a cache of prepared statements.
-fn connect(path: &Path, role: &str, pragmas: &str) -> Result<rusqlite::Connection> {
+pub(super) fn connect(path: &Path, role: &str, pragmas: &str) -> Result<rusqlite::Connection> {
     let conn = rusqlite::Connection::open(path)
         .with_context(|| format!("opening a SQLite {role} on {}", path.display()))?;
     conn.busy_timeout(Duration::from_secs(5))?;

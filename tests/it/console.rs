@@ -367,6 +367,22 @@ async fn bad_input_through_the_console_gets_a_clear_message_and_changes_nothing(
             before,
             "[{label}] something changed"
         );
+
+        // /keel delegate: a bad date is explained; a good one hands Rachel's approvals over.
+        let effects = rachel
+            .say("@S004", "/keel delegate S003 until someday")
+            .await;
+        assert!(
+            reply(&effects).contains("is not a date"),
+            "[{label}] {effects:?}"
+        );
+        let effects = rachel
+            .say("@S004", "/keel delegate S003 until 2026-12-31")
+            .await;
+        assert!(
+            reply(&effects).contains("through 2026-12-31"),
+            "[{label}] {effects:?}"
+        );
         server.stop().await;
     }
 }

@@ -318,6 +318,15 @@ async fn slack_requests_with_a_bad_signature_or_from_strangers_change_nothing() 
         assert!(body.contains("ephemeral"), "[{label}] {body}");
         assert!(stand_in.calls("views.open").is_empty(), "[{label}]");
 
+        // A member the directory does not map is found by the email Slack has for them.
+        let (status, body) = slack.command("U0UNMAPPED", "/changeorder", "t-3").await;
+        assert_eq!(
+            (status, body.as_str()),
+            (StatusCode::OK, ""),
+            "[{label}] {body}"
+        );
+        assert_eq!(stand_in.calls("views.open").len(), 1, "[{label}]");
+
         // A trigger Slack no longer accepts: the person is told to try again.
         let (_, body) = slack.command(GUS, "/changeorder", "expired").await;
         assert!(body.contains("expired_trigger_id"), "[{label}] {body}");

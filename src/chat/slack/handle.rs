@@ -16,9 +16,18 @@ pub fn ephemeral(text: &str) -> Value {
     json!({ "response_type": "ephemeral", "text": text })
 }
 
-/// The person a Slack member is, or the private message saying whom to ask.
+/// The person a Slack member is (by the directory's `slack_user`, else by the email Slack has
+/// for them), or the private message saying whom to ask.
 async fn person_of(slack: &Slack, member: &str) -> Result<Person, Value> {
-    match slack.keel.person(member).await {
+    let known = match slack.keel.person(member).await {
+        Ok(person) => Ok(person),
+        Err(ServiceError::User(_)) => match slack.email_of(member).await {
+            Some(email) => slack.keel.person(&email).await,
+            None => slack.keel.person(member).await,
+        },
+        Err(internal) => Err(internal),
+    };
+    match known {
         Ok(person) if person.active => Ok(person),
         Ok(_) | Err(ServiceError::User(_)) => Err(ephemeral(&format!(
             "keel does not know your Slack account ({member}). Ask an administrator to put your Slack member id in your staff record (slack_user)."

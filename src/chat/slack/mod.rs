@@ -25,7 +25,8 @@ use axum::Router;
 use axum::routing::post;
 use client::SlackApi;
 use secrecy::SecretString;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -37,6 +38,8 @@ pub struct Slack {
     signing_secret: SecretString,
     /// The app-level token's client, in Socket Mode.
     app: Option<SlackApi>,
+    /// Emails Slack gave for members the directory does not map.
+    emails: Mutex<HashMap<String, String>>,
 }
 
 impl Slack {
@@ -69,8 +72,36 @@ impl Slack {
             signing_secret: signing_secret.clone(),
             api,
             app,
+            emails: Mutex::default(),
             keel,
         })))
+    }
+
+    /// The email Slack has for a member (`users.info`, scope `users:read.email`), remembered
+    /// for the life of the process: it fills in a directory without `slack_user`.
+    async fn email_of(&self, member: &str) -> Option<String> {
+        if let Some(email) = self.emails.lock().ok()?.get(member) {
+            return Some(email.clone());
+        }
+        let answer = self
+            .api
+            .call("users.info", &serde_json::json!({ "user": member }))
+            .await;
+        let email = match answer {
+            Ok(answer) => answer["user"]["profile"]["email"].as_str()?.to_string(),
+            Err(failure) => {
+                tracing::info!(
+                    member,
+                    "Slack gave no email for an unmapped member: {failure}"
+                );
+                return None;
+            }
+        };
+        self.emails
+            .lock()
+            .ok()?
+            .insert(member.to_string(), email.clone());
+        Some(email)
     }
 
     /// In Socket Mode, connects to Slack until `stop` (`None` over HTTP).

@@ -193,6 +193,12 @@ async fn answer(
             json!({ "ok": true, "url": *shared.socket_url.lock().expect("url") })
         }
         "chat.update" => json!({ "ok": true, "channel": body["channel"], "ts": body["ts"] }),
+        // One member the directory does not map, whose Slack email is Gus Usman's.
+        "users.info" if body["user"] == "U0UNMAPPED" => {
+            json!({ "ok": true, "user": { "id": "U0UNMAPPED",
+                "profile": { "email": "gus.usman@harborridge.example" } } })
+        }
+        "users.info" => json!({ "ok": false, "error": "user_not_found" }),
         "chat.postEphemeral" => json!({ "ok": true, "message_ts": ts }),
         "views.open" | "views.publish" if body["trigger_id"] == "expired" => {
             json!({ "ok": false, "error": "expired_trigger_id" })
