@@ -69,12 +69,7 @@ impl Keel {
         let Ok(until) = chrono::NaiveDate::parse_from_str(until, "%Y-%m-%d") else {
             return Ok(format!("`{}` is not a date. {USAGE}", truncate(until, 20)));
         };
-        let calendar = &self.config.settings.company.calendar;
-        let today = self
-            .clock
-            .now()
-            .with_timezone(&calendar.time_zone)
-            .date_naive();
+        let today = self.today();
         let delegation = self.delegate(&actor.id, who, today, until).await?;
         let to = self.display_name(&delegation.to_person).await;
         Ok(format!(

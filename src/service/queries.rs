@@ -23,12 +23,7 @@ impl Keel {
     /// delegate of someone it waits for, oldest first.
     pub async fn pending_for(&self, who: &str) -> Result<(Person, Vec<Request>), ServiceError> {
         let person = self.person(who).await?;
-        let calendar = &self.config.settings.company.calendar;
-        let today = self
-            .clock
-            .now()
-            .with_timezone(&calendar.time_zone)
-            .date_naive();
+        let today = self.today();
         let delegators: Vec<String> = self
             .delegations_on(today)
             .await?
@@ -63,6 +58,15 @@ impl Keel {
     /// The directory as cached now.
     pub async fn directory_now(&self) -> anyhow::Result<crate::domain::Directory> {
         Ok(self.directory.get(&self.store).await?.directory.clone())
+    }
+
+    /// Today in the company's time zone (the day delegations are read for).
+    pub fn today(&self) -> chrono::NaiveDate {
+        let calendar = &self.config.settings.company.calendar;
+        self.clock
+            .now()
+            .with_timezone(&calendar.time_zone)
+            .date_naive()
     }
 
     /// Looks a person up by staff id, email or chat identity.

@@ -1,6 +1,6 @@
 //! Reading requests outside a transaction: one, a filtered list, the pending ones.
 
-use super::requests::{REQUEST_COLUMNS, request_from_row};
+use super::requests::{REQUEST_COLUMNS, by_idempotency_key, request_from_row};
 use super::statement::Statement;
 use super::{RequestFilter, Store};
 use crate::domain::Request;
@@ -52,15 +52,7 @@ impl Store {
         workflow: &str,
         key: &str,
     ) -> Result<Option<Request>> {
-        let sql = format!(
-            "select {REQUEST_COLUMNS} from requests where workflow = $1 and idempotency_key = $2"
-        );
-        let read = Statement::new(
-            sql,
-            format!("looking up idempotency key {key} of {workflow}"),
-        )
-        .bind(workflow)
-        .bind(key);
+        let read = by_idempotency_key(workflow, key);
         let row = self.read(read).await?.into_iter().next();
         row.map(request_from_row).transpose()
     }

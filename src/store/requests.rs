@@ -231,20 +231,25 @@ impl Tx {
         workflow: &str,
         key: &str,
     ) -> Result<Option<Request>> {
-        let sql = format!(
-            "select {REQUEST_COLUMNS} from requests where workflow = $1 and idempotency_key = $2"
-        );
-        let read = Statement::new(
-            sql,
-            format!("looking up idempotency key {key} of {workflow}"),
-        )
-        .bind(workflow)
-        .bind(key);
+        let read = by_idempotency_key(workflow, key);
         let Some(row) = self.fetch(read).await?.into_iter().next() else {
             return Ok(None);
         };
         request_from_row(row).map(Some)
     }
+}
+
+/// The request an idempotency key gave in a workflow.
+pub(super) fn by_idempotency_key(workflow: &str, key: &str) -> Statement {
+    let sql = format!(
+        "select {REQUEST_COLUMNS} from requests where workflow = $1 and idempotency_key = $2"
+    );
+    Statement::new(
+        sql,
+        format!("looking up idempotency key {key} of {workflow}"),
+    )
+    .bind(workflow)
+    .bind(key)
 }
 
 #[cfg(test)]
