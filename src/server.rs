@@ -90,22 +90,28 @@ pub fn sink_for(console: &Arc<Console>, slack: Option<&Arc<Slack>>) -> Sink {
     }
 }
 
-/// Fires due timers and delivers the outbox every `scheduler.tick_seconds`, and at once when an
-/// interaction rings the delivery bell.
+/// Fires due timers and delivers the outbox every `scheduler.tick_seconds`; delivers the outbox
+/// at once when an interaction rings the delivery bell (timers wait for their tick: a bell
+/// rung by every submission must not cost a timer transaction each).
 async fn run_scheduler(keel: Keel, sink: Sink, mut stop: watch::Receiver<bool>) {
     let period = Duration::from_secs(keel.config.settings.scheduler.tick_seconds.max(1));
     let bell = keel.delivery_bell();
+    let mut next_tick = tokio::time::Instant::now() + period;
+    let mut timers_due = true;
     loop {
-        if let Err(error) = keel.tick().await {
+        if timers_due && let Err(error) = keel.tick().await {
             tracing::error!("firing timers failed: {error:#}");
         }
         if let Err(error) = keel.deliver_outbox(&sink).await {
             tracing::error!("delivering notifications failed: {error:#}");
         }
-        tokio::select! {
-            _ = tokio::time::sleep(period) => {}
-            _ = bell.rung() => {}
+        timers_due = tokio::select! {
+            _ = tokio::time::sleep_until(next_tick) => true,
+            _ = bell.rung() => false,
             _ = stop.wait_for(|stop| *stop) => return,
+        };
+        if timers_due {
+            next_tick = tokio::time::Instant::now() + period;
         }
     }
 }
