@@ -99,12 +99,12 @@ impl Keel {
             if batch.is_empty() {
                 return Ok(delivered);
             }
+            // Deliveries are recorded once per batch: a crash before that re-delivers them, which
+            // every sink takes as the same delivery (idempotent by outbox id).
+            let mut accepted = Vec::with_capacity(batch.len());
             for item in batch {
                 match sink.deliver(&item).await {
-                    Ok(()) => {
-                        self.store.mark_delivered(item.id, self.clock.now()).await?;
-                        delivered += 1;
-                    }
+                    Ok(()) => accepted.push(item.id),
                     Err(failure) => {
                         let attempts = item.attempts + 1;
                         // The platform's own Retry-After, when longer than the backoff, wins.
@@ -122,6 +122,10 @@ impl Keel {
                     }
                 }
             }
+            self.store
+                .mark_delivered(&accepted, self.clock.now())
+                .await?;
+            delivered += accepted.len();
         }
     }
 }

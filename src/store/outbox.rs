@@ -81,14 +81,23 @@ impl Store {
         Ok(items)
     }
 
-    /// Records a delivery: the row is never claimed again.
-    pub async fn mark_delivered(&self, id: i64, at: DateTime<Utc>) -> Result<()> {
-        let delivered = Statement::new(
-            "update outbox set delivered_at = $2, claimed_until = null where id = $1",
-            format!("marking notification {id} delivered"),
+    /// Records deliveries, in one transaction: those rows are never claimed again.
+    pub async fn mark_delivered(&self, ids: &[i64], at: DateTime<Utc>) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let placeholders: Vec<String> = (2..ids.len() + 2).map(|n| format!("${n}")).collect();
+        let mut delivered = Statement::new(
+            format!(
+                "update outbox set delivered_at = $1, claimed_until = null where id in ({})",
+                placeholders.join(", ")
+            ),
+            format!("marking {} notifications delivered", ids.len()),
         )
-        .bind(id)
         .bind(ts(&at));
+        for id in ids {
+            delivered.push(*id);
+        }
         let mut tx = self.begin().await?;
         tx.write(delivered).await?;
         tx.commit().await

@@ -47,7 +47,7 @@ async fn outbox_claims_retries_and_gives_up() {
         assert_eq!(rest.len(), 1, "{label}: claimed rows are held");
         assert!(store.claim_outbox(now, 10).await.unwrap().is_empty());
 
-        store.mark_delivered(batch[0].id, now).await.unwrap();
+        store.mark_delivered(&[batch[0].id], now).await.unwrap();
         store
             .mark_failed(
                 batch[1].id,
