@@ -8,7 +8,7 @@
 //! Without them the test says so and passes, unless `KEEL_E2E_REQUIRED=1` (set by `.ci/run`),
 //! which makes a missing browser a failure.
 
-use crate::common::console::{Mode, TestServer};
+use crate::common::console::{Mode, TestServer, submitted_id};
 use crate::common::test_databases;
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -224,11 +224,7 @@ async fn submit_change_order(browser: &Client, amount: &str, reason: &str) -> St
         .await
         .expect("submit");
     let reply = text_containing(browser, "#messages .ephemeral:last-of-type", "submitted").await;
-    reply
-        .split_whitespace()
-        .find(|w| w.starts_with("CO-"))
-        .unwrap_or_else(|| panic!("no request id in {reply:?}"))
-        .to_string()
+    submitted_id(&reply)
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! approval, live updates, and every kind of bad input refused with a message and no change.
 
 use crate::common::console::{
-    CONSOLE_SECRET, Mode, TestServer, cookie_of, form_errors, opened_form, reply,
+    CONSOLE_SECRET, Mode, TestServer, cookie_of, form_errors, opened_form, reply, submitted_id,
 };
 use crate::common::test_databases;
 use keel::chat::console::session::{Purpose, SessionKey};
@@ -18,15 +18,6 @@ fn has_card(message: &Value, request_id: &str) -> bool {
     message["card"]["title"]
         .as_str()
         .is_some_and(|t| t.ends_with(request_id))
-}
-
-/// The request id in "Change order CO-1001 submitted: …".
-fn submitted_id(reply: &str) -> String {
-    reply
-        .split_whitespace()
-        .find(|w| w.starts_with("CO-"))
-        .unwrap_or_else(|| panic!("no request id in {reply:?}"))
-        .to_string()
 }
 
 #[tokio::test]

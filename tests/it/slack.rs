@@ -90,16 +90,25 @@ impl Slack<'_> {
     }
 }
 
-/// keel with Slack on, pointed at a fresh stand-in (the console closed, so Slack is the only
-/// platform).
+/// keel with Slack on over HTTP, pointed at a fresh stand-in (the console closed, so Slack is
+/// the only platform).
 async fn start_with_slack(db: &crate::common::TestDb) -> (SlackStandIn, TestServer) {
+    start_with_slack_over(db, "http").await
+}
+
+/// As [`start_with_slack`], over `mode` (`http`, or `socket` with the app token).
+async fn start_with_slack_over(
+    db: &crate::common::TestDb,
+    mode: &str,
+) -> (SlackStandIn, TestServer) {
     let stand_in = SlackStandIn::start().await;
     let env = [
         ("KEEL_SLACK_ENABLED", "true"),
-        ("KEEL_SLACK_MODE", "http"),
+        ("KEEL_SLACK_MODE", mode),
         ("KEEL_SLACK_API_URL", stand_in.api_url.as_str()),
         ("KEEL_SLACK_BOT_TOKEN", BOT_TOKEN),
         ("KEEL_SLACK_SIGNING_SECRET", SIGNING_SECRET),
+        ("KEEL_SLACK_APP_TOKEN", APP_TOKEN),
     ];
     let server = TestServer::start_with_env(db, Mode::Closed, &env).await;
     (stand_in, server)
@@ -398,15 +407,7 @@ async fn an_event_slack_delivers_again_is_acted_on_once_and_pickers_get_their_op
 #[tokio::test]
 async fn over_socket_mode_a_command_opens_its_form_and_a_submission_is_answered_in_the_ack() {
     for db in test_databases().await {
-        let stand_in = SlackStandIn::start().await;
-        let env = [
-            ("KEEL_SLACK_ENABLED", "true"),
-            ("KEEL_SLACK_API_URL", stand_in.api_url.as_str()),
-            ("KEEL_SLACK_BOT_TOKEN", BOT_TOKEN),
-            ("KEEL_SLACK_SIGNING_SECRET", SIGNING_SECRET),
-            ("KEEL_SLACK_APP_TOKEN", APP_TOKEN),
-        ];
-        let server = TestServer::start_with_env(&db, Mode::Closed, &env).await;
+        let (stand_in, server) = start_with_slack_over(&db, "socket").await;
         let label = db.label;
 
         let command = json!({ "command": "/changeorder", "text": "", "user_id": GUS,

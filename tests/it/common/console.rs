@@ -244,3 +244,12 @@ pub fn form_errors(effects: &[Value]) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// The request id in a reply such as "Change order CO-1001 submitted: …".
+pub fn submitted_id(reply: &str) -> String {
+    reply
+        .split_whitespace()
+        .find(|w| w.starts_with("CO-"))
+        .unwrap_or_else(|| panic!("no request id in {reply:?}"))
+        .to_string()
+}
