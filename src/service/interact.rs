@@ -5,7 +5,7 @@
 
 use super::{Keel, ServiceError, UserError};
 use crate::domain::interaction::FieldProblem;
-use crate::domain::{Effect, FormId, Interaction, Person, Request, Status};
+use crate::domain::{Card, Effect, FormId, Interaction, Notification, Person, Request, Status};
 use crate::engine::form::{FieldError, ReasonPurpose, reason_form, submission_form, truncate};
 use crate::engine::lifecycle::{Action, MAX_TEXT, card_for};
 use crate::service::NewRequest;
@@ -214,12 +214,49 @@ impl Keel {
     }
 
     /// The request's card as it looks now.
-    pub async fn card(&self, request: &Request) -> Result<crate::domain::Card, ServiceError> {
+    pub async fn card(&self, request: &Request) -> Result<Card, ServiceError> {
         let workflow = self.workflow(&request.workflow)?;
         let people = self.directory.get(&self.store).await?;
         let labels = self.record_labels().await?;
         Ok(card_for(request, workflow, &people.directory, &labels))
     }
+
+    /// What a notification's card shows at delivery: its request as it is now, not as it was
+    /// when the notification was queued, so a late or retried delivery never shows an older
+    /// state than one already delivered. `None` for a notification without a card (or whose
+    /// request is gone).
+    pub async fn card_now(&self, notification: &Notification) -> anyhow::Result<Option<CardNow>> {
+        if notification.card.is_none() {
+            return Ok(None);
+        }
+        let Some(request) = self.store.get_request(&notification.request_id).await? else {
+            return Ok(None);
+        };
+        let card = self
+            .card(&request)
+            .await
+            .map_err(|e| anyhow::anyhow!("rendering the card of {}: {e}", request.id))?;
+        let channel = self
+            .config
+            .workflows
+            .get(&request.workflow)
+            .and_then(|w| w.channel.clone());
+        Ok(Some(CardNow {
+            card,
+            version: request.version,
+            channel,
+        }))
+    }
+}
+
+/// A card as it is at delivery (see [`Keel::card_now`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CardNow {
+    pub card: Card,
+    /// The request version the card shows.
+    pub version: i64,
+    /// The workflow's channel, where a new approval's card is also posted.
+    pub channel: Option<String>,
 }
 
 /// A refusal or a mistake becomes a private reply; anything else stays an error.

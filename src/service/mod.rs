@@ -22,7 +22,7 @@ pub use audit::ExportFormat;
 pub use deliver::Sink;
 pub use errors::{ServiceError, UserError};
 pub use import::{ImportReport, TypeReport};
-pub use interact::DeliveryBell;
+pub use interact::{CardNow, DeliveryBell};
 pub use submit::NewRequest;
 pub use timers::TickReport;
 

@@ -5,7 +5,8 @@
 
 use super::Console;
 use crate::chat::{ChatPort, Undelivered};
-use crate::domain::{Card, Notification, NotificationKind};
+use crate::domain::{Notification, NotificationKind};
+use crate::service::CardNow;
 use crate::store::{NewConsoleMessage, OutboxItem};
 use async_trait::async_trait;
 
@@ -28,12 +29,7 @@ impl Console {
         let notification = &item.notification;
         let now = self.keel.clock.now();
         let store = &self.keel.store;
-        // A card shows its request as it is at delivery, so a late or retried delivery never
-        // shows an older state than one already delivered.
-        let current = match &notification.card {
-            Some(_) => self.current_card(&notification.request_id).await?,
-            None => None,
-        };
+        let current = self.keel.card_now(notification).await?;
         if notification.kind == NotificationKind::CardUpdated {
             if let Some(current) = &current {
                 let updated = store
@@ -72,40 +68,17 @@ impl Console {
         Ok(())
     }
 
-    /// The request's card as it is now.
-    async fn current_card(&self, request_id: &str) -> anyhow::Result<Option<Current>> {
-        let Some(request) = self.keel.store.get_request(request_id).await? else {
-            return Ok(None);
-        };
-        let card = self
-            .keel
-            .card(&request)
-            .await
-            .map_err(|e| anyhow::anyhow!("rendering the card of {request_id}: {e}"))?;
-        Ok(Some(Current {
-            card,
-            version: request.version,
-            workflow: request.workflow,
-        }))
-    }
-
     /// Posts a new approval's card in its workflow's channel; the store keeps one per request.
     async fn post_in_channel(
         &self,
         item: &OutboxItem,
-        current: Option<Current>,
+        current: Option<CardNow>,
     ) -> anyhow::Result<()> {
         let notification = &item.notification;
         let Some(current) = current else {
             return Ok(());
         };
-        let Some(channel) = self
-            .keel
-            .config
-            .workflows
-            .get(&current.workflow)
-            .and_then(|w| w.channel.clone())
-        else {
+        let Some(channel) = current.channel.clone() else {
             return Ok(());
         };
         let mut message = message_of(notification, channel, None, item.id);
@@ -118,13 +91,6 @@ impl Console {
         }
         Ok(())
     }
-}
-
-/// A request's card as it is now, and what it belongs to.
-struct Current {
-    card: Card,
-    version: i64,
-    workflow: String,
 }
 
 fn message_of(

@@ -19,14 +19,12 @@ pub fn ephemeral(text: &str) -> Value {
 /// The person a Slack member is (by the directory's `slack_user`, else by the email Slack has
 /// for them), or the private message saying whom to ask.
 async fn person_of(slack: &Slack, member: &str) -> Result<Person, Value> {
-    let known = match slack.keel.person(member).await {
-        Ok(person) => Ok(person),
-        Err(ServiceError::User(_)) => match slack.email_of(member).await {
-            Some(email) => slack.keel.person(&email).await,
-            None => slack.keel.person(member).await,
-        },
-        Err(internal) => Err(internal),
-    };
+    let mut known = slack.keel.person(member).await;
+    if let Err(ServiceError::User(_)) = known
+        && let Some(email) = slack.email_of(member).await
+    {
+        known = slack.keel.person(&email).await;
+    }
     match known {
         Ok(person) if person.active => Ok(person),
         Ok(_) | Err(ServiceError::User(_)) => Err(ephemeral(&format!(

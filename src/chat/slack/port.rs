@@ -35,24 +35,11 @@ fn internal(error: impl std::fmt::Display) -> SlackFailure {
 impl Slack {
     async fn deliver_notification(&self, item: &OutboxItem) -> Result<(), SlackFailure> {
         let notification = &item.notification;
-        let request = self
-            .keel
-            .store
-            .get_request(&notification.request_id)
-            .await
-            .map_err(internal)?;
-        // A card shows the request as it is at delivery, never an older state.
-        let current = match (&notification.card, &request) {
-            (Some(_), Some(request)) => {
-                let card = self.keel.card(request).await.map_err(internal)?;
-                Some((card, request.version))
-            }
-            _ => None,
-        };
+        let current = self.keel.card_now(notification).await.map_err(internal)?;
         if notification.kind == NotificationKind::CardUpdated {
             return match current {
-                Some((card, version)) => {
-                    self.update_cards(&notification.request_id, &card, version)
+                Some(now) => {
+                    self.update_cards(&notification.request_id, &now.card, now.version)
                         .await
                 }
                 None => Ok(()),
@@ -70,10 +57,7 @@ impl Slack {
             });
         };
         let mut targets = vec![member];
-        let channel = request
-            .as_ref()
-            .and_then(|r| self.keel.config.workflows.get(&r.workflow))
-            .and_then(|w| w.channel.clone());
+        let channel = current.as_ref().and_then(|now| now.channel.clone());
         if let (NotificationKind::ApprovalRequested, Some(channel)) = (notification.kind, channel) {
             let posted = self
                 .keel
@@ -93,7 +77,7 @@ impl Slack {
             .map_err(internal)?;
         let text = fit(&notification.text, MAX_MESSAGE_TEXT);
         let (blocks, version) = match &current {
-            Some((card, version)) => (card_with_text(&text, card), Some(*version)),
+            Some(now) => (card_with_text(&text, &now.card), Some(now.version)),
             None => (Vec::new(), None),
         };
         for target in targets.into_iter().filter(|t| !done.contains(t)) {
