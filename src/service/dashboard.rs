@@ -280,7 +280,8 @@ fn audit_row(event: &Event, actor_name: String) -> AuditRow {
     }
 }
 
-fn amount_of(request: &Request) -> Option<String> {
+/// A request's `amount` field, as entered (canonical money text), if it has one.
+pub(super) fn amount_of(request: &Request) -> Option<String> {
     request
         .fields
         .get("amount")

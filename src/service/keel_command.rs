@@ -1,5 +1,6 @@
 //! `/keel …`: what waits for me, my requests, and the list of commands, on any chat platform.
 
+use super::dashboard::amount_of;
 use super::{Keel, ServiceError};
 use crate::domain::{Person, Request};
 use crate::engine::form::truncate;
@@ -85,10 +86,7 @@ impl Keel {
                 .workflow(&request.workflow)
                 .map(|w| w.title.clone())
                 .unwrap_or_default();
-            let amount = request
-                .fields
-                .get("amount")
-                .and_then(|v| v.as_str())
+            let amount = amount_of(request)
                 .map(|a| format!(" {a}"))
                 .unwrap_or_default();
             let requester = match &request.requester {
