@@ -100,6 +100,11 @@ async fn main() -> anyhow::Result<()> {
         &open,
         seconds as f64,
     );
+    let (posted, lag) = drained(&stand_in).await;
+    println!(
+        "  delivery: {posted} messages posted to the stand-in; the last {:.2} s after the last capture",
+        lag.as_secs_f64()
+    );
     let started = Instant::now();
     let closed = closed_loop(&client, &base, concurrency, Duration::from_secs(10), total).await;
     report(
@@ -110,10 +115,30 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Waits until the outbox stops posting (nothing new for a second): how many messages were
+/// posted in all, and how long after the call the last one arrived (how far delivery lagged
+/// behind capture).
+async fn drained(stand_in: &SlackStandIn) -> (usize, Duration) {
+    let start = Instant::now();
+    let mut seen = stand_in.accepted("chat.postMessage");
+    let mut last_change = start;
+    while last_change.elapsed() < Duration::from_secs(1) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let now = stand_in.accepted("chat.postMessage");
+        if now != seen {
+            seen = now;
+            last_change = Instant::now();
+        }
+    }
+    (seen, last_change - start)
+}
+
 /// Latencies of the requests that got 200, and how many did not.
 struct Outcome {
     latencies: Vec<Duration>,
     failed: usize,
+    /// Every request's latency in the order sent (failures as zero).
+    in_order: Vec<Duration>,
 }
 
 /// A signed modal submission capturing one change order; `n` makes each one a new request.
@@ -171,7 +196,24 @@ async fn open_loop(client: &reqwest::Client, base: &str, rate: u64, total: usize
             (ok, due.elapsed())
         }));
     }
-    collect(tasks).await
+    let outcome = collect(tasks).await;
+    if std::env::var_os("KEEL_LOAD_TIMELINE").is_some() {
+        timeline(&outcome, rate);
+    }
+    outcome
+}
+
+/// Per second of the open loop: requests over 20 ms and the slowest, to tell a steady tail
+/// from stalls.
+fn timeline(outcome: &Outcome, rate: u64) {
+    for (second, chunk) in outcome.in_order.chunks(rate as usize).enumerate() {
+        let slow = chunk.iter().filter(|d| d.as_millis() >= 20).count();
+        let max = chunk.iter().max().copied().unwrap_or_default();
+        println!(
+            "  second {second:>3}: {slow:>4} over 20 ms, max {:.1} ms",
+            max.as_secs_f64() * 1e3
+        );
+    }
 }
 
 async fn closed_loop(
@@ -201,6 +243,7 @@ async fn closed_loop(
     let mut outcome = Outcome {
         latencies: Vec::new(),
         failed: 0,
+        in_order: Vec::new(),
     };
     for task in tasks {
         for (ok, latency) in task.await.expect("a connection") {
@@ -218,11 +261,18 @@ async fn collect(tasks: Vec<tokio::task::JoinHandle<(bool, Duration)>>) -> Outco
     let mut outcome = Outcome {
         latencies: Vec::new(),
         failed: 0,
+        in_order: Vec::new(),
     };
     for task in tasks {
         match task.await {
-            Ok((true, latency)) => outcome.latencies.push(latency),
-            _ => outcome.failed += 1,
+            Ok((true, latency)) => {
+                outcome.latencies.push(latency);
+                outcome.in_order.push(latency);
+            }
+            _ => {
+                outcome.failed += 1;
+                outcome.in_order.push(Duration::ZERO);
+            }
         }
     }
     outcome

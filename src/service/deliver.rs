@@ -8,6 +8,8 @@ use crate::chat::{ChatPort, Undelivered};
 use crate::domain::Notification;
 use crate::store::OutboxItem;
 use chrono::Duration;
+use futures_util::{StreamExt, stream};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -82,6 +84,10 @@ impl Sink {
     }
 }
 
+/// How many requests' notifications are delivered at once. Slack answers a burst beyond its
+/// rate limits with 429 and a Retry-After, which is honoured per notification.
+const PARALLEL_REQUESTS: usize = 8;
+
 /// Pause before the next attempt after `attempts` failures: 5 s doubling, at most an hour.
 pub fn backoff(attempts: i32) -> Duration {
     let exponent = attempts.clamp(0, 10) as u32;
@@ -102,25 +108,27 @@ impl Keel {
             // Deliveries are recorded once per batch: a crash before that re-delivers them, which
             // every sink takes as the same delivery (idempotent by outbox id).
             let mut accepted = Vec::with_capacity(batch.len());
-            for item in batch {
-                match sink.deliver(&item).await {
-                    Ok(()) => accepted.push(item.id),
-                    Err(failure) => {
-                        let attempts = item.attempts + 1;
-                        // The platform's own Retry-After, when longer than the backoff, wins.
-                        let asked = failure
-                            .retry_after
-                            .and_then(|wait| Duration::from_std(wait).ok())
-                            .unwrap_or_default();
-                        let pause = backoff(attempts).max(asked);
-                        let retry_at = (attempts < max_attempts).then(|| now + pause);
-                        let error = failure.reason;
-                        if retry_at.is_none() {
-                            tracing::error!(id = item.id, %error, "notification parked after {attempts} attempts");
-                        }
-                        self.store.mark_failed(item.id, &error, retry_at).await?;
+            for (item, outcome) in deliver_batch(sink, batch).await {
+                let failure = match outcome {
+                    Ok(()) => {
+                        accepted.push(item.id);
+                        continue;
                     }
+                    Err(failure) => failure,
+                };
+                let attempts = item.attempts + 1;
+                // The platform's own Retry-After, when longer than the backoff, wins.
+                let asked = failure
+                    .retry_after
+                    .and_then(|wait| Duration::from_std(wait).ok())
+                    .unwrap_or_default();
+                let pause = backoff(attempts).max(asked);
+                let retry_at = (attempts < max_attempts).then(|| now + pause);
+                let error = failure.reason;
+                if retry_at.is_none() {
+                    tracing::error!(id = item.id, %error, "notification parked after {attempts} attempts");
                 }
+                self.store.mark_failed(item.id, &error, retry_at).await?;
             }
             self.store
                 .mark_delivered(&accepted, self.clock.now())
@@ -130,8 +138,110 @@ impl Keel {
     }
 }
 
+/// Hands a claimed batch to the sink, several requests at a time: each delivery waits for the
+/// platform's answer and for the disk (a chat port remembers what it posted before it returns),
+/// so one at a time would cap delivery below what keel captures under load. A request's own
+/// notifications stay in order, so its card is posted before it is updated.
+async fn deliver_batch(
+    sink: &Sink,
+    batch: Vec<OutboxItem>,
+) -> Vec<(OutboxItem, Result<(), Undelivered>)> {
+    let mut by_request: Vec<Vec<OutboxItem>> = Vec::new();
+    let mut group_of: HashMap<String, usize> = HashMap::new();
+    for item in batch {
+        let request = item.notification.request_id.clone();
+        let group = *group_of.entry(request).or_insert_with(|| {
+            by_request.push(Vec::new());
+            by_request.len() - 1
+        });
+        by_request[group].push(item);
+    }
+    let outcomes: Vec<Vec<_>> = stream::iter(by_request)
+        .map(|items| async move {
+            let mut outcomes = Vec::with_capacity(items.len());
+            for item in items {
+                let outcome = sink.deliver(&item).await;
+                outcomes.push((item, outcome));
+            }
+            outcomes
+        })
+        .buffered(PARALLEL_REQUESTS)
+        .collect()
+        .await;
+    outcomes.into_iter().flatten().collect()
+}
+
 #[cfg(test)]
 mod tests {
+    use super::{OutboxItem, Sink, deliver_batch};
+    use crate::chat::{ChatPort, Undelivered};
+    use crate::domain::{Notification, NotificationKind};
+    use async_trait::async_trait;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    /// A platform that answers the first notification of `CO-1` slowly and refuses `CO-3`'s.
+    #[derive(Default)]
+    struct SlowPort {
+        finished: Mutex<Vec<i64>>,
+    }
+
+    #[async_trait]
+    impl ChatPort for SlowPort {
+        async fn deliver(&self, item: &OutboxItem) -> Result<(), Undelivered> {
+            if item.id == 1 {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            self.finished.lock().unwrap().push(item.id);
+            if item.notification.request_id == "CO-3" {
+                return Err(Undelivered::new("channel_not_found"));
+            }
+            Ok(())
+        }
+    }
+
+    fn item(id: i64, request: &str) -> OutboxItem {
+        OutboxItem {
+            id,
+            notification: Notification {
+                to: "E1".into(),
+                kind: NotificationKind::ApprovalRequested,
+                request_id: request.into(),
+                text: String::new(),
+                card: None,
+            },
+            attempts: 0,
+            created_at: chrono::Utc::now(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_slow_request_does_not_hold_up_the_others_and_keeps_its_own_order() {
+        let port = Arc::new(SlowPort::default());
+        let sink = Sink::Chat(vec![port.clone()]);
+        let batch = vec![
+            item(1, "CO-1"),
+            item(2, "CO-2"),
+            item(3, "CO-1"),
+            item(4, "CO-3"),
+            item(5, "CO-2"),
+        ];
+        let outcomes = deliver_batch(&sink, batch).await;
+
+        let finished = port.finished.lock().unwrap().clone();
+        let position = |id| finished.iter().position(|f| *f == id).unwrap();
+        assert_eq!(finished.len(), 5);
+        assert!(position(2) < position(1), "CO-2 waited for CO-1: {finished:?}");
+        assert!(position(1) < position(3), "CO-1 out of order: {finished:?}");
+        assert!(position(2) < position(5), "CO-2 out of order: {finished:?}");
+        let refused: Vec<i64> = outcomes
+            .iter()
+            .filter(|(_, outcome)| outcome.is_err())
+            .map(|(item, _)| item.id)
+            .collect();
+        assert_eq!(refused, vec![4]);
+    }
+
     #[test]
     fn backoff_doubles_and_is_capped_at_an_hour() {
         assert_eq!(super::backoff(0).num_seconds(), 5);

@@ -101,6 +101,16 @@ impl SlackStandIn {
             .collect()
     }
 
+    /// How many calls of `method` were accepted (without copying them).
+    pub fn accepted(&self, method: &str) -> usize {
+        let recorded = self.shared.recorded.lock().expect("calls");
+        recorded
+            .calls
+            .iter()
+            .filter(|c| c.method == method && c.accepted)
+            .count()
+    }
+
     /// Sends keel an envelope over Socket Mode and waits for its ack.
     pub async fn envelope(&self, kind: &str, payload: Value, accepts_payload: bool) -> Value {
         let id = uuid::Uuid::new_v4().simple().to_string();
