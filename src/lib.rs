@@ -11,10 +11,12 @@
 //! - [`store`]: SQLite and PostgreSQL through sqlx; all SQL lives there.
 //! - [`service`]: the use cases, one transaction each: submit, act, tick timers, import.
 //! - [`sync`]: CSV import.
+//! - [`ask`]: plain-language questions: planning, checking and wording answers.
 //! - [`chat`]: the chat port and its adapters; today the web console (`keel demo`).
 //! - [`server`]: keel running: HTTP, console, scheduler and outbox delivery until stopped.
 //! - [`http`]: the REST API, health endpoint and console routes of `keel serve` and `keel demo`.
 
+pub mod ask;
 pub mod chat;
 pub mod cli;
 pub mod clock;

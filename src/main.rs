@@ -96,6 +96,18 @@ enum Command {
         #[arg(long)]
         until: chrono::NaiveDate,
     },
+    /// Ask a question about the company's records in plain language.
+    Ask {
+        /// Who is asking (staff id or email): "my" questions are theirs.
+        #[arg(long = "as")]
+        person: String,
+        /// Print the answer, table and plan as JSON.
+        #[arg(long)]
+        json: bool,
+        /// The question, e.g. "how much did Apex Concrete invoice us in March?"
+        #[arg(required = true, num_args = 1..)]
+        question: Vec<String>,
+    },
     /// Fire due timers and deliver pending notifications once (what `serve` does continuously).
     Tick,
     /// Verify or export the audit trail.
@@ -220,6 +232,11 @@ async fn main() -> ExitCode {
             until,
         } => cli::delegate(&config, &person, &to, from, until).await,
         Command::Tick => cli::tick(&config).await,
+        Command::Ask {
+            person,
+            json,
+            question,
+        } => cli::ask(&config, &person, json, &question.join(" ")).await,
         Command::Audit(AuditCommand::Verify) => cli::audit_verify(&config).await,
         Command::Slack(SlackCommand::Manifest { url }) => cli::slack_manifest(&config, &url),
         Command::Audit(AuditCommand::Export { format, output }) => {

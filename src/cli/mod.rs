@@ -295,6 +295,29 @@ pub async fn tick(dir: &Path) -> Outcome {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `keel ask`: the answer, its table and how it was computed; or all of it as JSON.
+pub async fn ask(dir: &Path, person: &str, json: bool, question: &str) -> Outcome {
+    let keel = open(dir).await?;
+    let answer = keel.ask(person, question).await?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&answer).map_err(anyhow::Error::from)?
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{}\n", answer.answer);
+    let header = answer.columns.join(" | ");
+    println!("{header}");
+    println!("{}", "-".repeat(header.chars().count().min(100)));
+    for row in &answer.rows {
+        let cells: Vec<String> = row.iter().map(|v| crate::ask::figure(v, false)).collect();
+        println!("{}", cells.join(" | "));
+    }
+    println!("\nHow I got this: {}", answer.how);
+    Ok(ExitCode::SUCCESS)
+}
+
 pub async fn audit_verify(dir: &Path) -> Outcome {
     let keel = open(dir).await?;
     match keel.verify_audit().await? {

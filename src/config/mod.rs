@@ -5,6 +5,7 @@
 //! Loading never stops at the first mistake: every problem is collected as a [`Problem`] with the
 //! file, the line and a hint, so `keel check` can show a deployer everything to fix in one pass.
 
+mod ask;
 mod env;
 mod ordered;
 mod records;
@@ -34,6 +35,8 @@ pub struct Config {
     pub dir: PathBuf,
     pub settings: Settings,
     pub schema: RecordSchema,
+    /// How questions name record types (`ask.toml`).
+    pub vocabulary: crate::domain::vocabulary::Vocabulary,
     pub directory: DirectoryMapping,
     pub workflows: BTreeMap<String, Workflow>,
     pub secrets: Secrets,
@@ -202,6 +205,10 @@ pub fn load_with_env(dir: &Path, env: &[(String, String)]) -> Result<Config, Vec
         .as_ref()
         .map(|(schema, directory)| (schema, directory));
     let workflows = workflows::load_all(&dir.join("workflows"), context, &mut problems);
+    let vocabulary = match &records {
+        Some((schema, _)) => ask::load(&dir.join("ask.toml"), schema, &mut problems),
+        None => Default::default(),
+    };
     let secrets = env::secrets(env);
     env::check_secrets(&secrets, &mut problems);
     match (settings, records) {
@@ -209,6 +216,7 @@ pub fn load_with_env(dir: &Path, env: &[(String, String)]) -> Result<Config, Vec
             dir: dir.to_path_buf(),
             settings,
             schema,
+            vocabulary,
             directory,
             workflows,
             secrets,

@@ -7,9 +7,11 @@ pub mod form;
 pub mod interaction;
 pub mod notification;
 pub mod person;
+pub mod plan;
 pub mod record;
 pub mod request;
 pub mod timer;
+pub mod vocabulary;
 pub mod workflow;
 
 pub use event::{Event, EventDraft};

@@ -231,7 +231,10 @@ mod tests {
         let finished = port.finished.lock().unwrap().clone();
         let position = |id| finished.iter().position(|f| *f == id).unwrap();
         assert_eq!(finished.len(), 5);
-        assert!(position(2) < position(1), "CO-2 waited for CO-1: {finished:?}");
+        assert!(
+            position(2) < position(1),
+            "CO-2 waited for CO-1: {finished:?}"
+        );
         assert!(position(1) < position(3), "CO-1 out of order: {finished:?}");
         assert!(position(2) < position(5), "CO-2 out of order: {finished:?}");
         let refused: Vec<i64> = outcomes

@@ -3,6 +3,7 @@
 //! the compiled decision tables, the store, the clock and caches of the directory and delegations.
 
 mod act;
+mod ask;
 mod audit;
 mod cached;
 mod dashboard;
@@ -63,26 +64,27 @@ impl Keel {
             .await
     }
 
-    /// The names of every record a workflow's form may refer to, for cards: read once per
-    /// [`cached::MAX_AGE`] (a few hundred projects, vendors and people in a company of this size).
+    /// The names of every record of a type with a label (projects, vendors, clients, people),
+    /// for cards, pickers and questions: read once per [`cached::MAX_AGE`] (a few hundred in a
+    /// company of this size).
     async fn record_labels(&self) -> anyhow::Result<Arc<RecordLabels>> {
         self.labels
             .get((), || async {
                 let mut labels = RecordLabels::default();
-                for record_type in self.referenced_types() {
+                for record_type in self.config.schema.types.keys() {
                     let Some(label_field) = self
                         .config
                         .schema
-                        .get(&record_type)
+                        .get(record_type)
                         .and_then(|t| t.label.clone())
                     else {
                         continue;
                     };
-                    for record in self.store.list_records(&record_type).await? {
+                    for record in self.store.list_records(record_type).await? {
                         if let Some(label) =
                             record.fields.get(&label_field).and_then(|v| v.as_str())
                         {
-                            labels.insert(&record_type, record.key.clone(), label.to_string());
+                            labels.insert(record_type, record.key.clone(), label.to_string());
                         }
                     }
                 }

@@ -13,6 +13,7 @@
 //! busy timeout.
 
 mod anomaly;
+mod ask;
 mod checkpoint;
 mod connect;
 mod console;

@@ -154,6 +154,20 @@ impl Row {
             .map(Row)
     }
 
+    /// The columns as JSON values, whatever their types.
+    pub(super) fn into_json(self) -> Vec<serde_json::Value> {
+        self.0
+            .into_iter()
+            .map(|value| match value {
+                Value::Null => serde_json::Value::Null,
+                Value::Int(int) => int.into(),
+                Value::Real(real) => serde_json::Number::from_f64(real)
+                    .map_or(serde_json::Value::Null, serde_json::Value::Number),
+                Value::Text(text) => text.into(),
+            })
+            .collect()
+    }
+
     /// The columns, to be taken one after another in the order selected.
     pub(super) fn columns(self) -> Columns {
         Columns {

@@ -1,0 +1,325 @@
+//! Checking a plan against the record schema. A plan comes from a planner, and an LLM's plan is
+//! untrusted input: every record type and field must exist, every value must fit its field's
+//! type, and every window must be a real span of days. What passes is a [`CheckedQuery`], the
+//! only thing the store executes.
+
+use crate::domain::plan::{
+    Aggregate, CheckedFilter, CheckedMeasure, CheckedQuery, Condition, DateCut, FieldPath, Filter,
+    Measure, Op, OrderKey, Plan, Window,
+};
+use crate::domain::{FieldType, RecordSchema, RecordType};
+use chrono::NaiveDate;
+use serde_json::Value;
+
+/// Most rows an answer's table holds.
+pub const MAX_ROWS: u32 = 1_000;
+
+/// Most filters, groups or listed fields in one plan.
+const MAX_PARTS: usize = 12;
+
+/// Longest value a filter compares with.
+const MAX_VALUE_LEN: usize = 200;
+
+/// Why a plan cannot run, in words for the person who asked.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct PlanProblem(pub String);
+
+fn problem<T>(message: impl Into<String>) -> Result<T, PlanProblem> {
+    Err(PlanProblem(message.into()))
+}
+
+/// Checks `plan` against `schema`, resolving relative windows as of `today`.
+pub fn check(
+    plan: &Plan,
+    schema: &RecordSchema,
+    today: NaiveDate,
+) -> Result<CheckedQuery, PlanProblem> {
+    let Plan::Query(query) = plan;
+    let Some(record) = schema.get(&query.record) else {
+        let known: Vec<&str> = schema.types.keys().map(String::as_str).collect();
+        return problem(format!(
+            "there is no record type `{}`; keel knows {}",
+            query.record,
+            known.join(", ")
+        ));
+    };
+    let parts = query.filters.len().max(query.group_by.len());
+    let listed = match &query.measure {
+        Measure::List { fields } => fields.len(),
+        _ => 0,
+    };
+    if parts.max(listed) > MAX_PARTS {
+        return problem(format!(
+            "a question may have at most {MAX_PARTS} filters, groups or listed fields"
+        ));
+    }
+    let filters = query
+        .filters
+        .iter()
+        .map(|filter| check_filter(filter, record, schema, today))
+        .collect::<Result<Vec<_>, _>>()?;
+    let group_by = query
+        .group_by
+        .iter()
+        .map(|name| field_path(name, record, schema))
+        .collect::<Result<Vec<_>, _>>()?;
+    let measure = check_measure(&query.measure, record, schema)?;
+    if matches!(measure, CheckedMeasure::List(_)) && !group_by.is_empty() {
+        return problem("a list of records cannot also be grouped; count or sum them instead");
+    }
+    let order = match &query.order {
+        None => None,
+        Some(order) => {
+            let key = match &order.field {
+                None => {
+                    if matches!(measure, CheckedMeasure::List(_)) {
+                        return problem("a list is ordered by one of its fields; name it");
+                    }
+                    OrderKey::Measure
+                }
+                Some(name) => {
+                    let path = field_path(name, record, schema)?;
+                    let shown = match &measure {
+                        CheckedMeasure::List(fields) => fields.contains(&path),
+                        CheckedMeasure::Aggregate(..) => group_by.contains(&path),
+                    };
+                    if !shown {
+                        return problem(format!(
+                            "rows can be ordered by `{name}` only when the answer shows it"
+                        ));
+                    }
+                    OrderKey::Field(path)
+                }
+            };
+            Some((key, order.descending))
+        }
+    };
+    let limit = query.limit.unwrap_or(MAX_ROWS);
+    if limit == 0 || limit > MAX_ROWS {
+        return problem(format!("a limit is between 1 and {MAX_ROWS}"));
+    }
+    Ok(CheckedQuery {
+        record: record.name.clone(),
+        filters,
+        group_by,
+        measure,
+        order,
+        limit,
+    })
+}
+
+/// `field`, `ref_field.field`, or either with `:month` or `:year` for a date.
+fn field_path(
+    name: &str,
+    record: &RecordType,
+    schema: &RecordSchema,
+) -> Result<FieldPath, PlanProblem> {
+    let (name_part, cut) = match name.split_once(':') {
+        Some((field, "month")) => (field, Some(DateCut::Month)),
+        Some((field, "year")) => (field, Some(DateCut::Year)),
+        Some((_, other)) => {
+            return problem(format!(
+                "`{other}` is not a way to cut a date; use `:month` or `:year`"
+            ));
+        }
+        None => (name, None),
+    };
+    let (via, field, owner) = match name_part.split_once('.') {
+        None => (None, name_part, record),
+        Some((ref_field, field)) => {
+            let Some(found) = record.field(ref_field) else {
+                return unknown_field(ref_field, record);
+            };
+            let FieldType::Ref(target) = &found.field_type else {
+                return problem(format!(
+                    "`{ref_field}` of {} is not a reference, so `{name_part}` leads nowhere",
+                    record.name
+                ));
+            };
+            let Some(target_type) = schema.get(target) else {
+                return problem(format!("`{ref_field}` refers to unknown type `{target}`"));
+            };
+            (
+                Some((ref_field.to_string(), target.clone())),
+                field,
+                target_type,
+            )
+        }
+    };
+    if field.contains('.') {
+        return problem(format!(
+            "`{name_part}` follows more than one reference; keel follows one"
+        ));
+    }
+    let Some(found) = owner.field(field) else {
+        return unknown_field(field, owner);
+    };
+    if cut.is_some() && !matches!(found.field_type, FieldType::Date | FieldType::Timestamp) {
+        return problem(format!(
+            "only dates can be cut to a month or year, and `{field}` is {}",
+            found.field_type
+        ));
+    }
+    Ok(FieldPath {
+        via,
+        field: field.to_string(),
+        field_type: found.field_type.clone(),
+        cut,
+    })
+}
+
+fn unknown_field<T>(field: &str, record: &RecordType) -> Result<T, PlanProblem> {
+    let known: Vec<&str> = record.fields.iter().map(|f| f.name.as_str()).collect();
+    problem(format!(
+        "{} has no field `{field}`; its fields are {}",
+        record.name,
+        known.join(", ")
+    ))
+}
+
+fn check_filter(
+    filter: &Filter,
+    record: &RecordType,
+    schema: &RecordSchema,
+    today: NaiveDate,
+) -> Result<CheckedFilter, PlanProblem> {
+    let path = field_path(&filter.field, record, schema)?;
+    let field = path.name();
+    let condition = match filter.op {
+        Op::IsEmpty | Op::IsNotEmpty => Condition::Empty(filter.op == Op::IsEmpty),
+        Op::Within => {
+            if !matches!(path.field_type, FieldType::Date | FieldType::Timestamp) {
+                return problem(format!("`{field}` is not a date, so it has no window"));
+            }
+            let window: Window = serde_json::from_value(filter.value.clone()).map_err(|e| {
+                PlanProblem(format!(
+                    "the window for `{field}` is not one keel knows: {e}"
+                ))
+            })?;
+            let Some(span) = window.span(today) else {
+                return problem(format!("{} is not a real span of days", window.words()));
+            };
+            Condition::Span(span)
+        }
+        Op::Contains => {
+            if !matches!(path.field_type, FieldType::Text) {
+                return problem(format!("`{field}` is not text, so nothing is found in it"));
+            }
+            Condition::Contains(scalar(&filter.value, &path)?.to_lowercase())
+        }
+        Op::In => {
+            let Value::Array(values) = &filter.value else {
+                return problem(format!("`in` on `{field}` takes a list of values"));
+            };
+            if values.is_empty() || values.len() > 100 {
+                return problem(format!("`in` on `{field}` takes 1 to 100 values"));
+            }
+            Condition::In(
+                values
+                    .iter()
+                    .map(|v| scalar(v, &path))
+                    .collect::<Result<_, _>>()?,
+            )
+        }
+        op @ (Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge) => {
+            if !matches!(op, Op::Eq | Op::Ne) && matches!(path.field_type, FieldType::Bool) {
+                return problem(format!("`{field}` is yes or no; it has no order"));
+            }
+            Condition::Compare(op, scalar(&filter.value, &path)?)
+        }
+    };
+    Ok(CheckedFilter { path, condition })
+}
+
+/// A filter value as the text the store compares (numbers as decimal text), checked against
+/// the field's type.
+fn scalar(value: &Value, path: &FieldPath) -> Result<String, PlanProblem> {
+    let field = path.name();
+    let text = match value {
+        Value::String(s) => s.trim().to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        _ => return problem(format!("`{field}` is compared with one value, not {value}")),
+    };
+    if text.len() > MAX_VALUE_LEN {
+        return problem(format!(
+            "a value compared with `{field}` has at most {MAX_VALUE_LEN} characters"
+        ));
+    }
+    if let Some(cut) = path.cut {
+        let fits = match cut {
+            DateCut::Month => NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d").is_ok(),
+            DateCut::Year => text.len() == 4 && text.parse::<u16>().is_ok(),
+        };
+        return if fits {
+            Ok(text)
+        } else {
+            problem(format!("`{text}` is not a {cut:?} for `{field}`").to_lowercase())
+        };
+    }
+    let fits = match &path.field_type {
+        FieldType::Number | FieldType::Money => text.parse::<f64>().is_ok_and(f64::is_finite),
+        FieldType::Date | FieldType::Timestamp => {
+            NaiveDate::parse_from_str(text.get(..10).unwrap_or(""), "%Y-%m-%d").is_ok()
+        }
+        FieldType::Bool => matches!(text.as_str(), "true" | "false"),
+        FieldType::Enum(values) => values.contains(&text),
+        FieldType::Text | FieldType::Ref(_) => true,
+    };
+    if fits {
+        Ok(text)
+    } else if let FieldType::Enum(values) = &path.field_type {
+        problem(format!(
+            "`{text}` is not a value of `{field}`; it is one of {}",
+            values.join(", ")
+        ))
+    } else {
+        problem(format!(
+            "`{text}` does not fit `{field}`, which is {}",
+            path.field_type
+        ))
+    }
+}
+
+fn check_measure(
+    measure: &Measure,
+    record: &RecordType,
+    schema: &RecordSchema,
+) -> Result<CheckedMeasure, PlanProblem> {
+    let (aggregate, field) = match measure {
+        Measure::Count => return Ok(CheckedMeasure::Aggregate(Aggregate::Count, None)),
+        Measure::List { fields } => {
+            let fields = if fields.is_empty() {
+                record
+                    .fields
+                    .iter()
+                    .map(|f| f.name.clone())
+                    .collect::<Vec<_>>()
+            } else {
+                fields.clone()
+            };
+            return fields
+                .iter()
+                .map(|name| field_path(name, record, schema))
+                .collect::<Result<Vec<_>, _>>()
+                .map(CheckedMeasure::List);
+        }
+        Measure::Sum { field } => (Aggregate::Sum, field),
+        Measure::Average { field } => (Aggregate::Average, field),
+        Measure::Min { field } => (Aggregate::Min, field),
+        Measure::Max { field } => (Aggregate::Max, field),
+        Measure::Median { field } => (Aggregate::Median, field),
+    };
+    let path = field_path(field, record, schema)?;
+    let ordered_text = matches!(aggregate, Aggregate::Min | Aggregate::Max)
+        && matches!(path.field_type, FieldType::Date | FieldType::Timestamp);
+    if !path.is_numeric() && !ordered_text {
+        return problem(format!(
+            "`{}` is {}, so it cannot be added up or averaged",
+            path.name(),
+            path.field_type
+        ));
+    }
+    Ok(CheckedMeasure::Aggregate(aggregate, Some(path)))
+}

@@ -1,0 +1,156 @@
+//! `ask.toml`: the words questions use for record types, the date and amount each one is
+//! asked about, and synonyms for fields. Optional: without it, a type is known by its name.
+
+use super::Problem;
+use super::source::Source;
+use crate::domain::vocabulary::{TypeWords, Vocabulary};
+use crate::domain::{FieldType, RecordSchema};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AskFile {
+    #[serde(default)]
+    types: BTreeMap<Spanned<String>, TypeFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TypeFile {
+    #[serde(default)]
+    words: Vec<String>,
+    date: Option<Spanned<String>>,
+    amount: Option<Spanned<String>>,
+    #[serde(default)]
+    money_of: Vec<Spanned<String>>,
+    #[serde(default)]
+    fields: BTreeMap<String, Spanned<String>>,
+}
+
+/// Reads `ask.toml` when there is one; every record type is known at least by its own name.
+pub(super) fn load(path: &Path, schema: &RecordSchema, problems: &mut Vec<Problem>) -> Vocabulary {
+    let mut vocabulary = Vocabulary::default();
+    for name in schema.types.keys() {
+        let spoken = name.replace('_', " ");
+        vocabulary.types.insert(
+            name.clone(),
+            TypeWords {
+                words: vec![spoken.clone(), format!("{spoken}s")],
+                ..TypeWords::default()
+            },
+        );
+    }
+    if !path.exists() {
+        return vocabulary;
+    }
+    let Some(source) = Source::read(path, "ask.toml names record types for questions", problems)
+    else {
+        return vocabulary;
+    };
+    let Some(file) = source.parse::<AskFile>(problems) else {
+        return vocabulary;
+    };
+    for (name, raw) in &file.types {
+        let Some(record) = schema.get(name.get_ref()) else {
+            let known: Vec<&str> = schema.types.keys().map(String::as_str).collect();
+            problems.push(source.at(
+                name,
+                format!("[types.{}] is not a record type", name.get_ref()),
+                format!("use one of: {}", known.join(", ")),
+            ));
+            continue;
+        };
+        let mut field_of = |spanned: &Spanned<String>, wanted: &[&str], what: &str| {
+            let field = spanned.get_ref();
+            match record.field(field) {
+                Some(f) if wanted.iter().any(|w| f.field_type.to_string() == *w) => {
+                    Some(field.clone())
+                }
+                Some(f) => {
+                    problems.push(source.at(
+                        spanned,
+                        format!("{}.{field} is {}, not {what}", record.name, f.field_type),
+                        format!("name a field that is {}", wanted.join(" or ")),
+                    ));
+                    None
+                }
+                None => {
+                    problems.push(source.at(
+                        spanned,
+                        format!("{} has no field `{field}`", record.name),
+                        "name one of the fields declared in records.toml",
+                    ));
+                    None
+                }
+            }
+        };
+        let date = raw
+            .date
+            .as_ref()
+            .and_then(|d| field_of(d, &["date", "timestamp"], "a date"));
+        let amount = raw
+            .amount
+            .as_ref()
+            .and_then(|a| field_of(a, &["money", "number"], "an amount"));
+        let mut fields = BTreeMap::new();
+        for (word, field) in &raw.fields {
+            if record.field(field.get_ref()).is_some() {
+                fields.insert(word.to_lowercase(), field.get_ref().clone());
+            } else {
+                problems.push(source.at(
+                    field,
+                    format!("{} has no field `{}`", record.name, field.get_ref()),
+                    "name one of the fields declared in records.toml",
+                ));
+            }
+        }
+        let mut money_of = Vec::new();
+        for of in &raw.money_of {
+            if schema.get(of.get_ref()).is_some() {
+                money_of.push(of.get_ref().clone());
+            } else {
+                problems.push(source.at(
+                    of,
+                    format!(
+                        "money_of names `{}`, which is not a record type",
+                        of.get_ref()
+                    ),
+                    "name a record type declared in records.toml",
+                ));
+            }
+        }
+        let words = vocabulary.types.entry(record.name.clone()).or_default();
+        words.money_of = money_of;
+        words
+            .words
+            .extend(raw.words.iter().map(|w| w.trim().to_lowercase()));
+        words.date = date;
+        words.amount = amount;
+        words.fields = fields;
+    }
+    for (name, words) in &mut vocabulary.types {
+        words.words.sort();
+        words.words.dedup();
+        // Unless the file says otherwise, a type's first date and first money field.
+        let Some(record) = schema.get(name) else {
+            continue;
+        };
+        let first = |wanted: &dyn Fn(&FieldType) -> bool| {
+            record
+                .fields
+                .iter()
+                .find(|f| wanted(&f.field_type))
+                .map(|f| f.name.clone())
+        };
+        if words.date.is_none() {
+            words.date = first(&|t| matches!(t, FieldType::Date | FieldType::Timestamp));
+        }
+        if words.amount.is_none() {
+            words.amount = first(&|t| matches!(t, FieldType::Money));
+        }
+    }
+    vocabulary
+}
