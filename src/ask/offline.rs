@@ -35,6 +35,8 @@ struct Mention {
     record_type: String,
     key: String,
     at: usize,
+    /// Found by one distinctive word of its name, not the whole name or key.
+    partial: bool,
 }
 
 /// Words that never name a record on their own, however distinctive in the names.
@@ -122,6 +124,7 @@ pub fn plan(question: &str, cx: &Context) -> Result<Plan, NotUnderstood> {
     // Values are read from the words as they were before types were: "site visits" names both
     // touchpoints and their kind.
     let mut value_words = words.clone();
+    let field_words = words.clone();
     let types = type_mentions(&mut words, cx);
     let grouped_by_type = grouping_type(&words, &types);
     let subject = subject(&types, &mentions, grouped_by_type.as_deref(), &words, cx)?;
@@ -138,8 +141,20 @@ pub fn plan(question: &str, cx: &Context) -> Result<Plan, NotUnderstood> {
 
     let mut filters = Vec::new();
     for mention in &mentions {
-        if let Some(filter) = mention_filter(mention, record, &words) {
-            filters.push(filter);
+        match mention_filter(mention, record, &words) {
+            Some(filter) => filters.push(filter),
+            // One word of a name may be a coincidence; a whole name is not.
+            None if mention.partial => {}
+            None => {
+                let name = cx
+                    .labels
+                    .label(&mention.record_type, &mention.key)
+                    .unwrap_or(&mention.key);
+                return Err(NotUnderstood(format!(
+                    "{subject} records do not refer to {} records, so I cannot narrow them to {name}",
+                    mention.record_type.replace('_', " ")
+                )));
+            }
         }
     }
     if let (Some(window), Some(date)) = (&window, &vocabulary.date) {
@@ -183,7 +198,7 @@ pub fn plan(question: &str, cx: &Context) -> Result<Plan, NotUnderstood> {
         group_by.push(format!("{date}:year"));
     }
 
-    let named_field = named_numeric_field(&words, record, &vocabulary);
+    let named_field = named_numeric_field(&field_words, record, &vocabulary);
     let amount = named_field.clone().or(vocabulary.amount.clone());
     let top_n = top_n(&words);
     let most = words.has_any(&[
@@ -200,15 +215,16 @@ pub fn plan(question: &str, cx: &Context) -> Result<Plan, NotUnderstood> {
     let least = words.has_any(&[
         "least", "smallest", "lowest", "fewest", "cheapest", "min", "minimum",
     ]);
-    let counting = words.has_any(&["how many", "number of", "count", "most", "fewest"])
-        && !words.has_any(&[
-            "how much", "total", "sum", "spend", "spent", "value", "amount", "cost",
-        ])
-        && named_field.is_none();
-    let summing = words.has_any(&[
+    let how_many = words.has_any(&["how many", "number of", "count"]);
+    let money_words: &[&str] = &[
         "how much", "total", "sum", "spend", "spent", "value", "amount", "cost", "worth", "paid",
         "invoiced", "billed",
-    ]);
+    ];
+    // "how many hours" adds hours up; "how many invoices" counts them.
+    let counting = (how_many || words.has_any(&["most", "fewest"]))
+        && !words.has_any(money_words)
+        && named_field.is_none();
+    let summing = words.has_any(money_words) || (how_many && named_field.is_some());
     let average = words.has_any(&["average", "avg", "mean", "typical", "typically"]);
     let median = words.has_any(&["median"]);
 
@@ -367,6 +383,7 @@ fn mentions(words: &mut Words, cx: &Context) -> Vec<Mention> {
                 record_type: record_type.clone(),
                 key: key.clone(),
                 at: range.0,
+                partial: false,
             });
         }
     }
@@ -390,6 +407,7 @@ fn mentions(words: &mut Words, cx: &Context) -> Vec<Mention> {
                     record_type: record_type.clone(),
                     key: key.to_string(),
                     at,
+                    partial: false,
                 });
                 break;
             }
@@ -421,6 +439,7 @@ fn mentions(words: &mut Words, cx: &Context) -> Vec<Mention> {
                 record_type: record_type.clone(),
                 key: key.clone(),
                 at,
+                partial: true,
             });
         }
     }
@@ -437,7 +456,9 @@ fn is_schema_word(word: &str, cx: &Context) -> bool {
         || cx.schema.types.values().any(|t| {
             t.fields.iter().any(|f| {
                 f.name == word
-                    || matches!(&f.field_type, FieldType::Enum(values) if values.iter().any(|v| v == word || v == singular))
+                    || f.name.split('_').any(|part| part == word)
+                    || matches!(&f.field_type, FieldType::Enum(values)
+                        if values.iter().any(|v| v.split(['_', ' ']).any(|part| part == word || part == singular)))
             })
         })
 }

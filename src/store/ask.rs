@@ -215,7 +215,13 @@ impl Builder {
                 };
                 (sum, true)
             }
-            Aggregate::Average if money => (format!("avg({}) / 100.0", self.cents(path)?), false),
+            Aggregate::Average if money => {
+                let cents = self.cents(path)?;
+                (
+                    format!("cast(avg({cents}) as {}) / 100.0", self.real()),
+                    false,
+                )
+            }
             Aggregate::Sum => (format!("sum({})", self.number(path)?), false),
             Aggregate::Average => (format!("avg({})", self.number(path)?), false),
             Aggregate::Min | Aggregate::Max => {

@@ -1,0 +1,564 @@
+//! Ask keel without an LLM: a question set about the demo company, each answer compared with
+//! one computed here straight from the CSV files (not from keel's tables), on SQLite and
+//! PostgreSQL. Today is Monday 2026-11-23 in these tests.
+
+use crate::common::app::{TestApp, demo_data};
+use keel::ask::Answer;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+type Row = BTreeMap<String, String>;
+
+/// One CSV file of the demo company.
+fn csv(file: &str) -> Vec<Row> {
+    let mut reader = ::csv::Reader::from_path(demo_data().join(file)).expect("demo file");
+    reader
+        .deserialize::<Row>()
+        .map(|row| row.expect("a row"))
+        .collect()
+}
+
+fn number(text: &str) -> f64 {
+    text.parse().unwrap_or(0.0)
+}
+
+/// Whether `day` (a date or a timestamp) is within `[from, to]`.
+fn within(day: &str, from: &str, to: &str) -> bool {
+    let day = &day[..day.len().min(10)];
+    !day.is_empty() && day >= from && day <= to
+}
+
+/// What a question's answer must hold.
+#[derive(Debug)]
+enum Expect {
+    /// The one value of an ungrouped aggregate.
+    Value(f64),
+    /// The first row's group names this key, and its measure is this value.
+    Top(String, f64),
+    /// Each group (by key) and its measure.
+    Groups(BTreeMap<String, f64>),
+    /// A list of this many records.
+    Rows(usize),
+    /// A list whose first row has this value in this column.
+    First(&'static str, f64),
+}
+
+/// Equal to the cent (and to float rounding for large sums of hours).
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 0.005 + 1e-9 * b.abs()
+}
+
+fn as_number(value: &Value) -> Option<f64> {
+    value
+        .as_f64()
+        .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
+}
+
+/// Whether `answer` holds `expect`; otherwise why not.
+fn holds(answer: &Answer, expect: &Expect) -> Result<(), String> {
+    let rows = &answer.rows;
+    let last = |row: &Vec<Value>| row.last().and_then(as_number);
+    match expect {
+        Expect::Value(v) => {
+            let got = rows.first().and_then(last).unwrap_or(0.0);
+            (rows.len() == 1 && close(got, *v))
+                .then_some(())
+                .ok_or(format!("value {got}, expected {v}"))
+        }
+        Expect::Top(key, v) => {
+            let first = rows.first().ok_or("no rows")?;
+            let group = first.first().and_then(Value::as_str).unwrap_or("");
+            let got = last(first).unwrap_or(f64::NAN);
+            (group.contains(&format!("({key})")) || group == key)
+                .then_some(())
+                .filter(|_| close(got, *v))
+                .ok_or(format!("top {group} = {got}, expected {key} = {v}"))
+        }
+        Expect::Groups(groups) => {
+            let got: BTreeMap<String, f64> = rows
+                .iter()
+                .map(|row| {
+                    let group = row[0].as_str().unwrap_or("").to_string();
+                    let key = group
+                        .rsplit_once(" (")
+                        .map(|(_, k)| k.trim_end_matches(')').to_string())
+                        .unwrap_or(group);
+                    (key, last(row).unwrap_or(f64::NAN))
+                })
+                .collect();
+            let same = got.len() == groups.len()
+                && groups
+                    .iter()
+                    .all(|(k, v)| got.get(k).is_some_and(|g| close(*g, *v)));
+            same.then_some(())
+                .ok_or(format!("groups {got:?}, expected {groups:?}"))
+        }
+        Expect::Rows(n) => (rows.len() == *n)
+            .then_some(())
+            .ok_or(format!("{} rows, expected {n}", rows.len())),
+        Expect::First(column, v) => {
+            let at = answer
+                .columns
+                .iter()
+                .position(|c| c == column)
+                .ok_or(format!("no column {column} in {:?}", answer.columns))?;
+            let got = rows
+                .first()
+                .and_then(|r| as_number(&r[at]))
+                .unwrap_or(f64::NAN);
+            close(got, *v)
+                .then_some(())
+                .ok_or(format!("first {column} {got}, expected {v}"))
+        }
+    }
+}
+
+/// Sums `field` (or counts, with `None`) over the rows `keep` lets through.
+fn total(rows: &[Row], keep: impl Fn(&Row) -> bool, field: Option<&str>) -> f64 {
+    rows.iter()
+        .filter(|r| keep(r))
+        .map(|r| field.map_or(1.0, |f| number(&r[f])))
+        .sum()
+}
+
+/// Per value of `by`: the sum of `field` (or the count) over the rows `keep` lets through.
+fn grouped(
+    rows: &[Row],
+    keep: impl Fn(&Row) -> bool,
+    by: &str,
+    field: Option<&str>,
+) -> BTreeMap<String, f64> {
+    let mut groups = BTreeMap::new();
+    for row in rows.iter().filter(|r| keep(r)) {
+        *groups.entry(row[by].clone()).or_insert(0.0) += field.map_or(1.0, |f| number(&row[f]));
+    }
+    groups
+}
+
+/// Per value of `by`: the average of `field`.
+fn averaged(
+    rows: &[Row],
+    keep: impl Fn(&Row) -> bool,
+    by: &str,
+    field: &str,
+) -> BTreeMap<String, f64> {
+    let sums = grouped(rows, &keep, by, Some(field));
+    let counts = grouped(rows, &keep, by, None);
+    sums.into_iter()
+        .map(|(k, s)| (k.clone(), s / counts[&k]))
+        .collect()
+}
+
+/// The group with the largest value (the first key on a tie, as keel orders them).
+fn top(groups: &BTreeMap<String, f64>) -> Expect {
+    let (key, value) = groups
+        .iter()
+        .fold(None::<(&String, f64)>, |best, (k, v)| match best {
+            Some((_, b)) if b >= *v => best,
+            _ => Some((k, *v)),
+        })
+        .expect("a group");
+    Expect::Top(key.clone(), value)
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+/// The question set: each question, who asks it, and the answer computed from the files.
+fn question_set() -> Vec<(&'static str, &'static str, Expect)> {
+    let invoices = csv("invoices.csv");
+    let pos = csv("purchase_orders.csv");
+    let cos = csv("change_orders.csv");
+    let expenses = csv("expenses.csv");
+    let projects = csv("projects.csv");
+    let vendors = csv("vendors.csv");
+    let clients = csv("clients.csv");
+    let touchpoints = csv("client_touchpoints.csv");
+    let hours = csv("time_entries.csv");
+    let staff = csv("staff.csv");
+    let is = |field: &'static str, value: &'static str| move |r: &Row| r[field] == value;
+    let q3 = |d: &str| within(d, "2026-07-01", "2026-09-30");
+    let this_year = |d: &str| within(d, "2026-01-01", "2026-12-31");
+    let last_year = |d: &str| within(d, "2025-01-01", "2025-12-31");
+    let october = |d: &str| within(d, "2026-10-01", "2026-10-31");
+    let gus = "S016";
+    let max_budget = projects
+        .iter()
+        .map(|p| number(&p["budget"]))
+        .fold(0.0, f64::max);
+    let largest_co_2026 = cos
+        .iter()
+        .filter(|c| this_year(&c["submitted_at"]))
+        .map(|c| number(&c["amount"]))
+        .fold(0.0, f64::max);
+    vec![
+        (
+            "How much did Apex Concrete invoice us in March?",
+            gus,
+            Expect::Value(total(
+                &invoices,
+                |r| {
+                    r["vendor_id"] == "V002"
+                        && within(&r["issued_date"], "2026-03-01", "2026-03-31")
+                },
+                Some("amount"),
+            )),
+        ),
+        (
+            "total invoiced by Apex Concrete in 2025",
+            gus,
+            Expect::Value(total(
+                &invoices,
+                |r| r["vendor_id"] == "V002" && last_year(&r["issued_date"]),
+                Some("amount"),
+            )),
+        ),
+        (
+            "how many overdue invoices are there?",
+            gus,
+            Expect::Value(total(&invoices, is("status", "overdue"), None)),
+        ),
+        (
+            "How many invoices were issued last month?",
+            gus,
+            Expect::Value(total(&invoices, |r| october(&r["issued_date"]), None)),
+        ),
+        (
+            "What's the total value of open invoices?",
+            gus,
+            Expect::Value(total(&invoices, is("status", "open"), Some("amount"))),
+        ),
+        (
+            "Which vendor did we spend the most with last quarter?",
+            gus,
+            top(&grouped(
+                &invoices,
+                |r| q3(&r["issued_date"]),
+                "vendor_id",
+                Some("amount"),
+            )),
+        ),
+        (
+            "top 3 vendors by invoice total this year",
+            gus,
+            top(&grouped(
+                &invoices,
+                |r| this_year(&r["issued_date"]),
+                "vendor_id",
+                Some("amount"),
+            )),
+        ),
+        (
+            "how many invoices does Bayview Medical Office have?",
+            gus,
+            Expect::Value(total(&invoices, is("project_id", "P001"), None)),
+        ),
+        (
+            "average invoice amount per vendor",
+            gus,
+            Expect::Groups(averaged(&invoices, |_| true, "vendor_id", "amount")),
+        ),
+        (
+            "invoices from Apex Concrete over 50k",
+            gus,
+            Expect::Rows(total(
+                &invoices,
+                |r| r["vendor_id"] == "V002" && number(&r["amount"]) > 50_000.0,
+                None,
+            ) as usize),
+        ),
+        (
+            "how many invoices did we get from Ironclad Steel Supply last year?",
+            gus,
+            Expect::Value(total(
+                &invoices,
+                |r| r["vendor_id"] == "V001" && last_year(&r["issued_date"]),
+                None,
+            )),
+        ),
+        (
+            "How many purchase orders are still open?",
+            gus,
+            Expect::Value(total(&pos, is("status", "open"), None)),
+        ),
+        (
+            "How many POs over $100,000 did we place in 2025?",
+            gus,
+            Expect::Value(total(
+                &pos,
+                |r| number(&r["amount"]) > 100_000.0 && last_year(&r["ordered_date"]),
+                None,
+            )),
+        ),
+        (
+            "total purchase order value for Ironclad Steel Supply",
+            gus,
+            Expect::Value(total(&pos, is("vendor_id", "V001"), Some("amount"))),
+        ),
+        (
+            "average purchase order amount",
+            gus,
+            Expect::Value(total(&pos, |_| true, Some("amount")) / pos.len() as f64),
+        ),
+        (
+            "number of purchase orders per vendor",
+            gus,
+            Expect::Groups(grouped(&pos, |_| true, "vendor_id", None)),
+        ),
+        (
+            "how many change orders are pending?",
+            gus,
+            Expect::Value(total(&cos, is("status", "pending"), None)),
+        ),
+        (
+            "total change order amount for Bayview Medical Office",
+            gus,
+            Expect::Value(total(&cos, is("project_id", "P001"), Some("amount"))),
+        ),
+        (
+            "Which project has the most change orders?",
+            gus,
+            top(&grouped(&cos, |_| true, "project_id", None)),
+        ),
+        (
+            "how many change orders did Rachel Kim approve?",
+            gus,
+            Expect::Value(total(&cos, is("approver_id", "S004"), None)),
+        ),
+        (
+            "how many change orders were auto approved last year?",
+            gus,
+            Expect::Value(total(
+                &cos,
+                |r| r["status"] == "auto_approved" && last_year(&r["submitted_at"]),
+                None,
+            )),
+        ),
+        (
+            "what was the largest change order this year?",
+            gus,
+            Expect::First("amount", largest_co_2026),
+        ),
+        (
+            "median change order amount",
+            gus,
+            Expect::Value(median(cos.iter().map(|c| number(&c["amount"])).collect())),
+        ),
+        (
+            "change orders by status",
+            gus,
+            Expect::Groups(grouped(&cos, |_| true, "status", None)),
+        ),
+        (
+            "How many expenses were rejected?",
+            gus,
+            Expect::Value(total(&expenses, is("status", "rejected"), None)),
+        ),
+        (
+            "total expenses by category",
+            gus,
+            Expect::Groups(grouped(&expenses, |_| true, "category", Some("amount"))),
+        ),
+        (
+            "average expense amount for meals",
+            gus,
+            Expect::Value(
+                total(&expenses, is("category", "meals"), Some("amount"))
+                    / total(&expenses, is("category", "meals"), None),
+            ),
+        ),
+        (
+            "how much did we spend on fuel this year?",
+            gus,
+            Expect::Value(total(
+                &expenses,
+                |r| r["category"] == "fuel" && this_year(&r["spent_on"]),
+                Some("amount"),
+            )),
+        ),
+        (
+            "my expenses this year",
+            gus,
+            Expect::Rows(total(
+                &expenses,
+                |r| r["staff_id"] == gus && this_year(&r["spent_on"]),
+                None,
+            ) as usize),
+        ),
+        (
+            "How many active projects are there?",
+            gus,
+            Expect::Value(total(&projects, is("status", "active"), None)),
+        ),
+        (
+            "what is the budget of Bayview Medical Office?",
+            gus,
+            Expect::First("budget", 2_400_000.0),
+        ),
+        (
+            "total budget of active projects",
+            gus,
+            Expect::Value(total(&projects, is("status", "active"), Some("budget"))),
+        ),
+        (
+            "list the projects on hold",
+            gus,
+            Expect::Rows(total(&projects, is("status", "on_hold"), None) as usize),
+        ),
+        (
+            "top 5 projects by budget",
+            gus,
+            Expect::First("budget", max_budget),
+        ),
+        (
+            "How many preferred vendors do we have?",
+            gus,
+            Expect::Value(total(&vendors, is("preferred", "true"), None)),
+        ),
+        (
+            "list non-preferred suppliers",
+            gus,
+            Expect::Rows(total(&vendors, is("preferred", "false"), None) as usize),
+        ),
+        (
+            "how many clients are active?",
+            gus,
+            Expect::Value(total(&clients, is("status", "active"), None)),
+        ),
+        (
+            "How many site visits did we have last month?",
+            gus,
+            Expect::Value(total(
+                &touchpoints,
+                |r| r["kind"] == "site_visit" && october(&r["occurred_on"]),
+                None,
+            )),
+        ),
+        (
+            "number of client meetings in the last 90 days",
+            gus,
+            Expect::Value(total(
+                &touchpoints,
+                |r| r["kind"] == "meeting" && within(&r["occurred_on"], "2026-08-26", "2026-11-23"),
+                None,
+            )),
+        ),
+        (
+            "how many touchpoints did Meridian Health Partners have this year?",
+            gus,
+            Expect::Value(total(
+                &touchpoints,
+                |r| r["client_id"] == "C001" && this_year(&r["occurred_on"]),
+                None,
+            )),
+        ),
+        (
+            "which client had the most touchpoints last quarter?",
+            gus,
+            top(&grouped(
+                &touchpoints,
+                |r| q3(&r["occurred_on"]),
+                "client_id",
+                None,
+            )),
+        ),
+        (
+            "How many hours were logged last month?",
+            gus,
+            Expect::Value(total(&hours, |r| october(&r["week_start"]), Some("hours"))),
+        ),
+        (
+            "total hours by project this year",
+            gus,
+            Expect::Groups(grouped(
+                &hours,
+                |r| this_year(&r["week_start"]),
+                "project_id",
+                Some("hours"),
+            )),
+        ),
+        (
+            "how many employees are there?",
+            gus,
+            Expect::Value(staff.len() as f64),
+        ),
+        (
+            "how many superintendents are on staff?",
+            gus,
+            Expect::Value(total(&staff, is("role", "superintendent"), None)),
+        ),
+        (
+            "average approval limit by role",
+            gus,
+            Expect::Groups(averaged(&staff, |_| true, "role", "approval_limit")),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn the_offline_planner_answers_the_question_set_from_the_records() {
+    let questions = question_set();
+    assert!(
+        questions.len() >= 40,
+        "the set has {} questions",
+        questions.len()
+    );
+    for db in crate::common::test_databases().await {
+        let app = TestApp::start(&db).await;
+        for file in [
+            "purchase_orders.csv",
+            "invoices.csv",
+            "change_orders.csv",
+            "expenses.csv",
+            "client_touchpoints.csv",
+            "time_entries.csv",
+        ] {
+            let record_type = match file {
+                "invoices.csv" => "invoice",
+                "purchase_orders.csv" => "purchase_order",
+                "change_orders.csv" => "change_order",
+                "expenses.csv" => "expense",
+                "client_touchpoints.csv" => "client_touchpoint",
+                _ => "time_entry",
+            };
+            app.keel
+                .import_file(record_type, &demo_data().join(file))
+                .await
+                .expect("import");
+        }
+        let mut misses = Vec::new();
+        for (question, asker, expect) in &questions {
+            match app.keel.ask(asker, question).await {
+                Ok(answer) => {
+                    if let Err(why) = holds(&answer, expect) {
+                        misses.push(format!(
+                            "{question}: {why}\n    plan {}\n    {}",
+                            serde_json::to_string(&answer.plan).unwrap(),
+                            answer.how
+                        ));
+                    }
+                }
+                Err(error) => misses.push(format!("{question}: refused: {error}")),
+            }
+        }
+        println!(
+            "[{}] {} of {} questions answered correctly",
+            db.label,
+            questions.len() - misses.len(),
+            questions.len()
+        );
+        assert!(
+            misses.is_empty(),
+            "[{}] missed:\n{}",
+            db.label,
+            misses.join("\n")
+        );
+    }
+}
