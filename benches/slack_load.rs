@@ -19,6 +19,9 @@
 #[path = "../tests/it/common/slack.rs"]
 mod stand_in;
 
+#[path = "../tests/it/common/serve.rs"]
+mod serve;
+
 use serde_json::json;
 use stand_in::{BOT_TOKEN, SIGNING_SECRET, SlackStandIn, signed_headers};
 use std::path::Path;

@@ -3,6 +3,7 @@
 //! words the answer from the numbers and says how it got them.
 
 pub mod check;
+pub mod llm;
 pub mod offline;
 pub mod text;
 
@@ -22,11 +23,30 @@ pub struct Answer {
     pub rows: Vec<Vec<Value>>,
     pub plan: Plan,
     pub how: String,
+    /// Which planner made the plan.
+    pub planner: Planner,
+    /// Why the language model's plan was not used, when it was asked and failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Planner {
+    Offline,
+    Llm,
 }
 
 /// Words the answer from the executed query. References in the table are shown with their
 /// records' names ("Apex Concrete (V002)").
-pub fn answer(plan: Plan, query: &CheckedQuery, mut table: Table, labels: &RecordLabels) -> Answer {
+pub fn answer(
+    plan: Plan,
+    query: &CheckedQuery,
+    mut table: Table,
+    labels: &RecordLabels,
+    planner: Planner,
+    note: Option<String>,
+) -> Answer {
     let shown = shown_paths(query);
     for row in &mut table.rows {
         for (value, path) in row.iter_mut().zip(&shown) {
@@ -45,6 +65,8 @@ pub fn answer(plan: Plan, query: &CheckedQuery, mut table: Table, labels: &Recor
         columns: table.columns,
         rows: table.rows,
         plan,
+        planner,
+        note,
     }
 }
 
@@ -129,8 +151,9 @@ fn measure_words(query: &CheckedQuery) -> String {
     }
 }
 
+/// A field or type as words: `vendor_id.name` is "vendor name", `issued_date` "issued date".
 fn spoken(name: &str) -> String {
-    name.replace('_', " ")
+    name.replace("_id.", " ").replace(['_', '.'], " ")
 }
 
 fn sentence(query: &CheckedQuery, table: &Table, conditions: &[String]) -> String {

@@ -315,6 +315,9 @@ pub async fn ask(dir: &Path, person: &str, json: bool, question: &str) -> Outcom
         println!("{}", cells.join(" | "));
     }
     println!("\nHow I got this: {}", answer.how);
+    if let Some(note) = &answer.note {
+        println!("Note: {note}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -34,7 +34,10 @@ pub(super) const SECTIONS: &[(&str, &[&str])] = &[
     ("scheduler", &["tick_seconds", "outbox_max_attempts"]),
     ("slack", &["enabled", "mode", "api_url"]),
     ("discord", &["enabled", "api_url", "application_id"]),
-    ("llm", &["mode", "base_url", "model", "timeout_seconds"]),
+    (
+        "llm",
+        &["mode", "base_url", "model", "timeout_seconds", "output"],
+    ),
 ];
 
 /// One environment variable overriding one key of `keel.toml`.

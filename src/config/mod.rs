@@ -126,6 +126,21 @@ pub struct Llm {
     pub base_url: String,
     pub model: String,
     pub timeout_seconds: u64,
+    /// How the model is asked for a plan first; keel falls back through the others when the
+    /// server refuses it.
+    pub output: LlmOutput,
+}
+
+/// How a model is asked to return a plan as JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LlmOutput {
+    /// `response_format: json_schema` (structured output: OpenAI, vLLM, recent Ollama).
+    JsonSchema,
+    /// A forced tool call whose arguments are the plan (servers that ignore unforced tools).
+    Tool,
+    /// `response_format: json_object` (JSON mode), the schema given in the prompt.
+    JsonObject,
 }
 
 /// Which record type holds people and which of its fields mean what.

@@ -141,6 +141,7 @@ pub(super) struct LlmFile {
     pub base_url: String,
     pub model: String,
     pub timeout_seconds: u64,
+    pub output: super::LlmOutput,
 }
 
 impl Default for LlmFile {
@@ -150,6 +151,7 @@ impl Default for LlmFile {
             base_url: "https://api.openai.com/v1".into(),
             model: "gpt-4o-mini".into(),
             timeout_seconds: 30,
+            output: super::LlmOutput::JsonSchema,
         }
     }
 }

@@ -1,14 +1,17 @@
-//! Answering a question: plan it, check the plan, execute it, word the answer.
+//! Answering a question: plan it (with the LLM when one is configured, else or on its failure
+//! with the offline planner), check the plan, execute it, word the answer.
 
 use super::{Keel, ServiceError, UserError};
+use crate::ask::check::{self, PlanProblem};
 use crate::ask::offline::{self, Context};
-use crate::ask::{Answer, answer, check};
+use crate::ask::{Answer, Planner, answer};
+use crate::domain::plan::{CheckedQuery, Plan};
 
 /// Longest question accepted.
 pub const MAX_QUESTION_LEN: usize = 500;
 
 impl Keel {
-    /// Answers `question` for `asker` (staff id, email or chat identity) with the offline planner.
+    /// Answers `question` for `asker` (staff id, email or chat identity).
     pub async fn ask(&self, asker: &str, question: &str) -> Result<Answer, ServiceError> {
         let question = question.trim();
         if question.is_empty() || question.chars().count() > MAX_QUESTION_LEN {
@@ -19,17 +22,60 @@ impl Keel {
         }
         let person = self.person(asker).await?;
         let labels = self.record_labels().await?;
+        let today = self.today();
+        let schema = &self.config.schema;
+        let mut note = None;
+        if let Some(llm) = &self.llm {
+            let planned = llm.plan(question, schema, today).await;
+            match planned.map_err(|e| e.to_string()).and_then(|plan| {
+                let checked = check::check(&plan, schema, today).map_err(|e| {
+                    format!("the language model's plan does not fit the records: {e}")
+                })?;
+                Ok((plan, checked))
+            }) {
+                Ok((plan, checked)) => {
+                    let table = self.store.run_query(&checked).await?;
+                    return Ok(answer(plan, &checked, table, &labels, Planner::Llm, None));
+                }
+                Err(why) => {
+                    tracing::warn!(%why, "the LLM planner failed; answering offline");
+                    note = Some(format!(
+                        "{why}; this answer comes from the offline planner."
+                    ));
+                }
+            }
+        }
         let cx = Context {
-            schema: &self.config.schema,
+            schema,
             vocabulary: &self.config.vocabulary,
             labels: &labels,
-            today: self.today(),
+            today,
             asker: &person.id,
         };
-        let plan = offline::plan(question, &cx).map_err(|e| UserError::Invalid(e.0))?;
-        let checked = check::check(&plan, &self.config.schema, cx.today)
-            .map_err(|e| UserError::Invalid(format!("I could not answer that: {e}.")))?;
+        let (plan, checked) = offline::plan(question, &cx)
+            .map_err(|e| UserError::Invalid(with_note(&e.0, &note)))
+            .and_then(|plan| {
+                let checked = check::check(&plan, schema, today).map_err(|e: PlanProblem| {
+                    UserError::Invalid(with_note(&format!("I could not answer that: {e}."), &note))
+                })?;
+                Ok::<(Plan, CheckedQuery), UserError>((plan, checked))
+            })?;
         let table = self.store.run_query(&checked).await?;
-        Ok(answer(plan, &checked, table, &labels))
+        Ok(answer(
+            plan,
+            &checked,
+            table,
+            &labels,
+            Planner::Offline,
+            note,
+        ))
+    }
+}
+
+/// A refusal, with why the model's plan was not used when there was one.
+fn with_note(message: &str, note: &Option<String>) -> String {
+    match note {
+        Some(note) => format!("{message} (The language model was asked first: {note})"),
+        None => message.to_string(),
     }
 }

@@ -54,6 +54,8 @@ pub struct Keel {
     labels: Arc<Cached<(), RecordLabels>>,
     /// Rung when an interaction may have queued notifications.
     bell: Arc<DeliveryBell>,
+    /// Plans questions when `llm.mode` is `remote`.
+    llm: Option<Arc<crate::ask::llm::LlmPlanner>>,
 }
 
 impl Keel {
@@ -145,7 +147,14 @@ impl Keel {
             })?;
             tables.insert(name.clone(), table);
         }
+        let llm = (config.settings.llm.mode == crate::config::LlmMode::Remote).then(|| {
+            Arc::new(crate::ask::llm::LlmPlanner::new(
+                &config.settings.llm,
+                config.secrets.llm_api_key.as_ref(),
+            ))
+        });
         Ok(Keel {
+            llm,
             directory: Arc::new(DirectoryCache::new(config.directory.clone())),
             delegations: Arc::new(Cached::default()),
             bell: Arc::default(),

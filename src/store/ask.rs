@@ -209,9 +209,10 @@ impl Builder {
             Aggregate::Count => ("count(*)".to_string(), false),
             Aggregate::Sum if money => {
                 let cents = self.cents(path)?;
+                // A sum over nothing is 0, not null.
                 let sum = match self.backend {
-                    Backend::Sqlite => format!("sum({cents})"),
-                    Backend::Postgres => format!("cast(sum({cents}) as bigint)"),
+                    Backend::Sqlite => format!("coalesce(sum({cents}), 0)"),
+                    Backend::Postgres => format!("cast(coalesce(sum({cents}), 0) as bigint)"),
                 };
                 (sum, true)
             }
@@ -222,7 +223,7 @@ impl Builder {
                     false,
                 )
             }
-            Aggregate::Sum => (format!("sum({})", self.number(path)?), false),
+            Aggregate::Sum => (format!("coalesce(sum({}), 0)", self.number(path)?), false),
             Aggregate::Average => (format!("avg({})", self.number(path)?), false),
             Aggregate::Min | Aggregate::Max => {
                 let name = if aggregate == Aggregate::Min {

@@ -5,6 +5,8 @@
 pub mod app;
 pub mod cli;
 pub mod console;
+pub mod llm;
+pub mod serve;
 pub mod slack;
 
 use sqlx::{Connection, Executor, PgConnection};

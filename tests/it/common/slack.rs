@@ -72,14 +72,8 @@ impl SlackStandIn {
             .route("/api/{method}", axum::routing::post(answer))
             .route("/socket", axum::routing::get(socket))
             .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let address = listener.local_addr().expect("address");
+        let address = super::serve::on_random_port(app).await;
         *shared.socket_url.lock().expect("url") = format!("ws://{address}/socket");
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
         SlackStandIn {
             api_url: format!("http://{address}/api"),
             shared,
