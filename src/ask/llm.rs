@@ -50,6 +50,9 @@ pub struct LlmPlanner {
 
 impl LlmPlanner {
     pub fn new(settings: &Llm, key: Option<&SecretString>) -> LlmPlanner {
+        // keel's HTTP clients share ring as their TLS provider (installed once per process;
+        // a second install is refused and changes nothing).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let mut config = OpenAIConfig::new().with_api_base(&settings.base_url);
         if let Some(key) = key {
             config = config.with_api_key(key.expose_secret());
