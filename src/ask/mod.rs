@@ -2,6 +2,7 @@
 //! into a [`Plan`]; [`check`] checks it against the schema; the store executes it; this module
 //! words the answer from the numbers and says how it got them.
 
+pub mod access;
 pub mod check;
 pub mod llm;
 pub mod offline;

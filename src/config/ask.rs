@@ -3,7 +3,7 @@
 
 use super::Problem;
 use super::source::Source;
-use crate::domain::vocabulary::{TypeWords, Vocabulary};
+use crate::domain::vocabulary::{Access, TypeWords, Vocabulary};
 use crate::domain::{FieldType, RecordSchema};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -15,6 +15,17 @@ use toml::Spanned;
 struct AskFile {
     #[serde(default)]
     types: BTreeMap<Spanned<String>, TypeFile>,
+    #[serde(default)]
+    access: BTreeMap<String, AccessFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccessFile {
+    #[serde(default)]
+    hidden: Vec<Spanned<String>>,
+    #[serde(default)]
+    own: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -31,7 +42,12 @@ struct TypeFile {
 }
 
 /// Reads `ask.toml` when there is one; every record type is known at least by its own name.
-pub(super) fn load(path: &Path, schema: &RecordSchema, problems: &mut Vec<Problem>) -> Vocabulary {
+pub(super) fn load(
+    path: &Path,
+    schema: &RecordSchema,
+    directory_type: &str,
+    problems: &mut Vec<Problem>,
+) -> Vocabulary {
     let mut vocabulary = Vocabulary::default();
     for name in schema.types.keys() {
         let spoken = name.replace('_', " ");
@@ -131,6 +147,10 @@ pub(super) fn load(path: &Path, schema: &RecordSchema, problems: &mut Vec<Proble
         words.amount = amount;
         words.fields = fields;
     }
+    for (role, raw) in &file.access {
+        let access = access(&source, raw, schema, directory_type, problems);
+        vocabulary.access.insert(role.clone(), access);
+    }
     for (name, words) in &mut vocabulary.types {
         words.words.sort();
         words.words.dedup();
@@ -153,4 +173,59 @@ pub(super) fn load(path: &Path, schema: &RecordSchema, problems: &mut Vec<Proble
         }
     }
     vocabulary
+}
+
+/// One role's `[access.<role>]`: hidden types and fields must exist, and an `own` type must
+/// refer to the directory (that is how a record is someone's own).
+fn access(
+    source: &Source,
+    raw: &AccessFile,
+    schema: &RecordSchema,
+    directory_type: &str,
+    problems: &mut Vec<Problem>,
+) -> Access {
+    let mut access = Access::default();
+    for entry in &raw.hidden {
+        let (record_type, field) = match entry.get_ref().split_once('.') {
+            Some((t, f)) => (t, Some(f)),
+            None => (entry.get_ref().as_str(), None),
+        };
+        let known = schema
+            .get(record_type)
+            .is_some_and(|t| field.is_none_or(|f| t.field(f).is_some()));
+        if known {
+            access
+                .hidden
+                .push((record_type.to_string(), field.map(str::to_string)));
+        } else {
+            problems.push(source.at(
+                entry,
+                format!(
+                    "`{}` is not a record type or one of its fields",
+                    entry.get_ref()
+                ),
+                "write `type` or `type.field` as declared in records.toml",
+            ));
+        }
+    }
+    for entry in &raw.own {
+        let refers = schema.get(entry.get_ref()).is_some_and(|t| {
+            t.fields
+                .iter()
+                .any(|f| f.field_type == FieldType::Ref(directory_type.to_string()))
+        });
+        if refers {
+            access.own.push(entry.get_ref().clone());
+        } else {
+            problems.push(source.at(
+                entry,
+                format!(
+                    "`{}` has no field referring to {directory_type}, so its records are nobody's own",
+                    entry.get_ref()
+                ),
+                "list a record type with a ref(staff) field, such as expense",
+            ));
+        }
+    }
+    access
 }

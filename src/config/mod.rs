@@ -221,7 +221,12 @@ pub fn load_with_env(dir: &Path, env: &[(String, String)]) -> Result<Config, Vec
         .map(|(schema, directory)| (schema, directory));
     let workflows = workflows::load_all(&dir.join("workflows"), context, &mut problems);
     let vocabulary = match &records {
-        Some((schema, _)) => ask::load(&dir.join("ask.toml"), schema, &mut problems),
+        Some((schema, directory)) => ask::load(
+            &dir.join("ask.toml"),
+            schema,
+            &directory.record,
+            &mut problems,
+        ),
         None => Default::default(),
     };
     let secrets = env::secrets(env);

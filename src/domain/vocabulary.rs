@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Vocabulary {
     pub types: BTreeMap<String, TypeWords>,
+    /// What each role may not see, by role; a role not listed sees everything.
+    pub access: BTreeMap<String, Access>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -22,4 +24,23 @@ pub struct TypeWords {
     pub money_of: Vec<String>,
     /// Words for fields of the type ("late" → `delivered_date`), lowercase.
     pub fields: BTreeMap<String, String>,
+}
+
+/// What one role may not see in answers (`ask.toml`'s `[access.<role>]`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Access {
+    /// Whole record types (`field` is `None`) and single fields hidden from the role.
+    pub hidden: Vec<(String, Option<String>)>,
+    /// Record types the role sees only its own records of (through the type's reference to
+    /// the directory).
+    pub own: Vec<String>,
+}
+
+impl Access {
+    /// Whether `field` of `record_type` (or, with `None`, the type at all) is hidden.
+    pub fn hides(&self, record_type: &str, field: Option<&str>) -> bool {
+        self.hidden.iter().any(|(t, f)| {
+            t == record_type && (f.is_none() || (field.is_some() && f.as_deref() == field))
+        })
+    }
 }

@@ -2,10 +2,12 @@
 //! with the offline planner), check the plan, execute it, word the answer.
 
 use super::{Keel, ServiceError, UserError};
+use crate::ask::access::{Asker, enforce};
 use crate::ask::check::{self, PlanProblem};
 use crate::ask::offline::{self, Context};
 use crate::ask::{Answer, Planner, answer};
 use crate::domain::plan::{CheckedQuery, Plan};
+use crate::domain::{Person, RecordLabels};
 
 /// Longest question accepted.
 pub const MAX_QUESTION_LEN: usize = 500;
@@ -34,8 +36,9 @@ impl Keel {
                 Ok((plan, checked))
             }) {
                 Ok((plan, checked)) => {
-                    let table = self.store.run_query(&checked).await?;
-                    return Ok(answer(plan, &checked, table, &labels, Planner::Llm, None));
+                    return self
+                        .run(plan, checked, &person, &labels, Planner::Llm, None)
+                        .await;
                 }
                 Err(why) => {
                     tracing::warn!(%why, "the LLM planner failed; answering offline");
@@ -60,15 +63,35 @@ impl Keel {
                 })?;
                 Ok::<(Plan, CheckedQuery), UserError>((plan, checked))
             })?;
+        self.run(plan, checked, &person, &labels, Planner::Offline, note)
+            .await
+    }
+
+    /// Applies what the asker's role may see, runs the query and words the answer.
+    async fn run(
+        &self,
+        plan: Plan,
+        mut checked: CheckedQuery,
+        person: &Person,
+        labels: &RecordLabels,
+        planner: Planner,
+        note: Option<String>,
+    ) -> Result<Answer, ServiceError> {
+        let asker = Asker {
+            id: &person.id,
+            role: &person.role,
+        };
+        let access = self.config.vocabulary.access.get(&person.role);
+        enforce(
+            &mut checked,
+            &asker,
+            access,
+            &self.config.schema,
+            &self.config.directory.record,
+        )
+        .map_err(|e| UserError::Invalid(format!("I cannot answer that: {e}.")))?;
         let table = self.store.run_query(&checked).await?;
-        Ok(answer(
-            plan,
-            &checked,
-            table,
-            &labels,
-            Planner::Offline,
-            note,
-        ))
+        Ok(answer(plan, &checked, table, labels, planner, note))
     }
 }
 

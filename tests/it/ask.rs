@@ -747,3 +747,106 @@ async fn the_llm_planner_copes_with_real_servers_and_falls_back_or_refuses_but_n
         }
     }
 }
+
+#[tokio::test]
+async fn a_role_sees_only_what_it_may_whichever_planner_made_the_plan() {
+    let expenses = csv("expenses.csv");
+    let victor = "S052"; // field staff
+    for db in crate::common::test_databases().await {
+        let stand_in = LlmStandIn::start().await;
+        let env = [
+            ("KEEL_LLM_MODE", "remote"),
+            ("KEEL_LLM_BASE_URL", stand_in.base_url.as_str()),
+            ("KEEL_LLM_TIMEOUT_SECONDS", "3"),
+        ];
+        let app = TestApp::start_with_env(&db, &config_dir(), &env).await;
+        app.keel
+            .import_file("expense", &demo_data().join("expenses.csv"))
+            .await
+            .expect("import");
+        let label = app.label;
+        stand_in.behave(Behaviour::Error(401));
+
+        // Offline: approval limits are refused, expenses are only Victor's own.
+        let refused = app.keel.ask(victor, "average approval limit by role").await;
+        let message = refused.expect_err("refused").to_string();
+        assert!(
+            message.contains("may not see staff.approval_limit"),
+            "[{label}] {message}"
+        );
+        let own = app
+            .keel
+            .ask(victor, "how many expenses were rejected?")
+            .await
+            .unwrap();
+        let expected = total(
+            &expenses,
+            |r| r["staff_id"] == victor && r["status"] == "rejected",
+            None,
+        );
+        assert_eq!(value_of(&own), expected, "[{label}] {}", own.how);
+        assert!(
+            own.how.contains("Victor Quint (S052)"),
+            "[{label}] {}",
+            own.how
+        );
+        // The same question from the CEO counts everyone's.
+        let all = app
+            .keel
+            .ask("S001", "how many expenses were rejected?")
+            .await
+            .unwrap();
+        assert_eq!(
+            value_of(&all),
+            total(&expenses, is_rejected, None),
+            "[{label}]"
+        );
+
+        // The model asking for a hidden field, directly or through a reference: refused.
+        for plan in [
+            r#"{"kind":"query","record":"staff","measure":{"aggregate":"max","field":"approval_limit"}}"#,
+            r#"{"kind":"query","record":"expense","group_by":["staff_id.approval_limit"],"measure":{"aggregate":"count"}}"#,
+        ] {
+            stand_in.behave(Behaviour::Reply(plan.into()));
+            let message = app
+                .keel
+                .ask(victor, "who can approve the most?")
+                .await
+                .expect_err("refused")
+                .to_string();
+            assert!(
+                message.contains("may not see staff.approval_limit"),
+                "[{label}] {message}"
+            );
+        }
+        // A list of every field leaves the hidden ones out.
+        stand_in.behave(Behaviour::Reply(
+            r#"{"kind":"query","record":"staff","measure":{"aggregate":"list"}}"#.into(),
+        ));
+        let listed = app.keel.ask(victor, "list everyone").await.unwrap();
+        assert!(
+            !listed.columns.iter().any(|c| c == "approval_limit"),
+            "[{label}] {:?}",
+            listed.columns
+        );
+        // And the model's count of expenses is narrowed to Victor's like the offline one.
+        stand_in.behave(Behaviour::Reply(
+            r#"{"kind":"query","record":"expense","measure":{"aggregate":"count"}}"#.into(),
+        ));
+        let counted = app
+            .keel
+            .ask(victor, "how many expenses are there")
+            .await
+            .unwrap();
+        assert_eq!(counted.planner, Planner::Llm, "[{label}]");
+        assert_eq!(
+            value_of(&counted),
+            total(&expenses, |r| r["staff_id"] == victor, None),
+            "[{label}]"
+        );
+    }
+}
+
+fn is_rejected(row: &Row) -> bool {
+    row["status"] == "rejected"
+}
