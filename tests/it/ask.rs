@@ -2,6 +2,7 @@
 //! one computed here straight from the CSV files (not from keel's tables), on SQLite and
 //! PostgreSQL. Today is Monday 2026-11-23 in these tests.
 
+use crate::common::TestDb;
 use crate::common::app::{TestApp, config_dir, demo_data};
 use crate::common::llm::{Behaviour, LlmStandIn};
 use keel::ask::{Answer, Planner};
@@ -565,6 +566,19 @@ async fn the_offline_planner_answers_the_question_set_from_the_records() {
     }
 }
 
+/// keel planning with the LLM stand-in (a 3-second timeout).
+async fn with_llm(db: &TestDb) -> (TestApp, LlmStandIn) {
+    let stand_in = LlmStandIn::start().await;
+    let env = [
+        ("KEEL_LLM_MODE", "remote"),
+        ("KEEL_LLM_BASE_URL", stand_in.base_url.as_str()),
+        ("KEEL_LLM_TIMEOUT_SECONDS", "3"),
+        ("KEEL_LLM_API_KEY", "sk-test-not-a-real-key"),
+    ];
+    let app = TestApp::start_with_env(db, &config_dir(), &env).await;
+    (app, stand_in)
+}
+
 /// Asks `question` through keel with the stand-in behaving as `behaviour`.
 async fn ask_with(
     app: &TestApp,
@@ -602,14 +616,7 @@ async fn the_llm_planner_copes_with_real_servers_and_falls_back_or_refuses_but_n
                    {"field":"issued_date","op":"within","value":{"window":"month","year":2026,"month":3}}],
         "measure":{"aggregate":"sum","field":"amount"}}"#;
     for db in crate::common::test_databases().await {
-        let stand_in = LlmStandIn::start().await;
-        let env = [
-            ("KEEL_LLM_MODE", "remote"),
-            ("KEEL_LLM_BASE_URL", stand_in.base_url.as_str()),
-            ("KEEL_LLM_TIMEOUT_SECONDS", "3"),
-            ("KEEL_LLM_API_KEY", "sk-test-not-a-real-key"),
-        ];
-        let app = TestApp::start_with_env(&db, &config_dir(), &env).await;
+        let (app, stand_in) = with_llm(&db).await;
         for (record_type, file) in [
             ("purchase_order", "purchase_orders.csv"),
             ("invoice", "invoices.csv"),
@@ -753,13 +760,7 @@ async fn a_role_sees_only_what_it_may_whichever_planner_made_the_plan() {
     let expenses = csv("expenses.csv");
     let victor = "S052"; // field staff
     for db in crate::common::test_databases().await {
-        let stand_in = LlmStandIn::start().await;
-        let env = [
-            ("KEEL_LLM_MODE", "remote"),
-            ("KEEL_LLM_BASE_URL", stand_in.base_url.as_str()),
-            ("KEEL_LLM_TIMEOUT_SECONDS", "3"),
-        ];
-        let app = TestApp::start_with_env(&db, &config_dir(), &env).await;
+        let (app, stand_in) = with_llm(&db).await;
         app.keel
             .import_file("expense", &demo_data().join("expenses.csv"))
             .await
