@@ -95,6 +95,42 @@ impl Keel {
     }
 }
 
+/// Rows of an answer shown in a chat reply; the rest are counted.
+const ROWS_IN_CHAT: usize = 15;
+
+impl Keel {
+    /// `/ask …` in chat: the answer, its first rows as a table, and how it was computed.
+    pub async fn ask_reply(&self, actor: &Person, question: &str) -> Result<String, ServiceError> {
+        if question.trim().is_empty() {
+            return Ok(
+                "Ask a question about the company's records, e.g. `/ask how much did we \
+                spend with each vendor last quarter?`"
+                    .to_string(),
+            );
+        }
+        let answer = self.ask(&actor.id, question).await?;
+        let mut reply = answer.answer.clone();
+        if answer.rows.len() > 1 || answer.columns.len() > 1 {
+            reply.push_str(&format!("\n\n{}", answer.columns.join(" | ")));
+            for row in answer.rows.iter().take(ROWS_IN_CHAT) {
+                let cells: Vec<String> = row.iter().map(|v| crate::ask::figure(v, false)).collect();
+                reply.push_str(&format!("\n{}", cells.join(" | ")));
+            }
+            if answer.rows.len() > ROWS_IN_CHAT {
+                reply.push_str(&format!(
+                    "\n… and {} more rows (`keel ask --json` gives them all).",
+                    answer.rows.len() - ROWS_IN_CHAT
+                ));
+            }
+        }
+        reply.push_str(&format!("\n\nHow I got this: {}", answer.how));
+        if let Some(note) = &answer.note {
+            reply.push_str(&format!("\n{note}"));
+        }
+        Ok(reply)
+    }
+}
+
 /// A refusal, with why the model's plan was not used when there was one.
 fn with_note(message: &str, note: &Option<String>) -> String {
     match note {

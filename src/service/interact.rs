@@ -90,6 +90,11 @@ impl Keel {
                 text: self.keel_command(actor, text.trim()).await?,
             }]);
         }
+        if name == "ask" {
+            return Ok(vec![Effect::Reply {
+                text: self.ask_reply(actor, text).await?,
+            }]);
+        }
         match self.config.workflows.values().find(|w| w.command == name) {
             Some(workflow) => Ok(vec![Effect::OpenForm {
                 form: submission_form(workflow),

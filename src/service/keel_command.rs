@@ -110,7 +110,7 @@ impl Keel {
             .map(|w| format!("/{} ({})", w.command, w.title.to_lowercase()))
             .collect();
         format!(
-            "Commands: {}; /keel approvals (what waits for you), /keel requests (yours), /keel delegate @person until YYYY-MM-DD, /keel help.",
+            "Commands: {}; /keel approvals (what waits for you), /keel requests (yours), /keel delegate @person until YYYY-MM-DD, /keel help; /ask and a question about the records.",
             workflows.join(", ")
         )
     }

@@ -851,3 +851,47 @@ async fn a_role_sees_only_what_it_may_whichever_planner_made_the_plan() {
 fn is_rejected(row: &Row) -> bool {
     row["status"] == "rejected"
 }
+
+#[tokio::test]
+async fn the_console_answers_ask_a_mention_and_a_message_to_keel() {
+    use crate::common::console::{Mode, TestServer};
+    for db in crate::common::test_databases().await {
+        let server = TestServer::start(&db, Mode::Demo).await;
+        let label = server.app.label;
+        server
+            .app
+            .keel
+            .import_file("expense", &demo_data().join("expenses.csv"))
+            .await
+            .expect("import");
+        let diana = server.sign_in("S016").await;
+        let expenses = csv("expenses.csv");
+        let rejected = total(&expenses, is_rejected, None) as i64;
+        for (conversation, text) in [
+            ("@S016", "/ask how many expenses were rejected?"),
+            ("@S016", "how many expenses were rejected?"),
+            ("#change-orders", "@keel how many expenses were rejected?"),
+        ] {
+            let effects = diana.say(conversation, text).await;
+            let reply = effects[0]["text"].as_str().unwrap_or_default().to_string();
+            assert!(
+                reply.contains(&format!("is {rejected}.")),
+                "[{label}] {text}: {reply}"
+            );
+            assert!(reply.contains("How I got this"), "[{label}] {reply}");
+        }
+        // A question keel cannot read says so and what it can do.
+        let effects = diana.say("@S016", "what is the meaning of life").await;
+        let reply = effects[0]["text"].as_str().unwrap_or_default();
+        assert!(
+            reply.contains("could not tell which records"),
+            "[{label}] {reply}"
+        );
+        // Nothing was posted in the channel for the mention.
+        assert!(
+            diana.messages("#change-orders").await.is_empty(),
+            "[{label}]"
+        );
+        server.stop().await;
+    }
+}

@@ -49,9 +49,19 @@ impl Slack<'_> {
     }
 
     async fn command(&self, user: &str, command: &str, trigger: &str) -> (StatusCode, String) {
+        self.command_with_text(user, command, "", trigger).await
+    }
+
+    async fn command_with_text(
+        &self,
+        user: &str,
+        command: &str,
+        text: &str,
+        trigger: &str,
+    ) -> (StatusCode, String) {
         let body = serde_urlencoded::to_string([
             ("command", command),
-            ("text", ""),
+            ("text", text),
             ("user_id", user),
             ("trigger_id", trigger),
             ("channel_id", "C0GENERAL"),
@@ -459,6 +469,45 @@ async fn over_socket_mode_a_command_opens_its_form_and_a_submission_is_answered_
         stand_in.envelope("events_api", opened.clone(), false).await;
         stand_in.envelope("events_api", opened, false).await;
         assert_eq!(stand_in.accepted("views.publish"), 1, "[{label}]");
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn ask_in_slack_answers_privately_and_a_role_is_refused_what_it_may_not_see() {
+    for db in crate::common::test_databases().await {
+        let (stand_in, server) = start_with_slack(&db).await;
+        let slack = Slack {
+            server: &server,
+            client: reqwest::Client::new(),
+        };
+        let label = server.app.label;
+        let (status, body) = slack
+            .command_with_text(
+                DIANA,
+                "/ask",
+                "how many active projects are there?",
+                "t-ask",
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "[{label}] {body}");
+        let reply: Value = serde_json::from_str(&body).expect("json");
+        assert_eq!(reply["response_type"], "ephemeral", "[{label}] {reply}");
+        let text = reply["text"].as_str().unwrap_or_default();
+        assert!(text.contains("status is active is 17"), "[{label}] {text}");
+        assert!(text.contains("How I got this"), "[{label}] {text}");
+        // Gus is a superintendent: approval limits are not his to see.
+        let (_, body) = slack
+            .command_with_text(GUS, "/ask", "average approval limit by role", "t-ask-2")
+            .await;
+        assert!(
+            body.contains("may not see staff.approval_limit"),
+            "[{label}] {body}"
+        );
+        assert!(
+            stand_in.calls("chat.postMessage").is_empty(),
+            "[{label}] answers are private"
+        );
         server.stop().await;
     }
 }

@@ -125,7 +125,8 @@ pub struct MessageBody {
     text: String,
 }
 
-/// `POST /console/api/messages`: a slash command, or a message in a channel.
+/// `POST /console/api/messages`: a slash command, a question for keel (`@keel …`, or anything
+/// in keel's DMs), or a message in a channel.
 pub async fn post_message(
     State(console): Shared,
     headers: HeaderMap,
@@ -144,13 +145,25 @@ pub async fn post_message(
             .into(),
         ));
     }
-    if let Some(command) = text.strip_prefix('/') {
+    // A slash command; or a question: "@keel …" anywhere, any message in keel's DMs.
+    let mention = text
+        .strip_prefix("@keel")
+        .filter(|rest| rest.is_empty() || rest.starts_with(char::is_whitespace));
+    let in_dm = body.conversation == port::direct(&person.id);
+    let interaction = if let Some(command) = text.strip_prefix('/') {
         let (name, rest) = command
             .split_once(char::is_whitespace)
             .unwrap_or((command, ""));
+        Some((name, rest))
+    } else {
+        mention
+            .or(in_dm.then_some(text))
+            .map(|question| ("ask", question))
+    };
+    if let Some((name, rest)) = interaction {
         let interaction = Interaction::Command {
             name: name.to_string(),
-            text: rest.to_string(),
+            text: rest.trim().to_string(),
         };
         let effects = console
             .keel
@@ -158,17 +171,6 @@ pub async fn post_message(
             .await?;
         return Ok(Json(
             json!({ "effects": rendered(effects), "message": null }),
-        ));
-    }
-    if body.conversation == port::direct(&person.id) {
-        let reply = Effect::Reply {
-            text: format!(
-                "keel answers slash commands here. {}",
-                console.keel.command_list()
-            ),
-        };
-        return Ok(Json(
-            json!({ "effects": rendered(vec![reply]), "message": null }),
         ));
     }
     let new = NewConsoleMessage {

@@ -51,6 +51,10 @@ pub fn me(console: &Console, signed_in: &Person) -> Value {
         "command": "/keel",
         "description": "/keel approvals | requests | help",
     }));
+    commands.push(json!({
+        "command": "/ask",
+        "description": "/ask a question about the records",
+    }));
     json!({
         "person": person(signed_in),
         "demo": console.access == super::Access::Demo,

@@ -33,6 +33,12 @@ pub fn manifest(config: &Config, public_url: &str) -> Value {
         "usage_hint": "approvals | requests | help",
         "should_escape": false,
     }));
+    commands.push(json!({
+        "command": "/ask",
+        "description": "Ask a question about the company's records",
+        "usage_hint": "which vendors did we spend the most with last quarter?",
+        "should_escape": false,
+    }));
     if http {
         for command in &mut commands {
             command["url"] = json!(url("/slack/commands"));
