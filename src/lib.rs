@@ -12,6 +12,7 @@
 //! - [`service`]: the use cases, one transaction each: submit, act, tick timers, import.
 //! - [`sync`]: CSV import.
 //! - [`ask`]: plain-language questions: planning, checking and wording answers.
+//! - [`insights`]: named analyses of the history (vendor reliability, budget burn…).
 //! - [`chat`]: the chat port and its adapters; today the web console (`keel demo`).
 //! - [`server`]: keel running: HTTP, console, scheduler and outbox delivery until stopped.
 //! - [`http`]: the REST API, health endpoint and console routes of `keel serve` and `keel demo`.
@@ -24,6 +25,7 @@ pub mod config;
 pub mod domain;
 pub mod engine;
 pub mod http;
+pub mod insights;
 pub mod server;
 pub mod service;
 pub mod store;

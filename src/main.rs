@@ -108,6 +108,18 @@ enum Command {
         #[arg(required = true, num_args = 1..)]
         question: Vec<String>,
     },
+    /// Run an analysis of the history; without NAME, list them.
+    Insights {
+        /// vendor_reliability, budget_burn, client_engagement, approval_latency, capacity or
+        /// anomalies.
+        name: Option<String>,
+        /// Who is asking (staff id or email): their role decides what they may see.
+        #[arg(long = "as")]
+        person: Option<String>,
+        /// Print the answer, table and plan as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Fire due timers and deliver pending notifications once (what `serve` does continuously).
     Tick,
     /// Verify or export the audit trail.
@@ -232,6 +244,9 @@ async fn main() -> ExitCode {
             until,
         } => cli::delegate(&config, &person, &to, from, until).await,
         Command::Tick => cli::tick(&config).await,
+        Command::Insights { name, person, json } => {
+            cli::insights(&config, name.as_deref(), person.as_deref(), json).await
+        }
         Command::Ask {
             person,
             json,

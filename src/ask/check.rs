@@ -5,7 +5,7 @@
 
 use crate::domain::plan::{
     Aggregate, CheckedFilter, CheckedMeasure, CheckedQuery, Condition, DateCut, FieldPath, Filter,
-    Measure, Op, OrderKey, Plan, Window,
+    Measure, Op, OrderKey, Query, Window,
 };
 use crate::domain::{FieldType, RecordSchema, RecordType};
 use chrono::NaiveDate;
@@ -29,13 +29,12 @@ fn problem<T>(message: impl Into<String>) -> Result<T, PlanProblem> {
     Err(PlanProblem(message.into()))
 }
 
-/// Checks `plan` against `schema`, resolving relative windows as of `today`.
+/// Checks a query plan against `schema`, resolving relative windows as of `today`.
 pub fn check(
-    plan: &Plan,
+    query: &Query,
     schema: &RecordSchema,
     today: NaiveDate,
 ) -> Result<CheckedQuery, PlanProblem> {
-    let Plan::Query(query) = plan;
     let Some(record) = schema.get(&query.record) else {
         let known: Vec<&str> = schema.types.keys().map(String::as_str).collect();
         return problem(format!(

@@ -139,9 +139,14 @@ fn describe(error: &OpenAIError) -> String {
 
 /// The prompt: instructions, the schema, today, and the question last.
 pub fn prompt(schema: &RecordSchema, today: NaiveDate, question: &str) -> String {
+    let insights: Vec<String> = crate::insights::ALL
+        .iter()
+        .map(|i| format!("- {}: {}", i.name(), i.description()))
+        .collect();
     let instructions = PROMPT
         .replace("{today}", &today.to_string())
-        .replace("{schema}", &schema_text(schema));
+        .replace("{schema}", &schema_text(schema))
+        .replace("{insights}", &insights.join("\n"));
     format!("{instructions}\nThe question:\n{question}\n")
 }
 
@@ -168,7 +173,8 @@ pub fn plan_schema() -> Value {
     json!({
         "type": "object",
         "properties": {
-            "kind": { "type": "string", "enum": ["query"] },
+            "kind": { "type": "string", "enum": ["query", "insight"] },
+            "name": { "type": "string", "enum": crate::insights::ALL.iter().map(|i| i.name()).collect::<Vec<_>>() },
             "record": { "type": "string" },
             "filters": { "type": "array", "items": {
                 "type": "object",
@@ -193,7 +199,7 @@ pub fn plan_schema() -> Value {
                 "field": field, "descending": { "type": "boolean" } } },
             "limit": { "type": "integer", "minimum": 1, "maximum": 1000 }
         },
-        "required": ["kind", "record", "measure"]
+        "required": ["kind"]
     })
 }
 

@@ -119,6 +119,16 @@ pub fn plan(question: &str, cx: &Context) -> Result<Plan, NotUnderstood> {
             "ask a question about the company's records".into(),
         ));
     }
+    // An analysis from the catalogue, when the question asks for one.
+    for insight in crate::insights::ALL {
+        if insight
+            .cues()
+            .iter()
+            .any(|cue| words.has(&text::normalise(cue)))
+        {
+            return Ok(Plan::Insight { name: insight });
+        }
+    }
     let mentions = mentions(&mut words, cx);
     let window = text::window(&mut words, cx.today);
     // Values are read from the words as they were before types were: "site visits" names both

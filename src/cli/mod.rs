@@ -299,26 +299,65 @@ pub async fn tick(dir: &Path) -> Outcome {
 pub async fn ask(dir: &Path, person: &str, json: bool, question: &str) -> Outcome {
     let keel = open(dir).await?;
     let answer = keel.ask(person, question).await?;
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&answer).map_err(anyhow::Error::from)?
-        );
+    print_answer(&answer, json)
+}
+
+/// `keel insights [NAME]`: one analysis, or the catalogue.
+pub async fn insights(dir: &Path, name: Option<&str>, person: Option<&str>, json: bool) -> Outcome {
+    let Some(name) = name else {
+        for insight in crate::insights::ALL {
+            println!("{:<20} {}", insight.name(), insight.description());
+        }
         return Ok(ExitCode::SUCCESS);
+    };
+    let Some(insight) = crate::insights::Insight::parse(name) else {
+        let known: Vec<&str> = crate::insights::ALL.iter().map(|i| i.name()).collect();
+        return Err(crate::service::UserError::Invalid(format!(
+            "There is no insight `{}`. The insights are: {}.",
+            crate::engine::form::truncate(name, 40),
+            known.join(", ")
+        ))
+        .into());
+    };
+    let Some(person) = person else {
+        return Err(crate::service::UserError::Invalid(
+            "Say who is asking with --as (a staff id or email): their role decides what they may see."
+                .into(),
+        )
+        .into());
+    };
+    let keel = open(dir).await?;
+    let answer = keel.insight(person, insight).await?;
+    print_answer(&answer, json)
+}
+
+fn print_answer(answer: &crate::ask::Answer, json: bool) -> Outcome {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    if json {
+        out = serde_json::to_string_pretty(&answer).map_err(anyhow::Error::from)?;
+        out.push('\n');
+    } else {
+        let header = answer.columns.join(" | ");
+        let _ = writeln!(out, "{}\n\n{header}", answer.answer);
+        let _ = writeln!(out, "{}", "-".repeat(header.chars().count().min(100)));
+        for row in &answer.rows {
+            let cells: Vec<String> = row.iter().map(|v| crate::ask::figure(v, false)).collect();
+            let _ = writeln!(out, "{}", cells.join(" | "));
+        }
+        let _ = writeln!(out, "\nHow I got this: {}", answer.how);
+        if let Some(note) = &answer.note {
+            let _ = writeln!(out, "Note: {note}");
+        }
     }
-    println!("{}\n", answer.answer);
-    let header = answer.columns.join(" | ");
-    println!("{header}");
-    println!("{}", "-".repeat(header.chars().count().min(100)));
-    for row in &answer.rows {
-        let cells: Vec<String> = row.iter().map(|v| crate::ask::figure(v, false)).collect();
-        println!("{}", cells.join(" | "));
+    // A reader that stops early (`| head`) is not an error.
+    let mut stdout = std::io::stdout().lock();
+    match std::io::Write::write_all(&mut stdout, out.as_bytes()) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::Error::from(error).into())
+        }
+        _ => Ok(ExitCode::SUCCESS),
     }
-    println!("\nHow I got this: {}", answer.how);
-    if let Some(note) = &answer.note {
-        println!("Note: {note}");
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 pub async fn audit_verify(dir: &Path) -> Outcome {

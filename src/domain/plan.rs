@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 pub enum Plan {
     /// Records of one type, filtered, grouped and measured.
     Query(Query),
+    /// A named analysis from the insight catalogue.
+    Insight { name: crate::insights::Insight },
 }
 
 /// Records of one type, filtered, grouped and measured.
@@ -419,8 +421,16 @@ mod tests {
                 "order":{"descending":true},"limit":5}"#,
         )
         .unwrap();
-        let Plan::Query(query) = plan;
+        let Plan::Query(query) = plan else {
+            panic!("a query")
+        };
         assert_eq!(query.group_by, vec!["vendor_id.name"]);
+        assert_eq!(
+            serde_json::from_str::<Plan>(r#"{"kind":"insight","name":"budget_burn"}"#).unwrap(),
+            Plan::Insight {
+                name: crate::insights::Insight::BudgetBurn
+            }
+        );
         assert!(
             serde_json::from_str::<Plan>(
                 r#"{"kind":"query","record":"invoice","measure":{"aggregate":"count"},"sql":"drop table x"}"#

@@ -1,5 +1,6 @@
 //! Answering a question: plan it (with the LLM when one is configured, else or on its failure
-//! with the offline planner), check the plan, execute it, word the answer.
+//! with the offline planner), check the plan, apply what the asker may see, execute it, word
+//! the answer.
 
 use super::{Keel, ServiceError, UserError};
 use crate::ask::access::{Asker, enforce};
@@ -8,9 +9,20 @@ use crate::ask::offline::{self, Context};
 use crate::ask::{Answer, Planner, answer};
 use crate::domain::plan::{CheckedQuery, Plan};
 use crate::domain::{Person, RecordLabels};
+use crate::insights::Insight;
+use chrono::NaiveDate;
 
 /// Longest question accepted.
 pub const MAX_QUESTION_LEN: usize = 500;
+
+/// Rows of an answer shown in a chat reply; the rest are counted.
+const ROWS_IN_CHAT: usize = 15;
+
+/// A plan ready to run.
+enum Prepared {
+    Query(Box<CheckedQuery>),
+    Insight(Insight),
+}
 
 impl Keel {
     /// Answers `question` for `asker` (staff id, email or chat identity).
@@ -25,80 +37,130 @@ impl Keel {
         let person = self.person(asker).await?;
         let labels = self.record_labels().await?;
         let today = self.today();
-        let schema = &self.config.schema;
         let mut note = None;
         if let Some(llm) = &self.llm {
-            let planned = llm.plan(question, schema, today).await;
-            match planned.map_err(|e| e.to_string()).and_then(|plan| {
-                let checked = check::check(&plan, schema, today).map_err(|e| {
-                    format!("the language model's plan does not fit the records: {e}")
-                })?;
-                Ok((plan, checked))
-            }) {
-                Ok((plan, checked)) => {
-                    return self
-                        .run(plan, checked, &person, &labels, Planner::Llm, None)
-                        .await;
-                }
-                Err(why) => {
-                    tracing::warn!(%why, "the LLM planner failed; answering offline");
-                    note = Some(format!(
-                        "{why}; this answer comes from the offline planner."
-                    ));
-                }
-            }
+            let why = match llm.plan(question, &self.config.schema, today).await {
+                Ok(plan) => match self.prepare(&plan, today) {
+                    Ok(prepared) => {
+                        return self
+                            .execute(plan, prepared, &person, &labels, Planner::Llm, None)
+                            .await;
+                    }
+                    Err(problem) => {
+                        format!("the language model's plan does not fit the records: {problem}")
+                    }
+                },
+                Err(failure) => failure.to_string(),
+            };
+            tracing::warn!(%why, "the LLM planner failed; answering offline");
+            note = Some(format!(
+                "{why}; this answer comes from the offline planner."
+            ));
         }
         let cx = Context {
-            schema,
+            schema: &self.config.schema,
             vocabulary: &self.config.vocabulary,
             labels: &labels,
             today,
             asker: &person.id,
         };
-        let (plan, checked) = offline::plan(question, &cx)
-            .map_err(|e| UserError::Invalid(with_note(&e.0, &note)))
-            .and_then(|plan| {
-                let checked = check::check(&plan, schema, today).map_err(|e: PlanProblem| {
-                    UserError::Invalid(with_note(&format!("I could not answer that: {e}."), &note))
-                })?;
-                Ok::<(Plan, CheckedQuery), UserError>((plan, checked))
-            })?;
-        self.run(plan, checked, &person, &labels, Planner::Offline, note)
+        let plan =
+            offline::plan(question, &cx).map_err(|e| UserError::Invalid(with_note(&e.0, &note)))?;
+        let prepared = self.prepare(&plan, today).map_err(|e| {
+            UserError::Invalid(with_note(&format!("I could not answer that: {e}."), &note))
+        })?;
+        self.execute(plan, prepared, &person, &labels, Planner::Offline, note)
             .await
     }
 
-    /// Applies what the asker's role may see, runs the query and words the answer.
-    async fn run(
+    /// Runs an insight for `asker` (`keel insights NAME`).
+    pub async fn insight(&self, asker: &str, insight: Insight) -> Result<Answer, ServiceError> {
+        let person = self.person(asker).await?;
+        let labels = self.record_labels().await?;
+        let plan = Plan::Insight { name: insight };
+        self.execute(
+            plan,
+            Prepared::Insight(insight),
+            &person,
+            &labels,
+            Planner::Offline,
+            None,
+        )
+        .await
+    }
+
+    fn prepare(&self, plan: &Plan, today: NaiveDate) -> Result<Prepared, PlanProblem> {
+        match plan {
+            Plan::Query(query) => check::check(query, &self.config.schema, today)
+                .map(|q| Prepared::Query(Box::new(q))),
+            Plan::Insight { name } => Ok(Prepared::Insight(*name)),
+        }
+    }
+
+    /// Applies what the asker's role may see, runs the plan and words the answer.
+    async fn execute(
         &self,
         plan: Plan,
-        mut checked: CheckedQuery,
+        prepared: Prepared,
         person: &Person,
         labels: &RecordLabels,
         planner: Planner,
         note: Option<String>,
     ) -> Result<Answer, ServiceError> {
-        let asker = Asker {
-            id: &person.id,
-            role: &person.role,
-        };
         let access = self.config.vocabulary.access.get(&person.role);
-        enforce(
-            &mut checked,
-            &asker,
-            access,
-            &self.config.schema,
-            &self.config.directory.record,
-        )
-        .map_err(|e| UserError::Invalid(format!("I cannot answer that: {e}.")))?;
-        let table = self.store.run_query(&checked).await?;
-        Ok(answer(plan, &checked, table, labels, planner, note))
+        let refused = |e: PlanProblem| {
+            ServiceError::from(UserError::Invalid(format!("I cannot answer that: {e}.")))
+        };
+        match prepared {
+            Prepared::Query(mut checked) => {
+                let asker = Asker {
+                    id: &person.id,
+                    role: &person.role,
+                };
+                enforce(
+                    &mut checked,
+                    &asker,
+                    access,
+                    &self.config.schema,
+                    &self.config.directory.record,
+                )
+                .map_err(refused)?;
+                let table = self.store.run_query(&checked).await?;
+                Ok(answer(plan, &checked, table, labels, planner, note))
+            }
+            Prepared::Insight(insight) => {
+                if let Some(access) = access {
+                    let role = person.role.replace('_', " ");
+                    for (record_type, field) in insight.reads() {
+                        if access.hides(record_type, Some(field)) {
+                            return Err(refused(PlanProblem(format!(
+                                "people in the {role} role may not see {record_type}.{field}, which {} reads",
+                                insight.name()
+                            ))));
+                        }
+                        if access.own.iter().any(|own| own == record_type) {
+                            return Err(refused(PlanProblem(format!(
+                                "people in the {role} role see only their own {} records, and {} reads everyone's",
+                                record_type.replace('_', " "),
+                                insight.name()
+                            ))));
+                        }
+                    }
+                }
+                let computed = self.compute_insight(insight, labels).await?;
+                Ok(Answer {
+                    answer: computed.sentence,
+                    columns: computed.table.columns,
+                    rows: computed.table.rows,
+                    plan,
+                    how: format!("The {} insight: {}.", insight.name(), insight.description()),
+                    planner,
+                    note,
+                })
+            }
+        }
     }
-}
 
-/// Rows of an answer shown in a chat reply; the rest are counted.
-const ROWS_IN_CHAT: usize = 15;
-
-impl Keel {
     /// `/ask …` in chat: the answer, its first rows as a table, and how it was computed.
     pub async fn ask_reply(&self, actor: &Person, question: &str) -> Result<String, ServiceError> {
         if question.trim().is_empty() {

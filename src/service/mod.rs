@@ -13,6 +13,7 @@ mod directory;
 mod errors;
 mod history;
 mod import;
+mod insights;
 mod interact;
 mod keel_command;
 mod queries;

@@ -6,6 +6,8 @@ use crate::common::TestDb;
 use crate::common::app::{TestApp, config_dir, demo_data};
 use crate::common::llm::{Behaviour, LlmStandIn};
 use keel::ask::{Answer, Planner};
+use keel::domain::plan::Plan;
+use keel::insights::Insight;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -893,5 +895,175 @@ async fn the_console_answers_ask_a_mention_and_a_message_to_keel() {
             "[{label}]"
         );
         server.stop().await;
+    }
+}
+
+/// Days between two ISO dates.
+fn days_between(from: &str, to: &str) -> i64 {
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(&s[..10], "%Y-%m-%d").unwrap();
+    (day(to) - day(from)).num_days()
+}
+
+#[tokio::test]
+async fn insights_are_computed_from_the_history_and_asked_for_in_words() {
+    let pos = csv("purchase_orders.csv");
+    let invoices = csv("invoices.csv");
+    let projects = csv("projects.csv");
+    let touchpoints = csv("client_touchpoints.csv");
+    // The least reliable vendor, from the files: lowest on-time share of delivered orders.
+    let mut delivery: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    for po in pos.iter().filter(|p| !p["delivered_date"].is_empty()) {
+        let entry = delivery.entry(po["vendor_id"].clone()).or_default();
+        entry.0 += 1.0;
+        if days_between(&po["promised_date"], &po["delivered_date"]) <= 0 {
+            entry.1 += 1.0;
+        }
+    }
+    let (worst_vendor, (n, on_time)) = delivery
+        .iter()
+        .min_by(|a, b| (a.1.1 / a.1.0).total_cmp(&(b.1.1 / b.1.0)))
+        .unwrap();
+    let worst_rate = on_time / n * 100.0;
+    // Bayview's projected overrun: invoiced ÷ percent complete − budget.
+    let p001 = projects.iter().find(|p| p["project_id"] == "P001").unwrap();
+    let spent = total(&invoices, |r| r["project_id"] == "P001", Some("amount"));
+    let overrun = spent / (number(&p001["percent_complete"]) / 100.0) - number(&p001["budget"]);
+    // Meridian's touchpoints in the 90 days to Monday 2026-11-23 and the 90 before.
+    let meridian = |from: &str, to: &str| {
+        total(
+            &touchpoints,
+            |r| r["client_id"] == "C001" && within(&r["occurred_on"], from, to),
+            None,
+        )
+    };
+    let (recent, before) = (
+        meridian("2026-08-26", "2026-11-23"),
+        meridian("2026-05-28", "2026-08-25"),
+    );
+
+    for db in crate::common::test_databases().await {
+        let app = TestApp::start(&db).await;
+        for (record_type, file) in [
+            ("purchase_order", "purchase_orders.csv"),
+            ("invoice", "invoices.csv"),
+            ("change_order", "change_orders.csv"),
+            ("client_touchpoint", "client_touchpoints.csv"),
+            ("time_entry", "time_entries.csv"),
+        ] {
+            app.keel
+                .import_file(record_type, &demo_data().join(file))
+                .await
+                .expect("import");
+        }
+        let label = app.label;
+        let ceo = "S001";
+
+        let answer = app
+            .keel
+            .ask(ceo, "Which vendors keep missing delivery dates?")
+            .await
+            .unwrap();
+        assert_eq!(
+            answer.plan,
+            Plan::Insight {
+                name: Insight::VendorReliability
+            },
+            "[{label}]"
+        );
+        let first = &answer.rows[0];
+        assert!(
+            first[0]
+                .as_str()
+                .unwrap()
+                .contains(&format!("({worst_vendor})")),
+            "[{label}] {first:?}"
+        );
+        assert_eq!(as_number(&first[1]), Some(*n), "[{label}]");
+        assert!(
+            (as_number(&first[2]).unwrap() - worst_rate).abs() < 0.051,
+            "[{label}] {first:?}"
+        );
+
+        let answer = app
+            .keel
+            .ask(ceo, "which projects are likely to go over budget?")
+            .await
+            .unwrap();
+        assert_eq!(
+            answer.plan,
+            Plan::Insight {
+                name: Insight::BudgetBurn
+            },
+            "[{label}]"
+        );
+        let bayview = answer
+            .rows
+            .iter()
+            .find(|r| r[0].as_str().unwrap().contains("(P001)"))
+            .unwrap();
+        assert!(
+            (as_number(&bayview[6]).unwrap() - overrun).abs() < 0.01,
+            "[{label}] {bayview:?} vs {overrun}"
+        );
+
+        let answer = app
+            .keel
+            .insight(ceo, Insight::ClientEngagement)
+            .await
+            .unwrap();
+        let row = answer
+            .rows
+            .iter()
+            .find(|r| r[0].as_str().unwrap().contains("(C001)"))
+            .unwrap();
+        assert_eq!(
+            (as_number(&row[1]), as_number(&row[2])),
+            (Some(recent), Some(before)),
+            "[{label}]"
+        );
+
+        for insight in keel::insights::ALL {
+            let answer = app.keel.insight(ceo, insight).await.unwrap();
+            assert!(
+                !answer.answer.is_empty() && answer.how.contains(insight.name()),
+                "[{label}] {insight:?}"
+            );
+        }
+        // Field staff see only their own hours, so the team's capacity is not theirs to see.
+        let refused = app
+            .keel
+            .ask("S052", "who is overloaded?")
+            .await
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            refused.contains("only their own time entry records"),
+            "[{label}] {refused}"
+        );
+
+        // An unusually large change order is flagged by the anomaly check, and listed.
+        for amount in ["100.00", "104.00", "98.00", "110.00", "101.00", "99.50"] {
+            app.submit(
+                "change_order",
+                "S027",
+                &[("project", "P002"), ("amount", amount), ("reason", "x")],
+            )
+            .await;
+        }
+        app.submit(
+            "change_order",
+            "S027",
+            &[("project", "P002"), ("amount", "2400.00"), ("reason", "x")],
+        )
+        .await;
+        let answer = app.keel.ask(ceo, "any unusual requests?").await.unwrap();
+        assert_eq!(
+            answer.plan,
+            Plan::Insight {
+                name: Insight::Anomalies
+            },
+            "[{label}]"
+        );
+        assert_eq!(answer.rows.len(), 1, "[{label}] {:?}", answer.rows);
     }
 }

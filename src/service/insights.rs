@@ -1,0 +1,111 @@
+//! Reading what each insight needs; the arithmetic is in [`crate::insights::compute`].
+
+use super::Keel;
+use crate::domain::plan::{Aggregate, CheckedMeasure, CheckedQuery, FieldPath};
+use crate::domain::{FieldType, RecordLabels};
+use crate::insights::Insight;
+use crate::insights::compute::{self, Computed, LatencySource};
+use crate::store::RequestFilter;
+use anyhow::Context as _;
+use std::collections::BTreeMap;
+
+/// How many of the newest requests the anomaly insight looks through.
+const RECENT_REQUESTS: i64 = 5_000;
+
+impl Keel {
+    pub(super) async fn compute_insight(
+        &self,
+        insight: Insight,
+        labels: &RecordLabels,
+    ) -> anyhow::Result<Computed> {
+        for (record_type, field) in insight.reads() {
+            self.config
+                .schema
+                .get(record_type)
+                .and_then(|t| t.field(field))
+                .with_context(|| {
+                    format!(
+                        "the {} insight needs {record_type}.{field}, which records.toml does not declare",
+                        insight.name()
+                    )
+                })?;
+        }
+        let records = |record_type: &'static str| self.store.list_records(record_type);
+        Ok(match insight {
+            Insight::VendorReliability => {
+                compute::vendor_reliability(&records("purchase_order").await?, labels)
+            }
+            Insight::BudgetBurn => {
+                let spend = self.spend_by_project().await?;
+                compute::budget_burn(&records("project").await?, &spend, labels)
+            }
+            Insight::ClientEngagement => compute::client_engagement(
+                &records("client_touchpoint").await?,
+                &records("client").await?,
+                self.today(),
+                labels,
+            ),
+            Insight::ApprovalLatency => {
+                let change_orders = records("change_order").await?;
+                let purchase_orders = records("purchase_order").await?;
+                compute::approval_latency(
+                    &[
+                        LatencySource {
+                            record_type: "change_order",
+                            records: &change_orders,
+                            submitted: "submitted_at",
+                            decided: "decided_at",
+                        },
+                        LatencySource {
+                            record_type: "purchase_order",
+                            records: &purchase_orders,
+                            submitted: "requested_at",
+                            decided: "approved_at",
+                        },
+                    ],
+                    labels,
+                )
+            }
+            Insight::Capacity => compute::capacity(
+                &records("time_entry").await?,
+                &records("staff").await?,
+                self.today(),
+                labels,
+            ),
+            Insight::Anomalies => {
+                let filter = RequestFilter {
+                    limit: Some(RECENT_REQUESTS),
+                    ..RequestFilter::default()
+                };
+                compute::anomalies(&self.store.list_requests(&filter).await?, labels)
+            }
+        })
+    }
+
+    /// Invoiced amounts per project, added up by the database.
+    async fn spend_by_project(&self) -> anyhow::Result<BTreeMap<String, f64>> {
+        let path = |field: &str, field_type: FieldType| FieldPath {
+            via: None,
+            field: field.to_string(),
+            field_type,
+            cut: None,
+        };
+        let query = CheckedQuery {
+            record: "invoice".into(),
+            filters: Vec::new(),
+            group_by: vec![path("project_id", FieldType::Ref("project".into()))],
+            measure: CheckedMeasure::Aggregate(
+                Aggregate::Sum,
+                Some(path("amount", FieldType::Money)),
+            ),
+            order: None,
+            limit: crate::ask::check::MAX_ROWS,
+        };
+        let table = self.store.run_query(&query).await?;
+        Ok(table
+            .rows
+            .into_iter()
+            .filter_map(|row| Some((row.first()?.as_str()?.to_string(), row.get(1)?.as_f64()?)))
+            .collect())
+    }
+}
