@@ -108,6 +108,19 @@ enum Command {
         #[arg(required = true, num_args = 1..)]
         question: Vec<String>,
     },
+    /// Write the demo company's purchase orders' invoices, scaled up, as a CSV to import
+    /// (`keel import invoice FILE`): for trying questions and benchmarks on years of invoices.
+    GenerateInvoices {
+        /// How many invoices.
+        #[arg(long, default_value_t = 1_000_000)]
+        count: usize,
+        /// The CSV file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// The purchase orders to invoice [default: <config>/demo-data/purchase_orders.csv].
+        #[arg(long)]
+        purchase_orders: Option<PathBuf>,
+    },
     /// Run an analysis of the history; without NAME, list them.
     Insights {
         /// vendor_reliability, budget_burn, client_engagement, approval_latency, capacity or
@@ -244,6 +257,15 @@ async fn main() -> ExitCode {
             until,
         } => cli::delegate(&config, &person, &to, from, until).await,
         Command::Tick => cli::tick(&config).await,
+        Command::GenerateInvoices {
+            count,
+            out,
+            purchase_orders,
+        } => {
+            let orders = purchase_orders
+                .unwrap_or_else(|| config.join("demo-data").join("purchase_orders.csv"));
+            cli::generate_invoices(&orders, count, &out)
+        }
         Command::Insights { name, person, json } => {
             cli::insights(&config, name.as_deref(), person.as_deref(), json).await
         }

@@ -302,6 +302,17 @@ pub async fn ask(dir: &Path, person: &str, json: bool, question: &str) -> Outcom
     print_answer(&answer, json)
 }
 
+/// `keel generate-invoices`: the scaled-up demo company's invoices as CSV.
+pub fn generate_invoices(purchase_orders: &Path, count: usize, out: &Path) -> Outcome {
+    crate::sync::scale::write_invoices(purchase_orders, count, out)?;
+    println!(
+        "{count} invoices written to {}; import them with `keel import invoice {}`",
+        out.display(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `keel insights [NAME]`: one analysis, or the catalogue.
 pub async fn insights(dir: &Path, name: Option<&str>, person: Option<&str>, json: bool) -> Outcome {
     let Some(name) = name else {

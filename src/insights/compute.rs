@@ -500,3 +500,61 @@ pub fn anomalies(requests: &[Request], labels: &RecordLabels) -> Computed {
         sentence,
     }
 }
+
+/// The requests waiting for a person's decision, oldest first, with how long each has waited.
+pub fn my_approvals(waiting: &[Request], now: DateTime<Utc>, labels: &RecordLabels) -> Computed {
+    let rows: Vec<Vec<Value>> = waiting
+        .iter()
+        .map(|r| {
+            let amount = r
+                .fields
+                .get("amount")
+                .and_then(|v| v.as_str())
+                .and_then(|a| a.parse::<f64>().ok());
+            vec![
+                json!(r.id),
+                json!(r.workflow.replace('_', " ")),
+                json!(
+                    r.requester
+                        .as_deref()
+                        .map(|p| named(labels, "staff", p))
+                        .unwrap_or_default()
+                ),
+                amount.map_or(Value::Null, |a| json!(a)),
+                json!(r.submitted_at.date_naive().to_string()),
+                json!(round(
+                    (now - r.submitted_at).num_minutes() as f64 / 1_440.0,
+                    1
+                )),
+            ]
+        })
+        .collect();
+    let sentence = match waiting.first() {
+        Some(oldest) => format!(
+            "{} {} waiting for your decision; the oldest is {}, submitted {} days ago.",
+            waiting.len(),
+            if waiting.len() == 1 {
+                "request is"
+            } else {
+                "requests are"
+            },
+            oldest.id,
+            rows[0][5]
+        ),
+        None => "Nothing is waiting for your decision.".to_string(),
+    };
+    Computed {
+        table: table(
+            &[
+                "request",
+                "workflow",
+                "requester",
+                "amount",
+                "submitted",
+                "days waiting",
+            ],
+            rows,
+        ),
+        sentence,
+    }
+}

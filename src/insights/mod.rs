@@ -22,15 +22,18 @@ pub enum Insight {
     Capacity,
     /// Requests the anomaly check flagged, newest first.
     Anomalies,
+    /// The requests waiting for the asker's decision (directly or as a delegate), oldest first.
+    MyApprovals,
 }
 
-pub const ALL: [Insight; 6] = [
+pub const ALL: [Insight; 7] = [
     Insight::VendorReliability,
     Insight::BudgetBurn,
     Insight::ClientEngagement,
     Insight::ApprovalLatency,
     Insight::Capacity,
     Insight::Anomalies,
+    Insight::MyApprovals,
 ];
 
 impl Insight {
@@ -42,6 +45,7 @@ impl Insight {
             Insight::ApprovalLatency => "approval_latency",
             Insight::Capacity => "capacity",
             Insight::Anomalies => "anomalies",
+            Insight::MyApprovals => "my_approvals",
         }
     }
 
@@ -70,6 +74,9 @@ impl Insight {
             }
             Insight::Anomalies => {
                 "the requests keel's anomaly check flagged as unusual for their workflow, newest first"
+            }
+            Insight::MyApprovals => {
+                "the requests waiting for your decision, directly or as someone's delegate today, oldest first"
             }
         }
     }
@@ -108,7 +115,7 @@ impl Insight {
                 ("staff", "weekly_capacity_hours"),
                 ("staff", "role"),
             ],
-            Insight::Anomalies => &[],
+            Insight::Anomalies | Insight::MyApprovals => &[],
         }
     }
 
@@ -170,6 +177,17 @@ impl Insight {
                 "overworked",
                 "stretched",
                 "over capacity",
+            ],
+            Insight::MyApprovals => &[
+                "waiting for my approval",
+                "waiting for me",
+                "waiting on me",
+                "my approvals",
+                "need my approval",
+                "needs my approval",
+                "awaiting my approval",
+                "pending my approval",
+                "for me to approve",
             ],
             Insight::Anomalies => &[
                 "unusual",

@@ -147,7 +147,7 @@ impl Keel {
                         }
                     }
                 }
-                let computed = self.compute_insight(insight, labels).await?;
+                let computed = self.compute_insight(insight, person, labels).await?;
                 Ok(Answer {
                     answer: computed.sentence,
                     columns: computed.table.columns,

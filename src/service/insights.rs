@@ -1,8 +1,8 @@
 //! Reading what each insight needs; the arithmetic is in [`crate::insights::compute`].
 
-use super::Keel;
+use super::{Keel, ServiceError};
 use crate::domain::plan::{Aggregate, CheckedMeasure, CheckedQuery, FieldPath};
-use crate::domain::{FieldType, RecordLabels};
+use crate::domain::{FieldType, Person, RecordLabels};
 use crate::insights::Insight;
 use crate::insights::compute::{self, Computed, LatencySource};
 use crate::store::RequestFilter;
@@ -16,8 +16,9 @@ impl Keel {
     pub(super) async fn compute_insight(
         &self,
         insight: Insight,
+        asker: &Person,
         labels: &RecordLabels,
-    ) -> anyhow::Result<Computed> {
+    ) -> Result<Computed, ServiceError> {
         for (record_type, field) in insight.reads() {
             self.config
                 .schema
@@ -28,7 +29,8 @@ impl Keel {
                         "the {} insight needs {record_type}.{field}, which records.toml does not declare",
                         insight.name()
                     )
-                })?;
+                })
+                .map_err(ServiceError::Internal)?;
         }
         let records = |record_type: &'static str| self.store.list_records(record_type);
         Ok(match insight {
@@ -78,6 +80,10 @@ impl Keel {
                     ..RequestFilter::default()
                 };
                 compute::anomalies(&self.store.list_requests(&filter).await?, labels)
+            }
+            Insight::MyApprovals => {
+                let (_, waiting) = self.pending_for(&asker.id).await?;
+                compute::my_approvals(&waiting, self.clock.now(), labels)
             }
         })
     }

@@ -2,5 +2,6 @@
 //! the service layer stores them).
 
 pub mod csv;
+pub mod scale;
 
 pub use self::csv::{CsvProblem, CsvProblems, RecordReader, parse_records};
