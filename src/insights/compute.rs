@@ -444,6 +444,15 @@ pub fn capacity(
     }
 }
 
+/// Who asked for a request, by name.
+fn requester(request: &Request, labels: &RecordLabels) -> String {
+    request
+        .requester
+        .as_deref()
+        .map(|p| named(labels, "staff", p))
+        .unwrap_or_default()
+}
+
 /// Requests with an anomaly flag, newest first.
 pub fn anomalies(requests: &[Request], labels: &RecordLabels) -> Computed {
     let mut flagged: Vec<&Request> = requests
@@ -464,12 +473,7 @@ pub fn anomalies(requests: &[Request], labels: &RecordLabels) -> Computed {
             vec![
                 json!(r.id),
                 json!(r.workflow.replace('_', " ")),
-                json!(
-                    r.requester
-                        .as_deref()
-                        .map(|p| named(labels, "staff", p))
-                        .unwrap_or_default()
-                ),
+                json!(requester(r, labels)),
                 json!(r.submitted_at.date_naive().to_string()),
                 json!(r.status.as_str()),
                 json!(flag),
@@ -514,12 +518,7 @@ pub fn my_approvals(waiting: &[Request], now: DateTime<Utc>, labels: &RecordLabe
             vec![
                 json!(r.id),
                 json!(r.workflow.replace('_', " ")),
-                json!(
-                    r.requester
-                        .as_deref()
-                        .map(|p| named(labels, "staff", p))
-                        .unwrap_or_default()
-                ),
+                json!(requester(r, labels)),
                 amount.map_or(Value::Null, |a| json!(a)),
                 json!(r.submitted_at.date_naive().to_string()),
                 json!(round(
