@@ -4,11 +4,11 @@
 
 use super::check::PlanProblem;
 use crate::domain::FieldType;
-use crate::domain::RecordSchema;
 use crate::domain::plan::{
     CheckedFilter, CheckedMeasure, CheckedQuery, Condition, FieldPath, Op, OrderKey,
 };
 use crate::domain::vocabulary::Access;
+use crate::domain::{RecordLabels, RecordSchema};
 
 /// Who is asking.
 pub struct Asker<'a> {
@@ -54,6 +54,22 @@ pub fn enforce(
         let owner = path.via.as_ref().map_or(&query.record, |(_, t)| t);
         return refuse(format!("{owner}.{}", path.field));
     }
+    // Records the role sees only its own of are not read through a reference either.
+    let listed: Vec<&FieldPath> = match &query.measure {
+        CheckedMeasure::List(fields) => fields.iter().collect(),
+        CheckedMeasure::Aggregate(..) => Vec::new(),
+    };
+    if let Some((_, target)) = read
+        .iter()
+        .chain(&listed)
+        .filter_map(|p| p.via.as_ref())
+        .find(|(_, target)| access.own.contains(target))
+    {
+        return Err(PlanProblem(format!(
+            "people in the {role} role see only their own {} records, so they cannot be read through a reference",
+            target.replace('_', " ")
+        )));
+    }
     if access.own.contains(&query.record) {
         let Some(field) = schema.get(&query.record).and_then(|t| {
             t.fields
@@ -81,4 +97,100 @@ fn hidden(path: &FieldPath, record: &str, access: &Access) -> bool {
         .as_ref()
         .map_or(record, |(_, target)| target.as_str());
     access.hides(owner, Some(&path.field)) || access.hides(owner, None)
+}
+
+/// The names the answer may show for references: none of a type the role may not see, sees
+/// only its own of, or whose name field is hidden.
+pub fn visible_labels(
+    labels: &RecordLabels,
+    access: Option<&Access>,
+    schema: &RecordSchema,
+) -> RecordLabels {
+    let Some(access) = access else {
+        return labels.clone();
+    };
+    let mut visible = RecordLabels::default();
+    for (name, record_type) in &schema.types {
+        let hidden = access.hides(name, None)
+            || access.own.contains(name)
+            || record_type
+                .label
+                .as_deref()
+                .is_some_and(|label| access.hides(name, Some(label)));
+        if !hidden {
+            for (key, label) in labels.of_type(name) {
+                visible.insert(name, key.to_string(), label.to_string());
+            }
+        }
+    }
+    visible
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::plan::{Plan, Query};
+
+    fn demo() -> crate::config::Config {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+        crate::config::load_with_env(&dir, &[]).expect("the demo config")
+    }
+
+    fn query(plan: &str, schema: &RecordSchema) -> CheckedQuery {
+        let Plan::Query(query): Plan = serde_json::from_str(plan).unwrap() else {
+            panic!("a query")
+        };
+        let query: Query = query;
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        crate::ask::check::check(&query, schema, today).unwrap()
+    }
+
+    #[test]
+    fn own_records_are_not_read_through_a_reference_and_hidden_names_are_not_shown() {
+        let config = demo();
+        let schema = &config.schema;
+        // A role that sees only its own purchase orders, and no vendor names.
+        let access = Access {
+            hidden: vec![("vendor".into(), Some("name".into()))],
+            own: vec!["purchase_order".into()],
+        };
+        let asker = Asker {
+            id: "S061",
+            role: "estimator",
+        };
+        let mut through_invoices = query(
+            r#"{"kind":"query","record":"invoice","measure":{"aggregate":"sum","field":"po_id.amount"}}"#,
+            schema,
+        );
+        let refused = enforce(
+            &mut through_invoices,
+            &asker,
+            Some(&access),
+            schema,
+            "staff",
+        );
+        assert!(
+            refused
+                .unwrap_err()
+                .0
+                .contains("only their own purchase order records")
+        );
+
+        let mut own = query(
+            r#"{"kind":"query","record":"purchase_order","measure":{"aggregate":"count"}}"#,
+            schema,
+        );
+        enforce(&mut own, &asker, Some(&access), schema, "staff").unwrap();
+        assert_eq!(own.filters.len(), 1, "narrowed to the asker");
+
+        let mut labels = RecordLabels::default();
+        labels.insert("vendor", "V002".into(), "Apex Concrete".into());
+        labels.insert("project", "P001".into(), "Bayview Medical Office".into());
+        let visible = visible_labels(&labels, Some(&access), schema);
+        assert_eq!(visible.label("vendor", "V002"), None);
+        assert_eq!(
+            visible.label("project", "P001"),
+            Some("Bayview Medical Office")
+        );
+    }
 }

@@ -191,6 +191,12 @@ fn check_filter(
             if !matches!(path.field_type, FieldType::Date | FieldType::Timestamp) {
                 return problem(format!("`{field}` is not a date, so it has no window"));
             }
+            if path.cut.is_some() {
+                return problem(format!(
+                    "a window applies to the date itself, not to `{field}`; filter `{}`",
+                    path.field
+                ));
+            }
             let window: Window = serde_json::from_value(filter.value.clone()).map_err(|e| {
                 PlanProblem(format!(
                     "the window for `{field}` is not one keel knows: {e}"
@@ -246,29 +252,49 @@ fn scalar(value: &Value, path: &FieldPath) -> Result<String, PlanProblem> {
             "a value compared with `{field}` has at most {MAX_VALUE_LEN} characters"
         ));
     }
-    if let Some(cut) = path.cut {
-        let fits = match cut {
-            DateCut::Month => NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d").is_ok(),
-            DateCut::Year => text.len() == 4 && text.parse::<u16>().is_ok(),
-        };
-        return if fits {
-            Ok(text)
-        } else {
-            problem(format!("`{text}` is not a {cut:?} for `{field}`").to_lowercase())
-        };
-    }
-    let fits = match &path.field_type {
-        FieldType::Number | FieldType::Money => text.parse::<f64>().is_ok_and(f64::is_finite),
-        FieldType::Date | FieldType::Timestamp => {
-            NaiveDate::parse_from_str(text.get(..10).unwrap_or(""), "%Y-%m-%d").is_ok()
+    let canonical = |text: &str| -> Option<String> {
+        if let Some(cut) = path.cut {
+            let month = NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d");
+            return match cut {
+                DateCut::Month => month.ok().map(|d| d.format("%Y-%m").to_string()),
+                DateCut::Year => {
+                    (text.len() == 4 && text.parse::<u16>().is_ok()).then(|| text.to_string())
+                }
+            };
         }
-        FieldType::Bool => matches!(text.as_str(), "true" | "false"),
-        FieldType::Enum(values) => values.contains(&text),
-        FieldType::Text | FieldType::Ref(_) => true,
+        match &path.field_type {
+            // Numbers as the number read, so both backends cast the same text.
+            FieldType::Number | FieldType::Money => text
+                .parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite())
+                .map(|n| n.to_string()),
+            FieldType::Date => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .map(|d| d.to_string()),
+            // A day compares with a timestamp's day; a timestamp as keel stores them.
+            FieldType::Timestamp if text.len() == 10 => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .map(|d| d.to_string()),
+            FieldType::Timestamp => crate::domain::field::parse_timestamp(text)
+                .ok()
+                .map(|t| crate::domain::field::canonical_timestamp(&t)),
+            FieldType::Bool => matches!(text, "true" | "false").then(|| text.to_string()),
+            FieldType::Enum(values) => values.iter().any(|v| v == text).then(|| text.to_string()),
+            FieldType::Text | FieldType::Ref(_) => Some(text.to_string()),
+        }
     };
-    if fits {
-        Ok(text)
-    } else if let FieldType::Enum(values) = &path.field_type {
+    if let Some(value) = canonical(&text) {
+        return Ok(value);
+    }
+    if let Some(cut) = path.cut {
+        let wanted = match cut {
+            DateCut::Month => "a month such as 2026-03",
+            DateCut::Year => "a year such as 2026",
+        };
+        return problem(format!("`{text}` is not {wanted} for `{field}`"));
+    }
+    if let FieldType::Enum(values) = &path.field_type {
         problem(format!(
             "`{text}` is not a value of `{field}`; it is one of {}",
             values.join(", ")
@@ -321,4 +347,76 @@ fn check_measure(
         ));
     }
     Ok(CheckedMeasure::Aggregate(aggregate, Some(path)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::domain::plan::{Condition, Op, Plan};
+
+    fn demo_schema() -> crate::domain::RecordSchema {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+        match crate::config::load_with_env(&dir, &[]) {
+            Ok(config) => config.schema,
+            Err(problems) => panic!("{problems:?}"),
+        }
+    }
+
+    fn checked(plan: &str) -> Result<crate::domain::plan::CheckedQuery, String> {
+        let Plan::Query(query) = serde_json::from_str::<Plan>(plan).unwrap() else {
+            panic!("a query")
+        };
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        check(&query, &demo_schema(), today).map_err(|e| e.0)
+    }
+
+    #[test]
+    fn values_are_compared_in_the_form_keel_stores() {
+        let plan = r#"{"kind":"query","record":"purchase_order","measure":{"aggregate":"count"},
+            "filters":[{"field":"approved_at","op":"eq","value":"2026-08-24T00:14:44+02:00"},
+                       {"field":"amount","op":"gt","value":"1e-400"},
+                       {"field":"ordered_date:month","op":"eq","value":"2026-3"}]}"#;
+        let query = checked(plan).unwrap();
+        let values: Vec<&Condition> = query.filters.iter().map(|f| &f.condition).collect();
+        assert_eq!(
+            values,
+            [
+                &Condition::Compare(Op::Eq, "2026-08-23T22:14:44.000000Z".into()),
+                &Condition::Compare(Op::Gt, "0".into()),
+                &Condition::Compare(Op::Eq, "2026-03".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn plans_that_cannot_mean_anything_are_refused_with_a_reason() {
+        for (plan, why) in [
+            (
+                r#"{"kind":"query","record":"invoice","measure":{"aggregate":"count"},
+                "filters":[{"field":"issued_date:month","op":"within","value":{"window":"this_year"}}]}"#,
+                "applies to the date itself",
+            ),
+            (
+                r#"{"kind":"query","record":"invoice","measure":{"aggregate":"sum","field":"status"}}"#,
+                "cannot be added up",
+            ),
+            (
+                r#"{"kind":"query","record":"invoice","measure":{"aggregate":"count"},
+                "filters":[{"field":"vendor_id.name.x","op":"eq","value":"a"}]}"#,
+                "more than one reference",
+            ),
+            (
+                r#"{"kind":"query","record":"invoice","measure":{"aggregate":"count"},
+                "filters":[{"field":"status","op":"eq","value":"lost"}]}"#,
+                "one of open, paid, overdue",
+            ),
+            (
+                r#"{"kind":"query","record":"invoice","measure":{"aggregate":"count"},"limit":0}"#,
+                "between 1 and 1000",
+            ),
+        ] {
+            let error = checked(plan).expect_err(plan);
+            assert!(error.contains(why), "{error}");
+        }
+    }
 }

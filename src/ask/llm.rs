@@ -81,10 +81,11 @@ impl LlmPlanner {
     pub async fn plan(
         &self,
         question: &str,
+        asker: &str,
         schema: &RecordSchema,
         today: NaiveDate,
     ) -> Result<Plan, LlmFailure> {
-        let prompt = prompt(schema, today, question);
+        let prompt = prompt(schema, today, asker, question);
         let asked = tokio::time::timeout(self.timeout, self.ask_each_way(&prompt)).await;
         let reply = asked.map_err(|_| LlmFailure::Timeout(self.timeout.as_secs()))??;
         parse_plan(&reply)
@@ -137,14 +138,15 @@ fn describe(error: &OpenAIError) -> String {
     }
 }
 
-/// The prompt: instructions, the schema, today, and the question last.
-pub fn prompt(schema: &RecordSchema, today: NaiveDate, question: &str) -> String {
+/// The prompt: instructions, the schema, today, who asks, and the question last.
+pub fn prompt(schema: &RecordSchema, today: NaiveDate, asker: &str, question: &str) -> String {
     let insights: Vec<String> = crate::insights::ALL
         .iter()
         .map(|i| format!("- {}: {}", i.name(), i.description()))
         .collect();
     let instructions = PROMPT
         .replace("{today}", &today.to_string())
+        .replace("{asker}", asker)
         .replace("{schema}", &schema_text(schema))
         .replace("{insights}", &insights.join("\n"));
     format!("{instructions}\nThe question:\n{question}\n")

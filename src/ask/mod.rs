@@ -104,8 +104,13 @@ pub fn figure(value: &Value, money: bool) -> String {
         (format!("{}", number.abs() as i64), false)
     } else {
         let two = format!("{:.2}", number.abs());
-        (two.trim_end_matches('0').to_string(), true)
+        let trimmed = two.trim_end_matches('0').trim_end_matches('.').to_string();
+        let whole = !trimmed.contains('.');
+        (trimmed, !whole)
     };
+    if digits.chars().all(|c| c == '0' || c == '.') && !money {
+        return "0".to_string();
+    }
     let (whole, fraction) = match digits.split_once('.') {
         Some((w, f)) if decimals => (w.to_string(), format!(".{f}")),
         _ => (digits.clone(), String::new()),
@@ -213,7 +218,8 @@ fn sentence(query: &CheckedQuery, table: &Table, conditions: &[String]) -> Strin
                     )
                 }
                 _ => format!(
-                    "{} groups; the table gives {}{scope} for each.",
+                    "{}{} groups; the table gives {}{scope} for each.",
+                    if table.truncated { "More than " } else { "" },
                     table.rows.len(),
                     measure_words(query)
                 ),
@@ -328,4 +334,21 @@ fn conditions(query: &CheckedQuery, labels: &RecordLabels) -> Vec<String> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::figure;
+    use serde_json::json;
+
+    #[test]
+    fn figures_read_as_people_write_them() {
+        assert_eq!(figure(&json!(1234.5), true), "$1,234.50");
+        assert_eq!(figure(&json!(1234567.891), false), "1,234,567.89");
+        assert_eq!(figure(&json!(12.001), false), "12");
+        assert_eq!(figure(&json!(3.999), false), "4");
+        assert_eq!(figure(&json!(-0.001), false), "0");
+        assert_eq!(figure(&json!(-2.5), false), "-2.5");
+        assert_eq!(figure(&json!(null), false), "nothing");
+    }
 }

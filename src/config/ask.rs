@@ -46,6 +46,7 @@ pub(super) fn load(
     path: &Path,
     schema: &RecordSchema,
     directory_type: &str,
+    role_field: &str,
     problems: &mut Vec<Problem>,
 ) -> Vocabulary {
     let mut vocabulary = Vocabulary::default();
@@ -147,7 +148,30 @@ pub(super) fn load(
         words.amount = amount;
         words.fields = fields;
     }
+    let roles: Vec<String> = schema
+        .get(directory_type)
+        .and_then(|t| t.field(role_field))
+        .and_then(|f| match &f.field_type {
+            FieldType::Enum(values) => Some(values.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
     for (role, raw) in &file.access {
+        // A misspelt role would silently see everything.
+        if !roles.is_empty() && !roles.contains(role) {
+            let header = format!("[access.{role}]");
+            problems.push(Problem {
+                file: source.path.clone(),
+                line: source
+                    .text
+                    .lines()
+                    .position(|l| l.trim() == header)
+                    .map(|i| i + 1),
+                message: format!("{header} names no role of the directory"),
+                hint: format!("the roles are: {}", roles.join(", ")),
+            });
+            continue;
+        }
         let access = access(&source, raw, schema, directory_type, problems);
         vocabulary.access.insert(role.clone(), access);
     }

@@ -225,6 +225,7 @@ pub fn load_with_env(dir: &Path, env: &[(String, String)]) -> Result<Config, Vec
             &dir.join("ask.toml"),
             schema,
             &directory.record,
+            &directory.role,
             &mut problems,
         ),
         None => Default::default(),

@@ -11,7 +11,7 @@ fn demo_dir() -> PathBuf {
 fn copy_demo() -> tempfile::TempDir {
     let tmp = tempfile::tempdir().expect("temp dir");
     fs::create_dir(tmp.path().join("workflows")).expect("mkdir");
-    for name in ["keel.toml", "records.toml"] {
+    for name in ["keel.toml", "records.toml", "ask.toml"] {
         fs::copy(demo_dir().join(name), tmp.path().join(name)).expect("copy");
     }
     for entry in fs::read_dir(demo_dir().join("workflows")).expect("workflows") {
@@ -339,4 +339,25 @@ fn a_console_secret_too_short_to_be_safe_is_a_problem() {
     let long = "0123456789abcdef0123456789abcdef";
     let config = load_with_env(&demo_dir(), &env(long)).expect("a long secret loads");
     assert!(config.secrets.console_secret.is_some());
+}
+
+#[test]
+fn a_misspelt_role_in_ask_access_is_a_problem_not_a_role_that_sees_everything() {
+    let dir = copy_demo();
+    edit(
+        dir.path(),
+        "ask.toml",
+        "[access.field_staff]",
+        "[access.field-staff]",
+    );
+    let found = problems(dir.path(), &[]);
+    let problem = found
+        .iter()
+        .find(|p| p.message.contains("[access.field-staff]"))
+        .unwrap_or_else(|| panic!("{found:?}"));
+    assert_eq!(
+        problem.line,
+        Some(line_of(dir.path(), "ask.toml", "[access.field-staff]"))
+    );
+    assert!(problem.hint.contains("field_staff"));
 }

@@ -73,7 +73,7 @@ impl Insight {
                 "for each person, the hours logged per week over the last four weeks against their weekly capacity"
             }
             Insight::Anomalies => {
-                "the requests keel's anomaly check flagged as unusual for their workflow, newest first"
+                "the requests keel's anomaly check flagged as unusual for their workflow, among those you may see (yours, those routed to you, all for administrators), newest first"
             }
             Insight::MyApprovals => {
                 "the requests waiting for your decision, directly or as someone's delegate today, oldest first"

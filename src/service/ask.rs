@@ -3,7 +3,7 @@
 //! the answer.
 
 use super::{Keel, ServiceError, UserError};
-use crate::ask::access::{Asker, enforce};
+use crate::ask::access::{Asker, enforce, visible_labels};
 use crate::ask::check::{self, PlanProblem};
 use crate::ask::offline::{self, Context};
 use crate::ask::{Answer, Planner, answer};
@@ -39,7 +39,10 @@ impl Keel {
         let today = self.today();
         let mut note = None;
         if let Some(llm) = &self.llm {
-            let why = match llm.plan(question, &self.config.schema, today).await {
+            let why = match llm
+                .plan(question, &person.id, &self.config.schema, today)
+                .await
+            {
                 Ok(plan) => match self.prepare(&plan, today) {
                     Ok(prepared) => {
                         return self
@@ -108,6 +111,7 @@ impl Keel {
         note: Option<String>,
     ) -> Result<Answer, ServiceError> {
         let access = self.config.vocabulary.access.get(&person.role);
+        let labels = &visible_labels(labels, access, &self.config.schema);
         let refused = |e: PlanProblem| {
             ServiceError::from(UserError::Invalid(format!("I cannot answer that: {e}.")))
         };

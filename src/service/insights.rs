@@ -79,7 +79,17 @@ impl Keel {
                     limit: Some(RECENT_REQUESTS),
                     ..RequestFilter::default()
                 };
-                compute::anomalies(&self.store.list_requests(&filter).await?, labels)
+                // Only the requests the asker may see: their own, those routed to them, and
+                // every one for administrators (as on the dashboard).
+                let people = self.directory.get(&self.store).await?;
+                let visible: Vec<_> = self
+                    .store
+                    .list_requests(&filter)
+                    .await?
+                    .into_iter()
+                    .filter(|r| super::dashboard::may_see(&people.directory, asker, r))
+                    .collect();
+                compute::anomalies(&visible, labels)
             }
             Insight::MyApprovals => {
                 let (_, waiting) = self.pending_for(&asker.id).await?;
@@ -105,7 +115,8 @@ impl Keel {
                 Some(path("amount", FieldType::Money)),
             ),
             order: None,
-            limit: crate::ask::check::MAX_ROWS,
+            // Every project, however many.
+            limit: u32::MAX - 1,
         };
         let table = self.store.run_query(&query).await?;
         Ok(table

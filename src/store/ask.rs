@@ -152,8 +152,13 @@ impl Builder {
                         }
                     })
                     .collect();
+                let days = path.field_type == FieldType::Timestamp
+                    && path.cut.is_none()
+                    && values.iter().all(|v| v.len() == 10);
                 let left = if path.is_numeric() {
                     self.number(path)?
+                } else if days {
+                    format!("substr({text}, 1, 10)")
                 } else {
                     text
                 };
@@ -169,7 +174,7 @@ impl Builder {
                     Op::Ge => ">=",
                     _ => anyhow::bail!("{op:?} is not a comparison"),
                 };
-                if path.is_numeric() {
+                let test = if path.is_numeric() {
                     let left = self.number(path)?;
                     let right = self.param(value.clone());
                     format!("{left} {symbol} cast({right} as {})", self.real())
@@ -182,13 +187,13 @@ impl Builder {
                     format!("substr({text}, 1, 10) {symbol} {right}")
                 } else {
                     let right = self.param(value.clone());
-                    let test = format!("{text} {symbol} {right}");
-                    // `<>` also keeps records where the field is empty.
-                    if *op == Op::Ne {
-                        format!("({test} or {text} is null)")
-                    } else {
-                        test
-                    }
+                    format!("{text} {symbol} {right}")
+                };
+                // `<>` also keeps the records where the field is empty.
+                if *op == Op::Ne {
+                    format!("({test} or {text} is null)")
+                } else {
+                    test
                 }
             }
         })
@@ -272,7 +277,11 @@ impl Sql {
             }
             CheckedMeasure::Aggregate(aggregate, path) => {
                 for path in &query.group_by {
-                    let expression = b.text(path)?;
+                    let expression = if path.is_numeric() {
+                        b.number(path)?
+                    } else {
+                        b.text(path)?
+                    };
                     group_by.push(expression.clone());
                     selects.push(expression);
                     columns.push(path.name());
