@@ -104,6 +104,9 @@ enum Command {
         /// Print the answer, table and plan as JSON.
         #[arg(long)]
         json: bool,
+        /// Write the answer's chart (PNG) here, when it has one.
+        #[arg(long)]
+        chart: Option<PathBuf>,
         /// The question, e.g. "how much did Apex Concrete invoice us in March?"
         #[arg(required = true, num_args = 1..)]
         question: Vec<String>,
@@ -272,8 +275,18 @@ async fn main() -> ExitCode {
         Command::Ask {
             person,
             json,
+            chart,
             question,
-        } => cli::ask(&config, &person, json, &question.join(" ")).await,
+        } => {
+            cli::ask(
+                &config,
+                &person,
+                json,
+                chart.as_deref(),
+                &question.join(" "),
+            )
+            .await
+        }
         Command::Audit(AuditCommand::Verify) => cli::audit_verify(&config).await,
         Command::Slack(SlackCommand::Manifest { url }) => cli::slack_manifest(&config, &url),
         Command::Audit(AuditCommand::Export { format, output }) => {

@@ -3,6 +3,7 @@
 //! words the answer from the numbers and says how it got them.
 
 pub mod access;
+pub mod chart;
 pub mod check;
 pub mod llm;
 pub mod offline;

@@ -296,9 +296,24 @@ pub async fn tick(dir: &Path) -> Outcome {
 }
 
 /// `keel ask`: the answer, its table and how it was computed; or all of it as JSON.
-pub async fn ask(dir: &Path, person: &str, json: bool, question: &str) -> Outcome {
+pub async fn ask(
+    dir: &Path,
+    person: &str,
+    json: bool,
+    chart: Option<&Path>,
+    question: &str,
+) -> Outcome {
     let keel = open(dir).await?;
     let answer = keel.ask(person, question).await?;
+    if let Some(path) = chart {
+        match crate::ask::chart::chart(&answer.columns, &answer.rows) {
+            Some(png) => {
+                std::fs::write(path, png).map_err(anyhow::Error::from)?;
+                eprintln!("chart written to {}", path.display());
+            }
+            None => eprintln!("this answer has no chart (charts are drawn for grouped answers)"),
+        }
+    }
     print_answer(&answer, json)
 }
 

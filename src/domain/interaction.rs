@@ -42,6 +42,12 @@ pub enum Effect {
         errors: Vec<FieldProblem>,
     },
     CloseForm,
+    /// A chart for the answer just given, as a PNG (base64); platforms that cannot show images
+    /// skip it, the reply having said everything in words.
+    Chart {
+        png_base64: String,
+        alt: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,7 +8,7 @@ use crate::ask::check::{self, PlanProblem};
 use crate::ask::offline::{self, Context};
 use crate::ask::{Answer, Planner, answer};
 use crate::domain::plan::{CheckedQuery, Plan};
-use crate::domain::{Person, RecordLabels};
+use crate::domain::{Effect, Person, RecordLabels};
 use crate::insights::Insight;
 use chrono::NaiveDate;
 
@@ -165,36 +165,56 @@ impl Keel {
         }
     }
 
-    /// `/ask …` in chat: the answer, its first rows as a table, and how it was computed.
-    pub async fn ask_reply(&self, actor: &Person, question: &str) -> Result<String, ServiceError> {
+    /// `/ask …` in chat: the answer, its first rows as a table, how it was computed, and its
+    /// chart when it has one.
+    pub async fn ask_effects(
+        &self,
+        actor: &Person,
+        question: &str,
+    ) -> Result<Vec<Effect>, ServiceError> {
         if question.trim().is_empty() {
-            return Ok(
-                "Ask a question about the company's records, e.g. `/ask how much did we \
-                spend with each vendor last quarter?`"
+            return Ok(vec![Effect::Reply {
+                text: "Ask a question about the company's records, e.g. `/ask how much did we \
+                    spend with each vendor last quarter?`"
                     .to_string(),
-            );
+            }]);
         }
         let answer = self.ask(&actor.id, question).await?;
-        let mut reply = answer.answer.clone();
-        if answer.rows.len() > 1 || answer.columns.len() > 1 {
-            reply.push_str(&format!("\n\n{}", answer.columns.join(" | ")));
-            for row in answer.rows.iter().take(ROWS_IN_CHAT) {
-                let cells: Vec<String> = row.iter().map(|v| crate::ask::figure(v, false)).collect();
-                reply.push_str(&format!("\n{}", cells.join(" | ")));
-            }
-            if answer.rows.len() > ROWS_IN_CHAT {
-                reply.push_str(&format!(
-                    "\n… and {} more rows (`keel ask --json` gives them all).",
-                    answer.rows.len() - ROWS_IN_CHAT
-                ));
-            }
+        let mut effects = vec![Effect::Reply {
+            text: chat_text(&answer),
+        }];
+        if let Some(png) = crate::ask::chart::chart(&answer.columns, &answer.rows) {
+            use base64::Engine as _;
+            effects.push(Effect::Chart {
+                png_base64: base64::engine::general_purpose::STANDARD.encode(png),
+                alt: answer.answer.clone(),
+            });
         }
-        reply.push_str(&format!("\n\nHow I got this: {}", answer.how));
-        if let Some(note) = &answer.note {
-            reply.push_str(&format!("\n{note}"));
-        }
-        Ok(reply)
+        Ok(effects)
     }
+}
+
+/// An answer as a chat message: the sentence, the first rows, and how it was computed.
+fn chat_text(answer: &Answer) -> String {
+    let mut reply = answer.answer.clone();
+    if answer.rows.len() > 1 || answer.columns.len() > 1 {
+        reply.push_str(&format!("\n\n{}", answer.columns.join(" | ")));
+        for row in answer.rows.iter().take(ROWS_IN_CHAT) {
+            let cells: Vec<String> = row.iter().map(|v| crate::ask::figure(v, false)).collect();
+            reply.push_str(&format!("\n{}", cells.join(" | ")));
+        }
+        if answer.rows.len() > ROWS_IN_CHAT {
+            reply.push_str(&format!(
+                "\n… and {} more rows (`keel ask --json` gives them all).",
+                answer.rows.len() - ROWS_IN_CHAT
+            ));
+        }
+    }
+    reply.push_str(&format!("\n\nHow I got this: {}", answer.how));
+    if let Some(note) = &answer.note {
+        reply.push_str(&format!("\n{note}"));
+    }
+    reply
 }
 
 /// A refusal, with why the model's plan was not used when there was one.

@@ -91,9 +91,7 @@ impl Keel {
             }]);
         }
         if name == "ask" {
-            return Ok(vec![Effect::Reply {
-                text: self.ask_reply(actor, text).await?,
-            }]);
+            return self.ask_effects(actor, text).await;
         }
         match self.config.workflows.values().find(|w| w.command == name) {
             Some(workflow) => Ok(vec![Effect::OpenForm {

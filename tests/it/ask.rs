@@ -882,6 +882,14 @@ async fn the_console_answers_ask_a_mention_and_a_message_to_keel() {
             );
             assert!(reply.contains("How I got this"), "[{label}] {reply}");
         }
+        // A grouped answer comes with its chart, a PNG.
+        let effects = diana.say("@S016", "/ask total expenses by category").await;
+        assert_eq!(effects[1]["type"], "chart", "[{label}] {effects:?}");
+        use base64::Engine as _;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(effects[1]["png_base64"].as_str().unwrap())
+            .unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "[{label}]");
         // A question keel cannot read says so and what it can do.
         let effects = diana.say("@S016", "what is the meaning of life").await;
         let reply = effects[0]["text"].as_str().unwrap_or_default();

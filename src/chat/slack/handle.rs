@@ -75,7 +75,8 @@ pub async fn command(slack: &Slack, command: &SlashCommand) -> Option<Value> {
                 replies.extend(open_form(slack, &command.trigger_id, &form).await)
             }
             Effect::Reply { text } => replies.push(text),
-            Effect::FormErrors { .. } | Effect::CloseForm => {}
+            // Charts are not uploaded to Slack yet; the reply says it all in words.
+            Effect::FormErrors { .. } | Effect::CloseForm | Effect::Chart { .. } => {}
         }
     }
     (!replies.is_empty()).then(|| ephemeral(&replies.join("\n")))
@@ -101,7 +102,7 @@ pub async fn interaction(slack: &Slack, interaction: SlackInteraction) -> Option
                 let text = match effect {
                     Effect::OpenForm { form } => open_form(slack, &trigger_id, &form).await,
                     Effect::Reply { text } => Some(text),
-                    Effect::FormErrors { .. } | Effect::CloseForm => None,
+                    Effect::FormErrors { .. } | Effect::CloseForm | Effect::Chart { .. } => None,
                 };
                 if let Some(text) = text {
                     tell(slack, &user_id, channel_id.as_deref(), text);
@@ -157,7 +158,7 @@ fn submission_answer(
                 }
             }
             Effect::Reply { text } => tell(slack, user_id, None, text),
-            Effect::OpenForm { .. } | Effect::CloseForm => {}
+            Effect::OpenForm { .. } | Effect::CloseForm | Effect::Chart { .. } => {}
         }
     }
     (!errors.is_empty()).then(|| json!({ "response_action": "errors", "errors": errors }))

@@ -500,7 +500,20 @@ function applyEffects(effects) {
     else if (effect.type === 'open_form') openForm(effect.form);
     else if (effect.type === 'form_errors') showFormErrors(effect.errors || []);
     else if (effect.type === 'close_form') closeForm();
+    else if (effect.type === 'chart') showChart(effect.png_base64 || '', effect.alt || '');
   }
+}
+
+// A chart for the answer just shown, with the answer's sentence as its text alternative.
+function showChart(pngBase64, alt) {
+  if (!/^[A-Za-z0-9+/=]+$/.test(pngBase64)) return;
+  const article = el('article', { class: 'message ephemeral' },
+    el('header', { class: 'message-meta' },
+      el('span', { class: 'message-author', text: 'keel' }), ' ',
+      el('span', { class: 'ephemeral-label', text: 'Only visible to you' })),
+    el('img', { class: 'answer-chart', src: `data:image/png;base64,${pngBase64}`, alt }));
+  $('messages').append(article);
+  scrollToEnd(true);
 }
 
 // ---------- form dialog ----------
