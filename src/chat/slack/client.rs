@@ -116,6 +116,44 @@ impl SlackApi {
         self.call("chat.postEphemeral", &body).await.map(drop)
     }
 
+    /// Shares a PNG in a member's direct messages with keel: Slack's three-step upload
+    /// (`files.getUploadURLExternal`, the bytes to the URL it gives, `files.completeUploadExternal`).
+    pub async fn share_png(
+        &self,
+        member: &str,
+        filename: &str,
+        png: Vec<u8>,
+        alt: &str,
+    ) -> Result<(), SlackFailure> {
+        let session = self.client.open_session(&self.token);
+        let alt = crate::engine::form::truncate(alt, 1_000);
+        let target = session
+            .get_upload_url_external(
+                &SlackApiFilesGetUploadUrlExternalRequest::new(filename.into(), png.len())
+                    .with_alt_txt(alt.clone()),
+            )
+            .await
+            .map_err(|e| failure("files.getUploadURLExternal", e))?;
+        session
+            .files_upload_via_url(&SlackApiFilesUploadViaUrlRequest::new(
+                target.upload_url,
+                png,
+                "image/png".into(),
+            ))
+            .await
+            .map_err(|e| failure("the file upload", e))?;
+        session
+            .files_complete_upload_external(
+                &SlackApiFilesCompleteUploadExternalRequest::new(vec![
+                    SlackApiFilesComplete::new(target.file_id).with_title(alt),
+                ])
+                .with_channels(vec![SlackChannelId::new(member.into())]),
+            )
+            .await
+            .map_err(|e| failure("files.completeUploadExternal", e))?;
+        Ok(())
+    }
+
     /// Opens a modal in answer to an interaction (`trigger_id` is valid for three seconds).
     pub async fn open_view(&self, trigger_id: &str, view: &Value) -> Result<(), SlackFailure> {
         let body = json!({ "trigger_id": trigger_id, "view": view });

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 const BOT_SCOPES: &[&str] = &[
     "chat:write",
     "chat:write.public",
+    "files:write",
     "commands",
     "im:write",
     "users:read",

@@ -48,6 +48,8 @@ struct Shared {
     recorded: Arc<Mutex<Recorded>>,
     weather: Arc<Mutex<Weather>>,
     socket_url: Arc<Mutex<String>>,
+    /// Where files.getUploadURLExternal sends uploads.
+    upload_url: Arc<Mutex<String>>,
     /// Frames for the connected keel, and the acks it sent back by envelope id.
     to_keel: Arc<Mutex<Option<mpsc::UnboundedSender<String>>>>,
     acks: Arc<Mutex<HashMap<String, Value>>>,
@@ -65,15 +67,18 @@ impl SlackStandIn {
             recorded: Arc::default(),
             weather: Arc::new(Mutex::new(Weather::Fine)),
             socket_url: Arc::default(),
+            upload_url: Arc::default(),
             to_keel: Arc::default(),
             acks: Arc::default(),
         };
         let app = axum::Router::new()
-            .route("/api/{method}", axum::routing::post(answer))
+            .route("/api/{method}", axum::routing::get(answer).post(answer))
+            .route("/upload/{file}", axum::routing::post(upload))
             .route("/socket", axum::routing::get(socket))
             .with_state(shared.clone());
         let address = super::serve::on_random_port(app).await;
         *shared.socket_url.lock().expect("url") = format!("ws://{address}/socket");
+        *shared.upload_url.lock().expect("url") = format!("http://{address}/upload");
         SlackStandIn {
             api_url: format!("http://{address}/api"),
             shared,
@@ -145,10 +150,25 @@ impl SlackStandIn {
 async fn answer(
     State(shared): State<Shared>,
     Path(method): Path<String>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    // Methods called with GET carry their arguments in the query string.
+    let body: Value = match serde_json::from_slice(&body) {
+        Ok(body) => body,
+        Err(_) => {
+            let pairs: Vec<(String, String)> =
+                serde_urlencoded::from_str(query.as_deref().unwrap_or_default())
+                    .unwrap_or_default();
+            Value::Object(
+                pairs
+                    .into_iter()
+                    .map(|(k, v)| (k, Value::String(v)))
+                    .collect(),
+            )
+        }
+    };
     let weather = *shared.weather.lock().expect("weather");
     let token = if method == "apps.connections.open" {
         APP_TOKEN
@@ -208,9 +228,37 @@ async fn answer(
             json!({ "ok": false, "error": "expired_trigger_id" })
         }
         "views.open" | "views.publish" => json!({ "ok": true, "view": body["view"] }),
+        "files.getUploadURLExternal" => {
+            let file = format!("F{}", recorded.next_ts);
+            let url = format!("{}/{file}", shared.upload_url.lock().expect("url"));
+            json!({ "ok": true, "upload_url": url, "file_id": file })
+        }
+        "files.completeUploadExternal" => {
+            json!({ "ok": true, "files": [{ "id": body["files"][0]["id"] }] })
+        }
         _ => json!({ "ok": false, "error": "unknown_method" }),
     };
     Json(answer).into_response()
+}
+
+/// The upload URL files.getUploadURLExternal hands out: takes the bytes, answers as Slack does
+/// (plain text), and records them as a call of `upload`.
+async fn upload(
+    State(shared): State<Shared>,
+    Path(file): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let png = body.starts_with(b"\x89PNG");
+    shared.recorded.lock().expect("calls").calls.push(Call {
+        method: "upload".into(),
+        body: json!({ "file": file, "bytes": body.len(), "png": png }),
+        accepted: true,
+    });
+    (
+        [("content-type", "text/plain")],
+        format!("OK - {}", body.len()),
+    )
+        .into_response()
 }
 
 /// The Socket Mode WebSocket: `hello`, then envelopes from the test and acks from keel.
