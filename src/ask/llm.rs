@@ -125,6 +125,86 @@ impl LlmPlanner {
     }
 }
 
+impl LlmPlanner {
+    /// The model's wording of `sentence`, the computed answer to `question`; kept only when
+    /// every number in it is one of `numbers` (the sentence's and the table's).
+    pub async fn phrase(
+        &self,
+        question: &str,
+        sentence: &str,
+        numbers: &[String],
+    ) -> Result<String, LlmFailure> {
+        let prompt = format!(
+            "Reword this answer to a question about a company's records as one clear sentence \
+             for the person who asked. Keep every number exactly as written and add no other \
+             number. Reply with the sentence only.\n\nQuestion: {question}\nAnswer: {sentence}\n"
+        );
+        let request = json!({
+            "model": self.model,
+            "messages": [{ "role": "user", "content": prompt }],
+            "temperature": 0,
+            "stream": false,
+        });
+        let asked = tokio::time::timeout(
+            self.timeout,
+            self.client.chat().create_byot::<Value, Value>(request),
+        )
+        .await
+        .map_err(|_| LlmFailure::Timeout(self.timeout.as_secs()))?
+        .map_err(|e| LlmFailure::Server(describe(&e)))?;
+        let text = asked["choices"][0]["message"]["content"]
+            .as_str()
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && t.chars().count() <= 600)
+            .ok_or_else(|| LlmFailure::NotAPlan("no sentence came back".into()))?;
+        match numbers_in(text).into_iter().find(|n| !numbers.contains(n)) {
+            Some(invented) => Err(LlmFailure::NotAPlan(format!(
+                "the wording has a number keel did not compute ({invented})"
+            ))),
+            None => Ok(text.to_string()),
+        }
+    }
+}
+
+/// The numbers written in `text`, without grouping commas, currency signs or trailing zeros
+/// ("$81,185.10" is "81185.1").
+pub fn numbers_in(text: &str) -> Vec<String> {
+    let mut numbers = Vec::new();
+    let mut current = String::new();
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let inside = c.is_ascii_digit()
+            || ((c == ',' || c == '.')
+                && !current.is_empty()
+                && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit()));
+        if inside {
+            if c != ',' {
+                current.push(c);
+            }
+        } else if !current.is_empty() {
+            numbers.push(canonical_number(&std::mem::take(&mut current)));
+        }
+    }
+    if !current.is_empty() {
+        numbers.push(canonical_number(&current));
+    }
+    numbers
+}
+
+fn canonical_number(digits: &str) -> String {
+    match digits.split_once('.') {
+        Some((whole, fraction)) => {
+            let fraction = fraction.trim_end_matches('0');
+            if fraction.is_empty() {
+                whole.to_string()
+            } else {
+                format!("{whole}.{fraction}")
+            }
+        }
+        None => digits.to_string(),
+    }
+}
+
 /// An error in a sentence, without the request (which holds nothing secret, but is long).
 fn describe(error: &OpenAIError) -> String {
     match error {
@@ -271,6 +351,15 @@ pub fn parse_plan(text: &str) -> Result<Plan, LlmFailure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_are_read_the_way_people_write_them() {
+        assert_eq!(
+            numbers_in("Apex invoiced $81,185.10 in March 2026, 12% of 3 vendors."),
+            ["81185.1", "2026", "12", "3"]
+        );
+        assert_eq!(numbers_in("No numbers here."), Vec::<String>::new());
+    }
 
     #[test]
     fn a_plan_is_read_from_a_fenced_reply_and_anything_else_is_refused() {

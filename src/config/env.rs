@@ -36,7 +36,14 @@ pub(super) const SECTIONS: &[(&str, &[&str])] = &[
     ("discord", &["enabled", "api_url", "application_id"]),
     (
         "llm",
-        &["mode", "base_url", "model", "timeout_seconds", "output"],
+        &[
+            "mode",
+            "base_url",
+            "model",
+            "timeout_seconds",
+            "output",
+            "phrase",
+        ],
     ),
 ];
 

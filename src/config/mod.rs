@@ -126,6 +126,9 @@ pub struct Llm {
     pub base_url: String,
     pub model: String,
     pub timeout_seconds: u64,
+    /// Let the model word the answer's sentence (every number in it checked against the
+    /// computed answer).
+    pub phrase: bool,
     /// How the model is asked for a plan first; keel falls back through the others when the
     /// server refuses it.
     pub output: LlmOutput,

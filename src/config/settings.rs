@@ -173,6 +173,7 @@ impl Checker<'_> {
                 base_url: file.llm.base_url.trim_end_matches('/').to_string(),
                 model: file.llm.model,
                 timeout_seconds: file.llm.timeout_seconds,
+                phrase: file.llm.phrase,
                 output: file.llm.output,
             },
         }

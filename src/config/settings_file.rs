@@ -142,6 +142,7 @@ pub(super) struct LlmFile {
     pub model: String,
     pub timeout_seconds: u64,
     pub output: super::LlmOutput,
+    pub phrase: bool,
 }
 
 impl Default for LlmFile {
@@ -152,6 +153,7 @@ impl Default for LlmFile {
             model: "gpt-4o-mini".into(),
             timeout_seconds: 30,
             output: super::LlmOutput::JsonSchema,
+            phrase: false,
         }
     }
 }

@@ -45,9 +45,13 @@ impl Keel {
             {
                 Ok(plan) => match self.prepare(&plan, today) {
                     Ok(prepared) => {
-                        return self
+                        let mut answer = self
                             .execute(plan, prepared, &person, &labels, Planner::Llm, None)
-                            .await;
+                            .await?;
+                        if self.config.settings.llm.phrase {
+                            self.phrase(llm, question, &mut answer).await;
+                        }
+                        return Ok(answer);
                     }
                     Err(problem) => {
                         format!("the language model's plan does not fit the records: {problem}")
@@ -74,6 +78,25 @@ impl Keel {
         })?;
         self.execute(plan, prepared, &person, &labels, Planner::Offline, note)
             .await
+    }
+
+    /// Lets the model word the answer's sentence when every number it writes is one keel
+    /// computed; otherwise keel's sentence stays, and the answer's note says why.
+    async fn phrase(&self, llm: &crate::ask::llm::LlmPlanner, question: &str, answer: &mut Answer) {
+        let mut numbers = crate::ask::llm::numbers_in(&answer.answer);
+        for value in answer.rows.iter().flatten() {
+            numbers.extend(crate::ask::llm::numbers_in(&crate::ask::figure(
+                value, false,
+            )));
+            numbers.extend(crate::ask::llm::numbers_in(&value.to_string()));
+        }
+        match llm.phrase(question, &answer.answer, &numbers).await {
+            Ok(worded) => answer.answer = worded,
+            Err(why) => {
+                tracing::warn!(%why, "keel's own sentence is kept");
+                answer.note = Some(format!("{why}; keel's own sentence is given."));
+            }
+        }
     }
 
     /// Runs an insight for `asker` (`keel insights NAME`).

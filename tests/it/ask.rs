@@ -568,17 +568,31 @@ async fn the_offline_planner_answers_the_question_set_from_the_records() {
     }
 }
 
-/// keel planning with the LLM stand-in (a 3-second timeout).
-async fn with_llm(db: &TestDb) -> (TestApp, LlmStandIn) {
+/// keel planning with the LLM stand-in (a 3-second timeout), with more settings.
+async fn with_llm(db: &TestDb, extra: &[(&str, &str)]) -> (TestApp, LlmStandIn) {
     let stand_in = LlmStandIn::start().await;
-    let env = [
+    let mut env = vec![
         ("KEEL_LLM_MODE", "remote"),
         ("KEEL_LLM_BASE_URL", stand_in.base_url.as_str()),
         ("KEEL_LLM_TIMEOUT_SECONDS", "3"),
         ("KEEL_LLM_API_KEY", "sk-test-not-a-real-key"),
     ];
+    env.extend_from_slice(extra);
     let app = TestApp::start_with_env(db, &config_dir(), &env).await;
     (app, stand_in)
+}
+
+/// The demo company's purchase orders and invoices, in that order (invoices refer to orders).
+async fn import_invoices(app: &TestApp) {
+    for (record_type, file) in [
+        ("purchase_order", "purchase_orders.csv"),
+        ("invoice", "invoices.csv"),
+    ] {
+        app.keel
+            .import_file(record_type, &demo_data().join(file))
+            .await
+            .expect("import");
+    }
 }
 
 /// Asks `question` through keel with the stand-in behaving as `behaviour`.
@@ -618,16 +632,8 @@ async fn the_llm_planner_copes_with_real_servers_and_falls_back_or_refuses_but_n
                    {"field":"issued_date","op":"within","value":{"window":"month","year":2026,"month":3}}],
         "measure":{"aggregate":"sum","field":"amount"}}"#;
     for db in crate::common::test_databases().await {
-        let (app, stand_in) = with_llm(&db).await;
-        for (record_type, file) in [
-            ("purchase_order", "purchase_orders.csv"),
-            ("invoice", "invoices.csv"),
-        ] {
-            app.keel
-                .import_file(record_type, &demo_data().join(file))
-                .await
-                .expect("import");
-        }
+        let (app, stand_in) = with_llm(&db, &[]).await;
+        import_invoices(&app).await;
         let label = app.label;
 
         // A good plan through structured output.
@@ -762,7 +768,7 @@ async fn a_role_sees_only_what_it_may_whichever_planner_made_the_plan() {
     let expenses = csv("expenses.csv");
     let victor = "S052"; // field staff
     for db in crate::common::test_databases().await {
-        let (app, stand_in) = with_llm(&db).await;
+        let (app, stand_in) = with_llm(&db, &[]).await;
         app.keel
             .import_file("expense", &demo_data().join("expenses.csv"))
             .await
@@ -1074,4 +1080,50 @@ async fn insights_are_computed_from_the_history_and_asked_for_in_words() {
         );
         assert_eq!(answer.rows.len(), 1, "[{label}] {:?}", answer.rows);
     }
+}
+
+#[tokio::test]
+async fn the_model_may_word_an_answer_but_not_invent_a_number() {
+    let invoices = csv("invoices.csv");
+    let overdue = total(&invoices, is("status", "overdue"), None);
+    let count = r#"{"kind":"query","record":"invoice","measure":{"aggregate":"count"},
+        "filters":[{"field":"status","op":"eq","value":"overdue"}]}"#;
+    for db in crate::common::test_databases().await {
+        let (app, stand_in) = with_llm(&db, &[("KEEL_LLM_PHRASE", "true")]).await;
+        import_invoices(&app).await;
+        let label = app.label;
+        let question = "how many invoices are overdue?";
+        let worded = format!("You have {overdue} overdue invoices right now.");
+        let answer = ask_with(
+            &app,
+            &stand_in,
+            Behaviour::PlanAndWording(count.into(), worded.clone()),
+            question,
+        )
+        .await;
+        assert_eq!(answer.answer, worded, "[{label}]");
+        assert_eq!(value_of(&answer), overdue, "[{label}]");
+        // A wording with a number keel did not compute is not used.
+        let invented = format!("You have {} overdue invoices.", overdue + 1.0);
+        let answer = ask_with(
+            &app,
+            &stand_in,
+            Behaviour::PlanAndWording(count.into(), invented),
+            question,
+        )
+        .await;
+        assert!(
+            answer.answer.ends_with(&format!("is {overdue}.")),
+            "[{label}] {}",
+            answer.answer
+        );
+        assert!(
+            answer.note.unwrap_or_default().contains("did not compute"),
+            "[{label}]"
+        );
+    }
+}
+
+fn is(field: &'static str, value: &'static str) -> impl Fn(&Row) -> bool {
+    move |r: &Row| r[field] == value
 }

@@ -23,6 +23,9 @@ pub enum Behaviour {
     Slow(Duration, String),
     /// Answers with this status and an OpenAI-style error.
     Error(u16),
+    /// Returns the first text to a request for a plan (structured output or a tool) and the
+    /// second to any other request (the wording of an answer).
+    PlanAndWording(String, String),
 }
 
 #[derive(Clone)]
@@ -115,5 +118,9 @@ async fn complete(State(shared): State<Shared>, Json(request): Json<Value>) -> R
             completion(&request, &text)
         }
         Behaviour::Error(status) => error(status, "Incorrect API key provided"),
+        Behaviour::PlanAndWording(plan, wording) => {
+            let for_plan = !request["response_format"].is_null() || !request["tools"].is_null();
+            completion(&request, if for_plan { &plan } else { &wording })
+        }
     }
 }
