@@ -138,7 +138,11 @@ impl Builder {
                     .replace('%', "\\%")
                     .replace('_', "\\_");
                 let pattern = self.param(format!("%{escaped}%"));
-                format!("lower({text}) like {pattern} escape '\\'")
+                let lower = match self.backend {
+                    Backend::Sqlite => "keel_lower",
+                    Backend::Postgres => "lower",
+                };
+                format!("{lower}({text}) like {pattern} escape '\\'")
             }
             Condition::In(values) => {
                 let placeholders: Vec<String> = values

@@ -168,6 +168,18 @@ pub(super) fn connect(path: &Path, role: &str, pragmas: &str) -> Result<rusqlite
     conn.execute_batch(pragmas)
         .with_context(|| format!("setting up a SQLite {role}"))?;
     conn.set_prepared_statement_cache_capacity(PREPARED_STATEMENTS);
+    // SQLite's own `lower` folds ASCII only; questions compare names in any language.
+    conn.create_scalar_function(
+        "keel_lower",
+        1,
+        rusqlite::functions::FunctionFlags::SQLITE_UTF8
+            | rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            Ok(ctx
+                .get::<Option<String>>(0)?
+                .map(|text| text.to_lowercase()))
+        },
+    )?;
     Ok(conn)
 }
 

@@ -730,6 +730,7 @@ async fn the_llm_planner_copes_with_real_servers_and_falls_back_or_refuses_but_n
         let dir = tempfile::tempdir().unwrap();
         let mut vendors = std::fs::read_to_string(demo_data().join("vendors.csv")).unwrap();
         vendors.push_str(&format!("V999,\"{planted}\",concrete,30,false\n"));
+        vendors.push_str("V998,ÉLECTRICITÉ DUPONT,electrical,30,false\n");
         std::fs::write(dir.path().join("vendors.csv"), vendors).unwrap();
         app.keel
             .import_file("vendor", &dir.path().join("vendors.csv"))
@@ -741,6 +742,17 @@ async fn the_llm_planner_copes_with_real_servers_and_falls_back_or_refuses_but_n
                 serde_json::to_string(&app.keel.ask("S016", q).await.unwrap().plan).unwrap();
             assert_eq!(&after, plan, "[{label}] {q}");
         }
+        // Names are found whatever their case, in any language, on both backends.
+        let accented = r#"{"kind":"query","record":"vendor","measure":{"aggregate":"count"},
+            "filters":[{"field":"name","op":"contains","value":"Électricité"}]}"#;
+        let answer = ask_with(
+            &app,
+            &stand_in,
+            Behaviour::Reply(accented.into()),
+            "vendors like électricité",
+        )
+        .await;
+        assert_eq!(value_of(&answer), 1.0, "[{label}] {}", answer.how);
         // The prompt is the instructions and the schema, then the asker's own question.
         for request in stand_in.requests() {
             let prompt = request["messages"][0]["content"]
