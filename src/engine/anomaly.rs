@@ -6,6 +6,7 @@
 //! one value the MAD is 0, and the mean absolute deviation stands in: z = (x − median) /
 //! (1.253314 · MeanAD).
 
+use super::stats;
 use crate::domain::{AnomalySpec, Flag};
 use serde_json::json;
 
@@ -23,9 +24,9 @@ pub struct Score {
 /// all (every past value the same) or no values: nothing to measure against.
 pub fn robust_z(history: &[f64], value: f64) -> Option<Score> {
     let mut values: Vec<f64> = history.iter().copied().filter(|v| v.is_finite()).collect();
-    let median = median(&mut values)?;
+    let median = stats::median(&mut values)?;
     let mut deviations: Vec<f64> = values.iter().map(|v| (v - median).abs()).collect();
-    let mad = self::median(&mut deviations)?;
+    let mad = stats::median(&mut deviations)?;
     let z = if mad > 0.0 {
         0.6745 * (value - median) / mad
     } else {
@@ -40,19 +41,6 @@ pub fn robust_z(history: &[f64], value: f64) -> Option<Score> {
         mad,
         z,
         n: values.len(),
-    })
-}
-
-fn median(values: &mut [f64]) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    Some(if values.len().is_multiple_of(2) {
-        (values[mid - 1] + values[mid]) / 2.0
-    } else {
-        values[mid]
     })
 }
 

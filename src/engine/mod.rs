@@ -10,3 +10,4 @@ pub mod form;
 pub mod lifecycle;
 pub mod routing;
 pub mod rules;
+pub mod stats;

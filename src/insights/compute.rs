@@ -3,6 +3,7 @@
 
 use crate::domain::plan::Table;
 use crate::domain::{Record, RecordLabels, Request};
+use crate::engine::stats::{median, nearest_rank};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -56,26 +57,6 @@ fn table(columns: &[&str], rows: Vec<Vec<Value>>) -> Table {
         columns: columns.iter().map(|c| c.to_string()).collect(),
         rows,
         truncated: false,
-    }
-}
-
-/// The `q`-quantile (0..=1) of sorted values, by the nearest rank.
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1]
-}
-
-fn median(sorted: &[f64]) -> f64 {
-    let n = sorted.len();
-    if n == 0 {
-        f64::NAN
-    } else if n % 2 == 1 {
-        sorted[n / 2]
-    } else {
-        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
     }
 }
 
@@ -323,14 +304,14 @@ pub fn approval_latency(sources: &[LatencySource], labels: &RecordLabels) -> Com
     let mut rows: Vec<(bool, f64, Vec<Value>)> = hours
         .into_iter()
         .map(|((record_type, approver), mut taken)| {
-            taken.sort_by(f64::total_cmp);
-            let middle = median(&taken);
+            // Sorted in place, for the percentile after it.
+            let middle = median(&mut taken).unwrap_or(f64::NAN);
             let row = vec![
                 json!(named(labels, "staff", approver)),
                 json!(record_type.replace('_', " ")),
                 json!(taken.len()),
                 json!(round(middle, 1)),
-                json!(round(quantile(&taken, 0.9), 1)),
+                json!(round(nearest_rank(&taken, 0.9), 1)),
             ];
             (taken.len() >= MIN_DECISIONS, middle, row)
         })

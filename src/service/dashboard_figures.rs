@@ -3,6 +3,7 @@
 
 use super::dashboard::{AgeBuckets, ApproverQueue, CycleTime, PendingRow, hours};
 use crate::domain::{Request, Status};
+use crate::engine::stats::nearest_rank;
 use std::collections::BTreeMap;
 
 /// Pending requests per approver (a request waiting for two people counts for each).
@@ -100,23 +101,9 @@ pub(super) fn summarise(samples: Samples, label: impl Fn(&str) -> String) -> Vec
     rows
 }
 
-/// The value at quantile `q` of sorted, non-empty `values`, by the nearest-rank method.
-fn nearest_rank(values: &[f64], q: f64) -> f64 {
-    let rank = (q * values.len() as f64).ceil() as usize;
-    values[rank.clamp(1, values.len()) - 1]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percentiles_use_the_nearest_rank() {
-        let values: Vec<f64> = (1..=10).map(f64::from).collect();
-        assert_eq!(nearest_rank(&values, 0.5), 5.0);
-        assert_eq!(nearest_rank(&values, 0.9), 9.0);
-        assert_eq!(nearest_rank(&[7.0], 0.9), 7.0);
-    }
 
     #[test]
     fn groups_are_summarised_largest_first() {

@@ -414,13 +414,7 @@ fn medians(rows: Vec<Vec<Value>>, query: &CheckedQuery) -> Vec<Vec<Value>> {
     let mut out: Vec<Vec<Value>> = groups
         .into_values()
         .map(|(mut row, mut values)| {
-            values.sort_by(f64::total_cmp);
-            let n = values.len();
-            let median = if n % 2 == 1 {
-                values[n / 2]
-            } else {
-                (values[n / 2 - 1] + values[n / 2]) / 2.0
-            };
+            let median = crate::engine::stats::median(&mut values);
             row.push(serde_json::json!(median));
             row
         })
