@@ -397,6 +397,14 @@ fn row_values(row: Row, money_cents: &[usize]) -> Result<Vec<Value>> {
     Ok(values)
 }
 
+/// Numbers by value, anything else by its text.
+fn compare(a: &Value, b: &Value) -> std::cmp::Ordering {
+    match (a.as_f64(), b.as_f64()) {
+        (Some(a), Some(b)) => a.total_cmp(&b),
+        _ => a.to_string().cmp(&b.to_string()),
+    }
+}
+
 /// The median of the last column per group (the rows come sorted by group, then value).
 fn medians(rows: Vec<Vec<Value>>, query: &CheckedQuery) -> Vec<Vec<Value>> {
     let mut groups: BTreeMap<Vec<String>, (Vec<Value>, Vec<f64>)> = BTreeMap::new();
@@ -422,13 +430,15 @@ fn medians(rows: Vec<Vec<Value>>, query: &CheckedQuery) -> Vec<Vec<Value>> {
     if query.group_by.is_empty() && out.is_empty() {
         out.push(vec![Value::Null]);
     }
-    if let Some((OrderKey::Measure, descending)) = &query.order {
+    // Ordered by the measure or by a group column, as the other aggregates are in SQL.
+    let column = match &query.order {
+        Some((OrderKey::Measure, _)) => Some(query.group_by.len()),
+        Some((OrderKey::Field(path), _)) => query.group_by.iter().position(|g| g == path),
+        None => None,
+    };
+    if let (Some(column), Some((_, descending))) = (column, &query.order) {
         out.sort_by(|a, b| {
-            let (a, b) = (
-                a.last().and_then(Value::as_f64),
-                b.last().and_then(Value::as_f64),
-            );
-            let ordering = a.partial_cmp(&b).unwrap_or(std::cmp::Ordering::Equal);
+            let ordering = compare(&a[column], &b[column]);
             if *descending {
                 ordering.reverse()
             } else {

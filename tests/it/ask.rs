@@ -708,6 +708,14 @@ async fn the_llm_planner_copes_with_real_servers_and_falls_back_or_refuses_but_n
             "[{label}] the records are intact"
         );
 
+        // Medians follow a group's order as the other measures do.
+        let medians = r#"{"kind":"query","record":"invoice","group_by":["status"],
+            "measure":{"aggregate":"median","field":"amount"},
+            "order":{"field":"status","descending":true},"limit":2}"#;
+        let answer = ask_with(&app, &stand_in, Behaviour::Reply(medians.into()), "medians").await;
+        let statuses: Vec<&str> = answer.rows.iter().filter_map(|r| r[0].as_str()).collect();
+        assert_eq!(statuses, ["paid", "overdue"], "[{label}]");
+
         // A plan that is not a query, or that reaches for SQL, is refused like any bad input.
         for bad in [
             r#"{"kind":"sql","query":"select * from records"}"#,
