@@ -1,6 +1,7 @@
 //! What the asker's role may see: a checked query is refused when it reads a hidden record
 //! type or field, and narrowed to the asker's own records for the types the role sees only its
-//! own of. Applied to every plan, whichever planner made it, before it runs.
+//! own of; an insight is refused when it reads either. Applied to every plan, whichever planner
+//! made it, before it runs.
 
 use super::check::PlanProblem;
 use crate::domain::FieldType;
@@ -9,6 +10,8 @@ use crate::domain::plan::{
 };
 use crate::domain::vocabulary::Access;
 use crate::domain::{RecordLabels, RecordSchema};
+use crate::insights::Insight;
+use std::borrow::Cow;
 
 /// Who is asking.
 pub struct Asker<'a> {
@@ -91,6 +94,35 @@ pub fn enforce(
     Ok(())
 }
 
+/// Refuses an insight that reads a field the role may not see, or every record of a type the
+/// role sees only its own of.
+pub fn enforce_insight(
+    insight: Insight,
+    role: &str,
+    access: Option<&Access>,
+) -> Result<(), PlanProblem> {
+    let Some(access) = access else {
+        return Ok(());
+    };
+    let role = role.replace('_', " ");
+    for (record_type, field) in insight.reads() {
+        if access.hides(record_type, Some(field)) {
+            return Err(PlanProblem(format!(
+                "people in the {role} role may not see {record_type}.{field}, which {} reads",
+                insight.name()
+            )));
+        }
+        if access.own.iter().any(|own| own == record_type) {
+            return Err(PlanProblem(format!(
+                "people in the {role} role see only their own {} records, and {} reads everyone's",
+                record_type.replace('_', " "),
+                insight.name()
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn hidden(path: &FieldPath, record: &str, access: &Access) -> bool {
     let owner = path
         .via
@@ -101,13 +133,13 @@ fn hidden(path: &FieldPath, record: &str, access: &Access) -> bool {
 
 /// The names the answer may show for references: none of a type the role may not see, sees
 /// only its own of, or whose name field is hidden.
-pub fn visible_labels(
-    labels: &RecordLabels,
+pub fn visible_labels<'a>(
+    labels: &'a RecordLabels,
     access: Option<&Access>,
     schema: &RecordSchema,
-) -> RecordLabels {
+) -> Cow<'a, RecordLabels> {
     let Some(access) = access else {
-        return labels.clone();
+        return Cow::Borrowed(labels);
     };
     let mut visible = RecordLabels::default();
     for (name, record_type) in &schema.types {
@@ -123,7 +155,7 @@ pub fn visible_labels(
             }
         }
     }
-    visible
+    Cow::Owned(visible)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! the answer.
 
 use super::{Keel, ServiceError, UserError};
-use crate::ask::access::{Asker, enforce, visible_labels};
+use crate::ask::access::{Asker, enforce, enforce_insight, visible_labels};
 use crate::ask::check::{self, PlanProblem};
 use crate::ask::offline::{self, Context};
 use crate::ask::{Answer, Planner, answer};
@@ -156,24 +156,7 @@ impl Keel {
                 Ok(answer(plan, &checked, table, labels, planner, note))
             }
             Prepared::Insight(insight) => {
-                if let Some(access) = access {
-                    let role = person.role.replace('_', " ");
-                    for (record_type, field) in insight.reads() {
-                        if access.hides(record_type, Some(field)) {
-                            return Err(refused(PlanProblem(format!(
-                                "people in the {role} role may not see {record_type}.{field}, which {} reads",
-                                insight.name()
-                            ))));
-                        }
-                        if access.own.iter().any(|own| own == record_type) {
-                            return Err(refused(PlanProblem(format!(
-                                "people in the {role} role see only their own {} records, and {} reads everyone's",
-                                record_type.replace('_', " "),
-                                insight.name()
-                            ))));
-                        }
-                    }
-                }
+                enforce_insight(insight, &person.role, access).map_err(refused)?;
                 let computed = self.compute_insight(insight, person, labels).await?;
                 Ok(Answer {
                     answer: computed.sentence,
