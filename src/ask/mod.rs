@@ -32,6 +32,21 @@ pub struct Answer {
     pub note: Option<String>,
 }
 
+impl Answer {
+    /// The table's header as text, columns separated by ` | `.
+    pub fn header_line(&self) -> String {
+        self.columns.join(" | ")
+    }
+
+    /// Each row of the table as text, figures as people write them.
+    pub fn row_lines(&self) -> impl Iterator<Item = String> + '_ {
+        self.rows.iter().map(|row| {
+            let cells: Vec<String> = row.iter().map(|v| figure(v, false)).collect();
+            cells.join(" | ")
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Planner {

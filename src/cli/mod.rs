@@ -364,12 +364,11 @@ fn print_answer(answer: &crate::ask::Answer, json: bool) -> Outcome {
         out = serde_json::to_string_pretty(&answer).map_err(anyhow::Error::from)?;
         out.push('\n');
     } else {
-        let header = answer.columns.join(" | ");
+        let header = answer.header_line();
         let _ = writeln!(out, "{}\n\n{header}", answer.answer);
         let _ = writeln!(out, "{}", "-".repeat(header.chars().count().min(100)));
-        for row in &answer.rows {
-            let cells: Vec<String> = row.iter().map(|v| crate::ask::figure(v, false)).collect();
-            let _ = writeln!(out, "{}", cells.join(" | "));
+        for line in answer.row_lines() {
+            let _ = writeln!(out, "{line}");
         }
         let _ = writeln!(out, "\nHow I got this: {}", answer.how);
         if let Some(note) = &answer.note {

@@ -204,10 +204,9 @@ impl Keel {
 fn chat_text(answer: &Answer) -> String {
     let mut reply = answer.answer.clone();
     if answer.rows.len() > 1 || answer.columns.len() > 1 {
-        reply.push_str(&format!("\n\n{}", answer.columns.join(" | ")));
-        for row in answer.rows.iter().take(ROWS_IN_CHAT) {
-            let cells: Vec<String> = row.iter().map(|v| crate::ask::figure(v, false)).collect();
-            reply.push_str(&format!("\n{}", cells.join(" | ")));
+        reply.push_str(&format!("\n\n{}", answer.header_line()));
+        for line in answer.row_lines().take(ROWS_IN_CHAT) {
+            reply.push_str(&format!("\n{line}"));
         }
         if answer.rows.len() > ROWS_IN_CHAT {
             reply.push_str(&format!(
