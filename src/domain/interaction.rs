@@ -42,12 +42,30 @@ pub enum Effect {
         errors: Vec<FieldProblem>,
     },
     CloseForm,
-    /// A chart for the answer just given, as a PNG (base64); platforms that cannot show images
-    /// skip it, the reply having said everything in words.
+    /// A chart for the answer just given, as a PNG; platforms that cannot show images skip it,
+    /// the reply having said everything in words.
     Chart {
-        png_base64: String,
+        /// Travels as base64 text (`png_base64`) where effects are JSON.
+        #[serde(rename = "png_base64", with = "base64_text")]
+        png: Vec<u8>,
         alt: String,
     },
+}
+
+/// Bytes as base64 text in JSON.
+mod base64_text {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        STANDARD.decode(text).map_err(serde::de::Error::custom)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -190,9 +190,8 @@ impl Keel {
             text: chat_text(&answer),
         }];
         if let Some(png) = crate::ask::chart::chart(&answer.columns, &answer.rows) {
-            use base64::Engine as _;
             effects.push(Effect::Chart {
-                png_base64: base64::engine::general_purpose::STANDARD.encode(png),
+                png,
                 alt: answer.answer.clone(),
             });
         }

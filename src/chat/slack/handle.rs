@@ -75,9 +75,7 @@ pub async fn command(slack: &Slack, command: &SlashCommand) -> Option<Value> {
                 replies.extend(open_form(slack, &command.trigger_id, &form).await)
             }
             Effect::Reply { text } => replies.push(text),
-            Effect::Chart { png_base64, alt } => {
-                share_chart(slack, &command.user_id, &png_base64, alt)
-            }
+            Effect::Chart { png, alt } => share_chart(slack, &command.user_id, png, alt),
             Effect::FormErrors { .. } | Effect::CloseForm => {}
         }
     }
@@ -87,11 +85,7 @@ pub async fn command(slack: &Slack, command: &SlashCommand) -> Option<Value> {
 /// Shares an answer's chart in the member's DMs with keel, after the answer itself (the slash
 /// command is answered within Slack's three seconds; the upload takes its own time). Best
 /// effort: the answer has already said everything in words.
-fn share_chart(slack: &Slack, member: &str, png_base64: &str, alt: String) {
-    use base64::Engine as _;
-    let Ok(png) = base64::engine::general_purpose::STANDARD.decode(png_base64) else {
-        return;
-    };
+fn share_chart(slack: &Slack, member: &str, png: Vec<u8>, alt: String) {
     let (api, member) = (slack.api.clone(), member.to_string());
     tokio::spawn(async move {
         if let Err(failure) = api.share_png(&member, "keel-answer.png", png, &alt).await {
