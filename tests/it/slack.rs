@@ -23,6 +23,13 @@ struct Slack<'a> {
 }
 
 impl Slack<'_> {
+    fn of(server: &TestServer) -> Slack<'_> {
+        Slack {
+            server,
+            client: reqwest::Client::new(),
+        }
+    }
+
     /// Posts a form-encoded body to keel as Slack would, signed at `timestamp`.
     async fn post_signed(
         &self,
@@ -166,10 +173,7 @@ fn posted_to(stand_in: &SlackStandIn, target: &str, needle: &str) -> usize {
 async fn a_change_order_goes_through_slack_from_slash_command_to_approval() {
     for db in test_databases().await {
         let (stand_in, server) = start_with_slack(&db).await;
-        let slack = Slack {
-            server: &server,
-            client: reqwest::Client::new(),
-        };
+        let slack = Slack::of(&server);
         let label = db.label;
 
         let (status, body) = slack.command(GUS, "/changeorder", "t-1").await;
@@ -295,10 +299,7 @@ async fn a_change_order_goes_through_slack_from_slash_command_to_approval() {
 async fn slack_requests_with_a_bad_signature_or_from_strangers_change_nothing() {
     for db in test_databases().await {
         let (stand_in, server) = start_with_slack(&db).await;
-        let slack = Slack {
-            server: &server,
-            client: reqwest::Client::new(),
-        };
+        let slack = Slack::of(&server);
         let label = db.label;
         let body = "command=%2Fchangeorder&text=&user_id=UD0E08E68&trigger_id=t-1".to_string();
         let now = chrono::Utc::now().timestamp();
@@ -364,10 +365,7 @@ async fn slack_requests_with_a_bad_signature_or_from_strangers_change_nothing() 
 async fn an_event_slack_delivers_again_is_acted_on_once_and_pickers_get_their_options() {
     for db in test_databases().await {
         let (stand_in, server) = start_with_slack(&db).await;
-        let slack = Slack {
-            server: &server,
-            client: reqwest::Client::new(),
-        };
+        let slack = Slack::of(&server);
         let label = db.label;
         let challenge = json!({ "type": "url_verification", "challenge": "c-123" }).to_string();
         let (status, body) = slack.post("/slack/events", challenge).await;
@@ -477,10 +475,7 @@ async fn over_socket_mode_a_command_opens_its_form_and_a_submission_is_answered_
 async fn ask_in_slack_answers_privately_and_a_role_is_refused_what_it_may_not_see() {
     for db in crate::common::test_databases().await {
         let (stand_in, server) = start_with_slack(&db).await;
-        let slack = Slack {
-            server: &server,
-            client: reqwest::Client::new(),
-        };
+        let slack = Slack::of(&server);
         let label = server.app.label;
         let (status, body) = slack
             .command_with_text(
