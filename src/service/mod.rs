@@ -119,6 +119,7 @@ impl Keel {
         let store = Store::connect(&database.url, database.max_connections)
             .await
             .with_context(|| format!("opening the database at {}", redact_url(&database.url)))?;
+        store.track_facts(&config.schema).await?;
         for workflow in config.workflows.values() {
             let settings = workflow
                 .anomaly

@@ -1,25 +1,45 @@
-//! Executing a checked query plan as one parameterised `select` over the records. Field names
-//! come from the schema (and are checked again as plain names before they enter the SQL); every
-//! value a question or a model supplied is bound as a parameter. Medians, which neither
-//! backend computes the same way, are taken from the matching values in Rust.
+//! Executing a checked query plan as parameterised `select`s over the record type's fact
+//! tables ([`super::facts`]): counts, sums and averages that only group and filter by group
+//! fields and whole months read `sums_<type>`; everything else reads `facts_<type>`, typed and
+//! indexed. Table and column names come from the schema (checked as plain names); every value
+//! a question or a model supplied is bound as a parameter. Medians are taken from the values
+//! in the middle, found through the index on the field.
 
+use super::facts::FactTable;
 use super::sql::identifier;
-use super::statement::{Row, Statement};
+use super::statement::{Param, Row, Statement};
 use super::{Backend, Store};
 use crate::domain::FieldType;
 use crate::domain::plan::{
     Aggregate, CheckedMeasure, CheckedQuery, Condition, DateCut, FieldPath, Op, OrderKey, Table,
 };
-use anyhow::Result;
+use anyhow::{Context, Result};
+use chrono::Datelike;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 impl Store {
     /// Runs `query`; the table has at most `query.limit` rows.
     pub async fn run_query(&self, query: &CheckedQuery) -> Result<Table> {
-        let built = Sql::build(self.backend, query)?;
-        let statement = built.statement.bulk();
-        let rows = self.read(statement).await?;
+        let table = self.fact_table(&query.record).with_context(|| {
+            format!(
+                "the {} records have no fact tables (records.toml was not given to the store)",
+                query.record
+            )
+        })?;
+        let source = match sums_cut(&table, query) {
+            Some(cut) => Source::Sums(cut),
+            None => Source::Facts,
+        };
+        if let CheckedMeasure::Aggregate(Aggregate::Median, Some(path)) = &query.measure
+            && query.group_by.is_empty()
+        {
+            return self.middle_values(&table, query, path).await;
+        }
+        let built = Sql::build(self.backend, &table, &source, query)?;
+        let rows = self.read(built.statement.bulk()).await?;
         let mut rows = rows
             .into_iter()
             .map(|row| row_values(row, &built.money_cents))
@@ -35,6 +55,100 @@ impl Store {
             truncated,
         })
     }
+
+    /// The median of one field over every matching record: how many there are, then the one
+    /// or two values in the middle, read in the field's order (an index walk, not a sort).
+    async fn middle_values(
+        &self,
+        table: &FactTable,
+        query: &CheckedQuery,
+        path: &FieldPath,
+    ) -> Result<Table> {
+        let count = Sql::middle(self.backend, table, query, path, None)?;
+        let matching = match self.read(count.statement).await?.into_iter().next() {
+            Some(row) => row.columns().int()?,
+            None => 0,
+        };
+        let median = if matching == 0 {
+            Value::Null
+        } else {
+            let middle = Sql::middle(self.backend, table, query, path, Some(matching))?;
+            let values: Vec<f64> = self
+                .read(middle.statement)
+                .await?
+                .into_iter()
+                .map(|row| row_values(row, &middle.money_cents))
+                .collect::<Result<Vec<_>>>()?
+                .iter()
+                .filter_map(|row| row.first()?.as_f64())
+                .collect();
+            match values.len() {
+                0 => Value::Null,
+                n => serde_json::json!(values.iter().sum::<f64>() / n as f64),
+            }
+        };
+        Ok(Table {
+            columns: vec![measure_name(Aggregate::Median, Some(path))],
+            rows: vec![vec![median]],
+            truncated: false,
+        })
+    }
+}
+
+/// Where a query reads from.
+enum Source {
+    /// `facts_<type>`: one row per record.
+    Facts,
+    /// `sums_<type>`, the rows of this cut (a date field's name, or "" for a type without one).
+    Sums(String),
+}
+
+/// The cut of `sums_<type>` that answers `query`, when one does: a count, sum or average,
+/// grouped and filtered only by group fields (or fields of the records they name) and by the
+/// month or year of at most one date field, whose windows are whole months.
+fn sums_cut(table: &FactTable, query: &CheckedQuery) -> Option<String> {
+    let CheckedMeasure::Aggregate(aggregate, measured) = &query.measure else {
+        return None;
+    };
+    match aggregate {
+        Aggregate::Count => {}
+        Aggregate::Sum | Aggregate::Average => {
+            let path = measured.as_ref()?;
+            let summed = table
+                .measures
+                .iter()
+                .any(|&i| table.fields[i].name == path.field);
+            if path.via.is_some() || path.cut.is_some() || !summed {
+                return None;
+            }
+        }
+        _ => return None,
+    }
+    let mut cut: Option<String> = None;
+    let mut uses = |path: &FieldPath, condition: Option<&Condition>| -> bool {
+        if let Some((via, _)) = &path.via {
+            return table.is_group(via);
+        }
+        if table.is_group(&path.field) {
+            return true;
+        }
+        if !table.is_cut(&path.field) || cut.as_ref().is_some_and(|c| *c != path.field) {
+            return false;
+        }
+        cut = Some(path.field.clone());
+        match (path.cut, condition) {
+            (Some(_), _) => true,
+            (None, Some(Condition::Span(span))) => span.from.day() == 1 && span.until.day() == 1,
+            (None, Some(Condition::Empty(_))) => true,
+            (None, _) => false,
+        }
+    };
+    let fits = query.group_by.iter().all(|path| uses(path, None))
+        && query
+            .filters
+            .iter()
+            .all(|filter| uses(&filter.path, Some(&filter.condition)));
+    fits.then(|| cut.unwrap_or_else(|| table.any_cut().to_string()))
 }
 
 /// The statement, its columns, and what to do with the rows it returns.
@@ -48,83 +162,114 @@ struct Sql {
 }
 
 /// Builds the parts of one statement, numbering its parameters.
-struct Builder {
+struct Builder<'a> {
     backend: Backend,
-    params: Vec<String>,
+    source: &'a Source,
+    params: Vec<Param>,
     joins: Vec<(String, String)>,
 }
 
-impl Builder {
-    fn param(&mut self, value: impl Into<String>) -> String {
+impl Builder<'_> {
+    fn param(&mut self, value: impl Into<Param>) -> String {
         self.params.push(value.into());
         format!("${}", self.params.len())
     }
 
-    /// The table alias a path is read from, joining the referenced record when needed.
+    /// The table alias a path is read from, joining the fact row of the referenced record
+    /// when needed.
     fn alias(&mut self, path: &FieldPath) -> Result<String> {
         let Some((via, target)) = &path.via else {
             return Ok("r".to_string());
         };
-        let alias = format!("j_{}", identifier(via)?);
+        let via = identifier(via)?;
+        let alias = format!("j_{via}");
         if !self.joins.iter().any(|(a, _)| *a == alias) {
-            let on_key = self.backend.json_text("r.data", via)?;
-            let target = self.param(target.clone());
+            let target = identifier(target)?;
             self.joins.push((
                 alias.clone(),
-                format!(
-                    " left join records {alias} on {alias}.type = {target} and {alias}.key = {on_key}"
-                ),
+                format!(" left join facts_{target} {alias} on {alias}.key = r.f_{via}"),
             ));
         }
         Ok(alias)
     }
 
-    /// The field as text (a bool as `true`/`false`, a date cut to its month or year).
-    fn text(&mut self, path: &FieldPath) -> Result<String> {
+    /// The column holding the field as stored: text, a real, or money as whole cents.
+    fn column(&mut self, path: &FieldPath) -> Result<String> {
         let alias = self.alias(path)?;
-        let raw = self
-            .backend
-            .json_text(&format!("{alias}.data"), &path.field)?;
-        let expression = match (&path.field_type, self.backend) {
-            (FieldType::Bool, Backend::Sqlite) => {
-                format!("(case {raw} when 1 then 'true' when 0 then 'false' end)")
+        Ok(format!("{alias}.f_{}", identifier(&path.field)?))
+    }
+
+    /// The field as text (a date cut to its month or year).
+    fn text(&mut self, path: &FieldPath) -> Result<String> {
+        let column = self.column(path)?;
+        let expression = match self.source {
+            // A group field holds "" for no value, a date field its month.
+            Source::Sums(_) if path.via.is_none() => {
+                if path.cut.is_some() {
+                    "nullif(r.month, '')".to_string()
+                } else {
+                    format!("nullif({column}, '')")
+                }
             }
-            _ => raw,
+            _ => column,
         };
-        Ok(match path.cut {
-            Some(DateCut::Month) => format!("substr({expression}, 1, 7)"),
-            Some(DateCut::Year) => format!("substr({expression}, 1, 4)"),
-            None => expression,
+        Ok(match (path.cut, self.source) {
+            (Some(DateCut::Month), Source::Sums(_)) if path.via.is_none() => expression,
+            (Some(DateCut::Month), _) => format!("substr({expression}, 1, 7)"),
+            (Some(DateCut::Year), _) => format!("substr({expression}, 1, 4)"),
+            (None, _) => expression,
         })
     }
 
-    /// The field as a number.
+    /// The field as a number (money in currency units).
     fn number(&mut self, path: &FieldPath) -> Result<String> {
-        let text = self.text(path)?;
-        Ok(format!("cast({text} as {})", self.real()))
-    }
-
-    fn real(&self) -> &'static str {
-        match self.backend {
-            Backend::Sqlite => "real",
-            Backend::Postgres => "double precision",
-        }
-    }
-
-    /// Money as whole cents, so that sums are exact.
-    fn cents(&mut self, path: &FieldPath) -> Result<String> {
-        let text = self.text(path)?;
-        Ok(match self.backend {
-            Backend::Sqlite => format!("cast(round(cast({text} as real) * 100) as integer)"),
-            Backend::Postgres => format!("round(cast({text} as numeric) * 100)"),
+        let column = self.column(path)?;
+        Ok(match path.field_type {
+            // Postgres would divide a `bigint` by `100.0` as a `numeric`.
+            FieldType::Money => match self.backend {
+                Backend::Sqlite => format!("({column} / 100.0)"),
+                Backend::Postgres => format!("(cast({column} as double precision) / 100)"),
+            },
+            _ => column,
         })
+    }
+
+    /// A number or money value to compare a numeric column with: money as cents, so that the
+    /// index on the column serves the comparison.
+    fn number_param(&mut self, path: &FieldPath, value: &str) -> Result<String> {
+        let unreadable = || format!("`{value}` is not a number");
+        let param = match path.field_type {
+            FieldType::Money => match value.parse::<Decimal>() {
+                Ok(amount) => {
+                    let cents = amount * Decimal::ONE_HUNDRED;
+                    match cents.to_i64().filter(|_| cents.fract().is_zero()) {
+                        Some(whole) => Param::Int(Some(whole)),
+                        None => Param::Real(cents.to_f64()),
+                    }
+                }
+                Err(_) => Param::Real(Some(value.parse::<f64>().with_context(unreadable)? * 100.0)),
+            },
+            _ => Param::Real(Some(value.parse::<f64>().with_context(unreadable)?)),
+        };
+        Ok(self.param(param))
     }
 
     fn condition(&mut self, path: &FieldPath, condition: &Condition) -> Result<String> {
+        if let Source::Sums(_) = self.source
+            && path.via.is_none()
+            && path.cut.is_none()
+            && matches!(path.field_type, FieldType::Date | FieldType::Timestamp)
+        {
+            return self.month_condition(condition);
+        }
         let text = self.text(path)?;
         Ok(match condition {
             Condition::Empty(empty) => {
-                let test = format!("({text} is null or {text} = '')");
+                let test = if path.is_numeric() {
+                    format!("({} is null)", self.column(path)?)
+                } else {
+                    format!("({text} is null or {text} = '')")
+                };
                 if *empty { test } else { format!("not {test}") }
             }
             Condition::Span(span) => {
@@ -138,35 +283,35 @@ impl Builder {
                     .replace('%', "\\%")
                     .replace('_', "\\_");
                 let pattern = self.param(format!("%{escaped}%"));
+                // SQLite's `lower` folds ASCII only, and so does Postgres's under the bytewise
+                // collation keel's text columns have.
                 let lower = match self.backend {
-                    Backend::Sqlite => "keel_lower",
-                    Backend::Postgres => "lower",
+                    Backend::Sqlite => format!("keel_lower({text})"),
+                    Backend::Postgres => format!("lower({text} collate \"default\")"),
                 };
-                format!("{lower}({text}) like {pattern} escape '\\'")
+                format!("{lower} like {pattern} escape '\\'")
             }
             Condition::In(values) => {
-                let placeholders: Vec<String> = values
-                    .iter()
-                    .map(|v| {
-                        if path.is_numeric() {
-                            let p = self.param(v.clone());
-                            format!("cast({p} as {})", self.real())
-                        } else {
-                            self.param(v.clone())
-                        }
-                    })
-                    .collect();
-                let days = path.field_type == FieldType::Timestamp
-                    && path.cut.is_none()
-                    && values.iter().all(|v| v.len() == 10);
-                let left = if path.is_numeric() {
-                    self.number(path)?
-                } else if days {
-                    format!("substr({text}, 1, 10)")
+                if path.is_numeric() {
+                    let column = self.column(path)?;
+                    let placeholders = values
+                        .iter()
+                        .map(|v| self.number_param(path, v))
+                        .collect::<Result<Vec<_>>>()?;
+                    format!("{column} in ({})", placeholders.join(", "))
                 } else {
-                    text
-                };
-                format!("{left} in ({})", placeholders.join(", "))
+                    let placeholders: Vec<String> =
+                        values.iter().map(|v| self.param(v.clone())).collect();
+                    let days = path.field_type == FieldType::Timestamp
+                        && path.cut.is_none()
+                        && values.iter().all(|v| v.len() == 10);
+                    let left = if days {
+                        format!("substr({text}, 1, 10)")
+                    } else {
+                        text
+                    };
+                    format!("{left} in ({})", placeholders.join(", "))
+                }
             }
             Condition::Compare(op, value) => {
                 let symbol = match op {
@@ -178,28 +323,42 @@ impl Builder {
                     Op::Ge => ">=",
                     _ => anyhow::bail!("{op:?} is not a comparison"),
                 };
-                let test = if path.is_numeric() {
-                    let left = self.number(path)?;
-                    let right = self.param(value.clone());
-                    format!("{left} {symbol} cast({right} as {})", self.real())
+                let (left, right) = if path.is_numeric() {
+                    (self.column(path)?, self.number_param(path, value)?)
                 } else if path.field_type == FieldType::Timestamp
                     && path.cut.is_none()
                     && value.len() == 10
                 {
                     // A day compared with a timestamp compares with the timestamp's day.
-                    let right = self.param(value.clone());
-                    format!("substr({text}, 1, 10) {symbol} {right}")
+                    (format!("substr({text}, 1, 10)"), self.param(value.clone()))
                 } else {
-                    let right = self.param(value.clone());
-                    format!("{text} {symbol} {right}")
+                    (text, self.param(value.clone()))
                 };
+                let test = format!("{left} {symbol} {right}");
                 // `<>` also keeps the records where the field is empty.
                 if *op == Op::Ne {
-                    format!("({test} or {text} is null)")
+                    format!("({test} or {left} is null)")
                 } else {
                     test
                 }
             }
+        })
+    }
+
+    /// A condition on the date field that `sums_<type>` is cut by, as months: a window of
+    /// whole months, or whether there is a date at all ([`sums_cut`] lets nothing else
+    /// through).
+    fn month_condition(&mut self, condition: &Condition) -> Result<String> {
+        let month = |day: chrono::NaiveDate| day.format("%Y-%m").to_string();
+        Ok(match condition {
+            Condition::Span(span) => {
+                let from = self.param(month(span.from));
+                let until = self.param(month(span.until));
+                format!("(r.month >= {from} and r.month < {until})")
+            }
+            Condition::Empty(true) => "r.month = ''".to_string(),
+            Condition::Empty(false) => "r.month <> ''".to_string(),
+            other => anyhow::bail!("{other:?} cannot be answered from monthly sums"),
         })
     }
 
@@ -209,29 +368,48 @@ impl Builder {
         aggregate: Aggregate,
         path: Option<&FieldPath>,
     ) -> Result<(String, bool)> {
+        let real = match self.backend {
+            Backend::Sqlite => "real",
+            Backend::Postgres => "double precision",
+        };
+        // Postgres adds integers up as `numeric`.
+        let backend = self.backend;
+        let whole = |sum: String| match backend {
+            Backend::Sqlite => format!("coalesce({sum}, 0)"),
+            Backend::Postgres => format!("cast(coalesce({sum}, 0) as bigint)"),
+        };
+        if let Source::Sums(_) = self.source {
+            let Some(path) = path.filter(|_| aggregate != Aggregate::Count) else {
+                return Ok((whole("sum(r.n)".to_string()), false));
+            };
+            let field = identifier(&path.field)?;
+            let money = path.field_type == FieldType::Money;
+            return Ok(match aggregate {
+                Aggregate::Sum if money => (whole(format!("sum(r.f_{field})")), true),
+                Aggregate::Sum => (format!("coalesce(sum(r.f_{field}), 0)"), false),
+                Aggregate::Average => {
+                    let scale = if money { " / 100.0" } else { "" };
+                    (
+                        format!(
+                            "cast(sum(r.f_{field}) as {real}) /                              nullif(cast(sum(r.n_{field}) as {real}), 0){scale}"
+                        ),
+                        false,
+                    )
+                }
+                other => anyhow::bail!("{other:?} is not kept in monthly sums"),
+            });
+        }
         let Some(path) = path else {
             return Ok(("count(*)".to_string(), false));
         };
         let money = path.field_type == FieldType::Money && path.cut.is_none();
-        let numeric = path.is_numeric();
         Ok(match aggregate {
             Aggregate::Count => ("count(*)".to_string(), false),
-            Aggregate::Sum if money => {
-                let cents = self.cents(path)?;
-                // A sum over nothing is 0, not null.
-                let sum = match self.backend {
-                    Backend::Sqlite => format!("coalesce(sum({cents}), 0)"),
-                    Backend::Postgres => format!("cast(coalesce(sum({cents}), 0) as bigint)"),
-                };
-                (sum, true)
-            }
-            Aggregate::Average if money => {
-                let cents = self.cents(path)?;
-                (
-                    format!("cast(avg({cents}) as {}) / 100.0", self.real()),
-                    false,
-                )
-            }
+            Aggregate::Sum if money => (whole(format!("sum({})", self.column(path)?)), true),
+            Aggregate::Average if money => (
+                format!("cast(avg({}) as {real}) / 100.0", self.column(path)?),
+                false,
+            ),
             Aggregate::Sum => (format!("coalesce(sum({}), 0)", self.number(path)?), false),
             Aggregate::Average => (format!("avg({})", self.number(path)?), false),
             Aggregate::Min | Aggregate::Max => {
@@ -240,27 +418,82 @@ impl Builder {
                 } else {
                     "max"
                 };
-                let value = if numeric {
-                    self.number(path)?
+                if money {
+                    (format!("{name}({})", self.column(path)?), true)
+                } else if path.is_numeric() {
+                    (format!("{name}({})", self.number(path)?), false)
                 } else {
-                    self.text(path)?
-                };
-                (format!("{name}({value})"), false)
+                    (format!("{name}({})", self.text(path)?), false)
+                }
             }
             // Taken in Rust from the values themselves.
             Aggregate::Median => (self.number(path)?, false),
         })
     }
+
+    /// A listed or grouped field: money as cents (and so in the column's own order, which its
+    /// index serves), numbers as numbers, the rest as text.
+    fn shown(&mut self, path: &FieldPath) -> Result<(String, bool)> {
+        Ok(
+            if path.is_numeric() && path.field_type == FieldType::Money {
+                (self.column(path)?, true)
+            } else if path.is_numeric() {
+                (self.number(path)?, false)
+            } else {
+                (self.text(path)?, false)
+            },
+        )
+    }
+
+    /// `from … where …` for the source and the query's filters.
+    fn tables_and_filters(&mut self, table: &FactTable, query: &CheckedQuery) -> Result<String> {
+        let (from, mut conditions) = match self.source {
+            Source::Facts => (table.facts.clone(), Vec::new()),
+            Source::Sums(cut) => {
+                let cut = self.param(cut.clone());
+                (
+                    table.sums.clone(),
+                    vec![format!("r.cut = {cut} and r.n > 0")],
+                )
+            }
+        };
+        for filter in &query.filters {
+            conditions.push(self.condition(&filter.path, &filter.condition)?);
+        }
+        let joins: String = self.joins.iter().map(|(_, join)| join.as_str()).collect();
+        let filters = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!(" where {}", conditions.join(" and "))
+        };
+        Ok(format!("from {from} r{joins}{filters}"))
+    }
+
+    fn statement(self, sql: String, query: &CheckedQuery) -> Statement {
+        let mut statement = Statement::new(
+            sql,
+            format!("answering a question about {} records", query.record),
+        );
+        for param in self.params {
+            statement.push(param);
+        }
+        statement
+    }
 }
 
 impl Sql {
-    fn build(backend: Backend, query: &CheckedQuery) -> Result<Sql> {
+    fn build(
+        backend: Backend,
+        table: &FactTable,
+        source: &Source,
+        query: &CheckedQuery,
+    ) -> Result<Sql> {
         let mut b = Builder {
             backend,
+            source,
             params: Vec::new(),
             joins: Vec::new(),
         };
-        let record_type = b.param(query.record.clone());
         let mut selects = Vec::new();
         let mut columns = Vec::new();
         let mut money_cents = Vec::new();
@@ -271,21 +504,20 @@ impl Sql {
                 selects.push("r.key".to_string());
                 columns.push("key".to_string());
                 for path in fields {
-                    selects.push(if path.is_numeric() {
-                        b.number(path)?
-                    } else {
-                        b.text(path)?
-                    });
+                    let (expression, cents) = b.shown(path)?;
+                    if cents {
+                        money_cents.push(selects.len());
+                    }
+                    selects.push(expression);
                     columns.push(path.name());
                 }
             }
             CheckedMeasure::Aggregate(aggregate, path) => {
                 for path in &query.group_by {
-                    let expression = if path.is_numeric() {
-                        b.number(path)?
-                    } else {
-                        b.text(path)?
-                    };
+                    let (expression, cents) = b.shown(path)?;
+                    if cents {
+                        money_cents.push(selects.len());
+                    }
                     group_by.push(expression.clone());
                     selects.push(expression);
                     columns.push(path.name());
@@ -299,26 +531,20 @@ impl Sql {
                 columns.push(measure_name(*aggregate, path.as_ref()));
             }
         }
-        let mut conditions = vec![format!("r.type = {record_type}")];
-        for filter in &query.filters {
-            conditions.push(b.condition(&filter.path, &filter.condition)?);
-        }
         let measure_column = selects.len();
-        let mut sql = format!(
-            "select {} from records r{} where {}",
-            selects.join(", "),
-            b.joins
-                .iter()
-                .map(|(_, join)| join.as_str())
-                .collect::<String>(),
-            conditions.join(" and ")
-        );
+        let from_where = b.tables_and_filters(table, query)?;
+        let mut sql = format!("select {} {from_where}", selects.join(", "));
         if median {
             // Every value, grouped in Rust; sorted so that groups come together.
             let mut order: Vec<String> = (1..measure_column).map(|n| n.to_string()).collect();
             order.push(measure_column.to_string());
+            let joiner = if from_where.contains(" where ") {
+                " and"
+            } else {
+                " where"
+            };
             sql.push_str(&format!(
-                " and {} is not null order by {}",
+                "{joiner} {} is not null order by {}",
                 selects[measure_column - 1],
                 order.join(", ")
             ));
@@ -330,18 +556,50 @@ impl Sql {
             sql.push_str(&order);
             sql.push_str(&format!(" limit {}", u64::from(query.limit) + 1));
         }
-        let mut statement = Statement::new(
-            sql,
-            format!("answering a question about {} records", query.record),
-        );
-        for param in b.params {
-            statement.push(param);
-        }
         Ok(Sql {
-            statement,
+            statement: b.statement(sql, query),
             columns,
             money_cents,
             median,
+        })
+    }
+
+    /// For a median over every matching record: with `matching` unknown, how many records
+    /// have a value; then the one or two values in the middle of those `matching`.
+    fn middle(
+        backend: Backend,
+        table: &FactTable,
+        query: &CheckedQuery,
+        path: &FieldPath,
+        matching: Option<i64>,
+    ) -> Result<Sql> {
+        let mut b = Builder {
+            backend,
+            source: &Source::Facts,
+            params: Vec::new(),
+            joins: Vec::new(),
+        };
+        let (value, cents) = b.shown(path)?;
+        let from_where = b.tables_and_filters(table, query)?;
+        let joiner = if from_where.contains(" where ") {
+            "and"
+        } else {
+            "where"
+        };
+        let sql = match matching {
+            None => format!("select count(*) {from_where} {joiner} {value} is not null"),
+            Some(n) => format!(
+                "select {value} {from_where} {joiner} {value} is not null \
+                 order by {value} limit {} offset {}",
+                2 - n % 2,
+                (n - 1) / 2
+            ),
+        };
+        Ok(Sql {
+            statement: b.statement(sql, query),
+            columns: Vec::new(),
+            money_cents: if cents { vec![0] } else { Vec::new() },
+            median: false,
         })
     }
 }

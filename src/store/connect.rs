@@ -39,6 +39,7 @@ pub(super) async fn open(url: &str, max_connections: u32) -> Result<Store> {
             group: None,
             readers: None,
             sampled: Default::default(),
+            facts: Default::default(),
             _checkpointer: None,
             _scratch: None,
         });
@@ -66,6 +67,7 @@ pub(super) async fn open(url: &str, max_connections: u32) -> Result<Store> {
         group: Some(GroupCommit::new(writer)),
         readers: Some(Arc::new(Readers::new(&path, max_connections as usize))),
         sampled: Default::default(),
+        facts: Default::default(),
         _checkpointer: Some(Arc::new(checkpointer)),
         _scratch: scratch,
     })

@@ -20,6 +20,8 @@ mod console;
 mod delegations;
 mod error;
 mod events;
+mod facts;
+mod facts_write;
 mod group_commit;
 mod native;
 mod outbox;
@@ -63,6 +65,8 @@ pub struct Store {
     readers: Option<std::sync::Arc<native::Readers>>,
     /// The workflows whose requests carry anomaly values, and which.
     sampled: anomaly::SampledFields,
+    /// The fact tables of every record type (see [`facts`]).
+    facts: facts::FactTables,
     /// SQLite's checkpoints, off the writer; stopped with the last clone.
     _checkpointer: Option<std::sync::Arc<checkpoint::Checkpointer>>,
     /// The file behind an in-memory SQLite database, removed with the last clone.
@@ -102,6 +106,7 @@ pub struct Tx {
     tx: TxConnection,
     backend: Backend,
     sampled: anomaly::SampledFields,
+    facts: facts::FactTables,
 }
 
 enum TxConnection {
@@ -136,6 +141,7 @@ impl Store {
             tx,
             backend: self.backend,
             sampled: self.sampled.clone(),
+            facts: self.facts.clone(),
         })
     }
 

@@ -210,6 +210,7 @@ fn try_run(conn: &rusqlite::Connection, statement: &Statement) -> Result<Vec<Row
         match param {
             Param::Text(text) => prepared.raw_bind_parameter(index, text)?,
             Param::Int(int) => prepared.raw_bind_parameter(index, int)?,
+            Param::Real(real) => prepared.raw_bind_parameter(index, real)?,
         }
     }
     let columns = prepared.column_count();

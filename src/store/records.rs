@@ -1,5 +1,7 @@
 //! Records and their versions: the bulk upsert behind CSV imports, and the reads.
 
+use super::facts::{FactTable, SumsDelta};
+use super::facts_write::FactRow;
 use super::sql::{from_json, parse_ts, to_json, ts, value_tuples};
 use super::statement::{Row, Statement};
 use super::{Backend, Store, Tx, UpsertCounts};
@@ -7,6 +9,7 @@ use crate::domain::{Fields, Record};
 use anyhow::{Result, bail};
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// Rows per multi-row statement, below both backends' parameter limits (6 per row).
 const MAX_BATCH_ROWS: usize = 5_000;
@@ -31,6 +34,7 @@ fn record_from_row(row: Row) -> Result<Record> {
 /// One row to write: its key, the version it gets, its fields as JSON text, when and from where.
 struct Change<'a> {
     key: &'a str,
+    fields: &'a Fields,
     version: i64,
     data: String,
     at: &'a str,
@@ -101,6 +105,8 @@ pub struct StoredRecords {
     before: HashMap<String, (i64, String)>,
     /// The keys written by earlier chunks, which a later chunk may not repeat.
     written: HashSet<String>,
+    /// The type's fact tables, written with its records.
+    facts: Option<Arc<FactTable>>,
 }
 
 impl Tx {
@@ -149,6 +155,7 @@ impl Tx {
             record_type: record_type.to_string(),
             before,
             written: HashSet::new(),
+            facts: self.fact_table(record_type),
         })
     }
 
@@ -211,6 +218,7 @@ impl Tx {
             latest.insert(key, versions.len());
             versions.push(Change {
                 key,
+                fields,
                 version,
                 data,
                 at: &at,
@@ -267,6 +275,22 @@ impl Tx {
             let doing = format!("writing record history of type {record_type}");
             self.write_changes(Statement::new(sql, doing), record_type, chunk.iter())
                 .await?;
+        }
+        if let Some(table) = stored.facts.clone() {
+            let mut delta = SumsDelta::default();
+            let mut rows = Vec::with_capacity(heads.len());
+            for head in &heads {
+                if let Some((_, before)) = stored.before.get(head.key) {
+                    let before: Fields = from_json(before, "record fields")?;
+                    delta.add(&table, &before, -1);
+                }
+                delta.add(&table, head.fields, 1);
+                rows.push(FactRow {
+                    key: head.key,
+                    fields: head.fields,
+                });
+            }
+            self.write_facts(&table, &rows, delta).await?;
         }
         Ok(counts)
     }

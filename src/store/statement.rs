@@ -15,6 +15,19 @@ use sqlx::{Any, AnyConnection, Row as _};
 pub(super) enum Param {
     Text(Option<String>),
     Int(Option<i64>),
+    Real(Option<f64>),
+}
+
+impl From<f64> for Param {
+    fn from(value: f64) -> Param {
+        Param::Real(Some(value))
+    }
+}
+
+impl From<Option<f64>> for Param {
+    fn from(value: Option<f64>) -> Param {
+        Param::Real(value)
+    }
 }
 
 impl From<String> for Param {
@@ -117,6 +130,7 @@ impl Statement {
             .fold(sqlx::query(&self.sql), |query, param| match param {
                 Param::Text(text) => query.bind(text.clone()),
                 Param::Int(int) => query.bind(*int),
+                Param::Real(real) => query.bind(*real),
             })
     }
 }

@@ -606,7 +606,7 @@ async fn ask_with(
     app.keel
         .ask("S016", question)
         .await
-        .unwrap_or_else(|e| panic!("[{}] {question}: {e}", app.label))
+        .unwrap_or_else(|e| panic!("[{}] {question}: {e:?}", app.label))
 }
 
 fn value_of(answer: &Answer) -> f64 {

@@ -1,0 +1,472 @@
+//! Typed tables that questions are answered from, one pair per record type, built from
+//! records.toml and kept in step with `records` in the same transaction:
+//!
+//! - `facts_<type>`: one row per record, a column per field (`f_<field>`), money as whole
+//!   cents, numbers as reals, the rest as text; indexed on money, dates, timestamps and
+//!   references to named records, so that lists, thresholds, the largest, medians and windows
+//!   read a few index entries instead of parsing every record's JSON.
+//! - `sums_<type>`: running counts and sums per month of each date field (`cut`, `month`) and
+//!   per value of each *group* field (enums, yes/no fields and references to named records:
+//!   vendors, projects, people). A count or a sum over a whole year of a million invoices
+//!   reads a few thousand of these rows.
+//!
+//! Their shape follows records.toml, so it is not a migration: [`Store::track_facts`] creates
+//! them, and rebuilds them from the records when the definition it remembers in `fact_tables`
+//! differs from the one records.toml gives now.
+
+use super::Backend;
+use super::sql::identifier;
+use super::statement::Param;
+use crate::domain::{FieldType, Fields, RecordSchema, RecordType};
+use anyhow::{Result, ensure};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+/// Raised when the layout of the tables changes, so that every database rebuilds them.
+const LAYOUT: &str = "keel facts layout 1";
+
+/// PostgreSQL's longest name; a longer one would be cut short, and two could collide.
+const MAX_NAME: usize = 63;
+
+/// The fact tables of every record type, shared by a store and its transactions.
+pub(super) type FactTables = Arc<RwLock<HashMap<String, Arc<FactTable>>>>;
+
+/// One field as its fact table holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct FactField {
+    pub name: String,
+    pub field_type: FieldType,
+    /// `f_<name>`: prefixed, so that a field called `key` or `order` is still a plain column.
+    pub column: String,
+}
+
+/// The fact tables of one record type.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct FactTable {
+    pub record_type: String,
+    pub facts: String,
+    pub sums: String,
+    pub fields: Vec<FactField>,
+    /// The fields `sums_<type>` is grouped by (positions in `fields`).
+    pub groups: Vec<usize>,
+    /// The date and timestamp fields, each a `cut` of `sums_<type>` by month.
+    pub cuts: Vec<usize>,
+    /// The money and number fields summed in `sums_<type>`.
+    pub measures: Vec<usize>,
+    /// The fields with an index on `facts_<type>`.
+    pub indexed: Vec<usize>,
+}
+
+impl FactTable {
+    pub fn new(record_type: &RecordType, schema: &RecordSchema) -> Result<FactTable> {
+        let name = identifier(&record_type.name)?;
+        let facts = format!("facts_{name}");
+        ensure!(
+            facts.len() + format!("_i{}", record_type.fields.len()).len() <= MAX_NAME,
+            "the record type name `{name}` is too long for keel's tables (at most {} characters)",
+            MAX_NAME - 10
+        );
+        let mut fields = Vec::new();
+        for field in &record_type.fields {
+            let column = format!("f_{}", identifier(&field.name)?);
+            ensure!(
+                column.len() <= MAX_NAME,
+                "the field name `{}.{}` is too long for keel's tables (at most {} characters)",
+                name,
+                field.name,
+                MAX_NAME - 2
+            );
+            fields.push(FactField {
+                name: field.name.clone(),
+                field_type: field.field_type.clone(),
+                column,
+            });
+        }
+        let positions = |keep: &dyn Fn(&FieldType) -> bool| -> Vec<usize> {
+            (0..fields.len())
+                .filter(|&i| keep(&fields[i].field_type))
+                .collect()
+        };
+        // A reference is a group when it names something people name (a vendor, a project, a
+        // person), not another transaction (an invoice's purchase order), which would make
+        // as many groups as records.
+        let named = |target: &str| schema.get(target).is_some_and(|t| t.label.is_some());
+        let groups = positions(&|t| match t {
+            FieldType::Enum(_) | FieldType::Bool => true,
+            FieldType::Ref(target) => named(target),
+            _ => false,
+        });
+        let cuts = positions(&|t| matches!(t, FieldType::Date | FieldType::Timestamp));
+        let measures = positions(&|t| matches!(t, FieldType::Money | FieldType::Number));
+        let indexed = positions(&|t| match t {
+            FieldType::Money | FieldType::Date | FieldType::Timestamp => true,
+            FieldType::Ref(target) => named(target),
+            _ => false,
+        });
+        Ok(FactTable {
+            record_type: record_type.name.clone(),
+            sums: format!("sums_{name}"),
+            facts,
+            fields,
+            groups,
+            cuts,
+            measures,
+            indexed,
+        })
+    }
+
+    pub fn is_group(&self, name: &str) -> bool {
+        self.groups.iter().any(|&i| self.fields[i].name == name)
+    }
+
+    pub fn is_cut(&self, name: &str) -> bool {
+        self.cuts.iter().any(|&i| self.fields[i].name == name)
+    }
+
+    /// The `cut` whose rows hold every record once when no date field is asked about.
+    pub fn any_cut(&self) -> &str {
+        self.cuts
+            .first()
+            .map_or("", |&i| self.fields[i].name.as_str())
+    }
+
+    /// The statements creating both tables and their indexes, which are also what
+    /// `fact_tables` remembers.
+    pub fn create_statements(&self, backend: Backend) -> Vec<String> {
+        let text = match backend {
+            Backend::Sqlite => "text",
+            Backend::Postgres => "text collate \"C\"",
+        };
+        let (cents, real) = match backend {
+            Backend::Sqlite => ("integer", "real"),
+            Backend::Postgres => ("bigint", "double precision"),
+        };
+        let column_type = |field_type: &FieldType| match field_type {
+            FieldType::Money => cents,
+            FieldType::Number => real,
+            _ => text,
+        };
+        let mut columns = vec![format!("key {text} primary key")];
+        for field in &self.fields {
+            columns.push(format!(
+                "{} {}",
+                field.column,
+                column_type(&field.field_type)
+            ));
+        }
+        let rowid = match backend {
+            Backend::Sqlite => " without rowid",
+            Backend::Postgres => "",
+        };
+        let mut statements = vec![format!(
+            "create table {} ({}){rowid}",
+            self.facts,
+            columns.join(", ")
+        )];
+        for &i in &self.indexed {
+            statements.push(format!(
+                "create index {}_i{i} on {} ({})",
+                self.facts, self.facts, self.fields[i].column
+            ));
+        }
+        let mut columns = vec![
+            format!("cut {text} not null"),
+            format!("month {text} not null"),
+        ];
+        let mut key = vec!["cut".to_string(), "month".to_string()];
+        for &i in &self.groups {
+            columns.push(format!("{} {text} not null", self.fields[i].column));
+            key.push(self.fields[i].column.clone());
+        }
+        columns.push(format!("n {cents} not null"));
+        for &i in &self.measures {
+            let field = &self.fields[i];
+            let sum = column_type(&field.field_type);
+            columns.push(format!("{} {sum} not null", field.column));
+            columns.push(format!("n_{} {cents} not null", field.name));
+        }
+        columns.push(format!("primary key ({})", key.join(", ")));
+        statements.push(format!(
+            "create table {} ({}){rowid}",
+            self.sums,
+            columns.join(", ")
+        ));
+        statements
+    }
+
+    /// What `fact_tables` remembers: when it differs, the tables are rebuilt.
+    pub fn definition(&self, backend: Backend) -> String {
+        format!(
+            "-- {LAYOUT}\n{};",
+            self.create_statements(backend).join(";\n")
+        )
+    }
+
+    /// The columns of `sums_<type>` that identify a row, in order.
+    pub fn sums_key(&self) -> Vec<String> {
+        let mut key = vec!["cut".to_string(), "month".to_string()];
+        key.extend(self.groups.iter().map(|&i| self.fields[i].column.clone()));
+        key
+    }
+}
+
+/// A field's value as its fact column holds it.
+pub(super) fn column_value(field_type: &FieldType, value: Option<&Value>) -> Param {
+    match field_type {
+        FieldType::Money => Param::Int(value.and_then(cents)),
+        FieldType::Number => Param::Real(value.and_then(Value::as_f64)),
+        _ => Param::Text(value.and_then(text)),
+    }
+}
+
+/// A value as text: strings as they are, yes/no as `true`/`false`.
+pub(super) fn text(value: &Value) -> Option<String> {
+    match value {
+        Value::Null => None,
+        Value::String(s) if s.is_empty() => None,
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// Money (`"1234.50"`) as whole cents.
+pub(super) fn cents(value: &Value) -> Option<i64> {
+    let decimal: Decimal = match value {
+        Value::String(s) => s.parse().ok()?,
+        Value::Number(n) => n.to_string().parse().ok()?,
+        _ => return None,
+    };
+    (decimal * Decimal::ONE_HUNDRED).round().to_i64()
+}
+
+/// The month (`YYYY-MM`) of a date or timestamp, or "" when there is none.
+pub(super) fn month(value: Option<&Value>) -> String {
+    value
+        .and_then(Value::as_str)
+        .and_then(|s| s.get(..7))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// What one `sums_<type>` row changes by.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct Totals {
+    pub n: i64,
+    /// Per measure: the sum (money in cents) and how many records had a value.
+    pub sums: Vec<f64>,
+    pub counts: Vec<i64>,
+}
+
+impl Totals {
+    fn is_zero(&self) -> bool {
+        self.n == 0 && self.sums.iter().all(|s| *s == 0.0) && self.counts.iter().all(|c| *c == 0)
+    }
+}
+
+/// Changes to `sums_<type>`, keyed by its row key ([`FactTable::sums_key`]'s values).
+#[derive(Debug, Default)]
+pub(super) struct SumsDelta {
+    pub rows: HashMap<Vec<String>, Totals>,
+    /// Some row lost records, so rows may have dropped to none.
+    pub shrank: bool,
+}
+
+impl SumsDelta {
+    /// Counts a record in (`sign` 1) or out (-1) of its rows: one per cut.
+    pub fn add(&mut self, table: &FactTable, fields: &Fields, sign: i64) {
+        if sign < 0 {
+            self.shrank = true;
+        }
+        let groups: Vec<String> = table
+            .groups
+            .iter()
+            .map(|&i| {
+                fields
+                    .get(&table.fields[i].name)
+                    .and_then(text)
+                    .unwrap_or_default()
+            })
+            .collect();
+        let mut cuts: Vec<(String, String)> = table
+            .cuts
+            .iter()
+            .map(|&i| {
+                let name = &table.fields[i].name;
+                (name.clone(), month(fields.get(name)))
+            })
+            .collect();
+        if cuts.is_empty() {
+            cuts.push((String::new(), String::new()));
+        }
+        let measures: Vec<Option<f64>> = table
+            .measures
+            .iter()
+            .map(|&i| {
+                let field = &table.fields[i];
+                let value = fields.get(&field.name)?;
+                match field.field_type {
+                    FieldType::Money => cents(value).map(|c| c as f64),
+                    _ => value.as_f64(),
+                }
+            })
+            .collect();
+        for (cut, month) in cuts {
+            let mut key = vec![cut, month];
+            key.extend(groups.iter().cloned());
+            let totals = self.rows.entry(key).or_insert_with(|| Totals {
+                n: 0,
+                sums: vec![0.0; measures.len()],
+                counts: vec![0; measures.len()],
+            });
+            totals.n += sign;
+            for (j, value) in measures.iter().enumerate() {
+                if let Some(value) = value {
+                    totals.sums[j] += sign as f64 * value;
+                    totals.counts[j] += sign;
+                }
+            }
+        }
+    }
+
+    /// The rows that change, without those a record moved out of and back into.
+    pub fn into_rows(self) -> impl Iterator<Item = (Vec<String>, Totals)> {
+        self.rows
+            .into_iter()
+            .filter(|(_, totals)| !totals.is_zero())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::RecordTypeField;
+    use serde_json::json;
+    use std::collections::BTreeMap;
+
+    fn record_type(name: &str, fields: &[(&str, &str)], label: Option<&str>) -> RecordType {
+        RecordType {
+            name: name.into(),
+            key: vec![fields[0].0.into()],
+            fields: fields
+                .iter()
+                .map(|(name, t)| RecordTypeField {
+                    name: (*name).into(),
+                    field_type: t.parse().unwrap(),
+                    required: true,
+                })
+                .collect(),
+            source_of_truth: "keel".into(),
+            label: label.map(Into::into),
+        }
+    }
+
+    fn schema() -> RecordSchema {
+        let types = [
+            record_type(
+                "vendor",
+                &[("vendor_id", "text"), ("name", "text")],
+                Some("name"),
+            ),
+            record_type("purchase_order", &[("po_id", "text")], None),
+            record_type(
+                "invoice",
+                &[
+                    ("invoice_id", "text"),
+                    ("vendor_id", "ref(vendor)"),
+                    ("po_id", "ref(purchase_order)"),
+                    ("amount", "money"),
+                    ("issued_date", "date"),
+                    ("status", "enum(open, paid)"),
+                    ("order", "number"),
+                ],
+                None,
+            ),
+        ];
+        RecordSchema {
+            types: types
+                .into_iter()
+                .map(|t| (t.name.clone(), t))
+                .collect::<BTreeMap<_, _>>(),
+        }
+    }
+
+    #[test]
+    fn groups_are_enums_and_references_to_named_records_not_to_other_transactions() {
+        let schema = schema();
+        let table = FactTable::new(schema.get("invoice").unwrap(), &schema).unwrap();
+        let names = |positions: &[usize]| -> Vec<&str> {
+            positions
+                .iter()
+                .map(|&i| table.fields[i].name.as_str())
+                .collect()
+        };
+        assert_eq!(names(&table.groups), ["vendor_id", "status"]);
+        assert_eq!(names(&table.cuts), ["issued_date"]);
+        assert_eq!(names(&table.measures), ["amount", "order"]);
+        assert_eq!(
+            names(&table.indexed),
+            ["vendor_id", "amount", "issued_date"]
+        );
+        let sql = table.create_statements(Backend::Sqlite).join(";\n");
+        assert!(sql.contains("f_order real"), "{sql}");
+        assert!(sql.contains("primary key (cut, month, f_vendor_id, f_status)"));
+    }
+
+    #[test]
+    fn money_becomes_whole_cents_and_months_come_from_dates_and_timestamps() {
+        assert_eq!(cents(&json!("1234.50")), Some(123_450));
+        assert_eq!(cents(&json!("0.07")), Some(7));
+        assert_eq!(cents(&json!("-12")), Some(-1_200));
+        assert_eq!(cents(&json!("lots")), None);
+        assert_eq!(month(Some(&json!("2026-03-31"))), "2026-03");
+        assert_eq!(month(Some(&json!("2026-03-31T23:00:00Z"))), "2026-03");
+        assert_eq!(month(None), "");
+        assert_eq!(text(&json!(true)).as_deref(), Some("true"));
+        assert_eq!(text(&json!("")), None);
+    }
+
+    #[test]
+    fn a_changed_record_moves_its_count_and_sum_from_one_row_to_another() {
+        let schema = schema();
+        let table = FactTable::new(schema.get("invoice").unwrap(), &schema).unwrap();
+        let fields = |status: &str, amount: &str| -> Fields {
+            serde_json::from_value(json!({"invoice_id": "I1", "vendor_id": "V1",
+                "po_id": "PO1", "amount": amount, "issued_date": "2026-03-02",
+                "status": status}))
+            .unwrap()
+        };
+        let mut delta = SumsDelta::default();
+        delta.add(&table, &fields("open", "10.50"), -1);
+        delta.add(&table, &fields("paid", "12.00"), 1);
+        let mut rows: Vec<_> = delta.into_rows().collect();
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        let key = |status: &str| ["issued_date", "2026-03", "V1", status].map(String::from);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].0, key("open"));
+        assert_eq!(
+            (rows[0].1.n, rows[0].1.sums[0], rows[0].1.counts[1]),
+            (-1, -1050.0, 0)
+        );
+        assert_eq!(rows[1].0, key("paid"));
+        assert_eq!(
+            (rows[1].1.n, rows[1].1.sums[0], rows[1].1.counts[0]),
+            (1, 1200.0, 1)
+        );
+
+        let mut same = SumsDelta::default();
+        same.add(&table, &fields("open", "10.50"), -1);
+        same.add(&table, &fields("open", "10.50"), 1);
+        assert_eq!(same.into_rows().count(), 0);
+    }
+
+    #[test]
+    fn a_name_too_long_for_postgres_is_refused_with_the_limit() {
+        let schema = schema();
+        let long = record_type(&"x".repeat(60), &[("id", "text")], None);
+        let error = FactTable::new(&long, &schema).unwrap_err().to_string();
+        assert!(error.contains("too long"), "{error}");
+    }
+}
