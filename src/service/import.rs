@@ -9,6 +9,10 @@ use anyhow::Context as _;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
+/// Changed records after which an import vacuums and analyzes the type's fact tables
+/// ([`crate::store::Store::settle_facts`]).
+const SETTLE_AFTER: usize = 10_000;
+
 /// What importing one file did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TypeReport {
@@ -121,6 +125,7 @@ impl Keel {
             .finish()
             .map_err(|problems| refused(problems.to_string()))?;
         references.finish().map_err(refused)?;
+        tx.finish_upsert(stored).await?;
         tx.commit()
             .await
             .with_context(|| format!("committing the import of {}", path.display()))?;
@@ -128,6 +133,12 @@ impl Keel {
             self.directory.invalidate();
         }
         self.labels.invalidate();
+        if counts.inserted + counts.updated >= SETTLE_AFTER {
+            // Committed already: a failure here only leaves the tables to autovacuum.
+            if let Err(error) = self.store.settle_facts(&record_type.name).await {
+                tracing::warn!("after importing {}: {error:#}", record_type.name);
+            }
+        }
         Ok(TypeReport {
             record_type: record_type.name.clone(),
             file: path.to_path_buf(),

@@ -20,13 +20,11 @@ pub(super) struct FactRow<'a> {
 }
 
 impl Tx {
-    /// Writes the fact rows of changed records (new or replacing theirs) and what the change
-    /// does to the sums.
+    /// Writes the fact rows of changed records (new, or replacing theirs).
     pub(super) async fn write_facts(
         &mut self,
         table: &FactTable,
         rows: &[FactRow<'_>],
-        delta: SumsDelta,
     ) -> Result<()> {
         let columns = table.fields.len() + 1;
         let batch = (self.backend.max_params() / columns).min(5_000);
@@ -60,11 +58,11 @@ impl Tx {
             }
             self.write(statement).await?;
         }
-        self.write_sums(table, delta).await
+        Ok(())
     }
 
     /// Adds `delta` to `sums_<type>`, and drops the rows left with no record.
-    async fn write_sums(&mut self, table: &FactTable, delta: SumsDelta) -> Result<()> {
+    pub(super) async fn write_sums(&mut self, table: &FactTable, delta: SumsDelta) -> Result<()> {
         let shrank = delta.shrank;
         let rows: Vec<_> = delta.into_rows().collect();
         let key = table.sums_key();
@@ -168,6 +166,22 @@ impl Store {
         Ok(())
     }
 
+    /// After many records of a type changed at once: on Postgres, vacuums and analyzes its
+    /// fact tables, so that the planner knows their new size and an index alone can answer
+    /// (until autovacuum gets to them, every index entry is checked against the table).
+    /// SQLite needs nothing.
+    pub async fn settle_facts(&self, record_type: &str) -> Result<()> {
+        let Some(table) = self.fact_table(record_type) else {
+            return Ok(());
+        };
+        if self.backend == Backend::Postgres {
+            let sql = format!("vacuum (analyze) {}, {}", table.facts, table.sums);
+            let doing = format!("vacuuming the fact tables of {record_type}");
+            Statement::new(sql, doing).fetch_all(&self.pool).await?;
+        }
+        Ok(())
+    }
+
     /// The fact tables of a record type, if [`Store::track_facts`] made them.
     pub(super) fn fact_table(&self, record_type: &str) -> Option<Arc<FactTable>> {
         self.facts.read().ok()?.get(record_type).cloned()
@@ -231,7 +245,7 @@ impl Tx {
                 .iter()
                 .map(|(key, fields)| FactRow { key, fields })
                 .collect();
-            self.write_facts(table, &rows, SumsDelta::default()).await?;
+            self.write_facts(table, &rows).await?;
             after = records
                 .last()
                 .map(|(key, _)| key.clone())

@@ -107,6 +107,10 @@ pub struct StoredRecords {
     written: HashSet<String>,
     /// The type's fact tables, written with its records.
     facts: Option<Arc<FactTable>>,
+    /// What the chunks written so far do to the type's sums, written once at the end
+    /// ([`Tx::finish_upsert`]): on Postgres every update of a row leaves a dead version
+    /// behind, and a million-record import would leave hundreds per row.
+    sums: SumsDelta,
 }
 
 impl Tx {
@@ -121,7 +125,9 @@ impl Tx {
         source: &str,
     ) -> Result<UpsertCounts> {
         let mut stored = self.stored_records(record_type).await?;
-        self.upsert_chunk(&mut stored, rows, at, source).await
+        let counts = self.upsert_chunk(&mut stored, rows, at, source).await?;
+        self.finish_upsert(stored).await?;
+        Ok(counts)
     }
 
     /// Reads what is stored of a record type (and, on Postgres, keeps other imports of the type
@@ -156,6 +162,7 @@ impl Tx {
             before,
             written: HashSet::new(),
             facts: self.fact_table(record_type),
+            sums: SumsDelta::default(),
         })
     }
 
@@ -277,22 +284,30 @@ impl Tx {
                 .await?;
         }
         if let Some(table) = stored.facts.clone() {
-            let mut delta = SumsDelta::default();
             let mut rows = Vec::with_capacity(heads.len());
             for head in &heads {
                 if let Some((_, before)) = stored.before.get(head.key) {
                     let before: Fields = from_json(before, "record fields")?;
-                    delta.add(&table, &before, -1);
+                    stored.sums.add(&table, &before, -1);
                 }
-                delta.add(&table, head.fields, 1);
+                stored.sums.add(&table, head.fields, 1);
                 rows.push(FactRow {
                     key: head.key,
                     fields: head.fields,
                 });
             }
-            self.write_facts(&table, &rows, delta).await?;
+            self.write_facts(&table, &rows).await?;
         }
         Ok(counts)
+    }
+
+    /// Ends an upsert written with [`Tx::upsert_chunk`]: writes what it did to the type's
+    /// sums. Call it before committing, or the sums will not match the records.
+    pub async fn finish_upsert(&mut self, stored: StoredRecords) -> Result<()> {
+        match &stored.facts {
+            Some(table) => self.write_sums(table, stored.sums).await,
+            None => Ok(()),
+        }
     }
 
     async fn write_changes<'c>(
