@@ -29,8 +29,8 @@ impl Store {
                 query.record
             )
         })?;
-        let source = match sums_cut(&table, query) {
-            Some(cut) => Source::Sums(cut),
+        let source = match sums_rows(&table, query) {
+            Some((cut, group)) => Source::Sums { cut, group },
             None => Source::Facts,
         };
         if let CheckedMeasure::Aggregate(Aggregate::Median, Some(path)) = &query.measure
@@ -99,14 +99,16 @@ impl Store {
 enum Source {
     /// `facts_<type>`: one row per record.
     Facts,
-    /// `sums_<type>`, the rows of this cut (a date field's name, or "" for a type without one).
-    Sums(String),
+    /// `sums_<type>`, the rows of one cut (a date field's name, or "" for a type without one)
+    /// and one group field ("" for the overall rows).
+    Sums { cut: String, group: String },
 }
 
-/// The cut of `sums_<type>` that answers `query`, when one does: a count, sum or average,
-/// grouped and filtered only by group fields (or fields of the records they name) and by the
-/// month or year of at most one date field, whose windows are whole months.
-fn sums_cut(table: &FactTable, query: &CheckedQuery) -> Option<String> {
+/// The rows of `sums_<type>` that answer `query`, when some do (its cut and group field): a
+/// count, sum or average, grouped and filtered only by one group field (or fields of the
+/// records it names) and by the month or year of at most one date field, whose windows are
+/// whole months.
+fn sums_rows(table: &FactTable, query: &CheckedQuery) -> Option<(String, String)> {
     let CheckedMeasure::Aggregate(aggregate, measured) = &query.measure else {
         return None;
     };
@@ -125,17 +127,24 @@ fn sums_cut(table: &FactTable, query: &CheckedQuery) -> Option<String> {
         _ => return None,
     }
     let mut cut: Option<String> = None;
-    let mut uses = |path: &FieldPath, condition: Option<&Condition>| -> bool {
-        if let Some((via, _)) = &path.via {
-            return table.is_group(via);
-        }
-        if table.is_group(&path.field) {
-            return true;
-        }
-        if !table.is_cut(&path.field) || cut.as_ref().is_some_and(|c| *c != path.field) {
+    let mut group: Option<String> = None;
+    let one = |slot: &mut Option<String>, name: &str| -> bool {
+        if slot.as_ref().is_some_and(|s| s != name) {
             return false;
         }
-        cut = Some(path.field.clone());
+        *slot = Some(name.to_string());
+        true
+    };
+    let mut uses = |path: &FieldPath, condition: Option<&Condition>| -> bool {
+        if let Some((via, _)) = &path.via {
+            return table.is_group(via) && one(&mut group, via);
+        }
+        if table.is_group(&path.field) {
+            return one(&mut group, &path.field);
+        }
+        if !table.is_cut(&path.field) || !one(&mut cut, &path.field) {
+            return false;
+        }
         match (path.cut, condition) {
             (Some(_), _) => true,
             (None, Some(Condition::Span(span))) => span.from.day() == 1 && span.until.day() == 1,
@@ -148,7 +157,12 @@ fn sums_cut(table: &FactTable, query: &CheckedQuery) -> Option<String> {
             .filters
             .iter()
             .all(|filter| uses(&filter.path, Some(&filter.condition)));
-    fits.then(|| cut.unwrap_or_else(|| table.any_cut().to_string()))
+    fits.then(|| {
+        (
+            cut.unwrap_or_else(|| table.any_cut().to_string()),
+            group.unwrap_or_default(),
+        )
+    })
 }
 
 /// Whether a list ordered by an indexed field is better read in that index's order, checking
@@ -159,7 +173,12 @@ fn sums_cut(table: &FactTable, query: &CheckedQuery) -> Option<String> {
 /// sorts them. For a window of a month out of years of invoices the first is a few dozen
 /// records and the second tens of thousands. Postgres weighs this with its statistics;
 /// SQLite, without them, prefers the filter's index, so keel tells it.
-fn ordered_walk(backend: Backend, table: &FactTable, source: &Source, query: &CheckedQuery) -> bool {
+fn ordered_walk(
+    backend: Backend,
+    table: &FactTable,
+    source: &Source,
+    query: &CheckedQuery,
+) -> bool {
     const SHORT_LIST: u32 = 100;
     let Some((OrderKey::Field(path), _)) = &query.order else {
         return false;
@@ -170,7 +189,10 @@ fn ordered_walk(backend: Backend, table: &FactTable, source: &Source, query: &Ch
         && query.limit <= SHORT_LIST
         && path.via.is_none()
         && path.cut.is_none()
-        && table.indexed.iter().any(|&i| table.fields[i].name == path.field)
+        && table
+            .indexed
+            .iter()
+            .any(|&i| table.fields[i].name == path.field)
 }
 
 /// The statement, its columns, and what to do with the rows it returns.
@@ -212,9 +234,13 @@ impl Builder<'_> {
         let alias = format!("j_{via}");
         if !self.joins.iter().any(|(a, _)| *a == alias) {
             let target = identifier(target)?;
+            let on = match self.source {
+                Source::Facts => format!("r.f_{via}"),
+                Source::Sums { .. } => "r.value".to_string(),
+            };
             self.joins.push((
                 alias.clone(),
-                format!(" left join facts_{target} {alias} on {alias}.key = r.f_{via}"),
+                format!(" left join facts_{target} {alias} on {alias}.key = {on}"),
             ));
         }
         Ok(alias)
@@ -235,18 +261,18 @@ impl Builder<'_> {
     fn text(&mut self, path: &FieldPath) -> Result<String> {
         let column = self.column(path)?;
         let expression = match self.source {
-            // A group field holds "" for no value, a date field its month.
-            Source::Sums(_) if path.via.is_none() => {
+            // The group field's value is "" for none, a date field is its month.
+            Source::Sums { .. } if path.via.is_none() => {
                 if path.cut.is_some() {
                     "nullif(r.month, '')".to_string()
                 } else {
-                    format!("nullif({column}, '')")
+                    "nullif(r.value, '')".to_string()
                 }
             }
             _ => column,
         };
         Ok(match (path.cut, self.source) {
-            (Some(DateCut::Month), Source::Sums(_)) if path.via.is_none() => expression,
+            (Some(DateCut::Month), Source::Sums { .. }) if path.via.is_none() => expression,
             (Some(DateCut::Month), _) => format!("substr({expression}, 1, 7)"),
             (Some(DateCut::Year), _) => format!("substr({expression}, 1, 4)"),
             (None, _) => expression,
@@ -287,7 +313,7 @@ impl Builder<'_> {
     }
 
     fn condition(&mut self, path: &FieldPath, condition: &Condition) -> Result<String> {
-        if let Source::Sums(_) = self.source
+        if let Source::Sums { .. } = self.source
             && path.via.is_none()
             && path.cut.is_none()
             && matches!(path.field_type, FieldType::Date | FieldType::Timestamp)
@@ -378,7 +404,7 @@ impl Builder<'_> {
     }
 
     /// A condition on the date field that `sums_<type>` is cut by, as months: a window of
-    /// whole months, or whether there is a date at all ([`sums_cut`] lets nothing else
+    /// whole months, or whether there is a date at all ([`sums_rows`] lets nothing else
     /// through).
     fn month_condition(&mut self, condition: &Condition) -> Result<String> {
         let month = |day: chrono::NaiveDate| day.format("%Y-%m").to_string();
@@ -410,7 +436,7 @@ impl Builder<'_> {
             Backend::Sqlite => format!("coalesce({sum}, 0)"),
             Backend::Postgres => format!("cast(coalesce({sum}, 0) as bigint)"),
         };
-        if let Source::Sums(_) = self.source {
+        if let Source::Sums { .. } = self.source {
             let Some(path) = path.filter(|_| aggregate != Aggregate::Count) else {
                 return Ok((whole("sum(r.n)".to_string()), false));
             };
@@ -481,12 +507,11 @@ impl Builder<'_> {
     fn tables_and_filters(&mut self, table: &FactTable, query: &CheckedQuery) -> Result<String> {
         let (from, mut conditions) = match self.source {
             Source::Facts => (table.facts.clone(), Vec::new()),
-            Source::Sums(cut) => {
+            Source::Sums { cut, group } => {
                 let cut = self.param(cut.clone());
-                (
-                    table.sums.clone(),
-                    vec![format!("r.cut = {cut} and r.n > 0")],
-                )
+                let group = self.param(group.clone());
+                let rows = format!("r.cut = {cut} and r.field = {group} and r.n > 0");
+                (table.sums.clone(), vec![rows])
             }
         };
         self.filtering = true;

@@ -5,10 +5,12 @@
 //!   cents, numbers as reals, the rest as text; indexed on money, dates, timestamps and
 //!   references to named records, so that lists, thresholds, the largest, medians and windows
 //!   read a few index entries instead of parsing every record's JSON.
-//! - `sums_<type>`: running counts and sums per month of each date field (`cut`, `month`) and
-//!   per value of each *group* field (enums, yes/no fields and references to named records:
-//!   vendors, projects, people). A count or a sum over a whole year of a million invoices
-//!   reads a few thousand of these rows.
+//! - `sums_<type>`: running counts and sums per month of each date field (`cut`, `month`),
+//!   overall (`field` "") and per value of each *group* field (`field`, `value`: enums, yes/no
+//!   fields and references to named records: vendors, projects, people). One group field at
+//!   a time, not their combinations, which for a million invoices would be nearly as many
+//!   rows as invoices. A count or a sum over a year of a million invoices, overall or per
+//!   vendor, reads a few hundred of these rows.
 //!
 //! Their shape follows records.toml, so it is not a migration: [`Store::track_facts`] creates
 //! them, and rebuilds them from the records when the definition it remembers in `fact_tables`
@@ -166,21 +168,12 @@ impl FactTable {
             self.facts,
             columns.join(", ")
         )];
-        for &i in &self.indexed {
-            statements.push(format!(
-                "create index {}_i{i} on {} ({})",
-                self.facts, self.facts, self.fields[i].column
-            ));
-        }
-        let mut columns = vec![
-            format!("cut {text} not null"),
-            format!("month {text} not null"),
-        ];
-        let mut key = vec!["cut".to_string(), "month".to_string()];
-        for &i in &self.groups {
-            columns.push(format!("{} {text} not null", self.fields[i].column));
-            key.push(self.fields[i].column.clone());
-        }
+        statements.extend(self.index_statements());
+        let mut columns: Vec<String> = self
+            .sums_key()
+            .iter()
+            .map(|name| format!("{name} {text} not null"))
+            .collect();
         columns.push(format!("n {cents} not null"));
         for &i in &self.measures {
             let field = &self.fields[i];
@@ -188,13 +181,35 @@ impl FactTable {
             columns.push(format!("{} {sum} not null", field.column));
             columns.push(format!("n_{} {cents} not null", field.name));
         }
-        columns.push(format!("primary key ({})", key.join(", ")));
+        columns.push(format!("primary key ({})", self.sums_key().join(", ")));
         statements.push(format!(
             "create table {} ({}){rowid}",
             self.sums,
             columns.join(", ")
         ));
         statements
+    }
+
+    /// The statements creating the indexes of `facts_<type>`.
+    pub fn index_statements(&self) -> Vec<String> {
+        self.indexed
+            .iter()
+            .map(|&i| {
+                format!(
+                    "create index if not exists {}_i{i} on {} ({})",
+                    self.facts, self.facts, self.fields[i].column
+                )
+            })
+            .collect()
+    }
+
+    /// The statements dropping them (for a bulk load: building an index afterwards, by
+    /// sorting, is several times faster than adding a million entries to it one by one).
+    pub fn drop_index_statements(&self) -> Vec<String> {
+        self.indexed
+            .iter()
+            .map(|&i| format!("drop index if exists {}_i{i}", self.facts))
+            .collect()
     }
 
     /// What `fact_tables` remembers: when it differs, the tables are rebuilt.
@@ -206,10 +221,8 @@ impl FactTable {
     }
 
     /// The columns of `sums_<type>` that identify a row, in order.
-    pub fn sums_key(&self) -> Vec<String> {
-        let mut key = vec!["cut".to_string(), "month".to_string()];
-        key.extend(self.groups.iter().map(|&i| self.fields[i].column.clone()));
-        key
+    pub fn sums_key(&self) -> [&'static str; 4] {
+        ["cut", "month", "field", "value"]
     }
 }
 
@@ -234,6 +247,11 @@ pub(super) fn text(value: &Value) -> Option<String> {
 
 /// Money (`"1234.50"`) as whole cents.
 pub(super) fn cents(value: &Value) -> Option<i64> {
+    if let Value::String(s) = value
+        && let Some(cents) = canonical_cents(s)
+    {
+        return Some(cents);
+    }
     let decimal: Decimal = match value {
         Value::String(s) => s.parse().ok()?,
         Value::Number(n) => n.to_string().parse().ok()?,
@@ -242,13 +260,20 @@ pub(super) fn cents(value: &Value) -> Option<i64> {
     (decimal * Decimal::ONE_HUNDRED).round().to_i64()
 }
 
-/// The month (`YYYY-MM`) of a date or timestamp, or "" when there is none.
-pub(super) fn month(value: Option<&Value>) -> String {
-    value
-        .and_then(Value::as_str)
-        .and_then(|s| s.get(..7))
-        .unwrap_or_default()
-        .to_string()
+/// Canonical money (`-1234.50`: digits, a dot, two digits) as cents without a decimal
+/// parser: an import converts every amount it writes.
+fn canonical_cents(s: &str) -> Option<i64> {
+    let (negative, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let (whole, fraction) = digits.split_once('.')?;
+    let plain = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    if !plain(whole) || fraction.len() != 2 || !plain(fraction) || whole.len() > 15 {
+        return None;
+    }
+    let cents = whole.parse::<i64>().ok()? * 100 + fraction.parse::<i64>().ok()?;
+    Some(if negative { -cents } else { cents })
 }
 
 /// What one `sums_<type>` row changes by.
@@ -266,76 +291,120 @@ impl Totals {
     }
 }
 
-/// Changes to `sums_<type>`, keyed by its row key ([`FactTable::sums_key`]'s values).
+/// Changes to `sums_<type>`, per cut, month and group field, then per value: a record adds
+/// to (cuts × (group fields + 1)) rows, and an import of a million records looks rows up
+/// millions of times, so a lookup allocates nothing.
 #[derive(Debug, Default)]
 pub(super) struct SumsDelta {
-    pub rows: HashMap<Vec<String>, Totals>,
+    /// (cut, month as `YYYY-MM` bytes or zeros, group field or `usize::MAX` for overall) →
+    /// value → totals.
+    rows: HashMap<(usize, [u8; 7], usize), HashMap<String, Totals>>,
     /// Some row lost records, so rows may have dropped to none.
     pub shrank: bool,
+    /// Per measure, the record's value (reused between records).
+    values: Vec<Option<f64>>,
 }
 
 impl SumsDelta {
-    /// Counts a record in (`sign` 1) or out (-1) of its rows: one per cut.
+    /// Counts a record in (`sign` 1) or out (-1) of its rows.
     pub fn add(&mut self, table: &FactTable, fields: &Fields, sign: i64) {
         if sign < 0 {
             self.shrank = true;
         }
-        let groups: Vec<String> = table
-            .groups
-            .iter()
-            .map(|&i| {
+        self.values.clear();
+        for &i in &table.measures {
+            let field = &table.fields[i];
+            self.values.push(
                 fields
-                    .get(&table.fields[i].name)
-                    .and_then(text)
-                    .unwrap_or_default()
-            })
-            .collect();
-        let mut cuts: Vec<(String, String)> = table
+                    .get(&field.name)
+                    .and_then(|value| match field.field_type {
+                        FieldType::Money => cents(value).map(|c| c as f64),
+                        _ => value.as_f64(),
+                    }),
+            );
+        }
+        let mut cuts: Vec<(usize, [u8; 7])> = table
             .cuts
             .iter()
             .map(|&i| {
-                let name = &table.fields[i].name;
-                (name.clone(), month(fields.get(name)))
+                let month = fields
+                    .get(&table.fields[i].name)
+                    .and_then(Value::as_str)
+                    .and_then(|s| s.as_bytes().get(..7))
+                    .and_then(|b| <[u8; 7]>::try_from(b).ok())
+                    .unwrap_or([0; 7]);
+                (i, month)
             })
             .collect();
         if cuts.is_empty() {
-            cuts.push((String::new(), String::new()));
+            cuts.push((usize::MAX, [0; 7]));
         }
-        let measures: Vec<Option<f64>> = table
-            .measures
-            .iter()
-            .map(|&i| {
-                let field = &table.fields[i];
-                let value = fields.get(&field.name)?;
-                match field.field_type {
-                    FieldType::Money => cents(value).map(|c| c as f64),
-                    _ => value.as_f64(),
+        let groups = std::iter::once((usize::MAX, std::borrow::Cow::Borrowed(""))).chain(
+            table
+                .groups
+                .iter()
+                .map(|&i| (i, group_value(fields.get(&table.fields[i].name)))),
+        );
+        for (group, value) in groups {
+            for &(cut, month) in &cuts {
+                let values = self.rows.entry((cut, month, group)).or_default();
+                if !values.contains_key(value.as_ref()) {
+                    values.insert(
+                        value.to_string(),
+                        Totals {
+                            n: 0,
+                            sums: vec![0.0; table.measures.len()],
+                            counts: vec![0; table.measures.len()],
+                        },
+                    );
                 }
-            })
-            .collect();
-        for (cut, month) in cuts {
-            let mut key = vec![cut, month];
-            key.extend(groups.iter().cloned());
-            let totals = self.rows.entry(key).or_insert_with(|| Totals {
-                n: 0,
-                sums: vec![0.0; measures.len()],
-                counts: vec![0; measures.len()],
-            });
-            totals.n += sign;
-            for (j, value) in measures.iter().enumerate() {
-                if let Some(value) = value {
-                    totals.sums[j] += sign as f64 * value;
-                    totals.counts[j] += sign;
+                let Some(totals) = values.get_mut(value.as_ref()) else {
+                    continue;
+                };
+                totals.n += sign;
+                for (j, value) in self.values.iter().enumerate() {
+                    if let Some(value) = value {
+                        totals.sums[j] += sign as f64 * value;
+                        totals.counts[j] += sign;
+                    }
                 }
             }
         }
     }
 
-    /// The rows that change, without those a record moved out of and back into.
-    pub fn into_rows(self) -> impl Iterator<Item = (Vec<String>, Totals)> {
-        self.rows
-            .into_iter()
-            .filter(|(_, totals)| !totals.is_zero())
+    /// The rows that change, keyed by [`FactTable::sums_key`]'s values, without those a
+    /// record moved out of and back into.
+    pub fn into_rows(self, table: &FactTable) -> Vec<([String; 4], Totals)> {
+        let name = |i: usize| {
+            table
+                .fields
+                .get(i)
+                .map_or("", |f| f.name.as_str())
+                .to_string()
+        };
+        let mut out = Vec::new();
+        for ((cut, month, group), values) in self.rows {
+            let month = if month == [0; 7] {
+                String::new()
+            } else {
+                String::from_utf8_lossy(&month).into_owned()
+            };
+            for (value, totals) in values {
+                if !totals.is_zero() {
+                    out.push(([name(cut), month.clone(), name(group), value], totals));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A group field's value in `sums_<type>`: its text, or "" for none.
+fn group_value(value: Option<&Value>) -> std::borrow::Cow<'_, str> {
+    match value {
+        Some(Value::String(s)) => std::borrow::Cow::Borrowed(s.as_str()),
+        Some(other) => std::borrow::Cow::Owned(text(other).unwrap_or_default()),
+        None => std::borrow::Cow::Borrowed(""),
     }
 }
 
@@ -412,18 +481,28 @@ mod tests {
         );
         let sql = table.create_statements(Backend::Sqlite).join(";\n");
         assert!(sql.contains("f_order real"), "{sql}");
-        assert!(sql.contains("primary key (cut, month, f_vendor_id, f_status)"));
+        assert!(
+            sql.contains("primary key (cut, month, field, value)"),
+            "{sql}"
+        );
     }
 
     #[test]
-    fn money_becomes_whole_cents_and_months_come_from_dates_and_timestamps() {
+    fn money_becomes_whole_cents_and_yes_no_becomes_text() {
         assert_eq!(cents(&json!("1234.50")), Some(123_450));
         assert_eq!(cents(&json!("0.07")), Some(7));
         assert_eq!(cents(&json!("-12")), Some(-1_200));
         assert_eq!(cents(&json!("lots")), None);
-        assert_eq!(month(Some(&json!("2026-03-31"))), "2026-03");
-        assert_eq!(month(Some(&json!("2026-03-31T23:00:00Z"))), "2026-03");
-        assert_eq!(month(None), "");
+        assert_eq!(cents(&json!("1.5")), Some(150));
+        assert_eq!(
+            cents(&json!("123456789012345.67")),
+            Some(12_345_678_901_234_567)
+        );
+        assert_eq!(
+            cents(&json!("99999999999999999.99")),
+            None,
+            "beyond 64 bits"
+        );
         assert_eq!(text(&json!(true)).as_deref(), Some("true"));
         assert_eq!(text(&json!("")), None);
     }
@@ -441,25 +520,29 @@ mod tests {
         let mut delta = SumsDelta::default();
         delta.add(&table, &fields("open", "10.50"), -1);
         delta.add(&table, &fields("paid", "12.00"), 1);
-        let mut rows: Vec<_> = delta.into_rows().collect();
+        let mut rows = delta.into_rows(&table);
         rows.sort_by(|a, b| a.0.cmp(&b.0));
-        let key = |status: &str| ["issued_date", "2026-03", "V1", status].map(String::from);
-        assert_eq!(rows.len(), 2);
-        assert_eq!(rows[0].0, key("open"));
+        let key =
+            |field: &str, value: &str| ["issued_date", "2026-03", field, value].map(String::from);
+        // Overall and per vendor the amount grew by 1.50; per status it moved.
+        let changes: Vec<_> = rows
+            .iter()
+            .map(|(key, t)| (key.clone(), t.n, t.sums[0], t.counts[0]))
+            .collect();
         assert_eq!(
-            (rows[0].1.n, rows[0].1.sums[0], rows[0].1.counts[1]),
-            (-1, -1050.0, 0)
-        );
-        assert_eq!(rows[1].0, key("paid"));
-        assert_eq!(
-            (rows[1].1.n, rows[1].1.sums[0], rows[1].1.counts[0]),
-            (1, 1200.0, 1)
+            changes,
+            [
+                (key("", ""), 0, 150.0, 0),
+                (key("status", "open"), -1, -1050.0, -1),
+                (key("status", "paid"), 1, 1200.0, 1),
+                (key("vendor_id", "V1"), 0, 150.0, 0),
+            ]
         );
 
         let mut same = SumsDelta::default();
         same.add(&table, &fields("open", "10.50"), -1);
         same.add(&table, &fields("open", "10.50"), 1);
-        assert_eq!(same.into_rows().count(), 0);
+        assert!(same.into_rows(&table).is_empty());
     }
 
     #[test]

@@ -64,9 +64,9 @@ impl Tx {
     /// Adds `delta` to `sums_<type>`, and drops the rows left with no record.
     pub(super) async fn write_sums(&mut self, table: &FactTable, delta: SumsDelta) -> Result<()> {
         let shrank = delta.shrank;
-        let rows: Vec<_> = delta.into_rows().collect();
+        let rows = delta.into_rows(table);
         let key = table.sums_key();
-        let mut columns = key.clone();
+        let mut columns: Vec<String> = key.iter().map(|k| k.to_string()).collect();
         let mut added = vec!["n".to_string()];
         for &i in &table.measures {
             let field = &table.fields[i];

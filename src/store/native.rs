@@ -41,7 +41,8 @@ impl Writer {
         let conn = connect(
             path,
             "writer",
-            "pragma foreign_keys = on; pragma cache_size = -65536; pragma temp_store = memory;",
+            "pragma foreign_keys = on; pragma cache_size = -65536; pragma temp_store = memory; \
+             pragma threads = 2;",
         )?;
         let mode: String = conn
             .query_row("pragma journal_mode = wal", [], |row| row.get(0))

@@ -11,6 +11,14 @@ use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+/// A chunk of at least this many changed records is a bulk load…
+const BULK_CHUNK: usize = 1_000;
+
+/// …and when fewer records of the type were stored before, its fact indexes are dropped and
+/// built again at the end ([`super::facts::FactTable::drop_index_statements`]). Above it,
+/// rebuilding them would cost more than the load saves.
+const REINDEX_BELOW: usize = 50_000;
+
 /// Rows per multi-row statement, below both backends' parameter limits (6 per row).
 const MAX_BATCH_ROWS: usize = 5_000;
 
@@ -111,6 +119,8 @@ pub struct StoredRecords {
     /// ([`Tx::finish_upsert`]): on Postgres every update of a row leaves a dead version
     /// behind, and a million-record import would leave hundreds per row.
     sums: SumsDelta,
+    /// The fact indexes were dropped for a bulk load, to be built again at the end.
+    reindex: bool,
 }
 
 impl Tx {
@@ -163,6 +173,7 @@ impl Tx {
             written: HashSet::new(),
             facts: self.fact_table(record_type),
             sums: SumsDelta::default(),
+            reindex: false,
         })
     }
 
@@ -258,6 +269,64 @@ impl Tx {
             }
             self.write(copy.bind(record_type)).await?;
         }
+        // What the chunk does to the sums is worked out while the database writes the records.
+        let (written, added) = tokio::join!(self.write_heads(record_type, &heads, batch), async {
+            add_to_sums(stored, &heads)
+        });
+        written?;
+        added?;
+        for chunk in superseded.chunks(batch) {
+            let sql = format!(
+                "insert into record_versions (type, key, version, data, changed_at, source) \
+                 values {}",
+                value_tuples(self.backend, chunk.len(), 6)
+            );
+            let doing = format!("writing record history of type {record_type}");
+            self.write_changes(Statement::new(sql, doing), record_type, chunk.iter())
+                .await?;
+        }
+        if let Some(table) = stored.facts.clone() {
+            if !stored.reindex && heads.len() >= BULK_CHUNK && stored.before.len() < REINDEX_BELOW {
+                for sql in table.drop_index_statements() {
+                    let doing = format!("dropping a fact index of {record_type} for a bulk load");
+                    self.write(Statement::new(sql, doing)).await?;
+                }
+                stored.reindex = true;
+            }
+            let rows: Vec<FactRow> = heads
+                .iter()
+                .map(|head| FactRow {
+                    key: head.key,
+                    fields: head.fields,
+                })
+                .collect();
+            self.write_facts(&table, &rows).await?;
+        }
+        Ok(counts)
+    }
+
+    /// Ends an upsert written with [`Tx::upsert_chunk`]: writes what it did to the type's
+    /// sums. Call it before committing, or the sums will not match the records.
+    pub async fn finish_upsert(&mut self, stored: StoredRecords) -> Result<()> {
+        let Some(table) = &stored.facts else {
+            return Ok(());
+        };
+        if stored.reindex {
+            for sql in table.index_statements() {
+                let doing = format!("building a fact index of {}", table.record_type);
+                self.write(Statement::new(sql, doing).bulk()).await?;
+            }
+        }
+        self.write_sums(table, stored.sums).await
+    }
+
+    /// Writes each key's last version to `records`.
+    async fn write_heads(
+        &mut self,
+        record_type: &str,
+        heads: &[&Change<'_>],
+        batch: usize,
+    ) -> Result<()> {
         for chunk in heads.chunks(batch) {
             let sql = format!(
                 "insert into records (type, key, version, data, updated_at, source) values {} \
@@ -273,41 +342,7 @@ impl Tx {
             )
             .await?;
         }
-        for chunk in superseded.chunks(batch) {
-            let sql = format!(
-                "insert into record_versions (type, key, version, data, changed_at, source) \
-                 values {}",
-                value_tuples(self.backend, chunk.len(), 6)
-            );
-            let doing = format!("writing record history of type {record_type}");
-            self.write_changes(Statement::new(sql, doing), record_type, chunk.iter())
-                .await?;
-        }
-        if let Some(table) = stored.facts.clone() {
-            let mut rows = Vec::with_capacity(heads.len());
-            for head in &heads {
-                if let Some((_, before)) = stored.before.get(head.key) {
-                    let before: Fields = from_json(before, "record fields")?;
-                    stored.sums.add(&table, &before, -1);
-                }
-                stored.sums.add(&table, head.fields, 1);
-                rows.push(FactRow {
-                    key: head.key,
-                    fields: head.fields,
-                });
-            }
-            self.write_facts(&table, &rows).await?;
-        }
-        Ok(counts)
-    }
-
-    /// Ends an upsert written with [`Tx::upsert_chunk`]: writes what it did to the type's
-    /// sums. Call it before committing, or the sums will not match the records.
-    pub async fn finish_upsert(&mut self, stored: StoredRecords) -> Result<()> {
-        match &stored.facts {
-            Some(table) => self.write_sums(table, stored.sums).await,
-            None => Ok(()),
-        }
+        Ok(())
     }
 
     async fn write_changes<'c>(
@@ -327,4 +362,20 @@ impl Tx {
         }
         self.write(statement).await
     }
+}
+
+/// Adds what the new versions change to the pending sums of the type's fact tables: each
+/// record's stored version out, its new one in.
+fn add_to_sums(stored: &mut StoredRecords, heads: &[&Change<'_>]) -> Result<()> {
+    let Some(table) = stored.facts.clone() else {
+        return Ok(());
+    };
+    for head in heads {
+        if let Some((_, before)) = stored.before.get(head.key) {
+            let before: Fields = from_json(before, "record fields")?;
+            stored.sums.add(&table, &before, -1);
+        }
+        stored.sums.add(&table, head.fields, 1);
+    }
+    Ok(())
 }
