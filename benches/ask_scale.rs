@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// One question per kind of plan, worded as people ask.
-const QUESTIONS: [(&str, &str); 9] = [
+const QUESTIONS: [(&str, &str); 11] = [
     (
         "sum, one vendor, one month",
         "How much did Apex Concrete invoice us in March?",
@@ -41,6 +41,11 @@ const QUESTIONS: [(&str, &str); 9] = [
         "list, vendor and threshold",
         "invoices from Apex Concrete over 200k",
     ),
+    (
+        "sum, last 90 days",
+        "how much were we invoiced in the last 90 days?",
+    ),
+    ("median per group, all", "median invoice amount per vendor"),
     (
         "insight: budget burn",
         "which projects are likely to go over budget?",

@@ -667,8 +667,8 @@ impl Sql {
     }
 }
 
-/// `order by` for a query that is not a median: the asked order, then every column for a
-/// stable answer.
+/// `order by` for a query that is not a median: the asked order, then the key or every
+/// column, for a stable answer.
 fn order_clause(query: &CheckedQuery, columns: &[String], measure_column: usize) -> String {
     let mut order = Vec::new();
     if let Some((key, descending)) = &query.order {
@@ -684,8 +684,14 @@ fn order_clause(query: &CheckedQuery, columns: &[String], measure_column: usize)
             if *descending { " desc" } else { "" }
         ));
     }
-    for column in 1..=columns.len() {
-        order.push(column.to_string());
+    if let CheckedMeasure::List(_) = query.measure {
+        // The key (column 1) is unique, and in the asked direction it is the order an index
+        // on the ordered field keeps (with the key after the field), so the index is read
+        // as it is, not sorted again.
+        let descending = query.order.as_ref().is_some_and(|(_, d)| *d);
+        order.push(if descending { "1 desc" } else { "1" }.to_string());
+    } else {
+        order.extend((1..=columns.len()).map(|column| column.to_string()));
     }
     format!(" order by {}", order.join(", "))
 }

@@ -17,6 +17,7 @@ use std::collections::HashSet;
 mod console;
 mod delegations;
 mod events;
+mod facts;
 mod outbox;
 mod records;
 mod requests;
