@@ -67,6 +67,7 @@ pub async fn demo(options: DemoOptions) -> Outcome {
     if report.changes() > 0 {
         println!("Imported {} changes.", report.changes());
     }
+    let stop = shutdown_signal();
     let server = crate::server::start(keel, true, &options.bind).await?;
     println!();
     println!(
@@ -84,7 +85,7 @@ pub async fn demo(options: DemoOptions) -> Outcome {
         "Data is kept in {} (`keel demo --fresh` starts over). Ctrl-C stops.",
         home.display()
     );
-    shutdown_signal().await;
+    stop.await;
     println!("Stopping…");
     server.stop().await?;
     Ok(ExitCode::SUCCESS)

@@ -11,31 +11,40 @@ pub async fn serve(dir: &Path) -> Outcome {
     let config = load_config(dir)?;
     let keel = Keel::open(config, Clock::System).await?;
     let bind = keel.config.settings.server.bind.clone();
+    let stop = shutdown_signal();
     let server = crate::server::start(keel, false, &bind).await?;
     println!("keel listening on http://{}", server.address);
-    shutdown_signal().await;
+    stop.await;
     server.stop().await?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Returns at Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Listens for Ctrl-C and SIGTERM from now on, and returns what ends at the first of them.
+///
+/// Called before keel says where it listens: a Ctrl-C right after that line (a script, a test,
+/// an impatient person) then stops keel cleanly instead of killing it, as SIGINT does while no
+/// handler is installed.
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{Signal, SignalKind, signal};
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        let terminate = signal(SignalKind::terminate()).ok();
+        async move {
+            let received = |signal: Option<Signal>| async move {
+                match signal {
+                    Some(mut signal) => _ = signal.recv().await,
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = received(interrupt) => {}
+                _ = received(terminate) => {}
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = terminate => {}
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

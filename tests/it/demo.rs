@@ -145,5 +145,6 @@ async fn keel_demo_runs_from_any_folder_stops_at_ctrl_c_and_reuses_its_database(
         "the second start reuses the database: {:?}",
         again.printed
     );
-    assert!(interrupt(&mut again).success());
+    let status = interrupt(&mut again);
+    assert!(status.success(), "the second start exited with {status}");
 }
