@@ -116,11 +116,7 @@ fn sums_rows(table: &FactTable, query: &CheckedQuery) -> Option<(String, String)
         Aggregate::Count => {}
         Aggregate::Sum | Aggregate::Average => {
             let path = measured.as_ref()?;
-            let summed = table
-                .measures
-                .iter()
-                .any(|&i| table.fields[i].name == path.field);
-            if path.via.is_some() || path.cut.is_some() || !summed {
+            if path.via.is_some() || path.cut.is_some() || !table.is_measure(&path.field) {
                 return None;
             }
         }
@@ -189,10 +185,7 @@ fn ordered_walk(
         && query.limit <= SHORT_LIST
         && path.via.is_none()
         && path.cut.is_none()
-        && table
-            .indexed
-            .iter()
-            .any(|&i| table.fields[i].name == path.field)
+        && table.is_indexed(&path.field)
 }
 
 /// The statement, its columns, and what to do with the rows it returns.

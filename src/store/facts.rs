@@ -65,7 +65,7 @@ pub(super) struct FactTable {
 impl FactTable {
     pub fn new(record_type: &RecordType, schema: &RecordSchema) -> Result<FactTable> {
         let name = identifier(&record_type.name)?;
-        let facts = format!("facts_{name}");
+        let [facts, sums] = table_names(name)?;
         ensure!(
             facts.len() + format!("_i{}", record_type.fields.len()).len() <= MAX_NAME,
             "the record type name `{name}` is too long for keel's tables (at most {} characters)",
@@ -110,7 +110,7 @@ impl FactTable {
         });
         Ok(FactTable {
             record_type: record_type.name.clone(),
-            sums: format!("sums_{name}"),
+            sums,
             facts,
             fields,
             groups,
@@ -121,11 +121,24 @@ impl FactTable {
     }
 
     pub fn is_group(&self, name: &str) -> bool {
-        self.groups.iter().any(|&i| self.fields[i].name == name)
+        self.names(&self.groups, name)
     }
 
     pub fn is_cut(&self, name: &str) -> bool {
-        self.cuts.iter().any(|&i| self.fields[i].name == name)
+        self.names(&self.cuts, name)
+    }
+
+    pub fn is_measure(&self, name: &str) -> bool {
+        self.names(&self.measures, name)
+    }
+
+    pub fn is_indexed(&self, name: &str) -> bool {
+        self.names(&self.indexed, name)
+    }
+
+    /// Whether one of the fields at `positions` is called `name`.
+    fn names(&self, positions: &[usize], name: &str) -> bool {
+        positions.iter().any(|&i| self.fields[i].name == name)
     }
 
     /// The `cut` whose rows hold every record once when no date field is asked about.
@@ -224,6 +237,17 @@ impl FactTable {
     pub fn sums_key(&self) -> [&'static str; 4] {
         ["cut", "month", "field", "value"]
     }
+}
+
+/// `facts_<type>` and `sums_<type>`, for a type's name.
+pub(super) fn table_names(record_type: &str) -> Result<[String; 2]> {
+    let name = identifier(record_type)?;
+    Ok([format!("facts_{name}"), format!("sums_{name}")])
+}
+
+/// The fact tables registered for a record type.
+pub(super) fn registered(tables: &FactTables, record_type: &str) -> Option<Arc<FactTable>> {
+    tables.read().ok()?.get(record_type).cloned()
 }
 
 /// A field's value as its fact column holds it.

@@ -1,7 +1,7 @@
 //! Keeping the fact tables in step with `records`: written in the transaction that writes the
 //! records, and built again from the records when records.toml changes their shape.
 
-use super::facts::{FactTable, SumsDelta, column_value};
+use super::facts::{FactTable, SumsDelta, column_value, registered, table_names};
 use super::sql::{from_json, value_tuples};
 use super::statement::{Param, Statement};
 use super::{Backend, Store, Tx};
@@ -184,18 +184,17 @@ impl Store {
 
     /// The fact tables of a record type, if [`Store::track_facts`] made them.
     pub(super) fn fact_table(&self, record_type: &str) -> Option<Arc<FactTable>> {
-        self.facts.read().ok()?.get(record_type).cloned()
+        registered(&self.facts, record_type)
     }
 }
 
 impl Tx {
     pub(super) fn fact_table(&self, record_type: &str) -> Option<Arc<FactTable>> {
-        self.facts.read().ok()?.get(record_type).cloned()
+        registered(&self.facts, record_type)
     }
 
     async fn drop_facts(&mut self, record_type: &str) -> Result<()> {
-        let name = super::sql::identifier(record_type)?;
-        for table in [format!("facts_{name}"), format!("sums_{name}")] {
+        for table in table_names(record_type)? {
             let sql = format!("drop table if exists {table}");
             self.write(Statement::new(sql, format!("dropping {table}")))
                 .await?;
