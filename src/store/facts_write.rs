@@ -27,7 +27,7 @@ impl Tx {
         rows: &[FactRow<'_>],
     ) -> Result<()> {
         let columns = table.fields.len() + 1;
-        let batch = (self.backend.max_params() / columns).min(5_000);
+        let batch = self.backend.rows_per_statement(columns);
         let names: Vec<&str> = table.fields.iter().map(|f| f.column.as_str()).collect();
         let update = if names.is_empty() {
             "nothing".to_string()
@@ -78,7 +78,7 @@ impl Tx {
             .iter()
             .map(|c| format!("{c} = {}.{c} + excluded.{c}", table.sums))
             .collect();
-        let batch = (self.backend.max_params() / columns.len()).min(5_000);
+        let batch = self.backend.rows_per_statement(columns.len());
         for chunk in rows.chunks(batch) {
             let sql = format!(
                 "insert into {} ({}) values {} on conflict ({}) do update set {}",

@@ -19,9 +19,6 @@ const BULK_CHUNK: usize = 1_000;
 /// rebuilding them would cost more than the load saves.
 const REINDEX_BELOW: usize = 50_000;
 
-/// Rows per multi-row statement, below both backends' parameter limits (6 per row).
-const MAX_BATCH_ROWS: usize = 5_000;
-
 /// A record from a row of `type, key, version, data, at`.
 fn record_from_row(row: Row) -> Result<Record> {
     let mut columns = row.columns();
@@ -252,7 +249,7 @@ impl Tx {
         let mut heads: Vec<&Change> = latest.values().map(|&i| &versions[i]).collect();
         heads.sort_unstable_by_key(|c| c.key);
         let record_type = record_type.as_str();
-        let batch = MAX_BATCH_ROWS.min(self.backend.max_params() / 6);
+        let batch = self.backend.rows_per_statement(6);
         for chunk in archived.chunks(batch) {
             let keys = value_tuples(self.backend, chunk.len(), 1);
             let sql = format!(

@@ -55,6 +55,13 @@ impl Backend {
         }
     }
 
+    /// How many rows of `columns` values one multi-row statement carries: at most 5,000, and
+    /// within the backend's parameter limit.
+    pub(super) fn rows_per_statement(self, columns: usize) -> usize {
+        const MAX_ROWS: usize = 5_000;
+        MAX_ROWS.min(self.max_params() / columns.max(1))
+    }
+
     /// How many bind parameters one statement may carry.
     pub(super) fn max_params(self) -> usize {
         match self {
