@@ -73,7 +73,7 @@ impl Store {
             Value::Null
         } else {
             let middle = Sql::middle(self.backend, table, query, path, Some(matching))?;
-            let values: Vec<f64> = self
+            let mut values: Vec<f64> = self
                 .read(middle.statement)
                 .await?
                 .into_iter()
@@ -82,10 +82,8 @@ impl Store {
                 .iter()
                 .filter_map(|row| row.first()?.as_f64())
                 .collect();
-            match values.len() {
-                0 => Value::Null,
-                n => serde_json::json!(values.iter().sum::<f64>() / n as f64),
-            }
+            // The median of the one or two in the middle is the median of them all.
+            crate::engine::stats::median(&mut values).map_or(Value::Null, |m| serde_json::json!(m))
         };
         Ok(Table {
             columns: vec![measure_name(Aggregate::Median, Some(path))],
@@ -496,8 +494,13 @@ impl Builder<'_> {
         )
     }
 
-    /// `from … where …` for the source and the query's filters.
-    fn tables_and_filters(&mut self, table: &FactTable, query: &CheckedQuery) -> Result<String> {
+    /// `from … where …` for the source, the query's filters and `also`.
+    fn tables_and_filters(
+        &mut self,
+        table: &FactTable,
+        query: &CheckedQuery,
+        also: Option<String>,
+    ) -> Result<String> {
         let (from, mut conditions) = match self.source {
             Source::Facts => (table.facts.clone(), Vec::new()),
             Source::Sums { cut, group } => {
@@ -512,6 +515,7 @@ impl Builder<'_> {
             conditions.push(self.condition(&filter.path, &filter.condition)?);
         }
         self.filtering = false;
+        conditions.extend(also);
         let joins: String = self.joins.iter().map(|(_, join)| join.as_str()).collect();
         let filters = if conditions.is_empty() {
             String::new()
@@ -586,22 +590,15 @@ impl Sql {
             }
         }
         let measure_column = selects.len();
-        let from_where = b.tables_and_filters(table, query)?;
+        // A median's values: those there are.
+        let valued = median.then(|| format!("{} is not null", selects[measure_column - 1]));
+        let from_where = b.tables_and_filters(table, query, valued)?;
         let mut sql = format!("select {} {from_where}", selects.join(", "));
         if median {
             // Every value, grouped in Rust; sorted so that groups come together.
             let mut order: Vec<String> = (1..measure_column).map(|n| n.to_string()).collect();
             order.push(measure_column.to_string());
-            let joiner = if from_where.contains(" where ") {
-                " and"
-            } else {
-                " where"
-            };
-            sql.push_str(&format!(
-                "{joiner} {} is not null order by {}",
-                selects[measure_column - 1],
-                order.join(", ")
-            ));
+            sql.push_str(&format!(" order by {}", order.join(", ")));
         } else {
             if !group_by.is_empty() {
                 sql.push_str(&format!(" group by {}", group_by.join(", ")));
@@ -636,17 +633,12 @@ impl Sql {
             filtering: false,
         };
         let (value, cents) = b.shown(path)?;
-        let from_where = b.tables_and_filters(table, query)?;
-        let joiner = if from_where.contains(" where ") {
-            "and"
-        } else {
-            "where"
-        };
+        let valued = format!("{value} is not null");
+        let from_where = b.tables_and_filters(table, query, Some(valued))?;
         let sql = match matching {
-            None => format!("select count(*) {from_where} {joiner} {value} is not null"),
+            None => format!("select count(*) {from_where}"),
             Some(n) => format!(
-                "select {value} {from_where} {joiner} {value} is not null \
-                 order by {value} limit {} offset {}",
+                "select {value} {from_where} order by {value} limit {} offset {}",
                 2 - n % 2,
                 (n - 1) / 2
             ),
