@@ -148,9 +148,8 @@ impl FactTable {
             .map_or("", |&i| self.fields[i].name.as_str())
     }
 
-    /// The statements creating both tables and their indexes, which are also what
-    /// `fact_tables` remembers.
-    pub fn create_statements(&self, backend: Backend) -> Vec<String> {
+    /// The statements creating both tables (without the indexes: [`Self::index_statements`]).
+    pub fn table_statements(&self, backend: Backend) -> Vec<String> {
         let text = match backend {
             Backend::Sqlite => "text",
             Backend::Postgres => "text collate \"C\"",
@@ -181,7 +180,6 @@ impl FactTable {
             self.facts,
             columns.join(", ")
         )];
-        statements.extend(self.index_statements());
         let mut columns: Vec<String> = self
             .sums_key()
             .iter()
@@ -229,7 +227,11 @@ impl FactTable {
     pub fn definition(&self, backend: Backend) -> String {
         format!(
             "-- {LAYOUT}\n{};",
-            self.create_statements(backend).join(";\n")
+            self.table_statements(backend)
+                .into_iter()
+                .chain(self.index_statements())
+                .collect::<Vec<_>>()
+                .join(";\n")
         )
     }
 
@@ -503,7 +505,7 @@ mod tests {
             names(&table.indexed),
             ["vendor_id", "amount", "issued_date"]
         );
-        let sql = table.create_statements(Backend::Sqlite).join(";\n");
+        let sql = table.definition(Backend::Sqlite);
         assert!(sql.contains("f_order real"), "{sql}");
         assert!(
             sql.contains("primary key (cut, month, field, value)"),

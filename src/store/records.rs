@@ -309,10 +309,7 @@ impl Tx {
             return Ok(());
         };
         if stored.reindex {
-            for sql in table.index_statements() {
-                let doing = format!("building a fact index of {}", table.record_type);
-                self.write(Statement::new(sql, doing).bulk()).await?;
-            }
+            self.build_fact_indexes(table).await?;
         }
         self.write_sums(table, stored.sums).await
     }
