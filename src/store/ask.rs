@@ -5,7 +5,7 @@
 //! a question or a model supplied is bound as a parameter. Medians are taken from the values
 //! in the middle, found through the index on the field.
 
-use super::facts::FactTable;
+use super::facts::{FactTable, day_cut};
 use super::sql::identifier;
 use super::statement::{Param, Row, Statement};
 use super::{Backend, Store};
@@ -29,14 +29,16 @@ impl Store {
                 query.record
             )
         })?;
-        let source = match sums_rows(&table, query) {
-            Some((cut, group)) => Source::Sums { cut, group },
-            None => Source::Facts,
-        };
-        if let CheckedMeasure::Aggregate(Aggregate::Median, Some(path)) = &query.measure
-            && query.group_by.is_empty()
-        {
-            return self.middle_values(&table, query, path).await;
+        let source = sums_rows(&table, query).unwrap_or(Source::Facts);
+        if let CheckedMeasure::Aggregate(Aggregate::Median, Some(path)) = &query.measure {
+            if query.group_by.is_empty() {
+                return self.middle_values(&table, query, path).await;
+            }
+            if let Some(group) = indexed_group(&table, query, path) {
+                return self
+                    .middle_values_per_group(&table, query, group, path)
+                    .await;
+            }
         }
         let built = Sql::build(self.backend, &table, &source, query)?;
         let rows = self.read(built.statement.bulk()).await?;
@@ -93,20 +95,88 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The median of one field per value of a group field indexed with it: how many values
+    /// each group has (from the sums when they answer), then the one or two in the middle of
+    /// each group, read along the (group, field) index in one statement per
+    /// [`GROUPS_PER_STATEMENT`] groups.
+    async fn middle_values_per_group(
+        &self,
+        table: &FactTable,
+        query: &CheckedQuery,
+        group: &FieldPath,
+        path: &FieldPath,
+    ) -> Result<Table> {
+        let counts = Sql::group_counts(self.backend, table, query, group, path)?;
+        let mut groups: Vec<(Value, i64)> = Vec::new();
+        for row in self.read(counts.statement.bulk()).await? {
+            let mut values = row.into_json().into_iter();
+            let (value, count) = (values.next(), values.next());
+            if let (Some(value), Some(count)) = (value, count.as_ref().and_then(Value::as_i64))
+                && count > 0
+            {
+                groups.push((value, count));
+            }
+        }
+        let mut rows = Vec::new();
+        for chunk in groups.chunks(GROUPS_PER_STATEMENT) {
+            let middles = Sql::group_middles(self.backend, table, query, group, path, chunk)?;
+            for row in self.read(middles.statement).await? {
+                let values = row_values(row, &middles.money_cents)?;
+                let part = values.first().and_then(Value::as_u64).unwrap_or(u64::MAX);
+                if let (Some((value, _)), Some(middle)) = (chunk.get(part as usize), values.get(1))
+                {
+                    rows.push(vec![value.clone(), middle.clone()]);
+                }
+            }
+        }
+        let mut rows = medians(rows, query);
+        let truncated = rows.len() > query.limit as usize;
+        rows.truncate(query.limit as usize);
+        Ok(Table {
+            columns: vec![group.name(), measure_name(Aggregate::Median, Some(path))],
+            rows,
+            truncated,
+        })
+    }
+}
+
+/// How many groups' middle values one statement reads (a `union all` of one `select` each).
+const GROUPS_PER_STATEMENT: usize = 100;
+
+/// The group field of a median per group that an index on (group, measured field) serves.
+fn indexed_group<'q>(
+    table: &FactTable,
+    query: &'q CheckedQuery,
+    path: &FieldPath,
+) -> Option<&'q FieldPath> {
+    let [group] = query.group_by.as_slice() else {
+        return None;
+    };
+    let plain = |p: &FieldPath| p.via.is_none() && p.cut.is_none();
+    (plain(group) && plain(path) && table.is_indexed_by_group(&group.field, &path.field))
+        .then_some(group)
+}
+
 /// Where a query reads from.
 enum Source {
     /// `facts_<type>`: one row per record.
     Facts,
     /// `sums_<type>`, the rows of one cut (a date field's name, or "" for a type without one)
-    /// and one group field ("" for the overall rows).
-    Sums { cut: String, group: String },
+    /// and one group field ("" for the overall rows); `by_day`: the cut's overall rows per
+    /// day ([`super::facts::day_cut`]).
+    Sums {
+        cut: String,
+        group: String,
+        by_day: bool,
+    },
 }
 
-/// The rows of `sums_<type>` that answer `query`, when some do (its cut and group field): a
-/// count, sum or average, grouped and filtered only by one group field (or fields of the
-/// records it names) and by the month or year of at most one date field, whose windows are
-/// whole months.
-fn sums_rows(table: &FactTable, query: &CheckedQuery) -> Option<(String, String)> {
+/// The rows of `sums_<type>` that answer `query`, when some do: a count, sum or average,
+/// grouped and filtered only by one group field (or fields of the records it names) and by
+/// the month or year of at most one date field, whose windows are whole months; or, not
+/// grouped or filtered by any group field, over windows of days.
+fn sums_rows(table: &FactTable, query: &CheckedQuery) -> Option<Source> {
     let CheckedMeasure::Aggregate(aggregate, measured) = &query.measure else {
         return None;
     };
@@ -122,6 +192,7 @@ fn sums_rows(table: &FactTable, query: &CheckedQuery) -> Option<(String, String)
     }
     let mut cut: Option<String> = None;
     let mut group: Option<String> = None;
+    let mut by_day = false;
     let one = |slot: &mut Option<String>, name: &str| -> bool {
         if slot.as_ref().is_some_and(|s| s != name) {
             return false;
@@ -141,7 +212,10 @@ fn sums_rows(table: &FactTable, query: &CheckedQuery) -> Option<(String, String)
         }
         match (path.cut, condition) {
             (Some(_), _) => true,
-            (None, Some(Condition::Span(span))) => span.from.day() == 1 && span.until.day() == 1,
+            (None, Some(Condition::Span(span))) => {
+                by_day |= span.from.day() != 1 || span.until.day() != 1;
+                true
+            }
             (None, Some(Condition::Empty(_))) => true,
             (None, _) => false,
         }
@@ -151,11 +225,14 @@ fn sums_rows(table: &FactTable, query: &CheckedQuery) -> Option<(String, String)
             .filters
             .iter()
             .all(|filter| uses(&filter.path, Some(&filter.condition)));
-    fits.then(|| {
-        (
-            cut.unwrap_or_else(|| table.any_cut().to_string()),
-            group.unwrap_or_default(),
-        )
+    if !fits || (by_day && group.is_some()) {
+        return None;
+    }
+    let cut = cut.unwrap_or_else(|| table.any_cut().to_string());
+    Some(Source::Sums {
+        cut: if by_day { day_cut(&cut) } else { cut },
+        group: group.unwrap_or_default(),
+        by_day,
     })
 }
 
@@ -209,7 +286,18 @@ struct Builder<'a> {
     filtering: bool,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    fn new(backend: Backend, source: &'a Source) -> Builder<'a> {
+        Builder {
+            backend,
+            source,
+            params: Vec::new(),
+            joins: Vec::new(),
+            ordered_walk: false,
+            filtering: false,
+        }
+    }
+
     fn param(&mut self, value: impl Into<Param>) -> String {
         self.params.push(value.into());
         format!("${}", self.params.len())
@@ -252,10 +340,10 @@ impl Builder<'_> {
     fn text(&mut self, path: &FieldPath) -> Result<String> {
         let column = self.column(path)?;
         let expression = match self.source {
-            // The group field's value is "" for none, a date field is its month.
+            // The group field's value is "" for none, a date field is its period.
             Source::Sums { .. } if path.via.is_none() => {
                 if path.cut.is_some() {
-                    "nullif(r.month, '')".to_string()
+                    "nullif(r.period, '')".to_string()
                 } else {
                     "nullif(r.value, '')".to_string()
                 }
@@ -263,7 +351,9 @@ impl Builder<'_> {
             _ => column,
         };
         Ok(match (path.cut, self.source) {
-            (Some(DateCut::Month), Source::Sums { .. }) if path.via.is_none() => expression,
+            (Some(DateCut::Month), Source::Sums { by_day: false, .. }) if path.via.is_none() => {
+                expression
+            }
             (Some(DateCut::Month), _) => format!("substr({expression}, 1, 7)"),
             (Some(DateCut::Year), _) => format!("substr({expression}, 1, 4)"),
             (None, _) => expression,
@@ -309,7 +399,7 @@ impl Builder<'_> {
             && path.cut.is_none()
             && matches!(path.field_type, FieldType::Date | FieldType::Timestamp)
         {
-            return self.month_condition(condition);
+            return self.period_condition(condition);
         }
         let text = self.text(path)?;
         Ok(match condition {
@@ -394,19 +484,23 @@ impl Builder<'_> {
         })
     }
 
-    /// A condition on the date field that `sums_<type>` is cut by, as months: a window of
-    /// whole months, or whether there is a date at all ([`sums_rows`] lets nothing else
-    /// through).
-    fn month_condition(&mut self, condition: &Condition) -> Result<String> {
-        let month = |day: chrono::NaiveDate| day.format("%Y-%m").to_string();
+    /// A condition on the date field that `sums_<type>` is cut by, as periods: a window of
+    /// whole months (or of days, read per day), or whether there is a date at all
+    /// ([`sums_rows`] lets nothing else through).
+    fn period_condition(&mut self, condition: &Condition) -> Result<String> {
+        let format = match self.source {
+            Source::Sums { by_day: true, .. } => "%Y-%m-%d",
+            _ => "%Y-%m",
+        };
+        let period = |day: chrono::NaiveDate| day.format(format).to_string();
         Ok(match condition {
             Condition::Span(span) => {
-                let from = self.param(month(span.from));
-                let until = self.param(month(span.until));
-                format!("(r.month >= {from} and r.month < {until})")
+                let from = self.param(period(span.from));
+                let until = self.param(period(span.until));
+                format!("(r.period >= {from} and r.period < {until})")
             }
-            Condition::Empty(true) => "r.month = ''".to_string(),
-            Condition::Empty(false) => "r.month <> ''".to_string(),
+            Condition::Empty(true) => "r.period = ''".to_string(),
+            Condition::Empty(false) => "r.period <> ''".to_string(),
             other => anyhow::bail!("{other:?} cannot be answered from monthly sums"),
         })
     }
@@ -503,7 +597,7 @@ impl Builder<'_> {
     ) -> Result<String> {
         let (from, mut conditions) = match self.source {
             Source::Facts => (table.facts.clone(), Vec::new()),
-            Source::Sums { cut, group } => {
+            Source::Sums { cut, group, .. } => {
                 let cut = self.param(cut.clone());
                 let group = self.param(group.clone());
                 let rows = format!("r.cut = {cut} and r.field = {group} and r.n > 0");
@@ -544,14 +638,8 @@ impl Sql {
         source: &Source,
         query: &CheckedQuery,
     ) -> Result<Sql> {
-        let mut b = Builder {
-            backend,
-            source,
-            params: Vec::new(),
-            joins: Vec::new(),
-            ordered_walk: ordered_walk(backend, table, source, query),
-            filtering: false,
-        };
+        let mut b = Builder::new(backend, source);
+        b.ordered_walk = ordered_walk(backend, table, source, query);
         let mut selects = Vec::new();
         let mut columns = Vec::new();
         let mut money_cents = Vec::new();
@@ -624,24 +712,13 @@ impl Sql {
         path: &FieldPath,
         matching: Option<i64>,
     ) -> Result<Sql> {
-        let mut b = Builder {
-            backend,
-            source: &Source::Facts,
-            params: Vec::new(),
-            joins: Vec::new(),
-            ordered_walk: false,
-            filtering: false,
-        };
+        let mut b = Builder::new(backend, &Source::Facts);
         let (value, cents) = b.shown(path)?;
         let valued = format!("{value} is not null");
         let from_where = b.tables_and_filters(table, query, Some(valued))?;
         let sql = match matching {
             None => format!("select count(*) {from_where}"),
-            Some(n) => format!(
-                "select {value} {from_where} order by {value} limit {} offset {}",
-                2 - n % 2,
-                (n - 1) / 2
-            ),
+            Some(n) => format!("select {value} {from_where} {}", middle_of(&value, n)),
         };
         Ok(Sql {
             statement: b.statement(sql, query),
@@ -650,6 +727,93 @@ impl Sql {
             median: false,
         })
     }
+
+    /// For a median per group: each group's value and how many records in it have a value
+    /// of `path`, from the sums when they answer the same question as a sum.
+    fn group_counts(
+        backend: Backend,
+        table: &FactTable,
+        query: &CheckedQuery,
+        group: &FieldPath,
+        path: &FieldPath,
+    ) -> Result<Sql> {
+        let as_sum = CheckedQuery {
+            measure: CheckedMeasure::Aggregate(Aggregate::Sum, Some(path.clone())),
+            ..query.clone()
+        };
+        let source = sums_rows(table, &as_sum).unwrap_or(Source::Facts);
+        let mut b = Builder::new(backend, &source);
+        let (shown, _) = b.shown(group)?;
+        let count = match source {
+            Source::Sums { .. } => {
+                let count = format!("sum(r.n_{})", identifier(&path.field)?);
+                match backend {
+                    Backend::Sqlite => count,
+                    Backend::Postgres => format!("cast({count} as bigint)"),
+                }
+            }
+            Source::Facts => format!("count({})", b.column(path)?),
+        };
+        let from_where = b.tables_and_filters(table, query, None)?;
+        let sql = format!("select {shown}, {count} {from_where} group by {shown}");
+        Ok(Sql {
+            statement: b.statement(sql, query),
+            columns: Vec::new(),
+            money_cents: Vec::new(),
+            median: false,
+        })
+    }
+
+    /// For a median per group: the one or two values in the middle of each of `groups`
+    /// (its value and how many values it has), each row tagged with the group's position.
+    fn group_middles(
+        backend: Backend,
+        table: &FactTable,
+        query: &CheckedQuery,
+        group: &FieldPath,
+        path: &FieldPath,
+        groups: &[(Value, i64)],
+    ) -> Result<Sql> {
+        let mut b = Builder::new(backend, &Source::Facts);
+        let mut parts = Vec::new();
+        let mut cents = false;
+        for (part, (value, matching)) in groups.iter().enumerate() {
+            b.joins.clear();
+            let (measured, money) = b.shown(path)?;
+            cents = money;
+            let column = b.column(group)?;
+            let in_group = match super::facts::text(value) {
+                Some(text) => format!("{column} = {}", b.param(text)),
+                None => format!("{column} is null"),
+            };
+            let also = format!("{in_group} and {measured} is not null");
+            let from_where = b.tables_and_filters(table, query, Some(also))?;
+            let tag = match backend {
+                Backend::Sqlite => part.to_string(),
+                Backend::Postgres => format!("cast({part} as bigint)"),
+            };
+            parts.push(format!(
+                "select * from (select {tag} as part, {measured} as middle {from_where} {}) m{part}",
+                middle_of(&measured, *matching)
+            ));
+        }
+        Ok(Sql {
+            statement: b.statement(parts.join(" union all "), query),
+            columns: Vec::new(),
+            money_cents: if cents { vec![1] } else { Vec::new() },
+            median: false,
+        })
+    }
+}
+
+/// `order by … limit … offset …` reading the one or two values in the middle of `matching`
+/// values of `value` (two when their number is even).
+fn middle_of(value: &str, matching: i64) -> String {
+    format!(
+        "order by {value} limit {} offset {}",
+        2 - matching % 2,
+        (matching - 1) / 2
+    )
 }
 
 /// `order by` for a query that is not a median: the asked order, then the key or every
@@ -759,4 +923,118 @@ fn medians(rows: Vec<Vec<Value>>, query: &CheckedQuery) -> Vec<Vec<Value>> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::plan::{CheckedFilter, Span};
+
+    fn path(field: &str, field_type: &str) -> FieldPath {
+        FieldPath {
+            via: None,
+            field: field.into(),
+            field_type: field_type.parse().unwrap(),
+            cut: None,
+        }
+    }
+
+    fn invoices() -> FactTable {
+        let schema = super::super::facts::tests::schema();
+        FactTable::new(schema.get("invoice").unwrap(), &schema).unwrap()
+    }
+
+    fn query(
+        from: (u32, u32),
+        until: (u32, u32),
+        group: Option<FieldPath>,
+        aggregate: Aggregate,
+    ) -> CheckedQuery {
+        let day = |(month, day)| chrono::NaiveDate::from_ymd_opt(2026, month, day).unwrap();
+        CheckedQuery {
+            record: "invoice".into(),
+            filters: vec![CheckedFilter {
+                path: path("issued_date", "date"),
+                condition: Condition::Span(Span {
+                    from: day(from),
+                    until: day(until),
+                }),
+            }],
+            group_by: group.into_iter().collect(),
+            measure: CheckedMeasure::Aggregate(aggregate, Some(path("amount", "money"))),
+            order: None,
+            limit: 10,
+        }
+    }
+
+    fn source(query: &CheckedQuery) -> Option<(String, String, bool)> {
+        match sums_rows(&invoices(), query)? {
+            Source::Sums { cut, group, by_day } => Some((cut, group, by_day)),
+            Source::Facts => None,
+        }
+    }
+
+    #[test]
+    fn windows_of_days_read_the_daily_sums_unless_grouped_by_a_group_field() {
+        let vendor = || Some(path("vendor_id", "ref(vendor)"));
+        let months = query((3, 1), (5, 1), vendor(), Aggregate::Sum);
+        assert_eq!(
+            source(&months),
+            Some(("issued_date".into(), "vendor_id".into(), false))
+        );
+        let days = query((3, 2), (5, 17), None, Aggregate::Sum);
+        assert_eq!(
+            source(&days),
+            Some(("issued_date/day".into(), String::new(), true))
+        );
+        let per_month = FieldPath {
+            cut: Some(DateCut::Month),
+            ..path("issued_date", "date")
+        };
+        let days_per_month = query((3, 2), (5, 17), Some(per_month), Aggregate::Count);
+        assert_eq!(source(&days_per_month).map(|s| s.2), Some(true));
+        // The daily rows are overall only: a vendor's days come from the facts.
+        assert_eq!(
+            source(&query((3, 2), (5, 17), vendor(), Aggregate::Sum)),
+            None
+        );
+        assert_eq!(source(&query((3, 2), (5, 17), None, Aggregate::Max)), None);
+    }
+
+    #[test]
+    fn a_median_per_named_group_reads_along_its_index_and_per_enum_reads_every_value() {
+        let table = invoices();
+        let amount = path("amount", "money");
+        let per_vendor = query(
+            (3, 1),
+            (4, 1),
+            Some(path("vendor_id", "ref(vendor)")),
+            Aggregate::Median,
+        );
+        assert!(indexed_group(&table, &per_vendor, &amount).is_some());
+        let per_status = query(
+            (3, 1),
+            (4, 1),
+            Some(path("status", "enum(open, paid)")),
+            Aggregate::Median,
+        );
+        assert!(indexed_group(&table, &per_status, &amount).is_none());
+        let sql = Sql::group_middles(
+            Backend::Postgres,
+            &table,
+            &per_vendor,
+            &per_vendor.group_by[0],
+            &amount,
+            &[(Value::from("V1"), 5), (Value::Null, 4)],
+        )
+        .unwrap()
+        .statement
+        .sql;
+        // Five values: the third; four: the second and third. The vendor is a parameter.
+        assert!(sql.contains("limit 1 offset 2"), "{sql}");
+        assert!(sql.contains("limit 2 offset 1"), "{sql}");
+        assert!(sql.contains("r.f_vendor_id = $1"), "{sql}");
+        assert!(sql.contains("r.f_vendor_id is null"), "{sql}");
+        assert!(!sql.contains("V1"), "{sql}");
+    }
 }

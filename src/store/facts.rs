@@ -5,12 +5,14 @@
 //!   cents, numbers as reals, the rest as text; indexed on money, dates, timestamps and
 //!   references to named records, so that lists, thresholds, the largest, medians and windows
 //!   read a few index entries instead of parsing every record's JSON.
-//! - `sums_<type>`: running counts and sums per month of each date field (`cut`, `month`),
+//! - `sums_<type>`: running counts and sums per month of each date field (`cut`, `period`),
 //!   overall (`field` "") and per value of each *group* field (`field`, `value`: enums, yes/no
 //!   fields and references to named records: vendors, projects, people). One group field at
 //!   a time, not their combinations, which for a million invoices would be nearly as many
 //!   rows as invoices. A count or a sum over a year of a million invoices, overall or per
-//!   vendor, reads a few hundred of these rows.
+//!   vendor, reads a few hundred of these rows. The overall rows are also kept per day (`cut`
+//!   `<field>/day`, a few thousand rows for years of records), so that a window of days, such
+//!   as the last 90, is a few dozen rows too.
 //!
 //! Their shape follows records.toml, so it is not a migration: [`Store::track_facts`] creates
 //! them, and rebuilds them from the records when the definition it remembers in `fact_tables`
@@ -28,7 +30,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 /// Raised when the layout of the tables changes, so that every database rebuilds them.
-const LAYOUT: &str = "keel facts layout 1";
+const LAYOUT: &str = "keel facts layout 2";
 
 /// PostgreSQL's longest name; a longer one would be cut short, and two could collide.
 const MAX_NAME: usize = 63;
@@ -54,7 +56,8 @@ pub(super) struct FactTable {
     pub fields: Vec<FactField>,
     /// The fields `sums_<type>` is grouped by (positions in `fields`).
     pub groups: Vec<usize>,
-    /// The date and timestamp fields, each a `cut` of `sums_<type>` by month.
+    /// The date and timestamp fields, each a `cut` of `sums_<type>` by month (and, for the
+    /// overall rows, one by day: [`day_cut`]).
     pub cuts: Vec<usize>,
     /// The money and number fields summed in `sums_<type>`.
     pub measures: Vec<usize>,
@@ -66,10 +69,12 @@ impl FactTable {
     pub fn new(record_type: &RecordType, schema: &RecordSchema) -> Result<FactTable> {
         let name = identifier(&record_type.name)?;
         let [facts, sums] = table_names(name)?;
+        // The longest index name ends `_i<field>_<field>` ([`Self::indexes`]).
+        let index_suffix = format!("_i{0}_{0}", record_type.fields.len()).len();
         ensure!(
-            facts.len() + format!("_i{}", record_type.fields.len()).len() <= MAX_NAME,
+            facts.len() + index_suffix <= MAX_NAME,
             "the record type name `{name}` is too long for keel's tables (at most {} characters)",
-            MAX_NAME - 10
+            MAX_NAME - "facts_".len() - index_suffix
         );
         let mut fields = Vec::new();
         for field in &record_type.fields {
@@ -201,14 +206,55 @@ impl FactTable {
         statements
     }
 
+    /// The indexes of `facts_<type>`: each one's name and columns. A reference to named
+    /// records is indexed together with each measure, (vendor, amount): the entries of one
+    /// vendor come in the order of the amount, so that a median per vendor reads the middle
+    /// of each vendor's entries instead of every amount, and "Apex's invoices over 200k" is
+    /// one range of the index.
+    pub fn indexes(&self) -> Vec<(String, Vec<&str>)> {
+        let mut indexes = Vec::new();
+        for &i in &self.indexed {
+            let column = self.fields[i].column.as_str();
+            if !self.groups.contains(&i) || self.measures.is_empty() {
+                indexes.push((format!("{}_i{i}", self.facts), vec![column]));
+                continue;
+            }
+            for (n, &m) in self.measures.iter().enumerate() {
+                let name = match n {
+                    0 => format!("{}_i{i}", self.facts),
+                    _ => format!("{}_i{i}_{m}", self.facts),
+                };
+                indexes.push((name, vec![column, self.fields[m].column.as_str()]));
+            }
+        }
+        indexes
+    }
+
+    /// Whether an index serves reading one value of `group` in the order of `measure`.
+    pub fn is_indexed_by_group(&self, group: &str, measure: &str) -> bool {
+        let columns = |name: &str| {
+            self.fields
+                .iter()
+                .find(|f| f.name == name)
+                .map(|f| f.column.as_str())
+        };
+        let (Some(group), Some(measure)) = (columns(group), columns(measure)) else {
+            return false;
+        };
+        self.indexes()
+            .iter()
+            .any(|(_, columns)| columns[..] == [group, measure])
+    }
+
     /// The statements creating the indexes of `facts_<type>`.
     pub fn index_statements(&self) -> Vec<String> {
-        self.indexed
-            .iter()
-            .map(|&i| {
+        self.indexes()
+            .into_iter()
+            .map(|(name, columns)| {
                 format!(
-                    "create index if not exists {}_i{i} on {} ({})",
-                    self.facts, self.facts, self.fields[i].column
+                    "create index if not exists {name} on {} ({})",
+                    self.facts,
+                    columns.join(", ")
                 )
             })
             .collect()
@@ -217,9 +263,9 @@ impl FactTable {
     /// The statements dropping them (for a bulk load: building an index afterwards, by
     /// sorting, is several times faster than adding a million entries to it one by one).
     pub fn drop_index_statements(&self) -> Vec<String> {
-        self.indexed
-            .iter()
-            .map(|&i| format!("drop index if exists {}_i{i}", self.facts))
+        self.indexes()
+            .into_iter()
+            .map(|(name, _)| format!("drop index if exists {name}"))
             .collect()
     }
 
@@ -237,9 +283,20 @@ impl FactTable {
 
     /// The columns of `sums_<type>` that identify a row, in order.
     pub fn sums_key(&self) -> [&'static str; 4] {
-        ["cut", "month", "field", "value"]
+        ["cut", "period", "field", "value"]
     }
 }
+
+/// The `cut` of `sums_<type>` holding the overall rows of a date field per day (`period`
+/// `YYYY-MM-DD`, or "" for records without a date). The slash keeps it apart from any field.
+pub(super) fn day_cut(field: &str) -> String {
+    format!("{field}/day")
+}
+
+/// The group of [`SumsDelta`]'s rows that are overall and per day.
+const DAILY: usize = usize::MAX - 1;
+/// The group of its overall rows per month.
+const OVERALL: usize = usize::MAX;
 
 /// `facts_<type>` and `sums_<type>`, for a type's name.
 pub(super) fn table_names(record_type: &str) -> Result<[String; 2]> {
@@ -317,14 +374,14 @@ impl Totals {
     }
 }
 
-/// Changes to `sums_<type>`, per cut, month and group field, then per value: a record adds
-/// to (cuts × (group fields + 1)) rows, and an import of a million records looks rows up
+/// Changes to `sums_<type>`, per cut, period and group field, then per value: a record adds
+/// to (cuts × (group fields + 2)) rows, and an import of a million records looks rows up
 /// millions of times, so a lookup allocates nothing.
 #[derive(Debug, Default)]
 pub(super) struct SumsDelta {
-    /// (cut, month as `YYYY-MM` bytes or zeros, group field or `usize::MAX` for overall) →
-    /// value → totals.
-    rows: HashMap<(usize, [u8; 7], usize), HashMap<String, Totals>>,
+    /// (cut, period as `YYYY-MM` or `YYYY-MM-DD` bytes padded with zeros, group field or
+    /// [`OVERALL`] or [`DAILY`]) → value → totals.
+    rows: HashMap<(usize, [u8; 10], usize), HashMap<String, Totals>>,
     /// Some row lost records, so rows may have dropped to none.
     pub shrank: bool,
     /// Per measure, the record's value (reused between records).
@@ -349,31 +406,47 @@ impl SumsDelta {
                     }),
             );
         }
-        let mut cuts: Vec<(usize, [u8; 7])> = table
+        // Per cut, the record's day; its month is the first seven bytes.
+        let mut cuts: Vec<(usize, [u8; 10])> = table
             .cuts
             .iter()
             .map(|&i| {
-                let month = fields
+                let day = fields
                     .get(&table.fields[i].name)
                     .and_then(Value::as_str)
-                    .and_then(|s| s.as_bytes().get(..7))
-                    .and_then(|b| <[u8; 7]>::try_from(b).ok())
-                    .unwrap_or([0; 7]);
-                (i, month)
+                    .and_then(|s| s.as_bytes().get(..10))
+                    .and_then(|b| <[u8; 10]>::try_from(b).ok())
+                    .unwrap_or([0; 10]);
+                (i, day)
             })
             .collect();
         if cuts.is_empty() {
-            cuts.push((usize::MAX, [0; 7]));
+            cuts.push((OVERALL, [0; 10]));
         }
-        let groups = std::iter::once((usize::MAX, std::borrow::Cow::Borrowed(""))).chain(
+        let groups = [
+            (OVERALL, std::borrow::Cow::Borrowed("")),
+            (DAILY, std::borrow::Cow::Borrowed("")),
+        ]
+        .into_iter()
+        .chain(
             table
                 .groups
                 .iter()
                 .map(|&i| (i, group_value(fields.get(&table.fields[i].name)))),
         );
         for (group, value) in groups {
-            for &(cut, month) in &cuts {
-                let values = self.rows.entry((cut, month, group)).or_default();
+            for &(cut, day) in &cuts {
+                let period = if group == DAILY {
+                    if cut == OVERALL {
+                        continue;
+                    }
+                    day
+                } else {
+                    let mut month = [0; 10];
+                    month[..7].copy_from_slice(&day[..7]);
+                    month
+                };
+                let values = self.rows.entry((cut, period, group)).or_default();
                 if !values.contains_key(value.as_ref()) {
                     values.insert(
                         value.to_string(),
@@ -409,15 +482,17 @@ impl SumsDelta {
                 .to_string()
         };
         let mut out = Vec::new();
-        for ((cut, month, group), values) in self.rows {
-            let month = if month == [0; 7] {
-                String::new()
+        for ((cut, period, group), values) in self.rows {
+            let cut = if group == DAILY {
+                day_cut(&name(cut))
             } else {
-                String::from_utf8_lossy(&month).into_owned()
+                name(cut)
             };
+            let end = period.iter().position(|&b| b == 0).unwrap_or(period.len());
+            let period = String::from_utf8_lossy(&period[..end]).into_owned();
             for (value, totals) in values {
                 if !totals.is_zero() {
-                    out.push(([name(cut), month.clone(), name(group), value], totals));
+                    out.push(([cut.clone(), period.clone(), name(group), value], totals));
                 }
             }
         }
@@ -435,7 +510,7 @@ fn group_value(value: Option<&Value>) -> std::borrow::Cow<'_, str> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::domain::RecordTypeField;
     use serde_json::json;
@@ -458,7 +533,8 @@ mod tests {
         }
     }
 
-    fn schema() -> RecordSchema {
+    /// Vendors (named), purchase orders (not named) and invoices referring to both.
+    pub(in crate::store) fn schema() -> RecordSchema {
         let types = [
             record_type(
                 "vendor",
@@ -507,8 +583,14 @@ mod tests {
         );
         let sql = table.definition(Backend::Sqlite);
         assert!(sql.contains("f_order real"), "{sql}");
+        // A vendor's entries in the order of each measure; the purchase order not at all.
+        assert!(sql.contains("(f_vendor_id, f_amount)"), "{sql}");
+        assert!(sql.contains("(f_vendor_id, f_order)"), "{sql}");
+        assert!(!sql.contains("(f_po_id"), "{sql}");
+        assert!(table.is_indexed_by_group("vendor_id", "amount"));
+        assert!(!table.is_indexed_by_group("status", "amount"));
         assert!(
-            sql.contains("primary key (cut, month, field, value)"),
+            sql.contains("primary key (cut, period, field, value)"),
             "{sql}"
         );
     }
@@ -550,7 +632,8 @@ mod tests {
         rows.sort_by(|a, b| a.0.cmp(&b.0));
         let key =
             |field: &str, value: &str| ["issued_date", "2026-03", field, value].map(String::from);
-        // Overall and per vendor the amount grew by 1.50; per status it moved.
+        // Overall (per month and per day) and per vendor the amount grew by 1.50; per status
+        // it moved.
         let changes: Vec<_> = rows
             .iter()
             .map(|(key, t)| (key.clone(), t.n, t.sums[0], t.counts[0]))
@@ -562,6 +645,12 @@ mod tests {
                 (key("status", "open"), -1, -1050.0, -1),
                 (key("status", "paid"), 1, 1200.0, 1),
                 (key("vendor_id", "V1"), 0, 150.0, 0),
+                (
+                    ["issued_date/day", "2026-03-02", "", ""].map(String::from),
+                    0,
+                    150.0,
+                    0
+                ),
             ]
         );
 

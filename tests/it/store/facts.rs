@@ -1,9 +1,10 @@
 //! The fact tables questions are answered from: kept in step with changed records, answering
-//! alike from the monthly sums and from the facts, and built again when records.toml changes.
+//! alike from the sums (per month and per day) and from the facts, medians per group alike
+//! along an index and from every value, and built again when records.toml changes.
 
 use super::*;
 use keel::domain::plan::{
-    Aggregate, CheckedFilter, CheckedMeasure, CheckedQuery, Condition, FieldPath, Op, Span,
+    Aggregate, CheckedFilter, CheckedMeasure, CheckedQuery, Condition, DateCut, FieldPath, Op, Span,
 };
 use keel::domain::{RecordSchema, RecordType, RecordTypeField};
 use std::collections::BTreeMap;
@@ -87,21 +88,35 @@ async fn answer(store: &Store, query: &CheckedQuery) -> BTreeMap<String, f64> {
         .collect()
 }
 
-/// The questions, each as the sums answer it, and with a filter that keeps every invoice
-/// but only the facts can apply (an amount over a floor no invoice is under).
-fn questions() -> Vec<(&'static str, CheckedQuery, CheckedQuery)> {
-    let march = CheckedFilter {
+fn issued_between(from: (u32, u32), until: (u32, u32)) -> CheckedFilter {
+    let day = |(month, day)| NaiveDate::from_ymd_opt(2026, month, day).unwrap();
+    CheckedFilter {
         path: path("issued_date", "date"),
         condition: Condition::Span(Span {
-            from: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
-            until: NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
+            from: day(from),
+            until: day(until),
         }),
-    };
+    }
+}
+
+/// The questions, each as the sums answer it (or, for medians per vendor, the index on vendor
+/// and amount), and with a filter that keeps every invoice but only the facts can apply (an
+/// amount over a floor no invoice is under). A group of "" is no group; "issued_date:month"
+/// groups by the month.
+fn questions() -> Vec<(&'static str, CheckedQuery, CheckedQuery)> {
+    let march = issued_between((3, 1), (4, 1));
     let query =
         |filters: Vec<CheckedFilter>, group: &str, group_type: &str, measure| CheckedQuery {
             record: "invoice".into(),
             filters,
-            group_by: vec![path(group, group_type)],
+            group_by: match group.split_once(':') {
+                _ if group.is_empty() => vec![],
+                Some((field, _)) => vec![FieldPath {
+                    cut: Some(DateCut::Month),
+                    ..path(field, group_type)
+                }],
+                None => vec![path(group, group_type)],
+            },
             measure,
             order: None,
             limit: 100,
@@ -113,6 +128,9 @@ fn questions() -> Vec<(&'static str, CheckedQuery, CheckedQuery)> {
     let sum = || CheckedMeasure::Aggregate(Aggregate::Sum, Some(path("amount", "money")));
     let average = || CheckedMeasure::Aggregate(Aggregate::Average, Some(path("amount", "money")));
     let count = || CheckedMeasure::Aggregate(Aggregate::Count, None);
+    let median = || CheckedMeasure::Aggregate(Aggregate::Median, Some(path("amount", "money")));
+    let days = issued_between((3, 2), (3, 31));
+    let days_into_april = issued_between((3, 2), (4, 2));
     let both =
         |name, filters: Vec<CheckedFilter>, group, group_type, measure: fn() -> CheckedMeasure| {
             let mut with_floor = filters.clone();
@@ -146,6 +164,29 @@ fn questions() -> Vec<(&'static str, CheckedQuery, CheckedQuery)> {
             "ref(vendor)",
             sum,
         ),
+        both("sum over days", vec![days.clone()], "", "", sum),
+        both("average over days", vec![days], "", "", average),
+        both(
+            "count per month over days",
+            vec![days_into_april],
+            "issued_date:month",
+            "date",
+            count,
+        ),
+        both(
+            "median per vendor",
+            vec![],
+            "vendor_id",
+            "ref(vendor)",
+            median,
+        ),
+        both(
+            "median per status",
+            vec![],
+            "status",
+            "enum(open, paid, overdue)",
+            median,
+        ),
     ]
 }
 
@@ -153,11 +194,16 @@ fn questions() -> Vec<(&'static str, CheckedQuery, CheckedQuery)> {
 fn expected(invoices: &[(String, Fields)]) -> Vec<BTreeMap<String, f64>> {
     let text = |f: &Fields, k: &str| f[k].as_str().unwrap().to_string();
     let amount = |f: &Fields| text(f, "amount").parse::<f64>().unwrap();
-    let in_march = |f: &Fields| text(f, "issued_date").starts_with("2026-03");
+    let issued = |f: &Fields| text(f, "issued_date");
+    let in_march = |f: &Fields| issued(f).starts_with("2026-03");
     let mut sums = BTreeMap::new();
     let mut counts = BTreeMap::new();
     let mut march_counts = BTreeMap::new();
     let mut march_sums = BTreeMap::new();
+    let (mut days_sum, mut days_count) = (0.0, 0.0);
+    let mut month_counts = BTreeMap::new();
+    let mut by_vendor: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut by_status: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for (_, f) in invoices {
         *sums.entry(text(f, "vendor_id")).or_insert(0.0) += amount(f);
         *counts.entry(text(f, "vendor_id")).or_insert(0.0) += 1.0;
@@ -165,12 +211,55 @@ fn expected(invoices: &[(String, Fields)]) -> Vec<BTreeMap<String, f64>> {
             *march_counts.entry(text(f, "status")).or_insert(0.0) += 1.0;
             *march_sums.entry(text(f, "vendor_id")).or_insert(0.0) += amount(f);
         }
+        if ("2026-03-02".."2026-03-31").contains(&issued(f).as_str()) {
+            days_sum += amount(f);
+            days_count += 1.0;
+        }
+        if ("2026-03-02".."2026-04-02").contains(&issued(f).as_str()) {
+            *month_counts
+                .entry(issued(f)[..7].to_string())
+                .or_insert(0.0) += 1.0;
+        }
+        by_vendor
+            .entry(text(f, "vendor_id"))
+            .or_default()
+            .push(amount(f));
+        by_status
+            .entry(text(f, "status"))
+            .or_default()
+            .push(amount(f));
     }
     let averages = sums
         .iter()
         .map(|(k, s)| (k.clone(), s / counts[k]))
         .collect();
-    vec![sums, averages, march_counts, march_sums]
+    let one = |value: f64| BTreeMap::from([(String::new(), value)]);
+    let medians = |groups: BTreeMap<String, Vec<f64>>| {
+        groups
+            .into_iter()
+            .map(|(group, mut values)| {
+                values.sort_by(f64::total_cmp);
+                let middle = values.len() / 2;
+                let median = if values.len() % 2 == 1 {
+                    values[middle]
+                } else {
+                    (values[middle - 1] + values[middle]) / 2.0
+                };
+                (group, median)
+            })
+            .collect()
+    };
+    vec![
+        sums,
+        averages,
+        march_counts,
+        march_sums,
+        one(days_sum),
+        one(days_sum / days_count),
+        month_counts,
+        medians(by_vendor),
+        medians(by_status),
+    ]
 }
 
 async fn check(store: &Store, invoices: &[(String, Fields)], when: &str) {
@@ -179,7 +268,7 @@ async fn check(store: &Store, invoices: &[(String, Fields)], when: &str) {
         let from_facts = answer(store, facts).await;
         let round = |m: &BTreeMap<String, f64>| -> Vec<(String, i64)> {
             m.iter()
-                .map(|(k, v)| (k.clone(), (v * 100.0).round() as i64))
+                .map(|(k, v)| (k.clone(), (v * 10_000.0).round() as i64))
                 .collect()
         };
         assert_eq!(
