@@ -11,7 +11,8 @@ use super::statement::{Param, Row, Statement};
 use super::{Backend, Store};
 use crate::domain::FieldType;
 use crate::domain::plan::{
-    Aggregate, CheckedMeasure, CheckedQuery, Condition, DateCut, FieldPath, Op, OrderKey, Table,
+    Aggregate, CheckedMeasure, CheckedQuery, Condition, DateCut, FieldPath, Op, OrderKey, Span,
+    Table,
 };
 use anyhow::{Context, Result};
 use chrono::Datelike;
@@ -29,7 +30,6 @@ impl Store {
                 query.record
             )
         })?;
-        let source = sums_rows(&table, query).unwrap_or(Source::Facts);
         if let CheckedMeasure::Aggregate(Aggregate::Median, Some(path)) = &query.measure {
             if query.group_by.is_empty() {
                 return self.middle_values(&table, query, path).await;
@@ -40,7 +40,13 @@ impl Store {
                     .await;
             }
         }
-        let built = Sql::build(self.backend, &table, &source, query)?;
+        let built = match sums_rows(&table, query) {
+            Some(sums) => Sql::build(self.backend, &table, &sums, query)?,
+            None => match split_by_months(&table, query) {
+                Some(parts) => Sql::split(self.backend, &table, query, &parts)?,
+                None => Sql::build(self.backend, &table, &Source::Facts, query)?,
+            },
+        };
         let rows = self.read(built.statement.bulk()).await?;
         let mut rows = rows
             .into_iter()
@@ -66,15 +72,15 @@ impl Store {
         query: &CheckedQuery,
         path: &FieldPath,
     ) -> Result<Table> {
-        let count = Sql::middle(self.backend, table, query, path, None)?;
+        let count = Sql::counts(self.backend, table, query, None, path)?;
         let matching = match self.read(count.statement).await?.into_iter().next() {
-            Some(row) => row.columns().int()?,
+            Some(row) => row.columns().opt_int()?.unwrap_or(0),
             None => 0,
         };
         let median = if matching == 0 {
             Value::Null
         } else {
-            let middle = Sql::middle(self.backend, table, query, path, Some(matching))?;
+            let middle = Sql::middle(self.backend, table, query, path, matching)?;
             let mut values: Vec<f64> = self
                 .read(middle.statement)
                 .await?
@@ -107,7 +113,7 @@ impl Store {
         group: &FieldPath,
         path: &FieldPath,
     ) -> Result<Table> {
-        let counts = Sql::group_counts(self.backend, table, query, group, path)?;
+        let counts = Sql::counts(self.backend, table, query, Some(group), path)?;
         let mut groups: Vec<(Value, i64)> = Vec::new();
         for row in self.read(counts.statement.bulk()).await? {
             let mut values = row.into_json().into_iter();
@@ -234,6 +240,54 @@ fn sums_rows(table: &FactTable, query: &CheckedQuery) -> Option<Source> {
         group: group.unwrap_or_default(),
         by_day,
     })
+}
+
+/// A count, sum or average that the monthly sums would answer if its window of days were
+/// whole months (grouped by a vendor over the last 90 days, say): the whole months inside the
+/// window, answered from the sums, and the days at each end, from the facts, to be added up
+/// ([`Sql::split`]). `None` when the window holds no whole month.
+fn split_by_months(table: &FactTable, query: &CheckedQuery) -> Option<Vec<(Source, CheckedQuery)>> {
+    let days: Vec<usize> = (0..query.filters.len())
+        .filter(|&i| {
+            let filter = &query.filters[i];
+            filter.path.via.is_none()
+                && filter.path.cut.is_none()
+                && table.is_cut(&filter.path.field)
+                && matches!(&filter.condition,
+                    Condition::Span(span) if span.from.day() != 1 || span.until.day() != 1)
+        })
+        .collect();
+    let [at] = days[..] else {
+        return None;
+    };
+    let Condition::Span(span) = &query.filters[at].condition else {
+        return None;
+    };
+    let first_whole = match span.from.day() {
+        1 => span.from,
+        _ => span
+            .from
+            .with_day(1)?
+            .checked_add_months(chrono::Months::new(1))?,
+    };
+    let after_whole = span.until.with_day(1)?;
+    if first_whole >= after_whole {
+        return None;
+    }
+    let within = |from, until| {
+        let mut part = query.clone();
+        part.filters[at].condition = Condition::Span(Span { from, until });
+        part
+    };
+    let months = within(first_whole, after_whole);
+    let mut parts = vec![(sums_rows(table, &months)?, months)];
+    if span.from < first_whole {
+        parts.push((Source::Facts, within(span.from, first_whole)));
+    }
+    if after_whole < span.until {
+        parts.push((Source::Facts, within(after_whole, span.until)));
+    }
+    Some(parts)
 }
 
 /// Whether a list ordered by an indexed field is better read in that index's order, checking
@@ -574,6 +628,28 @@ impl<'a> Builder<'a> {
         })
     }
 
+    /// A count, sum or average over part of the records, as two columns to add up with the
+    /// other parts': the sum (money in cents; 0 for a count) and how many were summed.
+    fn partial(&mut self, aggregate: Aggregate, path: Option<&FieldPath>) -> Result<[String; 2]> {
+        let measured = path.filter(|_| aggregate != Aggregate::Count);
+        Ok(match (self.source, measured) {
+            (Source::Sums { .. }, None) => ["0".to_string(), "sum(r.n)".to_string()],
+            (Source::Sums { .. }, Some(path)) => {
+                let field = identifier(&path.field)?;
+                [format!("sum(r.f_{field})"), format!("sum(r.n_{field})")]
+            }
+            (Source::Facts, None) => ["0".to_string(), "count(*)".to_string()],
+            (Source::Facts, Some(path)) => {
+                let column = self.column(path)?;
+                let value = match path.field_type {
+                    FieldType::Money => column.clone(),
+                    _ => self.number(path)?,
+                };
+                [format!("sum({value})"), format!("count({column})")]
+            }
+        })
+    }
+
     /// A listed or grouped field: money as cents (and so in the column's own order, which its
     /// index serves), numbers as numbers, the rest as text.
     fn shown(&mut self, path: &FieldPath) -> Result<(String, bool)> {
@@ -703,23 +779,23 @@ impl Sql {
         })
     }
 
-    /// For a median over every matching record: with `matching` unknown, how many records
-    /// have a value; then the one or two values in the middle of those `matching`.
+    /// For a median over every matching record: the one or two values in the middle of the
+    /// `matching` ones that have a value.
     fn middle(
         backend: Backend,
         table: &FactTable,
         query: &CheckedQuery,
         path: &FieldPath,
-        matching: Option<i64>,
+        matching: i64,
     ) -> Result<Sql> {
         let mut b = Builder::new(backend, &Source::Facts);
         let (value, cents) = b.shown(path)?;
         let valued = format!("{value} is not null");
         let from_where = b.tables_and_filters(table, query, Some(valued))?;
-        let sql = match matching {
-            None => format!("select count(*) {from_where}"),
-            Some(n) => format!("select {value} {from_where} {}", middle_of(&value, n)),
-        };
+        let sql = format!(
+            "select {value} {from_where} {}",
+            middle_of(&value, matching)
+        );
         Ok(Sql {
             statement: b.statement(sql, query),
             columns: Vec::new(),
@@ -728,13 +804,14 @@ impl Sql {
         })
     }
 
-    /// For a median per group: each group's value and how many records in it have a value
-    /// of `path`, from the sums when they answer the same question as a sum.
-    fn group_counts(
+    /// For a median (per group): how many matching records have a value of `path` (each
+    /// group's value, then its count), from the sums when they answer the same question as a
+    /// sum, so that only the middle values are read from the index.
+    fn counts(
         backend: Backend,
         table: &FactTable,
         query: &CheckedQuery,
-        group: &FieldPath,
+        group: Option<&FieldPath>,
         path: &FieldPath,
     ) -> Result<Sql> {
         let as_sum = CheckedQuery {
@@ -743,7 +820,10 @@ impl Sql {
         };
         let source = sums_rows(table, &as_sum).unwrap_or(Source::Facts);
         let mut b = Builder::new(backend, &source);
-        let (shown, _) = b.shown(group)?;
+        let shown = match group {
+            Some(group) => Some(b.shown(group)?.0),
+            None => None,
+        };
         let count = match source {
             Source::Sums { .. } => {
                 let count = format!("sum(r.n_{})", identifier(&path.field)?);
@@ -755,7 +835,10 @@ impl Sql {
             Source::Facts => format!("count({})", b.column(path)?),
         };
         let from_where = b.tables_and_filters(table, query, None)?;
-        let sql = format!("select {shown}, {count} {from_where} group by {shown}");
+        let sql = match shown {
+            Some(shown) => format!("select {shown}, {count} {from_where} group by {shown}"),
+            None => format!("select {count} {from_where}"),
+        };
         Ok(Sql {
             statement: b.statement(sql, query),
             columns: Vec::new(),
@@ -801,6 +884,92 @@ impl Sql {
             statement: b.statement(parts.join(" union all "), query),
             columns: Vec::new(),
             money_cents: if cents { vec![1] } else { Vec::new() },
+            median: false,
+        })
+    }
+}
+
+impl Sql {
+    /// A count, sum or average added up from `parts` (from [`split_by_months`]): each part
+    /// grouped and summed on its own, in one statement.
+    fn split(
+        backend: Backend,
+        table: &FactTable,
+        query: &CheckedQuery,
+        parts: &[(Source, CheckedQuery)],
+    ) -> Result<Sql> {
+        let CheckedMeasure::Aggregate(aggregate, path) = &query.measure else {
+            anyhow::bail!("a list cannot be added up from parts");
+        };
+        let groups: Vec<String> = (0..query.group_by.len()).map(|n| format!("g{n}")).collect();
+        let mut params = Vec::new();
+        let mut selects = Vec::new();
+        for (source, part) in parts {
+            let mut b = Builder::new(backend, source);
+            b.params = std::mem::take(&mut params);
+            let mut columns = Vec::new();
+            let mut grouped = Vec::new();
+            for (path, name) in part.group_by.iter().zip(&groups) {
+                let (expression, _) = b.shown(path)?;
+                columns.push(format!("{expression} as {name}"));
+                grouped.push(expression);
+            }
+            let [sum, count] = b.partial(*aggregate, path.as_ref())?;
+            columns.push(format!("{sum} as part_sum"));
+            columns.push(format!("{count} as part_count"));
+            let from_where = b.tables_and_filters(table, part, None)?;
+            let group_by = if grouped.is_empty() {
+                String::new()
+            } else {
+                format!(" group by {}", grouped.join(", "))
+            };
+            selects.push(format!(
+                "select {} {from_where}{group_by}",
+                columns.join(", ")
+            ));
+            params = b.params;
+        }
+        let (real, whole) = match backend {
+            Backend::Sqlite => ("real", "integer"),
+            Backend::Postgres => ("double precision", "bigint"),
+        };
+        let money = path
+            .as_ref()
+            .is_some_and(|p| p.field_type == FieldType::Money);
+        let combined = match aggregate {
+            Aggregate::Count => format!("cast(coalesce(sum(part_count), 0) as {whole})"),
+            Aggregate::Sum if money => format!("cast(coalesce(sum(part_sum), 0) as {whole})"),
+            Aggregate::Sum => format!("cast(coalesce(sum(part_sum), 0) as {real})"),
+            Aggregate::Average => format!(
+                "cast(sum(part_sum) as {real}) / nullif(cast(sum(part_count) as {real}), 0){}",
+                if money { " / 100.0" } else { "" }
+            ),
+            other => anyhow::bail!("{other:?} cannot be added up from parts"),
+        };
+        let mut columns: Vec<String> = query.group_by.iter().map(FieldPath::name).collect();
+        columns.push(measure_name(*aggregate, path.as_ref()));
+        let mut outer = groups.clone();
+        outer.push(combined);
+        let mut sql = format!(
+            "select {} from ({}) parts",
+            outer.join(", "),
+            selects.join(" union all ")
+        );
+        if !groups.is_empty() {
+            sql.push_str(&format!(" group by {}", groups.join(", ")));
+        }
+        sql.push_str(&order_clause(query, &columns, columns.len()));
+        sql.push_str(&format!(" limit {}", u64::from(query.limit) + 1));
+        let mut b = Builder::new(backend, &Source::Facts);
+        b.params = params;
+        Ok(Sql {
+            statement: b.statement(sql, query),
+            columns,
+            money_cents: if money && *aggregate == Aggregate::Sum {
+                vec![groups.len()]
+            } else {
+                Vec::new()
+            },
             median: false,
         })
     }
@@ -928,7 +1097,7 @@ fn medians(rows: Vec<Vec<Value>>, query: &CheckedQuery) -> Vec<Vec<Value>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::plan::{CheckedFilter, Span};
+    use crate::domain::plan::CheckedFilter;
 
     fn path(field: &str, field_type: &str) -> FieldPath {
         FieldPath {
@@ -993,11 +1162,32 @@ mod tests {
         };
         let days_per_month = query((3, 2), (5, 17), Some(per_month), Aggregate::Count);
         assert_eq!(source(&days_per_month).map(|s| s.2), Some(true));
-        // The daily rows are overall only: a vendor's days come from the facts.
+        // The daily rows are overall only: a vendor's whole months come from the sums, the
+        // days at each end from the facts.
+        let vendor_days = query((3, 2), (5, 17), vendor(), Aggregate::Sum);
+        assert_eq!(source(&vendor_days), None);
+        let parts = split_by_months(&invoices(), &vendor_days).unwrap();
+        let described: Vec<(bool, String)> = parts
+            .iter()
+            .map(|(source, part)| {
+                let Condition::Span(span) = &part.filters[0].condition else {
+                    panic!("{part:?}");
+                };
+                let sums = matches!(source, Source::Sums { by_day: false, .. });
+                (sums, format!("{}..{}", span.from, span.until))
+            })
+            .collect();
         assert_eq!(
-            source(&query((3, 2), (5, 17), vendor(), Aggregate::Sum)),
-            None
+            described,
+            [
+                (true, "2026-04-01..2026-05-01".to_string()),
+                (false, "2026-03-02..2026-04-01".to_string()),
+                (false, "2026-05-01..2026-05-17".to_string()),
+            ]
         );
+        // Not a whole month inside: the facts alone.
+        let within_march = query((3, 2), (3, 30), vendor(), Aggregate::Sum);
+        assert!(split_by_months(&invoices(), &within_march).is_none());
         assert_eq!(source(&query((3, 2), (5, 17), None, Aggregate::Max)), None);
     }
 

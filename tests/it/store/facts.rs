@@ -131,6 +131,8 @@ fn questions() -> Vec<(&'static str, CheckedQuery, CheckedQuery)> {
     let median = || CheckedMeasure::Aggregate(Aggregate::Median, Some(path("amount", "money")));
     let days = issued_between((3, 2), (3, 31));
     let days_into_april = issued_between((3, 2), (4, 2));
+    // March whole, from the sums; the end of February and the first of April, from the facts.
+    let around_march = issued_between((2, 27), (4, 2));
     let both =
         |name, filters: Vec<CheckedFilter>, group, group_type, measure: fn() -> CheckedMeasure| {
             let mut with_floor = filters.clone();
@@ -174,6 +176,20 @@ fn questions() -> Vec<(&'static str, CheckedQuery, CheckedQuery)> {
             count,
         ),
         both(
+            "sum per vendor around March",
+            vec![around_march.clone()],
+            "vendor_id",
+            "ref(vendor)",
+            sum,
+        ),
+        both(
+            "average per status around March",
+            vec![around_march],
+            "status",
+            "enum(open, paid, overdue)",
+            average,
+        ),
+        both(
             "median per vendor",
             vec![],
             "vendor_id",
@@ -202,6 +218,8 @@ fn expected(invoices: &[(String, Fields)]) -> Vec<BTreeMap<String, f64>> {
     let mut march_sums = BTreeMap::new();
     let (mut days_sum, mut days_count) = (0.0, 0.0);
     let mut month_counts = BTreeMap::new();
+    let mut around_sums = BTreeMap::new();
+    let mut around_status: BTreeMap<String, (f64, f64)> = BTreeMap::new();
     let mut by_vendor: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut by_status: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for (_, f) in invoices {
@@ -219,6 +237,11 @@ fn expected(invoices: &[(String, Fields)]) -> Vec<BTreeMap<String, f64>> {
             *month_counts
                 .entry(issued(f)[..7].to_string())
                 .or_insert(0.0) += 1.0;
+        }
+        if ("2026-02-27".."2026-04-02").contains(&issued(f).as_str()) {
+            *around_sums.entry(text(f, "vendor_id")).or_insert(0.0) += amount(f);
+            let status = around_status.entry(text(f, "status")).or_default();
+            *status = (status.0 + amount(f), status.1 + 1.0);
         }
         by_vendor
             .entry(text(f, "vendor_id"))
@@ -257,6 +280,11 @@ fn expected(invoices: &[(String, Fields)]) -> Vec<BTreeMap<String, f64>> {
         one(days_sum),
         one(days_sum / days_count),
         month_counts,
+        around_sums,
+        around_status
+            .into_iter()
+            .map(|(status, (sum, n))| (status, sum / n))
+            .collect(),
         medians(by_vendor),
         medians(by_status),
     ]
