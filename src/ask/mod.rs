@@ -261,12 +261,15 @@ fn sentence(query: &CheckedQuery, table: &Table, conditions: &[String]) -> Strin
                     .collect();
                 return format!("{}: {}.", figure(&row[0], false), parts.join(", "));
             }
-            let more = if table.truncated {
-                " (more than shown)"
+            let count = figure(&Value::from(n), false);
+            let record = spoken(&query.record);
+            if table.truncated {
+                format!(
+                    "More than {count} {record} records match{scope}; the table shows the first {count}."
+                )
             } else {
-                ""
-            };
-            format!("{n} {} records match{scope}{more}.", spoken(&query.record))
+                format!("{count} {record} records match{scope}.")
+            }
         }
     }
 }
@@ -354,8 +357,36 @@ fn conditions(query: &CheckedQuery, labels: &RecordLabels) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::figure;
+    use super::{figure, sentence};
+    use crate::domain::plan::{CheckedMeasure, CheckedQuery, Table};
     use serde_json::json;
+
+    #[test]
+    fn a_list_cut_at_its_limit_says_more_match_than_it_shows() {
+        let query = CheckedQuery {
+            record: "invoice".into(),
+            filters: Vec::new(),
+            group_by: Vec::new(),
+            measure: CheckedMeasure::List(Vec::new()),
+            order: None,
+            limit: 1000,
+        };
+        let rows = vec![vec![json!("INV-1")]; 1000];
+        let mut table = Table {
+            columns: vec!["key".into()],
+            rows,
+            truncated: true,
+        };
+        assert_eq!(
+            sentence(&query, &table, &[]),
+            "More than 1,000 invoice records match; the table shows the first 1,000."
+        );
+        table.truncated = false;
+        assert_eq!(
+            sentence(&query, &table, &[]),
+            "1,000 invoice records match."
+        );
+    }
 
     #[test]
     fn figures_read_as_people_write_them() {
