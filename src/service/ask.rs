@@ -15,8 +15,8 @@ use chrono::NaiveDate;
 /// Longest question accepted.
 pub const MAX_QUESTION_LEN: usize = 500;
 
-/// Rows of an answer shown in a chat reply; the rest are counted.
-const ROWS_IN_CHAT: usize = 15;
+/// Rows of an answer shown in one chat reply; the others are on its next pages.
+const ROWS_PER_PAGE: usize = 15;
 
 /// A plan ready to run.
 enum Prepared {
@@ -171,14 +171,16 @@ impl Keel {
         }
     }
 
-    /// `/ask …` in chat: the answer, its first rows as a table, how it was computed, and its
-    /// chart when it has one.
+    /// `/ask …` in chat: the answer, a page of its rows as a table, how it was computed, and
+    /// its chart when it has one. `/ask page N: …` gives page N of the rows; a reply with more
+    /// pages says how to ask for the next, so nothing depends on remembering past questions.
     pub async fn ask_effects(
         &self,
         actor: &Person,
-        question: &str,
+        text: &str,
     ) -> Result<Vec<Effect>, ServiceError> {
-        if question.trim().is_empty() {
+        let (page, question) = page_of(text);
+        if question.is_empty() {
             return Ok(vec![Effect::Reply {
                 text: "Ask a question about the company's records, e.g. `/ask how much did we \
                     spend with each vendor last quarter?`"
@@ -187,9 +189,11 @@ impl Keel {
         }
         let answer = self.ask(&actor.id, question).await?;
         let mut effects = vec![Effect::Reply {
-            text: chat_text(&answer),
+            text: chat_text(&answer, question, page)?,
         }];
-        if let Some(png) = crate::ask::chart::chart(&answer.columns, &answer.rows) {
+        if page == 1
+            && let Some(png) = crate::ask::chart::chart(&answer.columns, &answer.rows)
+        {
             effects.push(Effect::Chart {
                 png,
                 alt: answer.answer.clone(),
@@ -199,26 +203,59 @@ impl Keel {
     }
 }
 
-/// An answer as a chat message: the sentence, the first rows, and how it was computed.
-fn chat_text(answer: &Answer) -> String {
+/// Reads `page N: question` (any case) as page N of the question's answer; anything else is
+/// page 1 of the whole text.
+fn page_of(text: &str) -> (usize, &str) {
+    let text = text.trim();
+    let asked = text
+        .get(..5)
+        .filter(|word| word.eq_ignore_ascii_case("page "))
+        .and_then(|_| text[5..].split_once(':'))
+        .and_then(|(number, question)| Some((number.trim().parse().ok()?, question.trim())));
+    match asked {
+        Some((page, question)) if page >= 1 => (page, question),
+        _ => (1, text),
+    }
+}
+
+/// An answer as a chat message: the sentence, one page of the rows, and how it was computed.
+fn chat_text(answer: &Answer, question: &str, page: usize) -> Result<String, UserError> {
     let mut reply = answer.answer.clone();
-    if answer.rows.len() > 1 || answer.columns.len() > 1 {
+    let rows = answer.rows.len();
+    let pages = rows.div_ceil(ROWS_PER_PAGE).max(1);
+    if page > pages {
+        return Err(UserError::Invalid(format!(
+            "That answer has {pages} page{} of rows; ask for page 1{}.",
+            if pages == 1 { "" } else { "s" },
+            if pages == 1 {
+                String::new()
+            } else {
+                format!(" to {pages}")
+            }
+        )));
+    }
+    if rows > 1 || answer.columns.len() > 1 {
+        let first = (page - 1) * ROWS_PER_PAGE;
         reply.push_str(&format!("\n\n{}", answer.header_line()));
-        for line in answer.row_lines().take(ROWS_IN_CHAT) {
+        for line in answer.row_lines().skip(first).take(ROWS_PER_PAGE) {
             reply.push_str(&format!("\n{line}"));
         }
-        if answer.rows.len() > ROWS_IN_CHAT {
+        if pages > 1 {
+            let last = (first + ROWS_PER_PAGE).min(rows);
             reply.push_str(&format!(
-                "\n… and {} more rows (`keel ask --json` gives them all).",
-                answer.rows.len() - ROWS_IN_CHAT
+                "\nRows {}–{last} of {rows} (page {page} of {pages}).",
+                first + 1
             ));
+            if page < pages {
+                reply.push_str(&format!(" Next: `/ask page {}: {question}`", page + 1));
+            }
         }
     }
     reply.push_str(&format!("\n\nHow I got this: {}", answer.how));
     if let Some(note) = &answer.note {
         reply.push_str(&format!("\n{note}"));
     }
-    reply
+    Ok(reply)
 }
 
 /// A refusal, with why the model's plan was not used when there was one.
@@ -226,5 +263,71 @@ fn with_note(message: &str, note: &Option<String>) -> String {
     match note {
         Some(note) => format!("{message} (The language model was asked first: {note})"),
         None => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ROWS_PER_PAGE, chat_text, page_of};
+    use crate::ask::{Answer, Planner};
+    use crate::domain::plan::Plan;
+    use crate::insights::Insight;
+    use serde_json::json;
+
+    fn answer_with(rows: usize) -> Answer {
+        Answer {
+            answer: "Forty vendors.".into(),
+            columns: vec!["vendor".into(), "sum of amount".into()],
+            rows: (1..=rows)
+                .map(|n| vec![json!(format!("V{n:03}")), json!(n)])
+                .collect(),
+            plan: Plan::Insight {
+                name: Insight::BudgetBurn,
+            },
+            how: "I added them up.".into(),
+            planner: Planner::Offline,
+            note: None,
+        }
+    }
+
+    #[test]
+    fn page_n_before_a_question_asks_for_that_page_of_its_answer() {
+        assert_eq!(page_of("total per vendor"), (1, "total per vendor"));
+        assert_eq!(
+            page_of(" Page 3: total per vendor "),
+            (3, "total per vendor")
+        );
+        assert_eq!(page_of("page 0: total"), (1, "page 0: total"));
+        assert_eq!(page_of("page two: total"), (1, "page two: total"));
+        assert_eq!(
+            page_of("pages of the handbook"),
+            (1, "pages of the handbook")
+        );
+        assert_eq!(page_of("pagé"), (1, "pagé"));
+    }
+
+    #[test]
+    fn a_long_answer_comes_a_page_at_a_time_with_the_way_to_the_next() {
+        let answer = answer_with(40);
+        let first = chat_text(&answer, "total per vendor", 1).unwrap();
+        assert!(first.contains("\nV001 | 1\n"), "{first}");
+        assert!(first.contains(&format!("V{ROWS_PER_PAGE:03}")), "{first}");
+        assert!(!first.contains("V016"), "{first}");
+        assert!(
+            first.contains("Rows 1–15 of 40 (page 1 of 3). Next: `/ask page 2: total per vendor`"),
+            "{first}"
+        );
+        let last = chat_text(&answer, "total per vendor", 3).unwrap();
+        assert!(last.contains("V031") && last.contains("V040"), "{last}");
+        assert!(!last.contains("V030 "), "{last}");
+        assert!(last.contains("Rows 31–40 of 40 (page 3 of 3).\n"), "{last}");
+        assert!(!last.contains("Next"), "{last}");
+        let beyond = chat_text(&answer, "total per vendor", 4).unwrap_err();
+        assert_eq!(
+            beyond.to_string(),
+            "That answer has 3 pages of rows; ask for page 1 to 3."
+        );
+        let short = chat_text(&answer_with(3), "q", 1).unwrap();
+        assert!(!short.contains("page"), "{short}");
     }
 }

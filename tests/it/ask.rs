@@ -916,6 +916,47 @@ async fn the_console_answers_ask_a_mention_and_a_message_to_keel() {
             .decode(effects[1]["png_base64"].as_str().unwrap())
             .unwrap();
         assert!(png.starts_with(b"\x89PNG"), "[{label}]");
+        // A long answer comes a page at a time, each page saying how to ask for the next.
+        let morgan = server.sign_in("S001").await;
+        let question = "total expenses per person";
+        let whole = server.app.keel.ask("S001", question).await.unwrap();
+        let (rows, lines): (usize, Vec<String>) = (whole.rows.len(), whole.row_lines().collect());
+        assert!(rows > 30, "[{label}] {rows} rows");
+        let pages = rows.div_ceil(15);
+        let page = |effects: Vec<Value>| effects[0]["text"].as_str().unwrap().to_string();
+        let first = page(morgan.say("@S001", &format!("/ask {question}")).await);
+        assert!(
+            first.contains(&lines[14]) && !first.contains(&lines[15]),
+            "[{label}] {first}"
+        );
+        let next = format!("Next: `/ask page 2: {question}`");
+        assert!(
+            first.contains(&format!("Rows 1–15 of {rows} (page 1 of {pages}). {next}")),
+            "[{label}] {first}"
+        );
+        let second = page(
+            morgan
+                .say("@S001", &format!("/ask page 2: {question}"))
+                .await,
+        );
+        assert!(
+            second.contains(&lines[15]) && second.contains(&lines[29]),
+            "[{label}] {second}"
+        );
+        assert!(!second.contains(&lines[14]), "[{label}] {second}");
+        assert!(
+            second.contains(&format!("Rows 16–30 of {rows}")),
+            "[{label}] {second}"
+        );
+        let beyond = page(
+            morgan
+                .say("@S001", &format!("page {}: {question}", pages + 1))
+                .await,
+        );
+        assert!(
+            beyond.contains(&format!("has {pages} pages of rows")),
+            "[{label}] {beyond}"
+        );
         // A question keel cannot read says so and what it can do.
         let effects = diana.say("@S016", "what is the meaning of life").await;
         let reply = effects[0]["text"].as_str().unwrap_or_default();
