@@ -6,7 +6,8 @@ use crate::domain::{FieldType, Fields, RecordType};
 use crate::store::UpsertCounts;
 use crate::sync::{CsvProblems, RecordReader};
 use anyhow::Context as _;
-use std::collections::{BTreeMap, HashSet};
+use foldhash::HashSet;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Changed records after which an import vacuums and analyzes the type's fact tables

@@ -23,10 +23,10 @@ use super::sql::identifier;
 use super::statement::Param;
 use crate::domain::{FieldType, Fields, RecordSchema, RecordType};
 use anyhow::{Result, ensure};
+use foldhash::HashMap;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::Value;
-use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 /// Raised when the layout of the tables changes, so that every database rebuilds them.

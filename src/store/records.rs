@@ -8,7 +8,7 @@ use super::{Backend, Store, Tx, UpsertCounts};
 use crate::domain::{Fields, Record};
 use anyhow::{Result, bail};
 use chrono::{DateTime, Utc};
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::Arc;
 
 /// A chunk of at least this many changed records is a bulk load…

@@ -5,8 +5,8 @@
 //! of thousands of rows) parses in a fraction of the time the database takes to store it.
 
 use crate::domain::{Fields, RecordType};
+use foldhash::{HashMap, HashMapExt};
 use serde_json::Value;
-use std::collections::HashMap;
 use std::io::Read;
 
 mod problems;
