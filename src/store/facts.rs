@@ -369,6 +369,17 @@ pub(super) struct Totals {
 }
 
 impl Totals {
+    /// Counts a record in (`sign` 1) or out (-1), with its value of each measure.
+    fn count(&mut self, sign: i64, measured: &[Option<f64>]) {
+        self.n += sign;
+        for (j, value) in measured.iter().enumerate() {
+            if let Some(value) = value {
+                self.sums[j] += sign as f64 * value;
+                self.counts[j] += sign;
+            }
+        }
+    }
+
     fn is_zero(&self) -> bool {
         self.n == 0 && self.sums.iter().all(|s| *s == 0.0) && self.counts.iter().all(|c| *c == 0)
     }
@@ -447,24 +458,17 @@ impl SumsDelta {
                     month
                 };
                 let values = self.rows.entry((cut, period, group)).or_default();
-                if !values.contains_key(value.as_ref()) {
-                    values.insert(
-                        value.to_string(),
-                        Totals {
+                // One lookup for a row already there, as nearly every one is.
+                match values.get_mut(value.as_ref()) {
+                    Some(totals) => totals.count(sign, &self.values),
+                    None => {
+                        let mut totals = Totals {
                             n: 0,
                             sums: vec![0.0; table.measures.len()],
                             counts: vec![0; table.measures.len()],
-                        },
-                    );
-                }
-                let Some(totals) = values.get_mut(value.as_ref()) else {
-                    continue;
-                };
-                totals.n += sign;
-                for (j, value) in self.values.iter().enumerate() {
-                    if let Some(value) = value {
-                        totals.sums[j] += sign as f64 * value;
-                        totals.counts[j] += sign;
+                        };
+                        totals.count(sign, &self.values);
+                        values.insert(value.to_string(), totals);
                     }
                 }
             }
