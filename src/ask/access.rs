@@ -40,6 +40,16 @@ pub fn enforce(
         return refuse(format!("{} records", query.record.replace('_', " ")));
     }
     if let CheckedMeasure::List(fields) = &mut query.measure {
+        // A list shows each record's key, which is its key fields' values joined.
+        let key = schema.get(&query.record).map_or(&[][..], |t| &t.key[..]);
+        if let Some(field) = key.iter().find(|f| access.hides(&query.record, Some(f))) {
+            return Err(PlanProblem(format!(
+                "{} records are known by their {}, and people in the {role} role may not see                  {}.{field}, so they cannot be listed; counts, sums and averages can be asked",
+                query.record.replace('_', " "),
+                key.join(", "),
+                query.record
+            )));
+        }
         fields.retain(|path| !hidden(path, &query.record, access));
         if fields.is_empty() {
             return refuse(format!("these {} fields", query.record.replace('_', " ")));
@@ -178,7 +188,7 @@ mod tests {
     }
 
     #[test]
-    fn own_records_are_not_read_through_a_reference_and_hidden_names_are_not_shown() {
+    fn own_records_are_not_read_through_a_reference_and_hidden_names_and_keys_are_not_shown() {
         let config = demo();
         let schema = &config.schema;
         // A role that sees only its own purchase orders, and no vendor names.
@@ -214,6 +224,29 @@ mod tests {
         );
         enforce(&mut own, &asker, Some(&access), schema, "staff").unwrap();
         assert_eq!(own.filters.len(), 1, "narrowed to the asker");
+
+        // Time entries are known by (staff, project, week): a role that may not see their
+        // projects may count them but not list them, which would show every key.
+        let no_projects = Access {
+            hidden: vec![("time_entry".into(), Some("project_id".into()))],
+            own: Vec::new(),
+        };
+        let mut listed = query(
+            r#"{"kind":"query","record":"time_entry","measure":{"aggregate":"list","fields":["hours"]}}"#,
+            schema,
+        );
+        let refused = enforce(&mut listed, &asker, Some(&no_projects), schema, "staff");
+        assert!(
+            refused
+                .unwrap_err()
+                .0
+                .contains("known by their staff_id, project_id, week_start"),
+        );
+        let mut counted = query(
+            r#"{"kind":"query","record":"time_entry","measure":{"aggregate":"sum","field":"hours"}}"#,
+            schema,
+        );
+        enforce(&mut counted, &asker, Some(&no_projects), schema, "staff").unwrap();
 
         let mut labels = RecordLabels::default();
         labels.insert("vendor", "V002".into(), "Apex Concrete".into());
