@@ -219,6 +219,9 @@ impl Tx {
 
     /// Creates a type's fact tables, fills them from its records a page at a time, then
     /// indexes them.
+    /// Creates the fact tables of `table`'s type and fills them from its records. That happens
+    /// once after an upgrade or a change to the type in records.toml and takes about as long
+    /// as importing the records again, so an operator waiting on start-up is told why.
     async fn build_facts(&mut self, table: &FactTable, definition: &str) -> Result<()> {
         for sql in table.table_statements(self.backend) {
             let doing = format!("creating the fact tables of {}", table.record_type);
@@ -226,6 +229,8 @@ impl Tx {
         }
         let mut after = String::new();
         let mut delta = SumsDelta::default();
+        let mut built = 0;
+        let started = std::time::Instant::now();
         loop {
             let read = Statement::new(
                 format!(
@@ -240,6 +245,12 @@ impl Tx {
             let page = self.fetch(read).await?;
             if page.is_empty() {
                 break;
+            }
+            if built == 0 {
+                tracing::info!(
+                    record_type = %table.record_type,
+                    "building the tables questions are answered from, from the stored records"
+                );
             }
             let mut records: Vec<(String, Fields)> = Vec::with_capacity(page.len());
             for row in page {
@@ -256,6 +267,7 @@ impl Tx {
                 .map(|(key, fields)| FactRow { key, fields })
                 .collect();
             self.write_facts(table, &rows).await?;
+            built += rows.len();
             after = records
                 .last()
                 .map(|(key, _)| key.clone())
@@ -269,6 +281,15 @@ impl Tx {
         )
         .bind(&table.record_type)
         .bind(definition);
-        self.write(remember).await
+        self.write(remember).await?;
+        if built > 0 {
+            tracing::info!(
+                record_type = %table.record_type,
+                records = built,
+                seconds = started.elapsed().as_secs_f64(),
+                "built the tables questions are answered from"
+            );
+        }
+        Ok(())
     }
 }
