@@ -39,17 +39,33 @@ pub fn enforce(
     if access.hides(&query.record, None) {
         return refuse(format!("{} records", query.record.replace('_', " ")));
     }
-    if let CheckedMeasure::List(fields) = &mut query.measure {
-        // A list shows each record's key, which is its key fields' values joined.
-        let key = schema.get(&query.record).map_or(&[][..], |t| &t.key[..]);
-        if let Some(field) = key.iter().find(|f| access.hides(&query.record, Some(f))) {
-            return Err(PlanProblem(format!(
-                "{} records are known by their {}, and people in the {role} role may not see                  {}.{field}, so they cannot be listed; counts, sums and averages can be asked",
-                query.record.replace('_', " "),
-                key.join(", "),
-                query.record
-            )));
+    // A key is its key fields' values joined: a list shows each record's, and a listed or
+    // grouped reference shows the referenced record's.
+    let key_hiding = |record_type: &str, shown: &str| {
+        let key = schema.get(record_type).map_or(&[][..], |t| &t.key[..]);
+        let field = key.iter().find(|f| access.hides(record_type, Some(f)))?;
+        Some(PlanProblem(format!(
+            "{} records are known by their {}, and people in the {role} role may not see \
+             {record_type}.{field}, so {shown}; counts, sums and averages can be asked",
+            record_type.replace('_', " "),
+            key.join(", "),
+        )))
+    };
+    let mut shown: Vec<&FieldPath> = query.group_by.iter().collect();
+    if let CheckedMeasure::List(fields) = &query.measure {
+        if let Some(refused) = key_hiding(&query.record, "they cannot be listed") {
+            return Err(refused);
         }
+        shown.extend(fields);
+    }
+    for path in shown {
+        if let (FieldType::Ref(target), None) = (&path.field_type, path.cut)
+            && let Some(refused) = key_hiding(target, &format!("{} cannot be shown", path.name()))
+        {
+            return Err(refused);
+        }
+    }
+    if let CheckedMeasure::List(fields) = &mut query.measure {
         fields.retain(|path| !hidden(path, &query.record, access));
         if fields.is_empty() {
             return refuse(format!("these {} fields", query.record.replace('_', " ")));
@@ -236,17 +252,45 @@ mod tests {
             schema,
         );
         let refused = enforce(&mut listed, &asker, Some(&no_projects), schema, "staff");
-        assert!(
-            refused
-                .unwrap_err()
-                .0
-                .contains("known by their staff_id, project_id, week_start"),
+        assert_eq!(
+            refused.unwrap_err().0,
+            "time entry records are known by their staff_id, project_id, week_start, and people \
+             in the estimator role may not see time_entry.project_id, so they cannot be listed; \
+             counts, sums and averages can be asked"
         );
         let mut counted = query(
             r#"{"kind":"query","record":"time_entry","measure":{"aggregate":"sum","field":"hours"}}"#,
             schema,
         );
         enforce(&mut counted, &asker, Some(&no_projects), schema, "staff").unwrap();
+        // The same for a reference, which shows the referenced record's key.
+        let no_vendor_ids = Access {
+            hidden: vec![("vendor".into(), Some("vendor_id".into()))],
+            own: Vec::new(),
+        };
+        let mut per_vendor = query(
+            r#"{"kind":"query","record":"invoice","group_by":["vendor_id"],"measure":{"aggregate":"count"}}"#,
+            schema,
+        );
+        let refused = enforce(
+            &mut per_vendor,
+            &asker,
+            Some(&no_vendor_ids),
+            schema,
+            "staff",
+        );
+        assert!(
+            refused
+                .unwrap_err()
+                .0
+                .contains("so vendor_id cannot be shown"),
+            "refused"
+        );
+        let mut by_name = query(
+            r#"{"kind":"query","record":"invoice","group_by":["vendor_id.name"],"measure":{"aggregate":"count"}}"#,
+            schema,
+        );
+        enforce(&mut by_name, &asker, Some(&no_vendor_ids), schema, "staff").unwrap();
 
         let mut labels = RecordLabels::default();
         labels.insert("vendor", "V002".into(), "Apex Concrete".into());

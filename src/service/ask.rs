@@ -212,10 +212,7 @@ fn page_of(text: &str) -> (usize, &str) {
         .filter(|word| word.eq_ignore_ascii_case("page "))
         .and_then(|_| text[5..].split_once(':'))
         .and_then(|(number, question)| Some((number.trim().parse().ok()?, question.trim())));
-    match asked {
-        Some((page, question)) if page >= 1 => (page, question),
-        _ => (1, text),
-    }
+    asked.unwrap_or((1, text))
 }
 
 /// An answer as a chat message: the sentence, one page of the rows, and how it was computed.
@@ -223,6 +220,9 @@ fn chat_text(answer: &Answer, question: &str, page: usize) -> Result<String, Use
     let mut reply = answer.answer.clone();
     let rows = answer.rows.len();
     let pages = rows.div_ceil(ROWS_PER_PAGE).max(1);
+    if page == 0 {
+        return Err(UserError::Invalid("Pages start at 1.".to_string()));
+    }
     if page > pages {
         return Err(UserError::Invalid(format!(
             "That answer has {pages} page{} of rows; ask for page 1{}.",
@@ -247,6 +247,8 @@ fn chat_text(answer: &Answer, question: &str, page: usize) -> Result<String, Use
                 first + 1
             ));
             if page < pages {
+                // A backtick would end the command's code span early.
+                let question = question.replace('`', "'");
                 reply.push_str(&format!(" Next: `/ask page {}: {question}`", page + 1));
             }
         }
@@ -297,7 +299,7 @@ mod tests {
             page_of(" Page 3: total per vendor "),
             (3, "total per vendor")
         );
-        assert_eq!(page_of("page 0: total"), (1, "page 0: total"));
+        assert_eq!(page_of("page 0: total"), (0, "total"));
         assert_eq!(page_of("page two: total"), (1, "page two: total"));
         assert_eq!(
             page_of("pages of the handbook"),
@@ -326,6 +328,15 @@ mod tests {
         assert_eq!(
             beyond.to_string(),
             "That answer has 3 pages of rows; ask for page 1 to 3."
+        );
+        assert_eq!(
+            chat_text(&answer, "total", 0).unwrap_err().to_string(),
+            "Pages start at 1."
+        );
+        let quoted = chat_text(&answer, "total for `Apex`", 1).unwrap();
+        assert!(
+            quoted.contains("`/ask page 2: total for 'Apex'`"),
+            "{quoted}"
         );
         let short = chat_text(&answer_with(3), "q", 1).unwrap();
         assert!(!short.contains("page"), "{short}");

@@ -218,10 +218,9 @@ impl Tx {
     }
 
     /// Creates a type's fact tables, fills them from its records a page at a time, then
-    /// indexes them.
-    /// Creates the fact tables of `table`'s type and fills them from its records. That happens
-    /// once after an upgrade or a change to the type in records.toml and takes about as long
-    /// as importing the records again, so an operator waiting on start-up is told why.
+    /// indexes them. That happens once after an upgrade or a change to the type in
+    /// records.toml and takes about as long as importing the records again, so an operator
+    /// waiting on start-up is told why.
     async fn build_facts(&mut self, table: &FactTable, definition: &str) -> Result<()> {
         for sql in table.table_statements(self.backend) {
             let doing = format!("creating the fact tables of {}", table.record_type);
