@@ -159,10 +159,7 @@ impl FactTable {
             Backend::Sqlite => "text",
             Backend::Postgres => "text collate \"C\"",
         };
-        let (cents, real) = match backend {
-            Backend::Sqlite => ("integer", "real"),
-            Backend::Postgres => ("bigint", "double precision"),
-        };
+        let (cents, real) = (backend.integer_type(), backend.real_type());
         let column_type = |field_type: &FieldType| match field_type {
             FieldType::Money => cents,
             FieldType::Number => real,

@@ -10,6 +10,31 @@ use serde::de::DeserializeOwned;
 use std::fmt::Write;
 
 impl Backend {
+    /// The type of a column of whole numbers as large as sums of cents get.
+    pub(super) fn integer_type(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "integer",
+            Backend::Postgres => "bigint",
+        }
+    }
+
+    /// The type of a floating-point column.
+    pub(super) fn real_type(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "real",
+            Backend::Postgres => "double precision",
+        }
+    }
+
+    /// `expression` as a whole number: Postgres adds integers up as `numeric` and reads a
+    /// bare literal as `integer`, which the driver returns in other types than `bigint`.
+    pub(super) fn whole(self, expression: &str) -> String {
+        match self {
+            Backend::Sqlite => expression.to_string(),
+            Backend::Postgres => format!("cast({expression} as bigint)"),
+        }
+    }
+
     /// Appended to a `select` whose rows the transaction will write: a row lock on Postgres;
     /// nothing on SQLite, where the transaction already holds the database's write lock.
     pub(super) fn for_update(self) -> &'static str {

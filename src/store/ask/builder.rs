@@ -115,16 +115,9 @@ impl<'a> Builder<'a> {
         aggregate: Aggregate,
         path: Option<&FieldPath>,
     ) -> Result<(String, bool)> {
-        let real = match self.backend {
-            Backend::Sqlite => "real",
-            Backend::Postgres => "double precision",
-        };
-        // Postgres adds integers up as `numeric`.
+        let real = self.backend.real_type();
         let backend = self.backend;
-        let whole = |sum: String| match backend {
-            Backend::Sqlite => format!("coalesce({sum}, 0)"),
-            Backend::Postgres => format!("cast(coalesce({sum}, 0) as bigint)"),
-        };
+        let whole = |sum: String| backend.whole(&format!("coalesce({sum}, 0)"));
         if let Source::Sums { .. } = self.source {
             let Some(path) = path.filter(|_| aggregate != Aggregate::Count) else {
                 return Ok((whole("sum(r.n)".to_string()), false));

@@ -46,9 +46,7 @@ impl Store {
             truncated: false,
         })
     }
-}
 
-impl Store {
     /// The median of one field per value of a group field indexed with it: how many values
     /// each group has (from the sums when they answer), then the one or two in the middle of
     /// each group, read along the (group, field) index in one statement per

@@ -103,10 +103,7 @@ impl Sql {
             ));
             params = b.params;
         }
-        let (real, whole) = match backend {
-            Backend::Sqlite => ("real", "integer"),
-            Backend::Postgres => ("double precision", "bigint"),
-        };
+        let (real, whole) = (backend.real_type(), backend.integer_type());
         let money = path
             .as_ref()
             .is_some_and(|p| p.field_type == FieldType::Money);

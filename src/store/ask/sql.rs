@@ -139,13 +139,7 @@ impl Sql {
             None => None,
         };
         let count = match source {
-            Source::Sums { .. } => {
-                let count = format!("sum(r.n_{})", identifier(&path.field)?);
-                match backend {
-                    Backend::Sqlite => count,
-                    Backend::Postgres => format!("cast({count} as bigint)"),
-                }
-            }
+            Source::Sums { .. } => backend.whole(&format!("sum(r.n_{})", identifier(&path.field)?)),
             Source::Facts => format!("count({})", b.column(path)?),
         };
         let from_where = b.tables_and_filters(table, query, None)?;
@@ -185,10 +179,7 @@ impl Sql {
             };
             let also = format!("{in_group} and {measured} is not null");
             let from_where = b.tables_and_filters(table, query, Some(also))?;
-            let tag = match backend {
-                Backend::Sqlite => part.to_string(),
-                Backend::Postgres => format!("cast({part} as bigint)"),
-            };
+            let tag = backend.whole(&part.to_string());
             parts.push(format!(
                 "select * from (select {tag} as part, {measured} as middle {from_where} {}) m{part}",
                 middle_of(&measured, *matching)
