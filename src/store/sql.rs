@@ -26,6 +26,14 @@ impl Backend {
         }
     }
 
+    /// The average of values added up in parts: the parts' sums over their counts, as a real
+    /// (money sums are cents, and the average is in currency units).
+    pub(super) fn average_of_sums(self, sum: &str, count: &str, money: bool) -> String {
+        let real = self.real_type();
+        let scale = if money { " / 100.0" } else { "" };
+        format!("cast({sum} as {real}) / nullif(cast({count} as {real}), 0){scale}")
+    }
+
     /// `expression` as a whole number: Postgres adds integers up as `numeric` and reads a
     /// bare literal as `integer`, which the driver returns in other types than `bigint`.
     pub(super) fn whole(self, expression: &str) -> String {

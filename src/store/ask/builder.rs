@@ -101,10 +101,7 @@ impl<'a> Builder<'a> {
         let column = self.column(path)?;
         Ok(match path.field_type {
             // Postgres would divide a `bigint` by `100.0` as a `numeric`.
-            FieldType::Money => match self.backend {
-                Backend::Sqlite => format!("({column} / 100.0)"),
-                Backend::Postgres => format!("(cast({column} as double precision) / 100)"),
-            },
+            FieldType::Money => format!("(cast({column} as {}) / 100)", self.backend.real_type()),
             _ => column,
         })
     }
@@ -127,16 +124,14 @@ impl<'a> Builder<'a> {
             return Ok(match aggregate {
                 Aggregate::Sum if money => (whole(format!("sum(r.f_{field})")), true),
                 Aggregate::Sum => (format!("coalesce(sum(r.f_{field}), 0)"), false),
-                Aggregate::Average => {
-                    let scale = if money { " / 100.0" } else { "" };
-                    (
-                        format!(
-                            "cast(sum(r.f_{field}) as {real}) \
-                             / nullif(cast(sum(r.n_{field}) as {real}), 0){scale}"
-                        ),
-                        false,
-                    )
-                }
+                Aggregate::Average => (
+                    backend.average_of_sums(
+                        &format!("sum(r.f_{field})"),
+                        &format!("sum(r.n_{field})"),
+                        money,
+                    ),
+                    false,
+                ),
                 other => anyhow::bail!("{other:?} is not kept in monthly sums"),
             });
         }

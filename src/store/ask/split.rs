@@ -111,10 +111,9 @@ impl Sql {
             Aggregate::Count => format!("cast(coalesce(sum(part_count), 0) as {whole})"),
             Aggregate::Sum if money => format!("cast(coalesce(sum(part_sum), 0) as {whole})"),
             Aggregate::Sum => format!("cast(coalesce(sum(part_sum), 0) as {real})"),
-            Aggregate::Average => format!(
-                "cast(sum(part_sum) as {real}) / nullif(cast(sum(part_count) as {real}), 0){}",
-                if money { " / 100.0" } else { "" }
-            ),
+            Aggregate::Average => {
+                backend.average_of_sums("sum(part_sum)", "sum(part_count)", money)
+            }
             other => anyhow::bail!("{other:?} cannot be added up from parts"),
         };
         let mut columns: Vec<String> = query.group_by.iter().map(FieldPath::name).collect();
