@@ -392,10 +392,18 @@ pub async fn audit_verify(dir: &Path) -> Outcome {
             println!("audit trail intact: {count} events verified");
             Ok(ExitCode::SUCCESS)
         }
-        Err(tamper) => {
+        Err(breaks) => {
+            for tamper in &breaks {
+                eprintln!(
+                    "audit trail BROKEN at event {}: {}",
+                    tamper.seq, tamper.problem
+                );
+            }
             eprintln!(
-                "audit trail BROKEN at event {}: {}",
-                tamper.seq, tamper.problem
+                "{} problem{} found; export the trail (keel audit export) before anything else \
+                 changes, and compare it with a backup",
+                breaks.len(),
+                if breaks.len() == 1 { "" } else { "s" }
             );
             Ok(ExitCode::FAILURE)
         }

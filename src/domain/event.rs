@@ -28,4 +28,9 @@ pub struct Event {
     pub draft: EventDraft,
     pub prev_hash: String,
     pub hash: String,
+    /// Why the stored row could not be read back as written (its data is not JSON, its time is
+    /// not a time), when someone edited it outside keel; the draft then holds what could be read.
+    /// Verification names such an event instead of failing as a whole.
+    #[serde(skip)]
+    pub damage: Option<String>,
 }

@@ -74,58 +74,98 @@ fn tamper(seq: i64, problem: String) -> Tamper {
 }
 
 /// Checks events in stored order against each other and against the recorded head (last seq
-/// and hash), so that an edited, deleted, inserted or reordered event is found and named.
-pub fn verify(events: &[Event], head: Option<(i64, &str)>) -> Result<usize, Tamper> {
+/// and hash). Every edited, unreadable, deleted, inserted or reordered event is named, not only
+/// the first: each event is checked against its own hash and against the event stored before
+/// it, so one break does not hide the next. `Ok(n)` when all `n` events are intact.
+pub fn verify(events: &[Event], head: Option<(i64, &str)>) -> Result<usize, Vec<Tamper>> {
+    let mut breaks = Vec::new();
     let mut prev: Option<&Event> = None;
+    let mut last_seq = 0;
     for event in events {
-        let (expected, prev_hash) = match prev {
-            Some(p) => (p.seq + 1, p.hash.as_str()),
-            None => (1, GENESIS),
-        };
-        if event.seq > expected {
-            return Err(tamper(
-                expected,
-                format!("event {expected} is missing (deleted?)"),
-            ));
+        if let Some(problem) = link_problem(prev, last_seq, event) {
+            breaks.push(problem);
         }
-        if event.seq < expected {
-            return Err(tamper(
-                event.seq,
-                format!(
-                    "event {} appears after event {}: events were reordered or inserted",
-                    event.seq,
-                    expected - 1
-                ),
-            ));
-        }
-        if event.prev_hash != prev_hash {
-            let problem = match prev {
-                Some(p) => format!(
-                    "event {} does not follow event {}: events were deleted or reordered",
-                    event.seq, p.seq
-                ),
-                None => format!(
-                    "event {} does not start the chain: earlier events were deleted",
-                    event.seq
-                ),
-            };
-            return Err(tamper(event.seq, problem));
-        }
-        if chain_hash(&event.prev_hash, event.seq, &event.draft) != event.hash {
-            return Err(tamper(
-                event.seq,
-                format!(
-                    "event {} was edited: its content no longer matches its hash",
-                    event.seq
-                ),
-            ));
+        if let Some(problem) = content_problem(event) {
+            breaks.push(problem);
         }
         prev = Some(event);
+        last_seq = last_seq.max(event.seq);
     }
-    if let Some((head_seq, head_hash)) = head {
-        check_head(prev, head_seq, head_hash)?;
+    if let Some((head_seq, head_hash)) = head
+        && let Err(problem) = check_head(prev, head_seq, head_hash)
+    {
+        breaks.push(problem);
     }
-    Ok(events.len())
+    if breaks.is_empty() {
+        Ok(events.len())
+    } else {
+        Err(breaks)
+    }
+}
+
+/// Whether `event` follows `prev` in the chain: the seq after the highest one so far
+/// (`last_seq`; an event moved earlier is reported once, not as a gap after it), and the hash
+/// of the event stored before it.
+fn link_problem(prev: Option<&Event>, last_seq: i64, event: &Event) -> Option<Tamper> {
+    let expected = last_seq + 1;
+    let prev_hash = prev.map_or(GENESIS, |p| p.hash.as_str());
+    if event.seq > expected {
+        let missing = if event.seq == expected + 1 {
+            format!("event {expected} is missing (deleted?)")
+        } else {
+            format!(
+                "events {expected} to {} are missing (deleted?)",
+                event.seq - 1
+            )
+        };
+        return Some(tamper(expected, missing));
+    }
+    if event.seq < expected {
+        return Some(tamper(
+            event.seq,
+            format!(
+                "event {} appears after event {}: events were reordered or inserted",
+                event.seq,
+                expected - 1
+            ),
+        ));
+    }
+    if event.prev_hash == prev_hash {
+        return None;
+    }
+    let problem = match prev {
+        Some(p) => format!(
+            "event {} does not follow event {}: events were deleted or reordered",
+            event.seq, p.seq
+        ),
+        None => format!(
+            "event {} does not start the chain: earlier events were deleted",
+            event.seq
+        ),
+    };
+    Some(tamper(event.seq, problem))
+}
+
+/// Whether the event's stored content still gives its stored hash.
+fn content_problem(event: &Event) -> Option<Tamper> {
+    if let Some(damage) = &event.damage {
+        return Some(tamper(
+            event.seq,
+            format!(
+                "event {} was edited: its stored content cannot be read ({damage})",
+                event.seq
+            ),
+        ));
+    }
+    (chain_hash(&event.prev_hash, event.seq, &event.draft) != event.hash).then(|| {
+        tamper(
+            event.seq,
+            format!(
+                "event {} was edited: its content no longer matches its hash",
+                event.seq
+            ),
+        )
+    })
 }
 
 fn check_head(last: Option<&Event>, head_seq: i64, head_hash: &str) -> Result<(), Tamper> {

@@ -27,6 +27,7 @@ fn chain(len: i64) -> Vec<Event> {
             draft,
             prev_hash,
             hash,
+            damage: None,
         });
     }
     events
@@ -138,8 +139,12 @@ fn every_kind_of_tampering_is_found_and_named() {
         ),
     ];
     for (name, events, seq, problem) in cases {
-        let err = verify(events, head).expect_err(name);
-        assert_eq!((err.seq, err.problem.as_str()), (seq, problem), "{name}");
+        let breaks = verify(events, head).expect_err(name);
+        assert_eq!(
+            (breaks[0].seq, breaks[0].problem.as_str()),
+            (seq, problem),
+            "{name}"
+        );
     }
 }
 
@@ -147,7 +152,61 @@ fn every_kind_of_tampering_is_found_and_named() {
 fn a_rewritten_end_does_not_match_the_head() {
     let events = chain(3);
     let (seq, _) = head(&events);
-    let err = verify(&events, Some((seq, GENESIS))).unwrap_err();
+    let breaks = verify(&events, Some((seq, GENESIS))).unwrap_err();
+    let err = &breaks[0];
     assert_eq!(err.seq, 3);
     assert!(err.problem.contains("does not match the head's hash"));
+}
+
+#[test]
+fn every_edited_event_is_named_not_only_the_first() {
+    let mut events = chain(30);
+    let (seq, hash) = head(&events);
+    events[4].draft.actor = "S001".into();
+    events[11].draft.data = json!({"amount": 1});
+    events[26].damage = Some("expected value at line 1 column 40".into());
+    let breaks = verify(&events, Some((seq, &hash))).unwrap_err();
+    let named: Vec<i64> = breaks.iter().map(|t| t.seq).collect();
+    assert_eq!(named, vec![5, 12, 27]);
+    assert!(breaks[2].problem.contains("cannot be read"), "{breaks:?}");
+}
+
+#[test]
+fn a_swap_names_the_moved_events_and_no_missing_one_after() {
+    let mut events = chain(10);
+    let (seq, hash) = head(&events);
+    events.swap(5, 6);
+    let breaks = verify(&events, Some((seq, &hash))).unwrap_err();
+    assert!(
+        breaks
+            .iter()
+            .all(|t| !t.problem.contains("event 7 is missing")),
+        "{breaks:?}"
+    );
+}
+
+/// Floating-point numbers in event data (the anomaly check's median and z-score) are read back
+/// exactly as written, so that an honest event always gives its hash again.
+#[test]
+fn any_float_in_event_data_hashes_the_same_after_a_round_trip_through_text() {
+    let mut bits: u64 = 0x2545_f491_4f6c_dd1d;
+    for _ in 0..20_000 {
+        bits ^= bits << 13;
+        bits ^= bits >> 7;
+        bits ^= bits << 17;
+        let value = f64::from_bits(bits);
+        if !value.is_finite() {
+            continue;
+        }
+        let mut event = draft(1);
+        event.data = json!({"median": value, "z": value / 3.0, "mad": 4038.845 + value.fract()});
+        let stored = serde_json::to_string(&event.data).unwrap();
+        let mut read = event.clone();
+        read.data = serde_json::from_str(&stored).unwrap();
+        assert_eq!(
+            chain_hash(GENESIS, 1, &event),
+            chain_hash(GENESIS, 1, &read),
+            "{stored}"
+        );
+    }
 }

@@ -13,8 +13,8 @@ pub enum ExportFormat {
 }
 
 impl Keel {
-    /// Recomputes the whole chain; `Ok(n)` when all `n` events are intact.
-    pub async fn verify_audit(&self) -> anyhow::Result<Result<usize, Tamper>> {
+    /// Recomputes the whole chain; `Ok(n)` when all `n` events are intact, else every break.
+    pub async fn verify_audit(&self) -> anyhow::Result<Result<usize, Vec<Tamper>>> {
         let events = self.store.all_events().await?;
         let head = self.store.audit_head().await?;
         Ok(verify(

@@ -243,10 +243,10 @@ impl Keel {
                 events: count,
                 problem: None,
             },
-            Err(tamper) => AuditCheck {
+            Err(breaks) => AuditCheck {
                 ok: false,
                 events: events.len(),
-                problem: Some(tamper.to_string()),
+                problem: Some(summary_of(&breaks)),
             },
         })
     }
@@ -291,4 +291,14 @@ pub(super) fn amount_of(request: &Request) -> Option<String> {
 
 pub(super) fn hours(duration: chrono::Duration) -> f64 {
     (duration.num_minutes() as f64 / 6.0).round() / 10.0
+}
+
+/// The first break of the audit chain, and how many more there are (all are listed by
+/// `keel audit verify`).
+fn summary_of(breaks: &[crate::engine::audit::Tamper]) -> String {
+    let first = breaks.first().map_or_else(String::new, ToString::to_string);
+    match breaks.len() {
+        0 | 1 => first,
+        n => format!("{first}; and {} more (keel audit verify lists them)", n - 1),
+    }
 }

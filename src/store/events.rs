@@ -11,7 +11,8 @@ use chrono::SubsecRound;
 const EVENT_COLUMNS: &str =
     "seq, request_id, at, actor, action, rule, reason, data, prev_hash, hash";
 
-/// An event from a row of [`EVENT_COLUMNS`].
+/// An event from a row of [`EVENT_COLUMNS`]. A time or data that cannot be read (an edit made
+/// outside keel) is kept as [`Event::damage`], for verification to name the event.
 fn event_from_row(row: Row) -> Result<Event> {
     let mut columns = row.columns();
     let seq = columns.int()?;
@@ -22,19 +23,29 @@ fn event_from_row(row: Row) -> Result<Event> {
     let rule = columns.opt_text()?;
     let reason = columns.opt_text()?;
     let data = columns.text()?;
+    let mut damage = Vec::new();
+    let at = parse_ts(&at).unwrap_or_else(|error| {
+        damage.push(format!("{error:#}"));
+        chrono::DateTime::UNIX_EPOCH
+    });
+    let data = from_json(&data, "event data").unwrap_or_else(|error| {
+        damage.push(format!("{error:#}"));
+        serde_json::Value::Null
+    });
     Ok(Event {
         seq,
         draft: EventDraft {
             request_id,
-            at: parse_ts(&at)?,
+            at,
             actor,
             action,
             rule,
             reason,
-            data: from_json(&data, "event data")?,
+            data,
         },
         prev_hash: columns.text()?,
         hash: columns.text()?,
+        damage: (!damage.is_empty()).then(|| damage.join("; ")),
     })
 }
 
@@ -108,6 +119,7 @@ impl Tx {
                 draft,
                 prev_hash: std::mem::replace(&mut prev_hash, hash.clone()),
                 hash,
+                damage: None,
             });
         }
         for chunk in events.chunks(500) {
