@@ -196,6 +196,16 @@ impl Keel {
         Ok((request, events))
     }
 
+    /// Whether `viewer` may see request `id` (see [`may_see`]); `false` when there is no such
+    /// request. What a shared channel shows of a card is decided by it.
+    pub async fn may_see_request(&self, viewer: &Person, id: &str) -> anyhow::Result<bool> {
+        let Some(request) = self.store.get_request(id).await? else {
+            return Ok(false);
+        };
+        let people = self.directory.get(&self.store).await?;
+        Ok(may_see(&people.directory, viewer, &request))
+    }
+
     fn pending_rows(
         &self,
         requests: &[Request],

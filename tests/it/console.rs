@@ -490,3 +490,62 @@ async fn outside_the_demo_only_a_signed_link_opens_the_console_and_a_forged_pers
         closed.stop().await;
     }
 }
+
+/// A channel shows a card whole only to those who may see its request (its requester, its
+/// approvers, admins); anyone else reads that it exists, as `/console/api/requests/{id}` would
+/// refuse them its details. Live updates are redacted the same way.
+#[tokio::test]
+async fn a_channel_card_shows_its_details_only_to_those_who_may_see_the_request() {
+    const FIELD_WORKER: &str = "S052"; // Victor Quint, equipment operator
+    const CEO: &str = "S001"; // Morgan Hale, an admin
+    for db in test_databases().await {
+        let server = TestServer::start(&db, Mode::Demo).await;
+        let gus = server.sign_in(GUS).await;
+        let victor = server.sign_in(FIELD_WORKER).await;
+        let mut victor_live = victor
+            .client
+            .get(format!("{}/console/api/stream", server.base))
+            .header("cookie", victor.cookie.clone().unwrap_or_default())
+            .send()
+            .await
+            .expect("stream");
+        let form = opened_form(&gus.say("#change-orders", "/changeorder").await);
+        let nonce = form["nonce"].as_str().expect("a nonce").to_string();
+        let values = json!({ "project": "P001", "amount": "9123.45", "reason": "Secret rock" });
+        let effects = gus.submit_form("submit:change_order", &nonce, values).await;
+        let id = submitted_id(&reply(&effects));
+
+        for (who, session) in [
+            ("the requester", &gus),
+            ("the approver", &server.sign_in(PM).await),
+            ("an admin", &server.sign_in(CEO).await),
+        ] {
+            let card = session
+                .wait_for_message("#change-orders", |m| has_card(m, &id))
+                .await;
+            assert!(
+                card.to_string().contains("Secret rock"),
+                "[{}] {who} sees the card whole: {card}",
+                db.label
+            );
+        }
+        let shown = victor
+            .wait_for_message("#change-orders", |m| m["request_id"] == id.as_str())
+            .await;
+        assert_eq!(shown["card"], Value::Null, "[{}] {shown}", db.label);
+        let text = shown.to_string();
+        for secret in ["Secret rock", "9,123.45", "9123.45", "Approve"] {
+            assert!(!text.contains(secret), "[{}] {secret} in {text}", db.label);
+        }
+        assert!(text.contains("not part of it"), "[{}] {text}", db.label);
+        let (status, _) = victor.get(&format!("/console/api/requests/{id}")).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "[{}]", db.label);
+        let live = next_event_about(&mut victor_live, &id).await;
+        assert!(
+            !live.contains("Secret rock") && live.contains("not part of it"),
+            "[{}] {live}",
+            db.label
+        );
+        server.stop().await;
+    }
+}

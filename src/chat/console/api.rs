@@ -113,7 +113,7 @@ pub async fn messages(
         .await?;
     let mut messages = Vec::with_capacity(stored.len());
     for message in &stored {
-        messages.push(view::message(&console, message).await);
+        messages.push(view::message(&console, &person, message).await);
     }
     Ok(Json(json!({ "messages": messages })))
 }
@@ -190,7 +190,7 @@ pub async fn post_message(
         .await?;
     let mut message = Value::Null;
     if let Some(posted) = posted {
-        message = view::message(&console, &posted).await;
+        message = view::message(&console, &person, &posted).await;
         console.publish(posted);
     }
     Ok(Json(json!({ "effects": [], "message": message })))

@@ -61,7 +61,7 @@ impl Listener {
             };
             match received {
                 Ok(message) if self.console.visible(&self.person, &message.conversation) => {
-                    let json = view::message(&self.console, &message).await;
+                    let json = view::message(&self.console, &self.person, &message).await;
                     return Some(Event::default().event("message").data(json.to_string()));
                 }
                 Ok(_) => continue,
