@@ -154,7 +154,7 @@ mod tests {
         }
         let after = repeats.note("disk full", start + Duration::from_secs(60));
         assert!(
-            matches!(&after, Note::Write { left_out: 59, reference } if reference != reference(&first)),
+            matches!(&after, Note::Write { left_out: 59, reference: new } if new != reference(&first)),
             "{after:?}"
         );
         let quiet_again = repeats.note("disk full", start + Duration::from_secs(61));

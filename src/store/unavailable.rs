@@ -37,12 +37,12 @@ impl PostgresPlace {
         } = self;
         let why = match error {
             sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => format!(
-                "cannot connect to PostgreSQL at {address}: connection refused, nothing listens \
+                "Cannot connect to PostgreSQL at {address}: connection refused, nothing listens \
                  there. Check that PostgreSQL is running and that the host and port of the \
                  database URL are right."
             ),
             sqlx::Error::Io(io) => format!(
-                "cannot connect to PostgreSQL at {address}: {io}. Check the host and port of the \
+                "Cannot connect to PostgreSQL at {address}: {io}. Check the host and port of the \
                  database URL."
             ),
             sqlx::Error::Database(db) => match db.code().as_deref() {
@@ -57,7 +57,7 @@ impl PostgresPlace {
                 ),
                 _ => format!("PostgreSQL at {address} refused the connection: {}.", db.message()),
             },
-            other => format!("cannot connect to PostgreSQL at {address}: {other}."),
+            other => format!("Cannot connect to PostgreSQL at {address}: {other}."),
         };
         Unavailable(why)
     }

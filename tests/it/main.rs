@@ -10,5 +10,6 @@ mod crash;
 mod demo;
 mod import;
 mod lifecycle;
+mod operations;
 mod slack;
 mod store;
