@@ -141,7 +141,10 @@ mod tests {
         let repeats = Repeats::new(Duration::from_secs(60));
         let start = Instant::now();
         let first = repeats.note("disk full", start);
-        assert!(matches!(first, Note::Write { left_out: 0, .. }), "{first:?}");
+        assert!(
+            matches!(first, Note::Write { left_out: 0, .. }),
+            "{first:?}"
+        );
         for second in 1..=59 {
             let later = repeats.note("disk full", start + Duration::from_secs(second));
             assert_eq!(

@@ -64,7 +64,9 @@ impl<'a> Parts<'a> {
         let rest = &url[authority_start..];
         let (before_query, query) = rest.split_once('?').unwrap_or((rest, ""));
         let authority = before_query.split('/').next().unwrap_or_default();
-        let credentials = authority.rsplit_once('@').map(|(credentials, _)| credentials);
+        let credentials = authority
+            .rsplit_once('@')
+            .map(|(credentials, _)| credentials);
         let password = credentials.and_then(|c| c.split_once(':')).map(|(_, p)| p);
         let password_at = credentials
             .and_then(|c| c.find(':'))
@@ -91,7 +93,9 @@ mod tests {
     #[test]
     fn a_password_is_found_in_the_user_part_or_the_query() {
         assert!(has_password("postgres://keel:s3cret@db:5432/keel"));
-        assert!(has_password("postgres://keel@db/keel?sslmode=require&password=s3cret"));
+        assert!(has_password(
+            "postgres://keel@db/keel?sslmode=require&password=s3cret"
+        ));
         assert!(!has_password("postgres://keel@db/keel"));
         assert!(!has_password("postgres://keel:@db/keel"));
         assert!(!has_password("sqlite://keel.db"));

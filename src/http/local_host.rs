@@ -12,7 +12,10 @@ use std::net::{IpAddr, SocketAddr};
 
 /// `router`, answering only requests addressed to this machine as it listens at `bound`.
 pub fn only_local(router: Router, bound: SocketAddr) -> Router {
-    router.layer(axum::middleware::from_fn_with_state(bound, refuse_other_hosts))
+    router.layer(axum::middleware::from_fn_with_state(
+        bound,
+        refuse_other_hosts,
+    ))
 }
 
 async fn refuse_other_hosts(
@@ -66,9 +69,9 @@ fn addressed_here(host: &str, bound: SocketAddr) -> bool {
         None => bound.port() == 80,
     };
     let name_matches = name.eq_ignore_ascii_case("localhost")
-        || name.parse::<IpAddr>().is_ok_and(|ip| {
-            ip.is_loopback() || ip == bound.ip() || bound.ip().is_unspecified()
-        });
+        || name
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback() || ip == bound.ip() || bound.ip().is_unspecified());
     port_matches && name_matches
 }
 

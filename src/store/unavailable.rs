@@ -55,7 +55,10 @@ impl PostgresPlace {
                     "PostgreSQL at {address} has no database `{database}`: create it \
                      (`createdb {database}`) or fix the database name in the URL."
                 ),
-                _ => format!("PostgreSQL at {address} refused the connection: {}.", db.message()),
+                _ => format!(
+                    "PostgreSQL at {address} refused the connection: {}.",
+                    db.message()
+                ),
             },
             other => format!("Cannot connect to PostgreSQL at {address}: {other}."),
         };

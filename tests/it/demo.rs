@@ -153,7 +153,11 @@ async fn keel_demo_runs_from_any_folder_stops_at_ctrl_c_and_reuses_its_database(
         .send()
         .await
         .expect("who am I after a restart");
-    assert_eq!(me.status(), StatusCode::OK, "the session survives a restart");
+    assert_eq!(
+        me.status(),
+        StatusCode::OK,
+        "the session survives a restart"
+    );
     let me: serde_json::Value = me.json().await.expect("json");
     assert_eq!(me["person"]["id"], "S004");
     let secret = std::fs::metadata(home.join("console-secret")).expect("the session key file");

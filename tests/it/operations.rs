@@ -130,19 +130,31 @@ async fn health_says_unavailable_with_a_reason_while_the_database_takes_no_write
 
 #[test]
 fn an_unreachable_postgres_is_named_at_once_with_the_cause() {
-    let output = Command::new(env!("CARGO_BIN_EXE_keel"))
-        .arg("--config")
-        .arg(config_dir())
-        .arg("migrate")
-        .env("KEEL_DATABASE_URL", "postgres://postgres@127.0.0.1:1/x")
-        .output()
-        .expect("keel runs");
-    assert_eq!(output.status.code(), Some(1));
-    let said = stderr(&output);
-    assert!(said.contains("127.0.0.1:1"), "names the server: {said}");
-    assert!(said.contains("connection refused"), "says what failed: {said}");
-    assert!(!said.contains("Something went wrong"), "{said}");
-    assert!(!said.contains("pool timed out"), "{said}");
+    for url in [
+        "postgres://postgres@127.0.0.1:1/x",
+        "postgres://postgres:hunter2@127.0.0.1:1/x",
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_keel"))
+            .arg("--config")
+            .arg(config_dir())
+            .arg("migrate")
+            .env("KEEL_DATABASE_URL", url)
+            .output()
+            .expect("keel runs");
+        assert_eq!(output.status.code(), Some(1));
+        let said = format!("{}{}", stderr(&output), crate::common::cli::stdout(&output));
+        assert!(said.contains("127.0.0.1:1"), "names the server: {said}");
+        assert!(
+            said.contains("connection refused"),
+            "says what failed: {said}"
+        );
+        assert!(!said.contains("Something went wrong"), "{said}");
+        assert!(!said.contains("pool timed out"), "{said}");
+        assert!(
+            !said.contains("hunter2"),
+            "never shows the password: {said}"
+        );
+    }
 }
 
 /// The numeric user id this test runs as.
@@ -209,8 +221,14 @@ fn a_read_only_sqlite_database_is_named_with_what_is_read_only_and_what_to_do() 
     let Some(output) = output else { return };
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let said = stderr(&output);
-    assert!(said.contains(&file.display().to_string()), "names the file: {said}");
-    assert!(said.contains("read-only"), "says the file is read-only: {said}");
+    assert!(
+        said.contains(&file.display().to_string()),
+        "names the file: {said}"
+    );
+    assert!(
+        said.contains("read-only"),
+        "says the file is read-only: {said}"
+    );
     assert!(
         said.contains("not writable"),
         "says the folder is not writable: {said}"
