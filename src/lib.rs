@@ -16,6 +16,7 @@
 //! - [`chat`]: the chat port and its adapters; today the web console (`keel demo`).
 //! - [`server`]: keel running: HTTP, console, scheduler and outbox delivery until stopped.
 //! - [`http`]: the REST API, health endpoint and console routes of `keel serve` and `keel demo`.
+//! - [`log_limit`]: the same error written to the log once a minute, not at every occurrence.
 
 pub mod ask;
 pub mod chat;
@@ -26,6 +27,7 @@ pub mod domain;
 pub mod engine;
 pub mod http;
 pub mod insights;
+pub mod log_limit;
 pub mod server;
 pub mod service;
 pub mod store;

@@ -38,7 +38,10 @@ pub async fn start(keel: Keel, demo: bool, bind: &str) -> anyhow::Result<Server>
         .as_ref()
         .and_then(|slack| slack.connect(stopped.clone()));
     let scheduler = tokio::spawn(run_scheduler(keel.clone(), sink, stopped.clone()));
-    let router = crate::http::router(keel, Some(&console), slack.as_ref());
+    let mut router = crate::http::router(keel, Some(&console), slack.as_ref());
+    if demo {
+        router = crate::http::local_host::only_local(router, address);
+    }
     let mut until = stopped;
     let http = tokio::spawn(async move {
         axum::serve(listener, router)
@@ -100,10 +103,10 @@ async fn run_scheduler(keel: Keel, sink: Sink, mut stop: watch::Receiver<bool>) 
     let mut timers_due = true;
     loop {
         if timers_due && let Err(error) = keel.tick().await {
-            tracing::error!("firing timers failed: {error:#}");
+            crate::log_limit::error("firing timers failed", &error);
         }
         if let Err(error) = keel.deliver_outbox(&sink).await {
-            tracing::error!("delivering notifications failed: {error:#}");
+            crate::log_limit::error("delivering notifications failed", &error);
         }
         timers_due = tokio::select! {
             _ = tokio::time::sleep_until(next_tick) => true,

@@ -1,7 +1,8 @@
 //! `keel demo`: the demo company on SQLite with the web console open to anyone, from any folder
 //! and offline. The demo's config and data are compiled into the binary and written to the demo
 //! folder at every start (so they always match the binary); the database there is kept between
-//! runs, and the company imported into it once.
+//! runs, and the company imported into it once. The key console sessions are signed with is
+//! kept there too, so a restart does not sign everyone out.
 
 use super::Outcome;
 use super::serve::shutdown_signal;
@@ -22,6 +23,9 @@ pub fn default_home() -> PathBuf {
         .map(|home| home.join(".local/share/keel/demo"))
         .unwrap_or_else(|| PathBuf::from("keel-demo"))
 }
+
+/// The file in the demo folder holding the key console sessions are signed with.
+const SECRET_FILE: &str = "console-secret";
 
 /// What `keel demo` was asked for.
 pub struct DemoOptions {
@@ -61,7 +65,8 @@ pub async fn demo(options: DemoOptions) -> Outcome {
         .database
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}", database_file.display()));
-    let keel = open(&config_dir, &url).await?;
+    let secret = demo_secret(home)?;
+    let keel = open(&config_dir, &url, &secret).await?;
     println!("Preparing the demo company (imported once, checked at every start)…");
     let report = keel.import_all(&config_dir.join("demo-data")).await?;
     if report.changes() > 0 {
@@ -91,12 +96,19 @@ pub async fn demo(options: DemoOptions) -> Outcome {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Opens keel on the demo config in `dir` with its database at `url`; the environment's other
-/// settings (KEEL_…) still apply.
-async fn open(dir: &Path, url: &str) -> Result<Keel, ServiceError> {
+/// Opens keel on the demo config in `dir` with its database at `url`, signing console sessions
+/// with `secret` unless KEEL_CONSOLE_SECRET is set; the environment's other settings (KEEL_…)
+/// still apply.
+async fn open(dir: &Path, url: &str, secret: &str) -> Result<Keel, ServiceError> {
     let mut env: Vec<(String, String)> = std::env::vars().collect();
     env.retain(|(name, _)| name != "KEEL_DATABASE_URL");
     env.push(("KEEL_DATABASE_URL".into(), url.to_string()));
+    if !env
+        .iter()
+        .any(|(name, value)| name == "KEEL_CONSOLE_SECRET" && !value.trim().is_empty())
+    {
+        env.push(("KEEL_CONSOLE_SECRET".into(), secret.to_string()));
+    }
     let config = config::load_with_env(dir, &env).map_err(|problems| {
         let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
         UserError::Invalid(format!(
@@ -105,6 +117,51 @@ async fn open(dir: &Path, url: &str) -> Result<Keel, ServiceError> {
         ))
     })?;
     Ok(Keel::open(config, Clock::System).await?)
+}
+
+/// The demo's session key from its folder, made on the first start (or when the file no
+/// longer holds a usable one) and readable by its owner only.
+fn demo_secret(home: &Path) -> anyhow::Result<String> {
+    let path = home.join(SECRET_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) if text.trim().len() >= config::MIN_CONSOLE_SECRET => {
+            return Ok(text.trim().to_string());
+        }
+        Ok(_) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => {
+            return Err(error).with_context(|| format!("reading {}", path.display()));
+        }
+    }
+    let secret = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    write_private(&path, &secret)?;
+    Ok(secret)
+}
+
+/// Writes `text` to `path`, readable and writable by the owner only.
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        options.mode(0o600);
+        if path.exists() {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .with_context(|| format!("making {} private", path.display()))?;
+        }
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 /// Writes every file of `dir` under `target`, replacing what is there.

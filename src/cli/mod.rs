@@ -65,6 +65,13 @@ pub fn exit(outcome: Outcome) -> ExitCode {
             ExitCode::FAILURE
         }
         Err(ServiceError::Internal(error)) => {
+            let unavailable = error
+                .chain()
+                .find_map(|cause| cause.downcast_ref::<crate::store::Unavailable>());
+            if let Some(unavailable) = unavailable {
+                eprintln!("{unavailable}");
+                return ExitCode::FAILURE;
+            }
             let reference = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
             tracing::error!(reference, "{error:#}");
             eprintln!("Something went wrong (ref {reference}): {error}");
@@ -457,7 +464,10 @@ pub async fn console_link(dir: &Path, who: &str, days: i64, url: Option<String>)
         expires,
     );
     drop(stop);
-    let base = url.unwrap_or_else(|| format!("http://{}", keel.config.settings.server.bind));
+    let server = &keel.config.settings.server;
+    let base = url
+        .or_else(|| server.public_url.clone())
+        .unwrap_or_else(|| format!("http://{}", server.bind));
     println!("{}/console/login?token={token}", base.trim_end_matches('/'));
     eprintln!(
         "Sign-in link for {} ({}), valid until {}. Anyone holding it acts as them: send it privately.",

@@ -30,7 +30,7 @@ pub(super) const SECTIONS: &[(&str, &[&str])] = &[
         ],
     ),
     ("database", &["url", "max_connections"]),
-    ("server", &["bind"]),
+    ("server", &["bind", "public_url"]),
     ("scheduler", &["tick_seconds", "outbox_max_attempts"]),
     ("slack", &["enabled", "mode", "api_url"]),
     ("discord", &["enabled", "api_url", "application_id"]),
@@ -141,22 +141,39 @@ fn set(table: &mut toml::Table, path: &[String], value: toml::Value) {
 /// Shortest `KEEL_CONSOLE_SECRET` accepted: it signs every console session, and a short one can
 /// be guessed from a single session cookie.
 pub const MIN_CONSOLE_SECRET: usize = 32;
+/// Shortest `KEEL_API_TOKEN` accepted: it lets its holder act as anyone, so it must be as hard
+/// to guess as the console secret.
+pub const MIN_API_TOKEN: usize = 32;
 
 /// Problems with secrets that are set but unusable.
 pub(super) fn check_secrets(secrets: &Secrets, problems: &mut Vec<Problem>) {
-    use secrecy::ExposeSecret;
-    if let Some(secret) = &secrets.console_secret
-        && secret.expose_secret().len() < MIN_CONSOLE_SECRET
-    {
-        problems.push(Problem {
-            file: "KEEL_CONSOLE_SECRET".into(),
-            line: None,
-            message: format!(
-                "is {} characters long; it signs console sessions and needs at least {MIN_CONSOLE_SECRET}",
-                secret.expose_secret().len()
-            ),
-            hint: "set it to a long random string, e.g. the output of `openssl rand -hex 32`".into(),
-        });
+    let short = [
+        (
+            "KEEL_CONSOLE_SECRET",
+            &secrets.console_secret,
+            MIN_CONSOLE_SECRET,
+            "it signs console sessions",
+        ),
+        (
+            "KEEL_API_TOKEN",
+            &secrets.api_token,
+            MIN_API_TOKEN,
+            "it lets its holder act as anyone through the REST API",
+        ),
+    ];
+    for (var, secret, min, why) in short {
+        use secrecy::ExposeSecret;
+        let Some(secret) = secret else { continue };
+        let len = secret.expose_secret().chars().count();
+        if len < min {
+            problems.push(Problem {
+                file: var.into(),
+                line: None,
+                message: format!("is {len} characters long; {why} and needs at least {min}"),
+                hint: "set it to a long random string, e.g. the output of `openssl rand -hex 32`"
+                    .into(),
+            });
+        }
     }
 }
 

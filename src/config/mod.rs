@@ -6,6 +6,7 @@
 //! file, the line and a hint, so `keel check` can show a deployer everything to fix in one pass.
 
 mod ask;
+mod database_url;
 mod env;
 mod ordered;
 mod records;
@@ -27,7 +28,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use env::SECRET_VARS;
+pub use database_url::redact_url;
+pub use env::{MIN_CONSOLE_SECRET, SECRET_VARS};
 
 /// Everything keel is configured with.
 #[derive(Debug, Clone)]
@@ -69,6 +71,10 @@ pub struct Database {
 #[derive(Debug, Clone)]
 pub struct Server {
     pub bind: String,
+    /// The address people open keel at (`https://keel.example.com`), when a proxy in front of
+    /// keel gives it one: sign-in links point there, and an `https://` one marks the console's
+    /// cookie `Secure`.
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -25,6 +25,7 @@ pub(super) fn load(
     )?;
     // The file alone first, so that its mistakes are reported at their lines.
     let (_, mut table) = source.parse_with_table::<KeelFile>(problems)?;
+    super::database_url::check_file(&source, &table, problems);
     env::apply(&mut table, &overrides);
     let file = match KeelFile::deserialize(toml::Value::Table(table)) {
         Ok(file) => file,
@@ -85,7 +86,10 @@ impl Checker<'_> {
             || db.url.starts_with("postgres:")
             || db.url.starts_with("postgresql:"))
         {
-            let msg = format!("database url `{}` is neither sqlite: nor postgres:", db.url);
+            let msg = format!(
+                "database url `{}` is neither sqlite: nor postgres:",
+                super::redact_url(&db.url)
+            );
             self.report(
                 problems,
                 &["database", "url"],
@@ -113,6 +117,16 @@ impl Checker<'_> {
                 &["server", "bind"],
                 msg,
                 "write host:port, e.g. 127.0.0.1:8080 or 0.0.0.0:8080",
+            );
+        }
+        if let Some(url) = &file.server.public_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            self.report(
+                problems,
+                &["server", "public_url"],
+                format!("public_url `{url}` is not an http(s) URL"),
+                "write the address people open keel at, e.g. https://keel.example.com",
             );
         }
         if file.scheduler.tick_seconds == 0 || file.scheduler.outbox_max_attempts == 0 {
@@ -153,6 +167,10 @@ impl Checker<'_> {
             },
             server: Server {
                 bind: file.server.bind,
+                public_url: file
+                    .server
+                    .public_url
+                    .map(|url| url.trim_end_matches('/').to_string()),
             },
             scheduler: Scheduler {
                 tick_seconds: file.scheduler.tick_seconds,

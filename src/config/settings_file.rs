@@ -72,12 +72,14 @@ impl Default for DatabaseFile {
 #[serde(deny_unknown_fields, default)]
 pub(super) struct ServerFile {
     pub bind: String,
+    pub public_url: Option<String>,
 }
 
 impl Default for ServerFile {
     fn default() -> Self {
         ServerFile {
             bind: "127.0.0.1:8080".into(),
+            public_url: None,
         }
     }
 }

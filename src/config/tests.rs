@@ -361,3 +361,67 @@ fn a_misspelt_role_in_ask_access_is_a_problem_not_a_role_that_sees_everything() 
     );
     assert!(problem.hint.contains("field_staff"));
 }
+
+#[test]
+fn a_password_in_the_database_url_of_a_file_is_refused_and_never_shown() {
+    let tmp = copy_demo();
+    let dir = tmp.path();
+    edit(
+        dir,
+        "keel.toml",
+        "url = \"sqlite://keel.db\"",
+        "url = \"postgres://keel:hunter2@db/keel\"",
+    );
+    let found = problems(dir, &[]);
+    let line = line_of(dir, "keel.toml", "hunter2");
+    let problem = found
+        .iter()
+        .find(|p| p.line == Some(line) && p.message.contains("password"))
+        .unwrap_or_else(|| panic!("a problem at line {line}: {found:#?}"));
+    assert!(problem.hint.contains("KEEL_DATABASE_URL"), "{problem}");
+    assert!(problem.hint.contains("PGPASSWORD"), "{problem}");
+    assert!(
+        !found.iter().any(|p| p.to_string().contains("hunter2")),
+        "the password is never shown: {found:#?}"
+    );
+
+    // The same URL from the environment is where a password belongs.
+    let from_env = [(
+        "KEEL_DATABASE_URL".to_string(),
+        "postgres://keel:hunter2@db/keel".to_string(),
+    )];
+    let config = load_with_env(&demo_dir(), &from_env).expect("a password from the environment");
+    assert_eq!(
+        redact_url(&config.settings.database.url),
+        "postgres://keel:***@db/keel"
+    );
+}
+
+#[test]
+fn an_api_token_too_short_to_be_safe_is_a_problem() {
+    let env = |token: &str| vec![("KEEL_API_TOKEN".to_string(), token.to_string())];
+    let problems = load_with_env(&demo_dir(), &env("x")).expect_err("refused");
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    let text = problems[0].to_string();
+    assert!(text.contains("KEEL_API_TOKEN"), "{text}");
+    assert!(text.contains("at least 32"), "{text}");
+    assert!(text.contains("openssl rand -hex 32"), "{text}");
+    let long = "0123456789abcdef0123456789abcdef";
+    let config = load_with_env(&demo_dir(), &env(long)).expect("a long token loads");
+    assert!(config.secrets.api_token.is_some());
+}
+
+#[test]
+fn a_public_url_is_an_http_address() {
+    let env = |url: &str| vec![("KEEL_SERVER_PUBLIC_URL".to_string(), url.to_string())];
+    let config = load_with_env(&demo_dir(), &env("https://keel.example.com/")).expect("loads");
+    assert_eq!(
+        config.settings.server.public_url.as_deref(),
+        Some("https://keel.example.com")
+    );
+    let problems = load_with_env(&demo_dir(), &env("keel.example.com")).expect_err("refused");
+    assert!(
+        problems[0].message.contains("KEEL_SERVER_PUBLIC_URL"),
+        "{problems:#?}"
+    );
+}

@@ -57,8 +57,7 @@ impl IntoResponse for ApiError {
                 (user_status(&error), error.to_string())
             }
             ApiError::Service(ServiceError::Internal(error)) => {
-                let reference = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
-                tracing::error!(reference, "{error:#}");
+                let reference = crate::log_limit::error("answering a request", &error);
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     format!("Something went wrong (ref {reference})."),

@@ -3,6 +3,8 @@
 
 mod api;
 pub(crate) mod error;
+mod health;
+pub mod local_host;
 
 use crate::chat::console::Console;
 use crate::chat::slack::Slack;
@@ -20,7 +22,7 @@ pub const MAX_BODY: usize = 64 * 1024;
 /// Slack's endpoints when Slack is on.
 pub fn router(keel: Keel, console: Option<&Arc<Console>>, slack: Option<&Arc<Slack>>) -> Router {
     let mut router = Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(health::healthz))
         .route("/api/v1/requests", post(api::submit))
         .route("/api/v1/requests/{id}", get(api::show))
         .route("/api/v1/requests/{id}/actions", post(api::act))

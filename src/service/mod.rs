@@ -28,6 +28,8 @@ pub use interact::{CardNow, DeliveryBell};
 pub use submit::NewRequest;
 pub use timers::TickReport;
 
+pub use crate::config::redact_url;
+
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::{Delegation, FieldType, RecordLabels};
@@ -183,31 +185,5 @@ impl Keel {
                     .collect::<Vec<_>>()
                     .join(", "),
             })
-    }
-}
-
-/// A database URL fit for a log line: the password, if any, replaced.
-pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn passwords_never_reach_logs() {
-        assert_eq!(
-            super::redact_url("postgres://u:secret@h/db"),
-            "postgres://u:***@h/db"
-        );
-        assert_eq!(super::redact_url("sqlite://keel.db"), "sqlite://keel.db");
     }
 }

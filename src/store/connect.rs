@@ -1,9 +1,12 @@
-//! Opening the pools for a database URL and applying the migrations of its backend.
+//! Opening the pools for a database URL, applying the migrations of its backend, and making
+//! sure the database takes writes, or saying plainly why not ([`super::Unavailable`]).
 
 use super::checkpoint::Checkpointer;
 use super::group_commit::GroupCommit;
 use super::native::{Readers, Writer};
+use super::unavailable::{postgres_place, sqlite_file, sqlite_unwritable};
 use super::{Backend, Store};
+use crate::config::redact_url;
 use anyhow::{Context, Result, bail};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::{Migrate, Migrator};
@@ -23,10 +26,38 @@ static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 const SQLITE_PRAGMAS: &str = "pragma journal_mode = wal; pragma synchronous = full; \
      pragma foreign_keys = on; pragma busy_timeout = 5000;";
 
-pub(super) async fn open(url: &str, max_connections: u32) -> Result<Store> {
+/// How long the first connection to PostgreSQL may take before keel says it cannot reach it.
+const POSTGRES_CONNECT_SECONDS: u64 = 10;
+
+/// Opens the store, applies pending migrations and checks that it takes a write; a database
+/// that cannot be reached or written is an [`super::Unavailable`] saying which and why.
+pub(super) async fn open_ready(url: &str, max_connections: u32) -> Result<Store> {
+    let explain = |error: anyhow::Error| match sqlite_file(url) {
+        Some(path) if url.starts_with("sqlite:") => match sqlite_unwritable(&path, &error) {
+            Some(unavailable) => anyhow::Error::new(unavailable),
+            None => error,
+        },
+        _ => error,
+    };
+    let store = open(url, max_connections).await.map_err(explain)?;
+    migrate(&store).await.map_err(explain)?;
+    if let Err(error) = store.probe_write().await {
+        return Err(match store.backend {
+            Backend::Sqlite => explain(error.context("writing a test row")),
+            Backend::Postgres => match postgres_place(url) {
+                Some(place) => place.refuses_writes(&error).into(),
+                None => error,
+            },
+        });
+    }
+    Ok(store)
+}
+
+async fn open(url: &str, max_connections: u32) -> Result<Store> {
     install_default_drivers();
     let max_connections = max_connections.max(1);
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        reach_postgres(url).await?;
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(30))
@@ -45,7 +76,10 @@ pub(super) async fn open(url: &str, max_connections: u32) -> Result<Store> {
         });
     }
     if !url.starts_with("sqlite:") {
-        bail!("unsupported database URL scheme in `{url}`: use sqlite: or postgres://");
+        bail!(
+            "unsupported database URL scheme in `{}`: use sqlite: or postgres://",
+            redact_url(url)
+        );
     }
     // The writer and the readers are separate connections, so an in-memory database, which
     // lives in one connection, becomes a scratch file that goes with the store.
@@ -73,10 +107,32 @@ pub(super) async fn open(url: &str, max_connections: u32) -> Result<Store> {
     })
 }
 
+/// Connects to PostgreSQL once, briefly, so that a server that cannot be reached is reported
+/// at once with the real cause, not after the pool's wait as "pool timed out".
+async fn reach_postgres(url: &str) -> Result<()> {
+    let options = sqlx::postgres::PgConnectOptions::from_str(url)
+        .with_context(|| format!("reading the PostgreSQL URL `{}`", redact_url(url)))?;
+    let place = super::unavailable::PostgresPlace::of(&options);
+    let attempt = tokio::time::timeout(
+        Duration::from_secs(POSTGRES_CONNECT_SECONDS),
+        sqlx::PgConnection::connect_with(&options),
+    )
+    .await;
+    match attempt {
+        Ok(Ok(connection)) => {
+            // The pool opens its own; failing to close this one politely changes nothing.
+            let _ = connection.close().await;
+            Ok(())
+        }
+        Ok(Err(error)) => Err(place.refused(&error).into()),
+        Err(_) => Err(place.timed_out(POSTGRES_CONNECT_SECONDS).into()),
+    }
+}
+
 /// Creates the file if it is missing and switches it to WAL once; returns its path.
 async fn create_sqlite_file(url: &str) -> Result<PathBuf> {
     let options = SqliteConnectOptions::from_str(url)
-        .with_context(|| format!("reading the SQLite URL `{url}`"))?
+        .with_context(|| format!("reading the SQLite URL `{}`", redact_url(url)))?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)

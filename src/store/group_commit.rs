@@ -281,7 +281,7 @@ impl GroupCommit {
                     state.committed = state.committed.max(epoch);
                 }),
                 Err(error) => {
-                    tracing::error!("committing a batch of transactions: {error:#}");
+                    crate::log_limit::error("committing a batch of transactions", error);
                     self.report(epoch, false);
                 }
             }

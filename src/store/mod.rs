@@ -23,6 +23,7 @@ mod events;
 mod facts;
 mod facts_write;
 mod group_commit;
+mod health;
 mod native;
 mod outbox;
 mod records;
@@ -32,12 +33,14 @@ mod slack;
 mod sql;
 mod statement;
 mod timers;
+mod unavailable;
 
 pub use console::{ConsoleMessage, NewConsoleMessage};
 pub use error::StoreError;
 pub use outbox::FailedDelivery;
 pub use records::StoredRecords;
 pub use slack::SlackMessage;
+pub use unavailable::Unavailable;
 
 use crate::domain::Notification;
 use anyhow::{Context, Result};
@@ -116,11 +119,11 @@ enum TxConnection {
 }
 
 impl Store {
-    /// Connects (creating the SQLite file if missing, WAL mode) and applies pending migrations.
+    /// Connects (creating the SQLite file if missing, WAL mode), applies pending migrations and
+    /// checks that the database takes writes; when it cannot be reached or written, the error
+    /// is an [`Unavailable`] saying which server or file and why.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Store> {
-        let store = connect::open(url, max_connections).await?;
-        store.migrate().await?;
-        Ok(store)
+        connect::open_ready(url, max_connections).await
     }
 
     /// Applies the migrations not yet applied and says how many that was.

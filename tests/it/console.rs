@@ -436,7 +436,8 @@ async fn outside_the_demo_only_a_signed_link_opens_the_console_and_a_forged_pers
             body["error"]
                 .as_str()
                 .unwrap_or_default()
-                .contains("not valid")
+                .contains("no longer accepted: KEEL_CONSOLE_SECRET changed since you signed in, or the cookie was edited"),
+            "{body}"
         );
         let (status, _) = mallory.get("/console/api/me").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);

@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-const TOKEN: &str = "crash-test-token";
+const TOKEN: &str = "crash-test-token-0123456789abcdef0123";
 
 async fn start_server(db: &crate::common::TestDb) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_keel"))

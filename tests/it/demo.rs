@@ -145,6 +145,26 @@ async fn keel_demo_runs_from_any_folder_stops_at_ctrl_c_and_reuses_its_database(
         "the second start reuses the database: {:?}",
         again.printed
     );
+    // The person picked before the restart is still signed in: the session key is kept in
+    // the demo folder, readable by its owner only.
+    let me = client
+        .get(format!("http://{}/console/api/me", again.address))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("who am I after a restart");
+    assert_eq!(
+        me.status(),
+        StatusCode::OK,
+        "the session survives a restart"
+    );
+    let me: serde_json::Value = me.json().await.expect("json");
+    assert_eq!(me["person"]["id"], "S004");
+    let secret = std::fs::metadata(home.join("console-secret")).expect("the session key file");
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&secret.permissions()) & 0o777,
+        0o600
+    );
     let status = interrupt(&mut again);
     assert!(status.success(), "the second start exited with {status}");
 }

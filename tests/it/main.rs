@@ -11,5 +11,6 @@ mod crash;
 mod demo;
 mod import;
 mod lifecycle;
+mod operations;
 mod slack;
 mod store;

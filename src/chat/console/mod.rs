@@ -52,10 +52,12 @@ pub struct Console {
 
 impl Console {
     /// The console of `keel`; `demo` lets anyone be picked, otherwise sessions need
-    /// `KEEL_CONSOLE_SECRET`.
+    /// `KEEL_CONSOLE_SECRET`. Sessions are signed with that secret when there is one (`keel
+    /// demo` keeps one in its folder, so that a restart keeps everyone signed in).
     pub fn new(keel: Keel, demo: bool, stop: watch::Receiver<bool>) -> Arc<Console> {
         let (access, key) = match (&keel.config.secrets.console_secret, demo) {
-            (_, true) => (Access::Demo, SessionKey::random()),
+            (Some(secret), true) => (Access::Demo, SessionKey::from_secret(secret)),
+            (None, true) => (Access::Demo, SessionKey::random()),
             (Some(secret), false) => (Access::Links, SessionKey::from_secret(secret)),
             (None, false) => (Access::Closed, SessionKey::random()),
         };

@@ -37,7 +37,7 @@ impl Purpose {
 pub struct SessionKey(Hmac<Sha256>);
 
 impl SessionKey {
-    /// A key made up for this process (the demo: sessions end when it stops).
+    /// A key made up for this process (its sessions end when it stops).
     pub fn random() -> SessionKey {
         let mut key = Vec::with_capacity(32);
         key.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
@@ -108,7 +108,7 @@ impl SessionKey {
 /// Why a token was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionProblem {
-    /// Not signed by this key for this purpose (forged, edited, or from an earlier demo run).
+    /// Not signed by this key for this purpose (signed before the key changed, or edited).
     Invalid,
     Expired,
 }

@@ -39,7 +39,9 @@ pub(super) async fn signed_in(console: &Console, headers: &HeaderMap) -> Result<
     let (id, _) = console
         .key
         .verify(Purpose::Session, &token, Utc::now())
-        .map_err(|problem| ApiError::Unauthorized(sign_in_hint(console, refused(problem))))?;
+        .map_err(|problem| {
+            ApiError::Unauthorized(sign_in_hint(console, refused(console, problem)))
+        })?;
     match console.keel.person(&id).await {
         Ok(person) if person.active => Ok(person),
         Ok(_) | Err(ServiceError::User(_)) => Err(ApiError::Unauthorized(sign_in_hint(
@@ -50,12 +52,17 @@ pub(super) async fn signed_in(console: &Console, headers: &HeaderMap) -> Result<
     }
 }
 
-fn refused(problem: SessionProblem) -> &'static str {
-    match problem {
-        SessionProblem::Invalid => {
-            "Your session is not valid (it was altered, or comes from an earlier run)"
+/// Why a session was refused, as what most likely happened: a session signed with another key
+/// comes from before the key changed far more often than from an edited cookie.
+fn refused(console: &Console, problem: SessionProblem) -> &'static str {
+    match (problem, console.access) {
+        (SessionProblem::Expired, _) => "Your session has expired",
+        (SessionProblem::Invalid, Access::Demo) => {
+            "Your session is no longer accepted: the demo's key changed since you picked a person (its folder was reset), or the cookie was edited"
         }
-        SessionProblem::Expired => "Your session has expired",
+        (SessionProblem::Invalid, _) => {
+            "Your session is no longer accepted: KEEL_CONSOLE_SECRET changed since you signed in, or the cookie was edited"
+        }
     }
 }
 
@@ -66,13 +73,43 @@ fn sign_in_hint(console: &Console, why: &str) -> String {
     }
 }
 
-/// The cookie of a session for `person` until `expires`.
-fn session_cookie(console: &Console, person: &str, expires: DateTime<Utc>) -> HeaderValue {
+/// Whether the browser reached keel over HTTPS: keel's public URL is `https://`, or the proxy
+/// in front of it says so. A forged `X-Forwarded-Proto` only makes the cookie stricter (a
+/// browser keeps a `Secure` cookie off plain HTTP), so the header needs no trusted proxy.
+fn over_https(console: &Console, headers: &HeaderMap) -> bool {
+    let public_https = console
+        .keel
+        .config
+        .settings
+        .server
+        .public_url
+        .as_deref()
+        .is_some_and(|url| url.starts_with("https://"));
+    let forwarded_https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"));
+    public_https || forwarded_https
+}
+
+/// The cookie of a session for `person` until `expires`; `Secure` when served over HTTPS.
+fn session_cookie(
+    console: &Console,
+    headers: &HeaderMap,
+    person: &str,
+    expires: DateTime<Utc>,
+) -> HeaderValue {
     let token = console.key.issue(Purpose::Session, person, expires);
     let max_age = (expires - Utc::now()).num_seconds().max(0);
+    let secure = if over_https(console, headers) {
+        "; Secure"
+    } else {
+        ""
+    };
     // The token is hex and digits, always a valid header value.
     HeaderValue::from_str(&format!(
-        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}"
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("keel_console=; Path=/; Max-Age=0"))
 }
@@ -83,7 +120,11 @@ pub struct LoginQuery {
 }
 
 /// `GET /console/login?token=…`: a sign-in link starts a session that ends with the link.
-pub async fn login(State(console): Shared, Query(query): Query<LoginQuery>) -> Response {
+pub async fn login(
+    State(console): Shared,
+    headers: HeaderMap,
+    Query(query): Query<LoginQuery>,
+) -> Response {
     let verified = (query.token.len() <= MAX_TOKEN && console.access != Access::Closed)
         .then(|| console.key.verify(Purpose::Link, &query.token, Utc::now()));
     match verified {
@@ -91,7 +132,7 @@ pub async fn login(State(console): Shared, Query(query): Query<LoginQuery>) -> R
             let mut response = Redirect::to("/console").into_response();
             response.headers_mut().insert(
                 header::SET_COOKIE,
-                session_cookie(&console, &person, expires),
+                session_cookie(&console, &headers, &person, expires),
             );
             response
         }
@@ -125,6 +166,7 @@ pub struct SessionBody {
 /// `POST /console/api/session`: "be anyone", in the demo only.
 pub async fn start_session(
     State(console): Shared,
+    headers: HeaderMap,
     body: Result<Json<SessionBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     if console.access != Access::Demo {
@@ -142,7 +184,7 @@ pub async fn start_session(
     let expires = Utc::now() + Duration::days(DEMO_SESSION_DAYS);
     response.headers_mut().insert(
         header::SET_COOKIE,
-        session_cookie(&console, &person.id, expires),
+        session_cookie(&console, &headers, &person.id, expires),
     );
     Ok(response)
 }
