@@ -8,6 +8,7 @@ mod common;
 mod console;
 mod crash;
 mod demo;
+mod faults;
 mod import;
 mod lifecycle;
 mod slack;
