@@ -16,7 +16,7 @@ const CHANNEL: &str = "#change-orders";
 
 /// keel on `db` with Slack pointed at a fresh stand-in, and the Slack adapter as the outbox's
 /// sink: the test runs each delivery pass itself, on the test's clock.
-async fn with_slack(db: &TestDb) -> (SlackStandIn, TestApp, Sink) {
+pub async fn with_slack(db: &TestDb) -> (SlackStandIn, TestApp, Sink) {
     let stand_in = SlackStandIn::start().await;
     let env = stand_in.keel_env();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -29,7 +29,7 @@ async fn with_slack(db: &TestDb) -> (SlackStandIn, TestApp, Sink) {
 }
 
 /// Gus's change order of 18,000 on P001: Rachel approves it, and its card goes to the channel.
-async fn large_change_order(app: &TestApp) -> String {
+pub async fn large_change_order(app: &TestApp) -> String {
     let fields = [("project", "P001"), ("amount", "18000"), ("reason", "r")];
     app.submit("change_order", "S020", &fields).await.id
 }

@@ -10,6 +10,7 @@ mod crash;
 mod demo;
 mod faults;
 mod import;
+mod late;
 mod lifecycle;
 mod slack;
 mod store;

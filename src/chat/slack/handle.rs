@@ -242,3 +242,17 @@ pub async fn event(slack: &Slack, event: &Value) -> Option<Value> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ephemeral;
+
+    #[test]
+    fn a_private_reply_repeating_what_someone_typed_is_escaped() {
+        let reply = ephemeral("Unknown: <!channel> <https://evil.example|x> & co");
+        assert_eq!(
+            reply["text"],
+            "Unknown: &lt;!channel&gt; &lt;https://evil.example|x&gt; &amp; co"
+        );
+    }
+}

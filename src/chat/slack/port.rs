@@ -207,3 +207,29 @@ fn card_with_text(text: &str, card: &Card) -> Vec<serde_json::Value> {
     blocks.extend(card);
     blocks
 }
+
+#[cfg(test)]
+mod tests {
+    use super::card_with_text;
+    use crate::domain::Card;
+
+    #[test]
+    fn the_sentence_above_a_card_is_escaped_once() {
+        let card = Card {
+            title: "Change order CO-1".into(),
+            fields: vec![("Reason".into(), "<!here> &".into())],
+            status: "Waiting for Rachel Kim".into(),
+            notes: Vec::new(),
+            buttons: Vec::new(),
+        };
+        let blocks = card_with_text("Gus: <!channel> & <https://evil.example|ok>", &card);
+        assert_eq!(
+            blocks[0]["text"]["text"],
+            "Gus: &lt;!channel&gt; &amp; &lt;https://evil.example|ok&gt;"
+        );
+        assert_eq!(
+            blocks[2]["fields"][0]["text"],
+            "*Reason*\n&lt;!here&gt; &amp;"
+        );
+    }
+}

@@ -65,7 +65,7 @@ pub fn moved_on(
             let requester = request
                 .requester
                 .as_deref()
-                .map_or_else(|| "the requester".to_string(), |requester| name(requester));
+                .map_or_else(|| "the requester".to_string(), name);
             format!("{title} was cancelled by {requester} {before}.")
         }
         Status::Expired => format!("{title} expired without a decision {before}."),
