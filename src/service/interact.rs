@@ -235,10 +235,18 @@ impl Keel {
         let Some(request) = self.store.get_request(&notification.request_id).await? else {
             return Ok(None);
         };
-        let card = self
+        let mut card = self
             .card(&request)
             .await
             .map_err(|e| anyhow::anyhow!("rendering the card of {}: {e}", request.id))?;
+        let text = match self.moved_on(notification, &request, &card.title).await? {
+            // What is no longer theirs to decide carries no buttons.
+            Some(words) => {
+                card.buttons.clear();
+                words
+            }
+            None => notification.text.clone(),
+        };
         let channel = self
             .config
             .workflows
@@ -248,7 +256,36 @@ impl Keel {
             card,
             version: request.version,
             channel,
+            text,
         }))
+    }
+
+    /// What a notification that asked for a decision says when the request moved on before it
+    /// was delivered (see [`crate::engine::lifecycle::moved_on`]).
+    async fn moved_on(
+        &self,
+        notification: &Notification,
+        request: &Request,
+        title: &str,
+    ) -> anyhow::Result<Option<String>> {
+        let rejected_by = if request.status == Status::Rejected {
+            let events = self.store.request_events(&request.id).await?;
+            let rejection = events
+                .into_iter()
+                .rev()
+                .find(|e| e.draft.action == "rejected");
+            rejection.map(|e| e.draft.actor)
+        } else {
+            None
+        };
+        let people = self.directory.get(&self.store).await?;
+        Ok(crate::engine::lifecycle::moved_on(
+            notification,
+            request,
+            title,
+            rejected_by.as_deref(),
+            &people.directory,
+        ))
     }
 }
 
@@ -260,6 +297,9 @@ pub struct CardNow {
     pub version: i64,
     /// The workflow's channel, where a new approval's card is also posted.
     pub channel: Option<String>,
+    /// The notification's sentence at delivery: as queued, or what happened when the request
+    /// moved on before it arrived (then the card has no buttons).
+    pub text: String,
 }
 
 /// A refusal or a mistake becomes a private reply; anything else stays an error.

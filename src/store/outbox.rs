@@ -55,7 +55,9 @@ impl OutboxRow {
 const OUTBOX_COLUMNS: &str = "id, payload, attempts, created_at, last_error, failed_at";
 
 impl Store {
-    /// Claims up to `limit` notifications due at `now` for a minute, oldest first.
+    /// Claims up to `limit` notifications due at `now` for a minute, oldest first. A row whose
+    /// earlier claim ran out without an outcome (its deliverer was killed or hung mid-delivery)
+    /// counts that attempt, so a chat port knows it may have posted already.
     pub async fn claim_outbox(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxItem>> {
         let due = format!(
             "select id from outbox where delivered_at is null and failed_at is null \
@@ -64,7 +66,9 @@ impl Store {
             self.backend.for_update_skip_locked()
         );
         let sql = format!(
-            "update outbox set claimed_until = $2 where id in ({due}) returning {OUTBOX_COLUMNS}"
+            "update outbox set claimed_until = $2, \
+             attempts = attempts + (case when claimed_until is null then 0 else 1 end) \
+             where id in ({due}) returning {OUTBOX_COLUMNS}"
         );
         let claim = Statement::new(sql, "claiming outbox notifications")
             .bind(ts(&now))

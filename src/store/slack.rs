@@ -55,6 +55,20 @@ impl Store {
         rows.into_iter().map(|row| row.columns().text()).collect()
     }
 
+    /// The conversation id of a channel keel posted in by name (`#change-orders`), if it did.
+    pub async fn slack_channel_of(&self, target: &str) -> Result<Option<String>> {
+        let read = Statement::new(
+            "select channel from slack_messages where target = $1 order by id desc limit 1",
+            format!("reading the Slack conversation of {target}"),
+        )
+        .bind(target);
+        let rows = self.read(read).await?;
+        rows.into_iter()
+            .next()
+            .map(|row| row.columns().text())
+            .transpose()
+    }
+
     /// Every message posted for a request, oldest first.
     pub async fn slack_messages_of(&self, request_id: &str) -> Result<Vec<SlackMessage>> {
         let read = Statement::new(

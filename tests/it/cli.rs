@@ -268,11 +268,22 @@ async fn the_slack_manifest_is_yaml_with_every_command_and_the_urls_of_the_chose
         "https://keel.example.com/slack/interactions"
     );
     assert_eq!(http["settings"]["socket_mode_enabled"], false);
-    assert!(
-        http["oauth_config"]["scopes"]["bot"]
-            .as_array()
-            .is_some_and(|s| s.contains(&"chat:write".into()))
-    );
+    let scopes = http["oauth_config"]["scopes"]["bot"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    // Posting, and reading back a post whose answer was lost (DMs, public and private channels).
+    for scope in [
+        "chat:write",
+        "im:write",
+        "im:history",
+        "channels:history",
+        "groups:history",
+        "channels:read",
+        "groups:read",
+    ] {
+        assert!(scopes.contains(&scope.into()), "{scope} in {scopes:?}");
+    }
     let socket = run("socket");
     assert_eq!(socket["settings"]["socket_mode_enabled"], true);
     assert!(

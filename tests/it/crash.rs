@@ -11,9 +11,18 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-const TOKEN: &str = "crash-test-token-0123456789abcdef0123";
+pub const TOKEN: &str = "crash-test-token-0123456789abcdef0123";
 
 async fn start_server(db: &crate::common::TestDb) -> (Child, String) {
+    start_server_with(db, &[]).await
+}
+
+/// `keel serve` on `db` with more environment variables (Slack's, say); the process and its
+/// base URL. Its REST API takes [`TOKEN`].
+pub async fn start_server_with(
+    db: &crate::common::TestDb,
+    env: &[(&str, String)],
+) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_keel"))
         .arg("--config")
         .arg(config_dir())
@@ -21,6 +30,7 @@ async fn start_server(db: &crate::common::TestDb) -> (Child, String) {
         .env("KEEL_DATABASE_URL", &db.url)
         .env("KEEL_SERVER_BIND", "127.0.0.1:0")
         .env("KEEL_API_TOKEN", TOKEN)
+        .envs(env.iter().map(|(name, value)| (*name, value)))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)

@@ -506,3 +506,61 @@ async fn ask_in_slack_answers_privately_and_a_role_is_refused_what_it_may_not_se
         server.stop().await;
     }
 }
+
+/// A comment that would ping everyone and disguise a link, were it sent to Slack raw.
+const INJECTION: &str = "<!channel> <https://evil.example|https://keel.example/approve>";
+
+#[tokio::test]
+async fn what_people_type_reaches_slack_escaped_never_as_a_mention_or_a_link() {
+    for db in test_databases().await {
+        let (stand_in, server) = start_with_slack(&db).await;
+        let slack = Slack::of(&server);
+        let label = db.label;
+
+        slack.command(GUS, "/changeorder", "t-1").await;
+        let view = last_view(&stand_in);
+        let mut values = change_order("18000");
+        values["reason"] = text_input(INJECTION);
+        let (status, body) = slack.submit(GUS, &view, values).await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, ""), "[{label}]");
+        eventually("the card reaches Rachel", || {
+            posted_to(&stand_in, RACHEL, "CO-1001") == 1
+        })
+        .await;
+        slack.click(RACHEL, "comment", "CO-1001", "t-2").await;
+        let form = last_view(&stand_in);
+        let comment = json!({ "reason": text_input(INJECTION) });
+        let (status, _) = slack.submit(RACHEL, &form, comment).await;
+        assert_eq!(status, StatusCode::OK, "[{label}]");
+        eventually("Gus hears of the comment", || {
+            posted_to(&stand_in, GUS, "CO-1001") >= 1
+        })
+        .await;
+        let opened = json!({ "type": "event_callback", "event_id": "Ev-home",
+            "event": { "type": "app_home_opened", "user": RACHEL } });
+        slack.post("/slack/events", opened.to_string()).await;
+        let (_, reply) = slack
+            .command_with_text(GUS, "/keel", INJECTION, "t-3")
+            .await;
+
+        let raw = |text: &str| text.contains("<!channel>") || text.contains("<https://evil");
+        assert!(!raw(&reply), "[{label}] a reply: {reply}");
+        for call in stand_in.all_calls() {
+            assert!(
+                !raw(&call.body.to_string()),
+                "[{label}] {}: {}",
+                call.method,
+                call.body
+            );
+        }
+        let escaped = "&lt;!channel&gt; &lt;https://evil.example|https://keel.example/approve&gt;";
+        assert!(
+            stand_in
+                .all_calls()
+                .iter()
+                .any(|c| c.method == "chat.postMessage" && c.body.to_string().contains(escaped)),
+            "[{label}] the text reached Slack, escaped"
+        );
+        server.stop().await;
+    }
+}

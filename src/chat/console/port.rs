@@ -56,6 +56,7 @@ impl Console {
         };
         let mut message = message_of(notification, conversation, thread_of, item.id);
         if let Some(current) = &current {
+            message.body = current.text.clone();
             message.card = Some(current.card.clone());
             message.card_version = Some(current.version);
         }

@@ -2,8 +2,10 @@
 //! tests and proxies can stand in for Slack). Every method is called with raw JSON, the way Block
 //! Kit is built here, and every failure says whether and when to try again: Slack's `ok: false`
 //! errors are final, 429 carries `Retry-After`, and 5xx or a broken connection are worth a
-//! retry later.
+//! retry later. A message's `text` is escaped here, so that what people typed (a comment, a
+//! reason) never becomes a mention or a disguised link.
 
+use super::blocks::escape;
 use anyhow::Context as _;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
@@ -71,14 +73,38 @@ impl SlackApi {
             .map_err(|error| failure(method, error))
     }
 
-    /// Posts a message (to a user id: in their direct messages with keel).
+    /// Calls a method that takes its arguments in the query string (Slack's reading methods,
+    /// such as `conversations.history`, do not accept a JSON body).
+    pub async fn get(
+        &self,
+        method: &str,
+        params: &[(&str, String)],
+    ) -> Result<Value, SlackFailure> {
+        let session = self.client.open_session(&self.token);
+        let params: Vec<(&str, Option<&String>)> = params
+            .iter()
+            .map(|(name, value)| (*name, Some(value)))
+            .collect();
+        session
+            .http_session_api
+            .http_get(method, &params, None)
+            .await
+            .map_err(|error| failure(method, error))
+    }
+
+    /// Posts a message (to a user id: in their direct messages with keel). `text` is escaped
+    /// here (it may carry what people typed); `metadata` travels with the message, invisibly.
     pub async fn post_message(
         &self,
         channel: &str,
         text: &str,
         blocks: &[Value],
+        metadata: Option<&Value>,
     ) -> Result<Posted, SlackFailure> {
-        let body = json!({ "channel": channel, "text": text, "blocks": blocks });
+        let mut body = json!({ "channel": channel, "text": escape(text), "blocks": blocks });
+        if let Some(metadata) = metadata {
+            body["metadata"] = metadata.clone();
+        }
         let answer = self.call("chat.postMessage", &body).await?;
         match (answer["channel"].as_str(), answer["ts"].as_str()) {
             (Some(channel), Some(ts)) => Ok(Posted {
@@ -93,26 +119,27 @@ impl SlackApi {
         }
     }
 
-    /// Replaces a posted message's text and blocks.
+    /// Replaces a posted message's text (escaped here) and blocks.
     pub async fn update_message(
         &self,
         posted: &Posted,
         text: &str,
         blocks: &[Value],
     ) -> Result<(), SlackFailure> {
+        let text = escape(text);
         let body =
             json!({ "channel": posted.channel, "ts": posted.ts, "text": text, "blocks": blocks });
         self.call("chat.update", &body).await.map(drop)
     }
 
-    /// A message only `user` sees, in `channel`.
+    /// A message only `user` sees, in `channel` (`text` escaped here).
     pub async fn post_ephemeral(
         &self,
         channel: &str,
         user: &str,
         text: &str,
     ) -> Result<(), SlackFailure> {
-        let body = json!({ "channel": channel, "user": user, "text": text });
+        let body = json!({ "channel": channel, "user": user, "text": escape(text) });
         self.call("chat.postEphemeral", &body).await.map(drop)
     }
 

@@ -5,20 +5,22 @@
 //! acknowledgement: a private message, errors inline in a modal, a picker's options.
 
 use super::Slack;
+use super::blocks::escape;
 use super::modal::{modal, option};
 use super::payload::{SlackInteraction, SlashCommand};
 use crate::domain::{Effect, FieldType, Form, FormId, Interaction, Person};
 use crate::service::ServiceError;
 use serde_json::{Value, json};
 
-/// A private message to the person who acted.
+/// A private message to the person who acted, escaped: it may repeat what they typed, which must
+/// not become a mention or a link.
 pub fn ephemeral(text: &str) -> Value {
-    json!({ "response_type": "ephemeral", "text": text })
+    json!({ "response_type": "ephemeral", "text": escape(text) })
 }
 
 /// The person a Slack member is (by the directory's `slack_user`, else by the email Slack has
-/// for them), or the private message saying whom to ask.
-async fn person_of(slack: &Slack, member: &str) -> Result<Person, Value> {
+/// for them), or what to tell them (whom to ask).
+async fn person_of(slack: &Slack, member: &str) -> Result<Person, String> {
     let mut known = slack.keel.person(member).await;
     if let Err(ServiceError::User(_)) = known
         && let Some(email) = slack.email_of(member).await
@@ -27,26 +29,27 @@ async fn person_of(slack: &Slack, member: &str) -> Result<Person, Value> {
     }
     match known {
         Ok(person) if person.active => Ok(person),
-        Ok(_) | Err(ServiceError::User(_)) => Err(ephemeral(&format!(
+        Ok(_) | Err(ServiceError::User(_)) => Err(format!(
             "keel does not know your Slack account ({member}). Ask an administrator to put your Slack member id in your staff record (slack_user)."
-        ))),
+        )),
         Err(ServiceError::Internal(error)) => Err(internal(error)),
     }
 }
 
-/// Logs an internal failure and tells the person only its reference.
-pub fn internal(error: anyhow::Error) -> Value {
+/// Logs an internal failure; what to tell the person (only its reference).
+pub fn internal(error: anyhow::Error) -> String {
     let reference = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
     tracing::error!(reference, "{error:#}");
-    ephemeral(&format!("Something went wrong (ref {reference})."))
+    format!("Something went wrong (ref {reference}).")
 }
 
-/// The effects of what a Slack member did, once they are known to be a person of the directory.
-async fn act(slack: &Slack, member: &str, interaction: Interaction) -> Result<Vec<Effect>, Value> {
+/// The effects of what a Slack member did, once they are known to be a person of the directory;
+/// or what to tell them.
+async fn act(slack: &Slack, member: &str, interaction: Interaction) -> Result<Vec<Effect>, String> {
     let person = person_of(slack, member).await?;
     match slack.keel.interact(&person, "slack", interaction).await {
         Ok(effects) => Ok(effects),
-        Err(ServiceError::User(error)) => Err(ephemeral(&error.to_string())),
+        Err(ServiceError::User(error)) => Err(error.to_string()),
         Err(ServiceError::Internal(error)) => Err(internal(error)),
     }
 }
@@ -66,7 +69,7 @@ async fn open_form(slack: &Slack, trigger_id: &str, form: &Form) -> Option<Strin
 pub async fn command(slack: &Slack, command: &SlashCommand) -> Option<Value> {
     let effects = match act(slack, &command.user_id, command.interaction()).await {
         Ok(effects) => effects,
-        Err(reply) => return Some(reply),
+        Err(reply) => return Some(ephemeral(&reply)),
     };
     let mut replies = Vec::new();
     for effect in effects {
@@ -106,7 +109,7 @@ pub async fn interaction(slack: &Slack, interaction: SlackInteraction) -> Option
             let effects = match act(slack, &user_id, interaction).await {
                 Ok(effects) => effects,
                 Err(reply) => {
-                    tell(slack, &user_id, channel_id.as_deref(), reply_text(&reply));
+                    tell(slack, &user_id, channel_id.as_deref(), reply);
                     return None;
                 }
             };
@@ -130,9 +133,7 @@ pub async fn interaction(slack: &Slack, interaction: SlackInteraction) -> Option
             Ok(effects) => submission_answer(slack, &user_id, first_block.as_deref(), effects),
             Err(reply) => {
                 let block = first_block.unwrap_or_default();
-                Some(
-                    json!({ "response_action": "errors", "errors": { block: reply_text(&reply) } }),
-                )
+                Some(json!({ "response_action": "errors", "errors": { block: reply } }))
             }
         },
         SlackInteraction::Options {
@@ -142,10 +143,6 @@ pub async fn interaction(slack: &Slack, interaction: SlackInteraction) -> Option
             query,
         } => Some(options(slack, &user_id, &form, &field, &query).await),
     }
-}
-
-fn reply_text(reply: &Value) -> String {
-    reply["text"].as_str().unwrap_or_default().to_string()
 }
 
 /// Errors inline in the modal (`response_action: errors`), or the modal closes and the person
@@ -185,7 +182,7 @@ fn tell(slack: &Slack, user_id: &str, channel: Option<&str>, text: String) {
     tokio::spawn(async move {
         let sent = match channel {
             Some(channel) => api.post_ephemeral(&channel, &user, &text).await,
-            None => api.post_message(&user, &text, &[]).await.map(drop),
+            None => api.post_message(&user, &text, &[], None).await.map(drop),
         };
         if let Err(failure) = sent {
             tracing::warn!(user, "a reply to Slack was not delivered: {failure}");
@@ -243,5 +240,19 @@ pub async fn event(slack: &Slack, event: &Value) -> Option<Value> {
             None
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ephemeral;
+
+    #[test]
+    fn a_private_reply_repeating_what_someone_typed_is_escaped() {
+        let reply = ephemeral("Unknown: <!channel> <https://evil.example|x> & co");
+        assert_eq!(
+            reply["text"],
+            "Unknown: &lt;!channel&gt; &lt;https://evil.example|x&gt; &amp; co"
+        );
     }
 }

@@ -6,7 +6,9 @@ use crate::config::{Config, SlackMode};
 use serde_json::{Value, json};
 
 /// Scopes of the bot token: post and update messages (also in public channels it was not
-/// invited to), slash commands, open DMs, and read members (with their email, to map people).
+/// invited to), slash commands, open DMs, read members (with their email, to map people), and
+/// find channels and read the recent history of DMs and channels (a post whose answer was lost
+/// is looked for there before posting again).
 const BOT_SCOPES: &[&str] = &[
     "chat:write",
     "chat:write.public",
@@ -15,6 +17,11 @@ const BOT_SCOPES: &[&str] = &[
     "im:write",
     "users:read",
     "users:read.email",
+    "im:history",
+    "channels:history",
+    "groups:history",
+    "channels:read",
+    "groups:read",
 ];
 
 /// The manifest for this config; `public_url` (https://keel.example.com) is where Slack reaches

@@ -15,6 +15,7 @@ pub mod manifest;
 pub mod modal;
 pub mod payload;
 mod port;
+mod recover;
 pub mod signature;
 mod socket;
 
@@ -25,7 +26,7 @@ use axum::Router;
 use axum::routing::post;
 use client::SlackApi;
 use secrecy::SecretString;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -40,6 +41,10 @@ pub struct Slack {
     app: Option<SlackApi>,
     /// Emails Slack gave for members the directory does not map.
     emails: Mutex<HashMap<String, String>>,
+    /// Posts (request, target) this process sent without hearing Slack's answer and has not
+    /// recorded since: another notification of the request (a channel's card is posted once per
+    /// request) looks for them before posting.
+    unsure: Mutex<HashSet<(String, String)>>,
 }
 
 impl Slack {
@@ -73,6 +78,7 @@ impl Slack {
             api,
             app,
             emails: Mutex::default(),
+            unsure: Mutex::default(),
             keel,
         })))
     }
@@ -102,6 +108,26 @@ impl Slack {
             .ok()?
             .insert(member.to_string(), email.clone());
         Some(email)
+    }
+
+    /// Whether a post to `target` for `request` may have been made without keel hearing so.
+    fn unsure(&self, request: &str, target: &str) -> bool {
+        self.unsure
+            .lock()
+            .is_ok_and(|unsure| unsure.contains(&(request.to_string(), target.to_string())))
+    }
+
+    fn mark_unsure(&self, request: &str, target: &str) {
+        if let Ok(mut unsure) = self.unsure.lock() {
+            unsure.insert((request.to_string(), target.to_string()));
+        }
+    }
+
+    /// The post is recorded: nothing is unsure about it any more.
+    fn settled(&self, request: &str, target: &str) {
+        if let Ok(mut unsure) = self.unsure.lock() {
+            unsure.remove(&(request.to_string(), target.to_string()));
+        }
     }
 
     /// In Socket Mode, connects to Slack until `stop` (`None` over HTTP).

@@ -13,6 +13,7 @@
 
 mod act;
 mod cards;
+mod late;
 mod submit;
 #[cfg(test)]
 pub(crate) mod tests;
@@ -20,6 +21,7 @@ mod timers;
 
 pub use act::act;
 pub use cards::card_for;
+pub use late::moved_on;
 pub use submit::{Submission, submit};
 pub use timers::fire_timer;
 

@@ -370,3 +370,73 @@ fn stale_timers_do_nothing_and_expiry_closes_the_request() {
     assert_eq!(expired.request.status, Status::Expired);
     assert!(fire_timer(&expired.request, &expiry, &world.ctx()).is_none());
 }
+
+/// The first notification asking `to` to decide, as queued when the request was submitted.
+fn asked(world: &World, quorum: Quorum, approvers: &[&str], to: &str) -> (Request, Notification) {
+    let request = world.pending(quorum, approvers);
+    let notification = super::act::ask_approvers(&request, &world.ctx())
+        .into_iter()
+        .find(|n| n.to == to)
+        .expect("asked");
+    (request, notification)
+}
+
+#[test]
+fn a_late_notification_says_what_happened_instead_of_asking() {
+    let world = World::new();
+    let ctx = world.ctx();
+    let late = |notification: &Notification, request: &Request, rejected_by: Option<&str>| {
+        moved_on(
+            notification,
+            request,
+            "Change order CO-1500",
+            rejected_by,
+            &world.directory,
+        )
+    };
+    let (request, to_s009) = asked(&world, Quorum::Any, &["S009"], "S009");
+    assert_eq!(
+        late(&to_s009, &request, None),
+        None,
+        "still theirs to decide"
+    );
+
+    let reason = "over budget".to_string();
+    let rejected = act(&request, &by("S009", Action::Reject { reason }), &ctx).unwrap();
+    assert_eq!(
+        late(&to_s009, &rejected.request, Some("S009")).as_deref(),
+        Some("Change order CO-1500 was rejected by PS009 before this reached you.")
+    );
+    let approved = act(&request, &by("S009", Action::Approve), &ctx).unwrap();
+    assert_eq!(
+        late(&to_s009, &approved.request, None).as_deref(),
+        Some("Change order CO-1500 was approved by PS009 before this reached you.")
+    );
+    let cancelled = act(&request, &by("S023", Action::Cancel { reason: None }), &ctx).unwrap();
+    assert_eq!(
+        late(&to_s009, &cancelled.request, None).as_deref(),
+        Some("Change order CO-1500 was cancelled by PS023 before this reached you.")
+    );
+
+    // All of two must approve: the one who did is no longer asked, the other still is.
+    let (request, to_s009) = asked(&world, Quorum::All, &["S009", "S010"], "S009");
+    let to_s010 = Notification {
+        to: "S010".into(),
+        ..to_s009.clone()
+    };
+    let half = act(&request, &by("S009", Action::Approve), &ctx).unwrap();
+    assert_eq!(
+        late(&to_s009, &half.request, None).as_deref(),
+        Some(
+            "Change order CO-1500 no longer waits for you: PS009 approved it before this reached you; it now waits for PS010."
+        )
+    );
+    assert_eq!(late(&to_s010, &half.request, None), None);
+
+    // A notification that asks nothing reads as it was written.
+    let outcome = Notification {
+        kind: crate::domain::NotificationKind::Outcome,
+        ..to_s009
+    };
+    assert_eq!(late(&outcome, &rejected.request, Some("S009")), None);
+}

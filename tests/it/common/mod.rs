@@ -93,6 +93,20 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// The number a `select count(*) …` gives, read directly from the database.
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::any::install_default_drivers();
+        let mut connection = sqlx::AnyConnection::connect(&self.url)
+            .await
+            .expect("connecting to the test database");
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(&mut connection)
+            .await
+            .unwrap_or_else(|e| panic!("[{}] {sql}: {e}", self.label))
+    }
+}
+
 impl Drop for PostgresDb {
     fn drop(&mut self) {
         let admin_url = self.admin_url.clone();
