@@ -93,9 +93,16 @@ async fn open(dir: &Path) -> Result<Keel, ServiceError> {
 pub fn check(dir: &Path) -> ExitCode {
     match config::load(dir) {
         Ok(config) => {
+            for warning in &config.warnings {
+                eprintln!("warning: {warning}");
+            }
             let rules: usize = config.workflows.values().map(|w| w.rules.len()).sum();
+            let warnings = match config.warnings.len() {
+                0 => String::new(),
+                n => format!(", {n} warning(s) above"),
+            };
             println!(
-                "{}: OK ({} record types, {} workflows, {rules} rules)",
+                "{}: OK ({} record types, {} workflows, {rules} rules{warnings})",
                 dir.display(),
                 config.schema.types.len(),
                 config.workflows.len()
