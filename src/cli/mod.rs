@@ -6,6 +6,7 @@ mod demo;
 mod output;
 pub use output::request_json_value;
 mod serve;
+mod terminal;
 
 pub use demo::{DemoOptions, default_home as default_demo_home, demo};
 pub use serve::serve;
