@@ -9,6 +9,7 @@ mod console;
 mod crash;
 mod demo;
 mod import;
+mod input;
 mod lifecycle;
 mod slack;
 mod store;
