@@ -3,10 +3,11 @@
 //! their field's bounds, NUL characters, a step that does not exist; and stored text that must
 //! not steer a terminal.
 
-use crate::common::app::{TestApp, config_dir};
+use crate::common::app::{TestApp, config_dir, copy_dir};
 use crate::common::cli::{keel, stderr, stdout};
 use crate::common::console::{Mode, TestServer, form_errors, reply, submitted_id};
 use crate::common::test_databases;
+use keel::domain::Request;
 use keel::service::{NewRequest, ServiceError, UserError};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -58,6 +59,12 @@ async fn stored_requests(app: &TestApp) -> usize {
         .await
         .expect("listing requests")
         .len()
+}
+
+/// A change order of S020 on P001 at 9,000: one step, waiting for Diana Brooks (S016).
+async fn pending_change_order(app: &TestApp, reason: &str) -> Request {
+    let fields = [("project", "P001"), ("amount", "9000"), ("reason", reason)];
+    app.submit("change_order", "S020", &fields).await
 }
 
 fn error_of(body: &Value) -> String {
@@ -263,14 +270,7 @@ async fn a_nul_character_is_refused_on_every_surface_and_nothing_is_stored() {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{label}] {body}");
         assert_eq!(stored_requests(&server.app).await, 0, "[{label}]");
 
-        let request = server
-            .app
-            .submit(
-                "change_order",
-                "S020",
-                &[("project", "P001"), ("amount", "9000"), ("reason", "Rock")],
-            )
-            .await;
+        let request = pending_change_order(&server.app, "Rock").await;
         let path = format!("/api/v1/requests/{}/actions", request.id);
         for action in ["comment", "reject", "cancel"] {
             let actor = if action == "cancel" { "S020" } else { "S016" };
@@ -321,14 +321,7 @@ async fn a_step_that_does_not_exist_is_named_as_such_over_rest() {
     for db in test_databases().await {
         let server = start(&db, Mode::Closed).await;
         let label = db.label;
-        let request = server
-            .app
-            .submit(
-                "change_order",
-                "S020",
-                &[("project", "P001"), ("amount", "9000"), ("reason", "Rock")],
-            )
-            .await;
+        let request = pending_change_order(&server.app, "Rock").await;
         let path = format!("/api/v1/requests/{}/actions", request.id);
         let body = json!({ "as": "S016", "action": "approve", "step": 5 });
         let (status, body) = post(&server, &path, &body).await;
@@ -356,13 +349,7 @@ async fn request_show_prints_control_characters_and_bidi_overrides_as_visible_es
         let app = TestApp::start(&db).await;
         let label = db.label;
         let reason = "Rock\u{202e}gnp.exe\u{1b}[2J\rforged\nline";
-        let request = app
-            .submit(
-                "change_order",
-                "S020",
-                &[("project", "P001"), ("amount", "9000"), ("reason", reason)],
-            )
-            .await;
+        let request = pending_change_order(&app, reason).await;
         let output = keel(&db, &config_dir(), &["request", "show", &request.id]);
         assert!(output.status.success(), "[{label}] {}", stderr(&output));
         let text = stdout(&output);
@@ -425,17 +412,4 @@ fn keel_check_warns_about_a_money_field_without_a_min_with_file_and_line() {
         "{}",
         stdout(&output)
     );
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
