@@ -153,6 +153,8 @@ fn workflow() -> Workflow {
                     required: false,
                     max_len: 2000,
                     help: None,
+                    min: None,
+                    max: None,
                 }
             })
             .collect(),

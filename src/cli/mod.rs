@@ -6,6 +6,7 @@ mod demo;
 mod output;
 pub use output::request_json_value;
 mod serve;
+mod terminal;
 
 pub use demo::{DemoOptions, default_home as default_demo_home, demo};
 pub use serve::serve;
@@ -100,9 +101,16 @@ async fn open(dir: &Path) -> Result<Keel, ServiceError> {
 pub fn check(dir: &Path) -> ExitCode {
     match config::load(dir) {
         Ok(config) => {
+            for warning in &config.warnings {
+                eprintln!("warning: {warning}");
+            }
             let rules: usize = config.workflows.values().map(|w| w.rules.len()).sum();
+            let warnings = match config.warnings.len() {
+                0 => String::new(),
+                n => format!(", {n} warning(s) above"),
+            };
             println!(
-                "{}: OK ({} record types, {} workflows, {rules} rules)",
+                "{}: OK ({} record types, {} workflows, {rules} rules{warnings})",
                 dir.display(),
                 config.schema.types.len(),
                 config.workflows.len()

@@ -1,8 +1,11 @@
-//! How requests, reports and histories read in a terminal.
+//! How requests, reports and histories read in a terminal. What people typed and files brought
+//! in is printed through [`shown`], so it cannot steer the terminal.
 
+use super::terminal::{json_shown, shown};
 use crate::domain::{Event, Request, Status};
 use crate::service::{Keel, TypeReport};
 use serde_json::json;
+use std::borrow::Cow;
 use std::fmt::Write;
 
 pub fn type_report(report: &TypeReport) -> String {
@@ -21,7 +24,7 @@ pub async fn status_line(keel: &Keel, request: &Request) -> String {
     let rule = request
         .rule
         .as_ref()
-        .map(|r| format!(" (rule: {r})"))
+        .map(|r| format!(" (rule: {})", shown(r)))
         .unwrap_or_default();
     let flags = if request.flags.is_empty() {
         String::new()
@@ -32,15 +35,16 @@ pub async fn status_line(keel: &Keel, request: &Request) -> String {
         Some(step) => {
             let mut names = Vec::new();
             for id in step.waiting_for() {
-                names.push(format!("{} ({id})", keel.display_name(id).await));
+                let name = keel.display_name(id).await;
+                names.push(format!("{} ({})", shown(&name), shown(id)));
             }
             format!(
                 "{} is pending: waiting for {}{rule}{flags}",
-                request.id,
+                shown(&request.id),
                 names.join(", ")
             )
         }
-        None => format!("{} is {}{rule}{flags}", request.id, request.status),
+        None => format!("{} is {}{rule}{flags}", shown(&request.id), request.status),
     }
 }
 
@@ -54,12 +58,12 @@ pub async fn pending_table(keel: &Keel, pending: &[Request]) -> String {
             .unwrap_or_default();
         let mut names = Vec::new();
         for id in waiting {
-            names.push(keel.display_name(id).await);
+            names.push(shown(&keel.display_name(id).await).into_owned());
         }
         let _ = writeln!(
             out,
             "  {:<10} {:<16} {:>12}  waiting for {:<28} since {}",
-            request.id,
+            shown(&request.id),
             request.workflow,
             amount(request),
             names.join(", "),
@@ -73,13 +77,13 @@ pub async fn request_table(keel: &Keel, requests: &[Request]) -> String {
     let mut out = String::new();
     for request in requests {
         let requester = match &request.requester {
-            Some(id) => keel.display_name(id).await,
+            Some(id) => shown(&keel.display_name(id).await).into_owned(),
             None => "-".into(),
         };
         let _ = writeln!(
             out,
             "{:<10} {:<16} {:<14} {:>12}  {:<22} {}",
-            request.id,
+            shown(&request.id),
             request.workflow,
             request.status.as_str(),
             amount(request),
@@ -95,17 +99,22 @@ fn amount(request: &Request) -> String {
         .fields
         .get("amount")
         .and_then(|v| v.as_str())
-        .unwrap_or("")
-        .to_string()
+        .map(|amount| shown(amount).into_owned())
+        .unwrap_or_default()
 }
 
 pub async fn request_text(keel: &Keel, request: &Request, events: &[Event]) -> String {
-    let mut out = format!("{}  {}\n", request.id, status_line(keel, request).await);
+    let mut out = format!(
+        "{}  {}\n",
+        shown(&request.id),
+        status_line(keel, request).await
+    );
     if let Some(requester) = &request.requester {
         let _ = writeln!(
             out,
-            "  requester: {} ({requester})",
-            keel.display_name(requester).await
+            "  requester: {} ({})",
+            shown(&keel.display_name(requester).await),
+            shown(requester)
         );
     }
     let _ = writeln!(out, "  submitted: {}", request.submitted_at.to_rfc3339());
@@ -113,20 +122,17 @@ pub async fn request_text(keel: &Keel, request: &Request, events: &[Event]) -> S
         let _ = writeln!(out, "  decided:   {}", at.to_rfc3339());
     }
     for (name, value) in &request.fields {
-        let _ = writeln!(
-            out,
-            "  {name}: {}",
-            value
-                .as_str()
-                .map(String::from)
-                .unwrap_or_else(|| value.to_string())
-        );
+        let text = value
+            .as_str()
+            .map(String::from)
+            .unwrap_or_else(|| value.to_string());
+        let _ = writeln!(out, "  {}: {}", shown(name), shown(&text));
     }
     for flag in &request.flags {
-        let _ = writeln!(out, "  flag: {}", flag.message);
+        let _ = writeln!(out, "  flag: {}", shown(&flag.message));
     }
     for (index, step) in request.steps.iter().enumerate() {
-        let approvers: Vec<&str> = step.approvers.iter().map(|a| a.person.as_str()).collect();
+        let approvers: Vec<Cow<str>> = step.approvers.iter().map(|a| shown(&a.person)).collect();
         let current = if request.status == Status::Pending && index == request.current_step {
             " <- current"
         } else {
@@ -136,7 +142,7 @@ pub async fn request_text(keel: &Keel, request: &Request, events: &[Event]) -> S
             out,
             "  step {} {} ({:?}): {}{current}",
             index + 1,
-            step.name,
+            shown(&step.name),
             step.quorum,
             approvers.join(", ")
         );
@@ -145,8 +151,8 @@ pub async fn request_text(keel: &Keel, request: &Request, events: &[Event]) -> S
     for event in events {
         let d = &event.draft;
         let extra = [
-            d.rule.as_ref().map(|r| format!("rule {r}")),
-            d.reason.clone(),
+            d.rule.as_ref().map(|r| format!("rule {}", shown(r))),
+            d.reason.as_deref().map(|reason| shown(reason).into_owned()),
         ]
         .into_iter()
         .flatten()
@@ -157,15 +163,16 @@ pub async fn request_text(keel: &Keel, request: &Request, events: &[Event]) -> S
             "    #{:<6} {} {:<10} {:<14} {extra}",
             event.seq,
             d.at.format("%Y-%m-%d %H:%M:%S"),
-            d.actor,
-            d.action
+            shown(&d.actor),
+            shown(&d.action)
         );
     }
     out.trim_end().to_string()
 }
 
 pub fn request_json(request: &Request, events: &[Event]) -> String {
-    serde_json::to_string_pretty(&request_json_value(request, events)).unwrap_or_default()
+    let json = serde_json::to_string_pretty(&request_json_value(request, events));
+    json_shown(&json.unwrap_or_default()).into_owned()
 }
 
 /// A request with its history as JSON (the API and `keel request show --format json`).

@@ -13,6 +13,7 @@ mod records;
 mod settings;
 mod settings_file;
 mod source;
+mod workflow_bounds;
 mod workflow_check;
 mod workflow_file;
 mod workflow_parts;
@@ -42,6 +43,9 @@ pub struct Config {
     pub directory: DirectoryMapping,
     pub workflows: BTreeMap<String, Workflow>,
     pub secrets: Secrets,
+    /// What `keel check` points out without refusing the config (a money field without a lower
+    /// bound), with file, line and hint.
+    pub warnings: Vec<Problem>,
 }
 
 #[derive(Debug, Clone)]
@@ -223,12 +227,18 @@ pub fn load(dir: &Path) -> Result<Config, Vec<Problem>> {
 /// As [`load`], with the environment given explicitly (tests).
 pub fn load_with_env(dir: &Path, env: &[(String, String)]) -> Result<Config, Vec<Problem>> {
     let mut problems = Vec::new();
+    let mut warnings = Vec::new();
     let settings = settings::load(&dir.join("keel.toml"), env, &mut problems);
     let records = records::load(&dir.join("records.toml"), &mut problems);
     let context = records
         .as_ref()
         .map(|(schema, directory)| (schema, directory));
-    let workflows = workflows::load_all(&dir.join("workflows"), context, &mut problems);
+    let workflows = workflows::load_all(
+        &dir.join("workflows"),
+        context,
+        &mut problems,
+        &mut warnings,
+    );
     let vocabulary = match &records {
         Some((schema, directory)) => ask::load(
             &dir.join("ask.toml"),
@@ -250,6 +260,7 @@ pub fn load_with_env(dir: &Path, env: &[(String, String)]) -> Result<Config, Vec
             directory,
             workflows,
             secrets,
+            warnings,
         }),
         _ => Err(problems),
     }

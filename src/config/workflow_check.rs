@@ -4,6 +4,7 @@
 use super::Problem;
 use super::records::is_identifier;
 use super::source::Source;
+use super::workflow_bounds::bounds;
 use super::workflow_file::{OutcomeKind, WorkflowFile};
 use crate::domain::{
     Chain, FieldType, FormField, Outcome, RecordSchema, RuleSpec, StepSpec, Timing, Workflow,
@@ -13,12 +14,14 @@ use toml::Spanned;
 
 const DEFAULT_MAX_LEN: usize = 2_000;
 
-/// The workflow the file describes; check `problems` to know whether it is valid.
+/// The workflow the file describes; check `problems` to know whether it is valid (`warnings`
+/// do not make it invalid).
 pub(super) fn convert(
     source: &Source,
     file: &WorkflowFile,
     schema: &RecordSchema,
     problems: &mut Vec<Problem>,
+    warnings: &mut Vec<Problem>,
 ) -> Workflow {
     let name = file.name.get_ref();
     if !is_identifier(name) {
@@ -48,7 +51,7 @@ pub(super) fn convert(
             "e.g. CO, so ids read CO-1042",
         ));
     }
-    let fields = form_fields(source, file, schema, problems);
+    let fields = form_fields(source, file, schema, problems, warnings);
     let mut workflow = Workflow {
         name: name.clone(),
         title: file.title.clone(),
@@ -90,6 +93,7 @@ fn form_fields(
     file: &WorkflowFile,
     schema: &RecordSchema,
     problems: &mut Vec<Problem>,
+    warnings: &mut Vec<Problem>,
 ) -> Vec<FormField> {
     let mut fields: Vec<FormField> = Vec::new();
     for raw in &file.fields {
@@ -124,6 +128,7 @@ fn form_fields(
                 continue;
             }
         };
+        let (min, max) = bounds(source, raw, &field_type, problems, warnings);
         fields.push(FormField {
             name: name.clone(),
             label: raw.label.clone().unwrap_or_else(|| name.replace('_', " ")),
@@ -131,6 +136,8 @@ fn form_fields(
             required: raw.required,
             max_len: raw.max_len.unwrap_or(DEFAULT_MAX_LEN),
             help: raw.help.clone(),
+            min,
+            max,
         });
     }
     fields

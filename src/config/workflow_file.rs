@@ -45,6 +45,17 @@ pub(super) struct FieldFile {
     pub required: bool,
     pub max_len: Option<usize>,
     pub help: Option<String>,
+    pub min: Option<Spanned<BoundFile>>,
+    pub max: Option<Spanned<BoundFile>>,
+}
+
+/// A `min` or `max` as written: `1`, `0.01` or `"0.01"`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(super) enum BoundFile {
+    Whole(i64),
+    Fraction(f64),
+    Text(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -16,6 +16,7 @@ pub(super) fn load_all(
     dir: &Path,
     context: Option<(&RecordSchema, &DirectoryMapping)>,
     problems: &mut Vec<Problem>,
+    warnings: &mut Vec<Problem>,
 ) -> BTreeMap<String, Workflow> {
     let mut workflows = BTreeMap::new();
     let mut seen: Vec<(String, String, String, PathBuf)> = Vec::new();
@@ -53,7 +54,7 @@ pub(super) fn load_all(
             continue;
         };
         let before = problems.len();
-        let workflow = convert(&source, &file, schema, problems);
+        let workflow = convert(&source, &file, schema, problems, warnings);
         if problems.len() > before {
             continue;
         }

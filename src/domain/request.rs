@@ -159,6 +159,10 @@ pub struct Request {
     pub submitted_at: DateTime<Utc>,
     pub decided_at: Option<DateTime<Utc>>,
     pub idempotency_key: Option<String>,
+    /// What the key was given with (see [`crate::engine::lifecycle::fingerprint`]), so that a
+    /// retry is told from a different request reusing the key; `None` without a key, and for
+    /// requests submitted before keel kept it.
+    pub idempotency_fingerprint: Option<String>,
     /// Bumped by every transition; the store refuses a write whose version moved underneath.
     pub version: i64,
 }

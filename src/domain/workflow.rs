@@ -2,6 +2,7 @@
 //! `config/workflows/*.toml`: its form, its decision table, its approval chains and its timing.
 
 use super::field::FieldType;
+use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
 /// One field of a workflow's form.
@@ -14,6 +15,11 @@ pub struct FormField {
     /// Longest accepted text, in characters (text fields; default 2,000).
     pub max_len: usize,
     pub help: Option<String>,
+    /// Smallest accepted value of a money or number field, inclusive (`min = 0.01` refuses
+    /// amounts of zero or less).
+    pub min: Option<Decimal>,
+    /// Largest accepted value of a money or number field, inclusive.
+    pub max: Option<Decimal>,
 }
 
 /// What a matching row of the decision table decides.

@@ -2,9 +2,13 @@
 //! against a workflow's form and turned into canonical fields, with one message per bad field.
 
 use crate::domain::form::{Choice, Form, Input, InputKind};
-use crate::domain::{FieldType, Fields, Workflow};
+use crate::domain::{FieldType, Fields, FormField, Workflow};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use serde_json::Value;
+use std::cmp::Ordering;
 use std::fmt;
+use std::str::FromStr;
 
 /// One problem with one submitted field, phrased for the person who typed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +21,17 @@ impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.field, self.message)
     }
+}
+
+/// What is wrong with a text holding a NUL character: PostgreSQL cannot store one in text, SQLite
+/// would keep it and cut it short in most tools, and nobody types one, so it is refused on every
+/// surface before anything is stored.
+pub const NUL_REFUSED: &str =
+    "contains a NUL character (\\u0000), which keel does not accept; remove it";
+
+/// Whether `text` holds a NUL character (see [`NUL_REFUSED`]).
+pub fn has_nul(text: &str) -> bool {
+    text.contains('\0')
 }
 
 /// Longest text accepted in a field that does not set its own `max_len`.
@@ -50,6 +65,13 @@ pub fn validate_form(
             continue;
         }
         if let Some(text) = value.as_str() {
+            if has_nul(text) {
+                errors.push(FieldError {
+                    field: name.clone(),
+                    message: NUL_REFUSED.into(),
+                });
+                continue;
+            }
             let limit = if field.field_type == FieldType::Text {
                 field.max_len
             } else {
@@ -68,6 +90,13 @@ pub fn validate_form(
         }
         match field.field_type.canonicalize(value) {
             Ok(Some(canonical)) => {
+                if let Some(message) = out_of_bounds(field, &canonical) {
+                    errors.push(FieldError {
+                        field: name.clone(),
+                        message,
+                    });
+                    continue;
+                }
                 fields.insert(name.clone(), canonical);
             }
             Ok(None) => {}
@@ -99,6 +128,30 @@ pub fn validate_form(
         Ok(ordered)
     } else {
         Err(errors)
+    }
+}
+
+/// Why a canonical money or number value is outside its field's `min` and `max` (both
+/// inclusive), if it is.
+fn out_of_bounds(field: &FormField, value: &Value) -> Option<String> {
+    let below = field
+        .min
+        .filter(|min| compare(value, *min) == Some(Ordering::Less));
+    if let Some(min) = below {
+        return Some(format!("must be at least {min}"));
+    }
+    let above = field
+        .max
+        .filter(|max| compare(value, *max) == Some(Ordering::Greater));
+    above.map(|max| format!("must be at most {max}"))
+}
+
+/// How a canonical value (money as decimal text, a number as JSON) compares with a bound.
+fn compare(value: &Value, bound: Decimal) -> Option<Ordering> {
+    match value {
+        Value::String(text) => Decimal::from_str(text).ok().map(|v| v.cmp(&bound)),
+        Value::Number(number) => number.as_f64()?.partial_cmp(&bound.to_f64()?),
+        _ => None,
     }
 }
 
@@ -265,6 +318,93 @@ mod tests {
         let form = reason_form(ReasonPurpose::Reject, "CO-1042", 1);
         assert_eq!(form.id, "reject:CO-1042:1");
         assert!(form.inputs[0].required);
+    }
+
+    /// The change order form with `min = 0.01` and `max = 100000` on its amount.
+    fn bounded_change_order() -> Workflow {
+        let mut workflow = change_order_workflow();
+        let amount = workflow.fields.iter_mut().find(|f| f.name == "amount");
+        let amount = amount.expect("the change order has an amount");
+        amount.min = Some(Decimal::new(1, 2));
+        amount.max = Some(Decimal::from(100_000));
+        workflow
+    }
+
+    fn amount_error(workflow: &Workflow, amount: Value) -> Option<String> {
+        let form = vec![
+            ("project".to_string(), Value::from("P001")),
+            ("amount".to_string(), amount),
+            ("reason".to_string(), Value::from("Rock")),
+        ];
+        validate_form(workflow, &form).err().map(|errors| {
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert_eq!(errors[0].field, "amount");
+            errors[0].message.clone()
+        })
+    }
+
+    #[test]
+    fn money_outside_its_min_and_max_is_refused_next_to_the_field() {
+        let workflow = bounded_change_order();
+        let at_least = Some("must be at least 0.01".to_string());
+        let at_most = Some("must be at most 100000".to_string());
+        let cases = [
+            (Value::from("-5"), at_least.clone()),
+            (Value::from(-50), at_least.clone()),
+            (Value::from("0"), at_least.clone()),
+            (Value::from("-0.00"), at_least),
+            (Value::from("0.01"), None),
+            (Value::from("100,000.00"), None),
+            (Value::from("100000.01"), at_most),
+        ];
+        for (amount, expected) in cases {
+            assert_eq!(
+                amount_error(&workflow, amount.clone()),
+                expected,
+                "{amount}"
+            );
+        }
+        // Without bounds, as before: any amount.
+        assert_eq!(
+            amount_error(&change_order_workflow(), Value::from("-5")),
+            None
+        );
+    }
+
+    #[test]
+    fn numbers_are_held_to_their_bounds_too() {
+        let mut workflow = bounded_change_order();
+        let amount = workflow.fields.iter_mut().find(|f| f.name == "amount");
+        amount.expect("amount").field_type = FieldType::Number;
+        assert_eq!(
+            amount_error(&workflow, Value::from(0.001)),
+            Some("must be at least 0.01".into())
+        );
+        assert_eq!(amount_error(&workflow, Value::from(2.5)), None);
+        assert_eq!(
+            amount_error(&workflow, Value::from("1e300")),
+            Some("must be at most 100000".into())
+        );
+    }
+
+    #[test]
+    fn a_nul_character_in_any_field_is_refused_naming_the_field() {
+        let workflow = change_order_workflow();
+        let errors = validate_form(
+            &workflow,
+            &raw(&[
+                ("project", "P0\u{0}01"),
+                ("amount", "1"),
+                ("reason", "a\u{0}b"),
+            ]),
+        )
+        .unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["project", "reason"]);
+        assert!(
+            errors.iter().all(|e| e.message == NUL_REFUSED),
+            "{errors:?}"
+        );
     }
 
     #[test]

@@ -76,8 +76,12 @@ fn user_status(error: &UserError) -> StatusCode {
             Refusal::NotYourTurn { .. } | Refusal::OwnRequest { .. } | Refusal::NotRequester { .. },
         )
         | UserError::Refused(Refusal::NotParticipant { .. }) => StatusCode::FORBIDDEN,
+        UserError::KeyReused(_) => StatusCode::CONFLICT,
         UserError::Refused(
-            Refusal::Closed { .. } | Refusal::StepMovedOn { .. } | Refusal::AlreadyApproved { .. },
+            Refusal::Closed { .. }
+            | Refusal::StepMovedOn { .. }
+            | Refusal::StepNotStarted { .. }
+            | Refusal::AlreadyApproved { .. },
         ) => StatusCode::CONFLICT,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     }

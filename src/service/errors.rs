@@ -28,6 +28,9 @@ pub enum UserError {
     Unroutable(String),
     #[error("{0}")]
     Invalid(String),
+    /// An idempotency key given before with another submission (HTTP 409).
+    #[error("{0}")]
+    KeyReused(String),
 }
 
 fn list(errors: &[FieldError]) -> String {

@@ -169,6 +169,7 @@ fn past_request(
             None
         },
         idempotency_key: None,
+        idempotency_fingerprint: None,
         version: 1,
     };
     let mut timers = Vec::new();

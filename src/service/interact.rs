@@ -6,7 +6,9 @@
 use super::{Keel, ServiceError, UserError};
 use crate::domain::interaction::FieldProblem;
 use crate::domain::{Card, Effect, FormId, Interaction, Notification, Person, Request, Status};
-use crate::engine::form::{FieldError, ReasonPurpose, reason_form, submission_form, truncate};
+use crate::engine::form::{
+    FieldError, NUL_REFUSED, ReasonPurpose, has_nul, reason_form, submission_form, truncate,
+};
 use crate::engine::lifecycle::{Action, MAX_TEXT, card_for};
 use crate::service::NewRequest;
 use std::sync::Arc;
@@ -85,6 +87,11 @@ impl Keel {
         text: &str,
     ) -> Result<Vec<Effect>, ServiceError> {
         let name = name.trim().trim_start_matches('/');
+        if has_nul(text) {
+            return Ok(vec![Effect::Reply {
+                text: format!("The command's text {NUL_REFUSED}. Nothing was done."),
+            }]);
+        }
         if name == "keel" {
             return Ok(vec![Effect::Reply {
                 text: self.keel_command(actor, text.trim()).await?,
@@ -327,6 +334,8 @@ fn reason_of(values: &[(String, serde_json::Value)]) -> Result<String, UserError
 fn check_reason(text: &str) -> Result<(), UserError> {
     let problem = if text.trim().is_empty() {
         "Give a reason; the requester will read it.".to_string()
+    } else if has_nul(text) {
+        NUL_REFUSED.to_string()
     } else if text.chars().count() > MAX_TEXT {
         format!(
             "is too long ({} characters; at most {MAX_TEXT})",

@@ -19,7 +19,8 @@ pub struct NewRequest {
     /// Staff id, email or chat identity of the requester.
     pub requester: String,
     pub fields: Vec<(String, serde_json::Value)>,
-    /// The same key twice gives the same request, never a second one.
+    /// The same key with the same submission gives the same request, never a second one; the
+    /// same key with another workflow, requester or form is refused.
     pub idempotency_key: Option<String>,
 }
 
@@ -27,16 +28,15 @@ pub struct NewRequest {
 const MAX_KEY_LEN: usize = 200;
 
 impl Keel {
-    /// Submits a request; returns it as stored (the earlier one for a repeated idempotency key).
+    /// Submits a request; returns it as stored (the earlier one for a repeated idempotency key
+    /// given with the same submission).
     pub async fn submit(&self, new: NewRequest) -> Result<Request, ServiceError> {
         let workflow = self.workflow(&new.workflow)?.clone();
-        if new
-            .idempotency_key
-            .as_ref()
-            .is_some_and(|k| k.is_empty() || k.len() > MAX_KEY_LEN)
-        {
+        if new.idempotency_key.as_ref().is_some_and(|k| {
+            k.is_empty() || k.len() > MAX_KEY_LEN || k.chars().any(char::is_control)
+        }) {
             return Err(UserError::Invalid(format!(
-                "an idempotency key has 1 to {MAX_KEY_LEN} characters"
+                "an idempotency key has 1 to {MAX_KEY_LEN} characters, none of them a control character"
             ))
             .into());
         }
@@ -47,6 +47,16 @@ impl Keel {
             .filter(|p| p.active)
             .ok_or_else(|| UserError::UnknownPerson(new.requester.clone()))?
             .clone();
+        let fields = validate_form(&workflow, &new.fields).map_err(UserError::InvalidForm)?;
+        let fingerprint = new
+            .idempotency_key
+            .as_ref()
+            .map(|_| lifecycle::fingerprint(&workflow.name, &requester.id, &fields));
+        let tried = Tried {
+            workflow: &workflow.name,
+            requester: &requester.id,
+            fingerprint: fingerprint.as_deref(),
+        };
         // A repeat is answered from a reader; the check is made again under the writer below.
         if let Some(key) = &new.idempotency_key
             && let Some(existing) = self
@@ -54,9 +64,8 @@ impl Keel {
                 .request_by_idempotency_key(&workflow.name, key)
                 .await?
         {
-            return same_requester(existing, &requester.id);
+            return tried.repeats(existing);
         }
-        let fields = validate_form(&workflow, &new.fields).map_err(UserError::InvalidForm)?;
         let refs = self.load_refs(&workflow, &fields).await?;
         let now = self.clock.now();
         let anomaly_flags = self.anomaly_flags(&workflow, &fields).await?;
@@ -109,7 +118,7 @@ impl Keel {
             && let Some(existing) = tx.find_by_idempotency_key(&workflow.name, key).await?
         {
             tx.commit().await?;
-            return same_requester(existing, &requester.id);
+            return tried.repeats(existing);
         }
         let number = tx
             .next_request_number(&workflow.name, workflow.first_number)
@@ -119,6 +128,7 @@ impl Keel {
             requester: requester.id.clone(),
             fields,
             idempotency_key: new.idempotency_key.clone(),
+            idempotency_fingerprint: fingerprint.clone(),
             decision,
             anomaly_flags,
             steps,
@@ -132,7 +142,7 @@ impl Keel {
                 && let Some(existing) = tx.find_by_idempotency_key(&workflow.name, key).await?
             {
                 tx.rollback().await?;
-                return same_requester(existing, &requester.id);
+                return tried.repeats(existing);
             }
             return Err(error.into());
         }
@@ -215,15 +225,43 @@ fn numeric(value: Option<&serde_json::Value>) -> Option<f64> {
     }
 }
 
-/// The request an idempotency key gave before, if it is this requester's: a key is one person's
-/// way of saying "the same submission again", never a way to see someone else's request.
-fn same_requester(existing: Request, requester: &str) -> Result<Request, ServiceError> {
-    if existing.requester.as_deref() == Some(requester) {
-        Ok(existing)
-    } else {
-        Err(UserError::Invalid(
-            "This idempotency key was already used for another person's request; use a new key. Nothing was submitted.".into(),
-        )
+/// Who submitted what, to compare with what an idempotency key was first given with.
+struct Tried<'a> {
+    workflow: &'a str,
+    requester: &'a str,
+    /// Given with a key only.
+    fingerprint: Option<&'a str>,
+}
+
+impl Tried<'_> {
+    /// The request the key gave before, when this is the same submission again (a retry, a
+    /// double click); refused when the key was given with anything else. A key is one person's
+    /// way of saying "the same submission again", never a way to see someone else's request,
+    /// so another person is not told which request it was.
+    fn repeats(&self, existing: Request) -> Result<Request, ServiceError> {
+        if existing.requester.as_deref() != Some(self.requester) {
+            return Err(UserError::KeyReused(
+                "This idempotency key was already used for another person's request; use a new key. Nothing was submitted.".into(),
+            )
+            .into());
+        }
+        let differs = if existing.workflow != self.workflow {
+            "a request of another workflow"
+        } else if existing
+            .idempotency_fingerprint
+            .as_ref()
+            .is_some_and(|stored| Some(stored.as_str()) != self.fingerprint)
+        {
+            "with other values"
+        } else {
+            return Ok(existing);
+        };
+        Err(UserError::KeyReused(format!(
+            "This idempotency key was already used for {}, {differs}, so nothing was submitted. \
+             A retry sends exactly the same request; for a new request use a new key (in chat, \
+             open the form again).",
+            existing.id
+        ))
         .into())
     }
 }

@@ -1,14 +1,18 @@
 //! Reading requests outside a transaction: one, a filtered list, the pending ones.
 
-use super::requests::{REQUEST_COLUMNS, by_idempotency_key, request_from_row};
+use super::requests::{REQUEST_COLUMNS, by_idempotency_key, first_in_workflow, request_from_row};
 use super::statement::Statement;
 use super::{RequestFilter, Store};
 use crate::domain::Request;
 use anyhow::Result;
 
 impl Store {
-    /// A request as last committed.
+    /// A request as last committed. An id holding a NUL character names none (PostgreSQL cannot
+    /// compare one, and no id has one), so it is not asked for.
     pub async fn get_request(&self, id: &str) -> Result<Option<Request>> {
+        if id.contains('\0') {
+            return Ok(None);
+        }
         let sql = format!("select {REQUEST_COLUMNS} from requests where id = $1");
         let read = Statement::new(sql, format!("reading request {id}")).bind(id);
         let row = self.read(read).await?.into_iter().next();
@@ -52,9 +56,8 @@ impl Store {
         workflow: &str,
         key: &str,
     ) -> Result<Option<Request>> {
-        let read = by_idempotency_key(workflow, key);
-        let row = self.read(read).await?.into_iter().next();
-        row.map(request_from_row).transpose()
+        let rows = self.read(by_idempotency_key(workflow, key)).await?;
+        first_in_workflow(rows, workflow)
     }
 
     /// Requests waiting for a decision, oldest first.

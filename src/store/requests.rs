@@ -11,7 +11,8 @@ use chrono::Utc;
 
 /// The columns [`request_from_row`] reads, in a `select`.
 pub(super) const REQUEST_COLUMNS: &str = "id, workflow, requester, fields, status, current_step, \
-     steps, rule, flags, submitted_at, decided_at, idempotency_key, version";
+     steps, rule, flags, submitted_at, decided_at, idempotency_key, idempotency_fingerprint, \
+     version";
 
 /// A request from a row of [`REQUEST_COLUMNS`].
 pub(super) fn request_from_row(row: Row) -> Result<Request> {
@@ -28,6 +29,7 @@ pub(super) fn request_from_row(row: Row) -> Result<Request> {
     let submitted_at = columns.text()?;
     let decided_at = columns.opt_text()?;
     let idempotency_key = columns.opt_text()?;
+    let idempotency_fingerprint = columns.opt_text()?;
     let version = columns.int()?;
     Ok(Request {
         fields: from_json(&fields, "request fields")?,
@@ -42,6 +44,7 @@ pub(super) fn request_from_row(row: Row) -> Result<Request> {
         requester,
         rule,
         idempotency_key,
+        idempotency_fingerprint,
         version,
     })
 }
@@ -66,9 +69,9 @@ fn insert_statement(
     let sql = format!(
         "insert into requests (id, workflow, number, requester, fields, status, current_step, \
          steps, rule, flags, submitted_at, decided_at, idempotency_key, version, updated_at, \
-         anomaly_group, anomaly_value) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, {group}, \
-         {value}){on_conflict}"
+         idempotency_fingerprint, anomaly_group, anomaly_value) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+         {group}, {value}){on_conflict}"
     );
     Ok(
         Statement::new(sql, format!("inserting request {}", request.id))
@@ -86,7 +89,8 @@ fn insert_statement(
             .bind(request.decided_at.as_ref().map(ts))
             .bind(request.idempotency_key.clone())
             .bind(request.version)
-            .bind(ts(&Utc::now())),
+            .bind(ts(&Utc::now()))
+            .bind(request.idempotency_fingerprint.clone()),
     )
 }
 
@@ -212,8 +216,12 @@ impl Tx {
     }
 
     /// Reads a request and holds it until the transaction ends (a row lock on Postgres; SQLite's
-    /// transaction already excludes other writers).
+    /// transaction already excludes other writers). An id holding a NUL character names none
+    /// (see [`super::Store::get_request`]).
     pub async fn lock_request(&mut self, id: &str) -> Result<Option<Request>> {
+        if id.contains('\0') {
+            return Ok(None);
+        }
         let sql = format!(
             "select {REQUEST_COLUMNS} from requests where id = $1{}",
             self.backend.for_update()
@@ -225,24 +233,27 @@ impl Tx {
         request_from_row(row).map(Some)
     }
 
-    /// The request a client already submitted with this key, so a retry returns it.
+    /// The request a client already submitted with this key (see [`by_idempotency_key`]), so
+    /// that a retry returns it.
     pub async fn find_by_idempotency_key(
         &mut self,
         workflow: &str,
         key: &str,
     ) -> Result<Option<Request>> {
-        let read = by_idempotency_key(workflow, key);
-        let Some(row) = self.fetch(read).await?.into_iter().next() else {
-            return Ok(None);
-        };
-        request_from_row(row).map(Some)
+        let rows = self.fetch(by_idempotency_key(workflow, key)).await?;
+        first_in_workflow(rows, workflow)
     }
 }
 
-/// The request an idempotency key gave in a workflow.
+/// The requests an idempotency key gave: in `workflow`, or in any workflow when it was given
+/// with a fingerprint (a key is then one request across workflows, migration 0012; keys from
+/// before are one per workflow).
 pub(super) fn by_idempotency_key(workflow: &str, key: &str) -> Statement {
     let sql = format!(
-        "select {REQUEST_COLUMNS} from requests where workflow = $1 and idempotency_key = $2"
+        "select {REQUEST_COLUMNS} from requests where workflow = $1 and idempotency_key = $2 \
+         union all \
+         select {REQUEST_COLUMNS} from requests where idempotency_key = $2 \
+         and idempotency_fingerprint is not null and workflow <> $1"
     );
     Statement::new(
         sql,
@@ -250,6 +261,18 @@ pub(super) fn by_idempotency_key(workflow: &str, key: &str) -> Statement {
     )
     .bind(workflow)
     .bind(key)
+}
+
+/// Of the rows [`by_idempotency_key`] read, the request in `workflow` if there is one.
+pub(super) fn first_in_workflow(rows: Vec<Row>, workflow: &str) -> Result<Option<Request>> {
+    let mut found: Option<Request> = None;
+    for row in rows {
+        let request = request_from_row(row)?;
+        if found.is_none() || request.workflow == workflow {
+            found = Some(request);
+        }
+    }
+    Ok(found)
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The command line as a newcomer and a script use it, on SQLite and PostgreSQL.
 
-use crate::common::app::{config_dir, demo_data};
+use crate::common::app::{config_dir, copy_dir, demo_data};
 use crate::common::cli::{keel, keel_ok, stderr, stdout};
 
 #[test]
@@ -219,19 +219,6 @@ async fn a_tampered_audit_row_is_detected_and_named() {
             db.label,
             stderr(&edited)
         );
-    }
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
     }
 }
 

@@ -11,6 +11,7 @@ mod crash;
 mod demo;
 mod faults;
 mod import;
+mod input;
 mod late;
 mod lifecycle;
 mod operations;

@@ -296,6 +296,30 @@ async fn a_change_order_goes_through_slack_from_slash_command_to_approval() {
 }
 
 #[tokio::test]
+async fn a_modal_refuses_an_amount_of_zero_or_less_next_to_the_field_and_stores_nothing() {
+    for db in test_databases().await {
+        let (stand_in, server) = start_with_slack(&db).await;
+        let slack = Slack::of(&server);
+        let label = db.label;
+        slack.command(GUS, "/changeorder", "t-1").await;
+        let view = last_view(&stand_in);
+        for amount in ["-5", "0"] {
+            let (status, body) = slack.submit(GUS, &view, change_order(amount)).await;
+            assert_eq!(status, StatusCode::OK, "[{label}] {body}");
+            let answer: Value = serde_json::from_str(&body).expect("JSON");
+            assert_eq!(answer["response_action"], "errors", "[{label}] {body}");
+            assert_eq!(
+                answer["errors"]["amount"], "must be at least 0.01",
+                "[{label}] {body}"
+            );
+        }
+        let stored = server.app.keel.list_requests(&Default::default()).await;
+        assert_eq!(stored.expect("listing").len(), 0, "[{label}]");
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
 async fn slack_requests_with_a_bad_signature_or_from_strangers_change_nothing() {
     for db in test_databases().await {
         let (stand_in, server) = start_with_slack(&db).await;

@@ -5,7 +5,7 @@
 use super::signin::signed_in;
 use super::{Access, Console, port, view};
 use crate::domain::{Effect, Interaction, Person};
-use crate::engine::form::truncate;
+use crate::engine::form::{NUL_REFUSED, has_nul, truncate};
 use crate::http::error::{ApiError, json_body};
 use crate::service::UserError;
 use crate::store::NewConsoleMessage;
@@ -143,6 +143,11 @@ pub async fn post_message(
                 "A message has 1 to {MAX_MESSAGE} characters (this one has {length}). Nothing was posted."
             ))
             .into(),
+        ));
+    }
+    if has_nul(text) {
+        return Err(ApiError::Service(
+            UserError::Invalid(format!("The message {NUL_REFUSED}. Nothing was posted.")).into(),
         ));
     }
     // A slash command; or a question: "@keel …" anywhere, any message in keel's DMs.

@@ -9,6 +9,9 @@ use serde_json::json;
 /// Applies one person's action to a request, or explains why not.
 pub fn act(request: &Request, act: &Act, ctx: &Context) -> Result<Transition, Refusal> {
     let id = request.id.clone();
+    if act.action.text().is_some_and(crate::engine::form::has_nul) {
+        return Err(Refusal::NulInReason);
+    }
     if let Action::Comment { text } = &act.action {
         return comment(request, &act.actor, text, ctx);
     }
@@ -21,17 +24,40 @@ pub fn act(request: &Request, act: &Act, ctx: &Context) -> Result<Transition, Re
     if let Some(seen) = act.seen_step
         && seen != request.current_step
     {
-        return Err(Refusal::StepMovedOn {
-            id,
-            seen: seen + 1,
-            current: request.current_step + 1,
-        });
+        return Err(wrong_step(request, seen));
     }
     match &act.action {
         Action::Approve => approve(request, &act.actor, ctx),
         Action::Reject { reason } => reject(request, &act.actor, reason, ctx),
         Action::Cancel { reason } => cancel(request, &act.actor, reason.as_deref(), ctx),
         Action::Comment { .. } => unreachable!("comments are handled above"),
+    }
+}
+
+/// Why acting on step `seen` (0-based, as cards and the API count) is refused when the request
+/// waits at another: that step does not exist, has not started, or is done.
+fn wrong_step(request: &Request, seen: usize) -> Refusal {
+    let id = request.id.clone();
+    let current = request.current_step + 1;
+    if seen >= request.steps.len() {
+        Refusal::NoSuchStep {
+            id,
+            seen,
+            steps: request.steps.len(),
+            current,
+        }
+    } else if seen > request.current_step {
+        Refusal::StepNotStarted {
+            id,
+            seen: seen + 1,
+            current,
+        }
+    } else {
+        Refusal::StepMovedOn {
+            id,
+            seen: seen + 1,
+            current,
+        }
     }
 }
 

@@ -22,7 +22,7 @@ mod timers;
 pub use act::act;
 pub use cards::card_for;
 pub use late::moved_on;
-pub use submit::{Submission, submit};
+pub use submit::{Submission, fingerprint, submit};
 pub use timers::fire_timer;
 
 use super::calendar::BusinessCalendar;
@@ -53,6 +53,16 @@ pub enum Action {
 }
 
 impl Action {
+    /// The reason or comment the action carries, if any.
+    fn text(&self) -> Option<&str> {
+        match self {
+            Action::Approve => None,
+            Action::Reject { reason } => Some(reason),
+            Action::Cancel { reason } => reason.as_deref(),
+            Action::Comment { text } => Some(text),
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Action::Approve => "approve",
@@ -99,6 +109,25 @@ pub enum Refusal {
         seen: usize,
         current: usize,
     },
+    /// `seen` is the step as given (0-based); the sentence counts from 1, as cards do.
+    #[error(
+        "{id} has no step {} (\"step\": {seen}, counted from 0): its approval chain has {}, and it waits at step {current} (\"step\": {}). Nothing was changed.",
+        .seen + 1,
+        chain_length(.steps),
+        .current - 1
+    )]
+    NoSuchStep {
+        id: String,
+        seen: usize,
+        steps: usize,
+        current: usize,
+    },
+    #[error("{id} waits at step {current}; step {seen} has not started yet. Nothing was changed.")]
+    StepNotStarted {
+        id: String,
+        seen: usize,
+        current: usize,
+    },
     #[error("You cannot approve or reject your own request {id}.")]
     OwnRequest { id: String },
     #[error("{id} is waiting for {waiting}; you are not an approver of its current step.")]
@@ -113,6 +142,16 @@ pub enum Refusal {
     NotParticipant { id: String },
     #[error("The text is empty or longer than {MAX_TEXT} characters.")]
     BadText,
+    #[error("The reason {}. Nothing was changed.", super::form::NUL_REFUSED)]
+    NulInReason,
+}
+
+/// "1 step", "3 steps".
+fn chain_length(steps: &usize) -> String {
+    match steps {
+        1 => "1 step".into(),
+        n => format!("{n} steps"),
+    }
 }
 
 /// A person's display name, or their id when they are not in the directory.

@@ -7,6 +7,7 @@ use crate::domain::{
 };
 use crate::engine::decision::{Decision, Verdict};
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 /// A submission the service has validated, decided and routed.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,6 +16,8 @@ pub struct Submission {
     pub requester: String,
     pub fields: Fields,
     pub idempotency_key: Option<String>,
+    /// What the key is given with ([`fingerprint`]), with the key.
+    pub idempotency_fingerprint: Option<String>,
     pub decision: Decision,
     /// Flags from the anomaly check (the decision carries the rule flags).
     pub anomaly_flags: Vec<Flag>,
@@ -29,6 +32,7 @@ pub fn submit(submission: Submission, ctx: &Context) -> Transition {
         requester,
         fields,
         idempotency_key,
+        idempotency_fingerprint,
         decision,
         anomaly_flags,
         steps,
@@ -71,6 +75,7 @@ pub fn submit(submission: Submission, ctx: &Context) -> Transition {
         submitted_at: ctx.now,
         decided_at: status.is_final().then_some(ctx.now),
         idempotency_key,
+        idempotency_fingerprint,
         version: 1,
     };
     let event = |actor: &str, action: &str, data: serde_json::Value| EventDraft {
@@ -162,6 +167,15 @@ pub fn submit(submission: Submission, ctx: &Context) -> Transition {
         cancel_timers: false,
         timers,
     }
+}
+
+/// What a submission with an idempotency key is remembered by: the SHA-256 of its workflow, its
+/// requester (a staff id, however they were named) and its canonical form (in the form's order,
+/// so the same values however they were written give the same text). Computed from the values
+/// as validated, never as read back from the database, so a retry always matches.
+pub fn fingerprint(workflow: &str, requester: &str, fields: &Fields) -> String {
+    let canonical = json!([workflow, requester, fields]).to_string();
+    hex::encode(Sha256::digest(canonical.as_bytes()))
 }
 
 pub(crate) fn status_words(status: Status) -> &'static str {

@@ -18,6 +18,8 @@ pub(crate) fn change_order_workflow() -> Workflow {
         required,
         max_len: 500,
         help: None,
+        min: None,
+        max: None,
     };
     let step = StepSpec {
         name: "approve".into(),
@@ -139,6 +141,7 @@ impl World {
             requester: "S023".into(),
             fields,
             idempotency_key: None,
+            idempotency_fingerprint: None,
             decision: Decision {
                 verdict: Verdict::Route("default".into()),
                 rule: Some("pm".into()),
@@ -175,6 +178,7 @@ fn submission_routes_notifies_and_schedules_timers() {
             requester: "S023".into(),
             fields: Fields::new(),
             idempotency_key: Some("k".into()),
+            idempotency_fingerprint: Some("f".into()),
             decision: Decision {
                 verdict: Verdict::Route("default".into()),
                 rule: None,
@@ -250,7 +254,7 @@ fn refusals_are_explicit() {
                 action: Action::Approve,
                 seen_step: Some(3),
             },
-            |r| matches!(r, Refusal::StepMovedOn { .. }),
+            |r| matches!(r, Refusal::NoSuchStep { .. }),
         ),
     ];
     for (attempt, expected) in cases {
@@ -262,6 +266,43 @@ fn refusals_are_explicit() {
         .request;
     let again = act(&approved, &by("S009", Action::Approve), &ctx).unwrap_err();
     assert!(matches!(again, Refusal::Closed { .. }), "{again:?}");
+}
+
+#[test]
+fn a_step_that_does_not_exist_or_has_not_started_is_named_as_such() {
+    let world = World::new();
+    let mut request = world.pending(Quorum::Any, &["S009"]);
+    let at = |step| Act {
+        actor: "S009".into(),
+        action: Action::Approve,
+        seen_step: Some(step),
+    };
+    let refusal = act(&request, &at(5), &world.ctx()).unwrap_err();
+    assert_eq!(
+        refusal.to_string(),
+        "CO-1500 has no step 6 (\"step\": 5, counted from 0): its approval chain has 1 step, \
+         and it waits at step 1 (\"step\": 0). Nothing was changed."
+    );
+    let second = request.steps[0].clone();
+    request.steps.push(second);
+    let refusal = act(&request, &at(1), &world.ctx()).unwrap_err();
+    assert_eq!(
+        refusal.to_string(),
+        "CO-1500 waits at step 1; step 2 has not started yet. Nothing was changed."
+    );
+    request.current_step = 1;
+    let refusal = act(&request, &at(0), &world.ctx()).unwrap_err();
+    assert!(
+        matches!(
+            refusal,
+            Refusal::StepMovedOn {
+                seen: 1,
+                current: 2,
+                ..
+            }
+        ),
+        "{refusal:?}"
+    );
 }
 
 #[test]

@@ -101,6 +101,8 @@ pub(crate) fn workflow(rules: Vec<RuleSpec>) -> Workflow {
                 required: false,
                 max_len: 2000,
                 help: None,
+                min: None,
+                max: None,
             })
             .collect(),
         rules,

@@ -24,6 +24,20 @@ pub fn demo_data() -> PathBuf {
     config_dir().join("demo-data")
 }
 
+/// Copies a folder (a config directory to edit in a test) into `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
 /// The demo config pointed at a test database, with more environment variables (secrets,
 /// overrides).
 pub fn config_with_env(db: &TestDb, dir: &Path, extra: &[(&str, &str)]) -> Config {

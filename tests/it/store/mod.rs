@@ -59,6 +59,7 @@ fn request(id: &str, status: Status, form: serde_json::Value, at: DateTime<Utc>)
         submitted_at: at,
         decided_at: None,
         idempotency_key: None,
+        idempotency_fingerprint: None,
         version: 1,
     }
 }

@@ -201,6 +201,57 @@ async fn a_repeated_idempotency_key_or_id_is_a_conflict_and_the_transaction_goes
 }
 
 #[tokio::test]
+async fn a_key_with_a_fingerprint_is_one_request_across_workflows_and_older_keys_stay_per_workflow()
+{
+    for (db, store) in each_store().await {
+        let label = db.label;
+        let keyed = |id: &str, key: &str, fingerprint: Option<&str>| {
+            let mut request = request(id, Status::Pending, json!({}), t0());
+            request.idempotency_key = Some(key.into());
+            request.idempotency_fingerprint = fingerprint.map(Into::into);
+            request
+        };
+        let mut tx = store.begin().await.unwrap();
+        // Keys from before fingerprints were kept: the same key in two workflows, as 0002 allowed.
+        tx.insert_request(&keyed("CO-1", "old", None))
+            .await
+            .unwrap();
+        tx.insert_request(&keyed("PTO-1", "old", None))
+            .await
+            .unwrap();
+        let first = keyed("CO-2", "new", Some("f-1"));
+        tx.insert_request(&first).await.unwrap();
+        let elsewhere = tx.insert_request(&keyed("PTO-2", "new", Some("f-2"))).await;
+        assert!(
+            matches!(
+                elsewhere.unwrap_err().downcast_ref(),
+                Some(StoreError::Conflict { .. })
+            ),
+            "{label}"
+        );
+        tx.commit().await.unwrap();
+
+        let found = store
+            .request_by_idempotency_key("pto", "new")
+            .await
+            .unwrap();
+        assert_eq!(found, Some(first), "{label}");
+        let old = store
+            .request_by_idempotency_key("pto", "old")
+            .await
+            .unwrap();
+        assert_eq!(old.map(|r| r.id), Some("PTO-1".into()), "{label}");
+        let old = store.request_by_idempotency_key("co", "old").await.unwrap();
+        assert_eq!(old.map(|r| r.id), Some("CO-1".into()), "{label}");
+        assert_eq!(
+            store.request_by_idempotency_key("x", "old").await.unwrap(),
+            None,
+            "{label}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn request_numbers_count_per_workflow_and_skip_past_imported_history() {
     for (db, store) in each_store().await {
         let label = db.label;
