@@ -115,6 +115,14 @@ impl Checker<'_> {
                 "write host:port, e.g. 127.0.0.1:8080 or 0.0.0.0:8080",
             );
         }
+        if file.slack.timeout_seconds == 0 {
+            self.report(
+                problems,
+                &["slack", "timeout_seconds"],
+                "timeout_seconds must be at least 1".into(),
+                "10 seconds suits Slack's Web API",
+            );
+        }
         if file.scheduler.tick_seconds == 0 || file.scheduler.outbox_max_attempts == 0 {
             self.report(
                 problems,
@@ -162,6 +170,7 @@ impl Checker<'_> {
                 enabled: file.slack.enabled,
                 mode: file.slack.mode,
                 api_url: file.slack.api_url.trim_end_matches('/').to_string(),
+                timeout_seconds: file.slack.timeout_seconds,
             },
             discord: Discord {
                 enabled: file.discord.enabled,

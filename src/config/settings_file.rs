@@ -104,6 +104,7 @@ pub(super) struct SlackFile {
     pub enabled: bool,
     pub mode: super::SlackMode,
     pub api_url: String,
+    pub timeout_seconds: u64,
 }
 
 impl Default for SlackFile {
@@ -112,6 +113,7 @@ impl Default for SlackFile {
             enabled: false,
             mode: super::SlackMode::Socket,
             api_url: "https://slack.com/api".into(),
+            timeout_seconds: 10,
         }
     }
 }

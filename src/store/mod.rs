@@ -25,6 +25,7 @@ mod facts_write;
 mod group_commit;
 mod native;
 mod outbox;
+mod outbox_parked;
 mod records;
 mod request_queries;
 mod requests;
@@ -35,7 +36,8 @@ mod timers;
 
 pub use console::{ConsoleMessage, NewConsoleMessage};
 pub use error::StoreError;
-pub use outbox::FailedDelivery;
+pub use outbox::AfterFailure;
+pub use outbox_parked::{FailedDelivery, OutboxCounts};
 pub use records::StoredRecords;
 pub use slack::SlackMessage;
 
