@@ -226,10 +226,9 @@ impl Keel {
                 request_id: f.item.notification.request_id.clone(),
                 recipient: Named {
                     id: f.item.notification.to.clone(),
-                    name: directory.get(&f.item.notification.to).map_or_else(
-                        || f.item.notification.to.clone(),
-                        |p| p.name.clone(),
-                    ),
+                    name: directory
+                        .get(&f.item.notification.to)
+                        .map_or_else(|| f.item.notification.to.clone(), |p| p.name.clone()),
                 },
                 kind: f.item.notification.kind.describe(),
                 attempts: f.item.attempts,

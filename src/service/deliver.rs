@@ -280,6 +280,47 @@ mod tests {
         assert_eq!(refused, vec![4]);
     }
 
+    /// A platform that answers `CO-1` only once every other request has been delivered.
+    struct HungPort {
+        others: usize,
+        delivered: Mutex<usize>,
+        released: tokio::sync::Notify,
+    }
+
+    #[async_trait]
+    impl ChatPort for HungPort {
+        async fn deliver(&self, item: &OutboxItem) -> Result<(), Undelivered> {
+            if item.notification.request_id == "CO-1" {
+                self.released.notified().await;
+                return Ok(());
+            }
+            let mut delivered = self.delivered.lock().unwrap();
+            *delivered += 1;
+            if *delivered == self.others {
+                self.released.notify_one();
+            }
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_request_whose_platform_hangs_keeps_one_place_and_the_others_are_delivered() {
+        let others = super::PARALLEL_REQUESTS * 2;
+        let port = Arc::new(HungPort {
+            others,
+            delivered: Mutex::default(),
+            released: tokio::sync::Notify::new(),
+        });
+        let sink = Sink::Chat(vec![port.clone()]);
+        let batch = (1..=others as i64 + 1)
+            .map(|id| item(id, &format!("CO-{id}")))
+            .collect();
+        let outcomes = tokio::time::timeout(Duration::from_secs(30), deliver_batch(&sink, batch))
+            .await
+            .expect("CO-1 held up the requests after it");
+        assert_eq!(outcomes.len(), others + 1);
+    }
+
     #[test]
     fn backoff_doubles_and_is_capped_at_an_hour() {
         assert_eq!(super::backoff(0).num_seconds(), 5);

@@ -10,5 +10,6 @@ mod crash;
 mod demo;
 mod import;
 mod lifecycle;
+mod outbox;
 mod slack;
 mod store;

@@ -1,6 +1,6 @@
 //! A stand-in for Slack's Web API on a random port: it answers the methods keel calls the way
-//! Slack does (`ok: false` errors, 429 with `Retry-After`, 500 when told to fail), checks the bot
-//! token, and records every call. It also speaks Socket Mode: `apps.connections.open` (with the
+//! Slack does (`ok: false` errors, 429 with `Retry-After`, 500 when told to fail, for everyone or
+//! for one member; or no answer at all), checks the bot token, and records every call. It also speaks Socket Mode: `apps.connections.open` (with the
 //! app token) hands out its WebSocket, which says `hello`, sends envelopes and collects acks.
 //! And it signs requests to keel the way Slack signs them.
 
@@ -29,6 +29,17 @@ pub enum Weather {
     Down,
 }
 
+/// How the stand-in answers calls addressed to one member or channel (`channel` in the body).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// 500.
+    Down,
+    /// No answer for five minutes (then 500): a hung call.
+    Hang,
+    /// `ok: false` with `channel_not_found`: refused for good.
+    NotFound,
+}
+
 /// One call keel made, and whether it was accepted.
 #[derive(Debug, Clone)]
 pub struct Call {
@@ -47,6 +58,8 @@ struct Recorded {
 struct Shared {
     recorded: Arc<Mutex<Recorded>>,
     weather: Arc<Mutex<Weather>>,
+    /// Faults by the member or channel a call is addressed to.
+    faults: Arc<Mutex<HashMap<String, Fault>>>,
     socket_url: Arc<Mutex<String>>,
     /// Where files.getUploadURLExternal sends uploads.
     upload_url: Arc<Mutex<String>>,
@@ -66,6 +79,7 @@ impl SlackStandIn {
         let shared = Shared {
             recorded: Arc::default(),
             weather: Arc::new(Mutex::new(Weather::Fine)),
+            faults: Arc::default(),
             socket_url: Arc::default(),
             upload_url: Arc::default(),
             to_keel: Arc::default(),
@@ -87,6 +101,25 @@ impl SlackStandIn {
 
     pub fn set_weather(&self, weather: Weather) {
         *self.shared.weather.lock().expect("weather") = weather;
+    }
+
+    /// Calls addressed to `target` fail with `fault` (or are answered again, with `None`).
+    pub fn set_fault(&self, target: &str, fault: Option<Fault>) {
+        let mut faults = self.shared.faults.lock().expect("faults");
+        match fault {
+            Some(fault) => faults.insert(target.to_string(), fault),
+            None => faults.remove(target),
+        };
+    }
+
+    /// Calls addressed to `target` that were not accepted (hung ones from their start).
+    pub fn refused_to(&self, target: &str) -> usize {
+        let recorded = self.shared.recorded.lock().expect("calls");
+        recorded
+            .calls
+            .iter()
+            .filter(|c| c.body["channel"] == target && !c.accepted)
+            .count()
     }
 
     /// Accepted calls of `method`.
@@ -169,6 +202,9 @@ async fn answer(
             )
         }
     };
+    if let Some(answer) = faulty(&shared, &method, &body).await {
+        return answer;
+    }
     let weather = *shared.weather.lock().expect("weather");
     let token = if method == "apps.connections.open" {
         APP_TOKEN
@@ -239,6 +275,29 @@ async fn answer(
         _ => json!({ "ok": false, "error": "unknown_method" }),
     };
     Json(answer).into_response()
+}
+
+/// The answer to a call addressed to a member or channel with a fault (recorded as refused).
+async fn faulty(shared: &Shared, method: &str, body: &Value) -> Option<Response> {
+    let target = body["channel"].as_str()?;
+    let fault = *shared.faults.lock().expect("faults").get(target)?;
+    shared.recorded.lock().expect("calls").calls.push(Call {
+        method: method.to_string(),
+        body: body.clone(),
+        accepted: false,
+    });
+    Some(match fault {
+        Fault::Down => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "upstream connect error").into_response()
+        }
+        Fault::Hang => {
+            tokio::time::sleep(Duration::from_secs(300)).await;
+            (StatusCode::INTERNAL_SERVER_ERROR, "upstream timed out").into_response()
+        }
+        Fault::NotFound => {
+            Json(json!({ "ok": false, "error": "channel_not_found" })).into_response()
+        }
+    })
 }
 
 /// The upload URL files.getUploadURLExternal hands out: takes the bytes, answers as Slack does
