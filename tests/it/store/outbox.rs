@@ -137,7 +137,7 @@ async fn a_parked_notification_queues_its_notices_is_counted_and_is_made_due_aga
             .mark_failed(
                 batch[0].id,
                 "HTTP 500",
-                park(t0(), Some(later), &[notice.clone()]),
+                park(t0(), Some(later), std::slice::from_ref(&notice)),
             )
             .await
             .unwrap();
