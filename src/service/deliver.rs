@@ -29,7 +29,8 @@ pub enum Sink {
     },
     /// Chat platforms: each notification goes to every one at the same time, so a slow one does
     /// not hold up the others (each is idempotent by outbox id, so one that failed is retried
-    /// without the others posting twice).
+    /// without the others posting twice). A notification one platform delivered and the others
+    /// refused for good (the recipient is not on them) reached its recipient.
     Chat(Vec<Arc<dyn ChatPort>>),
 }
 
@@ -64,10 +65,7 @@ impl Sink {
                 let outcomes =
                     futures_util::future::join_all(ports.iter().map(|port| port.deliver(item)))
                         .await;
-                outcomes
-                    .into_iter()
-                    .find_map(Result::err)
-                    .map_or(Ok(()), Err)
+                combined(outcomes)
             }
             Sink::Log => {
                 tracing::info!(to = %notification.to, request = %notification.request_id,
@@ -85,6 +83,27 @@ impl Sink {
                 Ok(())
             }
         }
+    }
+}
+
+/// One outcome from every platform's: the first failure worth retrying; else delivered when one
+/// platform delivered it; else the first refusal.
+fn combined(outcomes: Vec<Result<(), Undelivered>>) -> Result<(), Undelivered> {
+    let delivered = outcomes.iter().any(Result::is_ok);
+    let failures: Vec<Undelivered> = outcomes.into_iter().filter_map(Result::err).collect();
+    if let Some(transient) = failures.iter().find(|f| !f.permanent) {
+        return Err(transient.clone());
+    }
+    match failures.into_iter().next() {
+        Some(refusal) if !delivered => Err(refusal),
+        Some(refusal) => {
+            tracing::info!(
+                "delivered on one platform, refused for good on another: {}",
+                refusal.reason
+            );
+            Ok(())
+        }
+        None => Ok(()),
     }
 }
 
@@ -319,6 +338,21 @@ mod tests {
             .await
             .expect("CO-1 held up the requests after it");
         assert_eq!(outcomes.len(), others + 1);
+    }
+
+    #[test]
+    fn a_refusal_for_good_on_one_platform_does_not_undo_a_delivery_on_another() {
+        let refused = || {
+            Err(Undelivered {
+                permanent: true,
+                ..Undelivered::new("no slack_user")
+            })
+        };
+        let down = || Err(Undelivered::new("HTTP 500"));
+        assert_eq!(super::combined(vec![Ok(()), refused()]), Ok(()));
+        assert_eq!(super::combined(vec![refused(), refused()]), refused());
+        assert_eq!(super::combined(vec![refused(), down(), Ok(())]), down());
+        assert_eq!(super::combined(vec![Ok(()), Ok(())]), Ok(()));
     }
 
     #[test]
