@@ -76,7 +76,7 @@ pub struct Scheduler {
     /// How often the scheduler looks for due timers and undelivered notifications.
     pub tick_seconds: u64,
     /// Delivery attempts before a notification is parked (listed, its requester and the admins
-    /// told); it is still retried hourly after that.
+    /// told); it is still retried after that, at most an hour apart.
     pub outbox_max_attempts: u32,
 }
 

@@ -1,8 +1,8 @@
 //! Delivering the outbox: every notification a transition wrote is handed to a sink until it is
 //! accepted, with growing pauses between attempts (at most an hour). After
 //! `scheduler.outbox_max_attempts` it is parked (listed for operators, its requester and the
-//! admins told: see [`super::outbox`]) and still retried hourly, so a platform back after a long
-//! outage gets what it is owed; one the platform refused for good is parked at once and held
+//! admins told: see [`super::outbox`]) and still retried at that pace, so a platform back after
+//! a long outage gets what it is owed; one the platform refused for good is parked at once and held
 //! until `keel outbox retry`. A chat adapter is a sink through [`ChatPort`]; without one,
 //! notifications are logged, or recorded for tests.
 
@@ -149,12 +149,10 @@ impl Keel {
             delivered += accepted.len();
         }
     }
-}
 
-impl Keel {
     /// What becomes of a notification the sink refused: retried after the backoff; parked
     /// (people told) when the failure is permanent, or on its last attempt; once parked, retried
-    /// hourly without telling anyone again.
+    /// at the backoff (at most an hour apart) without telling anyone again.
     async fn after_failure(
         &self,
         item: &OutboxItem,

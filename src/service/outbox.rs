@@ -51,7 +51,7 @@ impl Keel {
             )
         } else {
             format!(
-                "keel keeps trying every hour; an administrator can resend it at once with `keel outbox retry {}`.",
+                "keel keeps trying, at least hourly; an administrator can resend it at once with `keel outbox retry {}`.",
                 item.id
             )
         };
