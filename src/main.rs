@@ -141,6 +141,9 @@ enum Command {
     /// Verify or export the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Notifications keel could not deliver: list them, send them again.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
     /// Slack: the app manifest to create keel's Slack app from.
     #[command(subcommand)]
     Slack(SlackCommand),
@@ -186,6 +189,22 @@ enum RequestCommand {
         id: String,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+    },
+}
+
+#[derive(Subcommand)]
+enum OutboxCommand {
+    /// List parked notifications: refused for good, or out of attempts (those are still retried
+    /// hourly).
+    Failed,
+    /// Make parked notifications due at once, their attempts reset.
+    Retry {
+        /// The notification's id, as `keel outbox failed` lists it.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        id: Option<i64>,
+        /// Every parked notification.
+        #[arg(long)]
+        all: bool,
     },
 }
 
@@ -288,6 +307,10 @@ async fn main() -> ExitCode {
             .await
         }
         Command::Audit(AuditCommand::Verify) => cli::audit_verify(&config).await,
+        Command::Outbox(OutboxCommand::Failed) => cli::outbox::failed(&config).await,
+        Command::Outbox(OutboxCommand::Retry { id, all }) => {
+            cli::outbox::retry(&config, id, all).await
+        }
         Command::Slack(SlackCommand::Manifest { url }) => cli::slack_manifest(&config, &url),
         Command::Audit(AuditCommand::Export { format, output }) => {
             cli::audit_export(&config, format, output).await

@@ -1,6 +1,8 @@
 //! keel running as a service: the HTTP routes (REST API, console), the scheduler that fires
-//! timers, and the deliverer that empties the outbox into the console (or the log), until told
-//! to stop. `keel serve`, `keel demo` and the integration tests all start it the same way.
+//! timers, and the deliverer that empties the outbox into the chat platforms (or the log), until
+//! told to stop. Timers and delivery are separate tasks, so a platform that does not answer never
+//! holds up a reminder or an expiry. `keel serve`, `keel demo` and the integration tests all
+//! start it the same way.
 
 use crate::chat::ChatPort;
 use crate::chat::console::{Access, Console};
@@ -20,6 +22,7 @@ pub struct Server {
     stop: watch::Sender<bool>,
     http: JoinHandle<anyhow::Result<()>>,
     scheduler: JoinHandle<()>,
+    deliverer: JoinHandle<()>,
     /// The Slack Socket Mode connection, when Slack is on in that mode.
     slack_socket: Option<JoinHandle<()>>,
 }
@@ -37,7 +40,8 @@ pub async fn start(keel: Keel, demo: bool, bind: &str) -> anyhow::Result<Server>
     let slack_socket = slack
         .as_ref()
         .and_then(|slack| slack.connect(stopped.clone()));
-    let scheduler = tokio::spawn(run_scheduler(keel.clone(), sink, stopped.clone()));
+    let scheduler = tokio::spawn(run_scheduler(keel.clone(), stopped.clone()));
+    let deliverer = tokio::spawn(run_deliverer(keel.clone(), sink, stopped.clone()));
     let mut router = crate::http::router(keel, Some(&console), slack.as_ref());
     if demo {
         router = crate::http::local_host::only_local(router, address);
@@ -58,16 +62,20 @@ pub async fn start(keel: Keel, demo: bool, bind: &str) -> anyhow::Result<Server>
         stop,
         http,
         scheduler,
+        deliverer,
         slack_socket,
     })
 }
 
 impl Server {
-    /// Stops taking requests, lets the ones in flight and the scheduler's round finish.
+    /// Stops taking requests, lets the ones in flight and the scheduler's round finish, and
+    /// abandons the deliveries in flight: their claims lapse and they are delivered later, so a
+    /// platform that does not answer never delays shutdown.
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.stop.send(true);
         let served = self.http.await.context("the HTTP server panicked")?;
         self.scheduler.await.context("the scheduler panicked")?;
+        self.deliverer.await.context("the deliverer panicked")?;
         if let Some(socket) = self.slack_socket {
             socket.await.context("the Slack connection panicked")?;
         }
@@ -93,28 +101,41 @@ pub fn sink_for(console: &Arc<Console>, slack: Option<&Arc<Slack>>) -> Sink {
     }
 }
 
-/// Fires due timers and delivers the outbox every `scheduler.tick_seconds`; delivers the outbox
-/// at once when an interaction rings the delivery bell (timers wait for their tick: a bell
-/// rung by every submission must not cost a timer transaction each).
-async fn run_scheduler(keel: Keel, sink: Sink, mut stop: watch::Receiver<bool>) {
+/// Fires due timers every `scheduler.tick_seconds`, and rings the delivery bell when some fired
+/// (their notifications are due at once).
+async fn run_scheduler(keel: Keel, mut stop: watch::Receiver<bool>) {
     let period = Duration::from_secs(keel.config.settings.scheduler.tick_seconds.max(1));
     let bell = keel.delivery_bell();
-    let mut next_tick = tokio::time::Instant::now() + period;
-    let mut timers_due = true;
     loop {
-        if timers_due && let Err(error) = keel.tick().await {
-            crate::log_limit::error("firing timers failed", &error);
+        match keel.tick().await {
+            Ok(report) if report.fired > 0 => bell.ring(),
+            Ok(_) => {}
+            Err(error) => crate::log_limit::error("firing timers failed", &error),
         }
-        if let Err(error) = keel.deliver_outbox(&sink).await {
-            crate::log_limit::error("delivering notifications failed", &error);
-        }
-        timers_due = tokio::select! {
-            _ = tokio::time::sleep_until(next_tick) => true,
-            _ = bell.rung() => false,
+        tokio::select! {
+            _ = tokio::time::sleep(period) => {}
             _ = stop.wait_for(|stop| *stop) => return,
-        };
-        if timers_due {
-            next_tick = tokio::time::Instant::now() + period;
+        }
+    }
+}
+
+/// Delivers the outbox every `scheduler.tick_seconds` (retries fall due with time), and at once
+/// when the delivery bell rings. Told to stop, it drops the round in flight: a call a platform
+/// has not answered is abandoned, and its notification is claimed again once the claim lapses.
+async fn run_deliverer(keel: Keel, sink: Sink, mut stop: watch::Receiver<bool>) {
+    let period = Duration::from_secs(keel.config.settings.scheduler.tick_seconds.max(1));
+    let bell = keel.delivery_bell();
+    loop {
+        tokio::select! {
+            delivered = keel.deliver_outbox(&sink) => if let Err(error) = delivered {
+                crate::log_limit::error("delivering notifications failed", &error);
+            },
+            _ = stop.wait_for(|stop| *stop) => return,
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(period) => {}
+            _ = bell.rung() => {}
+            _ = stop.wait_for(|stop| *stop) => return,
         }
     }
 }

@@ -24,13 +24,19 @@ pub struct Undelivered {
     pub reason: String,
     /// How long the platform asked keel to wait (Slack's `Retry-After`), if it said.
     pub retry_after: Option<std::time::Duration>,
+    /// Trying again cannot help until someone changes something (the recipient has no identity
+    /// on the platform, the channel does not exist): the notification is parked at once and held
+    /// until `keel outbox retry`. Anything else (an outage, a timeout) is retried.
+    pub permanent: bool,
 }
 
 impl Undelivered {
+    /// A failure worth retrying (an outage, a timeout, a rate limit).
     pub fn new(reason: impl Into<String>) -> Undelivered {
         Undelivered {
             reason: reason.into(),
             retry_after: None,
+            permanent: false,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! reference and reported as "Something went wrong (ref …)".
 
 mod demo;
+pub mod outbox;
 mod output;
 pub use output::request_json_value;
 mod serve;

@@ -32,7 +32,7 @@ pub(super) const SECTIONS: &[(&str, &[&str])] = &[
     ("database", &["url", "max_connections"]),
     ("server", &["bind", "public_url"]),
     ("scheduler", &["tick_seconds", "outbox_max_attempts"]),
-    ("slack", &["enabled", "mode", "api_url"]),
+    ("slack", &["enabled", "mode", "api_url", "timeout_seconds"]),
     ("discord", &["enabled", "api_url", "application_id"]),
     (
         "llm",

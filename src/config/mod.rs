@@ -85,7 +85,8 @@ pub struct Server {
 pub struct Scheduler {
     /// How often the scheduler looks for due timers and undelivered notifications.
     pub tick_seconds: u64,
-    /// Delivery attempts before a notification is parked as failed (and reported).
+    /// Delivery attempts before a notification is parked (listed, its requester and the admins
+    /// told); it is still retried after that, at most an hour apart.
     pub outbox_max_attempts: u32,
 }
 
@@ -97,6 +98,8 @@ pub struct Slack {
     pub mode: SlackMode,
     /// Web API base, `https://slack.com/api`; tests point it at a local stand-in.
     pub api_url: String,
+    /// The longest keel waits for one Web API call; one that takes longer is retried later.
+    pub timeout_seconds: u64,
 }
 
 /// Discord, without its token and public key (those are in [`Secrets`]).

@@ -129,6 +129,14 @@ impl Checker<'_> {
                 "write the address people open keel at, e.g. https://keel.example.com",
             );
         }
+        if file.slack.timeout_seconds == 0 {
+            self.report(
+                problems,
+                &["slack", "timeout_seconds"],
+                "timeout_seconds must be at least 1".into(),
+                "10 seconds suits Slack's Web API",
+            );
+        }
         if file.scheduler.tick_seconds == 0 || file.scheduler.outbox_max_attempts == 0 {
             self.report(
                 problems,
@@ -180,6 +188,7 @@ impl Checker<'_> {
                 enabled: file.slack.enabled,
                 mode: file.slack.mode,
                 api_url: file.slack.api_url.trim_end_matches('/').to_string(),
+                timeout_seconds: file.slack.timeout_seconds,
             },
             discord: Discord {
                 enabled: file.discord.enabled,

@@ -106,6 +106,7 @@ pub(super) struct SlackFile {
     pub enabled: bool,
     pub mode: super::SlackMode,
     pub api_url: String,
+    pub timeout_seconds: u64,
 }
 
 impl Default for SlackFile {
@@ -114,6 +115,7 @@ impl Default for SlackFile {
             enabled: false,
             mode: super::SlackMode::Socket,
             api_url: "https://slack.com/api".into(),
+            timeout_seconds: 10,
         }
     }
 }

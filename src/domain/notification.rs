@@ -15,6 +15,24 @@ pub enum NotificationKind {
     Reminder,
     Escalation,
     Comment,
+    /// A requester or an admin hears that another notification of the request could not be
+    /// delivered (it was parked). One of these that is parked itself tells nobody.
+    DeliveryFailed,
+}
+
+impl NotificationKind {
+    /// What a notification of this kind is, in a sentence ("keel could not deliver the … of").
+    pub fn describe(self) -> &'static str {
+        match self {
+            NotificationKind::ApprovalRequested => "request to approve",
+            NotificationKind::CardUpdated => "card update",
+            NotificationKind::Outcome => "outcome",
+            NotificationKind::Reminder => "reminder",
+            NotificationKind::Escalation => "escalation",
+            NotificationKind::Comment => "comment",
+            NotificationKind::DeliveryFailed => "notice of a failed delivery",
+        }
+    }
 }
 
 /// A button on a card. `action` is what the adapter sends back (`approve`, `reject`, `comment`);

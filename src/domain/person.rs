@@ -90,6 +90,14 @@ impl Directory {
             .is_some_and(|p| self.admin_roles.contains(&p.role))
     }
 
+    /// Active holders of an admin role, in staff-id order: who is told when something needs an
+    /// administrator (a notification keel could not deliver).
+    pub fn admins(&self) -> Vec<&Person> {
+        let mut admins = self.people();
+        admins.retain(|p| self.admin_roles.contains(&p.role));
+        admins
+    }
+
     /// Active people, in staff-id order (stable for routing ties and listings).
     pub fn people(&self) -> Vec<&Person> {
         let mut people: Vec<&Person> = self.people.values().filter(|p| p.active).collect();

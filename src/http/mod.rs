@@ -1,10 +1,11 @@
-//! The HTTP surface of `keel serve`: a health check and the REST API (bearer token), for
-//! scripts and other systems. With a console, its pages and API.
+//! The HTTP surface of `keel serve`: a health check, counts for monitoring (`/metrics`) and the
+//! REST API (bearer token), for scripts and other systems. With a console, its pages and API.
 
 mod api;
 pub(crate) mod error;
 mod health;
 pub mod local_host;
+mod metrics;
 
 use crate::chat::console::Console;
 use crate::chat::slack::Slack;
@@ -23,6 +24,7 @@ pub const MAX_BODY: usize = 64 * 1024;
 pub fn router(keel: Keel, console: Option<&Arc<Console>>, slack: Option<&Arc<Slack>>) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/metrics", get(metrics::metrics))
         .route("/api/v1/requests", post(api::submit))
         .route("/api/v1/requests/{id}", get(api::show))
         .route("/api/v1/requests/{id}/actions", post(api::act))

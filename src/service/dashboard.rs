@@ -23,6 +23,30 @@ pub struct Dashboard {
     pub audit: AuditCheck,
     pub recent_audit: Vec<AuditRow>,
     pub recent_requests: Vec<RequestRow>,
+    pub undelivered: Undelivered,
+}
+
+/// Notifications not delivered yet: counts for everyone; the parked ones listed for the requests
+/// the viewer may see.
+#[derive(Debug, Serialize)]
+pub struct Undelivered {
+    pub pending: i64,
+    pub parked: i64,
+    pub parked_list: Vec<ParkedRow>,
+}
+
+/// A parked notification (see `keel outbox failed`).
+#[derive(Debug, Serialize)]
+pub struct ParkedRow {
+    pub id: i64,
+    pub request_id: String,
+    pub recipient: Named,
+    pub kind: &'static str,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub parked_at: DateTime<Utc>,
+    /// When keel tries again by itself; `None` while held until `keel outbox retry`.
+    pub retry_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -171,7 +195,9 @@ impl Keel {
                 amount: amount_of(r),
             })
             .collect();
+        let undelivered = self.undelivered(&visible, &people.directory).await?;
         Ok(Dashboard {
+            undelivered,
             generated_at: now,
             pending,
             pending_by_approver,
@@ -179,6 +205,42 @@ impl Keel {
             audit,
             recent_audit,
             recent_requests,
+        })
+    }
+
+    /// The outbox's counts, and its parked notifications of the requests in `visible`.
+    async fn undelivered(
+        &self,
+        visible: &std::collections::HashSet<&str>,
+        directory: &Directory,
+    ) -> anyhow::Result<Undelivered> {
+        let counts = self.store.outbox_counts().await?;
+        let parked_list = self
+            .store
+            .outbox_failed()
+            .await?
+            .into_iter()
+            .filter(|f| visible.contains(f.item.notification.request_id.as_str()))
+            .map(|f| ParkedRow {
+                id: f.item.id,
+                request_id: f.item.notification.request_id.clone(),
+                recipient: Named {
+                    id: f.item.notification.to.clone(),
+                    name: directory
+                        .get(&f.item.notification.to)
+                        .map_or_else(|| f.item.notification.to.clone(), |p| p.name.clone()),
+                },
+                kind: f.item.notification.kind.describe(),
+                attempts: f.item.attempts,
+                last_error: f.last_error,
+                parked_at: f.failed_at,
+                retry_at: f.retry_at,
+            })
+            .collect();
+        Ok(Undelivered {
+            pending: counts.pending,
+            parked: counts.parked,
+            parked_list,
         })
     }
 

@@ -1,13 +1,16 @@
 //! Delivering the outbox: every notification a transition wrote is handed to a sink until it is
-//! accepted, with growing pauses between attempts and a cap after which it is parked as failed
-//! (and listed for operators). A chat adapter is a sink through [`ChatPort`]; without one,
+//! accepted, with growing pauses between attempts (at most an hour). After
+//! `scheduler.outbox_max_attempts` it is parked (listed for operators, its requester and the
+//! admins told: see [`super::outbox`]) and still retried at that pace, so a platform back after
+//! a long outage gets what it is owed; one the platform refused for good is parked at once and held
+//! until `keel outbox retry`. A chat adapter is a sink through [`ChatPort`]; without one,
 //! notifications are logged, or recorded for tests.
 
 use super::Keel;
 use crate::chat::{ChatPort, Undelivered};
 use crate::domain::Notification;
-use crate::store::OutboxItem;
-use chrono::Duration;
+use crate::store::{AfterFailure, OutboxItem};
+use chrono::{DateTime, Duration, Utc};
 use futures_util::{StreamExt, stream};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,8 +27,10 @@ pub enum Sink {
         delivered: Arc<Mutex<Vec<Notification>>>,
         failing: Arc<AtomicBool>,
     },
-    /// Chat platforms: each notification goes to every one (each is idempotent by outbox id,
-    /// so one that failed is retried without the others posting twice).
+    /// Chat platforms: each notification goes to every one at the same time, so a slow one does
+    /// not hold up the others (each is idempotent by outbox id, so one that failed is retried
+    /// without the others posting twice). A notification one platform delivered and the others
+    /// refused for good (the recipient is not on them) reached its recipient.
     Chat(Vec<Arc<dyn ChatPort>>),
 }
 
@@ -57,13 +62,10 @@ impl Sink {
         let notification = &item.notification;
         match self {
             Sink::Chat(ports) => {
-                let mut first_failure = None;
-                for port in ports {
-                    if let Err(failure) = port.deliver(item).await {
-                        first_failure.get_or_insert(failure);
-                    }
-                }
-                first_failure.map_or(Ok(()), Err)
+                let outcomes =
+                    futures_util::future::join_all(ports.iter().map(|port| port.deliver(item)))
+                        .await;
+                combined(outcomes)
             }
             Sink::Log => {
                 tracing::info!(to = %notification.to, request = %notification.request_id,
@@ -84,6 +86,27 @@ impl Sink {
     }
 }
 
+/// One outcome from every platform's: the first failure worth retrying; else delivered when one
+/// platform delivered it; else the first refusal.
+fn combined(outcomes: Vec<Result<(), Undelivered>>) -> Result<(), Undelivered> {
+    let delivered = outcomes.iter().any(Result::is_ok);
+    let failures: Vec<Undelivered> = outcomes.into_iter().filter_map(Result::err).collect();
+    if let Some(transient) = failures.iter().find(|f| !f.permanent) {
+        return Err(transient.clone());
+    }
+    match failures.into_iter().next() {
+        Some(refusal) if !delivered => Err(refusal),
+        Some(refusal) => {
+            tracing::info!(
+                "delivered on one platform, refused for good on another: {}",
+                refusal.reason
+            );
+            Ok(())
+        }
+        None => Ok(()),
+    }
+}
+
 /// How many requests' notifications are delivered at once. Slack answers a burst beyond its
 /// rate limits with 429 and a Retry-After, which is honoured per notification.
 const PARALLEL_REQUESTS: usize = 8;
@@ -97,7 +120,6 @@ pub fn backoff(attempts: i32) -> Duration {
 impl Keel {
     /// Delivers what is due in the outbox; returns how many were delivered.
     pub async fn deliver_outbox(&self, sink: &Sink) -> anyhow::Result<usize> {
-        let max_attempts = self.config.settings.scheduler.outbox_max_attempts as i32;
         let mut delivered = 0;
         loop {
             let now = self.clock.now();
@@ -116,19 +138,10 @@ impl Keel {
                     }
                     Err(failure) => failure,
                 };
-                let attempts = item.attempts + 1;
-                // The platform's own Retry-After, when longer than the backoff, wins.
-                let asked = failure
-                    .retry_after
-                    .and_then(|wait| Duration::from_std(wait).ok())
-                    .unwrap_or_default();
-                let pause = backoff(attempts).max(asked);
-                let retry_at = (attempts < max_attempts).then(|| now + pause);
-                let error = failure.reason;
-                if retry_at.is_none() {
-                    tracing::error!(id = item.id, %error, "notification parked after {attempts} attempts");
-                }
-                self.store.mark_failed(item.id, &error, retry_at).await?;
+                let after = self.after_failure(&item, &failure, now).await?;
+                self.store
+                    .mark_failed(item.id, &failure.reason, after)
+                    .await?;
             }
             self.store
                 .mark_delivered(&accepted, self.clock.now())
@@ -136,12 +149,51 @@ impl Keel {
             delivered += accepted.len();
         }
     }
+
+    /// What becomes of a notification the sink refused: retried after the backoff; parked
+    /// (people told) when the failure is permanent, or on its last attempt; once parked, retried
+    /// at the backoff (at most an hour apart) without telling anyone again.
+    async fn after_failure(
+        &self,
+        item: &OutboxItem,
+        failure: &Undelivered,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<AfterFailure> {
+        let max_attempts = self.config.settings.scheduler.outbox_max_attempts as i32;
+        let attempts = item.attempts + 1;
+        // The platform's own Retry-After, when longer than the backoff, wins.
+        let asked = failure
+            .retry_after
+            .and_then(|wait| Duration::from_std(wait).ok())
+            .unwrap_or_default();
+        let retry_at = now + backoff(attempts).max(asked);
+        let was_parked = item.attempts >= max_attempts;
+        if !failure.permanent && (was_parked || attempts < max_attempts) {
+            return Ok(AfterFailure::RetryAt(retry_at));
+        }
+        let retry_at = (!failure.permanent).then_some(retry_at);
+        let notices = if was_parked {
+            Vec::new()
+        } else {
+            self.parked_notices(item, &failure.reason, retry_at.is_none())
+                .await?
+        };
+        tracing::error!(id = item.id, error = %failure.reason, request = %item.notification.request_id,
+            "notification parked after {attempts} attempt(s); {} told", notices.len());
+        Ok(AfterFailure::Park {
+            at: now,
+            retry_at,
+            notices,
+        })
+    }
 }
 
 /// Hands a claimed batch to the sink, several requests at a time: each delivery waits for the
 /// platform's answer and for the disk (a chat port remembers what it posted before it returns),
 /// so one at a time would cap delivery below what keel captures under load. A request's own
-/// notifications stay in order, so its card is posted before it is updated.
+/// notifications stay in order, so its card is posted before it is updated. A request whose
+/// platform does not answer holds one place only (until the platform's timeout): the others go
+/// on through the remaining places.
 async fn deliver_batch(
     sink: &Sink,
     batch: Vec<OutboxItem>,
@@ -165,7 +217,7 @@ async fn deliver_batch(
             }
             outcomes
         })
-        .buffered(PARALLEL_REQUESTS)
+        .buffer_unordered(PARALLEL_REQUESTS)
         .collect()
         .await;
     outcomes.into_iter().flatten().collect()
@@ -243,6 +295,62 @@ mod tests {
             .map(|(item, _)| item.id)
             .collect();
         assert_eq!(refused, vec![4]);
+    }
+
+    /// A platform that answers `CO-1` only once every other request has been delivered.
+    struct HungPort {
+        others: usize,
+        delivered: Mutex<usize>,
+        released: tokio::sync::Notify,
+    }
+
+    #[async_trait]
+    impl ChatPort for HungPort {
+        async fn deliver(&self, item: &OutboxItem) -> Result<(), Undelivered> {
+            if item.notification.request_id == "CO-1" {
+                self.released.notified().await;
+                return Ok(());
+            }
+            let mut delivered = self.delivered.lock().unwrap();
+            *delivered += 1;
+            if *delivered == self.others {
+                self.released.notify_one();
+            }
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_request_whose_platform_hangs_keeps_one_place_and_the_others_are_delivered() {
+        let others = super::PARALLEL_REQUESTS * 2;
+        let port = Arc::new(HungPort {
+            others,
+            delivered: Mutex::default(),
+            released: tokio::sync::Notify::new(),
+        });
+        let sink = Sink::Chat(vec![port.clone()]);
+        let batch = (1..=others as i64 + 1)
+            .map(|id| item(id, &format!("CO-{id}")))
+            .collect();
+        let outcomes = tokio::time::timeout(Duration::from_secs(30), deliver_batch(&sink, batch))
+            .await
+            .expect("CO-1 held up the requests after it");
+        assert_eq!(outcomes.len(), others + 1);
+    }
+
+    #[test]
+    fn a_refusal_for_good_on_one_platform_does_not_undo_a_delivery_on_another() {
+        let refused = || {
+            Err(Undelivered {
+                permanent: true,
+                ..Undelivered::new("no slack_user")
+            })
+        };
+        let down = || Err(Undelivered::new("HTTP 500"));
+        assert_eq!(super::combined(vec![Ok(()), refused()]), Ok(()));
+        assert_eq!(super::combined(vec![refused(), refused()]), refused());
+        assert_eq!(super::combined(vec![refused(), down(), Ok(())]), down());
+        assert_eq!(super::combined(vec![Ok(()), Ok(())]), Ok(()));
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod import;
 mod insights;
 mod interact;
 mod keel_command;
+mod outbox;
 mod queries;
 mod submit;
 mod timers;
@@ -25,6 +26,7 @@ pub use deliver::Sink;
 pub use errors::{ServiceError, UserError};
 pub use import::{ImportReport, TypeReport};
 pub use interact::{CardNow, DeliveryBell};
+pub use outbox::RetryTarget;
 pub use submit::NewRequest;
 pub use timers::TickReport;
 

@@ -26,6 +26,7 @@ mod group_commit;
 mod health;
 mod native;
 mod outbox;
+mod outbox_parked;
 mod records;
 mod request_queries;
 mod requests;
@@ -37,7 +38,8 @@ mod unavailable;
 
 pub use console::{ConsoleMessage, NewConsoleMessage};
 pub use error::StoreError;
-pub use outbox::FailedDelivery;
+pub use outbox::AfterFailure;
+pub use outbox_parked::{FailedDelivery, OutboxCounts};
 pub use records::StoredRecords;
 pub use slack::SlackMessage;
 pub use unavailable::Unavailable;

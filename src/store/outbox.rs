@@ -1,8 +1,8 @@
 //! The outbox: notifications written with the transition that caused them, claimed by deliverers
-//! (each row by one at a time), retried later or given up on.
+//! (each row by one at a time), retried later or parked (see [`super::outbox_parked`]).
 
-use super::sql::{from_json, parse_opt_ts, parse_ts, to_json, ts, value_tuples};
-use super::statement::{Row, Statement};
+use super::sql::{from_json, parse_ts, to_json, ts, value_tuples};
+use super::statement::Statement;
 use super::{OutboxItem, Store, Tx};
 use crate::domain::Notification;
 use anyhow::{Context, Result};
@@ -11,38 +11,25 @@ use chrono::{DateTime, Duration, Utc};
 /// How long a claim keeps other deliverers off a row (a deliverer that dies frees it by then).
 const CLAIM_SECONDS: i64 = 60;
 
-/// A notification keel gave up on, for operators to look at.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FailedDelivery {
-    pub item: OutboxItem,
-    pub last_error: Option<String>,
-    pub failed_at: Option<DateTime<Utc>>,
-}
-
 /// A row of [`OUTBOX_COLUMNS`].
-struct OutboxRow {
+pub(super) struct OutboxRow {
     id: i64,
     payload: String,
     attempts: i64,
     created_at: String,
-    last_error: Option<String>,
-    failed_at: Option<String>,
 }
 
 impl OutboxRow {
-    fn read(row: Row) -> Result<OutboxRow> {
-        let mut columns = row.columns();
+    pub(super) fn read(columns: &mut super::statement::Columns) -> Result<OutboxRow> {
         Ok(OutboxRow {
             id: columns.int()?,
             payload: columns.text()?,
             attempts: columns.int()?,
             created_at: columns.text()?,
-            last_error: columns.opt_text()?,
-            failed_at: columns.opt_text()?,
         })
     }
 
-    fn into_item(self) -> Result<OutboxItem> {
+    pub(super) fn into_item(self) -> Result<OutboxItem> {
         Ok(OutboxItem {
             id: self.id,
             notification: from_json(&self.payload, "outbox payload")?,
@@ -52,7 +39,22 @@ impl OutboxRow {
     }
 }
 
-const OUTBOX_COLUMNS: &str = "id, payload, attempts, created_at, last_error, failed_at";
+pub(super) const OUTBOX_COLUMNS: &str = "id, payload, attempts, created_at";
+
+/// What becomes of a notification whose delivery failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AfterFailure {
+    /// Tried again then.
+    RetryAt(DateTime<Utc>),
+    /// Parked `at`: listed for operators, with `notices` (telling people it is stuck) queued in
+    /// the same transaction. Tried again at `retry_at`, or held until `keel outbox retry` when
+    /// that is `None`.
+    Park {
+        at: DateTime<Utc>,
+        retry_at: Option<DateTime<Utc>>,
+        notices: Vec<Notification>,
+    },
+}
 
 impl Store {
     /// Claims up to `limit` notifications due at `now` for a minute, oldest first. A row whose
@@ -60,7 +62,7 @@ impl Store {
     /// counts that attempt, so a chat port knows it may have posted already.
     pub async fn claim_outbox(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxItem>> {
         let due = format!(
-            "select id from outbox where delivered_at is null and failed_at is null \
+            "select id from outbox where delivered_at is null and held = 0 \
              and next_attempt_at <= $1 and (claimed_until is null or claimed_until < $1) \
              order by next_attempt_at, id limit $3{}",
             self.backend.for_update_skip_locked()
@@ -79,7 +81,7 @@ impl Store {
         tx.commit().await?;
         let mut items = rows
             .into_iter()
-            .map(|row| OutboxRow::read(row)?.into_item())
+            .map(|row| OutboxRow::read(&mut row.columns())?.into_item())
             .collect::<Result<Vec<_>>>()?;
         items.sort_by_key(|item| item.id);
         Ok(items)
@@ -107,34 +109,45 @@ impl Store {
         tx.commit().await
     }
 
-    /// Records a failed delivery: tried again at `retry_at`, or given up on when it is `None`
-    /// (then `failed_at` is the wall clock's now).
-    pub async fn mark_failed(
-        &self,
-        id: i64,
-        error: &str,
-        retry_at: Option<DateTime<Utc>>,
-    ) -> Result<()> {
-        let (column, at) = match retry_at {
-            Some(retry_at) => ("next_attempt_at", retry_at),
-            None => ("failed_at", Utc::now()),
-        };
-        let failed = Statement::new(
-            format!(
-                "update outbox set attempts = attempts + 1, last_error = $2, {column} = $3, \
-                 claimed_until = null where id = $1"
-            ),
-            format!("recording a failed delivery of notification {id}"),
-        )
-        .bind(id)
-        .bind(error)
-        .bind(ts(&at));
+    /// Records a failed delivery and what becomes of it, in one transaction.
+    pub async fn mark_failed(&self, id: i64, error: &str, after: AfterFailure) -> Result<()> {
+        let doing = format!("recording a failed delivery of notification {id}");
         let mut tx = self.begin().await?;
-        tx.write(failed).await?;
+        match after {
+            AfterFailure::RetryAt(retry_at) => {
+                let failed = Statement::new(
+                    "update outbox set attempts = attempts + 1, last_error = $2, \
+                     next_attempt_at = $3, claimed_until = null where id = $1",
+                    doing,
+                )
+                .bind(id)
+                .bind(error)
+                .bind(ts(&retry_at));
+                tx.write(failed).await?;
+            }
+            AfterFailure::Park {
+                at,
+                retry_at,
+                notices,
+            } => {
+                let parked = Statement::new(
+                    "update outbox set attempts = attempts + 1, last_error = $2, failed_at = $3, \
+                     next_attempt_at = $4, held = $5, claimed_until = null where id = $1",
+                    doing,
+                )
+                .bind(id)
+                .bind(error)
+                .bind(ts(&at))
+                .bind(ts(&retry_at.unwrap_or(at)))
+                .bind(i64::from(retry_at.is_none()));
+                tx.write(parked).await?;
+                tx.enqueue(&notices, at).await?;
+            }
+        }
         tx.commit().await
     }
 
-    /// Notifications still to deliver (including ones waiting for a retry).
+    /// Notifications still to deliver (including ones waiting for a retry), parked ones aside.
     pub async fn outbox_pending_count(&self) -> Result<i64> {
         let read = Statement::new(
             "select count(*) from outbox where delivered_at is null and failed_at is null",
@@ -142,29 +155,6 @@ impl Store {
         );
         let row = self.read(read).await?.into_iter().next();
         row.context("a count gave no row")?.columns().int()
-    }
-
-    /// Notifications keel gave up on, most recent first.
-    pub async fn outbox_failed(&self) -> Result<Vec<FailedDelivery>> {
-        let sql = format!(
-            "select {OUTBOX_COLUMNS} from outbox where failed_at is not null \
-             order by failed_at desc, id desc"
-        );
-        let rows = self
-            .read(Statement::new(sql, "listing failed notifications").bulk())
-            .await?;
-        rows.into_iter()
-            .map(|row| {
-                let row = OutboxRow::read(row)?;
-                let last_error = row.last_error.clone();
-                let failed_at = parse_opt_ts(row.failed_at.as_deref())?;
-                Ok(FailedDelivery {
-                    item: row.into_item()?,
-                    last_error,
-                    failed_at,
-                })
-            })
-            .collect()
     }
 }
 

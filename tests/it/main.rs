@@ -15,5 +15,6 @@ mod input;
 mod late;
 mod lifecycle;
 mod operations;
+mod outbox;
 mod slack;
 mod store;

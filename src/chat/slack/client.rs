@@ -2,8 +2,10 @@
 //! tests and proxies can stand in for Slack). Every method is called with raw JSON, the way Block
 //! Kit is built here, and every failure says whether and when to try again: Slack's `ok: false`
 //! errors are final, 429 carries `Retry-After`, and 5xx or a broken connection are worth a
-//! retry later. A message's `text` is escaped here, so that what people typed (a comment, a
-//! reason) never becomes a mention or a disguised link.
+//! retry later. Every call is bounded by `slack.timeout_seconds`: a call Slack does not answer in
+//! time is an ambiguous failure (it may have been applied), worth a retry, and never holds up the
+//! deliverer, the other platforms or shutdown for longer. A message's `text` is escaped here, so
+//! that what people typed (a comment, a reason) never becomes a mention or a disguised link.
 
 use super::blocks::escape;
 use anyhow::Context as _;
@@ -43,11 +45,18 @@ pub struct Posted {
 pub struct SlackApi {
     client: Arc<SlackHyperClient>,
     token: SlackApiToken,
+    /// The longest keel waits for one call (one step of an upload).
+    timeout: Duration,
 }
 
 impl SlackApi {
-    /// A client of the Web API at `api_url` (http:// is allowed, for stand-ins).
-    pub fn new(api_url: &str, bot_token: &SecretString) -> anyhow::Result<SlackApi> {
+    /// A client of the Web API at `api_url` (http:// is allowed, for stand-ins), whose calls
+    /// give up after `timeout`.
+    pub fn new(
+        api_url: &str,
+        bot_token: &SecretString,
+        timeout: Duration,
+    ) -> anyhow::Result<SlackApi> {
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_native_roots()
             .context("reading the system's CA certificates for Slack (install ca-certificates)")?
@@ -60,17 +69,37 @@ impl SlackApi {
         Ok(SlackApi {
             client: Arc::new(SlackClient::new(connector)),
             token: SlackApiToken::new(bot_token.expose_secret().to_string().into()),
+            timeout,
         })
+    }
+
+    /// Runs one call within the timeout; one that takes longer failed (transiently).
+    async fn within<T>(
+        &self,
+        method: &str,
+        call: impl std::future::Future<Output = Result<T, SlackClientError>>,
+    ) -> Result<T, SlackFailure> {
+        match tokio::time::timeout(self.timeout, call).await {
+            Ok(answer) => answer.map_err(|error| failure(method, error)),
+            Err(_) => Err(SlackFailure {
+                reason: format!(
+                    "{method}: no answer within {} s (slack.timeout_seconds)",
+                    self.timeout.as_secs()
+                ),
+                transient: true,
+                retry_after: None,
+            }),
+        }
     }
 
     /// Calls a method with a JSON body; Slack's answer, or why not.
     pub async fn call(&self, method: &str, body: &Value) -> Result<Value, SlackFailure> {
         let session = self.client.open_session(&self.token);
-        session
-            .http_session_api
-            .http_post(method, body, None)
-            .await
-            .map_err(|error| failure(method, error))
+        self.within(
+            method,
+            session.http_session_api.http_post(method, body, None),
+        )
+        .await
     }
 
     /// Calls a method that takes its arguments in the query string (Slack's reading methods,
@@ -85,11 +114,11 @@ impl SlackApi {
             .iter()
             .map(|(name, value)| (*name, Some(value)))
             .collect();
-        session
-            .http_session_api
-            .http_get(method, &params, None)
-            .await
-            .map_err(|error| failure(method, error))
+        self.within(
+            method,
+            session.http_session_api.http_get(method, &params, None),
+        )
+        .await
     }
 
     /// Posts a message (to a user id: in their direct messages with keel). `text` is escaped
@@ -154,30 +183,34 @@ impl SlackApi {
     ) -> Result<(), SlackFailure> {
         let session = self.client.open_session(&self.token);
         let alt = crate::engine::form::truncate(alt, 1_000);
-        let target = session
-            .get_upload_url_external(
-                &SlackApiFilesGetUploadUrlExternalRequest::new(filename.into(), png.len())
-                    .with_alt_txt(alt.clone()),
+        let target = self
+            .within(
+                "files.getUploadURLExternal",
+                session.get_upload_url_external(
+                    &SlackApiFilesGetUploadUrlExternalRequest::new(filename.into(), png.len())
+                        .with_alt_txt(alt.clone()),
+                ),
             )
-            .await
-            .map_err(|e| failure("files.getUploadURLExternal", e))?;
-        session
-            .files_upload_via_url(&SlackApiFilesUploadViaUrlRequest::new(
+            .await?;
+        self.within(
+            "the file upload",
+            session.files_upload_via_url(&SlackApiFilesUploadViaUrlRequest::new(
                 target.upload_url,
                 png,
                 "image/png".into(),
-            ))
-            .await
-            .map_err(|e| failure("the file upload", e))?;
-        session
-            .files_complete_upload_external(
+            )),
+        )
+        .await?;
+        self.within(
+            "files.completeUploadExternal",
+            session.files_complete_upload_external(
                 &SlackApiFilesCompleteUploadExternalRequest::new(vec![
                     SlackApiFilesComplete::new(target.file_id).with_title(alt),
                 ])
                 .with_channels(vec![SlackChannelId::new(member.into())]),
-            )
-            .await
-            .map_err(|e| failure("files.completeUploadExternal", e))?;
+            ),
+        )
+        .await?;
         Ok(())
     }
 

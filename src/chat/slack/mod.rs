@@ -63,11 +63,12 @@ impl Slack {
             );
         };
         let settings = &config.settings.slack;
-        let api = SlackApi::new(&settings.api_url, bot_token)?;
+        let timeout = std::time::Duration::from_secs(settings.timeout_seconds);
+        let api = SlackApi::new(&settings.api_url, bot_token, timeout)?;
         let app = match (settings.mode, &secrets.slack_app_token) {
             (SlackMode::Http, _) => None,
             (SlackMode::Socket, Some(app_token)) => {
-                Some(SlackApi::new(&settings.api_url, app_token)?)
+                Some(SlackApi::new(&settings.api_url, app_token, timeout)?)
             }
             (SlackMode::Socket, None) => bail!(
                 "slack.mode is socket but KEEL_SLACK_APP_TOKEN (the xapp- app-level token) is not set; set it, or set slack.mode = \"http\""

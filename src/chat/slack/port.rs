@@ -21,6 +21,7 @@ impl ChatPort for Slack {
             .map_err(|failure| Undelivered {
                 reason: failure.reason,
                 retry_after: failure.retry_after,
+                permanent: !failure.transient,
             })
     }
 }

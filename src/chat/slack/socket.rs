@@ -21,11 +21,34 @@ use tokio_tungstenite::tungstenite::Message;
 /// Longest pause between attempts to reach Slack.
 const MAX_PAUSE: Duration = Duration::from_secs(30);
 
+/// The longest keel waits for the WebSocket to open.
+const SOCKET_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Why a connection ended.
 enum Ended {
     Stopped,
     /// Slack closed it or asked keel to reconnect (`disconnect`).
     Reconnect,
+}
+
+/// Asks Slack for a WebSocket URL and opens it.
+async fn open_socket(
+    app: &SlackApi,
+) -> anyhow::Result<
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+> {
+    let opened = app
+        .call("apps.connections.open", &json!({}))
+        .await
+        .map_err(|failure| anyhow!("opening a connection: {failure}"))?;
+    let url = opened["url"]
+        .as_str()
+        .context("apps.connections.open gave no url")?;
+    let (socket, _) = tokio::time::timeout(SOCKET_TIMEOUT, tokio_tungstenite::connect_async(url))
+        .await
+        .map_err(|_| anyhow!("Slack's WebSocket did not open within {SOCKET_TIMEOUT:?}"))?
+        .context("connecting to Slack's WebSocket")?;
+    Ok(socket)
 }
 
 /// Returns once `stop` is set (or its sender is gone).
@@ -70,23 +93,19 @@ impl Slack {
         app: &SlackApi,
         stop: &mut watch::Receiver<bool>,
     ) -> anyhow::Result<Ended> {
-        let opened = app
-            .call("apps.connections.open", &json!({}))
-            .await
-            .map_err(|failure| anyhow!("opening a connection: {failure}"))?;
-        let url = opened["url"]
-            .as_str()
-            .context("apps.connections.open gave no url")?;
-        let (socket, _) = tokio_tungstenite::connect_async(url)
-            .await
-            .context("connecting to Slack's WebSocket")?;
+        // A Slack slow to open the connection does not hold up shutdown.
+        let socket = tokio::select! {
+            socket = open_socket(app) => socket?,
+            _ = stopped(stop) => return Ok(Ended::Stopped),
+        };
         tracing::info!("Slack Socket Mode connected");
         let (mut writer, mut reader) = socket.split();
         let (acks, mut to_send) = mpsc::unbounded_channel::<String>();
         loop {
             tokio::select! {
                 _ = stopped(stop) => {
-                    let _ = writer.send(Message::Close(None)).await;
+                    let goodbye = writer.send(Message::Close(None));
+                    let _ = tokio::time::timeout(Duration::from_secs(1), goodbye).await;
                     return Ok(Ended::Stopped);
                 }
                 Some(ack) = to_send.recv() => {

@@ -1,9 +1,10 @@
 //! A stand-in for Slack's Web API on a random port: it answers the methods keel calls the way
-//! Slack does (`ok: false` errors, 429 with `Retry-After`, 500 when told to fail), checks the bot
-//! token, and records every call. Posted messages are kept per conversation with their metadata
-//! (a member's DMs are `D…`, a channel `#name` is `Cname`), for `conversations.history`,
-//! `conversations.open` and `conversations.list` to answer from, and for tests to count what each
-//! recipient sees. It also speaks Socket Mode: `apps.connections.open` (with the
+//! Slack does (`ok: false` errors, 429 with `Retry-After`, 500 when told to fail, for everyone or
+//! for one member; or no answer at all), checks the bot token, and records every call. Posted
+//! messages are kept per conversation with their metadata (a member's DMs are `D…`, a channel
+//! `#name` is `Cname`), for `conversations.history`, `conversations.open` and
+//! `conversations.list` to answer from, and for tests to count what each recipient sees. It also
+//! speaks Socket Mode: `apps.connections.open` (with the
 //! app token) hands out its WebSocket, which says `hello`, sends envelopes and collects acks.
 //! And it signs requests to keel the way Slack signs them.
 
@@ -36,6 +37,17 @@ pub enum Weather {
     /// chat.postMessage posts, then never answers while this weather lasts (keel is killed
     /// between the post and hearing of it).
     PostedThenSilent,
+}
+
+/// How the stand-in answers calls addressed to one member or channel (`channel` in the body).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// 500.
+    Down,
+    /// No answer for five minutes (then 500): a hung call.
+    Hang,
+    /// `ok: false` with `channel_not_found`: refused for good.
+    NotFound,
 }
 
 /// One call keel made, and whether it was accepted.
@@ -82,6 +94,8 @@ struct Shared {
     recorded: Arc<Mutex<Recorded>>,
     weather: Arc<Mutex<Weather>>,
     retry_after: Arc<Mutex<u64>>,
+    /// Faults by the member or channel a call is addressed to.
+    faults: Arc<Mutex<HashMap<String, Fault>>>,
     socket_url: Arc<Mutex<String>>,
     /// Where files.getUploadURLExternal sends uploads.
     upload_url: Arc<Mutex<String>>,
@@ -102,6 +116,7 @@ impl SlackStandIn {
             recorded: Arc::default(),
             weather: Arc::new(Mutex::new(Weather::Fine)),
             retry_after: Arc::new(Mutex::new(1)),
+            faults: Arc::default(),
             socket_url: Arc::default(),
             upload_url: Arc::default(),
             to_keel: Arc::default(),
@@ -145,6 +160,25 @@ impl SlackStandIn {
     pub fn all_messages(&self) -> Vec<Value> {
         let recorded = self.shared.recorded.lock().expect("calls");
         recorded.conversations.values().flatten().cloned().collect()
+    }
+
+    /// Calls addressed to `target` fail with `fault` (or are answered again, with `None`).
+    pub fn set_fault(&self, target: &str, fault: Option<Fault>) {
+        let mut faults = self.shared.faults.lock().expect("faults");
+        match fault {
+            Some(fault) => faults.insert(target.to_string(), fault),
+            None => faults.remove(target),
+        };
+    }
+
+    /// Calls addressed to `target` that were not accepted (hung ones from their start).
+    pub fn refused_to(&self, target: &str) -> usize {
+        let recorded = self.shared.recorded.lock().expect("calls");
+        recorded
+            .calls
+            .iter()
+            .filter(|c| c.body["channel"] == target && !c.accepted)
+            .count()
     }
 
     /// Accepted calls of `method`.
@@ -227,6 +261,9 @@ async fn answer(
             )
         }
     };
+    if let Some(answer) = faulty(&shared, &method, &body).await {
+        return answer;
+    }
     let weather = *shared.weather.lock().expect("weather");
     let token = if method == "apps.connections.open" {
         APP_TOKEN
@@ -403,6 +440,29 @@ fn history(recorded: &Recorded, body: &Value) -> Value {
     };
     json!({ "ok": true, "messages": page, "has_more": more,
         "response_metadata": { "next_cursor": next } })
+}
+
+/// The answer to a call addressed to a member or channel with a fault (recorded as refused).
+async fn faulty(shared: &Shared, method: &str, body: &Value) -> Option<Response> {
+    let target = body["channel"].as_str()?;
+    let fault = *shared.faults.lock().expect("faults").get(target)?;
+    shared.recorded.lock().expect("calls").calls.push(Call {
+        method: method.to_string(),
+        body: body.clone(),
+        accepted: false,
+    });
+    Some(match fault {
+        Fault::Down => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "upstream connect error").into_response()
+        }
+        Fault::Hang => {
+            tokio::time::sleep(Duration::from_secs(300)).await;
+            (StatusCode::INTERNAL_SERVER_ERROR, "upstream timed out").into_response()
+        }
+        Fault::NotFound => {
+            Json(json!({ "ok": false, "error": "channel_not_found" })).into_response()
+        }
+    })
 }
 
 /// The upload URL files.getUploadURLExternal hands out: takes the bytes, answers as Slack does

@@ -1,6 +1,7 @@
 //! The outbox: claims, retries, giving up.
 
 use super::*;
+use keel::store::AfterFailure;
 
 fn notification(to: &str, text: &str) -> Notification {
     Notification {
@@ -52,12 +53,12 @@ async fn outbox_claims_retries_and_gives_up() {
             .mark_failed(
                 batch[1].id,
                 "429 slow down",
-                Some(now + Duration::minutes(5)),
+                AfterFailure::RetryAt(now + Duration::minutes(5)),
             )
             .await
             .unwrap();
         store
-            .mark_failed(rest[0].id, "channel_not_found", None)
+            .mark_failed(rest[0].id, "channel_not_found", park(now, None, &[]))
             .await
             .unwrap();
         assert_eq!(store.outbox_pending_count().await.unwrap(), 1, "{label}");
@@ -96,6 +97,93 @@ async fn outbox_claims_retries_and_gives_up() {
             Some("channel_not_found"),
             "{label}"
         );
-        assert!(failed[0].failed_at.is_some(), "{label}");
+        assert_eq!(
+            (failed[0].failed_at, failed[0].retry_at),
+            (now, None),
+            "{label}"
+        );
+    }
+}
+
+fn park(
+    at: DateTime<Utc>,
+    retry_at: Option<DateTime<Utc>>,
+    notices: &[Notification],
+) -> AfterFailure {
+    AfterFailure::Park {
+        at,
+        retry_at,
+        notices: notices.to_vec(),
+    }
+}
+
+#[tokio::test]
+async fn a_parked_notification_queues_its_notices_is_counted_and_is_made_due_again() {
+    for (db, store) in each_store().await {
+        let label = db.label;
+        let mut tx = store.begin().await.unwrap();
+        tx.enqueue(
+            &[notification("u-ben", "one"), notification("u-cy", "two")],
+            t0(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let batch = store.claim_outbox(t0(), 10).await.unwrap();
+        let later = t0() + Duration::hours(1);
+        let notice = notification("u-admin", "u-ben could not be reached");
+        // Out of attempts: parked, still tried at `later`; refused for good: held.
+        store
+            .mark_failed(
+                batch[0].id,
+                "HTTP 500",
+                park(t0(), Some(later), std::slice::from_ref(&notice)),
+            )
+            .await
+            .unwrap();
+        store
+            .mark_failed(batch[1].id, "channel_not_found", park(t0(), None, &[]))
+            .await
+            .unwrap();
+        let counts = store.outbox_counts().await.unwrap();
+        assert_eq!((counts.pending, counts.parked), (1, 2), "{label}");
+        let due = store.claim_outbox(t0(), 10).await.unwrap();
+        assert_eq!(
+            due.len(),
+            1,
+            "{label}: the notice, in the parking's transaction"
+        );
+        assert_eq!(due[0].notification, notice, "{label}");
+        store.mark_delivered(&[due[0].id], t0()).await.unwrap();
+        let due = store
+            .claim_outbox(later + Duration::days(1), 10)
+            .await
+            .unwrap();
+        let ids: Vec<i64> = due.iter().map(|i| i.id).collect();
+        assert_eq!(ids, [batch[0].id], "{label}: the held one is not tried");
+        store.mark_delivered(&ids, later).await.unwrap();
+        let failed = store.outbox_failed().await.unwrap();
+        assert_eq!(failed.len(), 1, "{label}: delivered, no longer listed");
+
+        assert!(
+            store
+                .retry_parked(Some(batch[0].id))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            store.retry_parked(None).await.unwrap(),
+            [batch[1].id],
+            "{label}"
+        );
+        let due = store.claim_outbox(t0(), 10).await.unwrap();
+        assert_eq!(
+            (due.len(), due[0].attempts),
+            (1, 0),
+            "{label}: due at once, attempts reset"
+        );
+        let counts = store.outbox_counts().await.unwrap();
+        assert_eq!((counts.pending, counts.parked), (1, 0), "{label}");
     }
 }

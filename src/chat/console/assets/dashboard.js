@@ -1,6 +1,7 @@
-// keel dashboard: pending approvals (by approver and age, SLA breaches marked), cycle-time bar
-// charts drawn as inline SVG, the audit chain check, recent audit events, recent requests and the
-// history of one request (/console/dashboard#CO-1465). Server text is only ever set as textContent.
+// keel dashboard: pending approvals (by approver and age, SLA breaches marked), undelivered and
+// parked notifications, cycle-time bar charts drawn as inline SVG, the audit chain check, recent
+// audit events, recent requests and the history of one request (/console/dashboard#CO-1465).
+// Server text is only ever set as textContent.
 'use strict';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -103,6 +104,7 @@ function renderDashboard(data) {
   $('generated').replaceChildren('Figures as of ',
     el('time', { datetime: data.generated_at || '', text: formatDate(data.generated_at) }), '.');
   renderAudit(data.audit || {});
+  renderUndelivered(data.undelivered || {});
   fillBody($('pending-table'), data.pending || [], pendingRow, 'Nothing is waiting for a decision.');
   fillBody($('pending-by-approver'), data.pending_by_approver || [], approverRow, 'No approver has anything pending.');
   lastCycle = data.cycle_time || {};
@@ -119,6 +121,26 @@ function renderAudit(audit) {
   status.textContent = audit.ok
     ? `Audit trail intact: ${events} events verified`
     : `Audit trail problem: ${audit.problem || 'the hash chain does not verify'} (${events} events checked)`;
+}
+
+// Parked notifications: `keel outbox retry ID` sends one again.
+function renderUndelivered(undelivered) {
+  const parked = Number(undelivered.parked || 0);
+  $('outbox-status').textContent = `${formatCount(undelivered.pending)} waiting for delivery, ${formatCount(parked)} parked`
+    + (parked ? ' (`keel outbox failed` lists them; `keel outbox retry ID` sends one again).' : '.');
+  fillBody($('parked-table'), undelivered.parked_list || [], parkedRow, 'No parked notifications you may see.');
+}
+
+function parkedRow(p) {
+  return el('tr', { 'data-request-id': p.request_id },
+    el('td', { class: 'num', text: String(p.id) }),
+    el('td', {}, historyLink(p.request_id)),
+    el('td', { text: p.recipient?.name || '' }),
+    el('td', { text: p.kind || '' }),
+    el('td', { class: 'num', text: String(p.attempts ?? '') }),
+    el('td', { text: p.last_error || '' }),
+    timeCell(p.parked_at),
+    p.retry_at ? timeCell(p.retry_at) : el('td', { text: 'held until retried' }));
 }
 
 function pendingRow(p) {
