@@ -110,7 +110,9 @@ async fn run_scheduler(keel: Keel, mut stop: watch::Receiver<bool>) {
         match keel.tick().await {
             Ok(report) if report.fired > 0 => bell.ring(),
             Ok(_) => {}
-            Err(error) => crate::log_limit::error("firing timers failed", &error),
+            Err(error) => {
+                crate::log_limit::error("firing timers failed", &error);
+            }
         }
         tokio::select! {
             _ = tokio::time::sleep(period) => {}
