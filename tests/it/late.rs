@@ -3,7 +3,8 @@
 //! console.
 
 use crate::common::app::TestApp;
-use crate::faults::{large_change_order, with_slack};
+use crate::common::with_slack::app_with_slack;
+use crate::faults::large_change_order;
 use keel::chat::ChatPort;
 use keel::chat::console::Console;
 use keel::engine::lifecycle::Action;
@@ -26,7 +27,7 @@ async fn rejected_before_delivery(app: &TestApp) -> String {
 #[tokio::test]
 async fn a_late_slack_card_says_it_was_rejected_and_has_no_buttons() {
     for db in crate::common::test_databases().await {
-        let (stand_in, app, sink) = with_slack(&db).await;
+        let (stand_in, app, sink) = app_with_slack(&db, &[]).await;
         let label = db.label;
         let id = rejected_before_delivery(&app).await;
         app.keel.deliver_outbox(&sink).await.expect("a pass");

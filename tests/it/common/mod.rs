@@ -8,6 +8,7 @@ pub mod console;
 pub mod llm;
 pub mod serve;
 pub mod slack;
+pub mod with_slack;
 
 use sqlx::{Connection, Executor, PgConnection};
 use tempfile::TempDir;
