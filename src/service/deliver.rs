@@ -130,7 +130,7 @@ impl Keel {
             // Deliveries are recorded once per batch: a crash before that re-delivers them, which
             // every sink takes as the same delivery (idempotent by outbox id).
             let mut accepted = Vec::with_capacity(batch.len());
-            for (item, outcome) in deliver_batch(sink, batch).await {
+            for (item, outcome) in deliver_batch(sink, batch, BATCH_BUDGET).await {
                 let failure = match outcome {
                     Ok(()) => {
                         accepted.push(item.id);
@@ -188,16 +188,26 @@ impl Keel {
     }
 }
 
+/// How long the deliveries of one claimed batch may take: well inside the claim
+/// ([`crate::store::CLAIM_SECONDS`]), so that no other deliverer claims a notification while
+/// this one may still be posting it. A slow platform (every call just under its timeout, several
+/// calls a notification) would otherwise outlast the claim.
+const BATCH_BUDGET: std::time::Duration =
+    std::time::Duration::from_secs(crate::store::CLAIM_SECONDS as u64 * 3 / 4);
+
 /// Hands a claimed batch to the sink, several requests at a time: each delivery waits for the
 /// platform's answer and for the disk (a chat port remembers what it posted before it returns),
 /// so one at a time would cap delivery below what keel captures under load. A request's own
 /// notifications stay in order, so its card is posted before it is updated. A request whose
 /// platform does not answer holds one place only (until the platform's timeout): the others go
-/// on through the remaining places.
+/// on through the remaining places. What is not delivered within `budget` is abandoned as an
+/// ambiguous failure (it may have been posted), to be tried again.
 async fn deliver_batch(
     sink: &Sink,
     batch: Vec<OutboxItem>,
+    budget: std::time::Duration,
 ) -> Vec<(OutboxItem, Result<(), Undelivered>)> {
+    let deadline = tokio::time::Instant::now() + budget;
     let mut by_request: Vec<Vec<OutboxItem>> = Vec::new();
     let mut group_of: HashMap<String, usize> = HashMap::new();
     for item in batch {
@@ -212,7 +222,14 @@ async fn deliver_batch(
         .map(|items| async move {
             let mut outcomes = Vec::with_capacity(items.len());
             for item in items {
-                let outcome = sink.deliver(&item).await;
+                let outcome = tokio::time::timeout_at(deadline, sink.deliver(&item))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(Undelivered::new(format!(
+                            "not delivered within the {} s a batch may take; tried again later",
+                            budget.as_secs()
+                        )))
+                    });
                 outcomes.push((item, outcome));
             }
             outcomes
@@ -278,7 +295,7 @@ mod tests {
             item(4, "CO-3"),
             item(5, "CO-2"),
         ];
-        let outcomes = deliver_batch(&sink, batch).await;
+        let outcomes = deliver_batch(&sink, batch, super::BATCH_BUDGET).await;
 
         let finished = port.finished.lock().unwrap().clone();
         let position = |id| finished.iter().position(|f| *f == id).unwrap();
@@ -332,10 +349,47 @@ mod tests {
         let batch = (1..=others as i64 + 1)
             .map(|id| item(id, &format!("CO-{id}")))
             .collect();
-        let outcomes = tokio::time::timeout(Duration::from_secs(30), deliver_batch(&sink, batch))
-            .await
-            .expect("CO-1 held up the requests after it");
+        let outcomes = tokio::time::timeout(
+            Duration::from_secs(30),
+            deliver_batch(&sink, batch, super::BATCH_BUDGET),
+        )
+        .await
+        .expect("CO-1 held up the requests after it");
         assert_eq!(outcomes.len(), others + 1);
+    }
+
+    /// A platform that never answers `CO-1`.
+    struct NeverPort;
+
+    #[async_trait]
+    impl ChatPort for NeverPort {
+        async fn deliver(&self, item: &OutboxItem) -> Result<(), Undelivered> {
+            if item.notification.request_id == "CO-1" {
+                std::future::pending::<()>().await;
+            }
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn what_is_not_delivered_within_the_budget_is_given_up_to_be_tried_again() {
+        let sink = Sink::Chat(vec![Arc::new(NeverPort)]);
+        let batch = vec![item(1, "CO-1"), item(2, "CO-2"), item(3, "CO-1")];
+        let outcomes = tokio::time::timeout(
+            Duration::from_secs(30),
+            deliver_batch(&sink, batch, Duration::from_millis(100)),
+        )
+        .await
+        .expect("the budget ends the batch");
+        let failed: Vec<(i64, bool)> = outcomes
+            .iter()
+            .map(|(item, outcome)| (item.id, outcome.as_ref().is_err_and(|f| !f.permanent)))
+            .collect();
+        assert!(
+            failed.contains(&(1, true)) && failed.contains(&(3, true)),
+            "{failed:?}"
+        );
+        assert!(failed.contains(&(2, false)), "{failed:?}");
     }
 
     #[test]

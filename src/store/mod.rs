@@ -38,7 +38,7 @@ mod unavailable;
 
 pub use console::{ConsoleMessage, NewConsoleMessage};
 pub use error::StoreError;
-pub use outbox::AfterFailure;
+pub use outbox::{AfterFailure, CLAIM_SECONDS};
 pub use outbox_parked::{FailedDelivery, OutboxCounts};
 pub use records::StoredRecords;
 pub use slack::SlackMessage;

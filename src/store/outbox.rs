@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, Utc};
 
 /// How long a claim keeps other deliverers off a row (a deliverer that dies frees it by then).
-const CLAIM_SECONDS: i64 = 60;
+pub const CLAIM_SECONDS: i64 = 60;
 
 /// A row of [`OUTBOX_COLUMNS`].
 pub(super) struct OutboxRow {
