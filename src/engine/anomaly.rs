@@ -223,7 +223,9 @@ mod tests {
             .collect();
         assert_eq!(
             flagged,
-            [false, false, false, false, false, false, false, true, true, true, false]
+            [
+                false, false, false, false, false, false, false, true, true, true, false
+            ]
         );
         // Only the most recent `limit` earlier values are compared with: two are too few.
         let recent = score_history(&spec(), &past[1..], 2, "all");

@@ -72,7 +72,10 @@ fn weeks_without_hours_are_not_counted_as_idle_weeks() {
     );
     let none = capacity(&entries, &staff(), day("2027-11-20"), &labels);
     assert!(none.table.rows.is_empty());
-    assert_eq!(none.sentence, "Nobody has logged hours in the last four weeks.");
+    assert_eq!(
+        none.sentence,
+        "Nobody has logged hours in the last four weeks."
+    );
 }
 
 #[test]

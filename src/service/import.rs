@@ -91,8 +91,8 @@ impl Keel {
         let (sender, mut chunks) = tokio::sync::mpsc::channel(2);
         let parsing = record_type.clone();
         let parser = tokio::task::spawn_blocking(move || {
-            let mut reader = RecordReader::open(parsing, std::io::BufReader::new(file))?
-                .shifted_by_weeks(weeks);
+            let mut reader =
+                RecordReader::open(parsing, std::io::BufReader::new(file))?.shifted_by_weeks(weeks);
             loop {
                 let rows = reader.next_rows(IMPORT_CHUNK);
                 if rows.is_empty() {
