@@ -3,6 +3,7 @@
 
 mod ask;
 mod ask_insights;
+mod ask_llm;
 mod audit;
 mod browser;
 mod cli;
