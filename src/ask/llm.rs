@@ -5,20 +5,30 @@
 //!
 //! Servers differ in how they return structured output. keel asks the configured way first and,
 //! when a server refuses it, the next: a JSON schema in `response_format`, then a forced tool
-//! call, then JSON mode. The way that worked is remembered. Instructions go in the user message,
-//! because some chat templates (llama.cpp's among them) drop system messages.
+//! call, then JSON mode. The way that worked is remembered, and the configured way tried again
+//! after a while ([`send::Remembered`]). Instructions go in the user message, because some chat
+//! templates (llama.cpp's among them) drop system messages.
+//!
+//! Every call is bounded: `max_tokens` is sent, so a server stops generating when keel would
+//! stop waiting; one deadline per question covers the plan and the wording together; retries
+//! are keel's own, few and bounded by that deadline ([`send`]).
+
+mod send;
+
+pub use send::{LlmFailure, RECONSIDER_AFTER, RECONSIDER_AFTER_QUESTIONS};
 
 use crate::config::{Llm, LlmOutput};
 use crate::domain::RecordSchema;
 use crate::domain::plan::Plan;
 use async_openai::Client;
 use async_openai::config::OpenAIConfig;
-use async_openai::error::OpenAIError;
 use chrono::NaiveDate;
 use secrecy::{ExposeSecret, SecretString};
+use send::{After, Remembered};
 use serde_json::{Value, json};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
+use tokio::time::Instant;
 
 const PROMPT: &str = include_str!("../../prompts/plan.md");
 
@@ -28,24 +38,17 @@ const TOOL: &str = "query_plan";
 /// Longest model reply keel reads.
 const MAX_REPLY: usize = 16_000;
 
-/// Why the model gave no usable plan; the caller falls back to the offline planner.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum LlmFailure {
-    #[error("the language model did not answer within {0} s")]
-    Timeout(u64),
-    #[error("the language model's server answered {0}")]
-    Server(String),
-    #[error("the language model's reply was not a plan: {0}")]
-    NotAPlan(String),
-}
+/// The most tokens the model may write when it words an answer (one sentence).
+pub const MAX_WORDING_TOKENS: u32 = 200;
 
 pub struct LlmPlanner {
     client: Client<OpenAIConfig>,
     model: String,
     timeout: Duration,
-    /// The ways to ask, in order; `first` is where the last success was.
+    max_tokens: u32,
+    /// The ways to ask, in order, and which one to ask first.
     order: Vec<LlmOutput>,
-    first: AtomicUsize,
+    remembered: Mutex<Remembered>,
 }
 
 impl LlmPlanner {
@@ -68,60 +71,69 @@ impl LlmPlanner {
             }
         }
         LlmPlanner {
-            client: Client::with_config(config),
+            client: send::client(config),
             model: settings.model.clone(),
             timeout: Duration::from_secs(settings.timeout_seconds.max(1)),
+            max_tokens: settings.max_tokens,
             order,
-            first: AtomicUsize::new(0),
+            remembered: Mutex::new(Remembered::new()),
         }
     }
 
-    /// Asks the model for a plan, within the timeout, trying the next way of asking when the
-    /// server refuses one.
+    /// The deadline of a question asked now: planning and wording together must be done by
+    /// then.
+    pub fn deadline(&self) -> Instant {
+        Instant::now() + self.timeout
+    }
+
+    /// Asks the model for a plan by `deadline`, trying the next way of asking when the server
+    /// refuses one.
     pub async fn plan(
         &self,
         question: &str,
         asker: &str,
         schema: &RecordSchema,
         today: NaiveDate,
+        deadline: Instant,
     ) -> Result<Plan, LlmFailure> {
         let prompt = prompt(schema, today, asker, question);
-        let asked = tokio::time::timeout(self.timeout, self.ask_each_way(&prompt)).await;
-        let reply = asked.map_err(|_| LlmFailure::Timeout(self.timeout.as_secs()))??;
-        parse_plan(&reply)
+        parse_plan(&self.ask_each_way(&prompt, deadline).await?)
     }
 
-    async fn ask_each_way(&self, prompt: &str) -> Result<String, LlmFailure> {
-        let start = self.first.load(Ordering::Relaxed).min(self.order.len() - 1);
-        let mut last = None;
+    async fn ask_each_way(&self, prompt: &str, deadline: Instant) -> Result<String, LlmFailure> {
+        let start = self
+            .with_remembered(Remembered::start)
+            .min(self.order.len() - 1);
+        let mut last = LlmFailure::Refused("no way of asking was tried".into());
         for at in start..self.order.len() {
             let output = self.order[at];
-            let request = request(&self.model, prompt, output);
-            match self
-                .client
-                .chat()
-                .create_byot::<Value, Value>(request)
-                .await
-            {
+            let request = request(&self.model, prompt, output, self.max_tokens);
+            match send::send(&self.client, &request, deadline).await {
                 Ok(reply) => {
-                    self.first.store(at, Ordering::Relaxed);
+                    self.with_remembered(|remembered| remembered.worked(at));
                     return reply_text(&reply, output);
                 }
-                // A server that cannot do this way of asking says so with 400, 422 or a 5xx
-                // (llama.cpp answers a JSON schema with 500): ask the next way.
-                Err(OpenAIError::ApiError(error))
-                    if matches!(error.status_code.as_u16(), 400 | 422 | 500..=599) =>
-                {
-                    last = Some(LlmFailure::Server(format!(
-                        "{} to {output:?}: {}",
-                        error.status_code,
-                        crate::engine::form::truncate(&error.api_error.message, 200)
-                    )));
+                Err((failure, After::NextWay)) => {
+                    tracing::info!(
+                        detail = failure.detail(),
+                        way = ?output,
+                        "the language model's server refused this way of asking"
+                    );
+                    last = failure;
                 }
-                Err(error) => return Err(LlmFailure::Server(describe(&error))),
+                Err((failure, _)) => return Err(failure),
             }
         }
-        Err(last.unwrap_or_else(|| LlmFailure::Server("no way of asking worked".into())))
+        Err(last)
+    }
+
+    fn with_remembered<T>(&self, use_it: impl FnOnce(&mut Remembered) -> T) -> T {
+        // A panic elsewhere while holding it leaves a usable value: take it.
+        let mut remembered = self
+            .remembered
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        use_it(&mut remembered)
     }
 }
 
@@ -133,6 +145,7 @@ impl LlmPlanner {
         question: &str,
         sentence: &str,
         numbers: &[String],
+        deadline: Instant,
     ) -> Result<String, LlmFailure> {
         let prompt = format!(
             "Reword this answer to a question about a company's records as one clear sentence \
@@ -143,23 +156,20 @@ impl LlmPlanner {
             "model": self.model,
             "messages": [{ "role": "user", "content": prompt }],
             "temperature": 0,
+            "max_tokens": self.max_tokens.min(MAX_WORDING_TOKENS),
             "stream": false,
         });
-        let asked = tokio::time::timeout(
-            self.timeout,
-            self.client.chat().create_byot::<Value, Value>(request),
-        )
-        .await
-        .map_err(|_| LlmFailure::Timeout(self.timeout.as_secs()))?
-        .map_err(|e| LlmFailure::Server(describe(&e)))?;
+        let asked = send::send(&self.client, &request, deadline)
+            .await
+            .map_err(|(failure, _)| failure)?;
         let text = asked["choices"][0]["message"]["content"]
             .as_str()
             .map(str::trim)
             .filter(|t| !t.is_empty() && t.chars().count() <= 600)
-            .ok_or_else(|| LlmFailure::NotAPlan("no sentence came back".into()))?;
+            .ok_or_else(|| LlmFailure::Wording("it gave no sentence".into()))?;
         match numbers_in(text).into_iter().find(|n| !numbers.contains(n)) {
-            Some(invented) => Err(LlmFailure::NotAPlan(format!(
-                "the wording has a number keel did not compute ({invented})"
+            Some(invented) => Err(LlmFailure::Wording(format!(
+                "it had a number keel did not compute ({invented})"
             ))),
             None => Ok(text.to_string()),
         }
@@ -202,19 +212,6 @@ fn canonical_number(digits: &str) -> String {
             }
         }
         None => digits.to_string(),
-    }
-}
-
-/// An error in a sentence, without the request (which holds nothing secret, but is long).
-fn describe(error: &OpenAIError) -> String {
-    match error {
-        OpenAIError::ApiError(error) => format!(
-            "{}: {}",
-            error.status_code,
-            crate::engine::form::truncate(&error.api_error.message, 200)
-        ),
-        OpenAIError::Reqwest(error) => format!("unreachable ({error})"),
-        other => crate::engine::form::truncate(&other.to_string(), 200),
     }
 }
 
@@ -286,11 +283,12 @@ pub fn plan_schema() -> Value {
 }
 
 /// The chat completion request for one way of asking.
-fn request(model: &str, prompt: &str, output: LlmOutput) -> Value {
+fn request(model: &str, prompt: &str, output: LlmOutput, max_tokens: u32) -> Value {
     let mut request = json!({
         "model": model,
         "messages": [{ "role": "user", "content": prompt }],
         "temperature": 0,
+        "max_tokens": max_tokens,
         "stream": false,
     });
     match output {

@@ -3,6 +3,13 @@
 //! folder at every start (so they always match the binary); the database there is kept between
 //! runs, and the company imported into it once. The key console sessions are signed with is
 //! kept there too, so a restart does not sign everyone out.
+//!
+//! The demo company's history ends on a fixed day ([`HISTORY_ENDS`]). When the demo imports it
+//! into an empty database, every date and timestamp is moved by the whole weeks that bring that
+//! day into the current week, so that "the last 90 days", waiting times and reminders mean
+//! something whatever day the demo is first run (weekdays keep). The weeks are kept in the demo
+//! folder, so a restart imports the same dates and changes nothing. `keel import-all` never moves
+//! dates.
 
 use super::Outcome;
 use super::serve::shutdown_signal;
@@ -10,6 +17,7 @@ use crate::clock::Clock;
 use crate::config;
 use crate::service::{Keel, ServiceError, UserError};
 use anyhow::Context as _;
+use chrono::NaiveDate;
 use include_dir::{Dir, include_dir};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -26,6 +34,15 @@ pub fn default_home() -> PathBuf {
 
 /// The file in the demo folder holding the key console sessions are signed with.
 const SECRET_FILE: &str = "console-secret";
+
+/// The file in the demo folder holding the weeks the demo's dates were moved by.
+const WEEKS_FILE: &str = "dates-moved-weeks";
+
+/// The last day of the demo company's history ("up to 2026-11-20", config/demo-data/README.md).
+const HISTORY_ENDS: NaiveDate = match NaiveDate::from_ymd_opt(2026, 11, 20) {
+    Some(day) => day,
+    None => panic!("a valid date"),
+};
 
 /// What `keel demo` was asked for.
 pub struct DemoOptions {
@@ -46,6 +63,7 @@ pub async fn demo(options: DemoOptions) -> Outcome {
         println!("--fresh resets only the demo folder's own database, not --database.");
     }
     if options.fresh {
+        remove_if_present(&home.join(WEEKS_FILE))?;
         for suffix in ["", "-wal", "-shm"] {
             let file = PathBuf::from(format!("{}{suffix}", database_file.display()));
             if file.exists() {
@@ -68,7 +86,10 @@ pub async fn demo(options: DemoOptions) -> Outcome {
     let secret = demo_secret(home)?;
     let keel = open(&config_dir, &url, &secret).await?;
     println!("Preparing the demo company (imported once, checked at every start)…");
-    let report = keel.import_all(&config_dir.join("demo-data")).await?;
+    let weeks = weeks_to_move(home, &keel).await?;
+    let report = keel
+        .import_all_shifted(&config_dir.join("demo-data"), weeks)
+        .await?;
     if report.changes() > 0 {
         println!("Imported {} changes.", report.changes());
     }
@@ -117,6 +138,42 @@ async fn open(dir: &Path, url: &str, secret: &str) -> Result<Keel, ServiceError>
         ))
     })?;
     Ok(Keel::open(config, Clock::System).await?)
+}
+
+/// The weeks the demo's dates are moved by: decided when the database holds no one yet (so the
+/// history ends in the current week) and kept in the demo folder; a database filled before keel
+/// moved dates (no file) keeps its dates.
+async fn weeks_to_move(home: &Path, keel: &Keel) -> anyhow::Result<i64> {
+    let path = home.join(WEEKS_FILE);
+    if keel.directory_now().await?.is_empty() {
+        let weeks = weeks_to_this_week(keel.today());
+        std::fs::write(&path, weeks.to_string())
+            .with_context(|| format!("writing {}", path.display()))?;
+        return Ok(weeks);
+    }
+    match std::fs::read_to_string(&path) {
+        Ok(text) => text
+            .trim()
+            .parse()
+            .with_context(|| format!("{} does not hold a number of weeks", path.display())),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(0),
+        Err(error) => Err(error).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+/// The whole weeks that move [`HISTORY_ENDS`] into the seven days ending `today` (back, when
+/// `today` is earlier).
+fn weeks_to_this_week(today: NaiveDate) -> i64 {
+    (today - HISTORY_ENDS).num_days().div_euclid(7)
+}
+
+fn remove_if_present(path: &Path) -> anyhow::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+            Err(error).with_context(|| format!("deleting {}", path.display()))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The demo's session key from its folder, made on the first start (or when the file no
@@ -184,4 +241,29 @@ fn write_embedded(dir: &Dir<'_>, target: &Path) -> anyhow::Result<()> {
         write_embedded(sub, &target.join(name))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Datelike as _;
+
+    #[test]
+    fn the_history_is_moved_by_whole_weeks_into_the_week_ending_today() {
+        let day = |text: &str| text.parse::<NaiveDate>().expect("a date");
+        for (today, weeks) in [
+            ("2026-11-20", 0),
+            ("2026-11-26", 0),
+            ("2026-11-27", 1),
+            ("2026-12-05", 2),
+            ("2027-11-20", 52),
+            ("2026-11-19", -1),
+        ] {
+            let moved = weeks_to_this_week(day(today));
+            assert_eq!(moved, weeks, "{today}");
+            let ends = HISTORY_ENDS + chrono::Duration::weeks(moved);
+            assert!((0..7).contains(&(day(today) - ends).num_days()), "{today}");
+            assert_eq!(ends.weekday(), HISTORY_ENDS.weekday());
+        }
+    }
 }

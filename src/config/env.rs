@@ -41,6 +41,7 @@ pub(super) const SECTIONS: &[(&str, &[&str])] = &[
             "base_url",
             "model",
             "timeout_seconds",
+            "max_tokens",
             "output",
             "phrase",
         ],

@@ -138,7 +138,12 @@ pub struct Llm {
     pub mode: LlmMode,
     pub base_url: String,
     pub model: String,
+    /// One deadline per question, for planning and wording together.
     pub timeout_seconds: u64,
+    /// The most tokens the model may write for a plan (its wording of an answer gets at most
+    /// [`crate::ask::llm::MAX_WORDING_TOKENS`], or this if smaller): a server that would
+    /// otherwise generate until its context is full stops in time.
+    pub max_tokens: u32,
     /// Let the model word the answer's sentence (every number in it checked against the
     /// computed answer).
     pub phrase: bool,

@@ -137,6 +137,14 @@ impl Checker<'_> {
                 "10 seconds suits Slack's Web API",
             );
         }
+        if file.llm.max_tokens < 100 {
+            self.report(
+                problems,
+                &["llm", "max_tokens"],
+                format!("max_tokens {} is too few for a plan", file.llm.max_tokens),
+                "600 fits any plan keel reads",
+            );
+        }
         if file.scheduler.tick_seconds == 0 || file.scheduler.outbox_max_attempts == 0 {
             self.report(
                 problems,
@@ -200,6 +208,7 @@ impl Checker<'_> {
                 base_url: file.llm.base_url.trim_end_matches('/').to_string(),
                 model: file.llm.model,
                 timeout_seconds: file.llm.timeout_seconds,
+                max_tokens: file.llm.max_tokens,
                 phrase: file.llm.phrase,
                 output: file.llm.output,
             },

@@ -145,6 +145,7 @@ pub(super) struct LlmFile {
     pub base_url: String,
     pub model: String,
     pub timeout_seconds: u64,
+    pub max_tokens: u32,
     pub output: super::LlmOutput,
     pub phrase: bool,
 }
@@ -156,6 +157,7 @@ impl Default for LlmFile {
             base_url: "https://api.openai.com/v1".into(),
             model: "gpt-4o-mini".into(),
             timeout_seconds: 30,
+            max_tokens: 600,
             output: super::LlmOutput::JsonSchema,
             phrase: false,
         }

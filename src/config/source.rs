@@ -155,8 +155,10 @@ impl Source {
     ) {
         for (key, value) in table {
             let lower = key.to_ascii_lowercase();
+            // A whole number (`max_tokens = 600`, a count of the model's tokens) is no secret.
             if SECRET_WORDS.iter().any(|w| lower.contains(w))
                 && path.last().is_none_or(|p| p != "fields")
+                && !value.is_integer()
             {
                 let line = self.line_of_key(key);
                 let var = env_name(path, key);

@@ -81,6 +81,47 @@ pub fn check(spec: &AnomalySpec, history: &[f64], value: f64, group_label: &str)
     })
 }
 
+/// One past request as the anomaly check sees it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Past<'a> {
+    /// The `group_by` field's value (`None` when the workflow does not group, or it is empty).
+    pub group: Option<&'a str>,
+    /// The anomaly field's value, when it is a number.
+    pub value: Option<f64>,
+    /// Whether later requests are compared with it (cancelled and auto-rejected ones are not,
+    /// as in the live check).
+    pub counts: bool,
+}
+
+/// Flags for requests imported from history, given in submission order: each is scored as the
+/// live check would have scored it when it was submitted, against the earlier requests of its
+/// group (the most recent `limit`). `ungrouped` names the history when the workflow does not
+/// group ("change order").
+pub fn score_history(
+    spec: &AnomalySpec,
+    past: &[Past],
+    limit: usize,
+    ungrouped: &str,
+) -> Vec<Option<Flag>> {
+    let mut earlier: std::collections::HashMap<Option<&str>, Vec<f64>> =
+        std::collections::HashMap::new();
+    past.iter()
+        .map(|request| {
+            if spec.group_by.is_some() && request.group.is_none() {
+                return None;
+            }
+            let value = request.value?;
+            let history = earlier.entry(request.group).or_default();
+            let recent = &history[history.len().saturating_sub(limit)..];
+            let flag = check(spec, recent, value, request.group.unwrap_or(ungrouped));
+            if request.counts {
+                history.push(value);
+            }
+            flag
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,6 +182,54 @@ mod tests {
         assert_eq!(flag.details["group"], "P001");
         assert_eq!(flag.details["n"], 12);
         assert!(flag.details["z"].as_f64().unwrap() > 3.5);
+    }
+
+    #[test]
+    fn history_is_scored_in_order_against_the_earlier_requests_of_its_group() {
+        let usual = [100.0, 110.0, 90.0, 105.0, 95.0, 100.0];
+        let mut past: Vec<Past> = usual
+            .iter()
+            .map(|v| Past {
+                group: Some("P1"),
+                value: Some(*v),
+                counts: true,
+            })
+            .collect();
+        // Far out, but the first of its group: nothing to compare with yet.
+        past.insert(
+            0,
+            Past {
+                group: Some("P2"),
+                value: Some(9_000.0),
+                counts: true,
+            },
+        );
+        // A cancelled outlier is flagged but not compared with afterwards.
+        for (value, counts) in [(5_000.0, false), (5_100.0, true), (5_200.0, true)] {
+            past.push(Past {
+                group: Some("P1"),
+                value: Some(value),
+                counts,
+            });
+        }
+        past.push(Past {
+            group: None,
+            value: Some(1.0),
+            counts: true,
+        });
+        let flagged: Vec<bool> = score_history(&spec(), &past, 1_000, "all")
+            .iter()
+            .map(Option::is_some)
+            .collect();
+        assert_eq!(
+            flagged,
+            [
+                false, false, false, false, false, false, false, true, true, true, false
+            ]
+        );
+        // Only the most recent `limit` earlier values are compared with: two are too few.
+        let recent = score_history(&spec(), &past[1..], 2, "all");
+        assert!(recent[7].is_none());
     }
 
     #[test]

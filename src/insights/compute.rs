@@ -6,7 +6,7 @@ use crate::domain::{Record, RecordLabels, Request};
 use crate::engine::stats::{median, nearest_rank};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// An insight's table and the sentence its numbers make.
 #[derive(Debug, Clone, PartialEq)]
@@ -345,8 +345,13 @@ pub fn approval_latency(sources: &[LatencySource], labels: &RecordLabels) -> Com
     }
 }
 
-/// Hours logged per week over the four weeks before `today` against each person's weekly
-/// capacity, and per role; the most loaded person first.
+/// Hours logged per week over the four weeks to `today` against each person's weekly capacity,
+/// and per role; the most loaded person first.
+///
+/// Only the weeks in which anyone logged hours are counted: a week nobody logged yet (the week
+/// in progress, or timesheets that arrive late) has not happened for the data, and dividing by
+/// it would read as everyone idle. The weeks are counted for the company as a whole, not per
+/// person, so someone who logged nothing in a week others logged counts that week as zero.
 pub fn capacity(
     entries: &[Record],
     staff: &[Record],
@@ -355,6 +360,7 @@ pub fn capacity(
 ) -> Computed {
     let from = today - Duration::days(27);
     let mut logged: BTreeMap<&str, f64> = BTreeMap::new();
+    let mut weeks: BTreeSet<NaiveDate> = BTreeSet::new();
     for entry in entries {
         let (Some(person), Some(week), Some(hours)) = (
             text(entry, "staff_id"),
@@ -365,8 +371,10 @@ pub fn capacity(
         };
         if (from..=today).contains(&week) {
             *logged.entry(person).or_default() += hours;
+            weeks.insert(week);
         }
     }
+    let counted = weeks.len().max(1) as f64;
     let mut rows: Vec<(f64, Vec<Value>)> = Vec::new();
     let mut by_role: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
     for person in staff {
@@ -376,7 +384,7 @@ pub fn capacity(
         let Some(hours) = logged.get(person.key.as_str()) else {
             continue;
         };
-        let per_week = hours / 4.0;
+        let per_week = hours / counted;
         let utilization = per_week / capacity * 100.0;
         let role = text(person, "role").unwrap_or("");
         let totals = by_role.entry(role).or_default();
@@ -401,9 +409,10 @@ pub fn capacity(
         .max_by(|a, b| a.1.total_cmp(&b.1));
     let sentence = match (rows.first(), busiest_role) {
         (Some((utilization, row)), Some((role, role_load))) => format!(
-            "{} is the most loaded: {:.0}% of capacity over the last four weeks. {over} of {} people logging time are over 100%; the busiest role is {} at {:.0}%.",
+            "{} is the most loaded: {:.0}% of capacity over {}. {over} of {} people logging time are over 100%; the busiest role is {} at {:.0}%.",
             row[0].as_str().unwrap_or_default(),
             utilization,
+            weeks_counted(&weeks),
             rows.len(),
             role.replace('_', " "),
             role_load
@@ -422,6 +431,19 @@ pub fn capacity(
             rows.into_iter().map(|(_, row)| row).collect(),
         ),
         sentence,
+    }
+}
+
+/// The weeks an average was taken over, in words: "the week of 2026-11-09", "the 3 weeks from
+/// 2026-10-26 to 2026-11-09".
+fn weeks_counted(weeks: &BTreeSet<NaiveDate>) -> String {
+    match (weeks.first(), weeks.last()) {
+        (Some(first), Some(last)) if weeks.len() > 1 => format!(
+            "the {} weeks with hours logged from {first} to {last}",
+            weeks.len()
+        ),
+        (Some(only), _) => format!("the week of {only}, the only one with hours logged"),
+        _ => "no week".to_string(),
     }
 }
 
@@ -538,3 +560,7 @@ pub fn my_approvals(waiting: &[Request], now: DateTime<Utc>, labels: &RecordLabe
         sentence,
     }
 }
+
+#[cfg(test)]
+#[path = "capacity_tests.rs"]
+mod capacity_tests;

@@ -18,7 +18,8 @@ pub enum Insight {
     ClientEngagement,
     /// Per approver and record type: median and 90th percentile time to a decision.
     ApprovalLatency,
-    /// Per person: hours logged against weekly capacity over the last four weeks.
+    /// Per person: hours logged against weekly capacity over the last four weeks (those with
+    /// hours logged).
     Capacity,
     /// Requests the anomaly check flagged, newest first.
     Anomalies,
@@ -70,7 +71,7 @@ impl Insight {
                 "for each approver and record type, the median and 90th percentile time from submission to decision"
             }
             Insight::Capacity => {
-                "for each person, the hours logged per week over the last four weeks against their weekly capacity"
+                "for each person, the hours logged per week over the last four weeks against their weekly capacity, averaged over the weeks in which anyone logged hours (a week not logged yet is not counted as idle)"
             }
             Insight::Anomalies => {
                 "the requests keel's anomaly check flagged as unusual for their workflow, among those you may see (yours, those routed to you, all for administrators), newest first"

@@ -39,8 +39,10 @@ impl Keel {
         let today = self.today();
         let mut note = None;
         if let Some(llm) = &self.llm {
+            // One deadline for the question: planning and wording share it.
+            let deadline = llm.deadline();
             let why = match llm
-                .plan(question, &person.id, &self.config.schema, today)
+                .plan(question, &person.id, &self.config.schema, today, deadline)
                 .await
             {
                 Ok(plan) => match self.prepare(&plan, today) {
@@ -49,7 +51,7 @@ impl Keel {
                             .execute(plan, prepared, &person, &labels, Planner::Llm, None)
                             .await?;
                         if self.config.settings.llm.phrase {
-                            self.phrase(llm, question, &mut answer).await;
+                            self.phrase(llm, question, &mut answer, deadline).await;
                         }
                         return Ok(answer);
                     }
@@ -57,12 +59,13 @@ impl Keel {
                         format!("the language model's plan does not fit the records: {problem}")
                     }
                 },
-                Err(failure) => failure.to_string(),
+                Err(failure) => {
+                    tracing::warn!(detail = failure.detail(), "the LLM planner failed");
+                    failure.to_string()
+                }
             };
-            tracing::warn!(%why, "the LLM planner failed; answering offline");
-            note = Some(format!(
-                "{why}; this answer comes from the offline planner."
-            ));
+            tracing::warn!(%why, "answering with keel's own planner");
+            note = Some(why);
         }
         let cx = Context {
             schema: &self.config.schema,
@@ -76,13 +79,20 @@ impl Keel {
         let prepared = self.prepare(&plan, today).map_err(|e| {
             UserError::Invalid(with_note(&format!("I could not answer that: {e}."), &note))
         })?;
+        let note = note.map(|why| format!("{why}, so keel's own planner answered."));
         self.execute(plan, prepared, &person, &labels, Planner::Offline, note)
             .await
     }
 
     /// Lets the model word the answer's sentence when every number it writes is one keel
     /// computed; otherwise keel's sentence stays, and the answer's note says why.
-    async fn phrase(&self, llm: &crate::ask::llm::LlmPlanner, question: &str, answer: &mut Answer) {
+    async fn phrase(
+        &self,
+        llm: &crate::ask::llm::LlmPlanner,
+        question: &str,
+        answer: &mut Answer,
+        deadline: tokio::time::Instant,
+    ) {
         let mut numbers = crate::ask::llm::numbers_in(&answer.answer);
         for value in answer.rows.iter().flatten() {
             numbers.extend(crate::ask::llm::numbers_in(&crate::ask::figure(
@@ -90,10 +100,18 @@ impl Keel {
             )));
             numbers.extend(crate::ask::llm::numbers_in(&value.to_string()));
         }
-        match llm.phrase(question, &answer.answer, &numbers).await {
+        match llm
+            .phrase(question, &answer.answer, &numbers, deadline)
+            .await
+        {
             Ok(worded) => answer.answer = worded,
             Err(why) => {
-                tracing::warn!(%why, "keel's own sentence is kept");
+                tracing::warn!(%why, detail = why.detail(), "keel's own sentence is kept");
+                let why = match why {
+                    // Its own words already say its wording was not used.
+                    crate::ask::llm::LlmFailure::Wording(_) => why.to_string(),
+                    other => format!("{other}, so its wording was not used"),
+                };
                 answer.note = Some(format!("{why}; keel's own sentence is given."));
             }
         }
@@ -263,7 +281,7 @@ fn chat_text(answer: &Answer, question: &str, page: usize) -> Result<String, Use
 /// A refusal, with why the model's plan was not used when there was one.
 fn with_note(message: &str, note: &Option<String>) -> String {
     match note {
-        Some(note) => format!("{message} (The language model was asked first: {note})"),
+        Some(why) => format!("{message} (Asked first, {why}.)"),
         None => message.to_string(),
     }
 }

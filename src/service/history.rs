@@ -10,8 +10,10 @@ use crate::domain::{
     Assignment, EventDraft, Fields, HistoryMapping, NewTimer, Notification, NotificationKind,
     Quorum, Record, Request, Status, StepDecision, StepState, TimerKind, Workflow,
 };
+use crate::engine::anomaly;
 use crate::engine::calendar::BusinessCalendar;
 use crate::engine::lifecycle::card_for;
+use crate::store::ANOMALY_HISTORY;
 use anyhow::{Context as _, anyhow};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
@@ -43,14 +45,16 @@ impl Keel {
             let now = self.clock.now();
             let mut tx = self.store.begin().await?;
             let mut highest = 0;
-            for record in &records {
-                let past = past_request(
-                    workflow,
-                    mapping,
-                    record,
-                    &self.config.settings.company.calendar,
-                )
-                .with_context(|| format!("{} {}", mapping.record_type, record.key))?;
+            let calendar = &self.config.settings.company.calendar;
+            let mut pasts = records
+                .iter()
+                .map(|record| {
+                    past_request(workflow, mapping, record, calendar)
+                        .with_context(|| format!("{} {}", mapping.record_type, record.key))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            flag_unusual(workflow, &mut pasts);
+            for past in pasts {
                 highest = highest.max(number_of(&past.request.id));
                 if existing.contains(&past.request.id) {
                     unchanged += 1;
@@ -95,6 +99,45 @@ impl Keel {
 struct PastRequest {
     request: Request,
     timers: Vec<NewTimer>,
+}
+
+/// Flags the past requests the workflow's anomaly check would have flagged when each was
+/// submitted (scored against the earlier ones of its group in the history), so that the
+/// anomalies insight finds the unusual requests of an imported history as it finds new ones.
+/// Requests submitted in keel before the history was imported are not compared with.
+fn flag_unusual(workflow: &Workflow, pasts: &mut [PastRequest]) {
+    let Some(spec) = &workflow.anomaly else {
+        return;
+    };
+    pasts.sort_by_key(|past| past.request.submitted_at);
+    let seen: Vec<anomaly::Past> = pasts
+        .iter()
+        .map(|past| {
+            let fields = &past.request.fields;
+            anomaly::Past {
+                group: spec
+                    .group_by
+                    .as_ref()
+                    .and_then(|g| fields.get(g))
+                    .and_then(|v| v.as_str())
+                    .filter(|g| !g.is_empty()),
+                value: fields.get(&spec.field).and_then(|v| match v {
+                    serde_json::Value::Number(n) => n.as_f64(),
+                    serde_json::Value::String(s) => s.parse().ok(),
+                    _ => None,
+                }),
+                counts: !matches!(
+                    past.request.status,
+                    Status::Cancelled | Status::AutoRejected
+                ),
+            }
+        })
+        .collect();
+    let ungrouped = workflow.title.to_lowercase();
+    let flags = anomaly::score_history(spec, &seen, ANOMALY_HISTORY, &ungrouped);
+    for (past, flag) in pasts.iter_mut().zip(flags) {
+        past.request.flags.extend(flag);
+    }
 }
 
 fn past_request(

@@ -60,6 +60,17 @@ impl Keel {
         record_type: &str,
         path: &Path,
     ) -> Result<TypeReport, ServiceError> {
+        self.import_file_shifted(record_type, path, 0).await
+    }
+
+    /// As [`Keel::import_file`], with every date and timestamp moved by `weeks`
+    /// ([`crate::sync::shift`]).
+    async fn import_file_shifted(
+        &self,
+        record_type: &str,
+        path: &Path,
+        weeks: i64,
+    ) -> Result<TypeReport, ServiceError> {
         let schema = &self.config.schema;
         let record_type = schema.get(record_type).ok_or_else(|| {
             let known: Vec<&str> = schema.types.keys().map(String::as_str).collect();
@@ -80,7 +91,8 @@ impl Keel {
         let (sender, mut chunks) = tokio::sync::mpsc::channel(2);
         let parsing = record_type.clone();
         let parser = tokio::task::spawn_blocking(move || {
-            let mut reader = RecordReader::open(parsing, std::io::BufReader::new(file))?;
+            let mut reader =
+                RecordReader::open(parsing, std::io::BufReader::new(file))?.shifted_by_weeks(weeks);
             loop {
                 let rows = reader.next_rows(IMPORT_CHUNK);
                 if rows.is_empty() {
@@ -152,12 +164,24 @@ impl Keel {
     /// Imports every record type that has a file in `dir` (`staff.csv`, `clients.csv`…), records
     /// before the records that refer to them, then turns history records into requests.
     pub async fn import_all(&self, dir: &Path) -> Result<ImportReport, ServiceError> {
+        self.import_all_shifted(dir, 0).await
+    }
+
+    /// As [`Keel::import_all`], with every date and timestamp of every file moved by `weeks`,
+    /// so the history made from them moves too (`keel demo` brings its history up to date this
+    /// way). The files are left as they are.
+    pub async fn import_all_shifted(
+        &self,
+        dir: &Path,
+        weeks: i64,
+    ) -> Result<ImportReport, ServiceError> {
         let mut report = ImportReport::default();
         for record_type in dependency_order(&self.config.schema.types) {
             if let Some(file) = file_for(dir, &record_type.name) {
-                report
-                    .types
-                    .push(self.import_file(&record_type.name, &file).await?);
+                report.types.push(
+                    self.import_file_shifted(&record_type.name, &file, weeks)
+                        .await?,
+                );
             }
         }
         if report.types.is_empty() {

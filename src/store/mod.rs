@@ -36,6 +36,7 @@ mod statement;
 mod timers;
 mod unavailable;
 
+pub use anomaly::ANOMALY_HISTORY;
 pub use console::{ConsoleMessage, NewConsoleMessage};
 pub use error::StoreError;
 pub use outbox::{AfterFailure, CLAIM_SECONDS};

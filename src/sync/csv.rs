@@ -123,6 +123,8 @@ pub struct RecordReader<R: Read> {
     /// The row number of the last row read (the header is row 1).
     number: usize,
     done: bool,
+    /// Weeks every date and timestamp is moved by ([`super::shift`]); 0 keeps them.
+    shift_weeks: i64,
 }
 
 impl<R: Read> RecordReader<R> {
@@ -146,7 +148,14 @@ impl<R: Read> RecordReader<R> {
             row: csv::ByteRecord::new(),
             number: 1,
             done: false,
+            shift_weeks: 0,
         })
+    }
+
+    /// Moves every date and timestamp read by `weeks` (before keys are made of them).
+    pub fn shifted_by_weeks(mut self, weeks: i64) -> Self {
+        self.shift_weeks = weeks;
+        self
     }
 
     /// Up to `limit` more valid rows, in file order; none once the file is read.
@@ -178,6 +187,7 @@ impl<R: Read> RecordReader<R> {
                 &self.row,
                 number,
                 &mut self.problems,
+                self.shift_weeks,
             ) else {
                 continue;
             };
@@ -224,6 +234,7 @@ fn parse_row(
     row: &csv::ByteRecord,
     number: usize,
     problems: &mut CsvProblems,
+    shift_weeks: i64,
 ) -> Option<(String, Fields)> {
     let problem = |column: &str, value: &str, message: String| CsvProblem {
         row: Some(number),
@@ -280,6 +291,7 @@ fn parse_row(
     if !ok {
         return None;
     }
+    super::shift::shift_dates(record_type, &mut fields, shift_weeks);
     let key = key_of(record_type, &fields);
     if key.is_none() {
         let column = record_type.key.join("+");

@@ -3,5 +3,6 @@
 
 pub mod csv;
 pub mod scale;
+pub mod shift;
 
 pub use self::csv::{CsvProblem, CsvProblems, RecordReader, parse_records};

@@ -673,14 +673,14 @@ async fn the_llm_planner_copes_with_real_servers_and_falls_back_or_refuses_but_n
         for (behaviour, why) in [
             (
                 Behaviour::Reply("Sure! Apex invoiced about 80k in March.".into()),
-                "not a plan",
+                "could not be read as a plan",
             ),
             (Behaviour::Reply(unknown), "no field `vendor_name`"),
             (
                 Behaviour::Slow(Duration::from_secs(6), good.into()),
-                "within 3 s",
+                "did not answer in time",
             ),
-            (Behaviour::Error(401), "401"),
+            (Behaviour::Error(401), "did not accept keel's API key"),
         ] {
             let answer = ask_with(&app, &stand_in, behaviour, question).await;
             assert_eq!(answer.planner, Planner::Offline, "[{label}] {why}");

@@ -119,6 +119,33 @@ async fn keel_demo_runs_from_any_folder_stops_at_ctrl_c_and_reuses_its_database(
     let body: serde_json::Value = approvals.json().await.expect("json");
     let reply = body["effects"][0]["text"].as_str().unwrap_or_default();
     assert!(reply.contains("waiting for you"), "{reply}");
+    // The history was moved by whole weeks to end in the current week: CO-1461, submitted
+    // three days before the data's last day (2026-11-17T10:00Z), was submitted 3 to 10 days ago.
+    let cfo = client
+        .post(format!("{base}/console/api/session"))
+        .json(&json!({ "person": "dana.whitfield@harborridge.example" }))
+        .send()
+        .await
+        .expect("pick the CFO, who is to decide CO-1461");
+    let request: serde_json::Value = client
+        .get(format!("{base}/console/api/requests/CO-1461"))
+        .header("cookie", crate::common::console::cookie_of(&cfo))
+        .send()
+        .await
+        .expect("CO-1461")
+        .json()
+        .await
+        .expect("json");
+    let submitted: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(request["submitted_at"].clone()).expect("a time");
+    let in_file: chrono::DateTime<chrono::Utc> = "2026-11-17T10:00:00Z".parse().unwrap();
+    let moved = submitted - in_file;
+    assert_eq!(moved.num_seconds() % (7 * 86_400), 0, "{submitted}");
+    let ago = (chrono::Utc::now() - submitted).num_days();
+    assert!(
+        (3..=10).contains(&ago),
+        "submitted {submitted}, {ago} days ago"
+    );
     let stream = client
         .get(format!("{base}/console/api/stream"))
         .header("cookie", &cookie)

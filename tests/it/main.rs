@@ -2,6 +2,8 @@
 //! `KEEL_TEST_POSTGRES_URL` is set, on a fresh PostgreSQL database.
 
 mod ask;
+mod ask_insights;
+mod ask_llm;
 mod audit;
 mod browser;
 mod cli;

@@ -11,6 +11,10 @@ use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// The words in every error the stand-in answers with, so that a test can tell they never
+/// reach the person who asked.
+pub const SERVER_WORDS: &str = "stand-in server error 7f3a: slot unavailable";
+
 /// How the stand-in answers.
 #[derive(Debug, Clone)]
 pub enum Behaviour {
@@ -117,7 +121,7 @@ async fn complete(State(shared): State<Shared>, Json(request): Json<Value>) -> R
             tokio::time::sleep(wait).await;
             completion(&request, &text)
         }
-        Behaviour::Error(status) => error(status, "Incorrect API key provided"),
+        Behaviour::Error(status) => error(status, SERVER_WORDS),
         Behaviour::PlanAndWording(plan, wording) => {
             let for_plan = !request["response_format"].is_null() || !request["tools"].is_null();
             completion(&request, if for_plan { &plan } else { &wording })
