@@ -18,3 +18,4 @@ mod operations;
 mod outbox;
 mod slack;
 mod store;
+mod ask_scratch;
