@@ -207,6 +207,11 @@ impl Keel {
         let mut effects = vec![Effect::Reply {
             text: chat_text(&answer, question, page)?,
         }];
+        if !answer.suggestions.is_empty() {
+            effects.push(Effect::Suggestions {
+                questions: answer.suggestions.clone(),
+            });
+        }
         if page == 1
             && let Some(png) = crate::ask::chart::chart(&answer.columns, &answer.rows)
         {
@@ -234,6 +239,12 @@ fn page_of(text: &str) -> (usize, &str) {
 /// An answer as a chat message: the sentence, one page of the rows, and how it was computed.
 fn chat_text(answer: &Answer, question: &str, page: usize) -> Result<String, UserError> {
     let mut reply = answer.answer.clone();
+    if answer.declined {
+        if let Some(note) = &answer.note {
+            reply.push_str(&format!("\n{note}"));
+        }
+        return Ok(reply);
+    }
     let rows = answer.rows.len();
     let pages = rows.div_ceil(ROWS_PER_PAGE).max(1);
     if page == 0 {
