@@ -90,7 +90,10 @@ mod tests {
         let approved = answer("A.", &["sum of amount"], vec![vec![json!(3)]]);
         let all = answer("B.", &["sum of amount"], vec![vec![json!(4)]]);
         let merged = merge(
-            vec![(approved, Some("approved".into())), (all, Some("every status".into()))],
+            vec![
+                (approved, Some("approved".into())),
+                (all, Some("every status".into())),
+            ],
             &[],
         )
         .unwrap();

@@ -143,7 +143,11 @@ pub(super) fn load(
                 ));
             }
         }
-        let enums: Vec<&String> = record.fields.iter().flat_map(|f| enum_values(&f.field_type)).collect();
+        let enums: Vec<&String> = record
+            .fields
+            .iter()
+            .flat_map(|f| enum_values(&f.field_type))
+            .collect();
         let values = value_phrases(&source, &raw.values, &enums, &record.name, problems);
         let words = vocabulary.types.entry(record.name.clone()).or_default();
         words.values = values;
@@ -161,7 +165,13 @@ pub(super) fn load(
         .flat_map(|t| &t.fields)
         .flat_map(|f| enum_values(&f.field_type))
         .collect();
-    vocabulary.values = value_phrases(&source, &file.values, &every_enum, "any record type", problems);
+    vocabulary.values = value_phrases(
+        &source,
+        &file.values,
+        &every_enum,
+        "any record type",
+        problems,
+    );
     let roles: Vec<String> = schema
         .get(directory_type)
         .and_then(|t| t.field(role_field))

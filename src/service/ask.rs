@@ -87,7 +87,14 @@ impl Keel {
                 UserError::Invalid(with_note(&format!("I could not answer that: {e}."), &note))
             })?;
             let answer = self
-                .execute(part.plan, prepared, &person, &labels, Planner::Offline, note.clone())
+                .execute(
+                    part.plan,
+                    prepared,
+                    &person,
+                    &labels,
+                    Planner::Offline,
+                    note.clone(),
+                )
                 .await?;
             answers.push((answer, part.heading));
         }

@@ -2,6 +2,7 @@
 //! `KEEL_TEST_POSTGRES_URL` is set, on a fresh PostgreSQL database.
 
 mod ask;
+mod ask_understanding;
 mod audit;
 mod browser;
 mod cli;
@@ -18,4 +19,3 @@ mod operations;
 mod outbox;
 mod slack;
 mod store;
-mod ask_scratch;

@@ -93,6 +93,10 @@ fn listed_values(
     for (phrase, meant) in phrases {
         while let Some(range) = words.find(&phrase) {
             words.use_range(range);
+            // "approved by Dana" names who approved, not a status.
+            if words.at(range.1) == Some("by") {
+                continue;
+            }
             let label = format!("{} {}", field.replace('_', " "), meant.join(" or "));
             cov.claim_range(range, &label.replace('_', " "));
             for value in &meant {

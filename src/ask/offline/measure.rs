@@ -25,18 +25,49 @@ const MOST: &[&str] = &[
 const LEAST: &[&str] = &[
     "least", "smallest", "lowest", "fewest", "cheapest", "min", "minimum", "bottom", "worst",
 ];
-const HOW_MANY: &[&str] = &["how many", "number of", "count", "total number", "total count"];
+const HOW_MANY: &[&str] = &[
+    "how many",
+    "number of",
+    "number",
+    "count",
+    "total number",
+    "total count",
+];
 const MONEY: &[&str] = &[
     "how much", "total", "sum", "spend", "spent", "value", "amount", "cost", "costs", "worth",
     "paid", "pay", "invoiced", "billed", "money", "totals",
 ];
-const AVERAGE: &[&str] = &["average", "avg", "mean", "typical", "typically", "on average"];
+const AVERAGE: &[&str] = &[
+    "average",
+    "avg",
+    "mean",
+    "typical",
+    "typically",
+    "on average",
+];
 const MEDIAN: &[&str] = &["median"];
 
 /// Numbers written as words, for "top five".
 const NUMBER_WORDS: &[&str] = &[
-    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
     "twenty",
 ];
 
@@ -116,7 +147,7 @@ impl Cues {
     }
 }
 
-/// "top 5", "top five", "the 3 largest", "five biggest": N between 1 and 100.
+/// "top 5", "top five", "the 3 largest", "five biggest", "which 3": N between 1 and 100.
 fn top_n(words: &Words) -> Option<(u32, (usize, usize))> {
     let number = |word: &str| {
         word.parse::<u32>()
@@ -132,13 +163,24 @@ fn top_n(words: &Words) -> Option<(u32, (usize, usize))> {
     let ranking = |word: &str| {
         matches!(
             word,
-            "top" | "first" | "bottom" | "last" | "largest" | "biggest" | "highest" | "lowest"
-                | "smallest" | "most" | "least" | "best" | "worst"
+            "top"
+                | "first"
+                | "bottom"
+                | "last"
+                | "largest"
+                | "biggest"
+                | "highest"
+                | "lowest"
+                | "smallest"
+                | "most"
+                | "least"
+                | "best"
+                | "worst"
         )
     };
     words.words.windows(2).enumerate().find_map(|(at, pair)| {
         let (a, b) = (pair[0].as_str(), pair[1].as_str());
-        if ranking(a) && a != "last" {
+        if (ranking(a) && a != "last") || matches!(a, "which" | "what") {
             number(b).map(|n| (n, (at, at + 2)))
         } else if ranking(b) && b != "last" && b != "first" {
             number(a).map(|n| (n, (at, at + 2)))
@@ -290,8 +332,7 @@ fn one(cues: &Cues, reading: &Reading, cov: &mut Coverage) -> Result<Asked, Prob
     let grouped = reading.grouped;
     let of = field_words(reading);
     // "which project has the most change orders" counts; "the largest" ranks by an amount.
-    let counting =
-        (cues.how_many || cues.most_or_fewest) && !cues.money && reading.named.is_none();
+    let counting = (cues.how_many || cues.most_or_fewest) && !cues.money && reading.named.is_none();
     let summing = cues.money || (cues.how_many && reading.named.is_some());
     let asked = if cues.median {
         cov.claim(MEDIAN, &format!("the median {of}"));
@@ -435,5 +476,6 @@ mod tests {
         assert_eq!(n("ten biggest change orders"), Some(10));
         assert_eq!(n("invoices in the last 30 days"), None);
         assert_eq!(n("the top vendor"), None);
+        assert_eq!(n("which 3 vendors did we pay most"), Some(3));
     }
 }

@@ -3,8 +3,8 @@
 
 use super::super::text::{self, Words};
 use super::{Context, Holder};
-use crate::domain::Person;
 use crate::domain::FieldType;
+use crate::domain::Person;
 use std::collections::HashMap;
 
 /// A record named in the question.
@@ -204,7 +204,6 @@ fn is_schema_word(word: &str, cx: &Context) -> bool {
             })
         })
 }
-
 
 /// The people a role or title names because they alone hold it among the active ("cfo", "chief
 /// financial officer"); roles several hold ("project manager") name nobody.

@@ -1,6 +1,8 @@
 //! A question's text made regular before it is read: a hyphen between words is a space
 //! ("auto-approved" reads as "auto approved", "non-preferred" as "non preferred"), a dash
-//! between words is "to" ("Jan–Mar", "Jan - Mar"). Keys keep their hyphens (`PO-24001`).
+//! between words, or a hyphen between months, is "to" ("Jan–Mar", "Jan - Mar", "jan-mar"). Keys keep their hyphens (`PO-24001`).
+
+use super::super::text::month_number;
 
 /// The question with its hyphens and dashes read as above.
 pub fn question(question: &str) -> String {
@@ -11,7 +13,10 @@ pub fn question(question: &str) -> String {
             if token == "-" {
                 "to".to_string()
             } else if token.contains('-') && !token.chars().any(|c| c.is_ascii_digit()) {
-                token.replace('-', " ")
+                let months = token
+                    .split('-')
+                    .all(|part| month_number(&part.to_lowercase()).is_some());
+                token.replace('-', if months { " to " } else { " " })
             } else {
                 token.to_string()
             }
@@ -32,5 +37,6 @@ mod tests {
         );
         assert_eq!(question("invoices Jan–Mar"), "invoices Jan to Mar");
         assert_eq!(question("Jan - Mar"), "Jan to Mar");
+        assert_eq!(question("jan-mar"), "jan to mar");
     }
 }

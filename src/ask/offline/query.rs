@@ -136,7 +136,14 @@ fn build(
     let cues = Cues::read(words);
     let asked = measure::measures(words, &cues, &reading, cov)?;
     claim_fields(&asked, &named, &listed, cov);
-    Ok(parts(&subject, record, filters, group_by, asked, &field_words))
+    Ok(parts(
+        &subject,
+        record,
+        filters,
+        group_by,
+        asked,
+        &field_words,
+    ))
 }
 
 /// A record's name as the question gave it, for "I understood".

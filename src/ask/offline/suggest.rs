@@ -11,19 +11,68 @@ const SUGGESTIONS: usize = 3;
 
 /// Words about time: a question using them is closest to a date field.
 const TIME_WORDS: &[&str] = &[
-    "schedule", "scheduled", "behind", "ahead", "late", "early", "delay", "delayed", "deadline",
-    "due", "on time", "overdue", "when", "slow", "slipping", "finish", "finished", "end",
-    "ending", "start", "started", "long", "soon", "time",
+    "schedule",
+    "scheduled",
+    "behind",
+    "ahead",
+    "late",
+    "early",
+    "delay",
+    "delayed",
+    "deadline",
+    "due",
+    "on time",
+    "overdue",
+    "when",
+    "slow",
+    "slipping",
+    "finish",
+    "finished",
+    "end",
+    "ending",
+    "start",
+    "started",
+    "long",
+    "soon",
+    "time",
 ];
 /// Words about progress or quantity: closest to a number field.
 const PROGRESS_WORDS: &[&str] = &[
-    "behind", "ahead", "progress", "track", "schedule", "done", "complete", "completed",
-    "finished", "far", "along", "capacity", "utilisation", "utilization", "busy", "load",
+    "behind",
+    "ahead",
+    "progress",
+    "track",
+    "schedule",
+    "done",
+    "complete",
+    "completed",
+    "finished",
+    "far",
+    "along",
+    "capacity",
+    "utilisation",
+    "utilization",
+    "busy",
+    "load",
 ];
 /// Words about money: closest to a money field.
 const MONEY_WORDS: &[&str] = &[
-    "money", "over", "under", "budget", "profit", "margin", "revenue", "expensive", "cheap",
-    "price", "cost", "overrun", "overspent", "overspend", "earn", "earned",
+    "money",
+    "over",
+    "under",
+    "budget",
+    "profit",
+    "margin",
+    "revenue",
+    "expensive",
+    "cheap",
+    "price",
+    "cost",
+    "overrun",
+    "overspent",
+    "overspend",
+    "earn",
+    "earned",
 ];
 
 /// What was read of a declined question.
@@ -40,8 +89,8 @@ impl Reading {
     pub fn of(cov: &Coverage, subject: Option<String>, problem: Option<String>) -> Reading {
         let understood = cov.understood();
         let not_understood = cov.left_over();
-        let rest = (understood.len() >= 2 && !not_understood.is_empty())
-            .then(|| cov.without_left_over());
+        let rest =
+            (understood.len() >= 2 && !not_understood.is_empty()).then(|| cov.without_left_over());
         Reading {
             understood,
             not_understood,
@@ -88,7 +137,10 @@ pub fn decline(_question: &str, cx: &Context, reading: Reading) -> Outcome {
             .collect();
         let why = match &reading.subject {
             Some(subject) if reading.problem.is_none() => {
-                format!(" ({} records have nothing I can match it to)", spoken(subject))
+                format!(
+                    " ({} records have nothing I can match it to)",
+                    spoken(subject)
+                )
             }
             _ => String::new(),
         };

@@ -195,4 +195,3 @@ pub fn ref_field_to(
     }
     fields.first().map(|f| f.to_string())
 }
-

@@ -7,8 +7,8 @@
 use super::Slack;
 use super::blocks::escape;
 use super::modal::{modal, option};
-use super::suggestions::with_buttons;
 use super::payload::{SlackInteraction, SlashCommand};
+use super::suggestions::with_buttons;
 use crate::domain::{Effect, FieldType, Form, FormId, Interaction, Person};
 use crate::service::ServiceError;
 use serde_json::{Value, json};

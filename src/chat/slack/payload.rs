@@ -91,7 +91,10 @@ impl SlackInteraction {
                 let action = &payload["actions"][0];
                 let name = action["action_id"].as_str().ok_or("an action without id")?;
                 let value = action["value"].as_str().unwrap_or_default();
-                let trigger_id = payload["trigger_id"].as_str().unwrap_or_default().to_string();
+                let trigger_id = payload["trigger_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
                 let channel_id = payload["channel"]["id"].as_str().map(str::to_string);
                 // A suggested question's button asks it.
                 if name.starts_with(ACTION_PREFIX) {

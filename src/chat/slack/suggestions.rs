@@ -45,9 +45,19 @@ mod tests {
 
     #[test]
     fn each_suggestion_is_a_button_carrying_its_question() {
-        let questions = vec!["planned end of each project".to_string(), "projects by status".into()];
-        let reply = with_buttons(json!({ "text": "x" }), "I did not understand <b>", &questions);
-        assert_eq!(reply["blocks"][0]["text"]["text"], "I did not understand &lt;b&gt;");
+        let questions = vec![
+            "planned end of each project".to_string(),
+            "projects by status".into(),
+        ];
+        let reply = with_buttons(
+            json!({ "text": "x" }),
+            "I did not understand <b>",
+            &questions,
+        );
+        assert_eq!(
+            reply["blocks"][0]["text"]["text"],
+            "I did not understand &lt;b&gt;"
+        );
         let buttons = reply["blocks"][1]["elements"].as_array().unwrap();
         assert_eq!(buttons.len(), 2);
         assert_eq!(buttons[1]["action_id"], "ask_suggestion:1");
