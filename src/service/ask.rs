@@ -318,7 +318,7 @@ fn with_note(message: &str, note: &Option<String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::{ROWS_PER_PAGE, chat_text, page_of};
-    use crate::ask::{Answer, Planner};
+    use crate::ask::Answer;
     use crate::domain::plan::Plan;
     use crate::insights::Insight;
     use serde_json::json;

@@ -9,6 +9,7 @@
 
 mod conditions;
 mod coverage;
+mod cues;
 mod grouping;
 mod measure;
 mod months;

@@ -7,8 +7,9 @@
 use super::super::text::{self, Words};
 use super::conditions::{approved_values, mention_filter, mine, value_filters};
 use super::coverage::Coverage;
+use super::cues::Cues;
 use super::grouping::{self, spoken};
-use super::measure::{self, Asked, Cues};
+use super::measure::{self, Asked};
 use super::names::{self, Mention};
 use super::suggest::{self, Reading};
 use super::{Context, Outcome, Part, Planned, months, types};
