@@ -171,7 +171,7 @@ async fn main() -> anyhow::Result<()> {
                 _ => true,
             };
             anyhow::ensure!(
-                matched || matches!(answer.plan, Plan::Insight { .. }),
+                matched || matches!(answer.plan, Some(Plan::Insight { .. })),
                 "[{label}] {kind}: no table for {question:?}: {}",
                 answer.answer
             );

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod chart;
 pub mod check;
+pub mod compound;
 pub mod llm;
 pub mod offline;
 pub mod text;
@@ -18,18 +19,31 @@ use serde_json::Value;
 
 /// An answer: a sentence built from the numbers, the table behind it, the plan, and how it was
 /// computed in words.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Answer {
     pub answer: String,
     pub columns: Vec<String>,
     pub rows: Vec<Vec<Value>>,
-    pub plan: Plan,
+    /// The plan computed; none when the question was declined.
+    pub plan: Option<Plan>,
     pub how: String,
     /// Which planner made the plan.
     pub planner: Planner,
     /// Why the language model's plan was not used, when it was asked and failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The question was not answered: keel did not understand all of it, or the records do
+    /// not hold what it asks about. `answer` says so.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub declined: bool,
+    /// What keel understood of a declined question, and what it did not.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub understood: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_understood: Vec<String>,
+    /// Questions keel can answer, offered as buttons where the platform has them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suggestions: Vec<String>,
 }
 
 impl Answer {
@@ -47,9 +61,10 @@ impl Answer {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Planner {
+    #[default]
     Offline,
     Llm,
 }
@@ -81,9 +96,10 @@ pub fn answer(
         how: how(query, labels, table.truncated),
         columns: table.columns,
         rows: table.rows,
-        plan,
+        plan: Some(plan),
         planner,
         note,
+        ..Answer::default()
     }
 }
 

@@ -138,14 +138,14 @@ const MONTHS: [&str; 12] = [
     "december",
 ];
 
-fn month_number(word: &str) -> Option<u32> {
+pub fn month_number(word: &str) -> Option<u32> {
     MONTHS
         .iter()
         .position(|m| *m == word || (word.len() >= 3 && m.starts_with(word)))
         .map(|i| i as u32 + 1)
 }
 
-fn year(word: &str) -> Option<i32> {
+pub fn year(word: &str) -> Option<i32> {
     let year: i32 = word.parse().ok()?;
     (word.len() == 4 && (1990..=2100).contains(&year)).then_some(year)
 }
@@ -288,7 +288,7 @@ pub fn window(words: &mut Words, today: NaiveDate) -> Option<Window> {
 }
 
 /// The year of the latest `month` that has begun by `today`.
-fn latest_year_of(month: u32, today: NaiveDate) -> i32 {
+pub fn latest_year_of(month: u32, today: NaiveDate) -> i32 {
     if month <= today.month() {
         today.year()
     } else {

@@ -17,6 +17,8 @@ struct AskFile {
     types: BTreeMap<Spanned<String>, TypeFile>,
     #[serde(default)]
     access: BTreeMap<String, AccessFile>,
+    #[serde(default)]
+    values: BTreeMap<String, Spanned<Vec<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -39,6 +41,8 @@ struct TypeFile {
     money_of: Vec<Spanned<String>>,
     #[serde(default)]
     fields: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    values: BTreeMap<String, Spanned<Vec<String>>>,
 }
 
 /// Reads `ask.toml` when there is one; every record type is known at least by its own name.
@@ -139,7 +143,14 @@ pub(super) fn load(
                 ));
             }
         }
+        let enums: Vec<&String> = record
+            .fields
+            .iter()
+            .flat_map(|f| enum_values(&f.field_type))
+            .collect();
+        let values = value_phrases(&source, &raw.values, &enums, &record.name, problems);
         let words = vocabulary.types.entry(record.name.clone()).or_default();
+        words.values = values;
         words.money_of = money_of;
         words
             .words
@@ -148,6 +159,19 @@ pub(super) fn load(
         words.amount = amount;
         words.fields = fields;
     }
+    let every_enum: Vec<&String> = schema
+        .types
+        .values()
+        .flat_map(|t| &t.fields)
+        .flat_map(|f| enum_values(&f.field_type))
+        .collect();
+    vocabulary.values = value_phrases(
+        &source,
+        &file.values,
+        &every_enum,
+        "any record type",
+        problems,
+    );
     let roles: Vec<String> = schema
         .get(directory_type)
         .and_then(|t| t.field(role_field))
@@ -197,6 +221,39 @@ pub(super) fn load(
         }
     }
     vocabulary
+}
+
+/// The values of a listed field (none for other fields).
+fn enum_values(field_type: &FieldType) -> &[String] {
+    match field_type {
+        FieldType::Enum(values) => values,
+        _ => &[],
+    }
+}
+
+/// Phrases for listed values, lowercase; each value must be one of `known` (the listed values
+/// of `of`).
+fn value_phrases(
+    source: &Source,
+    raw: &BTreeMap<String, Spanned<Vec<String>>>,
+    known: &[&String],
+    of: &str,
+    problems: &mut Vec<Problem>,
+) -> BTreeMap<String, Vec<String>> {
+    let mut phrases = BTreeMap::new();
+    for (phrase, values) in raw {
+        match values.get_ref().iter().find(|v| !known.contains(v)) {
+            Some(unknown) => problems.push(source.at(
+                values,
+                format!("`{unknown}` is not a listed value of {of}"),
+                "name values declared in an enum(...) field of records.toml",
+            )),
+            None => {
+                phrases.insert(phrase.trim().to_lowercase(), values.get_ref().clone());
+            }
+        }
+    }
+    phrases
 }
 
 /// One role's `[access.<role>]`: hidden types and fields must exist, and an `own` type must

@@ -50,6 +50,11 @@ pub enum Effect {
         png: Vec<u8>,
         alt: String,
     },
+    /// Questions to ask next (what keel can answer instead of a declined question), offered as
+    /// buttons that ask them; the reply has already listed them in words.
+    Suggestions {
+        questions: Vec<String>,
+    },
 }
 
 /// Bytes as base64 text in JSON.

@@ -9,6 +9,9 @@ pub struct Vocabulary {
     pub types: BTreeMap<String, TypeWords>,
     /// What each role may not see, by role; a role not listed sees everything.
     pub access: BTreeMap<String, Access>,
+    /// Phrases for listed values of any type ("turned down" → `rejected`), used where a
+    /// field lists every value the phrase means.
+    pub values: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -24,6 +27,8 @@ pub struct TypeWords {
     pub money_of: Vec<String>,
     /// Words for fields of the type ("late" → `delivered_date`), lowercase.
     pub fields: BTreeMap<String, String>,
+    /// Phrases for listed values of this type ("unpaid" → `open`, `overdue`), lowercase.
+    pub values: BTreeMap<String, Vec<String>>,
 }
 
 /// What one role may not see in answers (`ask.toml`'s `[access.<role>]`).

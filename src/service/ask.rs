@@ -5,7 +5,8 @@
 use super::{Keel, ServiceError, UserError};
 use crate::ask::access::{Asker, enforce, enforce_insight, visible_labels};
 use crate::ask::check::{self, PlanProblem};
-use crate::ask::offline::{self, Context};
+use crate::ask::compound::merge;
+use crate::ask::offline::{self, Context, Declined, Outcome};
 use crate::ask::{Answer, Planner, answer};
 use crate::domain::plan::{CheckedQuery, Plan};
 use crate::domain::{Effect, Person, RecordLabels};
@@ -67,21 +68,44 @@ impl Keel {
             tracing::warn!(%why, "answering with keel's own planner");
             note = Some(why);
         }
+        let people = self.directory.get(&self.store).await?;
+        let directory = &self.config.directory.record;
+        let holders = offline::holders(&people.directory.people(), directory);
         let cx = Context {
             schema: &self.config.schema,
             vocabulary: &self.config.vocabulary,
             labels: &labels,
             today,
             asker: &person.id,
+            people: directory,
+            holders: &holders,
         };
-        let plan =
-            offline::plan(question, &cx).map_err(|e| UserError::Invalid(with_note(&e.0, &note)))?;
-        let prepared = self.prepare(&plan, today).map_err(|e| {
-            UserError::Invalid(with_note(&format!("I could not answer that: {e}."), &note))
-        })?;
-        let note = note.map(|why| format!("{why}, so keel's own planner answered."));
-        self.execute(plan, prepared, &person, &labels, Planner::Offline, note)
-            .await
+        let planned = match offline::plan(question, &cx) {
+            Outcome::Planned(planned) => planned,
+            Outcome::Declined(declined) => return Ok(declined_answer(declined, note)),
+        };
+        let answered = note
+            .as_ref()
+            .map(|why| format!("{why}, so keel's own planner answered."));
+        let mut answers = Vec::new();
+        for part in planned.parts {
+            let prepared = self.prepare(&part.plan, today).map_err(|e| {
+                UserError::Invalid(with_note(&format!("I could not answer that: {e}."), &note))
+            })?;
+            let answer = self
+                .execute(
+                    part.plan,
+                    prepared,
+                    &person,
+                    &labels,
+                    Planner::Offline,
+                    answered.clone(),
+                )
+                .await?;
+            answers.push((answer, part.heading));
+        }
+        merge(answers, &planned.notes)
+            .ok_or_else(|| anyhow::anyhow!("the offline planner made no plan").into())
     }
 
     /// Lets the model word the answer's sentence when every number it writes is one keel
@@ -180,10 +204,11 @@ impl Keel {
                     answer: computed.sentence,
                     columns: computed.table.columns,
                     rows: computed.table.rows,
-                    plan,
+                    plan: Some(plan),
                     how: format!("The {} insight: {}.", insight.name(), insight.description()),
                     planner,
                     note,
+                    ..Answer::default()
                 })
             }
         }
@@ -209,6 +234,11 @@ impl Keel {
         let mut effects = vec![Effect::Reply {
             text: chat_text(&answer, question, page)?,
         }];
+        if !answer.suggestions.is_empty() {
+            effects.push(Effect::Suggestions {
+                questions: answer.suggestions.clone(),
+            });
+        }
         if page == 1
             && let Some(png) = crate::ask::chart::chart(&answer.columns, &answer.rows)
         {
@@ -236,6 +266,12 @@ fn page_of(text: &str) -> (usize, &str) {
 /// An answer as a chat message: the sentence, one page of the rows, and how it was computed.
 fn chat_text(answer: &Answer, question: &str, page: usize) -> Result<String, UserError> {
     let mut reply = answer.answer.clone();
+    if answer.declined {
+        if let Some(note) = &answer.note {
+            reply.push_str(&format!("\n{note}"));
+        }
+        return Ok(reply);
+    }
     let rows = answer.rows.len();
     let pages = rows.div_ceil(ROWS_PER_PAGE).max(1);
     if page == 0 {
@@ -278,6 +314,19 @@ fn chat_text(answer: &Answer, question: &str, page: usize) -> Result<String, Use
     Ok(reply)
 }
 
+/// A declined question as an answer: what was and was not understood, and what to ask instead.
+fn declined_answer(declined: Declined, note: Option<String>) -> Answer {
+    Answer {
+        answer: declined.message,
+        declined: true,
+        understood: declined.understood,
+        not_understood: declined.not_understood,
+        suggestions: declined.suggestions,
+        note,
+        ..Answer::default()
+    }
+}
+
 /// A refusal, with why the model's plan was not used when there was one.
 fn with_note(message: &str, note: &Option<String>) -> String {
     match note {
@@ -289,7 +338,7 @@ fn with_note(message: &str, note: &Option<String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::{ROWS_PER_PAGE, chat_text, page_of};
-    use crate::ask::{Answer, Planner};
+    use crate::ask::Answer;
     use crate::domain::plan::Plan;
     use crate::insights::Insight;
     use serde_json::json;
@@ -301,12 +350,11 @@ mod tests {
             rows: (1..=rows)
                 .map(|n| vec![json!(format!("V{n:03}")), json!(n)])
                 .collect(),
-            plan: Plan::Insight {
+            plan: Some(Plan::Insight {
                 name: Insight::BudgetBurn,
-            },
+            }),
             how: "I added them up.".into(),
-            planner: Planner::Offline,
-            note: None,
+            ..Answer::default()
         }
     }
 

@@ -1040,9 +1040,9 @@ async fn insights_are_computed_from_the_history_and_asked_for_in_words() {
             .unwrap();
         assert_eq!(
             answer.plan,
-            Plan::Insight {
+            Some(Plan::Insight {
                 name: Insight::VendorReliability
-            },
+            }),
             "[{label}]"
         );
         let first = &answer.rows[0];
@@ -1066,9 +1066,9 @@ async fn insights_are_computed_from_the_history_and_asked_for_in_words() {
             .unwrap();
         assert_eq!(
             answer.plan,
-            Plan::Insight {
+            Some(Plan::Insight {
                 name: Insight::BudgetBurn
-            },
+            }),
             "[{label}]"
         );
         let bayview = answer
@@ -1134,9 +1134,9 @@ async fn insights_are_computed_from_the_history_and_asked_for_in_words() {
         let answer = app.keel.ask(ceo, "any unusual requests?").await.unwrap();
         assert_eq!(
             answer.plan,
-            Plan::Insight {
+            Some(Plan::Insight {
                 name: Insight::Anomalies
-            },
+            }),
             "[{label}]"
         );
         assert_eq!(answer.rows.len(), 1, "[{label}] {:?}", answer.rows);

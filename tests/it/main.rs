@@ -4,6 +4,7 @@
 mod ask;
 mod ask_insights;
 mod ask_llm;
+mod ask_understanding;
 mod audit;
 mod browser;
 mod cli;

@@ -531,6 +531,48 @@ async fn ask_in_slack_answers_privately_and_a_role_is_refused_what_it_may_not_se
     }
 }
 
+#[tokio::test]
+async fn a_declined_question_offers_buttons_that_ask_what_keel_can_answer() {
+    for db in test_databases().await {
+        let (stand_in, server) = start_with_slack(&db).await;
+        let slack = Slack::of(&server);
+        let label = db.label;
+        let question = "which projects are behind schedule?";
+        let (status, body) = slack
+            .command_with_text(DIANA, "/ask", question, "t-ask")
+            .await;
+        assert_eq!(status, StatusCode::OK, "[{label}] {body}");
+        let reply: Value = serde_json::from_str(&body).expect("json");
+        let text = reply["text"].as_str().unwrap_or_default();
+        assert!(text.contains("did not understand"), "[{label}] {text}");
+        let buttons = reply["blocks"][1]["elements"].as_array().cloned();
+        let buttons = buttons.unwrap_or_else(|| panic!("[{label}] no buttons: {reply}"));
+        assert!(
+            !buttons.is_empty() && buttons.len() <= 3,
+            "[{label}] {reply}"
+        );
+        let suggested = buttons[0]["value"].as_str().unwrap().to_string();
+        // Clicking the button asks its question; the answer comes privately.
+        let (status, _) = slack
+            .interaction(json!({
+                "type": "block_actions", "user": { "id": DIANA }, "trigger_id": "t-s",
+                "channel": { "id": "C0GENERAL" },
+                "actions": [{ "action_id": buttons[0]["action_id"], "value": suggested }],
+            }))
+            .await;
+        assert_eq!(status, StatusCode::OK, "[{label}]");
+        eventually("the suggested question is answered", || {
+            stand_in.calls("chat.postEphemeral").iter().any(|c| {
+                c["text"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("How I got this"))
+            })
+        })
+        .await;
+        server.stop().await;
+    }
+}
+
 /// A comment that would ping everyone and disguise a link, were it sent to Slack raw.
 const INJECTION: &str = "<!channel> <https://evil.example|https://keel.example/approve>";
 

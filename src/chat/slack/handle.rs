@@ -8,6 +8,7 @@ use super::Slack;
 use super::blocks::escape;
 use super::modal::{modal, option};
 use super::payload::{SlackInteraction, SlashCommand};
+use super::suggestions::with_buttons;
 use crate::domain::{Effect, FieldType, Form, FormId, Interaction, Person};
 use crate::service::ServiceError;
 use serde_json::{Value, json};
@@ -72,6 +73,7 @@ pub async fn command(slack: &Slack, command: &SlashCommand) -> Option<Value> {
         Err(reply) => return Some(ephemeral(&reply)),
     };
     let mut replies = Vec::new();
+    let mut questions = Vec::new();
     for effect in effects {
         match effect {
             Effect::OpenForm { form } => {
@@ -79,10 +81,12 @@ pub async fn command(slack: &Slack, command: &SlashCommand) -> Option<Value> {
             }
             Effect::Reply { text } => replies.push(text),
             Effect::Chart { png, alt } => share_chart(slack, &command.user_id, png, alt),
+            Effect::Suggestions { questions: asked } => questions = asked,
             Effect::FormErrors { .. } | Effect::CloseForm => {}
         }
     }
-    (!replies.is_empty()).then(|| ephemeral(&replies.join("\n")))
+    let text = replies.join("\n");
+    (!replies.is_empty()).then(|| with_buttons(ephemeral(&text), &text, &questions))
 }
 
 /// Shares an answer's chart in the member's DMs with keel, after the answer itself (the slash
@@ -117,7 +121,10 @@ pub async fn interaction(slack: &Slack, interaction: SlackInteraction) -> Option
                 let text = match effect {
                     Effect::OpenForm { form } => open_form(slack, &trigger_id, &form).await,
                     Effect::Reply { text } => Some(text),
-                    Effect::FormErrors { .. } | Effect::CloseForm | Effect::Chart { .. } => None,
+                    Effect::FormErrors { .. }
+                    | Effect::CloseForm
+                    | Effect::Chart { .. }
+                    | Effect::Suggestions { .. } => None,
                 };
                 if let Some(text) = text {
                     tell(slack, &user_id, channel_id.as_deref(), text);
@@ -167,7 +174,10 @@ fn submission_answer(
                 }
             }
             Effect::Reply { text } => tell(slack, user_id, None, text),
-            Effect::OpenForm { .. } | Effect::CloseForm | Effect::Chart { .. } => {}
+            Effect::OpenForm { .. }
+            | Effect::CloseForm
+            | Effect::Chart { .. }
+            | Effect::Suggestions { .. } => {}
         }
     }
     (!errors.is_empty()).then(|| json!({ "response_action": "errors", "errors": errors }))

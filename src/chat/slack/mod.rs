@@ -18,6 +18,7 @@ mod port;
 mod recover;
 pub mod signature;
 mod socket;
+pub mod suggestions;
 
 use crate::config::SlackMode;
 use crate::service::Keel;

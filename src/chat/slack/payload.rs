@@ -4,6 +4,7 @@
 
 use super::blocks::parse_button_value;
 use super::modal::submitted_values;
+use super::suggestions::ACTION_PREFIX;
 use crate::domain::Interaction;
 use serde::Deserialize;
 use serde_json::Value;
@@ -90,11 +91,28 @@ impl SlackInteraction {
                 let action = &payload["actions"][0];
                 let name = action["action_id"].as_str().ok_or("an action without id")?;
                 let value = action["value"].as_str().unwrap_or_default();
+                let trigger_id = payload["trigger_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                let channel_id = payload["channel"]["id"].as_str().map(str::to_string);
+                // A suggested question's button asks it.
+                if name.starts_with(ACTION_PREFIX) {
+                    return Ok(SlackInteraction::Button {
+                        trigger_id,
+                        channel_id,
+                        user_id,
+                        interaction: Interaction::Command {
+                            name: "ask".into(),
+                            text: value.to_string(),
+                        },
+                    });
+                }
                 let (request_id, step) =
                     parse_button_value(value).ok_or("a button keel did not make")?;
                 Ok(SlackInteraction::Button {
-                    trigger_id: payload["trigger_id"].as_str().unwrap_or_default().into(),
-                    channel_id: payload["channel"]["id"].as_str().map(str::to_string),
+                    trigger_id,
+                    channel_id,
                     user_id,
                     interaction: Interaction::Button {
                         request_id,
@@ -160,6 +178,26 @@ mod tests {
             }
         );
         assert!(SlashCommand::parse(b"text=hello").is_err());
+    }
+
+    #[test]
+    fn a_suggested_question_button_asks_that_question() {
+        let click = json!({
+            "type": "block_actions", "user": { "id": "U4" }, "trigger_id": "t-9",
+            "actions": [{ "action_id": "ask_suggestion:1", "value": "projects by status" }],
+        });
+        let SlackInteraction::Button { interaction, .. } =
+            SlackInteraction::parse(&encoded(click)).unwrap()
+        else {
+            panic!("not a button");
+        };
+        assert_eq!(
+            interaction,
+            Interaction::Command {
+                name: "ask".into(),
+                text: "projects by status".into()
+            }
+        );
     }
 
     #[test]

@@ -501,6 +501,38 @@ function applyEffects(effects) {
     else if (effect.type === 'form_errors') showFormErrors(effect.errors || []);
     else if (effect.type === 'close_form') closeForm();
     else if (effect.type === 'chart') showChart(effect.png_base64 || '', effect.alt || '');
+    else if (effect.type === 'suggestions') showSuggestions(effect.questions || []);
+  }
+}
+
+// Questions keel can answer instead of a declined one: each button asks its question.
+function showSuggestions(questions) {
+  if (!questions.length) return;
+  const buttons = questions.map((question) => {
+    const button = el('button', { type: 'button', class: 'suggestion', text: question,
+      onclick: () => askSuggestion(question, button) });
+    return button;
+  });
+  const article = el('article', { class: 'message ephemeral' },
+    el('header', { class: 'message-meta' },
+      el('span', { class: 'message-author', text: 'keel' }), ' ',
+      el('span', { class: 'ephemeral-label', text: 'You could ask' })),
+    el('div', { class: 'suggestions', role: 'group', 'aria-label': 'Suggested questions' }, ...buttons));
+  $('messages').append(article);
+  scrollToEnd(true);
+}
+
+async function askSuggestion(question, button) {
+  if (!state.conversation) return;
+  button.disabled = true;
+  try {
+    const data = await api('POST', '/console/api/messages',
+      { conversation: state.conversation, text: `/ask ${question}` });
+    applyEffects(data.effects || []);
+  } catch (err) {
+    handleError(err);
+  } finally {
+    if (button.isConnected) button.disabled = false;
   }
 }
 

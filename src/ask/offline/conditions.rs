@@ -1,0 +1,231 @@
+//! The conditions a question puts on the records: a named record, a listed value and its
+//! synonyms ("turned down" is rejected), a yes/no field, an amount over or under a figure, and
+//! "my".
+
+use super::super::text::{self, Words};
+use super::coverage::Coverage;
+use super::names::Mention;
+use super::types::ref_field_to;
+use crate::domain::plan::{Filter, Op};
+use crate::domain::{FieldType, RecordType};
+use serde_json::json;
+
+/// The filter a named record puts on the records asked about.
+pub fn mention_filter(
+    mention: &Mention,
+    record: &RecordType,
+    words: &Words,
+    cov: &mut Coverage,
+) -> Option<Filter> {
+    if mention.record_type == record.name {
+        let key_field = record.key.first()?;
+        return Some(Filter {
+            field: key_field.clone(),
+            op: Op::Eq,
+            value: json!(mention.key),
+        });
+    }
+    let field = ref_field_to(record, &mention.record_type, words, cov)?;
+    Some(Filter {
+        field,
+        op: Op::Eq,
+        value: json!(mention.key),
+    })
+}
+
+/// Statuses and other listed values ("overdue", "on hold", "site visits") and the phrases
+/// `ask.toml` gives for them (`synonyms`: phrase and the values it means), yes/no fields
+/// ("preferred vendors"), and amounts over or under a figure.
+pub fn value_filters(
+    words: &mut Words,
+    record: &RecordType,
+    synonyms: &[(String, Vec<String>)],
+    cov: &mut Coverage,
+) -> Vec<Filter> {
+    let mut filters = Vec::new();
+    for field in &record.fields {
+        match &field.field_type {
+            FieldType::Enum(values) => {
+                let matched = listed_values(words, field.name.as_str(), values, synonyms, cov);
+                match matched.len() {
+                    0 => {}
+                    1 => filters.push(Filter {
+                        field: field.name.clone(),
+                        op: Op::Eq,
+                        value: json!(matched[0]),
+                    }),
+                    _ => filters.push(Filter {
+                        field: field.name.clone(),
+                        op: Op::In,
+                        value: json!(matched),
+                    }),
+                }
+            }
+            FieldType::Bool => filters.extend(yes_or_no(words, &field.name, cov)),
+            _ => {}
+        }
+    }
+    filters.extend(amount_filters(words, record, cov));
+    filters
+}
+
+/// The values of one listed field the question names, by a synonym or by the value itself
+/// (`auto_approved` as "auto approved" or "autoapproved"), longest phrases first.
+fn listed_values(
+    words: &mut Words,
+    field: &str,
+    values: &[String],
+    synonyms: &[(String, Vec<String>)],
+    cov: &mut Coverage,
+) -> Vec<String> {
+    let mut phrases: Vec<(String, Vec<String>)> = synonyms
+        .iter()
+        .filter(|(_, meant)| meant.iter().all(|v| values.contains(v)))
+        .cloned()
+        .collect();
+    for value in values {
+        let spoken = value.replace('_', " ").to_lowercase();
+        phrases.push((spoken.replace(' ', ""), vec![value.clone()]));
+        phrases.push((spoken, vec![value.clone()]));
+    }
+    phrases.sort_by_key(|(phrase, _)| std::cmp::Reverse(phrase.len()));
+    let mut matched: Vec<String> = Vec::new();
+    for (phrase, meant) in phrases {
+        while let Some(range) = words.find(&phrase) {
+            words.use_range(range);
+            // "approved by Dana" names who approved, not a status.
+            if words.at(range.1) == Some("by") {
+                continue;
+            }
+            let label = format!("{} {}", field.replace('_', " "), meant.join(" or "));
+            cov.claim_range(range, &label.replace('_', " "));
+            for value in &meant {
+                if !matched.contains(value) {
+                    matched.push(value.clone());
+                }
+            }
+        }
+    }
+    matched
+}
+
+/// A yes/no field named as such ("preferred") or negated ("non preferred", "not preferred").
+fn yes_or_no(words: &mut Words, field: &str, cov: &mut Coverage) -> Option<Filter> {
+    let phrase = field.replace('_', " ");
+    let negated = [
+        format!("not {phrase}"),
+        format!("non {phrase}"),
+        format!("in{phrase}"),
+        format!("un{phrase}"),
+    ];
+    let (value, found) = match negated.iter().find_map(|n| words.find(n)) {
+        Some(range) => (false, range),
+        None => (true, words.find(&phrase)?),
+    };
+    words.use_range(found);
+    let label = if value {
+        phrase.clone()
+    } else {
+        format!("not {phrase}")
+    };
+    cov.claim_range(found, &label);
+    Some(Filter {
+        field: field.to_string(),
+        op: Op::Eq,
+        value: json!(value),
+    })
+}
+
+/// "over 50k", "at most $1,000": a condition on the record's money field.
+fn amount_filters(words: &mut Words, record: &RecordType, cov: &mut Coverage) -> Vec<Filter> {
+    let Some(field) = record
+        .fields
+        .iter()
+        .find(|f| matches!(f.field_type, FieldType::Money))
+        .map(|f| f.name.clone())
+    else {
+        return Vec::new();
+    };
+    let comparisons: [(&[&str], Op); 4] = [
+        (
+            &[
+                "over",
+                "above",
+                "more than",
+                "greater than",
+                "exceeding",
+                "bigger than",
+                "larger than",
+            ],
+            Op::Gt,
+        ),
+        (&["at least", "no less than"], Op::Ge),
+        (&["under", "below", "less than", "smaller than"], Op::Lt),
+        (&["at most", "no more than", "up to"], Op::Le),
+    ];
+    let mut filters = Vec::new();
+    for (phrases, op) in comparisons {
+        for phrase in phrases {
+            if let Some((_, end)) = words.find(phrase)
+                && let Some(word) = words.at(end).map(str::to_string)
+                && let Some(value) = text::amount(&word, words.at(end + 1))
+            {
+                let scale = matches!(words.at(end + 1), Some("thousand" | "million"));
+                let range = (
+                    end - phrase.split_whitespace().count(),
+                    end + 1 + usize::from(scale),
+                );
+                words.use_range(range);
+                cov.claim_range(range, &format!("{phrase} {word}"));
+                filters.push(Filter {
+                    field: field.clone(),
+                    op,
+                    value: json!(value),
+                });
+            }
+        }
+    }
+    filters
+}
+
+/// "my expenses", "waiting for me": the asker's own records, through the field that refers to
+/// people (the approver when the question is about approving).
+pub fn mine(
+    words: &Words,
+    record: &RecordType,
+    people: &str,
+    asker: &str,
+    cov: &mut Coverage,
+) -> Option<Filter> {
+    let phrases = ["my", "me", "i", "mine"];
+    if !words.has_any(&phrases) || asker.is_empty() {
+        return None;
+    }
+    let field = ref_field_to(record, people, words, cov)?;
+    cov.claim(&phrases, "yours");
+    Some(Filter {
+        field,
+        op: Op::Eq,
+        value: json!(asker),
+    })
+}
+
+/// The listed field of an approval workflow's records and its values that mean approved
+/// (`approved`, `auto_approved`): what "spend" counts.
+pub fn approved_values(record: &RecordType) -> Option<(String, Vec<String>)> {
+    record.fields.iter().find_map(|field| {
+        let FieldType::Enum(values) = &field.field_type else {
+            return None;
+        };
+        let approved: Vec<String> = values
+            .iter()
+            .filter(|v| {
+                v.split('_').any(|part| part == "approved")
+                    && !v.starts_with("un")
+                    && !v.starts_with("not")
+            })
+            .cloned()
+            .collect();
+        (!approved.is_empty()).then(|| (field.name.clone(), approved))
+    })
+}

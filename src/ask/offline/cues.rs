@@ -1,0 +1,198 @@
+//! The words that say how a question measures: ranking ("most", "top 5"), counting ("how
+//! many"), adding up ("how much", "total"), averages and medians.
+
+use super::super::text::Words;
+use super::coverage::Coverage;
+use crate::domain::plan::Order;
+
+const MOST: &[&str] = &[
+    "most",
+    "largest",
+    "biggest",
+    "highest",
+    "top",
+    "max",
+    "maximum",
+    "greatest",
+    "most expensive",
+    "best",
+];
+const LEAST: &[&str] = &[
+    "least", "smallest", "lowest", "fewest", "cheapest", "min", "minimum", "bottom", "worst",
+];
+pub const HOW_MANY: &[&str] = &[
+    "how many",
+    "number of",
+    "number",
+    "count",
+    "total number",
+    "total count",
+];
+pub const MONEY: &[&str] = &[
+    "how much", "total", "sum", "spend", "spent", "value", "amount", "cost", "costs", "worth",
+    "paid", "pay", "invoiced", "billed", "money", "totals",
+];
+pub const AVERAGE: &[&str] = &[
+    "average",
+    "avg",
+    "mean",
+    "typical",
+    "typically",
+    "on average",
+];
+pub const MEDIAN: &[&str] = &["median"];
+
+/// Numbers written as words, for "top five".
+const NUMBER_WORDS: &[&str] = &[
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+];
+
+/// What the question says about its measure.
+pub struct Cues {
+    pub most: bool,
+    pub least: bool,
+    pub how_many: bool,
+    pub money: bool,
+    pub average: bool,
+    pub median: bool,
+    /// "most" or "fewest", which rank by a count unless an amount is named.
+    pub most_or_fewest: bool,
+    /// "top 5", "the 3 largest", "top five": how many and the words saying it.
+    pub top_n: Option<(u32, (usize, usize))>,
+}
+
+impl Cues {
+    pub fn read(words: &Words) -> Cues {
+        // "the total number of invoices" is a count.
+        let total_is_count = words.has_any(&["total number", "total count"]);
+        let money = MONEY
+            .iter()
+            .filter(|w| !(total_is_count && **w == "total"))
+            .any(|w| words.has(w));
+        Cues {
+            most: words.has_any(MOST),
+            least: words.has_any(LEAST),
+            how_many: words.has_any(HOW_MANY),
+            money,
+            average: words.has_any(AVERAGE),
+            median: words.has_any(MEDIAN),
+            most_or_fewest: words.has_any(&["most", "fewest"]) && !words.has("most expensive"),
+            top_n: top_n(words),
+        }
+    }
+
+    pub fn ranked(&self) -> bool {
+        self.most || self.least
+    }
+
+    /// The order a ranked question asks for, the measure's when `field` is `None`.
+    pub fn order(&self, field: Option<&str>) -> Option<Order> {
+        self.ranked().then(|| Order {
+            field: field.map(str::to_string),
+            descending: !self.least,
+        })
+    }
+
+    /// Rows kept: the N asked for, or one for "which … the most".
+    pub fn limit(&self) -> Option<u32> {
+        self.ranked()
+            .then(|| self.top_n.map_or(1, |(n, _)| n))
+            .or(self.top_n.map(|(n, _)| n))
+    }
+
+    /// Claims the ranking words, when the plan ranks.
+    pub fn claim_rank(&self, cov: &mut Coverage) {
+        let label = if self.least {
+            "lowest first"
+        } else {
+            "highest first"
+        };
+        cov.claim(MOST, label);
+        cov.claim(LEAST, label);
+        if let Some((n, range)) = self.top_n {
+            cov.claim_range(range, &format!("the first {n}"));
+        }
+    }
+}
+
+/// "top 5", "top five", "the 3 largest", "five biggest", "which 3": N between 1 and 100.
+fn top_n(words: &Words) -> Option<(u32, (usize, usize))> {
+    let number = |word: &str| {
+        word.parse::<u32>()
+            .ok()
+            .or_else(|| {
+                NUMBER_WORDS
+                    .iter()
+                    .position(|w| *w == word)
+                    .map(|i| i as u32 + 1)
+            })
+            .filter(|n| (1..=100).contains(n))
+    };
+    let ranking = |word: &str| {
+        matches!(
+            word,
+            "top"
+                | "first"
+                | "bottom"
+                | "last"
+                | "largest"
+                | "biggest"
+                | "highest"
+                | "lowest"
+                | "smallest"
+                | "most"
+                | "least"
+                | "best"
+                | "worst"
+        )
+    };
+    words.words.windows(2).enumerate().find_map(|(at, pair)| {
+        let (a, b) = (pair[0].as_str(), pair[1].as_str());
+        if (ranking(a) && a != "last") || matches!(a, "which" | "what") {
+            number(b).map(|n| (n, (at, at + 2)))
+        } else if ranking(b) && b != "last" && b != "first" {
+            number(a).map(|n| (n, (at, at + 2)))
+        } else {
+            None
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(question: &str) -> Option<u32> {
+        top_n(&Words::new(question)).map(|(n, _)| n)
+    }
+
+    #[test]
+    fn top_n_is_read_before_or_after_the_ranking_word_and_in_words() {
+        assert_eq!(n("top 5 vendors by spend"), Some(5));
+        assert_eq!(n("the 3 largest invoices"), Some(3));
+        assert_eq!(n("top five projects"), Some(5));
+        assert_eq!(n("ten biggest change orders"), Some(10));
+        assert_eq!(n("invoices in the last 30 days"), None);
+        assert_eq!(n("the top vendor"), None);
+        assert_eq!(n("which 3 vendors did we pay most"), Some(3));
+    }
+}

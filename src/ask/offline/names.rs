@@ -1,0 +1,235 @@
+//! Records the question names: by name, by key, by one distinctive word of a name, or by a
+//! role or title only one person holds ("the CFO").
+
+use super::super::text::{self, Words};
+use super::{Context, Holder};
+use crate::domain::FieldType;
+use crate::domain::Person;
+use std::collections::HashMap;
+
+/// A record named in the question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mention {
+    pub record_type: String,
+    pub key: String,
+    /// The words that name it.
+    pub range: (usize, usize),
+    /// Found by one distinctive word of its name, not the whole name or key.
+    pub partial: bool,
+}
+
+/// Words that never name a record on their own, however distinctive in the names.
+const COMMON: &[&str] = &[
+    "what",
+    "which",
+    "when",
+    "where",
+    "with",
+    "that",
+    "this",
+    "from",
+    "have",
+    "much",
+    "many",
+    "total",
+    "month",
+    "year",
+    "last",
+    "most",
+    "least",
+    "than",
+    "more",
+    "less",
+    "over",
+    "under",
+    "open",
+    "paid",
+    "late",
+    "company",
+    "group",
+    "supply",
+    "services",
+    "partners",
+    "office",
+    "center",
+    "building",
+    "construction",
+    "school",
+    "medical",
+    "health",
+    "city",
+    "county",
+    "north",
+    "south",
+    "east",
+    "west",
+    "river",
+    "park",
+    "main",
+    "street",
+    "road",
+    "home",
+    "homes",
+    "steel",
+    "concrete",
+    "electric",
+    "plumbing",
+    "lumber",
+    "glass",
+    "roofing",
+    "mechanical",
+    "each",
+    "every",
+    "average",
+    "biggest",
+    "largest",
+    "active",
+    "pending",
+    "approved",
+    "rejected",
+    "show",
+    "list",
+];
+
+/// Records named in the question, by name or key, their words marked read. A name matches in
+/// full; one distinctive word of a name (seen in no other name, not a common word) matches too.
+pub fn mentions(words: &mut Words, cx: &Context) -> Vec<Mention> {
+    let mut found = Vec::new();
+    let mut names: Vec<(String, String, String)> = Vec::new();
+    for record_type in cx.schema.types.keys() {
+        for (key, label) in cx.labels.of_type(record_type) {
+            names.push((record_type.clone(), key.to_string(), text::normalise(label)));
+        }
+    }
+    // Longest names first, so that "Bayview Medical Office Annex" wins over "Bayview Medical".
+    names.sort_by(|a, b| b.2.len().cmp(&a.2.len()).then(a.1.cmp(&b.1)));
+    for (record_type, key, name) in &names {
+        if name.is_empty() {
+            continue;
+        }
+        if let Some(range) = words.find(name) {
+            words.use_range(range);
+            found.push(Mention {
+                record_type: record_type.clone(),
+                key: key.clone(),
+                range,
+                partial: false,
+            });
+        }
+    }
+    // A role or title one person holds: "the CFO", "our controller".
+    for holder in cx.holders {
+        if let Some(range) = words.find(&holder.phrase) {
+            words.use_range(range);
+            found.push(Mention {
+                record_type: holder.record_type.clone(),
+                key: holder.key.clone(),
+                range,
+                partial: false,
+            });
+        }
+    }
+    // Keys: P001, V002, INV-70001 (any record type's keys, when they look like keys).
+    for at in 0..words.words.len() {
+        if words.is_used(at) {
+            continue;
+        }
+        let word = words.words[at].clone();
+        if !word.chars().any(|c| c.is_ascii_digit()) || !word.chars().any(|c| c.is_alphabetic()) {
+            continue;
+        }
+        for record_type in cx.schema.types.keys() {
+            if let Some((key, _)) = cx
+                .labels
+                .of_type(record_type)
+                .find(|(key, _)| key.to_lowercase() == word)
+            {
+                words.use_range((at, at + 1));
+                found.push(Mention {
+                    record_type: record_type.clone(),
+                    key: key.to_string(),
+                    range: (at, at + 1),
+                    partial: false,
+                });
+                break;
+            }
+        }
+    }
+    // One distinctive word of a name.
+    let mut by_word: HashMap<&str, Vec<&(String, String, String)>> = HashMap::new();
+    for entry in &names {
+        for word in entry.2.split_whitespace() {
+            by_word.entry(word).or_default().push(entry);
+        }
+    }
+    for at in 0..words.words.len() {
+        if words.is_used(at) {
+            continue;
+        }
+        let word = words.words[at].clone();
+        if word.len() < 4 || COMMON.contains(&word.as_str()) || is_schema_word(&word, cx) {
+            continue;
+        }
+        if let Some(entries) = by_word.get(word.as_str())
+            && let [(record_type, key, _)] = entries.as_slice()
+            && !found
+                .iter()
+                .any(|m: &Mention| m.key == *key && m.record_type == *record_type)
+        {
+            words.use_range((at, at + 1));
+            found.push(Mention {
+                record_type: record_type.clone(),
+                key: key.clone(),
+                range: (at, at + 1),
+                partial: true,
+            });
+        }
+    }
+    found
+}
+
+/// A word the vocabulary or schema uses for types, fields or values, never a record's name.
+fn is_schema_word(word: &str, cx: &Context) -> bool {
+    let singular = word.trim_end_matches('s');
+    cx.vocabulary
+        .types
+        .values()
+        .any(|t| t.words.iter().any(|w| w == word || w == singular) || t.fields.contains_key(word))
+        || cx.schema.types.values().any(|t| {
+            t.fields.iter().any(|f| {
+                f.name == word
+                    || f.name.split('_').any(|part| part == word)
+                    || matches!(&f.field_type, FieldType::Enum(values)
+                        if values.iter().any(|v| v.split(['_', ' ']).any(|part| part == word || part == singular)))
+            })
+        })
+}
+
+/// The people a role or title names because they alone hold it among the active ("cfo", "chief
+/// financial officer"); roles several hold ("project manager") name nobody.
+pub fn holders(people: &[&Person], record_type: &str) -> Vec<Holder> {
+    let mut by_phrase: HashMap<String, Vec<&str>> = HashMap::new();
+    for person in people.iter().filter(|p| p.active) {
+        let phrases = [Some(person.role.replace('_', " ")), person.title.clone()];
+        for phrase in phrases.into_iter().flatten() {
+            let phrase = text::normalise(&phrase);
+            if !phrase.is_empty() {
+                by_phrase.entry(phrase).or_default().push(&person.id);
+            }
+        }
+    }
+    let mut holders: Vec<Holder> = by_phrase
+        .into_iter()
+        .filter_map(|(phrase, ids)| match ids.as_slice() {
+            [id] => Some(Holder {
+                phrase,
+                record_type: record_type.to_string(),
+                key: id.to_string(),
+            }),
+            _ => None,
+        })
+        .collect();
+    // Longest first, so that "chief financial officer" wins over a shorter title inside it.
+    holders.sort_by(|a, b| b.phrase.len().cmp(&a.phrase.len()).then(a.key.cmp(&b.key)));
+    holders
+}

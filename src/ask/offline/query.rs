@@ -1,0 +1,336 @@
+//! Any question as a query of records. It reads, in order: names of records (vendors, projects,
+//! clients, people, keys, roles), the date window, which record type is asked about, how it is
+//! grouped, the conditions (statuses, yes/no fields, amounts over or under a figure, "my"), and
+//! what is measured; each step claims the words it read. A question with meaningful words left
+//! over is declined with suggestions rather than answered in part.
+
+use super::super::text::{self, Words};
+use super::conditions::{approved_values, mention_filter, mine, value_filters};
+use super::coverage::Coverage;
+use super::cues::Cues;
+use super::grouping::{self, spoken};
+use super::measure::{self, Asked};
+use super::names::{self, Mention};
+use super::suggest::{self, Reading};
+use super::{Context, Outcome, Part, Planned, months, types};
+use crate::domain::RecordType;
+use crate::domain::plan::{Filter, Measure, Op, Plan, Query};
+use crate::domain::vocabulary::TypeWords;
+
+/// Why a question cannot be planned, in words for the person who asked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem(pub String);
+
+/// Words of a date field's name that say nothing about which date ("spent_on" is "spent").
+const DATE_NAME_PARTS: &[&str] = &["date", "at", "on", "day", "week", "month", "year", "start"];
+
+/// Plans any question as a query, or declines it.
+pub fn plan(question: &str, cx: &Context) -> Option<Outcome> {
+    let mut words = Words::new(question);
+    let mut cov = Coverage::new(&words);
+    let mut subject = None;
+    let built = build(&mut words, cx, &mut cov, &mut subject);
+    let left_over = cov.left_over();
+    Some(match built {
+        Ok(planned) if left_over.is_empty() => Outcome::Planned(planned),
+        Ok(_) => suggest::decline(question, cx, Reading::of(&cov, subject, None)),
+        Err(Problem(why)) => suggest::decline(question, cx, Reading::of(&cov, subject, Some(why))),
+    })
+}
+
+/// Whether the question reads as a query with no meaningful word left over.
+pub fn reads_fully(question: &str, cx: &Context) -> bool {
+    let mut words = Words::new(question);
+    let mut cov = Coverage::new(&words);
+    build(&mut words, cx, &mut cov, &mut None).is_ok() && cov.left_over().is_empty()
+}
+
+fn build(
+    words: &mut Words,
+    cx: &Context,
+    cov: &mut Coverage,
+    subject_out: &mut Option<String>,
+) -> Result<Planned, Problem> {
+    if words.words.is_empty() {
+        return Err(Problem("ask a question about the company's records".into()));
+    }
+    let mentions = names::mentions(words, cx);
+    for mention in &mentions {
+        cov.claim_range(mention.range, &name_of(mention, cx));
+    }
+    let before = words.clone();
+    let window = months::range(words, cx.today).or_else(|| text::window(words, cx.today));
+    if let Some(window) = &window {
+        cov.claim_read(&before, words, &window.words());
+    }
+    // Values are read from the words as they were before types were: "site visits" names both
+    // touchpoints and their kind.
+    let mut value_words = words.clone();
+    let field_words = words.clone();
+    let types = types::type_mentions(words, cx, cov);
+    let ref_group = grouping::ref_group(words, &types, cx.schema, cx.vocabulary, cov);
+    let grouped_by_type = match &ref_group {
+        Some(group) => Some(group.target.clone()),
+        None => types::grouping_type(words, &types),
+    };
+    let subject = types::subject(&types, &mentions, grouped_by_type.as_deref(), words, cx)?;
+    *subject_out = Some(subject.clone());
+    let record = cx
+        .schema
+        .get(&subject)
+        .ok_or_else(|| Problem(format!("`{subject}` is not a record type")))?;
+    let vocabulary = cx
+        .vocabulary
+        .types
+        .get(&subject)
+        .cloned()
+        .unwrap_or_default();
+
+    // The verb of the type's own date says nothing more ("submitted", "issued", "spent").
+    if let Some(date) = &vocabulary.date {
+        let parts: Vec<&str> = date
+            .split('_')
+            .filter(|part| !DATE_NAME_PARTS.contains(part))
+            .collect();
+        cov.claim(&parts, &suggest::plural(cx, &subject));
+    }
+    let mut filters = named_filters(&mentions, record, words, cx, cov)?;
+    if let Some(window) = &window {
+        let date = vocabulary.date.as_ref().ok_or_else(|| {
+            Problem(format!(
+                "{} records have no date, so \"{}\" does not apply to them",
+                spoken(&subject),
+                window.words()
+            ))
+        })?;
+        filters.push(Filter {
+            field: date.clone(),
+            op: Op::Within,
+            value: serde_json::to_value(window).unwrap_or_default(),
+        });
+    }
+    let synonyms = synonyms(cx, &vocabulary);
+    filters.extend(value_filters(&mut value_words, record, &synonyms, cov));
+    filters.extend(mine(words, record, cx.people, cx.asker, cov));
+    for filter in &filters {
+        let field = filter.field.as_str();
+        cov.claim(&[&spoken(field), &field.replace('_', " ")], &spoken(field));
+    }
+
+    let group_by = group_by(words, record, &vocabulary, ref_group, grouped_by_type, cov)?;
+    let named = measure::named_number(&field_words, record, &vocabulary);
+    let listed: Vec<(String, String)> = measure::named_fields(&field_words, record, &vocabulary)
+        .into_iter()
+        .filter(|(field, _)| {
+            Some(field) != named.as_ref()
+                && !filters.iter().any(|f| f.field == *field)
+                && !group_by.iter().any(|g| g == field)
+        })
+        .collect();
+    let reading = measure::Reading {
+        record,
+        named: named.clone(),
+        amount: named.clone().or(vocabulary.amount.clone()),
+        listed: listed.iter().map(|(field, _)| field.clone()).collect(),
+        grouped: !group_by.is_empty(),
+    };
+    let cues = Cues::read(words);
+    let asked = measure::measures(words, &cues, &reading, cov)?;
+    claim_fields(&asked, &named, &listed, cov);
+    Ok(parts(
+        &subject,
+        record,
+        filters,
+        group_by,
+        asked,
+        &field_words,
+    ))
+}
+
+/// A record's name as the question gave it, for "I understood".
+fn name_of(mention: &Mention, cx: &Context) -> String {
+    cx.labels
+        .label(&mention.record_type, &mention.key)
+        .unwrap_or(&mention.key)
+        .to_string()
+}
+
+/// The filters the named records put on the records asked about.
+fn named_filters(
+    mentions: &[Mention],
+    record: &RecordType,
+    words: &Words,
+    cx: &Context,
+    cov: &mut Coverage,
+) -> Result<Vec<Filter>, Problem> {
+    let mut filters = Vec::new();
+    for mention in mentions {
+        match mention_filter(mention, record, words, cov) {
+            Some(filter) => filters.push(filter),
+            // One word of a name may be a coincidence; a whole name is not.
+            None if mention.partial => {}
+            None => {
+                return Err(Problem(format!(
+                    "{} records do not refer to {} records, so I cannot narrow them to {}",
+                    spoken(&record.name),
+                    spoken(&mention.record_type),
+                    name_of(mention, cx)
+                )));
+            }
+        }
+    }
+    Ok(filters)
+}
+
+/// The phrases `ask.toml` gives for listed values, the type's own and the shared ones.
+fn synonyms(cx: &Context, words: &TypeWords) -> Vec<(String, Vec<String>)> {
+    words
+        .values
+        .iter()
+        .chain(&cx.vocabulary.values)
+        .map(|(phrase, values)| (phrase.clone(), values.clone()))
+        .collect()
+}
+
+/// The fields grouped by: a field of a referenced record, the reference to a grouping type, a
+/// field of the record, and its date cut to months or years; each once.
+fn group_by(
+    words: &Words,
+    record: &RecordType,
+    vocabulary: &TypeWords,
+    ref_group: Option<grouping::RefGroup>,
+    grouped_by_type: Option<String>,
+    cov: &mut Coverage,
+) -> Result<Vec<String>, Problem> {
+    let mut group_by = Vec::new();
+    if let Some(group) = ref_group {
+        if group.target == record.name {
+            group_by.push(group.field);
+        } else {
+            let via = types::ref_field_to(record, &group.target, words, cov).ok_or_else(|| {
+                Problem(format!(
+                    "{} records do not refer to {} records, so I cannot group them by their {}",
+                    spoken(&record.name),
+                    spoken(&group.target),
+                    spoken(&group.field)
+                ))
+            })?;
+            group_by.push(format!("{via}.{}", group.field));
+        }
+    } else if let Some(target) = &grouped_by_type
+        && *target != record.name
+        && let Some(field) = types::ref_field_to(record, target, words, cov)
+    {
+        group_by.push(field);
+    }
+    let fields = grouping::grouping_field(words, record, vocabulary, cov).into_iter();
+    let dates = grouping::date_grouping(words, vocabulary.date.as_deref(), cov).into_iter();
+    for field in fields.chain(dates) {
+        if !group_by.contains(&field) {
+            group_by.push(field);
+        }
+    }
+    Ok(group_by)
+}
+
+/// Claims the fields the measures use: the number named, the fields listed.
+fn claim_fields(
+    asked: &[Asked],
+    named: &Option<String>,
+    listed: &[(String, String)],
+    cov: &mut Coverage,
+) {
+    for part in asked {
+        let uses = |field: &str| match &part.measure {
+            Measure::Count => false,
+            Measure::Sum { field: f }
+            | Measure::Average { field: f }
+            | Measure::Min { field: f }
+            | Measure::Max { field: f }
+            | Measure::Median { field: f } => f == field,
+            Measure::List { fields } => fields.iter().any(|f| f == field),
+        } || part
+            .order
+            .as_ref()
+            .and_then(|o| o.field.as_deref())
+            == Some(field);
+        if let Some(field) = named.as_deref().filter(|f| uses(f)) {
+            cov.claim(&[&spoken(field), &field.replace('_', " ")], &spoken(field));
+        }
+        for (field, phrase) in listed {
+            if uses(field) {
+                cov.claim(&[phrase], &spoken(field));
+            }
+        }
+    }
+}
+
+/// The plans: one per measure; "spend" on an approval workflow's records is the approved
+/// ones, with every status beside it. `words` are the question's words before types were read
+/// ("spend on" also names expenses).
+fn parts(
+    subject: &str,
+    record: &RecordType,
+    filters: Vec<Filter>,
+    group_by: Vec<String>,
+    asked: Vec<Asked>,
+    words: &Words,
+) -> Planned {
+    // A number beside the first keeps the first's groups: it is neither ordered nor cut.
+    let query = |asked: Asked, filters: Vec<Filter>, first: bool| {
+        Plan::Query(Query {
+            record: subject.to_string(),
+            filters,
+            group_by: group_by.clone(),
+            measure: asked.measure,
+            order: asked.order.filter(|_| first),
+            limit: asked.limit.filter(|_| first),
+        })
+    };
+    let spend = words.has_any(&["spend", "spent", "cost", "costs", "pay", "paid"]);
+    if let [single] = asked.as_slice()
+        && spend
+        && matches!(single.measure, Measure::Sum { .. })
+        && let Some((field, approved)) = approved_values(record)
+        && !filters.iter().any(|f| f.field == field)
+    {
+        let mut only_approved = filters.clone();
+        only_approved.push(Filter {
+            field: field.clone(),
+            op: Op::In,
+            value: serde_json::json!(approved),
+        });
+        let listed: Vec<String> = approved.iter().map(|v| v.replace('_', " ")).collect();
+        let note = format!(
+            "\"Spend\" counts {} records whose {} is {}; the figure for every {} is given beside it.",
+            spoken(subject),
+            spoken(&field),
+            listed.join(" or "),
+            spoken(&field)
+        );
+        return Planned {
+            parts: vec![
+                Part {
+                    plan: query(single.clone(), only_approved, true),
+                    heading: Some(listed.join(" or ")),
+                },
+                Part {
+                    plan: query(single.clone(), filters, false),
+                    heading: Some(format!("every {}", spoken(&field))),
+                },
+            ],
+            notes: vec![note],
+        };
+    }
+    Planned {
+        parts: asked
+            .into_iter()
+            .enumerate()
+            .map(|(at, asked)| Part {
+                plan: query(asked, filters.clone(), at == 0),
+                heading: None,
+            })
+            .collect(),
+        notes: Vec::new(),
+    }
+}
