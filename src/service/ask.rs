@@ -6,7 +6,8 @@ use super::{Keel, ServiceError, UserError};
 use crate::ask::access::{Asker, enforce, enforce_insight, visible_labels};
 use crate::ask::check::{self, PlanProblem};
 use crate::ask::offline::{self, Context};
-use crate::ask::{Answer, Planner, answer};
+use crate::ask::words::capitalised;
+use crate::ask::{Answer, Header, Planner, Wording, answer};
 use crate::domain::plan::{CheckedQuery, Plan};
 use crate::domain::{Effect, Person, RecordLabels};
 use crate::insights::Insight;
@@ -86,7 +87,7 @@ impl Keel {
         let mut numbers = crate::ask::llm::numbers_in(&answer.answer);
         for value in answer.rows.iter().flatten() {
             numbers.extend(crate::ask::llm::numbers_in(&crate::ask::figure(
-                value, false,
+                value, None,
             )));
             numbers.extend(crate::ask::llm::numbers_in(&value.to_string()));
         }
@@ -138,28 +139,42 @@ impl Keel {
         let refused = |e: PlanProblem| {
             ServiceError::from(UserError::Invalid(format!("I cannot answer that: {e}.")))
         };
+        let directory = &self.config.directory.record;
+        let currency = self.config.settings.company.currency.as_str();
         match prepared {
             Prepared::Query(mut checked) => {
                 let asker = Asker {
                     id: &person.id,
                     role: &person.role,
                 };
-                enforce(
-                    &mut checked,
-                    &asker,
-                    access,
-                    &self.config.schema,
-                    &self.config.directory.record,
-                )
-                .map_err(refused)?;
+                let withheld =
+                    enforce(&mut checked, &asker, access, &self.config.schema, directory)
+                        .map_err(refused)?;
                 let table = self.store.run_query(&checked).await?;
-                Ok(answer(plan, &checked, table, labels, planner, note))
+                let wording = Wording {
+                    labels,
+                    schema: &self.config.schema,
+                    currency,
+                };
+                let mut answer = answer(plan, &checked, table, &wording, planner, note);
+                if let Some(withheld) = withheld {
+                    answer.answer = format!("{} {withheld}", answer.answer);
+                }
+                Ok(answer)
             }
             Prepared::Insight(insight) => {
-                enforce_insight(insight, &person.role, access).map_err(refused)?;
+                enforce_insight(insight, &person.role, access, directory).map_err(refused)?;
                 let computed = self.compute_insight(insight, person, labels).await?;
+                let money = insight.money_columns();
+                let headers = computed
+                    .table
+                    .columns
+                    .iter()
+                    .map(|c| Header::new(capitalised(c), money.contains(&c.as_str()), currency))
+                    .collect();
                 Ok(Answer {
                     answer: computed.sentence,
+                    headers,
                     columns: computed.table.columns,
                     rows: computed.table.rows,
                     plan,
@@ -192,7 +207,7 @@ impl Keel {
             text: chat_text(&answer, question, page)?,
         }];
         if page == 1
-            && let Some(png) = crate::ask::chart::chart(&answer.columns, &answer.rows)
+            && let Some(png) = crate::ask::chart::chart(&answer)
         {
             effects.push(Effect::Chart {
                 png,
@@ -271,7 +286,7 @@ fn with_note(message: &str, note: &Option<String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::{ROWS_PER_PAGE, chat_text, page_of};
-    use crate::ask::{Answer, Planner};
+    use crate::ask::{Answer, Header, Planner};
     use crate::domain::plan::Plan;
     use crate::insights::Insight;
     use serde_json::json;
@@ -280,6 +295,10 @@ mod tests {
         Answer {
             answer: "Forty vendors.".into(),
             columns: vec!["vendor".into(), "sum of amount".into()],
+            headers: vec![
+                Header::new("Vendor", false, "$"),
+                Header::new("Invoice total", false, "$"),
+            ],
             rows: (1..=rows)
                 .map(|n| vec![json!(format!("V{n:03}")), json!(n)])
                 .collect(),
