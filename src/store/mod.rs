@@ -36,7 +36,7 @@ mod statement;
 mod timers;
 mod unavailable;
 
-pub use console::{ConsoleMessage, NewConsoleMessage};
+pub use console::{ConsoleAnswer, ConsoleMessage, NewConsoleMessage};
 pub use error::StoreError;
 pub use outbox::{AfterFailure, CLAIM_SECONDS};
 pub use outbox_parked::{FailedDelivery, OutboxCounts};

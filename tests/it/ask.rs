@@ -800,7 +800,7 @@ async fn a_role_sees_only_what_it_may_whichever_planner_made_the_plan() {
         let refused = app.keel.ask(victor, "average approval limit by role").await;
         let message = refused.expect_err("refused").to_string();
         assert!(
-            message.contains("may not see staff.approval_limit"),
+            message.contains("you may not see approval limits"),
             "[{label}] {message}"
         );
         let own = app
@@ -844,7 +844,7 @@ async fn a_role_sees_only_what_it_may_whichever_planner_made_the_plan() {
                 .expect_err("refused")
                 .to_string();
             assert!(
-                message.contains("may not see staff.approval_limit"),
+                message.contains("you may not see approval limits"),
                 "[{label}] {message}"
             );
         }
@@ -906,7 +906,8 @@ async fn the_console_answers_ask_a_mention_and_a_message_to_keel() {
                 reply.contains(&format!("is {rejected}.")),
                 "[{label}] {text}: {reply}"
             );
-            assert!(reply.contains("How I got this"), "[{label}] {reply}");
+            let how = effects[0]["how"].as_str().unwrap_or_default();
+            assert!(how.contains("How I got this"), "[{label}] {how}");
         }
         // A grouped answer comes with its chart, a PNG.
         let effects = diana.say("@S016", "/ask total expenses by category").await;
@@ -923,7 +924,29 @@ async fn the_console_answers_ask_a_mention_and_a_message_to_keel() {
         let (rows, lines): (usize, Vec<String>) = (whole.rows.len(), whole.row_lines().collect());
         assert!(rows > 30, "[{label}] {rows} rows");
         let pages = rows.div_ceil(15);
-        let page = |effects: Vec<Value>| effects[0]["text"].as_str().unwrap().to_string();
+        // An answer's text, its table's rows as `a | b` lines, and how it was computed.
+        let page = |effects: Vec<Value>| {
+            let rows = effects[0]["table"]["rows"].as_array().cloned();
+            let lines: Vec<String> = rows
+                .unwrap_or_default()
+                .iter()
+                .map(|row| {
+                    let cells: Vec<&str> = row
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|c| c.as_str().unwrap())
+                        .collect();
+                    cells.join(" | ")
+                })
+                .collect();
+            format!(
+                "{}\n{}\n{}",
+                effects[0]["text"].as_str().unwrap(),
+                lines.join("\n"),
+                effects[0]["how"].as_str().unwrap_or_default()
+            )
+        };
         let first = page(morgan.say("@S001", &format!("/ask {question}")).await);
         assert!(
             first.contains(&lines[14]) && !first.contains(&lines[15]),
@@ -1112,7 +1135,7 @@ async fn insights_are_computed_from_the_history_and_asked_for_in_words() {
             .expect_err("refused")
             .to_string();
         assert!(
-            refused.contains("only their own time entry records"),
+            refused.contains("you see only your own time entries"),
             "[{label}] {refused}"
         );
 
