@@ -53,6 +53,24 @@ pub struct NewConsoleMessage {
     pub chart: Option<String>,
 }
 
+impl NewConsoleMessage {
+    /// A message typed in `conversation` by `author`: no card, no request, no answer.
+    pub fn typed(conversation: String, author: String, body: String) -> NewConsoleMessage {
+        NewConsoleMessage {
+            conversation,
+            author,
+            body,
+            card: None,
+            card_version: None,
+            request_id: None,
+            thread_of: None,
+            outbox_id: None,
+            answer: None,
+            chart: None,
+        }
+    }
+}
+
 const COLUMNS: &str =
     "id, conversation, author, body, card, request_id, thread_of, posted_at, updated_at, answer";
 

@@ -3,7 +3,7 @@
 //! PostgreSQL. Today is Monday 2026-11-23 in these tests.
 
 use crate::common::TestDb;
-use crate::common::app::{TestApp, config_dir, demo_data};
+use crate::common::app::{TestApp, config_dir, demo_data, import_invoices};
 use crate::common::llm::{Behaviour, LlmStandIn};
 use keel::ask::{Answer, Planner};
 use keel::domain::plan::Plan;
@@ -580,19 +580,6 @@ async fn with_llm(db: &TestDb, extra: &[(&str, &str)]) -> (TestApp, LlmStandIn) 
     env.extend_from_slice(extra);
     let app = TestApp::start_with_env(db, &config_dir(), &env).await;
     (app, stand_in)
-}
-
-/// The demo company's purchase orders and invoices, in that order (invoices refer to orders).
-async fn import_invoices(app: &TestApp) {
-    for (record_type, file) in [
-        ("purchase_order", "purchase_orders.csv"),
-        ("invoice", "invoices.csv"),
-    ] {
-        app.keel
-            .import_file(record_type, &demo_data().join(file))
-            .await
-            .expect("import");
-    }
 }
 
 /// Asks `question` through keel with the stand-in behaving as `behaviour`.

@@ -3,7 +3,7 @@
 //! columns and its chart can be fetched; "which projects will go over budget?" lists only the
 //! projects that will. Expected figures are computed here from the demo's CSV files.
 
-use crate::common::app::{TestApp, demo_data};
+use crate::common::app::{TestApp, demo_data, import_invoices};
 use crate::common::console::{Mode, TestServer};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -16,19 +16,6 @@ fn csv(file: &str) -> Vec<Row> {
         .deserialize()
         .map(|row| row.expect("a row"))
         .collect()
-}
-
-/// The invoices, after the purchase orders they refer to.
-async fn import_invoices(app: &TestApp) {
-    for (record_type, file) in [
-        ("purchase_order", "purchase_orders.csv"),
-        ("invoice", "invoices.csv"),
-    ] {
-        app.keel
-            .import_file(record_type, &demo_data().join(file))
-            .await
-            .expect("import");
-    }
 }
 
 fn number(text: &str) -> f64 {

@@ -181,18 +181,11 @@ pub async fn post_message(
             json!({ "effects": rendered(effects), "message": null }),
         ));
     }
-    let new = NewConsoleMessage {
-        conversation: body.conversation.clone(),
-        author: person.id.clone(),
-        body: text.to_string(),
-        card: None,
-        card_version: None,
-        request_id: None,
-        thread_of: None,
-        outbox_id: None,
-        answer: None,
-        chart: None,
-    };
+    let new = NewConsoleMessage::typed(
+        body.conversation.clone(),
+        person.id.clone(),
+        text.to_string(),
+    );
     let posted = console
         .keel
         .store

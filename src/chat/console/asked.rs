@@ -28,18 +28,8 @@ pub async fn ask(
     question: &str,
 ) -> Result<Json<Value>, ApiError> {
     let conversation = port::direct(&person.id);
-    let asked = NewConsoleMessage {
-        conversation: conversation.clone(),
-        author: person.id.clone(),
-        body: typed.to_string(),
-        card: None,
-        card_version: None,
-        request_id: None,
-        thread_of: None,
-        outbox_id: None,
-        answer: None,
-        chart: None,
-    };
+    let asked =
+        NewConsoleMessage::typed(conversation.clone(), person.id.clone(), typed.to_string());
     let asked = post(console, &asked).await?;
     let interaction = Interaction::Command {
         name: "ask".to_string(),
@@ -100,16 +90,9 @@ fn answer_message(conversation: String, effects: &[Effect]) -> NewConsoleMessage
         answer.chart = chart.is_some();
     }
     NewConsoleMessage {
-        conversation,
-        author: "keel".to_string(),
-        body: body.join("\n"),
-        card: None,
-        card_version: None,
-        request_id: None,
-        thread_of: None,
-        outbox_id: None,
         chart: answer.as_ref().and(chart),
         answer,
+        ..NewConsoleMessage::typed(conversation, "keel".to_string(), body.join("\n"))
     }
 }
 
