@@ -84,7 +84,7 @@ mod tests {
         assert_eq!(blocks.len(), 3);
         let shown = blocks[1]["text"]["text"].as_str().unwrap();
         assert!(shown.starts_with("```Vendor  Invoice total\n"), "{shown}");
-        assert!(shown.contains("\n0001      $1,000.00"), "{shown}");
+        assert!(shown.contains("\n0001        $1,000.00\n"), "{shown}");
         assert_eq!(blocks[2]["type"], "context");
         // Rows too wide for one section are left out whole, and the answer says so.
         let blocks = answer_blocks("Many.", Some(&table(15, 400)), "How.");
