@@ -4,6 +4,7 @@
 //! made it, before it runs.
 
 use super::check::PlanProblem;
+use super::words::{field_words, hidden_words, plural, record_words};
 use crate::domain::FieldType;
 use crate::domain::plan::{
     CheckedFilter, CheckedMeasure, CheckedQuery, Condition, FieldPath, Op, OrderKey,
@@ -19,36 +20,48 @@ pub struct Asker<'a> {
     pub role: &'a str,
 }
 
-/// Refuses or narrows `query` for `asker`; a listed answer simply leaves hidden fields out.
+/// Refuses or narrows `query` for `asker`. A list of every field leaves the hidden ones out
+/// and returns the sentence saying so; a list naming a hidden field is refused, so that
+/// nobody is given less than they asked for without a word.
 pub fn enforce(
     query: &mut CheckedQuery,
     asker: &Asker,
     access: Option<&Access>,
     schema: &RecordSchema,
     directory_type: &str,
-) -> Result<(), PlanProblem> {
+) -> Result<Option<String>, PlanProblem> {
     let Some(access) = access else {
-        return Ok(());
+        return Ok(None);
     };
-    let role = asker.role.replace('_', " ");
+    let role = record_words(asker.role);
     let refuse = |what: String| {
         Err(PlanProblem(format!(
-            "people in the {role} role may not see {what}; ask someone whose role can"
+            "in the {role} role, you may not see {what}; ask someone whose role can"
         )))
     };
+    let owner_of = |path: &FieldPath| -> String {
+        path.via
+            .as_ref()
+            .map_or(query.record.clone(), |(_, target)| target.clone())
+    };
     if access.hides(&query.record, None) {
-        return refuse(format!("{} records", query.record.replace('_', " ")));
+        return refuse(plural(&record_words(&query.record)));
     }
     // A key is its key fields' values joined: a list shows each record's, and a listed or
     // grouped reference shows the referenced record's.
     let key_hiding = |record_type: &str, shown: &str| {
         let key = schema.get(record_type).map_or(&[][..], |t| &t.key[..]);
         let field = key.iter().find(|f| access.hides(record_type, Some(f)))?;
+        let key_words: Vec<String> = key
+            .iter()
+            .map(|k| record_words(k.strip_suffix("_id").unwrap_or(k)))
+            .collect();
         Some(PlanProblem(format!(
-            "{} records are known by their {}, and people in the {role} role may not see \
-             {record_type}.{field}, so {shown}; counts, sums and averages can be asked",
-            record_type.replace('_', " "),
-            key.join(", "),
+            "{} are known by their {}, and in the {role} role you may not see {}, so {shown}; \
+             counts, sums and averages can be asked",
+            plural(&record_words(record_type)),
+            key_words.join(", "),
+            hidden_words(record_type, Some(field), directory_type),
         )))
     };
     let mut shown: Vec<&FieldPath> = query.group_by.iter().collect();
@@ -60,15 +73,32 @@ pub fn enforce(
     }
     for path in shown {
         if let (FieldType::Ref(target), None) = (&path.field_type, path.cut)
-            && let Some(refused) = key_hiding(target, &format!("{} cannot be shown", path.name()))
+            && let Some(refused) = key_hiding(
+                target,
+                &format!("{} cannot be shown", plural(&field_words(path, schema))),
+            )
         {
             return Err(refused);
         }
     }
+    let mut withheld = Vec::new();
     if let CheckedMeasure::List(fields) = &mut query.measure {
+        let every_field = schema
+            .get(&query.record)
+            .is_some_and(|t| t.fields.len() == fields.len());
+        for path in fields.iter().filter(|p| hidden(p, &query.record, access)) {
+            withheld.push(hidden_words(
+                &owner_of(path),
+                Some(&path.field),
+                directory_type,
+            ));
+        }
+        if !withheld.is_empty() && !every_field {
+            return refuse(withheld.join(" or "));
+        }
         fields.retain(|path| !hidden(path, &query.record, access));
         if fields.is_empty() {
-            return refuse(format!("these {} fields", query.record.replace('_', " ")));
+            return refuse(plural(&record_words(&query.record)));
         }
     }
     let mut read: Vec<&FieldPath> = query.filters.iter().map(|f| &f.path).collect();
@@ -80,8 +110,9 @@ pub fn enforce(
         read.push(path);
     }
     if let Some(path) = read.iter().find(|p| hidden(p, &query.record, access)) {
-        let owner = path.via.as_ref().map_or(&query.record, |(_, t)| t);
-        return refuse(format!("{owner}.{}", path.field));
+        let owner = owner_of(path);
+        let field = (!access.hides(&owner, None)).then_some(path.field.as_str());
+        return refuse(hidden_words(&owner, field, directory_type));
     }
     // Records the role sees only its own of are not read through a reference either.
     let listed: Vec<&FieldPath> = match &query.measure {
@@ -95,8 +126,8 @@ pub fn enforce(
         .find(|(_, target)| access.own.contains(target))
     {
         return Err(PlanProblem(format!(
-            "people in the {role} role see only their own {} records, so they cannot be read through a reference",
-            target.replace('_', " ")
+            "in the {role} role, you see only your own {}, so they cannot be read through a reference",
+            plural(&record_words(target))
         )));
     }
     if access.own.contains(&query.record) {
@@ -105,7 +136,7 @@ pub fn enforce(
                 .iter()
                 .find(|f| f.field_type == FieldType::Ref(directory_type.to_string()))
         }) else {
-            return refuse(format!("{} records", query.record));
+            return refuse(plural(&record_words(&query.record)));
         };
         query.filters.push(CheckedFilter {
             path: FieldPath {
@@ -117,7 +148,12 @@ pub fn enforce(
             condition: Condition::Compare(Op::Eq, asker.id.to_string()),
         });
     }
-    Ok(())
+    Ok((!withheld.is_empty()).then(|| {
+        format!(
+            "In the {role} role, you may not see {}, so they are left out.",
+            withheld.join(" or ")
+        )
+    }))
 }
 
 /// Refuses an insight that reads a field the role may not see, or every record of a type the
@@ -126,23 +162,25 @@ pub fn enforce_insight(
     insight: Insight,
     role: &str,
     access: Option<&Access>,
+    directory_type: &str,
 ) -> Result<(), PlanProblem> {
     let Some(access) = access else {
         return Ok(());
     };
-    let role = role.replace('_', " ");
+    let role = record_words(role);
+    let insight_words = format!("the {} insight", record_words(insight.name()));
     for (record_type, field) in insight.reads() {
         if access.hides(record_type, Some(field)) {
+            let field = (!access.hides(record_type, None)).then_some(*field);
             return Err(PlanProblem(format!(
-                "people in the {role} role may not see {record_type}.{field}, which {} reads",
-                insight.name()
+                "in the {role} role, you may not see {}, which {insight_words} reads",
+                hidden_words(record_type, field, directory_type),
             )));
         }
         if access.own.iter().any(|own| own == record_type) {
             return Err(PlanProblem(format!(
-                "people in the {role} role see only their own {} records, and {} reads everyone's",
-                record_type.replace('_', " "),
-                insight.name()
+                "in the {role} role, you see only your own {}, and {insight_words} reads everyone's",
+                plural(&record_words(record_type)),
             )));
         }
     }
@@ -231,7 +269,7 @@ mod tests {
             refused
                 .unwrap_err()
                 .0
-                .contains("only their own purchase order records")
+                .contains("you see only your own purchase orders")
         );
 
         let mut own = query(
@@ -254,9 +292,9 @@ mod tests {
         let refused = enforce(&mut listed, &asker, Some(&no_projects), schema, "staff");
         assert_eq!(
             refused.unwrap_err().0,
-            "time entry records are known by their staff_id, project_id, week_start, and people \
-             in the estimator role may not see time_entry.project_id, so they cannot be listed; \
-             counts, sums and averages can be asked"
+            "time entries are known by their staff, project, week start, and in the estimator \
+             role you may not see time entry projects, so they cannot be listed; counts, sums \
+             and averages can be asked"
         );
         let mut counted = query(
             r#"{"kind":"query","record":"time_entry","measure":{"aggregate":"sum","field":"hours"}}"#,
@@ -283,7 +321,7 @@ mod tests {
             refused
                 .unwrap_err()
                 .0
-                .contains("so vendor_id cannot be shown"),
+                .contains("so vendors cannot be shown"),
             "refused"
         );
         let mut by_name = query(
@@ -291,6 +329,73 @@ mod tests {
             schema,
         );
         enforce(&mut by_name, &asker, Some(&no_vendor_ids), schema, "staff").unwrap();
+
+        // A hidden field asked for by name is refused in words; a list of every field says
+        // what it leaves out.
+        let field_staff = Access {
+            hidden: vec![
+                ("staff".into(), Some("approval_limit".into())),
+                ("project".into(), Some("budget".into())),
+            ],
+            own: Vec::new(),
+        };
+        let victor = Asker {
+            id: "S052",
+            role: "field_staff",
+        };
+        let mut named = query(
+            r#"{"kind":"query","record":"staff","measure":{"aggregate":"list","fields":["name","approval_limit"]},
+               "filters":[{"field":"staff_id","op":"eq","value":"S004"}]}"#,
+            schema,
+        );
+        assert_eq!(
+            enforce(&mut named, &victor, Some(&field_staff), schema, "staff")
+                .unwrap_err()
+                .0,
+            "in the field staff role, you may not see approval limits; ask someone whose role can"
+        );
+        let mut everything = query(
+            r#"{"kind":"query","record":"staff","measure":{"aggregate":"list"}}"#,
+            schema,
+        );
+        assert_eq!(
+            enforce(
+                &mut everything,
+                &victor,
+                Some(&field_staff),
+                schema,
+                "staff"
+            )
+            .unwrap(),
+            Some(
+                "In the field staff role, you may not see approval limits, so they are left out."
+                    .into()
+            )
+        );
+        let mut summed = query(
+            r#"{"kind":"query","record":"project","measure":{"aggregate":"sum","field":"budget"}}"#,
+            schema,
+        );
+        let refused = enforce(&mut summed, &victor, Some(&field_staff), schema, "staff");
+        assert!(
+            refused
+                .unwrap_err()
+                .0
+                .contains("may not see project budgets;"),
+            "in words, not project.budget"
+        );
+        assert_eq!(
+            enforce_insight(
+                Insight::BudgetBurn,
+                "field_staff",
+                Some(&field_staff),
+                "staff"
+            )
+            .unwrap_err()
+            .0,
+            "in the field staff role, you may not see project budgets, which the budget burn \
+             insight reads"
+        );
 
         let mut labels = RecordLabels::default();
         labels.insert("vendor", "V002".into(), "Apex Concrete".into());

@@ -94,6 +94,7 @@ pub fn check(
             Some((key, order.descending))
         }
     };
+    let order = order.or_else(|| by_measure(&measure, &group_by));
     let limit = query.limit.unwrap_or(MAX_ROWS);
     if limit == 0 || limit > MAX_ROWS {
         return problem(format!("a limit is between 1 and {MAX_ROWS}"));
@@ -106,6 +107,16 @@ pub fn check(
         order,
         limit,
     })
+}
+
+/// The order of a grouped answer whose plan names none: the largest measure first, as people
+/// read a table of groups; a series of dates stays in the order of its dates.
+fn by_measure(measure: &CheckedMeasure, group_by: &[FieldPath]) -> Option<(OrderKey, bool)> {
+    let dated = group_by
+        .iter()
+        .any(|p| p.cut.is_some() || matches!(p.field_type, FieldType::Date | FieldType::Timestamp));
+    (matches!(measure, CheckedMeasure::Aggregate(..)) && !group_by.is_empty() && !dated)
+        .then_some((OrderKey::Measure, true))
 }
 
 /// `field`, `ref_field.field`, or either with `:month` or `:year` for a date.

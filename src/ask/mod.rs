@@ -9,20 +9,26 @@ pub mod compound;
 pub mod llm;
 pub mod offline;
 pub mod text;
+pub mod words;
 
 use crate::domain::plan::{
-    Aggregate, CheckedMeasure, CheckedQuery, Condition, FieldPath, Op, OrderKey, Plan, Table,
+    Aggregate, CheckedMeasure, CheckedQuery, Condition, DateCut, FieldPath, Op, OrderKey, Plan,
+    Table,
 };
-use crate::domain::{FieldType, RecordLabels};
+use crate::domain::{FieldType, RecordLabels, RecordSchema};
 use serde::Serialize;
 use serde_json::Value;
+use words::{capitalised, count_of, field_words, measure_words, plural, record_words};
 
 /// An answer: a sentence built from the numbers, the table behind it, the plan, and how it was
 /// computed in words.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Answer {
     pub answer: String,
+    /// The table's columns as the plan names them (`vendor_id`, `sum of amount`), for programs.
     pub columns: Vec<String>,
+    /// The same columns as people read them ("Vendor", "Invoice total"), for every display.
+    pub headers: Vec<Header>,
     pub rows: Vec<Vec<Value>>,
     /// The plan computed; none when the question was declined.
     pub plan: Option<Plan>,
@@ -46,19 +52,57 @@ pub struct Answer {
     pub suggestions: Vec<String>,
 }
 
+/// A column of an answer's table as people read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Header {
+    pub label: String,
+    /// The currency of a column of money, written with each of its figures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+}
+
+impl Header {
+    /// A column of money in `currency` when `money`, else of plain figures or text.
+    pub fn new(label: impl Into<String>, money: bool, currency: &str) -> Header {
+        Header {
+            label: label.into(),
+            currency: money.then(|| currency.to_string()),
+        }
+    }
+}
+
 impl Answer {
     /// The table's header as text, columns separated by ` | `.
     pub fn header_line(&self) -> String {
-        self.columns.join(" | ")
+        let labels: Vec<&str> = self.headers.iter().map(|h| h.label.as_str()).collect();
+        labels.join(" | ")
     }
 
-    /// Each row of the table as text, figures as people write them.
-    pub fn row_lines(&self) -> impl Iterator<Item = String> + '_ {
+    /// Each row's cells as people write them: money with its currency, figures grouped.
+    pub fn cells(&self) -> impl Iterator<Item = Vec<String>> + '_ {
         self.rows.iter().map(|row| {
-            let cells: Vec<String> = row.iter().map(|v| figure(v, false)).collect();
-            cells.join(" | ")
+            row.iter()
+                .enumerate()
+                .map(|(at, value)| {
+                    let currency = self.headers.get(at).and_then(|h| h.currency.as_deref());
+                    figure(value, currency)
+                })
+                .collect()
         })
     }
+
+    /// Each row of the table as text, columns separated by ` | `.
+    pub fn row_lines(&self) -> impl Iterator<Item = String> + '_ {
+        self.cells().map(|cells| cells.join(" | "))
+    }
+}
+
+/// What wording an answer needs besides its numbers: the names of records, the schema's
+/// labels, and the company's currency.
+pub struct Wording<'a> {
+    pub labels: &'a RecordLabels,
+    pub schema: &'a RecordSchema,
+    pub currency: &'a str,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -70,12 +114,12 @@ pub enum Planner {
 }
 
 /// Words the answer from the executed query. References in the table are shown with their
-/// records' names ("Apex Concrete (V002)").
+/// records' names ("Apex Concrete (V002)"), columns with their labels ("Vendor").
 pub fn answer(
     plan: Plan,
     query: &CheckedQuery,
     mut table: Table,
-    labels: &RecordLabels,
+    wording: &Wording,
     planner: Planner,
     note: Option<String>,
 ) -> Answer {
@@ -84,16 +128,17 @@ pub fn answer(
         for (value, path) in row.iter_mut().zip(&shown) {
             if let (Some(path), Value::String(key)) = (path, &*value)
                 && let Some(target) = ref_target(path)
-                && let Some(label) = labels.label(&target, key)
+                && let Some(label) = wording.labels.label(&target, key)
             {
                 *value = Value::String(format!("{label} ({key})"));
             }
         }
     }
-    let sentence = sentence(query, &table, &conditions(query, labels));
+    let sentence = sentence(query, &table, wording);
     Answer {
         answer: sentence,
-        how: how(query, labels, table.truncated),
+        how: how(query, wording, table.truncated),
+        headers: headers(query, wording),
         columns: table.columns,
         rows: table.rows,
         plan: Some(plan),
@@ -113,6 +158,33 @@ fn shown_paths(query: &CheckedQuery) -> Vec<Option<&FieldPath>> {
     }
 }
 
+/// The columns of a query's table as people read them.
+fn headers(query: &CheckedQuery, wording: &Wording) -> Vec<Header> {
+    let field = |path: &FieldPath| {
+        Header::new(
+            capitalised(&field_words(path, wording.schema)),
+            path.field_type == FieldType::Money && path.cut.is_none(),
+            wording.currency,
+        )
+    };
+    match &query.measure {
+        CheckedMeasure::List(fields) => {
+            let key = Header::new(capitalised(&record_words(&query.record)), false, "");
+            std::iter::once(key)
+                .chain(fields.iter().map(field))
+                .collect()
+        }
+        CheckedMeasure::Aggregate(..) => {
+            let measure = Header::new(
+                capitalised(&measure_words(query, wording.schema)),
+                is_money(query),
+                wording.currency,
+            );
+            query.group_by.iter().map(field).chain([measure]).collect()
+        }
+    }
+}
+
 /// The record type a path's values refer to, when they are keys.
 fn ref_target(path: &FieldPath) -> Option<String> {
     match (&path.field_type, path.cut) {
@@ -121,8 +193,9 @@ fn ref_target(path: &FieldPath) -> Option<String> {
     }
 }
 
-/// `1234.5` as `$1,234.50` for money, `12.3` for other numbers.
-pub fn figure(value: &Value, money: bool) -> String {
+/// `1234.5` as `$1,234.50` for money in `currency`, `12.3` for other numbers; tables, charts
+/// and sentences all write figures this way.
+pub fn figure(value: &Value, currency: Option<&str>) -> String {
     let Some(number) = value.as_f64() else {
         return match value {
             Value::Null => "nothing".to_string(),
@@ -130,6 +203,7 @@ pub fn figure(value: &Value, money: bool) -> String {
             other => other.to_string(),
         };
     };
+    let money = currency.is_some();
     let (digits, decimals) = if money {
         (format!("{:.2}", number.abs()), true)
     } else if number.fract() == 0.0 {
@@ -155,8 +229,10 @@ pub fn figure(value: &Value, money: bool) -> String {
         grouped.push(c);
     }
     let sign = if number < 0.0 { "-" } else { "" };
-    let currency = if money { "$" } else { "" };
-    format!("{sign}{currency}{grouped}{fraction}")
+    match currency {
+        Some(currency) => words::with_currency(currency, sign, &format!("{grouped}{fraction}")),
+        None => format!("{sign}{grouped}{fraction}"),
+    }
 }
 
 fn is_money(query: &CheckedQuery) -> bool {
@@ -164,43 +240,28 @@ fn is_money(query: &CheckedQuery) -> bool {
         if path.field_type == FieldType::Money && *aggregate != Aggregate::Count)
 }
 
-fn measure_words(query: &CheckedQuery) -> String {
-    match &query.measure {
-        CheckedMeasure::Aggregate(Aggregate::Count, _) => {
-            format!("the number of {} records", spoken(&query.record))
-        }
-        CheckedMeasure::Aggregate(aggregate, Some(path)) => {
-            let name = match aggregate {
-                Aggregate::Sum => "the total",
-                Aggregate::Average => "the average",
-                Aggregate::Min => "the smallest",
-                Aggregate::Max => "the largest",
-                Aggregate::Median => "the median",
-                Aggregate::Count => "the number",
-            };
-            format!(
-                "{name} {} of {} records",
-                spoken(&path.name()),
-                spoken(&query.record)
-            )
-        }
-        CheckedMeasure::Aggregate(_, None) => "the count".to_string(),
-        CheckedMeasure::List(_) => format!("{} records", spoken(&query.record)),
+/// What each group of a grouped answer is: "vendor", "month".
+fn group_noun(query: &CheckedQuery, schema: &RecordSchema) -> String {
+    match query.group_by.as_slice() {
+        [path] => match path.cut {
+            Some(DateCut::Month) => "month".to_string(),
+            Some(DateCut::Year) => "year".to_string(),
+            None => field_words(path, schema),
+        },
+        _ => "group".to_string(),
     }
 }
 
-/// A field or type as words: `vendor_id.name` is "vendor name", `issued_date` "issued date".
-fn spoken(name: &str) -> String {
-    name.replace("_id.", " ").replace(['_', '.'], " ")
-}
-
-fn sentence(query: &CheckedQuery, table: &Table, conditions: &[String]) -> String {
+fn sentence(query: &CheckedQuery, table: &Table, wording: &Wording) -> String {
+    let conditions = conditions(query, wording);
     let scope = if conditions.is_empty() {
         String::new()
     } else {
         format!(" where {}", conditions.join(" and "))
     };
-    let money = is_money(query);
+    let currency = is_money(query).then_some(wording.currency);
+    let measure = measure_words(query, wording.schema);
+    let records = plural(&record_words(&query.record));
     match &query.measure {
         CheckedMeasure::Aggregate(..) if query.group_by.is_empty() => {
             let value = table
@@ -221,46 +282,43 @@ fn sentence(query: &CheckedQuery, table: &Table, conditions: &[String]) -> Strin
             } else {
                 value
             };
-            let mut text = measure_words(query);
-            text[..1].make_ascii_uppercase();
-            format!("{text}{scope} is {}.", figure(&value, money))
+            format!("The {measure}{scope} is {}.", figure(&value, currency))
         }
         CheckedMeasure::Aggregate(..) => {
             let Some(first) = table.rows.first() else {
-                return format!("No {} records match{scope}.", spoken(&query.record));
+                return format!("No {records} match{scope}.");
             };
             let groups: Vec<String> = first[..first.len() - 1]
                 .iter()
-                .map(|v| figure(v, false))
+                .map(|v| figure(v, None))
                 .collect();
-            let value = figure(first.last().unwrap_or(&Value::Null), money);
+            let value = figure(first.last().unwrap_or(&Value::Null), currency);
+            let n = table.rows.len();
+            let noun = group_noun(query, wording.schema);
+            let more = if table.truncated { "more than " } else { "" };
             match &query.order {
+                Some((OrderKey::Measure, _)) if n == 1 => format!(
+                    "Only {} has {records}{scope}: its {measure} is {value}.",
+                    groups.join(", ")
+                ),
                 Some((OrderKey::Measure, descending)) => {
                     let rank = if *descending { "highest" } else { "lowest" };
                     format!(
-                        "{} has the {rank} {}{scope}: {value} ({} {} shown).",
+                        "{} has the {rank} {measure}{scope}: {value} ({more}{} shown).",
                         groups.join(", "),
-                        measure_words(query).trim_start_matches("the "),
-                        table.rows.len(),
-                        if table.rows.len() == 1 {
-                            "group"
-                        } else {
-                            "groups"
-                        }
+                        count_of(n, &noun),
                     )
                 }
-                _ => format!(
-                    "{}{} groups; the table gives {}{scope} for each.",
-                    if table.truncated { "More than " } else { "" },
-                    table.rows.len(),
-                    measure_words(query)
-                ),
+                _ => capitalised(&format!(
+                    "{more}{}; the table gives the {measure}{scope} for each.",
+                    count_of(n, &noun)
+                )),
             }
         }
         CheckedMeasure::List(fields) => {
             let n = table.rows.len();
             if n == 0 {
-                return format!("No {} records match{scope}.", spoken(&query.record));
+                return format!("No {records} match{scope}.");
             }
             if n == 1 || query.limit == 1 {
                 let row = &table.rows[0];
@@ -268,52 +326,54 @@ fn sentence(query: &CheckedQuery, table: &Table, conditions: &[String]) -> Strin
                     .iter()
                     .zip(row.iter().skip(1))
                     .map(|(path, value)| {
+                        let money = path.field_type == FieldType::Money && path.cut.is_none();
                         format!(
                             "{} {}",
-                            spoken(&path.name()),
-                            figure(value, path.field_type == FieldType::Money)
+                            field_words(path, wording.schema),
+                            figure(value, money.then_some(wording.currency))
                         )
                     })
                     .collect();
-                return format!("{}: {}.", figure(&row[0], false), parts.join(", "));
+                return format!("{}: {}.", figure(&row[0], None), parts.join(", "));
             }
-            let count = figure(&Value::from(n), false);
-            let record = spoken(&query.record);
+            let count = figure(&Value::from(n), None);
             if table.truncated {
                 format!(
-                    "More than {count} {record} records match{scope}; the table shows the first {count}."
+                    "More than {count} {records} match{scope}; the table shows the first {count}."
                 )
             } else {
-                format!("{count} {record} records match{scope}.")
+                format!("{count} {records} match{scope}.")
             }
         }
     }
 }
 
 /// How the answer was computed, in words.
-fn how(query: &CheckedQuery, labels: &RecordLabels, truncated: bool) -> String {
+fn how(query: &CheckedQuery, wording: &Wording, truncated: bool) -> String {
+    let measure = measure_words(query, wording.schema);
     let verb = match &query.measure {
         CheckedMeasure::Aggregate(Aggregate::Count, _) => "I counted".to_string(),
-        CheckedMeasure::Aggregate(_, _) => format!(
-            "I computed {}",
-            measure_words(query).replace(" records", "")
-        ),
+        CheckedMeasure::Aggregate(_, _) => format!("I computed the {measure}"),
         CheckedMeasure::List(_) => "I listed".to_string(),
     };
-    let mut text = format!("{verb} over {} records", spoken(&query.record));
-    let conditions = conditions(query, labels);
+    let mut text = format!("{verb} over {}", plural(&record_words(&query.record)));
+    let conditions = conditions(query, wording);
     if !conditions.is_empty() {
         text.push_str(" where ");
         text.push_str(&conditions.join(" and "));
     }
     if !query.group_by.is_empty() {
-        let groups: Vec<String> = query.group_by.iter().map(|p| spoken(&p.name())).collect();
+        let groups: Vec<String> = query
+            .group_by
+            .iter()
+            .map(|p| field_words(p, wording.schema))
+            .collect();
         text.push_str(&format!(", grouped by {}", groups.join(" and ")));
     }
     if let Some((key, descending)) = &query.order {
         let by = match key {
-            OrderKey::Measure => "the result".to_string(),
-            OrderKey::Field(path) => spoken(&path.name()),
+            OrderKey::Measure => format!("the {measure}"),
+            OrderKey::Field(path) => field_words(path, wording.schema),
         };
         let direction = if *descending {
             "highest first"
@@ -331,18 +391,24 @@ fn how(query: &CheckedQuery, labels: &RecordLabels, truncated: bool) -> String {
     text
 }
 
-/// Each filter of the query in words ("vendor id is Apex Concrete (V002)").
-fn conditions(query: &CheckedQuery, labels: &RecordLabels) -> Vec<String> {
+/// Each filter of the query in words ("vendor is Apex Concrete (V002)").
+fn conditions(query: &CheckedQuery, wording: &Wording) -> Vec<String> {
     query
         .filters
         .iter()
         .map(|filter| {
-            let field = spoken(&filter.path.name());
-            let value =
-                |v: &String| match ref_target(&filter.path).and_then(|t| labels.label(&t, v)) {
-                    Some(label) => format!("{label} ({v})"),
-                    None => v.clone(),
-                };
+            let field = field_words(&filter.path, wording.schema);
+            let money = filter.path.field_type == FieldType::Money && filter.path.cut.is_none();
+            let value = |v: &String| match ref_target(&filter.path)
+                .and_then(|t| wording.labels.label(&t, v))
+            {
+                Some(label) => format!("{label} ({v})"),
+                None if money => v
+                    .parse::<f64>()
+                    .map(|n| figure(&Value::from(n), Some(wording.currency)))
+                    .unwrap_or_else(|_| v.clone()),
+                None => v.clone(),
+            };
             match &filter.condition {
                 Condition::Compare(op, v) => {
                     let op = match op {
@@ -373,45 +439,131 @@ fn conditions(query: &CheckedQuery, labels: &RecordLabels) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{figure, sentence};
-    use crate::domain::plan::{CheckedMeasure, CheckedQuery, Table};
-    use serde_json::json;
+    use super::{Planner, Wording, answer, figure};
+    use crate::domain::plan::{CheckedQuery, Plan, Query, Table};
+    use crate::domain::{RecordLabels, RecordSchema};
+    use serde_json::{Value, json};
+
+    fn schema() -> RecordSchema {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+        crate::config::load_with_env(&dir, &[])
+            .expect("the demo config")
+            .schema
+    }
+
+    fn checked(plan: &str, schema: &RecordSchema) -> (Plan, CheckedQuery) {
+        let plan: Plan = serde_json::from_str(plan).unwrap();
+        let Plan::Query(query) = &plan else {
+            panic!("a query")
+        };
+        let query: &Query = query;
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let checked = crate::ask::check::check(query, schema, today).unwrap();
+        (plan, checked)
+    }
+
+    /// The answer to `plan` when the store returned `rows` (columns as the store names them).
+    fn answered(plan: &str, columns: &[&str], rows: Vec<Vec<Value>>) -> super::Answer {
+        let schema = schema();
+        let (plan, query) = checked(plan, &schema);
+        let mut labels = RecordLabels::default();
+        labels.insert("vendor", "V002".into(), "Apex Concrete".into());
+        labels.insert("project", "P001".into(), "Bayview Medical Office".into());
+        let wording = Wording {
+            labels: &labels,
+            schema: &schema,
+            currency: "$",
+        };
+        let table = Table {
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            truncated: rows.len() > query.limit as usize,
+            rows,
+        };
+        answer(plan, &query, table, &wording, Planner::Offline, None)
+    }
 
     #[test]
     fn a_list_cut_at_its_limit_says_more_match_than_it_shows() {
-        let query = CheckedQuery {
-            record: "invoice".into(),
-            filters: Vec::new(),
-            group_by: Vec::new(),
-            measure: CheckedMeasure::List(Vec::new()),
-            order: None,
-            limit: 1000,
-        };
-        let rows = vec![vec![json!("INV-1")]; 1000];
-        let mut table = Table {
-            columns: vec!["key".into()],
-            rows,
-            truncated: true,
-        };
+        let plan = r#"{"kind":"query","record":"invoice","measure":{"aggregate":"list","fields":["amount"]},"limit":2}"#;
+        let rows = vec![vec![json!("INV-1"), json!(1.0)]; 3];
+        let more = answered(plan, &["key", "amount"], rows.clone());
         assert_eq!(
-            sentence(&query, &table, &[]),
-            "More than 1,000 invoice records match; the table shows the first 1,000."
+            more.answer,
+            "More than 3 invoices match; the table shows the first 3."
         );
-        table.truncated = false;
+        let plan = r#"{"kind":"query","record":"invoice","measure":{"aggregate":"list","fields":["amount"]}}"#;
         assert_eq!(
-            sentence(&query, &table, &[]),
-            "1,000 invoice records match."
+            answered(plan, &["key", "amount"], rows).answer,
+            "3 invoices match."
+        );
+    }
+
+    #[test]
+    fn columns_and_sentences_use_labels_and_money_its_currency() {
+        let plan = r#"{"kind":"query","record":"invoice","group_by":["vendor_id"],
+            "measure":{"aggregate":"sum","field":"amount"},
+            "filters":[{"field":"project_id","op":"eq","value":"P001"}]}"#;
+        let rows = vec![
+            vec![json!("V002"), json!(1234567.5)],
+            vec![json!("V009"), json!(20.0)],
+        ];
+        let answer = answered(plan, &["vendor_id", "sum of amount"], rows);
+        assert_eq!(answer.header_line(), "Vendor | Invoice total");
+        assert_eq!(
+            answer.row_lines().collect::<Vec<_>>(),
+            ["Apex Concrete (V002) | $1,234,567.50", "V009 | $20.00"]
+        );
+        assert_eq!(
+            answer.answer,
+            "Apex Concrete (V002) has the highest invoice total where project is Bayview \
+             Medical Office (P001): $1,234,567.50 (2 vendors shown)."
+        );
+        assert!(
+            answer
+                .how
+                .contains("ordered by the invoice total (highest first)"),
+            "{}",
+            answer.how
+        );
+        assert!(!answer.how.contains("_id"), "{}", answer.how);
+    }
+
+    #[test]
+    fn one_group_or_one_record_is_spoken_of_in_the_singular() {
+        let plan = r#"{"kind":"query","record":"time_entry","group_by":["staff_id"],
+            "measure":{"aggregate":"sum","field":"hours"}}"#;
+        let answer = answered(
+            plan,
+            &["staff_id", "sum of hours"],
+            vec![vec![json!("S052"), json!(74.4)]],
+        );
+        assert_eq!(
+            answer.answer,
+            "Only S052 has time entries: its total hours is 74.4."
+        );
+        assert_eq!(answer.header_line(), "Staff | Total hours");
+        let plan = r#"{"kind":"query","record":"invoice","group_by":["issued_date:month"],
+            "measure":{"aggregate":"count"}}"#;
+        let answer = answered(
+            plan,
+            &["issued_date:month", "count"],
+            vec![vec![json!("2026-10"), json!(3)]],
+        );
+        assert_eq!(
+            answer.answer,
+            "1 month; the table gives the number of invoices for each."
         );
     }
 
     #[test]
     fn figures_read_as_people_write_them() {
-        assert_eq!(figure(&json!(1234.5), true), "$1,234.50");
-        assert_eq!(figure(&json!(1234567.891), false), "1,234,567.89");
-        assert_eq!(figure(&json!(12.001), false), "12");
-        assert_eq!(figure(&json!(3.999), false), "4");
-        assert_eq!(figure(&json!(-0.001), false), "0");
-        assert_eq!(figure(&json!(-2.5), false), "-2.5");
-        assert_eq!(figure(&json!(null), false), "nothing");
+        assert_eq!(figure(&json!(1234.5), Some("$")), "$1,234.50");
+        assert_eq!(figure(&json!(-1234.5), Some("€")), "-€1,234.50");
+        assert_eq!(figure(&json!(1234567.891), None), "1,234,567.89");
+        assert_eq!(figure(&json!(12.001), None), "12");
+        assert_eq!(figure(&json!(3.999), None), "4");
+        assert_eq!(figure(&json!(-0.001), None), "0");
+        assert_eq!(figure(&json!(-2.5), None), "-2.5");
+        assert_eq!(figure(&json!(null), None), "nothing");
     }
 }

@@ -322,7 +322,7 @@ pub async fn ask(
     let keel = open(dir).await?;
     let answer = keel.ask(person, question).await?;
     if let Some(path) = chart {
-        match crate::ask::chart::chart(&answer.columns, &answer.rows) {
+        match crate::ask::chart::chart(&answer) {
             Some(png) => {
                 std::fs::write(path, png).map_err(anyhow::Error::from)?;
                 eprintln!("chart written to {}", path.display());

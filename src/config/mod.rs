@@ -63,6 +63,9 @@ pub struct Settings {
 pub struct Company {
     pub name: String,
     pub calendar: BusinessCalendar,
+    /// How money is written in answers: a symbol before the figure ("$", "€") or a code
+    /// ("CHF"); `$` unless keel.toml says otherwise.
+    pub currency: String,
 }
 
 #[derive(Debug, Clone)]

@@ -176,6 +176,12 @@ impl Checker<'_> {
             company: Company {
                 name: file.company.name,
                 calendar,
+                currency: file
+                    .company
+                    .currency
+                    .map(|c| c.trim().to_string())
+                    .filter(|c| !c.is_empty())
+                    .unwrap_or_else(|| "$".to_string()),
             },
             database: Database {
                 url: file.database.url,

@@ -27,6 +27,8 @@ pub(super) struct CompanyFile {
     pub name: String,
     pub time_zone: String,
     #[serde(default)]
+    pub currency: Option<String>,
+    #[serde(default)]
     pub working_hours: HoursFile,
     #[serde(default)]
     pub holidays: Vec<toml::Value>,

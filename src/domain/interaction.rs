@@ -34,6 +34,15 @@ pub enum Effect {
     Reply {
         text: String,
     },
+    /// An answer to a question: its sentence, one page of its table as people read it, and how
+    /// it was computed (with the way to its next page). Each platform shows the table its own
+    /// way: an HTML table in the console, monospace text in Slack.
+    Answer {
+        text: String,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        table: Option<ShownTable>,
+        how: String,
+    },
     OpenForm {
         form: Form,
     },
@@ -55,6 +64,48 @@ pub enum Effect {
     Suggestions {
         questions: Vec<String>,
     },
+}
+
+/// A page of an answer's table, cells already written as people read them ("$1,234.50").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShownTable {
+    /// Each column's label ("Vendor", "Invoice total").
+    pub columns: Vec<String>,
+    /// Whether each column holds figures, which read best aligned to the right.
+    pub numeric: Vec<bool>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl ShownTable {
+    /// The table as monospace text, columns padded to their widest cell, figures aligned to
+    /// the right: for platforms without tables.
+    pub fn monospace(&self) -> String {
+        let mut widths: Vec<usize> = self.columns.iter().map(|c| c.chars().count()).collect();
+        for row in &self.rows {
+            for (width, cell) in widths.iter_mut().zip(row) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        let line = |cells: &[String]| {
+            let padded: Vec<String> = cells
+                .iter()
+                .zip(&widths)
+                .zip(&self.numeric)
+                .map(|((cell, width), numeric)| {
+                    if *numeric {
+                        format!("{cell:>width$}")
+                    } else {
+                        format!("{cell:<width$}")
+                    }
+                })
+                .collect();
+            padded.join("  ").trim_end().to_string()
+        };
+        let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+        let mut lines = vec![line(&self.columns), rule.join("  ")];
+        lines.extend(self.rows.iter().map(|row| line(row)));
+        lines.join("\n")
+    }
 }
 
 /// Bytes as base64 text in JSON.

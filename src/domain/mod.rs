@@ -17,7 +17,7 @@ pub mod workflow;
 pub use event::{Event, EventDraft};
 pub use field::{FieldType, Fields};
 pub use form::{Choice, Form, Input, InputKind};
-pub use interaction::{Effect, FormId, Interaction};
+pub use interaction::{Effect, FormId, Interaction, ShownTable};
 pub use notification::{Card, CardButton, Notification, NotificationKind};
 pub use person::{Delegation, Directory, Person};
 pub use record::{Record, RecordLabels, RecordSchema, RecordType, RecordTypeField};

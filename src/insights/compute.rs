@@ -127,12 +127,14 @@ pub fn vendor_reliability(orders: &[Record], labels: &RecordLabels) -> Computed 
     }
 }
 
-/// Spend against budget and percent complete for active and on-hold projects, with the final
-/// cost projected at this rate; the largest projected overrun first.
+/// Spend against budget and percent complete for the active and on-hold projects on course to
+/// go over budget, with the final cost projected at this rate; the largest projected overrun
+/// first. The others are counted in the sentence, not listed: the table answers "which".
 pub fn budget_burn(
     projects: &[Record],
     spend_by_project: &BTreeMap<String, f64>,
     labels: &RecordLabels,
+    currency: &str,
 ) -> Computed {
     let mut rows: Vec<(f64, Vec<Value>)> = Vec::new();
     for project in projects {
@@ -165,20 +167,24 @@ pub fn budget_burn(
         ));
     }
     rows.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let over = rows.iter().filter(|(overrun, _)| *overrun > 0.0).count();
+    let projected = rows.len();
+    rows.retain(|(overrun, _)| *overrun > 0.0);
+    let over = rows.len();
+    let money = |value: &Value| crate::ask::figure(value, Some(currency));
     let sentence = match rows.first() {
-        Some((overrun, row)) if *overrun > 0.0 => format!(
-            "{over} of {} projects are on course to go over budget; {} by the most: {} over its {} budget ({}% spent at {}% complete).",
-            rows.len(),
+        Some((overrun, row)) => format!(
+            "{over} of {} {} on course to go over budget; {} by the most: {} over its {} budget ({}% spent at {}% complete).",
+            crate::ask::words::count_of(projected, "project"),
+            crate::ask::words::is_are(over),
             row[0].as_str().unwrap_or_default(),
-            crate::ask::figure(&json!(overrun), true),
-            crate::ask::figure(&row[1], true),
+            money(&json!(overrun)),
+            money(&row[1]),
             row[3],
             row[4]
         ),
-        Some(_) => format!(
-            "None of the {} projects is on course to go over budget.",
-            rows.len()
+        None if projected > 0 => format!(
+            "None of the {} is on course to go over budget.",
+            crate::ask::words::count_of(projected, "project")
         ),
         None => "No active project has a budget and progress to project from.".to_string(),
     };

@@ -120,6 +120,15 @@ impl Insight {
         }
     }
 
+    /// The columns of its table that hold money, written with the company's currency.
+    pub fn money_columns(self) -> &'static [&'static str] {
+        match self {
+            Insight::BudgetBurn => &["budget", "spent", "projected cost", "projected overrun"],
+            Insight::MyApprovals => &["amount"],
+            _ => &[],
+        }
+    }
+
     /// Words in a question that ask for it.
     pub fn cues(self) -> &'static [&'static str] {
         match self {

@@ -7,9 +7,10 @@ use crate::ask::access::{Asker, enforce, enforce_insight, visible_labels};
 use crate::ask::check::{self, PlanProblem};
 use crate::ask::compound::merge;
 use crate::ask::offline::{self, Context, Declined, Outcome};
-use crate::ask::{Answer, Planner, answer};
+use crate::ask::words::capitalised;
+use crate::ask::{Answer, Header, Planner, Wording, answer};
 use crate::domain::plan::{CheckedQuery, Plan};
-use crate::domain::{Effect, Person, RecordLabels};
+use crate::domain::{Effect, Person, RecordLabels, ShownTable};
 use crate::insights::Insight;
 use chrono::NaiveDate;
 
@@ -120,7 +121,7 @@ impl Keel {
         let mut numbers = crate::ask::llm::numbers_in(&answer.answer);
         for value in answer.rows.iter().flatten() {
             numbers.extend(crate::ask::llm::numbers_in(&crate::ask::figure(
-                value, false,
+                value, None,
             )));
             numbers.extend(crate::ask::llm::numbers_in(&value.to_string()));
         }
@@ -180,28 +181,42 @@ impl Keel {
         let refused = |e: PlanProblem| {
             ServiceError::from(UserError::Invalid(format!("I cannot answer that: {e}.")))
         };
+        let directory = &self.config.directory.record;
+        let currency = self.config.settings.company.currency.as_str();
         match prepared {
             Prepared::Query(mut checked) => {
                 let asker = Asker {
                     id: &person.id,
                     role: &person.role,
                 };
-                enforce(
-                    &mut checked,
-                    &asker,
-                    access,
-                    &self.config.schema,
-                    &self.config.directory.record,
-                )
-                .map_err(refused)?;
+                let withheld =
+                    enforce(&mut checked, &asker, access, &self.config.schema, directory)
+                        .map_err(refused)?;
                 let table = self.store.run_query(&checked).await?;
-                Ok(answer(plan, &checked, table, labels, planner, note))
+                let wording = Wording {
+                    labels,
+                    schema: &self.config.schema,
+                    currency,
+                };
+                let mut answer = answer(plan, &checked, table, &wording, planner, note);
+                if let Some(withheld) = withheld {
+                    answer.answer = format!("{} {withheld}", answer.answer);
+                }
+                Ok(answer)
             }
             Prepared::Insight(insight) => {
-                enforce_insight(insight, &person.role, access).map_err(refused)?;
+                enforce_insight(insight, &person.role, access, directory).map_err(refused)?;
                 let computed = self.compute_insight(insight, person, labels).await?;
+                let money = insight.money_columns();
+                let headers = computed
+                    .table
+                    .columns
+                    .iter()
+                    .map(|c| Header::new(capitalised(c), money.contains(&c.as_str()), currency))
+                    .collect();
                 Ok(Answer {
                     answer: computed.sentence,
+                    headers,
                     columns: computed.table.columns,
                     rows: computed.table.rows,
                     plan: Some(plan),
@@ -231,16 +246,14 @@ impl Keel {
             }]);
         }
         let answer = self.ask(&actor.id, question).await?;
-        let mut effects = vec![Effect::Reply {
-            text: chat_text(&answer, question, page)?,
-        }];
+        let mut effects = vec![chat_answer(&answer, question, page)?];
         if !answer.suggestions.is_empty() {
             effects.push(Effect::Suggestions {
                 questions: answer.suggestions.clone(),
             });
         }
         if page == 1
-            && let Some(png) = crate::ask::chart::chart(&answer.columns, &answer.rows)
+            && let Some(png) = crate::ask::chart::chart(&answer)
         {
             effects.push(Effect::Chart {
                 png,
@@ -263,14 +276,15 @@ fn page_of(text: &str) -> (usize, &str) {
     asked.unwrap_or((1, text))
 }
 
-/// An answer as a chat message: the sentence, one page of the rows, and how it was computed.
-fn chat_text(answer: &Answer, question: &str, page: usize) -> Result<String, UserError> {
-    let mut reply = answer.answer.clone();
+/// An answer as a chat message: the sentence, one page of the table, and how it was computed
+/// with the way to the next page.
+fn chat_answer(answer: &Answer, question: &str, page: usize) -> Result<Effect, UserError> {
     if answer.declined {
+        let mut reply = answer.answer.clone();
         if let Some(note) = &answer.note {
             reply.push_str(&format!("\n{note}"));
         }
-        return Ok(reply);
+        return Ok(Effect::Reply { text: reply });
     }
     let rows = answer.rows.len();
     let pages = rows.div_ceil(ROWS_PER_PAGE).max(1);
@@ -288,30 +302,49 @@ fn chat_text(answer: &Answer, question: &str, page: usize) -> Result<String, Use
             }
         )));
     }
+    let mut how = String::new();
+    let mut table = None;
     if rows > 1 || answer.columns.len() > 1 {
         let first = (page - 1) * ROWS_PER_PAGE;
-        reply.push_str(&format!("\n\n{}", answer.header_line()));
-        for line in answer.row_lines().skip(first).take(ROWS_PER_PAGE) {
-            reply.push_str(&format!("\n{line}"));
-        }
+        table = Some(ShownTable {
+            columns: answer.headers.iter().map(|h| h.label.clone()).collect(),
+            numeric: (0..answer.headers.len())
+                .map(|at| numeric_column(answer, at))
+                .collect(),
+            rows: answer.cells().skip(first).take(ROWS_PER_PAGE).collect(),
+        });
         if pages > 1 {
             let last = (first + ROWS_PER_PAGE).min(rows);
-            reply.push_str(&format!(
-                "\nRows {}–{last} of {rows} (page {page} of {pages}).",
+            how.push_str(&format!(
+                "Rows {}–{last} of {rows} (page {page} of {pages}).",
                 first + 1
             ));
             if page < pages {
                 // A backtick would end the command's code span early.
                 let question = question.replace('`', "'");
-                reply.push_str(&format!(" Next: `/ask page {}: {question}`", page + 1));
+                how.push_str(&format!(" Next: `/ask page {}: {question}`", page + 1));
             }
+            how.push('\n');
         }
     }
-    reply.push_str(&format!("\n\nHow I got this: {}", answer.how));
+    how.push_str(&format!("How I got this: {}", answer.how));
     if let Some(note) = &answer.note {
-        reply.push_str(&format!("\n{note}"));
+        how.push_str(&format!("\n{note}"));
     }
-    Ok(reply)
+    Ok(Effect::Answer {
+        text: answer.answer.clone(),
+        table,
+        how,
+    })
+}
+
+/// Whether a column holds only figures (or nothing), to be aligned to the right.
+fn numeric_column(answer: &Answer, at: usize) -> bool {
+    answer
+        .rows
+        .iter()
+        .filter_map(|row| row.get(at))
+        .all(|value| value.is_number() || value.is_null())
 }
 
 /// A declined question as an answer: what was and was not understood, and what to ask instead.
@@ -337,8 +370,9 @@ fn with_note(message: &str, note: &Option<String>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{ROWS_PER_PAGE, chat_text, page_of};
-    use crate::ask::Answer;
+    use super::{ROWS_PER_PAGE, chat_answer, page_of};
+    use crate::ask::{Answer, Header};
+    use crate::domain::Effect;
     use crate::domain::plan::Plan;
     use crate::insights::Insight;
     use serde_json::json;
@@ -347,6 +381,10 @@ mod tests {
         Answer {
             answer: "Forty vendors.".into(),
             columns: vec!["vendor".into(), "sum of amount".into()],
+            headers: vec![
+                Header::new("Vendor", false, "$"),
+                Header::new("Invoice total", false, "$"),
+            ],
             rows: (1..=rows)
                 .map(|n| vec![json!(format!("V{n:03}")), json!(n)])
                 .collect(),
@@ -377,34 +415,65 @@ mod tests {
     #[test]
     fn a_long_answer_comes_a_page_at_a_time_with_the_way_to_the_next() {
         let answer = answer_with(40);
-        let first = chat_text(&answer, "total per vendor", 1).unwrap();
-        assert!(first.contains("\nV001 | 1\n"), "{first}");
-        assert!(first.contains(&format!("V{ROWS_PER_PAGE:03}")), "{first}");
-        assert!(!first.contains("V016"), "{first}");
+        let page = |question: &str, page: usize| match chat_answer(&answer, question, page) {
+            Ok(Effect::Answer {
+                table: Some(table),
+                how,
+                ..
+            }) => Ok((table, how)),
+            Ok(other) => panic!("{other:?}"),
+            Err(error) => Err(error.to_string()),
+        };
+        let (first, how) = page("total per vendor", 1).unwrap();
+        assert_eq!(first.columns, ["Vendor", "Invoice total"]);
+        assert_eq!(first.numeric, [false, true]);
+        assert_eq!(first.rows.len(), ROWS_PER_PAGE);
+        assert_eq!(first.rows[0], ["V001", "1"]);
+        assert_eq!(first.rows[14][0], format!("V{ROWS_PER_PAGE:03}"));
         assert!(
-            first.contains("Rows 1–15 of 40 (page 1 of 3). Next: `/ask page 2: total per vendor`"),
-            "{first}"
+            how.starts_with("Rows 1–15 of 40 (page 1 of 3). Next: `/ask page 2: total per vendor`\nHow I got this: "),
+            "{how}"
         );
-        let last = chat_text(&answer, "total per vendor", 3).unwrap();
-        assert!(last.contains("V031") && last.contains("V040"), "{last}");
-        assert!(!last.contains("V030 "), "{last}");
-        assert!(last.contains("Rows 31–40 of 40 (page 3 of 3).\n"), "{last}");
-        assert!(!last.contains("Next"), "{last}");
-        let beyond = chat_text(&answer, "total per vendor", 4).unwrap_err();
+        let (last, how) = page("total per vendor", 3).unwrap();
+        assert_eq!(last.rows.first().unwrap()[0], "V031");
+        assert_eq!(last.rows.last().unwrap()[0], "V040");
+        assert!(
+            how.starts_with("Rows 31–40 of 40 (page 3 of 3).\n"),
+            "{how}"
+        );
+        assert!(!how.contains("Next"), "{how}");
         assert_eq!(
-            beyond.to_string(),
+            page("total per vendor", 4).unwrap_err(),
             "That answer has 3 pages of rows; ask for page 1 to 3."
         );
-        assert_eq!(
-            chat_text(&answer, "total", 0).unwrap_err().to_string(),
-            "Pages start at 1."
-        );
-        let quoted = chat_text(&answer, "total for `Apex`", 1).unwrap();
+        assert_eq!(page("total", 0).unwrap_err(), "Pages start at 1.");
+        let (_, quoted) = page("total for `Apex`", 1).unwrap();
         assert!(
             quoted.contains("`/ask page 2: total for 'Apex'`"),
             "{quoted}"
         );
-        let short = chat_text(&answer_with(3), "q", 1).unwrap();
-        assert!(!short.contains("page"), "{short}");
+        let Ok(Effect::Answer { how, .. }) = chat_answer(&answer_with(3), "q", 1) else {
+            panic!("an answer")
+        };
+        assert!(!how.contains("page"), "{how}");
+    }
+
+    #[test]
+    fn a_table_as_monospace_text_pads_its_columns_and_aligns_figures_right() {
+        let table = crate::domain::ShownTable {
+            columns: vec!["Vendor".into(), "Invoice total".into()],
+            numeric: vec![false, true],
+            rows: vec![
+                vec!["Apex Concrete (V002)".into(), "$1,234.50".into()],
+                vec!["V009".into(), "$20.00".into()],
+            ],
+        };
+        assert_eq!(
+            table.monospace(),
+            "Vendor                Invoice total\n\
+             --------------------  -------------\n\
+             Apex Concrete (V002)      $1,234.50\n\
+             V009                         $20.00"
+        );
     }
 }

@@ -39,7 +39,8 @@ impl Keel {
             }
             Insight::BudgetBurn => {
                 let spend = self.spend_by_project().await?;
-                compute::budget_burn(&records("project").await?, &spend, labels)
+                let currency = &self.config.settings.company.currency;
+                compute::budget_burn(&records("project").await?, &spend, labels, currency)
             }
             Insight::ClientEngagement => compute::client_engagement(
                 &records("client_touchpoint").await?,

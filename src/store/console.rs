@@ -22,6 +22,17 @@ pub struct ConsoleMessage {
     pub thread_of: Option<i64>,
     pub posted_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// An answer's table and how it was computed, when keel answered a question.
+    pub answer: Option<ConsoleAnswer>,
+}
+
+/// What an answer message shows besides its sentence; its chart is read on its own
+/// ([`Store::console_chart`]), when it is shown.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ConsoleAnswer {
+    pub table: Option<crate::domain::ShownTable>,
+    pub how: String,
+    pub chart: bool,
 }
 
 /// A message to post.
@@ -37,10 +48,31 @@ pub struct NewConsoleMessage {
     pub thread_of: Option<i64>,
     /// The notification this message delivers, so that a retried delivery posts nothing twice.
     pub outbox_id: Option<i64>,
+    pub answer: Option<ConsoleAnswer>,
+    /// The answer's chart, a PNG as base64.
+    pub chart: Option<String>,
+}
+
+impl NewConsoleMessage {
+    /// A message typed in `conversation` by `author`: no card, no request, no answer.
+    pub fn typed(conversation: String, author: String, body: String) -> NewConsoleMessage {
+        NewConsoleMessage {
+            conversation,
+            author,
+            body,
+            card: None,
+            card_version: None,
+            request_id: None,
+            thread_of: None,
+            outbox_id: None,
+            answer: None,
+            chart: None,
+        }
+    }
 }
 
 const COLUMNS: &str =
-    "id, conversation, author, body, card, request_id, thread_of, posted_at, updated_at";
+    "id, conversation, author, body, card, request_id, thread_of, posted_at, updated_at, answer";
 
 fn message_from_row(row: Row) -> Result<ConsoleMessage> {
     let mut columns = row.columns();
@@ -57,6 +89,10 @@ fn message_from_row(row: Row) -> Result<ConsoleMessage> {
         thread_of: columns.opt_int()?,
         posted_at: parse_ts(&columns.text()?)?,
         updated_at: parse_ts(&columns.text()?)?,
+        answer: columns
+            .opt_text()?
+            .map(|answer| from_json(&answer, "a console answer"))
+            .transpose()?,
     })
 }
 
@@ -70,11 +106,12 @@ impl Store {
     ) -> Result<Option<ConsoleMessage>> {
         let sql = format!(
             "insert into console_messages (conversation, author, body, card, request_id, \
-             thread_of, outbox_id, posted_at, updated_at, card_version) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) on conflict do nothing \
+             thread_of, outbox_id, posted_at, updated_at, card_version, answer, chart) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11) on conflict do nothing \
              returning {COLUMNS}"
         );
         let card = new.card.as_ref().map(to_json).transpose()?;
+        let answer = new.answer.as_ref().map(to_json).transpose()?;
         let insert = Statement::new(sql, format!("posting a message in {}", new.conversation))
             .bind(&new.conversation)
             .bind(&new.author)
@@ -84,7 +121,9 @@ impl Store {
             .bind(new.thread_of)
             .bind(new.outbox_id)
             .bind(ts(&at))
-            .bind(new.card_version);
+            .bind(new.card_version)
+            .bind(answer)
+            .bind(new.chart.clone());
         let mut tx = self.begin().await?;
         let rows = tx.fetch(insert).await?;
         tx.commit().await?;
@@ -142,6 +181,22 @@ impl Store {
             .collect::<Result<Vec<_>>>()?;
         messages.reverse();
         Ok(messages)
+    }
+
+    /// The chart of answer message `id` (base64 PNG) and the conversation it is in, if it has
+    /// one.
+    pub async fn console_chart(&self, id: i64) -> Result<Option<(String, String)>> {
+        let read = Statement::new(
+            "select conversation, chart from console_messages where id = $1 and chart is not null",
+            format!("reading the chart of console message {id}"),
+        )
+        .bind(id);
+        let row = self.read(read).await?.into_iter().next();
+        row.map(|row| {
+            let mut columns = row.columns();
+            Ok((columns.text()?, columns.text()?))
+        })
+        .transpose()
     }
 
     /// The latest message carrying the card of `request_id` in a conversation, if any.

@@ -37,7 +37,7 @@ mod timers;
 mod unavailable;
 
 pub use anomaly::ANOMALY_HISTORY;
-pub use console::{ConsoleMessage, NewConsoleMessage};
+pub use console::{ConsoleAnswer, ConsoleMessage, NewConsoleMessage};
 pub use error::StoreError;
 pub use outbox::{AfterFailure, CLAIM_SECONDS};
 pub use outbox_parked::{FailedDelivery, OutboxCounts};

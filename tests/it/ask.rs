@@ -3,7 +3,7 @@
 //! PostgreSQL. Today is Monday 2026-11-23 in these tests.
 
 use crate::common::TestDb;
-use crate::common::app::{TestApp, config_dir, demo_data};
+use crate::common::app::{TestApp, config_dir, demo_data, import_invoices};
 use crate::common::llm::{Behaviour, LlmStandIn};
 use keel::ask::{Answer, Planner};
 use keel::domain::plan::Plan;
@@ -582,19 +582,6 @@ async fn with_llm(db: &TestDb, extra: &[(&str, &str)]) -> (TestApp, LlmStandIn) 
     (app, stand_in)
 }
 
-/// The demo company's purchase orders and invoices, in that order (invoices refer to orders).
-async fn import_invoices(app: &TestApp) {
-    for (record_type, file) in [
-        ("purchase_order", "purchase_orders.csv"),
-        ("invoice", "invoices.csv"),
-    ] {
-        app.keel
-            .import_file(record_type, &demo_data().join(file))
-            .await
-            .expect("import");
-    }
-}
-
 /// Asks `question` through keel with the stand-in behaving as `behaviour`.
 async fn ask_with(
     app: &TestApp,
@@ -800,7 +787,7 @@ async fn a_role_sees_only_what_it_may_whichever_planner_made_the_plan() {
         let refused = app.keel.ask(victor, "average approval limit by role").await;
         let message = refused.expect_err("refused").to_string();
         assert!(
-            message.contains("may not see staff.approval_limit"),
+            message.contains("you may not see approval limits"),
             "[{label}] {message}"
         );
         let own = app
@@ -844,7 +831,7 @@ async fn a_role_sees_only_what_it_may_whichever_planner_made_the_plan() {
                 .expect_err("refused")
                 .to_string();
             assert!(
-                message.contains("may not see staff.approval_limit"),
+                message.contains("you may not see approval limits"),
                 "[{label}] {message}"
             );
         }
@@ -906,7 +893,8 @@ async fn the_console_answers_ask_a_mention_and_a_message_to_keel() {
                 reply.contains(&format!("is {rejected}.")),
                 "[{label}] {text}: {reply}"
             );
-            assert!(reply.contains("How I got this"), "[{label}] {reply}");
+            let how = effects[0]["how"].as_str().unwrap_or_default();
+            assert!(how.contains("How I got this"), "[{label}] {how}");
         }
         // A grouped answer comes with its chart, a PNG.
         let effects = diana.say("@S016", "/ask total expenses by category").await;
@@ -923,7 +911,29 @@ async fn the_console_answers_ask_a_mention_and_a_message_to_keel() {
         let (rows, lines): (usize, Vec<String>) = (whole.rows.len(), whole.row_lines().collect());
         assert!(rows > 30, "[{label}] {rows} rows");
         let pages = rows.div_ceil(15);
-        let page = |effects: Vec<Value>| effects[0]["text"].as_str().unwrap().to_string();
+        // An answer's text, its table's rows as `a | b` lines, and how it was computed.
+        let page = |effects: Vec<Value>| {
+            let rows = effects[0]["table"]["rows"].as_array().cloned();
+            let lines: Vec<String> = rows
+                .unwrap_or_default()
+                .iter()
+                .map(|row| {
+                    let cells: Vec<&str> = row
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|c| c.as_str().unwrap())
+                        .collect();
+                    cells.join(" | ")
+                })
+                .collect();
+            format!(
+                "{}\n{}\n{}",
+                effects[0]["text"].as_str().unwrap(),
+                lines.join("\n"),
+                effects[0]["how"].as_str().unwrap_or_default()
+            )
+        };
         let first = page(morgan.say("@S001", &format!("/ask {question}")).await);
         assert!(
             first.contains(&lines[14]) && !first.contains(&lines[15]),
@@ -1112,7 +1122,7 @@ async fn insights_are_computed_from_the_history_and_asked_for_in_words() {
             .expect_err("refused")
             .to_string();
         assert!(
-            refused.contains("only their own time entry records"),
+            refused.contains("you see only your own time entries"),
             "[{label}] {refused}"
         );
 

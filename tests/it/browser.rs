@@ -1,13 +1,15 @@
 //! The console in a real headless Chromium (Debian's, driven through chromedriver): a
 //! superintendent's 18,000 change order is rejected by the director of operations with a reason,
 //! resubmitted at 14,000 and approved by the project manager, and the dashboard shows both
-//! requests and an intact audit trail. Screenshots of each moment are kept in
-//! `target/tmp/e2e/<backend>/`.
+//! requests and an intact audit trail; then Ask keel: a question answered with a table (still
+//! there after a reload), a question refused by the access rules, and a question keel declines.
+//! Screenshots of each moment are kept in `target/tmp/e2e/<backend>/`.
 //!
 //! Needs `chromium` and `chromium-driver` (`/usr/bin/chromedriver`, or `KEEL_CHROMEDRIVER`).
 //! Without them the test says so and passes, unless `KEEL_E2E_REQUIRED=1` (set by `.ci/run`),
 //! which makes a missing browser a failure.
 
+use crate::common::app::import_invoices;
 use crate::common::console::{Mode, TestServer, submitted_id};
 use crate::common::test_databases;
 use fantoccini::key::Key;
@@ -227,6 +229,69 @@ async fn submit_change_order(browser: &Client, amount: &str, reason: &str) -> St
     submitted_id(&reply)
 }
 
+/// Types `question` in the composer and sends it.
+async fn ask(browser: &Client, question: &str) {
+    let composer = css(browser, "#composer-input").await;
+    composer.click().await.expect("focus composer");
+    composer
+        .send_keys(&format!("{question}\u{E007}"))
+        .await
+        .expect("type");
+}
+
+/// Ask keel in the console, as the chief executive (signed in) and as field staff.
+async fn ask_keel(browser: &Client, base: &str, camera: &mut Camera) {
+    browser
+        .goto(&format!("{base}/console"))
+        .await
+        .expect("open the console");
+    css(
+        browser,
+        "button[data-conversation='@S001'][aria-current='true']",
+    )
+    .await;
+    let question = "/ask total invoices by vendor";
+    ask(browser, question).await;
+    let header = "#messages table.answer-table thead th[scope='col']:last-child";
+    text_containing(browser, header, "Invoice total").await;
+    text_containing(browser, "#messages", question).await;
+    // The question at the top of the view, its answer's table under it.
+    browser
+        .execute(
+            "[...document.querySelectorAll('#messages .message')]\
+               .filter((m) => m.textContent.includes(arguments[0])).pop().scrollIntoView();",
+            vec![json!(question)],
+        )
+        .await
+        .expect("scroll");
+    camera.shoot(browser, "ask-answered-with-a-table").await;
+    browser.refresh().await.expect("reload");
+    text_containing(browser, header, "Invoice total").await;
+    text_containing(browser, "#messages", question).await;
+    css(browser, "#messages img.answer-chart").await;
+    // The chart, at the end, once it has loaded.
+    browser
+        .execute(
+            "const img = document.querySelector('#messages img.answer-chart:last-of-type');\
+             await img.decode(); img.scrollIntoView();",
+            vec![],
+        )
+        .await
+        .expect("scroll");
+    camera.shoot(browser, "ask-answer-after-reload").await;
+
+    be(browser, "S052", "Victor").await;
+    ask(browser, "what is Rachel Kim's approval limit?").await;
+    text_containing(browser, "#messages", "you may not see approval limits").await;
+    camera.shoot(browser, "ask-refused-by-access-rules").await;
+
+    // Hook for the declined question: once answers carry suggestions, assert here that they
+    // are shown as buttons (`.answer-suggestions button`) before the screenshot.
+    ask(browser, "what is the meaning of life").await;
+    text_containing(browser, "#messages", "could not tell which records").await;
+    camera.shoot(browser, "ask-declined-with-suggestions").await;
+}
+
 #[tokio::test]
 async fn a_change_order_is_rejected_resubmitted_and_approved_in_a_real_browser() {
     let Some(chromedriver) = chromedriver_path() else {
@@ -240,6 +305,7 @@ async fn a_change_order_is_rejected_resubmitted_and_approved_in_a_real_browser()
     };
     for db in test_databases().await {
         let server = TestServer::start(&db, Mode::Demo).await;
+        import_invoices(&server.app).await;
         let (_driver, driver_url) = start_driver(&chromedriver).await;
         let browser = browser(&driver_url).await;
         let mut camera = Camera::new(db.label);
@@ -321,6 +387,7 @@ async fn a_change_order_is_rejected_resubmitted_and_approved_in_a_real_browser()
         }
         text_containing(&browser, "#audit-status", "intact").await;
         camera.shoot(&browser, "dashboard").await;
+        ask_keel(&browser, &server.base, &mut camera).await;
 
         browser
             .set_window_size(390, 844)

@@ -2,6 +2,7 @@
 //! `KEEL_TEST_POSTGRES_URL` is set, on a fresh PostgreSQL database.
 
 mod ask;
+mod ask_answers;
 mod ask_insights;
 mod ask_llm;
 mod ask_understanding;

@@ -515,12 +515,21 @@ async fn ask_in_slack_answers_privately_and_a_role_is_refused_what_it_may_not_se
         let text = reply["text"].as_str().unwrap_or_default();
         assert!(text.contains("status is active is 17"), "[{label}] {text}");
         assert!(text.contains("How I got this"), "[{label}] {text}");
+        // In blocks: the sentence, then how it was computed, each within Slack's limits.
+        assert_eq!(reply["blocks"][0]["type"], "section", "[{label}] {reply}");
+        assert!(
+            reply["blocks"][0]["text"]["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("is 17")),
+            "[{label}] {reply}"
+        );
+        assert_eq!(reply["blocks"][1]["type"], "context", "[{label}] {reply}");
         // Gus is a superintendent: approval limits are not his to see.
         let (_, body) = slack
             .command_with_text(GUS, "/ask", "average approval limit by role", "t-ask-2")
             .await;
         assert!(
-            body.contains("may not see staff.approval_limit"),
+            body.contains("you may not see approval limits"),
             "[{label}] {body}"
         );
         assert!(

@@ -126,7 +126,7 @@ pub struct MessageBody {
 }
 
 /// `POST /console/api/messages`: a slash command, a question for keel (`@keel …`, or anything
-/// in keel's DMs), or a message in a channel.
+/// in keel's DMs, answered by [`super::asked`]), or a message in a channel.
 pub async fn post_message(
     State(console): Shared,
     headers: HeaderMap,
@@ -165,6 +165,9 @@ pub async fn post_message(
             .or(in_dm.then_some(text))
             .map(|question| ("ask", question))
     };
+    if let Some(("ask", question)) = interaction {
+        return super::asked::ask(&console, &person, text, question.trim()).await;
+    }
     if let Some((name, rest)) = interaction {
         let interaction = Interaction::Command {
             name: name.to_string(),
@@ -178,16 +181,11 @@ pub async fn post_message(
             json!({ "effects": rendered(effects), "message": null }),
         ));
     }
-    let new = NewConsoleMessage {
-        conversation: body.conversation.clone(),
-        author: person.id.clone(),
-        body: text.to_string(),
-        card: None,
-        card_version: None,
-        request_id: None,
-        thread_of: None,
-        outbox_id: None,
-    };
+    let new = NewConsoleMessage::typed(
+        body.conversation.clone(),
+        person.id.clone(),
+        text.to_string(),
+    );
     let posted = console
         .keel
         .store
@@ -278,7 +276,7 @@ pub async fn click_button(
 }
 
 /// Effects as JSON; every opened form gets a nonce so that submitting it twice counts once.
-fn rendered(effects: Vec<Effect>) -> Vec<Value> {
+pub(super) fn rendered(effects: Vec<Effect>) -> Vec<Value> {
     effects
         .into_iter()
         .map(|effect| {

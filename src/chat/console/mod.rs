@@ -9,6 +9,7 @@
 //! signed with `KEEL_CONSOLE_SECRET`, and without that secret the console is closed.
 
 mod api;
+mod asked;
 mod assets;
 mod dashboard;
 mod port;
@@ -114,6 +115,7 @@ impl Console {
                 "/console/api/messages",
                 get(api::messages).post(api::post_message),
             )
+            .route("/console/api/messages/{id}/chart", get(asked::chart))
             .route("/console/api/forms", post(api::submit_form))
             .route("/console/api/buttons", post(api::click_button))
             .route("/console/api/stream", get(stream::stream))

@@ -109,5 +109,7 @@ fn message_of(
         request_id: Some(notification.request_id.clone()),
         thread_of,
         outbox_id: Some(outbox_id),
+        answer: None,
+        chart: None,
     }
 }

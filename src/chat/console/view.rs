@@ -33,6 +33,11 @@ pub async fn message(console: &Console, viewer: &Person, message: &ConsoleMessag
         "request_id": message.request_id,
         "posted_at": message.posted_at,
         "updated_at": message.updated_at,
+        "answer": message.answer.as_ref().map(|answer| json!({
+            "table": answer.table,
+            "how": answer.how,
+            "chart": answer.chart.then(|| format!("/console/api/messages/{}/chart", message.id)),
+        })),
     })
 }
 

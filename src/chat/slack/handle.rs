@@ -5,7 +5,8 @@
 //! acknowledgement: a private message, errors inline in a modal, a picker's options.
 
 use super::Slack;
-use super::blocks::escape;
+use super::answer::{answer_blocks, answer_text, section};
+use super::blocks::{MAX_BLOCKS, escape};
 use super::modal::{modal, option};
 use super::payload::{SlackInteraction, SlashCommand};
 use super::suggestions::with_buttons;
@@ -66,7 +67,8 @@ async fn open_form(slack: &Slack, trigger_id: &str, form: &Form) -> Option<Strin
     }
 }
 
-/// A slash command opens its form, or answers privately.
+/// A slash command opens its form, or answers privately; an answer to a question comes as
+/// blocks (its table in monospace), with its text as the fallback.
 pub async fn command(slack: &Slack, command: &SlashCommand) -> Option<Value> {
     let effects = match act(slack, &command.user_id, command.interaction()).await {
         Ok(effects) => effects,
@@ -74,19 +76,37 @@ pub async fn command(slack: &Slack, command: &SlashCommand) -> Option<Value> {
     };
     let mut replies = Vec::new();
     let mut questions = Vec::new();
+    let mut blocks = Vec::new();
+    let mut answered = false;
     for effect in effects {
         match effect {
             Effect::OpenForm { form } => {
                 replies.extend(open_form(slack, &command.trigger_id, &form).await)
             }
-            Effect::Reply { text } => replies.push(text),
+            Effect::Reply { text } => {
+                blocks.push(section(&escape(&text)));
+                replies.push(text);
+            }
+            Effect::Answer { text, table, how } => {
+                answered = true;
+                blocks.extend(answer_blocks(&text, table.as_ref(), &how));
+                replies.push(answer_text(&text, table.as_ref(), &how));
+            }
             Effect::Chart { png, alt } => share_chart(slack, &command.user_id, png, alt),
             Effect::Suggestions { questions: asked } => questions = asked,
             Effect::FormErrors { .. } | Effect::CloseForm => {}
         }
     }
+    if replies.is_empty() {
+        return None;
+    }
     let text = replies.join("\n");
-    (!replies.is_empty()).then(|| with_buttons(ephemeral(&text), &text, &questions))
+    let mut reply = ephemeral(&text);
+    if answered {
+        blocks.truncate(MAX_BLOCKS);
+        reply["blocks"] = Value::from(blocks);
+    }
+    Some(with_buttons(reply, &text, &questions))
 }
 
 /// Shares an answer's chart in the member's DMs with keel, after the answer itself (the slash
@@ -121,6 +141,9 @@ pub async fn interaction(slack: &Slack, interaction: SlackInteraction) -> Option
                 let text = match effect {
                     Effect::OpenForm { form } => open_form(slack, &trigger_id, &form).await,
                     Effect::Reply { text } => Some(text),
+                    Effect::Answer { text, table, how } => {
+                        Some(answer_text(&text, table.as_ref(), &how))
+                    }
                     Effect::FormErrors { .. }
                     | Effect::CloseForm
                     | Effect::Chart { .. }
@@ -174,6 +197,12 @@ fn submission_answer(
                 }
             }
             Effect::Reply { text } => tell(slack, user_id, None, text),
+            Effect::Answer { text, table, how } => tell(
+                slack,
+                user_id,
+                None,
+                answer_text(&text, table.as_ref(), &how),
+            ),
             Effect::OpenForm { .. }
             | Effect::CloseForm
             | Effect::Chart { .. }

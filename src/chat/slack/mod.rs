@@ -6,6 +6,7 @@
 //!
 //! The translation is pure: [`signature`], [`blocks`], [`modal`], [`payload`].
 
+mod answer;
 pub mod blocks;
 pub mod client;
 mod handle;

@@ -68,6 +68,19 @@ const CORE_TYPES: [(&str, &str); 4] = [
     ("project", "projects.csv"),
 ];
 
+/// The demo company's purchase orders and invoices, in that order (invoices refer to orders).
+pub async fn import_invoices(app: &TestApp) {
+    for (record_type, file) in [
+        ("purchase_order", "purchase_orders.csv"),
+        ("invoice", "invoices.csv"),
+    ] {
+        app.keel
+            .import_file(record_type, &demo_data().join(file))
+            .await
+            .expect("import");
+    }
+}
+
 impl TestApp {
     /// keel on `db` with the demo config, the directory, clients, vendors and projects imported.
     pub async fn start(db: &TestDb) -> TestApp {

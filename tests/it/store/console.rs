@@ -25,6 +25,8 @@ fn message(conversation: &str, outbox_id: i64, version: i64) -> NewConsoleMessag
         request_id: Some("CO-1".into()),
         thread_of: None,
         outbox_id: Some(outbox_id),
+        answer: None,
+        chart: None,
     }
 }
 

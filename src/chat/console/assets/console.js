@@ -274,8 +274,35 @@ function renderMessage(m) {
     el('time', { datetime: m.posted_at, text: formatTime(m.posted_at) }),
     edited ? el('span', { class: 'message-edited', text: ` (updated ${formatTime(m.updated_at)})` }) : null));
   if (m.text) article.append(el('p', { class: 'message-text', text: m.text }));
+  if (m.answer) article.append(...renderAnswer(m.answer, m.text || ''));
   if (m.card) article.append(renderCard(m.card, m.request_id));
   return article;
+}
+
+// An answer's table (labelled columns, figures aligned right), how it was computed, its chart.
+function renderAnswer(answer, sentence) {
+  const parts = [];
+  if (answer.table) parts.push(renderAnswerTable(answer.table, sentence));
+  if (answer.how) parts.push(el('p', { class: 'answer-how', text: answer.how }));
+  if (typeof answer.chart === 'string' && answer.chart.startsWith('/console/api/messages/')) {
+    parts.push(el('img', { class: 'answer-chart', src: answer.chart, alt: `Chart: ${sentence}` }));
+  }
+  return parts;
+}
+
+function renderAnswerTable(table, sentence) {
+  const numeric = table.numeric || [];
+  const head = el('tr', {}, ...(table.columns || []).map((label, i) =>
+    el('th', { scope: 'col', class: numeric[i] ? 'numeric' : null, text: label })));
+  const rows = (table.rows || []).map((row) => el('tr', {}, ...row.map((cell, i) =>
+    el('td', { class: numeric[i] ? 'numeric' : null, text: cell }))));
+  const element = el('table', { class: 'answer-table' },
+    el('caption', { class: 'visually-hidden', text: `Table for: ${sentence}` }),
+    el('thead', {}, head),
+    el('tbody', {}, ...rows));
+  // A wide table scrolls on its own; the region lets a keyboard reach and scroll it.
+  return el('div', { class: 'answer-table-wrap', role: 'region', tabindex: '0',
+    'aria-label': 'Answer table' }, element);
 }
 
 function renderCard(card, requestId) {
@@ -423,11 +450,29 @@ async function sendComposer(event) {
     input.value = '';
     renderCommandHints();
     if (data.message && data.message.conversation === state.conversation) upsertMessage(data.message);
-    applyEffects(data.effects || []);
+    if (Array.isArray(data.messages)) showAsked(data.messages);
+    else applyEffects(data.effects || []);
   } catch (err) {
     handleError(err, setComposerError);
   } finally {
     send.disabled = false;
+  }
+}
+
+// A question and keel's answer, stored in the asker's direct messages with keel: shown here
+// when that is the conversation open, otherwise pointed to.
+function showAsked(messages) {
+  let here = false;
+  for (const message of messages) {
+    if (message && message.conversation === state.conversation) {
+      upsertMessage(message);
+      here = true;
+    }
+  }
+  const dm = messages.find((m) => m)?.conversation;
+  if (!here && dm) {
+    setUnread(dm, true);
+    showEphemeral('keel answered in your direct messages with keel: an answer follows what you may see, so it is not posted here.');
   }
 }
 
@@ -497,6 +542,7 @@ function fillCommand(command) {
 function applyEffects(effects) {
   for (const effect of effects) {
     if (effect.type === 'reply') showEphemeral(effect.text || '');
+    else if (effect.type === 'answer') showEphemeralAnswer(effect);
     else if (effect.type === 'open_form') openForm(effect.form);
     else if (effect.type === 'form_errors') showFormErrors(effect.errors || []);
     else if (effect.type === 'close_form') closeForm();
@@ -534,6 +580,13 @@ async function askSuggestion(question, button) {
   } finally {
     if (button.isConnected) button.disabled = false;
   }
+}
+
+function showEphemeralAnswer(effect) {
+  showEphemeral(effect.text || '');
+  const article = $('messages').lastElementChild;
+  article.append(...renderAnswer({ table: effect.table, how: effect.how }, effect.text || ''));
+  scrollToEnd(true);
 }
 
 // A chart for the answer just shown, with the answer's sentence as its text alternative.
