@@ -7,6 +7,8 @@ pub mod chart;
 pub mod check;
 pub mod llm;
 pub mod offline;
+pub mod request_access;
+pub mod requests_words;
 pub mod text;
 
 use crate::domain::plan::{

@@ -7,6 +7,7 @@ use crate::ask::access::{Asker, enforce, enforce_insight, visible_labels};
 use crate::ask::check::{self, PlanProblem};
 use crate::ask::offline::{self, Context};
 use crate::ask::{Answer, Planner, answer};
+use crate::ask::{request_access, requests_words};
 use crate::domain::plan::{CheckedQuery, Plan};
 use crate::domain::{Effect, Person, RecordLabels};
 use crate::insights::Insight;
@@ -40,7 +41,7 @@ impl Keel {
         let mut note = None;
         if let Some(llm) = &self.llm {
             let why = match llm
-                .plan(question, &person.id, &self.config.schema, today)
+                .plan(question, &person.id, &self.ask_schema, today)
                 .await
             {
                 Ok(plan) => match self.prepare(&plan, today) {
@@ -65,14 +66,18 @@ impl Keel {
             ));
         }
         let cx = Context {
-            schema: &self.config.schema,
+            schema: &self.ask_schema,
             vocabulary: &self.config.vocabulary,
             labels: &labels,
             today,
             asker: &person.id,
         };
-        let plan =
-            offline::plan(question, &cx).map_err(|e| UserError::Invalid(with_note(&e.0, &note)))?;
+        let people = self.directory.get(&self.store).await?;
+        let plan = match requests_words::plan(question, &cx, &people.directory) {
+            Some(plan) => plan,
+            None => offline::plan(question, &cx)
+                .map_err(|e| UserError::Invalid(with_note(&e.0, &note)))?,
+        };
         let prepared = self.prepare(&plan, today).map_err(|e| {
             UserError::Invalid(with_note(&format!("I could not answer that: {e}."), &note))
         })?;
@@ -117,8 +122,9 @@ impl Keel {
 
     fn prepare(&self, plan: &Plan, today: NaiveDate) -> Result<Prepared, PlanProblem> {
         match plan {
-            Plan::Query(query) => check::check(query, &self.config.schema, today)
-                .map(|q| Prepared::Query(Box::new(q))),
+            Plan::Query(query) => {
+                check::check(query, &self.ask_schema, today).map(|q| Prepared::Query(Box::new(q)))
+            }
             Plan::Insight { name } => Ok(Prepared::Insight(*name)),
         }
     }
@@ -134,7 +140,7 @@ impl Keel {
         note: Option<String>,
     ) -> Result<Answer, ServiceError> {
         let access = self.config.vocabulary.access.get(&person.role);
-        let labels = &visible_labels(labels, access, &self.config.schema);
+        let labels = &visible_labels(labels, access, &self.ask_schema);
         let refused = |e: PlanProblem| {
             ServiceError::from(UserError::Invalid(format!("I cannot answer that: {e}.")))
         };
@@ -148,12 +154,21 @@ impl Keel {
                     &mut checked,
                     &asker,
                     access,
-                    &self.config.schema,
+                    &self.ask_schema,
                     &self.config.directory.record,
                 )
                 .map_err(refused)?;
+                let people = self.directory.get(&self.store).await?;
+                let admin = people.directory.is_admin(&person.id);
+                let narrowed = request_access::narrow(&mut checked, &person.id, admin);
                 let table = self.store.run_query(&checked).await?;
-                Ok(answer(plan, &checked, table, labels, planner, note))
+                let mut answer = answer(plan, &checked, table, labels, planner, note);
+                if let Some(narrowed) = narrowed
+                    && self.withheld(&narrowed).await?
+                {
+                    answer.answer = format!("{} {}", answer.answer, request_access::WITHHELD);
+                }
+                Ok(answer)
             }
             Prepared::Insight(insight) => {
                 enforce_insight(insight, &person.role, access).map_err(refused)?;
@@ -169,6 +184,21 @@ impl Keel {
                 })
             }
         }
+    }
+
+    /// Whether narrowing a question about requests to the asker's left some out.
+    async fn withheld(&self, narrowed: &request_access::Narrowed) -> anyhow::Result<bool> {
+        let count = |table: crate::domain::plan::Table| {
+            table
+                .rows
+                .first()
+                .and_then(|row| row.first())
+                .and_then(serde_json::Value::as_f64)
+                .unwrap_or(0.0)
+        };
+        let everything = count(self.store.run_query(&narrowed.everything).await?);
+        let visible = count(self.store.run_query(&narrowed.visible).await?);
+        Ok(everything > visible)
     }
 
     /// `/ask …` in chat: the answer, a page of its rows as a table, how it was computed, and
