@@ -333,6 +333,8 @@ fn verb(words: &Words, decision: Option<&str>) -> Option<Verb> {
     if words.has_any(&[
         "requested",
         "submitted",
+        "submit",
+        "raised",
         "requester",
         "requesters",
         "asked for",

@@ -223,10 +223,9 @@ pub fn facts(
     if let Some(decided) = request.decided_at {
         let hours = (decided - request.submitted_at).num_seconds() as f64 / 3600.0;
         let business = calendar.business_hours_between(request.submitted_at, decided);
-        let round = |n: f64| (n * 100.0).round() / 100.0;
-        fields.insert("hours".into(), json!(round(hours)));
-        fields.insert("business_hours".into(), json!(round(business)));
-        fields.insert("days".into(), json!(round(hours / 24.0)));
+        fields.insert("hours".into(), json!(hours));
+        fields.insert("business_hours".into(), json!(business));
+        fields.insert("days".into(), json!(hours / 24.0));
     }
     fields
 }
@@ -371,7 +370,7 @@ mod tests {
         assert_eq!(approved["status"], json!("closed"));
         assert_eq!(approved["decider"], json!("S016"));
         assert_eq!(approved["hours"], json!(49.0));
-        assert_eq!(approved["days"], json!(2.04));
+        assert_eq!(approved["days"], json!(49.0 / 24.0));
         // Working hours are 8:00–17:00 in Chicago: Monday from 9:00 (8), Tuesday (9),
         // Wednesday to 10:00 (2).
         assert_eq!(approved["business_hours"], json!(19.0));

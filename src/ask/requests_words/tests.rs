@@ -185,6 +185,11 @@ fn a_role_resolves_to_its_holders_and_decided_is_not_asked() {
         filter(&managers.unwrap(), "decider"),
         Some((Op::In, json!(["S016", "S017"])))
     );
+    let submitted = planned(&demo, "how many requests did Diana Brooks submit?", "S001");
+    assert_eq!(
+        filter(&submitted.unwrap(), "requester"),
+        Some((Op::In, json!(["S016"])))
+    );
     let asked = planned(&demo, "requests submitted by Diana Brooks", "S001").unwrap();
     assert_eq!(filter(&asked, "requester"), Some((Op::In, json!(["S016"]))));
     assert_eq!(filter(&asked, "decider"), None);
