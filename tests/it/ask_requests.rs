@@ -224,7 +224,7 @@ async fn the_requests_history_answers_who_decides_how_long_it_takes_and_what_wai
             .await;
         assert_eq!(
             TestApp::waiting_for(&submitted),
-            [rachel.clone()],
+            std::slice::from_ref(&rachel),
             "[{}]",
             app.label
         );
@@ -245,7 +245,7 @@ async fn the_requests_history_answers_who_decides_how_long_it_takes_and_what_wai
             answer
                 .rows
                 .iter()
-                .any(|row| row[0] == Value::from(submitted.id.clone())),
+                .any(|row| row[0].as_str() == Some(submitted.id.as_str())),
             "[{}] {:?}",
             app.label,
             answer.rows

@@ -234,3 +234,19 @@ fn questions_about_records_and_insights_are_left_to_their_planners() {
         assert_eq!(planned(&demo, question, "S001"), None, "{question}");
     }
 }
+
+#[test]
+fn the_language_model_is_told_about_the_requests_and_how_to_ask_about_them() {
+    let demo = demo();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let prompt = crate::ask::llm::prompt(&demo.schema, today, "S016", "my pending approvals");
+    for wanted in [
+        "- request: request_id text, workflow enum(",
+        "decider ref(staff)",
+        "business_hours number",
+        "waiting_for",
+        "(S016)",
+    ] {
+        assert!(prompt.contains(wanted), "{wanted} in the prompt");
+    }
+}
