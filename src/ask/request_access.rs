@@ -86,4 +86,30 @@ mod tests {
         let mut invoices = query("invoice");
         assert!(narrow(&mut invoices, "S120", false).is_none());
     }
+
+    #[test]
+    fn a_hidden_field_stays_hidden_when_read_through_a_request() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+        let config = crate::config::load_with_env(&dir, &[]).expect("the demo config");
+        let mut schema = config.schema.clone();
+        let requests =
+            crate::engine::request_facts::record_type(config.workflows.values(), &schema, "staff")
+                .unwrap();
+        schema.types.insert(RECORD_TYPE.into(), requests);
+        let plan = r#"{"kind":"query","record":"request",
+            "measure":{"aggregate":"average","field":"decider.approval_limit"}}"#;
+        let crate::domain::plan::Plan::Query(plan) = serde_json::from_str(plan).unwrap() else {
+            panic!("a query")
+        };
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let mut checked = crate::ask::check::check(&plan, &schema, today).unwrap();
+        let asker = crate::ask::access::Asker {
+            id: "S052",
+            role: "field_staff",
+        };
+        let access = config.vocabulary.access.get("field_staff");
+        let refused = crate::ask::access::enforce(&mut checked, &asker, access, &schema, "staff")
+            .unwrap_err();
+        assert!(refused.0.contains("staff.approval_limit"), "{refused}");
+    }
 }

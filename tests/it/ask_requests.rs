@@ -368,3 +368,46 @@ async fn a_field_worker_sees_only_their_requests_and_is_told_others_were_left_ou
         assert!(!answer.answer.contains(WITHHELD), "[{}]", app.label);
     }
 }
+
+#[tokio::test]
+async fn the_requests_table_is_built_again_from_the_requests_and_their_audit_trail() {
+    for db in crate::common::test_databases().await {
+        let app = TestApp::start(&db).await;
+        app.keel.import_all(&demo_data()).await.expect("import");
+        let past = history(&app);
+        let rachel = staff_named("Rachel Kim");
+        let submitted = app
+            .submit(
+                "change_order",
+                "S016",
+                &[
+                    ("project", "P001"),
+                    ("amount", "30000.00"),
+                    ("reason", "Added steel"),
+                ],
+            )
+            .await;
+        let reject = keel::engine::lifecycle::Action::Reject {
+            reason: "Not in the contract".into(),
+        };
+        app.keel
+            .act(&submitted.id, &rachel, reject, None)
+            .await
+            .expect("reject");
+        let question = "how many requests did Rachel Kim reject?";
+        let expected = past
+            .iter()
+            .filter(|p| p.status == "rejected" && p.approver == rachel)
+            .count()
+            + 1;
+        let answer = ask(&app, "S001", question).await;
+        assert_eq!(value(&answer), expected as f64, "[{}] kept", app.label);
+        // As after an upgrade: the table is gone, and keel builds it when it opens.
+        db.execute("drop table facts_request").await;
+        db.execute("delete from fact_tables where record_type = 'request'")
+            .await;
+        let reopened = TestApp::start(&db).await;
+        let answer = ask(&reopened, "S001", question).await;
+        assert_eq!(value(&answer), expected as f64, "[{}] rebuilt", app.label);
+    }
+}
