@@ -91,11 +91,7 @@ mod tests {
     fn a_hidden_field_stays_hidden_when_read_through_a_request() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
         let config = crate::config::load_with_env(&dir, &[]).expect("the demo config");
-        let mut schema = config.schema.clone();
-        let requests =
-            crate::engine::request_facts::record_type(config.workflows.values(), &schema, "staff")
-                .unwrap();
-        schema.types.insert(RECORD_TYPE.into(), requests);
+        let schema = crate::engine::request_facts::with_requests(&config);
         let plan = r#"{"kind":"query","record":"request",
             "measure":{"aggregate":"average","field":"decider.approval_limit"}}"#;
         let crate::domain::plan::Plan::Query(plan) = serde_json::from_str(plan).unwrap() else {

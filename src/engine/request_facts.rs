@@ -83,6 +83,21 @@ pub fn record_type<'a>(
     })
 }
 
+/// `schema` with the `request` type added (see [`record_type`]); as it is when records.toml
+/// already has a type of that name.
+pub fn with_requests(config: &crate::config::Config) -> RecordSchema {
+    let mut schema = config.schema.clone();
+    let requests = record_type(
+        config.workflows.values(),
+        &config.schema,
+        &config.directory.record,
+    );
+    if let Some(requests) = requests {
+        schema.types.insert(RECORD_TYPE.to_string(), requests);
+    }
+    schema
+}
+
 /// The form fields kept: those of one type in every workflow that has them (lists merged), and
 /// not named like a core field.
 fn form_fields(workflows: &[&Workflow], schema: &RecordSchema) -> Vec<RecordTypeField> {

@@ -10,20 +10,13 @@ use crate::store::Tx;
 
 /// Record types Ask keel answers about: records.toml's, and the requests.
 pub(super) fn ask_schema(config: &crate::config::Config) -> RecordSchema {
-    let mut schema = config.schema.clone();
-    if let Some(requests) = request_facts::record_type(
-        config.workflows.values(),
-        &config.schema,
-        &config.directory.record,
-    ) {
-        schema.types.insert(RECORD_TYPE.to_string(), requests);
-    } else {
+    if config.schema.get(RECORD_TYPE).is_some() {
         tracing::warn!(
             "records.toml has a record type named `{RECORD_TYPE}`, so the requests themselves \
              cannot be asked about"
         );
     }
-    schema
+    request_facts::with_requests(config)
 }
 
 impl Keel {

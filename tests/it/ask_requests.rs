@@ -137,6 +137,17 @@ fn value(answer: &Answer) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
+/// A change order of 30,000 from Diana Brooks: above a project manager's limit and within
+/// Rachel Kim's, the director of operations.
+async fn submit_for_rachel(app: &TestApp) -> keel::domain::Request {
+    let fields = [
+        ("project", "P001"),
+        ("amount", "30000.00"),
+        ("reason", "Added steel"),
+    ];
+    app.submit("change_order", "S016", &fields).await
+}
+
 async fn ask(app: &TestApp, asker: &str, question: &str) -> Answer {
     app.keel
         .ask(asker, question)
@@ -211,17 +222,7 @@ async fn the_requests_history_answers_who_decides_how_long_it_takes_and_what_wai
         // What is waiting for Rachel Kim: the imported pending requests she must decide,
         // and a change order submitted now that her authority covers.
         let rachel = staff_named("Rachel Kim");
-        let submitted = app
-            .submit(
-                "change_order",
-                "S016",
-                &[
-                    ("project", "P001"),
-                    ("amount", "30000.00"),
-                    ("reason", "Added steel"),
-                ],
-            )
-            .await;
+        let submitted = submit_for_rachel(&app).await;
         assert_eq!(
             TestApp::waiting_for(&submitted),
             std::slice::from_ref(&rachel),
@@ -376,17 +377,7 @@ async fn the_requests_table_is_built_again_from_the_requests_and_their_audit_tra
         app.keel.import_all(&demo_data()).await.expect("import");
         let past = history(&app);
         let rachel = staff_named("Rachel Kim");
-        let submitted = app
-            .submit(
-                "change_order",
-                "S016",
-                &[
-                    ("project", "P001"),
-                    ("amount", "30000.00"),
-                    ("reason", "Added steel"),
-                ],
-            )
-            .await;
+        let submitted = submit_for_rachel(&app).await;
         let reject = keel::engine::lifecycle::Action::Reject {
             reason: "Not in the contract".into(),
         };

@@ -31,11 +31,7 @@ struct Demo {
 fn demo() -> Demo {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
     let config = crate::config::load_with_env(&dir, &[]).expect("the demo config");
-    let mut schema = config.schema.clone();
-    let requests =
-        crate::engine::request_facts::record_type(config.workflows.values(), &schema, "staff")
-            .unwrap();
-    schema.types.insert("request".into(), requests);
+    let schema = crate::engine::request_facts::with_requests(&config);
     let people = [
         person("S002", "Dana Whitfield", "cfo", "Chief Financial Officer"),
         person(
