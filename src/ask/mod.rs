@@ -8,6 +8,8 @@ pub mod check;
 pub mod compound;
 pub mod llm;
 pub mod offline;
+pub mod request_access;
+pub mod requests_words;
 pub mod text;
 pub mod words;
 

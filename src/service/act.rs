@@ -159,6 +159,8 @@ impl Keel {
         transition: &Transition,
     ) -> anyhow::Result<()> {
         tx.append_events(&transition.events).await?;
+        self.write_request_facts(tx, &transition.request, &transition.events, None)
+            .await?;
         tx.enqueue(
             &transition.notifications,
             transition.request.submitted_at.max(self.clock.now()),

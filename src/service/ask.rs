@@ -9,6 +9,7 @@ use crate::ask::compound::merge;
 use crate::ask::offline::{self, Context, Declined, Outcome};
 use crate::ask::words::capitalised;
 use crate::ask::{Answer, Header, Planner, Wording, answer};
+use crate::ask::{request_access, requests_words};
 use crate::domain::plan::{CheckedQuery, Plan};
 use crate::domain::{Effect, Person, RecordLabels, ShownTable};
 use crate::insights::Insight;
@@ -44,7 +45,7 @@ impl Keel {
             // One deadline for the question: planning and wording share it.
             let deadline = llm.deadline();
             let why = match llm
-                .plan(question, &person.id, &self.config.schema, today, deadline)
+                .plan(question, &person.id, &self.ask_schema, today, deadline)
                 .await
             {
                 Ok(plan) => match self.prepare(&plan, today) {
@@ -73,7 +74,7 @@ impl Keel {
         let directory = &self.config.directory.record;
         let holders = offline::holders(&people.directory.people(), directory);
         let cx = Context {
-            schema: &self.config.schema,
+            schema: &self.ask_schema,
             vocabulary: &self.config.vocabulary,
             labels: &labels,
             today,
@@ -81,9 +82,18 @@ impl Keel {
             people: directory,
             holders: &holders,
         };
-        let planned = match offline::plan(question, &cx) {
-            Outcome::Planned(planned) => planned,
-            Outcome::Declined(declined) => return Ok(declined_answer(declined, note)),
+        let planned = match requests_words::plan(question, &cx, &people.directory) {
+            Some(plan) => offline::Planned {
+                parts: vec![offline::Part {
+                    plan,
+                    heading: None,
+                }],
+                notes: Vec::new(),
+            },
+            None => match offline::plan(question, &cx) {
+                Outcome::Planned(planned) => planned,
+                Outcome::Declined(declined) => return Ok(declined_answer(declined, note)),
+            },
         };
         let answered = note
             .as_ref()
@@ -160,8 +170,9 @@ impl Keel {
 
     fn prepare(&self, plan: &Plan, today: NaiveDate) -> Result<Prepared, PlanProblem> {
         match plan {
-            Plan::Query(query) => check::check(query, &self.config.schema, today)
-                .map(|q| Prepared::Query(Box::new(q))),
+            Plan::Query(query) => {
+                check::check(query, &self.ask_schema, today).map(|q| Prepared::Query(Box::new(q)))
+            }
             Plan::Insight { name } => Ok(Prepared::Insight(*name)),
         }
     }
@@ -177,7 +188,7 @@ impl Keel {
         note: Option<String>,
     ) -> Result<Answer, ServiceError> {
         let access = self.config.vocabulary.access.get(&person.role);
-        let labels = &visible_labels(labels, access, &self.config.schema);
+        let labels = &visible_labels(labels, access, &self.ask_schema);
         let refused = |e: PlanProblem| {
             ServiceError::from(UserError::Invalid(format!("I cannot answer that: {e}.")))
         };
@@ -189,18 +200,25 @@ impl Keel {
                     id: &person.id,
                     role: &person.role,
                 };
-                let withheld =
-                    enforce(&mut checked, &asker, access, &self.config.schema, directory)
-                        .map_err(refused)?;
+                let withheld = enforce(&mut checked, &asker, access, &self.ask_schema, directory)
+                    .map_err(refused)?;
+                let people = self.directory.get(&self.store).await?;
+                let admin = people.directory.is_admin(&person.id);
+                let narrowed = request_access::narrow(&mut checked, &person.id, admin);
                 let table = self.store.run_query(&checked).await?;
                 let wording = Wording {
                     labels,
-                    schema: &self.config.schema,
+                    schema: &self.ask_schema,
                     currency,
                 };
                 let mut answer = answer(plan, &checked, table, &wording, planner, note);
                 if let Some(withheld) = withheld {
                     answer.answer = format!("{} {withheld}", answer.answer);
+                }
+                if let Some(narrowed) = narrowed
+                    && self.withheld(&narrowed).await?
+                {
+                    answer.answer = format!("{} {}", answer.answer, request_access::WITHHELD);
                 }
                 Ok(answer)
             }
@@ -227,6 +245,21 @@ impl Keel {
                 })
             }
         }
+    }
+
+    /// Whether narrowing a question about requests to the asker's left some out.
+    async fn withheld(&self, narrowed: &request_access::Narrowed) -> anyhow::Result<bool> {
+        let count = |table: crate::domain::plan::Table| {
+            table
+                .rows
+                .first()
+                .and_then(|row| row.first())
+                .and_then(serde_json::Value::as_f64)
+                .unwrap_or(0.0)
+        };
+        let everything = count(self.store.run_query(&narrowed.everything).await?);
+        let visible = count(self.store.run_query(&narrowed.visible).await?);
+        Ok(everything > visible)
     }
 
     /// `/ask …` in chat: the answer, a page of its rows as a table, how it was computed, and

@@ -18,6 +18,7 @@ mod interact;
 mod keel_command;
 mod outbox;
 mod queries;
+mod request_facts;
 mod submit;
 mod timers;
 
@@ -61,6 +62,9 @@ pub struct Keel {
     bell: Arc<DeliveryBell>,
     /// Plans questions when `llm.mode` is `remote`.
     llm: Option<Arc<crate::ask::llm::LlmPlanner>>,
+    /// The record types questions are about: records.toml's and the requests
+    /// ([`request_facts`]).
+    ask_schema: Arc<crate::domain::RecordSchema>,
 }
 
 impl Keel {
@@ -133,7 +137,9 @@ impl Keel {
                 .track_anomaly_samples(&workflow.name, settings)
                 .await?;
         }
-        Keel::with_store(config, store, clock)
+        let keel = Keel::with_store(config, store, clock)?;
+        keel.track_request_facts().await?;
+        Ok(keel)
     }
 
     /// As [`Keel::open`], on a store already connected.
@@ -161,6 +167,7 @@ impl Keel {
         });
         Ok(Keel {
             llm,
+            ask_schema: Arc::new(request_facts::ask_schema(&config)),
             directory: Arc::new(DirectoryCache::new(config.directory.clone())),
             delegations: Arc::new(Cached::default()),
             bell: Arc::default(),

@@ -63,6 +63,9 @@ pub(super) struct FactTable {
     pub measures: Vec<usize>,
     /// The fields with an index on `facts_<type>`.
     pub indexed: Vec<usize>,
+    /// Whether `sums_<type>` is kept: not for the requests ([`super::request_facts`]), whose
+    /// rows change at every transition and are read from `facts_request` alone.
+    pub summed: bool,
 }
 
 impl FactTable {
@@ -122,6 +125,7 @@ impl FactTable {
             cuts,
             measures,
             indexed,
+            summed: true,
         })
     }
 
@@ -182,6 +186,9 @@ impl FactTable {
             self.facts,
             columns.join(", ")
         )];
+        if !self.summed {
+            return statements;
+        }
         let mut columns: Vec<String> = self
             .sums_key()
             .iter()
@@ -212,7 +219,7 @@ impl FactTable {
         let mut indexes = Vec::new();
         for &i in &self.indexed {
             let column = self.fields[i].column.as_str();
-            if !self.groups.contains(&i) || self.measures.is_empty() {
+            if !self.summed || !self.groups.contains(&i) || self.measures.is_empty() {
                 indexes.push((format!("{}_i{i}", self.facts), vec![column]));
                 continue;
             }

@@ -6,6 +6,7 @@ use super::sql::{from_json, value_tuples};
 use super::statement::{Param, Statement};
 use super::{Backend, Store, Tx};
 use crate::domain::{FieldType, Fields, RecordSchema};
+use crate::engine::request_facts;
 use anyhow::Result;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -153,15 +154,18 @@ impl Store {
                 tx.build_facts(table, &definition).await?;
             }
         }
-        for gone in built.keys() {
+        // The requests' table is built from the requests, not from records.toml.
+        for gone in built.keys().filter(|t| *t != request_facts::RECORD_TYPE) {
             tx.drop_facts(gone).await?;
         }
         tx.commit().await?;
         if let Ok(mut registered) = self.facts.write() {
-            *registered = tables
-                .into_iter()
-                .map(|table| (table.record_type.clone(), table))
-                .collect();
+            registered.retain(|name, _| name == request_facts::RECORD_TYPE);
+            registered.extend(
+                tables
+                    .into_iter()
+                    .map(|table| (table.record_type.clone(), table)),
+            );
         }
         Ok(())
     }
@@ -203,7 +207,7 @@ impl Tx {
         Ok(())
     }
 
-    async fn drop_facts(&mut self, record_type: &str) -> Result<()> {
+    pub(super) async fn drop_facts(&mut self, record_type: &str) -> Result<()> {
         for table in table_names(record_type)? {
             let sql = format!("drop table if exists {table}");
             self.write(Statement::new(sql, format!("dropping {table}")))

@@ -28,6 +28,7 @@ mod native;
 mod outbox;
 mod outbox_parked;
 mod records;
+mod request_facts;
 mod request_queries;
 mod requests;
 mod slack;

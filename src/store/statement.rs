@@ -130,6 +130,10 @@ impl Statement {
             .fold(sqlx::query(&self.sql), |query, param| match param {
                 Param::Text(text) => query.bind(text.clone()),
                 Param::Int(int) => query.bind(*int),
+                // sqlx 0.8's Any driver swaps the NULLs of f32 and f64 (`convert_to`), so a
+                // NULL sent as f64 is a `real` on Postgres, and the statement, once prepared
+                // with it, refuses a double in that place; an f32 NULL is a double one.
+                Param::Real(None) => query.bind(Option::<f32>::None),
                 Param::Real(real) => query.bind(*real),
             })
     }

@@ -535,8 +535,9 @@ async fn the_console_offers_a_declined_questions_suggestions_as_buttons() {
         let first = suggestions["questions"][0].as_str().unwrap().to_string();
         // A button asks its question as /ask does.
         let effects = morgan.say("@S001", &format!("/ask {first}")).await;
-        let reply = effects[0]["text"].as_str().unwrap_or_default();
-        assert!(reply.contains("How I got this"), "[{label}] {reply}");
+        assert_eq!(effects[0]["type"], "answer", "[{label}] {effects:?}");
+        let how = effects[0]["how"].as_str().unwrap_or_default();
+        assert!(how.contains("How I got this"), "[{label}] {how}");
         server.stop().await;
     }
 }

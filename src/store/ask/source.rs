@@ -27,6 +27,9 @@ pub(super) fn indexed_group<'q>(
 /// the month or year of at most one date field, whose windows are whole months; or, not
 /// grouped or filtered by any group field, over windows of days.
 pub(super) fn sums_rows(table: &FactTable, query: &CheckedQuery) -> Option<Source> {
+    if !table.summed {
+        return None;
+    }
     let CheckedMeasure::Aggregate(aggregate, measured) = &query.measure else {
         return None;
     };
