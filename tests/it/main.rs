@@ -2,6 +2,7 @@
 //! `KEEL_TEST_POSTGRES_URL` is set, on a fresh PostgreSQL database.
 
 mod ask;
+mod ask_paraphrase;
 mod audit;
 mod browser;
 mod cli;
