@@ -71,6 +71,23 @@ pub enum Expect {
     AnyOf(Vec<Expect>),
 }
 
+/// What an answer said, as the checks read it: the sentence, the note and the table's rows.
+pub struct Said<'a> {
+    pub sentence: &'a str,
+    pub note: Option<&'a str>,
+    pub rows: &'a [Vec<Value>],
+}
+
+impl<'a> From<&'a Answer> for Said<'a> {
+    fn from(answer: &'a Answer) -> Said<'a> {
+        Said {
+            sentence: &answer.answer,
+            note: answer.note.as_deref(),
+            rows: &answer.rows,
+        }
+    }
+}
+
 /// How one answer is classed in the report.
 #[derive(Debug)]
 pub enum Class {
@@ -115,13 +132,8 @@ fn admits_not_answering(sentence: &str) -> bool {
 }
 
 /// Words with which an answer says it left out what the asker may not see.
-fn says_withheld(answer: &Answer) -> bool {
-    let text = format!(
-        "{} {}",
-        answer.answer,
-        answer.note.as_deref().unwrap_or_default()
-    )
-    .to_lowercase();
+fn says_withheld(answer: &Said) -> bool {
+    let text = format!("{} {}", answer.sentence, answer.note.unwrap_or_default()).to_lowercase();
     [
         "your own",
         "only yours",
@@ -146,7 +158,7 @@ pub fn classify(result: &Result<Answer, ServiceError>, expect: &Expect) -> Class
     }
     match result {
         Err(error) => Class::Wrong(format!("keel failed: {error}")),
-        Ok(answer) => match expect.holds(answer) {
+        Ok(answer) => match expect.holds(&Said::from(answer)) {
             Ok(()) => Class::Correct,
             Err(why) => Class::Wrong(why),
         },
@@ -163,13 +175,13 @@ impl Expect {
     }
 
     /// Whether `answer` (not a decline) holds this; otherwise what was expected.
-    fn holds(&self, answer: &Answer) -> Result<(), String> {
-        let rows = &answer.rows;
+    pub fn holds(&self, answer: &Said) -> Result<(), String> {
+        let rows = answer.rows;
         let ok = match self {
             Expect::Figures(figures) => figures.iter().all(|f| has_figure(answer, f)),
             Expect::Top(labels) => labels
                 .iter()
-                .any(|l| rows.first().is_some_and(|r| names(r, l)) || contains(&answer.answer, l)),
+                .any(|l| rows.first().is_some_and(|r| names(r, l)) || contains(answer.sentence, l)),
             Expect::Set(labels) => {
                 rows.len() == labels.len()
                     && labels.iter().all(|l| rows.iter().any(|r| names(r, l)))
@@ -190,8 +202,8 @@ impl Expect {
             }
             Expect::Mentions(labels) => labels
                 .iter()
-                .all(|l| contains(&answer.answer, l) || rows.iter().any(|r| names(r, l))),
-            Expect::Nothing => match rows.as_slice() {
+                .all(|l| contains(answer.sentence, l) || rows.iter().any(|r| names(r, l))),
+            Expect::Nothing => match rows {
                 [] => true,
                 [row] => {
                     let figures: Vec<f64> = cells(row).collect();
@@ -261,8 +273,8 @@ fn near(value: f64, figure: &Figure) -> bool {
 }
 
 /// Whether the figure is in the sentence, or in a table small enough to be the answer.
-fn has_figure(answer: &Answer, figure: &Figure) -> bool {
-    numbers_in(&answer.answer).iter().any(|v| near(*v, figure))
+fn has_figure(answer: &Said, figure: &Figure) -> bool {
+    numbers_in(answer.sentence).iter().any(|v| near(*v, figure))
         || (answer.rows.len() <= SMALL_TABLE
             && answer
                 .rows

@@ -7,6 +7,7 @@
 //! `KEEL_PARAPHRASE_REPORT_ONLY=1` prints the report and passes, for iterating on the planner:
 //! `KEEL_PARAPHRASE_REPORT_ONLY=1 cargo test --test it ask_paraphrase -- --nocapture`.
 
+mod checks;
 mod data;
 mod expect;
 mod questions;
