@@ -5,6 +5,7 @@ mod ask;
 mod ask_answers;
 mod ask_insights;
 mod ask_llm;
+mod ask_paraphrase;
 mod ask_requests;
 mod ask_understanding;
 mod audit;
