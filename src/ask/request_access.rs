@@ -106,6 +106,6 @@ mod tests {
         let access = config.vocabulary.access.get("field_staff");
         let refused = crate::ask::access::enforce(&mut checked, &asker, access, &schema, "staff")
             .unwrap_err();
-        assert!(refused.0.contains("staff.approval_limit"), "{refused}");
+        assert!(refused.0.contains("approval limits"), "{refused}");
     }
 }

@@ -285,10 +285,11 @@ async fn ask_keel(browser: &Client, base: &str, camera: &mut Camera) {
     text_containing(browser, "#messages", "you may not see approval limits").await;
     camera.shoot(browser, "ask-refused-by-access-rules").await;
 
-    // Hook for the declined question: once answers carry suggestions, assert here that they
-    // are shown as buttons (`.answer-suggestions button`) before the screenshot.
-    ask(browser, "what is the meaning of life").await;
-    text_containing(browser, "#messages", "could not tell which records").await;
+    // A question the records cannot answer: declined, with questions keel can answer as buttons.
+    ask(browser, "which projects are behind schedule?").await;
+    text_containing(browser, "#messages", "did not understand").await;
+    text_containing(browser, "#messages .suggestions", "percent complete").await;
+    css(browser, "#messages .suggestions button").await;
     camera.shoot(browser, "ask-declined-with-suggestions").await;
 }
 
