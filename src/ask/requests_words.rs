@@ -43,7 +43,6 @@ const CLAIMS: &[&str] = &[
     "who turned down",
     "approver",
     "approvers",
-    "approved by",
     "rejected by",
     "decided by",
     "turned down by",

@@ -450,12 +450,22 @@ async function sendComposer(event) {
     input.value = '';
     renderCommandHints();
     if (data.message && data.message.conversation === state.conversation) upsertMessage(data.message);
-    if (Array.isArray(data.messages)) showAsked(data.messages);
-    else applyEffects(data.effects || []);
+    showAnswered(data);
   } catch (err) {
     handleError(err, setComposerError);
   } finally {
     send.disabled = false;
+  }
+}
+
+// What keel answered: a question and its answer are stored messages (with their suggested
+// questions, which are not stored, as buttons); anything else is its effects.
+function showAnswered(data) {
+  if (Array.isArray(data.messages)) {
+    showAsked(data.messages);
+    applyEffects((data.effects || []).filter((effect) => effect.type === 'suggestions'));
+  } else {
+    applyEffects(data.effects || []);
   }
 }
 
@@ -574,7 +584,7 @@ async function askSuggestion(question, button) {
   try {
     const data = await api('POST', '/console/api/messages',
       { conversation: state.conversation, text: `/ask ${question}` });
-    applyEffects(data.effects || []);
+    showAnswered(data);
   } catch (err) {
     handleError(err);
   } finally {
