@@ -32,6 +32,9 @@ const FILLER: &[&str] = &[
     // making or receiving a record is said of every record
     "received",
     "receive",
+    "submitted",
+    "submit",
+    "claimed",
     "work",
     "works",
     "worked",
@@ -74,6 +77,18 @@ const READS_AS: &[(&str, &str)] = &[
     ("how often", "how many"),
     ("no of", "number of"),
     ("num of", "number of"),
+    // negative contractions, once the apostrophe is a space
+    ("aren t", "are not"),
+    ("isn t", "is not"),
+    ("wasn t", "was not"),
+    ("weren t", "were not"),
+    ("haven t", "have not"),
+    ("hasn t", "has not"),
+    ("don t", "do not"),
+    ("doesn t", "does not"),
+    ("didn t", "did not"),
+    ("won t", "will not"),
+    ("can t", "cannot"),
     // abbreviations
     ("dept", "department"),
     ("depts", "departments"),
@@ -164,6 +179,14 @@ mod tests {
             ("projects per PM", "projects per project manager"),
             ("count the supers", "count the superintendents"),
             ("change orders last qtr", "change orders last quarter"),
+            (
+                "invoices that aren't paid yet",
+                "invoices that are not paid yet",
+            ),
+            (
+                "POs that haven’t been delivered",
+                "pos that have not been delivered",
+            ),
         ];
         for (question, read) in cases {
             assert_eq!(reread(question), read, "{question}");
