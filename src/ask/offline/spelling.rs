@@ -30,7 +30,7 @@ pub fn correct(
                 .flatten();
             match meant {
                 Some(shown) => {
-                    notes.push(format!("read '{word}' as '{shown}'"));
+                    notes.push(format!("I read '{word}' as '{shown}'."));
                     shown.to_lowercase()
                 }
                 None => word.to_string(),
