@@ -541,3 +541,52 @@ async fn the_console_offers_a_declined_questions_suggestions_as_buttons() {
         server.stop().await;
     }
 }
+
+#[tokio::test]
+async fn filler_words_paraphrases_and_misspellings_are_read_as_meant() {
+    let invoices = csv("invoices.csv");
+    let expenses = csv("expenses.csv");
+    let overdue = total(&invoices, |r| r["status"] == "overdue", None);
+    let rejected = total(&expenses, |r| r["status"] == "rejected", None);
+    for db in crate::common::test_databases().await {
+        let app = demo(&db).await;
+        for (question, want, read) in [
+            ("count overdue invoices pls", overdue, None),
+            (
+                "How many invoices are overdue at the moment?",
+                overdue,
+                None,
+            ),
+            (
+                "how many invoices we've received are overdue",
+                overdue,
+                None,
+            ),
+            (
+                "how many invoices are ovedue",
+                overdue,
+                Some("I read 'ovedue' as 'overdue'."),
+            ),
+            (
+                "how many expenses were rejectd",
+                rejected,
+                Some("I read 'rejectd' as 'rejected'."),
+            ),
+        ] {
+            let answer = answered(&app, question).await;
+            assert!(
+                close(value(&answer), want),
+                "[{}] {question}: {answer:?}",
+                app.label
+            );
+            if let Some(read) = read {
+                assert!(
+                    answer.how.contains(read),
+                    "[{}] {question}: {}",
+                    app.label,
+                    answer.how
+                );
+            }
+        }
+    }
+}

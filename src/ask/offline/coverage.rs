@@ -142,7 +142,7 @@ fn same_word(word: &str, wanted: &str) -> bool {
 
 /// Whether `word` carries no meaning of its own; numbers do (a figure, a year, a count).
 pub fn is_stop_word(word: &str) -> bool {
-    STOP_WORDS.split_whitespace().any(|stop| stop == word)
+    STOP_WORDS.split_whitespace().any(|stop| stop == word) || super::lexicon::is_filler(word)
 }
 
 #[cfg(test)]

@@ -165,6 +165,7 @@ fn one(cues: &Cues, reading: &Reading, cov: &mut Coverage) -> Result<Asked, Prob
     let summing = cues.money || (cues.how_many && reading.named.is_some());
     let asked = if cues.median {
         cov.claim(MEDIAN, &format!("the median {of}"));
+        claim_amount_words(reading, cov, &format!("the median {of}"));
         Asked {
             measure: Measure::Median {
                 field: measured(reading, "take the median of")?,
@@ -174,6 +175,7 @@ fn one(cues: &Cues, reading: &Reading, cov: &mut Coverage) -> Result<Asked, Prob
         }
     } else if cues.average {
         cov.claim(AVERAGE, &format!("the average {of}"));
+        claim_amount_words(reading, cov, &format!("the average {of}"));
         let ranked = grouped.then(|| cues.order(None)).flatten();
         if ranked.is_some() {
             cues.claim_rank(cov);
@@ -249,6 +251,13 @@ fn additive(reading: &Reading, field: &str) -> bool {
             .is_some_and(|f| f.field_type == FieldType::Money)
 }
 
+/// Claims "size", "value", "big" and the like when what is measured is the type's own amount.
+fn claim_amount_words(reading: &Reading, cov: &mut Coverage, label: &str) {
+    if reading.named.is_none() && reading.amount.is_some() {
+        cov.claim(super::lexicon::AMOUNT, label);
+    }
+}
+
 /// A measure per group, ordered and cut when the question ranks.
 fn grouped_rank(measure: Measure, cues: &Cues, grouped: bool, cov: &mut Coverage) -> Asked {
     let ranked = grouped && cues.ranked();
@@ -265,6 +274,9 @@ fn grouped_rank(measure: Measure, cues: &Cues, grouped: bool, cov: &mut Coverage
 /// The records with the largest (or smallest) `field`, N of them (one unless asked).
 fn largest(reading: &Reading, field: &str, cues: &Cues, cov: &mut Coverage) -> Asked {
     cues.claim_rank(cov);
+    if reading.amount.as_deref() == Some(field) {
+        claim_amount_words(reading, cov, &spoken(field));
+    }
     Asked {
         measure: list_of(reading.record, &[field.to_string()]),
         order: Some(Order {

@@ -11,11 +11,13 @@ mod conditions;
 mod coverage;
 mod cues;
 mod grouping;
+mod lexicon;
 mod measure;
 mod months;
 mod names;
 mod prepare;
 mod query;
+mod spelling;
 mod suggest;
 mod types;
 
@@ -92,13 +94,31 @@ pub type SubPlanner = fn(&str, &Context) -> Option<Outcome>;
 /// history, say) goes before [`query::plan`], which reads any question.
 pub const PLANNERS: &[SubPlanner] = &[insight, query::plan];
 
-/// Plans `question`, or declines it with what keel can answer instead.
+/// Plans `question`, or declines it with what keel can answer instead. A question declined
+/// for words keel does not know is read again with those that are misspellings of known
+/// words corrected, and answered when it then reads fully (saying what was corrected).
 pub fn plan(question: &str, cx: &Context) -> Outcome {
-    let question = prepare::question(question);
+    let question = lexicon::reread(&prepare::question(question));
+    let outcome = plan_prepared(&question, cx);
+    let Outcome::Declined(declined) = &outcome else {
+        return outcome;
+    };
+    spelling::correct(&question, &declined.not_understood, cx)
+        .and_then(|(corrected, notes)| match plan_prepared(&corrected, cx) {
+            Outcome::Planned(mut planned) => {
+                planned.notes.extend(notes);
+                Some(Outcome::Planned(planned))
+            }
+            Outcome::Declined(_) => None,
+        })
+        .unwrap_or(outcome)
+}
+
+fn plan_prepared(question: &str, cx: &Context) -> Outcome {
     PLANNERS
         .iter()
-        .find_map(|planner| planner(&question, cx))
-        .unwrap_or_else(|| suggest::decline(&question, cx, suggest::Reading::nothing()))
+        .find_map(|planner| planner(question, cx))
+        .unwrap_or_else(|| suggest::decline(question, cx, suggest::Reading::nothing()))
 }
 
 /// An analysis from the catalogue, when the question asks for one by its cues.

@@ -136,7 +136,12 @@ fn build(
     };
     let cues = Cues::read(words);
     let asked = measure::measures(words, &cues, &reading, cov)?;
-    claim_fields(&asked, &named, &listed, cov);
+    // The number named is claimed by the phrase that named it too ("largest contracts").
+    let named_by = measure::named_fields(&field_words, record, &vocabulary)
+        .into_iter()
+        .filter(|(field, _)| Some(field) == named.as_ref());
+    let claimed: Vec<(String, String)> = listed.iter().cloned().chain(named_by).collect();
+    claim_fields(&asked, &named, &claimed, cov);
     Ok(parts(
         &subject,
         record,
