@@ -16,6 +16,7 @@ mod months;
 mod names;
 mod prepare;
 mod query;
+mod roles;
 mod suggest;
 mod types;
 
@@ -37,6 +38,9 @@ pub struct Context<'a> {
     pub asker: &'a str,
     /// The directory's record type (`staff`), which "my" and "me" refer to.
     pub people: &'a str,
+    /// The directory's field of a person's role: "superintendents" are the people whose role
+    /// is superintendent.
+    pub role: &'a str,
     /// People named by the one role or title they alone hold ("the CFO").
     pub holders: &'a [Holder],
 }

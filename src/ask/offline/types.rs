@@ -121,6 +121,10 @@ pub fn subject(
     if let Some(grouped) = grouped_by {
         return Ok(grouped.to_string());
     }
+    // No type named, but a role is ("how many superintendents"): the people who hold it.
+    if mentions.is_empty() && super::roles::names_a_role(words, cx) {
+        return Ok(cx.people.to_string());
+    }
     // No type named: a field word names one ("the budget of Bayview Medical Office").
     for (name, t) in &cx.vocabulary.types {
         if t.fields.keys().any(|w| words.has(w)) {
