@@ -14,6 +14,7 @@ mod grouping;
 mod measure;
 mod months;
 mod names;
+mod open_values;
 mod prepare;
 mod query;
 mod roles;

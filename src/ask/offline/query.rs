@@ -12,7 +12,7 @@ use super::grouping::{self, spoken};
 use super::measure::{self, Asked};
 use super::names::{self, Mention};
 use super::suggest::{self, Reading};
-use super::{Context, Outcome, Part, Planned, months, roles, types};
+use super::{Context, Outcome, Part, Planned, months, open_values, roles, types};
 use crate::domain::RecordType;
 use crate::domain::plan::{Filter, Measure, Op, Plan, Query};
 use crate::domain::vocabulary::TypeWords;
@@ -111,6 +111,12 @@ fn build(
     }
     let synonyms = synonyms(cx, &vocabulary);
     filters.extend(value_filters(&mut value_words, record, &synonyms, cov));
+    filters.extend(open_values::filters(
+        &mut value_words,
+        record,
+        cx.labels,
+        cov,
+    ));
     // A value's words name no field: "in progress" is active, not percent complete.
     roles::mark_read_by(&mut field_words, &value_words);
     filters.extend(mine(words, record, cx.people, cx.asker, cov));
