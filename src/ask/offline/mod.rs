@@ -18,6 +18,8 @@ mod open_values;
 mod prepare;
 mod query;
 mod roles;
+#[cfg(test)]
+mod spoken_tests;
 mod suggest;
 mod types;
 
