@@ -8,29 +8,72 @@ use std::collections::{BTreeMap, HashMap};
 /// What people call referenced records (`P001` is "Bayview Medical Office"), by record type and
 /// key, so that cards show names instead of keys.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct RecordLabels(HashMap<String, HashMap<String, String>>);
+pub struct RecordLabels {
+    labels: HashMap<String, HashMap<String, String>>,
+    /// The values of open-list text fields (a client's industry, a person's title), by record
+    /// type: `(field, value)`, so that questions can name them ("healthcare clients").
+    values: HashMap<String, Vec<(String, String)>>,
+}
 
 impl RecordLabels {
     pub fn insert(&mut self, record_type: &str, key: String, label: String) {
-        self.0
+        self.labels
             .entry(record_type.to_string())
             .or_default()
             .insert(key, label);
     }
 
     pub fn label(&self, record_type: &str, key: &str) -> Option<&str> {
-        self.0.get(record_type)?.get(key).map(String::as_str)
+        self.labels.get(record_type)?.get(key).map(String::as_str)
     }
 
     /// Every `(key, label)` of a record type, in no particular order.
     pub fn of_type(&self, record_type: &str) -> impl Iterator<Item = (&str, &str)> {
-        self.0
+        self.labels
             .get(record_type)
             .into_iter()
             .flatten()
             .map(|(key, label)| (key.as_str(), label.as_str()))
     }
+
+    /// Keeps the values of each text field of `records` that reads as an open list: values
+    /// shared by several records (each at least twice on average), at most [`MAX_VALUES`]; not
+    /// the label, nor names, emails or other values each record has its own of.
+    pub fn insert_values(&mut self, record_type: &RecordType, records: &[Record]) {
+        let kept = self.values.entry(record_type.name.clone()).or_default();
+        for field in &record_type.fields {
+            if field.field_type != FieldType::Text
+                || record_type.label.as_deref() == Some(field.name.as_str())
+                || record_type.key.contains(&field.name)
+            {
+                continue;
+            }
+            let mut values: Vec<&str> = records
+                .iter()
+                .filter_map(|r| r.fields.get(&field.name).and_then(|v| v.as_str()))
+                .filter(|v| !v.trim().is_empty())
+                .collect();
+            values.sort_unstable();
+            values.dedup();
+            if !values.is_empty() && values.len() <= MAX_VALUES && values.len() * 2 <= records.len()
+            {
+                kept.extend(values.iter().map(|v| (field.name.clone(), v.to_string())));
+            }
+        }
+    }
+
+    /// The open-list values kept for a record type, as `(field, value)`.
+    pub fn values_of(&self, record_type: &str) -> impl Iterator<Item = (&str, &str)> {
+        self.values
+            .get(record_type)
+            .into_iter()
+            .flatten()
+            .map(|(field, value)| (field.as_str(), value.as_str()))
+    }
 }
+
+/// The most values a text field may have and still read as an open list.
+pub const MAX_VALUES: usize = 50;
 
 /// One field of a record type.
 #[derive(Debug, Clone, PartialEq)]

@@ -80,6 +80,7 @@ impl Keel {
             today,
             asker: &person.id,
             people: directory,
+            role: &self.config.directory.role,
             holders: &holders,
         };
         let planned = match requests_words::plan(question, &cx, &people.directory) {

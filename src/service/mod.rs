@@ -91,12 +91,16 @@ impl Keel {
                     else {
                         continue;
                     };
-                    for record in self.store.list_records(record_type).await? {
+                    let records = self.store.list_records(record_type).await?;
+                    for record in &records {
                         if let Some(label) =
                             record.fields.get(&label_field).and_then(|v| v.as_str())
                         {
                             labels.insert(record_type, record.key.clone(), label.to_string());
                         }
+                    }
+                    if let Some(typed) = self.config.schema.get(record_type) {
+                        labels.insert_values(typed, &records);
                     }
                 }
                 Ok(labels)

@@ -15,9 +15,13 @@ mod lexicon;
 mod measure;
 mod months;
 mod names;
+mod open_values;
 mod prepare;
 mod query;
+mod roles;
 mod spelling;
+#[cfg(test)]
+mod spoken_tests;
 mod suggest;
 mod types;
 
@@ -39,6 +43,9 @@ pub struct Context<'a> {
     pub asker: &'a str,
     /// The directory's record type (`staff`), which "my" and "me" refer to.
     pub people: &'a str,
+    /// The directory's field of a person's role: "superintendents" are the people whose role
+    /// is superintendent.
+    pub role: &'a str,
     /// People named by the one role or title they alone hold ("the CFO").
     pub holders: &'a [Holder],
 }

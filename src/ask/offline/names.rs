@@ -155,6 +155,7 @@ pub fn mentions(words: &mut Words, cx: &Context) -> Vec<Mention> {
             }
         }
     }
+    found.extend(leading_words(words, &names));
     // One distinctive word of a name.
     let mut by_word: HashMap<&str, Vec<&(String, String, String)>> = HashMap::new();
     for entry in &names {
@@ -232,4 +233,47 @@ pub fn holders(people: &[&Person], record_type: &str) -> Vec<Holder> {
     // Longest first, so that "chief financial officer" wins over a shorter title inside it.
     holders.sort_by(|a, b| b.phrase.len().cmp(&a.phrase.len()).then(a.key.cmp(&b.key)));
     holders
+}
+
+/// Records named by the leading words of their name ("Bayview Medical" for "Bayview Medical
+/// Office"), two words or more, when those words lead no other name and one of them is not a
+/// common word; the longest such run wins.
+fn leading_words(words: &mut Words, names: &[(String, String, String)]) -> Vec<Mention> {
+    let mut found = Vec::new();
+    let mut at = 0;
+    while at < words.words.len() {
+        let longest = (2..=words.words.len() - at).rev().find_map(|n| {
+            let run = &words.words[at..at + n];
+            if (at..at + n).any(|i| words.is_used(i))
+                || run
+                    .iter()
+                    .all(|w| COMMON.contains(&w.as_str()) || w.len() < 4)
+            {
+                return None;
+            }
+            let phrase = run.join(" ");
+            let mut named = names.iter().filter(|(_, _, name)| {
+                name.strip_prefix(&phrase)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+            });
+            match (named.next(), named.next()) {
+                (Some((record_type, key, _)), None) => Some(Mention {
+                    record_type: record_type.clone(),
+                    key: key.clone(),
+                    range: (at, at + n),
+                    partial: false,
+                }),
+                _ => None,
+            }
+        });
+        match longest {
+            Some(mention) => {
+                words.use_range(mention.range);
+                at = mention.range.1;
+                found.push(mention);
+            }
+            None => at += 1,
+        }
+    }
+    found
 }

@@ -12,7 +12,7 @@ use super::grouping::{self, spoken};
 use super::measure::{self, Asked};
 use super::names::{self, Mention};
 use super::suggest::{self, Reading};
-use super::{Context, Outcome, Part, Planned, months, types};
+use super::{Context, Outcome, Part, Planned, months, open_values, roles, types};
 use crate::domain::RecordType;
 use crate::domain::plan::{Filter, Measure, Op, Plan, Query};
 use crate::domain::vocabulary::TypeWords;
@@ -66,7 +66,7 @@ fn build(
     // Values are read from the words as they were before types were: "site visits" names both
     // touchpoints and their kind.
     let mut value_words = words.clone();
-    let field_words = words.clone();
+    let mut field_words = words.clone();
     let types = types::type_mentions(words, cx, cov);
     let ref_group = grouping::ref_group(words, &types, cx.schema, cx.vocabulary, cov);
     let grouped_by_type = match &ref_group {
@@ -111,6 +111,14 @@ fn build(
     }
     let synonyms = synonyms(cx, &vocabulary);
     filters.extend(value_filters(&mut value_words, record, &synonyms, cov));
+    filters.extend(open_values::filters(
+        &mut value_words,
+        record,
+        cx.labels,
+        cov,
+    ));
+    // A value's words name no field: "in progress" is active, not percent complete.
+    roles::mark_read_by(&mut field_words, &value_words);
     filters.extend(mine(words, record, cx.people, cx.asker, cov));
     for filter in &filters {
         let field = filter.field.as_str();

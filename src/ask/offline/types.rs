@@ -67,6 +67,10 @@ pub fn subject(
     words: &Words,
     cx: &Context,
 ) -> Result<String, Problem> {
+    // The only types named are words of a role ("project managers"): the people who hold it.
+    if mentions.is_empty() && super::roles::within_a_role(types, words, cx) {
+        return Ok(cx.people.to_string());
+    }
     let mut candidates: Vec<&str> = types
         .iter()
         .map(|(name, _, _)| name.as_str())
@@ -120,6 +124,10 @@ pub fn subject(
     }
     if let Some(grouped) = grouped_by {
         return Ok(grouped.to_string());
+    }
+    // No type named, but a role is ("how many superintendents"): the people who hold it.
+    if mentions.is_empty() && super::roles::names_a_role(words, cx) {
+        return Ok(cx.people.to_string());
     }
     // No type named: a field word names one ("the budget of Bayview Medical Office").
     for (name, t) in &cx.vocabulary.types {

@@ -63,6 +63,7 @@ fn planned(demo: &Demo, question: &str, asker: &str) -> Option<Query> {
         today: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
         asker,
         people: "staff",
+        role: "role",
         holders: &[],
     };
     match plan(question, &cx, &demo.directory)? {
