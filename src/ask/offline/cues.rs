@@ -30,7 +30,7 @@ pub const HOW_MANY: &[&str] = &[
 ];
 pub const MONEY: &[&str] = &[
     "how much", "total", "sum", "spend", "spent", "value", "amount", "cost", "costs", "worth",
-    "paid", "pay", "invoiced", "billed", "money", "totals",
+    "paid", "pay", "invoiced", "billed", "money", "totals", "add up", "added up", "adds up",
 ];
 pub const AVERAGE: &[&str] = &[
     "average",

@@ -7,6 +7,7 @@
 //! Kinds of question are read by [`PLANNERS`], tried in order: the first that recognises the
 //! question plans it. The last, [`query::plan`], reads any question as a query of records.
 
+mod compared;
 mod conditions;
 mod coverage;
 mod cues;
@@ -16,6 +17,7 @@ mod months;
 mod names;
 mod prepare;
 mod query;
+mod relations;
 mod suggest;
 mod types;
 

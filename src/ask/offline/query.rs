@@ -5,12 +5,14 @@
 //! over is declined with suggestions rather than answered in part.
 
 use super::super::text::{self, Words};
+use super::compared;
 use super::conditions::{approved_values, mention_filter, mine, value_filters};
 use super::coverage::Coverage;
-use super::cues::Cues;
+use super::cues::{Cues, MONEY};
 use super::grouping::{self, spoken};
 use super::measure::{self, Asked};
 use super::names::{self, Mention};
+use super::relations::{self, Relation};
 use super::suggest::{self, Reading};
 use super::{Context, Outcome, Part, Planned, months, types};
 use crate::domain::RecordType;
@@ -94,7 +96,8 @@ fn build(
             .collect();
         cov.claim(&parts, &suggest::plural(cx, &subject));
     }
-    let mut filters = named_filters(&mentions, record, words, cx, cov)?;
+    let relation = relations::read(&field_words, record, cx.schema, &cx.vocabulary.relations);
+    let mut filters = named_filters(&mentions, record, relation.as_ref(), words, cx, cov)?;
     if let Some(window) = &window {
         let date = vocabulary.date.as_ref().ok_or_else(|| {
             Problem(format!(
@@ -111,15 +114,26 @@ fn build(
     }
     let synonyms = synonyms(cx, &vocabulary);
     filters.extend(value_filters(&mut value_words, record, &synonyms, cov));
-    filters.extend(mine(words, record, cx.people, cx.asker, cov));
+    let own = relation
+        .as_ref()
+        .and_then(|r| r.mine(words, cx.people, cx.asker, cov))
+        .or_else(|| mine(words, record, cx.people, cx.asker, cov));
+    filters.extend(own);
     for filter in &filters {
         let field = filter.field.as_str();
         cov.claim(&[&spoken(field), &field.replace('_', " ")], &spoken(field));
     }
 
-    let group_by = group_by(words, record, &vocabulary, ref_group, grouped_by_type, cov)?;
-    let named = measure::named_number(&field_words, record, &vocabulary);
-    let listed: Vec<(String, String)> = measure::named_fields(&field_words, record, &vocabulary)
+    let mut group_by = group_by(words, record, &vocabulary, ref_group, grouped_by_type, cov)?;
+    if let Some(relation) = &relation {
+        relation.group(&field_words, &filters, &mut group_by, cov);
+    }
+    // A field named as a condition ("with an amount over 25000") or within a value ("in
+    // progress") is not what is measured.
+    let compared = compared::take_compared(words, &filters);
+    let named = measure::named_number(&value_words, record, &vocabulary)
+        .filter(|field| !compared.contains(field));
+    let listed: Vec<(String, String)> = measure::named_fields(&value_words, record, &vocabulary)
         .into_iter()
         .filter(|(field, _)| {
             Some(field) != named.as_ref()
@@ -134,7 +148,11 @@ fn build(
         listed: listed.iter().map(|(field, _)| field.clone()).collect(),
         grouped: !group_by.is_empty(),
     };
-    let cues = Cues::read(words);
+    let mut cues = Cues::read(words);
+    // "invoiced us the most", "billed": a verb of money that also names the type.
+    cues.money |= MONEY
+        .iter()
+        .any(|w| vocabulary.words.iter().any(|t| t == w) && field_words.has(w));
     let asked = measure::measures(words, &cues, &reading, cov)?;
     claim_fields(&asked, &named, &listed, cov);
     Ok(parts(
@@ -159,12 +177,19 @@ fn name_of(mention: &Mention, cx: &Context) -> String {
 fn named_filters(
     mentions: &[Mention],
     record: &RecordType,
+    relation: Option<&Relation>,
     words: &Words,
     cx: &Context,
     cov: &mut Coverage,
 ) -> Result<Vec<Filter>, Problem> {
     let mut filters = Vec::new();
     for mention in mentions {
+        // "projects Diana manages": the person is the one the relation's field holds.
+        if let Some(relation) = relation.filter(|r| r.target == mention.record_type) {
+            relation.claim(cov);
+            filters.push(relation.filter(&mention.key));
+            continue;
+        }
         match mention_filter(mention, record, words, cov) {
             Some(filter) => filters.push(filter),
             // One word of a name may be a coincidence; a whole name is not.
