@@ -27,6 +27,8 @@ pub const HOW_MANY: &[&str] = &[
     "count",
     "total number",
     "total count",
+    "how often",
+    "often",
 ];
 pub const MONEY: &[&str] = &[
     "how much", "total", "sum", "spend", "spent", "value", "amount", "cost", "costs", "worth",

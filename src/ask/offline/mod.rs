@@ -11,6 +11,7 @@ mod compared;
 mod conditions;
 mod coverage;
 mod cues;
+mod deadlines;
 mod grouping;
 mod measure;
 mod months;
@@ -104,8 +105,12 @@ pub fn plan(question: &str, cx: &Context) -> Outcome {
 }
 
 /// An analysis from the catalogue, when the question asks for one by its cues.
-fn insight(question: &str, _cx: &Context) -> Option<Outcome> {
+fn insight(question: &str, cx: &Context) -> Option<Outcome> {
     let words = super::text::Words::new(question);
+    // "how many of Ironclad's orders were delivered on time" counts records.
+    if words.has_any(cues::HOW_MANY) && query::reads_fully(question, cx) {
+        return None;
+    }
     crate::insights::ALL
         .iter()
         .find(|insight| {

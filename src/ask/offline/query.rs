@@ -9,6 +9,7 @@ use super::compared;
 use super::conditions::{approved_values, mention_filter, mine, value_filters};
 use super::coverage::Coverage;
 use super::cues::{Cues, MONEY};
+use super::deadlines;
 use super::grouping::{self, spoken};
 use super::measure::{self, Asked};
 use super::names::{self, Mention};
@@ -114,6 +115,7 @@ fn build(
     }
     let synonyms = synonyms(cx, &vocabulary);
     filters.extend(value_filters(&mut value_words, record, &synonyms, cov));
+    filters.extend(deadlines::filter(words, record, cov));
     let own = relation
         .as_ref()
         .and_then(|r| r.mine(words, cx.people, cx.asker, cov))
