@@ -127,7 +127,10 @@ impl Relation {
             .0
             .checked_sub(1)
             .and_then(|at| words.words.get(at));
-        lead.is_some_and(|w| LEADS.contains(&w.as_str()))
+        // "account manager with the most clients": the question opens with whose.
+        let opens = self.range.0 == 0 && words.at(self.range.1) == Some("with");
+        opens
+            || lead.is_some_and(|w| LEADS.contains(&w.as_str()))
             || words.words.iter().any(|w| w == "who" || w == "whom")
     }
 }
@@ -286,6 +289,10 @@ mod tests {
         };
         assert!(grouped("which account manager has the most clients"));
         assert!(grouped("who manages the most client accounts"));
+        assert!(grouped(
+            "account manager with the largest number of clients"
+        ));
+        assert!(grouped("clients per account manager"));
         assert!(!grouped("clients diana manages"));
     }
 }
