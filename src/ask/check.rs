@@ -439,6 +439,32 @@ mod tests {
     }
 
     #[test]
+    fn a_field_is_compared_with_another_of_the_same_record_and_type() {
+        let plan = r#"{"kind":"query","record":"invoice","measure":{"aggregate":"count"},
+            "filters":[{"field":"paid_date","op":"gt","value":{"field":"due_date"}}]}"#;
+        let query = checked(plan).unwrap();
+        let Condition::CompareField(Op::Gt, other) = &query.filters[0].condition else {
+            panic!(
+                "a comparison of two fields: {:?}",
+                query.filters[0].condition
+            )
+        };
+        assert_eq!(other.name(), "due_date");
+        for (other, why) in [
+            ("amount", "do not compare"),
+            ("vendor_id", "do not compare"),
+            ("settled_on", "has no field"),
+        ] {
+            let plan = format!(
+                r#"{{"kind":"query","record":"invoice","measure":{{"aggregate":"count"}},
+                "filters":[{{"field":"paid_date","op":"le","value":{{"field":"{other}"}}}}]}}"#
+            );
+            let error = checked(&plan).expect_err(&plan);
+            assert!(error.contains(why), "{other}: {error}");
+        }
+    }
+
+    #[test]
     fn plans_that_cannot_mean_anything_are_refused_with_a_reason() {
         for (plan, why) in [
             (
