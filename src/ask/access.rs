@@ -102,6 +102,11 @@ pub fn enforce(
         }
     }
     let mut read: Vec<&FieldPath> = query.filters.iter().map(|f| &f.path).collect();
+    // A field compared with another reads both.
+    read.extend(query.filters.iter().filter_map(|f| match &f.condition {
+        Condition::CompareField(_, other) => Some(other),
+        _ => None,
+    }));
     read.extend(&query.group_by);
     if let CheckedMeasure::Aggregate(_, Some(path)) = &query.measure {
         read.push(path);

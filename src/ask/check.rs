@@ -242,10 +242,49 @@ fn check_filter(
             if !matches!(op, Op::Eq | Op::Ne) && matches!(path.field_type, FieldType::Bool) {
                 return problem(format!("`{field}` is yes or no; it has no order"));
             }
-            Condition::Compare(op, scalar(&filter.value, &path)?)
+            match filter.value.get("field").and_then(Value::as_str) {
+                Some(other) => Condition::CompareField(op, other_field(&path, other, record)?),
+                None => Condition::Compare(op, scalar(&filter.value, &path)?),
+            }
         }
     };
     Ok(CheckedFilter { path, condition })
+}
+
+/// The field `{"field": other}` compares `path` with: another field of the same record, of
+/// the same type, neither cut.
+fn other_field(
+    path: &FieldPath,
+    other: &str,
+    record: &RecordType,
+) -> Result<FieldPath, PlanProblem> {
+    let Some(found) = record.field(other) else {
+        return unknown_field(other, record);
+    };
+    if path.via.is_some() || path.cut.is_some() {
+        return problem(format!(
+            "`{}` is compared with `{other}` only as a field of the record itself",
+            path.name()
+        ));
+    }
+    let comparable = matches!(
+        found.field_type,
+        FieldType::Date | FieldType::Timestamp | FieldType::Number | FieldType::Money
+    );
+    if !comparable || found.field_type != path.field_type {
+        return problem(format!(
+            "`{}` ({}) and `{other}` ({}) are not dates or numbers of one type, so they do not compare",
+            path.name(),
+            path.field_type,
+            found.field_type
+        ));
+    }
+    Ok(FieldPath {
+        via: None,
+        field: other.to_string(),
+        field_type: found.field_type.clone(),
+        cut: None,
+    })
 }
 
 /// A filter value as the text the store compares (numbers as decimal text), checked against
@@ -397,6 +436,32 @@ mod tests {
                 &Condition::Compare(Op::Eq, "2026-03".into()),
             ]
         );
+    }
+
+    #[test]
+    fn a_field_is_compared_with_another_of_the_same_record_and_type() {
+        let plan = r#"{"kind":"query","record":"invoice","measure":{"aggregate":"count"},
+            "filters":[{"field":"paid_date","op":"gt","value":{"field":"due_date"}}]}"#;
+        let query = checked(plan).unwrap();
+        let Condition::CompareField(Op::Gt, other) = &query.filters[0].condition else {
+            panic!(
+                "a comparison of two fields: {:?}",
+                query.filters[0].condition
+            )
+        };
+        assert_eq!(other.name(), "due_date");
+        for (other, why) in [
+            ("amount", "do not compare"),
+            ("vendor_id", "do not compare"),
+            ("settled_on", "has no field"),
+        ] {
+            let plan = format!(
+                r#"{{"kind":"query","record":"invoice","measure":{{"aggregate":"count"}},
+                "filters":[{{"field":"paid_date","op":"le","value":{{"field":"{other}"}}}}]}}"#
+            );
+            let error = checked(&plan).expect_err(&plan);
+            assert!(error.contains(why), "{other}: {error}");
+        }
     }
 
     #[test]

@@ -424,6 +424,17 @@ fn conditions(query: &CheckedQuery, wording: &Wording) -> Vec<String> {
                     };
                     format!("{field} {op} {}", value(v))
                 }
+                Condition::CompareField(op, other) => {
+                    let op = match op {
+                        Op::Lt => "is before",
+                        Op::Le => "is on or before",
+                        Op::Gt => "is after",
+                        Op::Ge => "is on or after",
+                        Op::Ne => "is not",
+                        _ => "is",
+                    };
+                    format!("{field} {op} {}", field_words(other, wording.schema))
+                }
                 Condition::In(values) => format!(
                     "{field} is one of {}",
                     values.iter().map(value).collect::<Vec<_>>().join(", ")

@@ -19,6 +19,8 @@ struct AskFile {
     access: BTreeMap<String, AccessFile>,
     #[serde(default)]
     values: BTreeMap<String, Spanned<Vec<String>>>,
+    #[serde(default)]
+    relations: BTreeMap<String, Spanned<Vec<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -172,6 +174,7 @@ pub(super) fn load(
         "any record type",
         problems,
     );
+    vocabulary.relations = relation_phrases(&source, &file.relations, schema, problems);
     let roles: Vec<String> = schema
         .get(directory_type)
         .and_then(|t| t.field(role_field))
@@ -250,6 +253,46 @@ fn value_phrases(
             )),
             None => {
                 phrases.insert(phrase.trim().to_lowercase(), values.get_ref().clone());
+            }
+        }
+    }
+    phrases
+}
+
+/// `[relations]`: phrases naming a reference field, lowercase; each part must be part of the
+/// name of some `ref(...)` field, or the phrase could never be read.
+fn relation_phrases(
+    source: &Source,
+    raw: &BTreeMap<String, Spanned<Vec<String>>>,
+    schema: &RecordSchema,
+    problems: &mut Vec<Problem>,
+) -> BTreeMap<String, Vec<String>> {
+    let refs: Vec<&str> = schema
+        .types
+        .values()
+        .flat_map(|t| &t.fields)
+        .filter(|f| matches!(f.field_type, FieldType::Ref(_)))
+        .map(|f| f.name.as_str())
+        .collect();
+    let mut phrases = BTreeMap::new();
+    for (phrase, parts) in raw {
+        let unknown = parts
+            .get_ref()
+            .iter()
+            .find(|part| part.is_empty() || !refs.iter().any(|r| r.contains(part.as_str())));
+        match unknown {
+            Some(part) => problems.push(source.at(
+                parts,
+                format!("`{part}` is part of the name of no reference field"),
+                format!("name part of one of: {}", refs.join(", ")),
+            )),
+            None if parts.get_ref().is_empty() => problems.push(source.at(
+                parts,
+                format!("the relation \"{phrase}\" names no field"),
+                "list the part of a reference field's name it means, such as \"manager\"",
+            )),
+            None => {
+                phrases.insert(phrase.trim().to_lowercase(), parts.get_ref().clone());
             }
         }
     }

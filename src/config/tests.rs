@@ -425,3 +425,24 @@ fn a_public_url_is_an_http_address() {
         "{problems:#?}"
     );
 }
+
+#[test]
+fn a_relation_naming_no_reference_field_is_a_problem_at_its_line() {
+    let dir = copy_demo();
+    edit(
+        dir.path(),
+        "ask.toml",
+        "pm = [\"manager\"]",
+        "pm = [\"manger\"]",
+    );
+    let found = problems(dir.path(), &[]);
+    let problem = found
+        .iter()
+        .find(|p| p.message.contains("`manger`"))
+        .unwrap_or_else(|| panic!("{found:?}"));
+    assert_eq!(
+        problem.line,
+        Some(line_of(dir.path(), "ask.toml", "pm = [\"manger\"]"))
+    );
+    assert!(problem.hint.contains("manager_id"), "{}", problem.hint);
+}

@@ -271,6 +271,9 @@ pub enum DateCut {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
     Compare(Op, String),
+    /// Compared with another field of the same record ("delivered on or before the promised
+    /// date"); a record with either empty does not match.
+    CompareField(Op, FieldPath),
     In(Vec<String>),
     /// Lowercase text to find.
     Contains(String),

@@ -12,6 +12,10 @@ pub struct Vocabulary {
     /// Phrases for listed values of any type ("turned down" → `rejected`), used where a
     /// field lists every value the phrase means.
     pub values: BTreeMap<String, Vec<String>>,
+    /// Verbs and nouns that name a reference field ("manages" → a field whose name holds
+    /// `manager`, "signed off" → `approver`), lowercase, each with the parts of field names it
+    /// may mean, first fitting first: "projects Diana manages" are those whose manager is Diana.
+    pub relations: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

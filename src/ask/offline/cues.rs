@@ -27,10 +27,12 @@ pub const HOW_MANY: &[&str] = &[
     "count",
     "total number",
     "total count",
+    "how often",
+    "often",
 ];
 pub const MONEY: &[&str] = &[
     "how much", "total", "sum", "spend", "spent", "value", "amount", "cost", "costs", "worth",
-    "paid", "pay", "invoiced", "billed", "money", "totals",
+    "paid", "pay", "invoiced", "billed", "money", "totals", "add up", "added up", "adds up",
 ];
 pub const AVERAGE: &[&str] = &[
     "average",

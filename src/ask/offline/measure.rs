@@ -83,9 +83,10 @@ pub fn measures(
 ) -> Result<Vec<Asked>, Problem> {
     let count_word = first_at(words, HOW_MANY);
     let money_word = first_at(words, MONEY);
+    // "count and total amount": naming the type's own amount still asks for both.
     let both = cues.how_many
         && cues.money
-        && reading.named.is_none()
+        && (reading.named.is_none() || reading.named == reading.amount)
         && !cues.average
         && !cues.median
         && reading.amount.is_some();

@@ -7,9 +7,11 @@
 //! Kinds of question are read by [`PLANNERS`], tried in order: the first that recognises the
 //! question plans it. The last, [`query::plan`], reads any question as a query of records.
 
+mod compared;
 mod conditions;
 mod coverage;
 mod cues;
+mod deadlines;
 mod grouping;
 mod lexicon;
 mod measure;
@@ -18,6 +20,7 @@ mod names;
 mod open_values;
 mod prepare;
 mod query;
+mod relations;
 mod roles;
 mod spelling;
 #[cfg(test)]
@@ -129,8 +132,12 @@ fn plan_prepared(question: &str, cx: &Context) -> Outcome {
 }
 
 /// An analysis from the catalogue, when the question asks for one by its cues.
-fn insight(question: &str, _cx: &Context) -> Option<Outcome> {
+fn insight(question: &str, cx: &Context) -> Option<Outcome> {
     let words = super::text::Words::new(question);
+    // "how many of Ironclad's orders were delivered on time" counts records.
+    if words.has_any(cues::HOW_MANY) && query::reads_fully(question, cx) {
+        return None;
+    }
     crate::insights::ALL
         .iter()
         .find(|insight| {

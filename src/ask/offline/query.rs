@@ -5,12 +5,15 @@
 //! over is declined with suggestions rather than answered in part.
 
 use super::super::text::{self, Words};
+use super::compared;
 use super::conditions::{approved_values, mention_filter, mine, value_filters};
 use super::coverage::Coverage;
-use super::cues::Cues;
+use super::cues::{Cues, MONEY};
+use super::deadlines;
 use super::grouping::{self, spoken};
 use super::measure::{self, Asked};
 use super::names::{self, Mention};
+use super::relations::{self, Relation};
 use super::suggest::{self, Reading};
 use super::{Context, Outcome, Part, Planned, months, open_values, roles, types};
 use crate::domain::RecordType;
@@ -94,7 +97,8 @@ fn build(
             .collect();
         cov.claim(&parts, &suggest::plural(cx, &subject));
     }
-    let mut filters = named_filters(&mentions, record, words, cx, cov)?;
+    let relation = relations::read(&field_words, record, cx.schema, &cx.vocabulary.relations);
+    let mut filters = named_filters(&mentions, record, relation.as_ref(), words, cx, cov)?;
     if let Some(window) = &window {
         let date = vocabulary.date.as_ref().ok_or_else(|| {
             Problem(format!(
@@ -119,15 +123,27 @@ fn build(
     ));
     // A value's words name no field: "in progress" is active, not percent complete.
     roles::mark_read_by(&mut field_words, &value_words);
-    filters.extend(mine(words, record, cx.people, cx.asker, cov));
+    filters.extend(deadlines::filter(words, record, cov));
+    let own = relation
+        .as_ref()
+        .and_then(|r| r.mine(words, cx.people, cx.asker, cov))
+        .or_else(|| mine(words, record, cx.people, cx.asker, cov));
+    filters.extend(own);
     for filter in &filters {
         let field = filter.field.as_str();
         cov.claim(&[&spoken(field), &field.replace('_', " ")], &spoken(field));
     }
 
-    let group_by = group_by(words, record, &vocabulary, ref_group, grouped_by_type, cov)?;
-    let named = measure::named_number(&field_words, record, &vocabulary);
-    let listed: Vec<(String, String)> = measure::named_fields(&field_words, record, &vocabulary)
+    let mut group_by = group_by(words, record, &vocabulary, ref_group, grouped_by_type, cov)?;
+    if let Some(relation) = &relation {
+        relation.group(&field_words, &filters, &mut group_by, cov);
+    }
+    // A field named as a condition ("with an amount over 25000") or within a value ("in
+    // progress") is not what is measured.
+    let compared = compared::take_compared(words, &filters);
+    let named = measure::named_number(&value_words, record, &vocabulary)
+        .filter(|field| !compared.contains(field));
+    let listed: Vec<(String, String)> = measure::named_fields(&value_words, record, &vocabulary)
         .into_iter()
         .filter(|(field, _)| {
             Some(field) != named.as_ref()
@@ -142,7 +158,11 @@ fn build(
         listed: listed.iter().map(|(field, _)| field.clone()).collect(),
         grouped: !group_by.is_empty(),
     };
-    let cues = Cues::read(words);
+    let mut cues = Cues::read(words);
+    // "invoiced us the most", "billed": a verb of money that also names the type.
+    cues.money |= MONEY
+        .iter()
+        .any(|w| vocabulary.words.iter().any(|t| t == w) && field_words.has(w));
     let asked = measure::measures(words, &cues, &reading, cov)?;
     // The number named is claimed by the phrase that named it too ("largest contracts").
     let named_by = measure::named_fields(&field_words, record, &vocabulary)
@@ -172,12 +192,19 @@ fn name_of(mention: &Mention, cx: &Context) -> String {
 fn named_filters(
     mentions: &[Mention],
     record: &RecordType,
+    relation: Option<&Relation>,
     words: &Words,
     cx: &Context,
     cov: &mut Coverage,
 ) -> Result<Vec<Filter>, Problem> {
     let mut filters = Vec::new();
     for mention in mentions {
+        // "projects Diana manages": the person is the one the relation's field holds.
+        if let Some(relation) = relation.filter(|r| r.target == mention.record_type) {
+            relation.claim(cov);
+            filters.push(relation.filter(&mention.key));
+            continue;
+        }
         match mention_filter(mention, record, words, cov) {
             Some(filter) => filters.push(filter),
             // One word of a name may be a coincidence; a whole name is not.

@@ -90,6 +90,14 @@ impl Builder<'_> {
                     format!("{left} in ({})", placeholders.join(", "))
                 }
             }
+            Condition::CompareField(op, other) => {
+                let symbol = symbol(*op)?;
+                if path.is_numeric() {
+                    format!("{} {symbol} {}", self.column(path)?, self.column(other)?)
+                } else {
+                    format!("{text} {symbol} {}", self.text(other)?)
+                }
+            }
             Condition::Compare(op, value) => {
                 let symbol = match op {
                     Op::Eq => "=",
@@ -142,4 +150,17 @@ impl Builder<'_> {
             other => anyhow::bail!("{other:?} cannot be answered from monthly sums"),
         })
     }
+}
+
+/// The SQL comparison an [`Op`] is.
+fn symbol(op: Op) -> Result<&'static str> {
+    Ok(match op {
+        Op::Eq => "=",
+        Op::Ne => "<>",
+        Op::Lt => "<",
+        Op::Le => "<=",
+        Op::Gt => ">",
+        Op::Ge => ">=",
+        _ => anyhow::bail!("{op:?} is not a comparison"),
+    })
 }
