@@ -135,6 +135,7 @@ pub fn enforce(
             plural(&record_words(target))
         )));
     }
+    let mut narrowed = None;
     if access.own.contains(&query.record) {
         let Some(field) = schema.get(&query.record).and_then(|t| {
             t.fields
@@ -143,6 +144,17 @@ pub fn enforce(
         }) else {
             return refuse(plural(&record_words(&query.record)));
         };
+        let own = Condition::Compare(Op::Eq, asker.id.to_string());
+        let already_own = query
+            .filters
+            .iter()
+            .any(|f| f.path.via.is_none() && f.path.field == field.name && f.condition == own);
+        if !already_own {
+            narrowed = Some(format!(
+                "In the {role} role, you see only your own {}: other people's are not included.",
+                plural(&record_words(&query.record))
+            ));
+        }
         query.filters.push(CheckedFilter {
             path: FieldPath {
                 via: None,
@@ -150,15 +162,20 @@ pub fn enforce(
                 field_type: field.field_type.clone(),
                 cut: None,
             },
-            condition: Condition::Compare(Op::Eq, asker.id.to_string()),
+            condition: own,
         });
     }
-    Ok((!withheld.is_empty()).then(|| {
+    let hidden = (!withheld.is_empty()).then(|| {
         format!(
             "In the {role} role, you may not see {}, so they are left out.",
             withheld.join(" or ")
         )
-    }))
+    });
+    // Said whenever it changes the answer, so that less is never given silently.
+    Ok(match (hidden, narrowed) {
+        (Some(hidden), Some(narrowed)) => Some(format!("{hidden} {narrowed}")),
+        (hidden, narrowed) => hidden.or(narrowed),
+    })
 }
 
 /// Refuses an insight that reads a field the role may not see, or every record of a type the
@@ -281,8 +298,19 @@ mod tests {
             r#"{"kind":"query","record":"purchase_order","measure":{"aggregate":"count"}}"#,
             schema,
         );
-        enforce(&mut own, &asker, Some(&access), schema, "staff").unwrap();
+        let said = enforce(&mut own, &asker, Some(&access), schema, "staff").unwrap();
         assert_eq!(own.filters.len(), 1, "narrowed to the asker");
+        assert!(
+            said.is_some_and(|s| s.contains("only your own purchase orders")),
+            "a narrowed answer says so"
+        );
+        // Asked about their own records only, nothing was left out and nothing is said.
+        let mut mine = own.clone();
+        mine.filters.pop();
+        let already = own.filters[0].clone();
+        mine.filters.push(already);
+        let said = enforce(&mut mine, &asker, Some(&access), schema, "staff").unwrap();
+        assert_eq!(said, None);
 
         // Time entries are known by (staff, project, week): a role that may not see their
         // projects may count them but not list them, which would show every key.

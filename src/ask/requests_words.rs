@@ -30,6 +30,11 @@ const CLAIMS: &[&str] = &[
     "awaiting",
     "pending approval",
     "pending approvals",
+    "pending for",
+    "pending with",
+    "left to approve",
+    "still has to approve",
+    "still have to approve",
     "needs approval",
     "need approval",
     "need to approve",
@@ -63,6 +68,23 @@ const CLAIMS: &[&str] = &[
     "to decide",
     "to reject",
     "turnaround",
+];
+
+/// Words that ask what still waits for someone's decision ("what does X still have to approve").
+const WAITING: &[&str] = &[
+    "need to approve",
+    "needs to approve",
+    "has to approve",
+    "have to approve",
+    "left to approve",
+    "still to approve",
+    "need to sign off",
+    "needs to sign off",
+    "has to sign off",
+    "have to sign off",
+    "my pending",
+    "pending with",
+    "pending for",
 ];
 
 /// Decisions by the words for them, most specific first.
@@ -149,8 +171,9 @@ pub fn plan(question: &str, cx: &Context, directory: &Directory) -> Option<Plan>
     }
     let decision = decision(&words);
     let verb = verb(&words, decision);
-    let waiting = decision == Some("pending")
-        || words.has_any(&["need to approve", "needs to approve", "my pending"]);
+    let waiting = decision == Some("pending") || words.has_any(WAITING);
+    // What still has to be approved waits: it is pending, whatever verb asked for it.
+    let decision = if waiting { Some("pending") } else { decision };
     // The person or role named is who waits, who decided, or who asked.
     let mine = words.has_any(&["my", "me", "i"]);
     let who: Option<Vec<String>> = match (&people[..], mine) {
