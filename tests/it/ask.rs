@@ -4,6 +4,7 @@
 
 use crate::common::TestDb;
 use crate::common::app::{TestApp, config_dir, demo_data, import_invoices};
+use crate::common::demo_csv::{Row, csv, number, within};
 use crate::common::llm::{Behaviour, LlmStandIn};
 use keel::ask::{Answer, Planner};
 use keel::domain::plan::Plan;
@@ -11,27 +12,6 @@ use keel::insights::Insight;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
-
-type Row = BTreeMap<String, String>;
-
-/// One CSV file of the demo company.
-fn csv(file: &str) -> Vec<Row> {
-    let mut reader = ::csv::Reader::from_path(demo_data().join(file)).expect("demo file");
-    reader
-        .deserialize::<Row>()
-        .map(|row| row.expect("a row"))
-        .collect()
-}
-
-fn number(text: &str) -> f64 {
-    text.parse().unwrap_or(0.0)
-}
-
-/// Whether `day` (a date or a timestamp) is within `[from, to]`.
-fn within(day: &str, from: &str, to: &str) -> bool {
-    let day = &day[..day.len().min(10)];
-    !day.is_empty() && day >= from && day <= to
-}
 
 /// What a question's answer must hold.
 #[derive(Debug)]

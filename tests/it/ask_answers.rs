@@ -3,24 +3,11 @@
 //! columns and its chart can be fetched; "which projects will go over budget?" lists only the
 //! projects that will. Expected figures are computed here from the demo's CSV files.
 
-use crate::common::app::{TestApp, demo_data, import_invoices};
+use crate::common::app::{TestApp, import_invoices};
 use crate::common::console::{Mode, TestServer};
+use crate::common::demo_csv::{csv, number};
 use serde_json::Value;
 use std::collections::BTreeMap;
-
-type Row = BTreeMap<String, String>;
-
-fn csv(file: &str) -> Vec<Row> {
-    let mut reader = ::csv::Reader::from_path(demo_data().join(file)).expect("demo file");
-    reader
-        .deserialize()
-        .map(|row| row.expect("a row"))
-        .collect()
-}
-
-fn number(text: &str) -> f64 {
-    text.parse().unwrap_or(0.0)
-}
 
 /// `$1,234.50`, as the answers write money.
 fn dollars(value: f64) -> String {

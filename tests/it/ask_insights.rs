@@ -4,26 +4,13 @@
 //! weeks after it, and a year after it. Every expectation is computed from the CSV files.
 
 use crate::common::app::{config_dir, config_with_env, demo_data};
+use crate::common::demo_csv::{Row, csv, number};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone as _, Utc};
 use keel::clock::Clock;
 use keel::insights::Insight;
 use keel::service::Keel;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-
-type Row = BTreeMap<String, String>;
-
-fn csv(file: &str) -> Vec<Row> {
-    let mut reader = ::csv::Reader::from_path(demo_data().join(file)).expect("demo file");
-    reader
-        .deserialize::<Row>()
-        .map(|row| row.expect("a row"))
-        .collect()
-}
-
-fn number(text: &str) -> f64 {
-    text.parse().unwrap_or(0.0)
-}
 
 fn day(text: &str) -> NaiveDate {
     text[..10].parse().expect("a date")

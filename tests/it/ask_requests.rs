@@ -5,21 +5,12 @@
 //! Monday 2026-11-23.
 
 use crate::common::app::{TestApp, demo_data};
+use crate::common::demo_csv::csv;
 use chrono::{DateTime, NaiveDate, Utc};
 use keel::ask::Answer;
 use keel::ask::request_access::WITHHELD;
 use serde_json::Value;
 use std::collections::BTreeMap;
-
-type Row = BTreeMap<String, String>;
-
-fn csv(file: &str) -> Vec<Row> {
-    let mut reader = ::csv::Reader::from_path(demo_data().join(file)).expect("demo file");
-    reader
-        .deserialize::<Row>()
-        .map(|r| r.expect("a row"))
-        .collect()
-}
 
 /// The demo's decided requests as (workflow, requester, approver, status, submitted, decided).
 struct Past {

@@ -3,29 +3,10 @@
 //! company's CSV files, on SQLite and PostgreSQL. Today is Monday 2026-11-23.
 
 use crate::common::app::{TestApp, demo_data};
+use crate::common::demo_csv::{Row, csv, number, within};
 use keel::ask::Answer;
 use serde_json::Value;
 use std::collections::BTreeMap;
-
-type Row = BTreeMap<String, String>;
-
-fn csv(file: &str) -> Vec<Row> {
-    let mut reader = ::csv::Reader::from_path(demo_data().join(file)).expect("demo file");
-    reader
-        .deserialize()
-        .map(|row| row.expect("a row"))
-        .collect()
-}
-
-fn number(text: &str) -> f64 {
-    text.parse().unwrap_or(0.0)
-}
-
-/// Whether a date or timestamp is within `[from, to]` (days).
-fn within(day: &str, from: &str, to: &str) -> bool {
-    let day = &day[..day.len().min(10)];
-    !day.is_empty() && day >= from && day <= to
-}
 
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 0.005 + 1e-9 * b.abs()
