@@ -250,8 +250,7 @@ mod tests {
     use crate::domain::plan::{Plan, Query};
 
     fn demo() -> crate::config::Config {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
-        crate::config::load_with_env(&dir, &[]).expect("the demo config")
+        crate::config::demo()
     }
 
     fn query(plan: &str, schema: &RecordSchema) -> CheckedQuery {

@@ -405,11 +405,7 @@ mod tests {
     use crate::domain::plan::{Condition, Op, Plan};
 
     fn demo_schema() -> crate::domain::RecordSchema {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
-        match crate::config::load_with_env(&dir, &[]) {
-            Ok(config) => config.schema,
-            Err(problems) => panic!("{problems:?}"),
-        }
+        crate::config::demo().schema
     }
 
     fn checked(plan: &str) -> Result<crate::domain::plan::CheckedQuery, String> {

@@ -458,10 +458,7 @@ mod tests {
     use serde_json::{Value, json};
 
     fn schema() -> RecordSchema {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
-        crate::config::load_with_env(&dir, &[])
-            .expect("the demo config")
-            .schema
+        crate::config::demo().schema
     }
 
     fn checked(plan: &str, schema: &RecordSchema) -> (Plan, CheckedQuery) {

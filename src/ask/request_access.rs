@@ -89,8 +89,7 @@ mod tests {
 
     #[test]
     fn a_hidden_field_stays_hidden_when_read_through_a_request() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
-        let config = crate::config::load_with_env(&dir, &[]).expect("the demo config");
+        let config = crate::config::demo();
         let schema = crate::engine::request_facts::with_requests(&config);
         let plan = r#"{"kind":"query","record":"request",
             "measure":{"aggregate":"average","field":"decider.approval_limit"}}"#;

@@ -163,10 +163,7 @@ mod tests {
     use crate::domain::plan::{Plan, Query};
 
     fn schema() -> RecordSchema {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
-        crate::config::load_with_env(&dir, &[])
-            .expect("the demo config")
-            .schema
+        crate::config::demo().schema
     }
 
     fn checked(plan: &str) -> CheckedQuery {

@@ -277,6 +277,14 @@ pub fn load_with_env(dir: &Path, env: &[(String, String)]) -> Result<Config, Vec
     }
 }
 
+/// The demo company's configuration (`config/` of this repository), for unit tests that need a
+/// real schema, vocabulary or workflows; panics with every problem when it does not load.
+#[cfg(test)]
+pub fn demo() -> Config {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    load_with_env(&dir, &[]).unwrap_or_else(|problems| panic!("the demo config: {problems:?}"))
+}
+
 /// Every problem with the config directory (empty when it loads), for `keel check`.
 pub fn check(dir: &Path) -> Vec<Problem> {
     load(dir).err().unwrap_or_default()

@@ -254,8 +254,7 @@ mod tests {
     use chrono::{DateTime, Utc};
 
     fn demo() -> crate::config::Config {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
-        crate::config::load_with_env(&dir, &[]).expect("the demo config")
+        crate::config::demo()
     }
 
     fn at(s: &str) -> DateTime<Utc> {

@@ -141,8 +141,7 @@ mod tests {
 
     #[test]
     fn the_requests_table_keeps_no_sums_and_indexes_who_what_and_when_one_column_each() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
-        let config = crate::config::load_with_env(&dir, &[]).expect("the demo config");
+        let config = crate::config::demo();
         let record = record_type(config.workflows.values(), &config.schema, "staff").unwrap();
         let table = request_fact_table(&record, &config.schema).unwrap();
         let sql = table.definition(Backend::Sqlite);

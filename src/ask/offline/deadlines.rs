@@ -152,10 +152,7 @@ mod tests {
     use super::*;
 
     fn schema() -> crate::domain::RecordSchema {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
-        crate::config::load_with_env(&dir, &[])
-            .expect("the demo config")
-            .schema
+        crate::config::demo().schema
     }
 
     fn read(question: &str, record: &str) -> Option<(String, Op, String)> {

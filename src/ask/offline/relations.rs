@@ -193,8 +193,7 @@ mod tests {
     use crate::config::Config;
 
     fn demo() -> Config {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
-        crate::config::load_with_env(&dir, &[]).expect("the demo config")
+        crate::config::demo()
     }
 
     fn relations() -> BTreeMap<String, Vec<String>> {

@@ -24,8 +24,7 @@ fn record(record_type: &str, key: &str, fields: serde_json::Value) -> Record {
 }
 
 fn demo() -> Demo {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
-    let config = crate::config::load_with_env(&dir, &[]).expect("the demo config");
+    let config = crate::config::demo();
     let schema = crate::engine::request_facts::with_requests(&config);
     let mut labels = RecordLabels::default();
     for (key, name) in [

@@ -29,8 +29,7 @@ struct Demo {
 }
 
 fn demo() -> Demo {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
-    let config = crate::config::load_with_env(&dir, &[]).expect("the demo config");
+    let config = crate::config::demo();
     let schema = crate::engine::request_facts::with_requests(&config);
     let people = [
         person("S002", "Dana Whitfield", "cfo", "Chief Financial Officer"),

@@ -3,11 +3,7 @@ use crate::domain::{FieldType, RecordTypeField};
 use std::path::Path;
 
 fn demo_schema() -> crate::domain::RecordSchema {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
-    match crate::config::load_with_env(&dir, &[]) {
-        Ok(config) => config.schema,
-        Err(problems) => panic!("demo config: {problems:?}"),
-    }
+    crate::config::demo().schema
 }
 
 fn invoice() -> RecordType {
