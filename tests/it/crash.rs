@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-pub const TOKEN: &str = "crash-test-token-0123456789abcdef0123";
+const TOKEN: &str = "crash-test-token-0123456789abcdef0123";
 
 async fn start_server(db: &crate::common::TestDb) -> (Child, String) {
     start_server_with(db, &[]).await
@@ -52,11 +52,18 @@ pub async fn start_server_with(
     (child, address)
 }
 
-async fn submit(client: &reqwest::Client, base: &str, key: &str) -> Result<String, String> {
+/// Submits Gus's change order of `amount` on P001 through the REST API with idempotency key
+/// `key`: its id, or why it was not acknowledged.
+pub async fn submit_change_order(
+    client: &reqwest::Client,
+    base: &str,
+    key: &str,
+    amount: &str,
+) -> Result<String, String> {
     let body = serde_json::json!({
         "workflow": "change_order",
         "as": "S020",
-        "fields": { "project": "P001", "amount": "9000.00", "reason": "burst" },
+        "fields": { "project": "P001", "amount": amount, "reason": "burst" },
         "idempotency_key": key,
     });
     let response = client
@@ -86,7 +93,7 @@ async fn a_killed_server_loses_no_acknowledged_request() {
             workers.push(tokio::spawn(async move {
                 for n in 0.. {
                     let key = format!("w{worker}-{n}");
-                    match submit(&client, &base, &key).await {
+                    match submit_change_order(&client, &base, &key, "9000.00").await {
                         Ok(id) => {
                             acknowledged.lock().unwrap().insert(key, id);
                         }
@@ -111,7 +118,9 @@ async fn a_killed_server_loses_no_acknowledged_request() {
 
         let (mut server, base) = start_server(&db).await;
         for (key, id) in &acknowledged {
-            let again = submit(&client, &base, key).await.expect("resubmission");
+            let again = submit_change_order(&client, &base, key, "9000.00")
+                .await
+                .expect("resubmission");
             assert_eq!(
                 &again, id,
                 "[{}] an acknowledged request keeps its id",

@@ -13,7 +13,7 @@ use crate::common::console::TestServer;
 use crate::common::slack::{Fault, SlackStandIn, Weather, assert_each_posted_once};
 use crate::common::test_databases;
 use crate::common::with_slack::{app_with_slack, eventually, serve_with_slack, slack_sink};
-use crate::crash::{TOKEN, start_server_with};
+use crate::crash::{start_server_with, submit_change_order};
 use crate::outbox::{
     DIANA, GUS, LUIS, MAX_ATTEMPTS, MORGAN, change_order, deliver_hourly, posted_to,
 };
@@ -111,26 +111,6 @@ async fn a_rate_limited_slack_is_left_alone_for_as_long_as_its_retry_after_says(
     }
 }
 
-/// Submits Gus's large change order through the REST API; its id.
-async fn submit_over_rest(client: &reqwest::Client, base: &str, key: &str) -> String {
-    let body = serde_json::json!({
-        "workflow": "change_order",
-        "as": "S020",
-        "fields": { "project": "P001", "amount": "18000.00", "reason": "r" },
-        "idempotency_key": key,
-    });
-    let response = client
-        .post(format!("{base}/api/v1/requests"))
-        .bearer_auth(TOKEN)
-        .json(&body)
-        .send()
-        .await
-        .expect("keel answers");
-    assert_eq!(response.status(), reqwest::StatusCode::CREATED);
-    let json: serde_json::Value = response.json().await.expect("JSON");
-    json["id"].as_str().expect("an id").to_string()
-}
-
 #[tokio::test]
 async fn keel_killed_between_posting_and_hearing_of_it_posts_nothing_twice_after_a_restart() {
     for db in test_databases().await {
@@ -143,7 +123,8 @@ async fn keel_killed_between_posting_and_hearing_of_it_posts_nothing_twice_after
         let client = reqwest::Client::new();
         let mut requests = Vec::new();
         for key in ["k1", "k2", "k3"] {
-            requests.push(submit_over_rest(&client, &base, key).await);
+            let id = submit_change_order(&client, &base, key, "18000.00").await;
+            requests.push(id.expect("keel acknowledges the submission"));
         }
         // The first DM is in Slack and keel waits for the answer: kill it there.
         eventually("a post reaches Slack", async || {
