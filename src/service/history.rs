@@ -15,7 +15,7 @@ use crate::engine::calendar::BusinessCalendar;
 use crate::engine::lifecycle::card_for;
 use crate::store::ANOMALY_HISTORY;
 use anyhow::{Context as _, anyhow};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde_json::json;
 use std::collections::HashSet;
 
@@ -164,7 +164,8 @@ fn past_request(
         .decided_at
         .as_deref()
         .and_then(text)
-        .and_then(|t| moment(&t, calendar));
+        .and_then(|t| moment(&t, calendar))
+        .map(|decided| decided.max(submitted_at));
     let approver = mapping.approver.as_deref().and_then(text);
     let mut fields = Fields::new();
     for field in &workflow.fields {
@@ -256,13 +257,16 @@ fn history_status(mapping: &HistoryMapping, fields: &Fields) -> anyhow::Result<S
     status.parse().map_err(|e: String| anyhow!(e))
 }
 
-/// A timestamp, or a date taken as the start of that working day in the company's time zone.
+/// A timestamp, or a date taken as the midnight that begins it in the company's time zone: a
+/// claim dated that day was made at some time on it, and only its start is never later than a
+/// decision taken the same day (the start of the working day was, for decisions before 8:00,
+/// and gave negative waiting times).
 fn moment(text: &str, calendar: &BusinessCalendar) -> Option<DateTime<Utc>> {
     if let Ok(at) = parse_timestamp(text) {
         return Some(at);
     }
     let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
-    day.and_time(calendar.day_start)
+    day.and_time(NaiveTime::MIN)
         .and_local_timezone(calendar.time_zone)
         .earliest()
         .map(|t| t.with_timezone(&Utc))
