@@ -44,26 +44,62 @@ pub fn robust_z(history: &[f64], value: f64) -> Option<Score> {
     })
 }
 
-/// Returns a flag when `value` is far outside `history` per `spec`, with the numbers behind it.
-/// `group_label` names the group in words: the `group_by` field's value (`P001`), or, without
-/// grouping, what the history covers.
-pub fn check(spec: &AnomalySpec, history: &[f64], value: f64, group_label: &str) -> Option<Flag> {
-    if history.len() < spec.min_history || !value.is_finite() {
+/// What a value is compared with: its group's past values, or, when the group has fewer than
+/// `min_history` (a new project's first change orders), every past value of the workflow, so
+/// that a request ten times the company's usual is not waved through because its group is young.
+#[derive(Debug, Clone, Copy)]
+pub struct Compared<'a> {
+    /// The group's past values (all past values when the workflow does not group).
+    pub group: &'a [f64],
+    /// Every past value of the workflow, for a group with too short a history.
+    pub workflow: &'a [f64],
+}
+
+/// Returns a flag when `value` is far outside its history per `spec`, with the numbers behind
+/// it. `group_label` names the group in words: the `group_by` field's value (`P001`), or,
+/// without grouping, what the history covers; `workflow_label` names the whole workflow's
+/// history ("change order"), used when the group's own is too short.
+pub fn check(
+    spec: &AnomalySpec,
+    history: Compared,
+    value: f64,
+    group_label: &str,
+    workflow_label: &str,
+) -> Option<Flag> {
+    if !value.is_finite() {
         return None;
     }
-    let score = robust_z(history, value)?;
+    let named_group = match &spec.group_by {
+        Some(field) => format!("{field} {group_label}"),
+        None => group_label.to_string(),
+    };
+    // The group's own history when it is long enough; a grouped workflow's young group is
+    // compared with the whole workflow instead, and the message says so.
+    let (values, group, young) = if history.group.len() >= spec.min_history {
+        (history.group, named_group, None)
+    } else if spec.group_by.is_some() && history.workflow.len() >= spec.min_history {
+        let young = format!(
+            "; {named_group} has only {} past, too few to compare with",
+            history.group.len()
+        );
+        (history.workflow, format!("all {workflow_label} requests"), Some(young))
+    } else {
+        return None;
+    };
+    let score = robust_z(values, value)?;
     if score.z.abs() <= spec.threshold {
         return None;
     }
     let direction = if score.z > 0.0 { "above" } else { "below" };
-    let group = match &spec.group_by {
-        Some(field) => format!("{field} {group_label}"),
-        None => group_label.to_string(),
-    };
     let message = format!(
         "{} {value:.2} is far {direction} the usual for {group} (median {:.2}, MAD {:.2}, \
-         robust z {:.1} over {} past requests)",
-        spec.field, score.median, score.mad, score.z, score.n
+         robust z {:.1} over {} past requests{})",
+        spec.field,
+        score.median,
+        score.mad,
+        score.z,
+        score.n,
+        young.as_deref().unwrap_or_default()
     );
     Some(Flag {
         kind: "anomaly".to_string(),
@@ -77,6 +113,7 @@ pub fn check(spec: &AnomalySpec, history: &[f64], value: f64, group_label: &str)
             "z": score.z,
             "n": score.n,
             "group": group_label,
+            "compared_with": if young.is_some() { "workflow" } else { "group" },
         }),
     })
 }
@@ -105,6 +142,7 @@ pub fn score_history(
 ) -> Vec<Option<Flag>> {
     let mut earlier: std::collections::HashMap<Option<&str>, Vec<f64>> =
         std::collections::HashMap::new();
+    let mut all_earlier: Vec<f64> = Vec::new();
     past.iter()
         .map(|request| {
             if spec.group_by.is_some() && request.group.is_none() {
@@ -112,10 +150,15 @@ pub fn score_history(
             }
             let value = request.value?;
             let history = earlier.entry(request.group).or_default();
-            let recent = &history[history.len().saturating_sub(limit)..];
-            let flag = check(spec, recent, value, request.group.unwrap_or(ungrouped));
+            let compared = Compared {
+                group: &history[history.len().saturating_sub(limit)..],
+                workflow: &all_earlier[all_earlier.len().saturating_sub(limit)..],
+            };
+            let label = request.group.unwrap_or(ungrouped);
+            let flag = check(spec, compared, value, label, ungrouped);
             if request.counts {
                 history.push(value);
+                all_earlier.push(value);
             }
             flag
         })
@@ -133,6 +176,54 @@ mod tests {
             threshold: 3.5,
             min_history: 5,
         }
+    }
+
+    /// A group's own history, with no workflow history to fall back on.
+    fn grouped(history: &[f64]) -> Compared<'_> {
+        Compared {
+            group: history,
+            workflow: &[],
+        }
+    }
+
+    #[test]
+    fn a_young_group_is_compared_with_the_whole_workflow_and_says_so() {
+        let workflow = [
+            2_900.0, 3_100.0, 4_000.0, 5_200.0, 3_600.0, 4_400.0, 2_500.0, 6_000.0, 3_300.0,
+        ];
+        let young = [3_000.0, 3_200.0];
+        let compared = Compared {
+            group: &young,
+            workflow: &workflow,
+        };
+        let flag = check(&spec(), compared, 31_000.0, "P9", "change order").expect("flagged");
+        assert!(
+            flag.message
+                .starts_with("amount 31000.00 is far above the usual for all change order requests"),
+            "{}",
+            flag.message
+        );
+        assert!(
+            flag.message
+                .ends_with("over 9 past requests; project P9 has only 2 past, too few to compare with)"),
+            "{}",
+            flag.message
+        );
+        assert_eq!(flag.details["compared_with"], "workflow");
+        // A usual amount in a young group is not flagged, and without enough history anywhere
+        // nothing is.
+        assert!(check(&spec(), compared, 3_500.0, "P9", "change order").is_none());
+        let short = Compared {
+            group: &young,
+            workflow: &workflow[..3],
+        };
+        assert!(check(&spec(), short, 31_000.0, "P9", "change order").is_none());
+        // An ungrouped workflow has only its own history.
+        let ungrouped = AnomalySpec {
+            group_by: None,
+            ..spec()
+        };
+        assert!(check(&ungrouped, compared, 31_000.0, "change order", "change order").is_none());
     }
 
     #[test]
@@ -162,7 +253,8 @@ mod tests {
             4100.0, 6100.0, 8100.0, 5000.0, 7200.0, 6000.0, 6200.0, 3900.0, 9000.0, 6100.0, 4000.0,
             8000.0,
         ];
-        let flag = check(&spec(), &history, 48000.0, "P001").expect("flagged");
+        let flag = check(&spec(), grouped(&history), 48000.0, "P001", "change order")
+            .expect("flagged");
         assert_eq!(
             (flag.kind.as_str(), flag.source.as_str()),
             ("anomaly", "anomaly")
@@ -212,6 +304,12 @@ mod tests {
                 counts,
             });
         }
+        // The first of a new group, far from every earlier request of the workflow.
+        past.push(Past {
+            group: Some("P3"),
+            value: Some(90_000.0),
+            counts: true,
+        });
         past.push(Past {
             group: None,
             value: Some(1.0),
@@ -224,7 +322,7 @@ mod tests {
         assert_eq!(
             flagged,
             [
-                false, false, false, false, false, false, false, true, true, true, false
+                false, false, false, false, false, false, false, true, true, true, true, false
             ]
         );
         // Only the most recent `limit` earlier values are compared with: two are too few.
@@ -243,12 +341,12 @@ mod tests {
         ];
         for (name, history, value, flagged) in cases {
             assert_eq!(
-                check(&spec(), history, value, "P1").is_some(),
+                check(&spec(), grouped(history), value, "P1", "change order").is_some(),
                 flagged,
                 "{name}"
             );
         }
-        let low = check(&spec(), &history, 1.0, "P1").unwrap();
+        let low = check(&spec(), grouped(&history), 1.0, "P1", "change order").unwrap();
         assert!(low.message.contains("far below"), "{}", low.message);
     }
 }

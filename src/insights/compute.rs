@@ -462,13 +462,30 @@ fn requester(request: &Request, labels: &RecordLabels) -> String {
         .unwrap_or_default()
 }
 
-/// Requests with an anomaly flag, newest first.
+/// How far a request's anomaly flags put it from the usual: the largest |robust z| among them.
+fn severity(request: &Request) -> f64 {
+    request
+        .flags
+        .iter()
+        .filter(|f| f.kind == "anomaly")
+        .filter_map(|f| f.details["z"].as_f64())
+        .map(f64::abs)
+        .fold(0.0, f64::max)
+}
+
+/// Requests with an anomaly flag, the most unusual first (newest first among equals): a leader
+/// reads the top of a long list, so the top is what matters most.
 pub fn anomalies(requests: &[Request], labels: &RecordLabels) -> Computed {
-    let mut flagged: Vec<&Request> = requests
+    let mut flagged: Vec<(&Request, f64)> = requests
         .iter()
         .filter(|r| r.flags.iter().any(|f| f.kind == "anomaly"))
+        .map(|r| (r, severity(r)))
         .collect();
-    flagged.sort_by_key(|r| std::cmp::Reverse(r.submitted_at));
+    flagged.sort_by(|(a, za), (b, zb)| {
+        zb.total_cmp(za)
+            .then_with(|| b.submitted_at.cmp(&a.submitted_at))
+    });
+    let flagged: Vec<&Request> = flagged.into_iter().map(|(r, _)| r).collect();
     let rows: Vec<Vec<Value>> = flagged
         .iter()
         .map(|r| {
@@ -490,10 +507,10 @@ pub fn anomalies(requests: &[Request], labels: &RecordLabels) -> Computed {
         })
         .collect();
     let sentence = match flagged.first() {
-        Some(newest) => format!(
-            "{} requests were flagged as unusual; the newest is {} ({}).",
+        Some(most) => format!(
+            "{} requests were flagged as unusual; the most unusual is {} ({}).",
             rows.len(),
-            newest.id,
+            most.id,
             rows[0][5].as_str().unwrap_or_default()
         ),
         None => "No request has been flagged as unusual.".to_string(),

@@ -207,11 +207,22 @@ impl Keel {
             .store
             .anomaly_history(&workflow.name, group.map(|(_, value)| value))
             .await?;
+        // A young group is compared with the whole workflow: read it only then (rarely).
+        let whole = if group.is_some() && history.len() < spec.min_history {
+            self.store
+                .anomaly_history_of_workflow(&workflow.name)
+                .await?
+        } else {
+            Vec::new()
+        };
+        let compared = anomaly::Compared {
+            group: &history,
+            workflow: &whole,
+        };
         // `check` names the field itself ("project P001").
-        let label = group
-            .map(|(_, value)| value.to_string())
-            .unwrap_or_else(|| workflow.title.to_lowercase());
-        Ok(anomaly::check(spec, &history, value, &label)
+        let title = workflow.title.to_lowercase();
+        let label = group.map_or_else(|| title.clone(), |(_, value)| value.to_string());
+        Ok(anomaly::check(spec, compared, value, &label, &title)
             .into_iter()
             .collect())
     }

@@ -147,6 +147,23 @@ impl Store {
         } else {
             "anomaly_group is null"
         };
+        self.past_anomaly_values(workflow, group_condition, group)
+            .await
+    }
+
+    /// The same values over every group of `workflow`: what a group with too short a history
+    /// of its own is compared with.
+    pub async fn anomaly_history_of_workflow(&self, workflow: &str) -> Result<Vec<f64>> {
+        self.past_anomaly_values(workflow, "anomaly_group is not null", None)
+            .await
+    }
+
+    async fn past_anomaly_values(
+        &self,
+        workflow: &str,
+        group_condition: &str,
+        group: Option<&str>,
+    ) -> Result<Vec<f64>> {
         // One row back instead of a thousand.
         let sql = format!(
             "select string_agg(anomaly_value, $1 order by submitted_at) from (\

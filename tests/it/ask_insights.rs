@@ -48,7 +48,7 @@ struct Expected {
     quietest_client: String,
     meridian: (f64, f64),
     superintendent_load: f64,
-    flagged: BTreeSet<String>,
+    flagged: BTreeMap<String, f64>,
 }
 
 fn vendor_reliability(expected_pos: &[Row]) -> (String, f64, f64) {
@@ -157,9 +157,10 @@ fn robust_z(history: &[f64], value: f64) -> Option<f64> {
 
 /// The history rows each workflow's anomaly check (config/workflows/*.toml: amount, grouped by
 /// project, category or vendor; |z| above 3.5 over at least 5 earlier requests) flags when each
-/// is compared with the earlier ones of its group.
-fn flagged() -> BTreeSet<String> {
-    let mut flagged = BTreeSet::new();
+/// is compared with the earlier ones of its group, or, while its group has fewer than 5, with
+/// every earlier one of its workflow; with how far out each is (|z|).
+fn flagged() -> BTreeMap<String, f64> {
+    let mut flagged = BTreeMap::new();
     for (file, id, group, submitted) in [
         (
             "change_orders.csv",
@@ -173,13 +174,22 @@ fn flagged() -> BTreeSet<String> {
         let mut rows = csv(file);
         rows.sort_by(|a, b| a[submitted].cmp(&b[submitted]));
         let mut earlier: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        let mut all_earlier: Vec<f64> = Vec::new();
         for row in rows {
             let history = earlier.entry(row[group].clone()).or_default();
             let amount = number(&row["amount"]);
-            if history.len() >= 5 && robust_z(history, amount).is_some_and(|z| z.abs() > 3.5) {
-                flagged.insert(row[id].clone());
+            let compared = if history.len() >= 5 {
+                Some(&history[..])
+            } else {
+                (all_earlier.len() >= 5).then_some(&all_earlier[..])
+            };
+            if let Some(z) = compared.and_then(|h| robust_z(h, amount)) {
+                if z.abs() > 3.5 {
+                    flagged.insert(row[id].clone(), z.abs());
+                }
             }
             history.push(amount);
+            all_earlier.push(amount);
         }
     }
     flagged
@@ -304,18 +314,24 @@ async fn check_insights_on(db: &crate::common::TestDb, today: NaiveDate) {
         .iter()
         .filter_map(|r| r[0].as_str().map(String::from))
         .collect();
-    assert_eq!(found, expect.flagged, "{at}");
-    // The planted change orders (pending with the CFO, a hundred times their projects' usual)
-    // are the newest flagged.
-    let newest: BTreeSet<&str> = anomalies.rows[..3]
+    assert_eq!(
+        found,
+        expect.flagged.keys().cloned().collect::<BTreeSet<_>>(),
+        "{at}"
+    );
+    // The most unusual first: the planted change orders (pending with the CFO, a hundred times
+    // their projects' usual) and the scope addition ten times its young project's are at the top.
+    let mut by_severity: Vec<(&String, &f64)> = expect.flagged.iter().collect();
+    by_severity.sort_by(|a, b| b.1.total_cmp(a.1));
+    let first: Vec<&str> = anomalies.rows[..5]
         .iter()
         .filter_map(|r| r[0].as_str())
         .collect();
-    assert_eq!(
-        newest,
-        BTreeSet::from(["CO-1461", "CO-1462", "CO-1463"]),
-        "{at}"
-    );
+    let most: Vec<&str> = by_severity[..5].iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(first, most, "{at}");
+    for planted in ["CO-1461", "CO-1462", "CO-1316"] {
+        assert!(found.contains(planted), "{at}: {planted} is not flagged");
+    }
 
     // What waits for the CFO has waited as long as it had on the data's last day, give or take
     // the days since.
