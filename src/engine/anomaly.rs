@@ -82,7 +82,11 @@ pub fn check(
             "; {named_group} has only {} past, too few to compare with",
             history.group.len()
         );
-        (history.workflow, format!("all {workflow_label} requests"), Some(young))
+        (
+            history.workflow,
+            format!("all {workflow_label} requests"),
+            Some(young),
+        )
     } else {
         return None;
     };
@@ -198,14 +202,16 @@ mod tests {
         };
         let flag = check(&spec(), compared, 31_000.0, "P9", "change order").expect("flagged");
         assert!(
-            flag.message
-                .starts_with("amount 31000.00 is far above the usual for all change order requests"),
+            flag.message.starts_with(
+                "amount 31000.00 is far above the usual for all change order requests"
+            ),
             "{}",
             flag.message
         );
         assert!(
-            flag.message
-                .ends_with("over 9 past requests; project P9 has only 2 past, too few to compare with)"),
+            flag.message.ends_with(
+                "over 9 past requests; project P9 has only 2 past, too few to compare with)"
+            ),
             "{}",
             flag.message
         );
@@ -223,7 +229,16 @@ mod tests {
             group_by: None,
             ..spec()
         };
-        assert!(check(&ungrouped, compared, 31_000.0, "change order", "change order").is_none());
+        assert!(
+            check(
+                &ungrouped,
+                compared,
+                31_000.0,
+                "change order",
+                "change order"
+            )
+            .is_none()
+        );
     }
 
     #[test]
@@ -253,8 +268,8 @@ mod tests {
             4100.0, 6100.0, 8100.0, 5000.0, 7200.0, 6000.0, 6200.0, 3900.0, 9000.0, 6100.0, 4000.0,
             8000.0,
         ];
-        let flag = check(&spec(), grouped(&history), 48000.0, "P001", "change order")
-            .expect("flagged");
+        let flag =
+            check(&spec(), grouped(&history), 48000.0, "P001", "change order").expect("flagged");
         assert_eq!(
             (flag.kind.as_str(), flag.source.as_str()),
             ("anomaly", "anomaly")

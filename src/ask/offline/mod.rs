@@ -13,6 +13,7 @@ mod coverage;
 mod cues;
 mod deadlines;
 mod grouping;
+mod insight;
 mod lexicon;
 mod measure;
 mod months;
@@ -102,7 +103,7 @@ pub type SubPlanner = fn(&str, &Context) -> Option<Outcome>;
 
 /// The kinds of question, tried in order. A planner for another kind (the requests' own
 /// history, say) goes before [`query::plan`], which reads any question.
-pub const PLANNERS: &[SubPlanner] = &[insight, query::plan];
+pub const PLANNERS: &[SubPlanner] = &[insight::plan, query::plan];
 
 /// Plans `question`, or declines it with what keel can answer instead. A question declined
 /// for words keel does not know is read again with those that are misspellings of known
@@ -129,30 +130,4 @@ fn plan_prepared(question: &str, cx: &Context) -> Outcome {
         .iter()
         .find_map(|planner| planner(question, cx))
         .unwrap_or_else(|| suggest::decline(question, cx, suggest::Reading::nothing()))
-}
-
-/// An analysis from the catalogue, when the question asks for one by its cues.
-fn insight(question: &str, cx: &Context) -> Option<Outcome> {
-    let words = super::text::Words::new(question);
-    // "how many of Ironclad's orders were delivered on time" counts records.
-    if words.has_any(cues::HOW_MANY) && query::reads_fully(question, cx) {
-        return None;
-    }
-    crate::insights::ALL
-        .iter()
-        .find(|insight| {
-            insight
-                .cues()
-                .iter()
-                .any(|cue| words.has(&super::text::normalise(cue)))
-        })
-        .map(|insight| {
-            Outcome::Planned(Planned {
-                parts: vec![Part {
-                    plan: Plan::Insight { name: *insight },
-                    heading: None,
-                }],
-                notes: Vec::new(),
-            })
-        })
 }
