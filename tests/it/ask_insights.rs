@@ -183,10 +183,11 @@ fn flagged() -> BTreeMap<String, f64> {
             } else {
                 (all_earlier.len() >= 5).then_some(&all_earlier[..])
             };
-            if let Some(z) = compared.and_then(|h| robust_z(h, amount)) {
-                if z.abs() > 3.5 {
-                    flagged.insert(row[id].clone(), z.abs());
-                }
+            if let Some(z) = compared
+                .and_then(|h| robust_z(h, amount))
+                .filter(|z| z.abs() > 3.5)
+            {
+                flagged.insert(row[id].clone(), z.abs());
             }
             history.push(amount);
             all_earlier.push(amount);
