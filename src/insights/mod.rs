@@ -74,7 +74,7 @@ impl Insight {
                 "for each person, the hours logged per week over the last four weeks against their weekly capacity, averaged over the weeks in which anyone logged hours (a week not logged yet is not counted as idle)"
             }
             Insight::Anomalies => {
-                "the requests keel's anomaly check flagged as unusual for their workflow, among those you may see (yours, those routed to you, all for administrators), newest first"
+                "the requests keel's anomaly check flagged as unusual for their workflow, among those you may see (yours, those routed to you, all for administrators), the most unusual first"
             }
             Insight::MyApprovals => {
                 "the requests waiting for your decision, directly or as someone's delegate today, oldest first"
@@ -139,6 +139,7 @@ impl Insight {
                 "miss dates",
                 "late deliveries",
                 "deliver late",
+                "delivers late",
                 "delivering late",
                 "delivered late",
                 "on time",
@@ -187,6 +188,7 @@ impl Insight {
                 "overworked",
                 "stretched",
                 "over capacity",
+                "busiest",
             ],
             Insight::MyApprovals => &[
                 "waiting for my approval",

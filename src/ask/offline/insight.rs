@@ -8,6 +8,7 @@ use super::super::text::{Words, normalise};
 use super::coverage::Coverage;
 use super::cues::Cues;
 use super::{Context, Outcome, Part, Planned, query, types};
+use crate::domain::FieldType;
 use crate::domain::plan::Plan;
 use crate::insights::{ALL, Insight};
 
@@ -44,7 +45,8 @@ fn subject_words(insight: Insight) -> &'static str {
         }
         Insight::Capacity => {
             "people, person, staff, team, teams, employees, crew, crews, role, roles, hours, week, \
-             weekly, busiest, busy, load, loaded, working, work, logged, over, under"
+             weekly, busiest, busy, load, loaded, working, work, logged, over, under, job role, \
+             job roles, job title, job titles"
         }
         Insight::Anomalies => {
             "requests, request, amounts, amount, flag, flagged, ordinary, odd, weird, strange, \
@@ -55,6 +57,29 @@ fn subject_words(insight: Insight) -> &'static str {
              desk, queue, inbox"
         }
     }
+}
+
+/// The record types an analysis is about: those it reads and those their fields refer to;
+/// `None` for the analyses of requests, which are about every workflow's records.
+fn subject_types(insight: Insight, cx: &Context) -> Option<Vec<String>> {
+    let reads = insight.reads();
+    if reads.is_empty() {
+        return None;
+    }
+    let mut types: Vec<String> = Vec::new();
+    for (record_type, field) in reads {
+        types.push((*record_type).to_string());
+        let target = cx
+            .schema
+            .get(record_type)
+            .and_then(|t| t.field(field))
+            .and_then(|f| match &f.field_type {
+                FieldType::Ref(target) => Some(target.clone()),
+                _ => None,
+            });
+        types.extend(target);
+    }
+    Some(types)
 }
 
 /// The phrases of a comma-separated list.
@@ -97,7 +122,19 @@ fn left_over(question: &str, insight: Insight, cx: &Context) -> Vec<String> {
     cov.claim(insight.cues(), label);
     cov.claim(&phrases(subject_words(insight)), label);
     cov.claim(&phrases(ANY_INSIGHT), label);
-    types::type_mentions(&mut words, cx, &mut cov);
+    // Record types it reads (and those they refer to: a purchase order's vendor) are its
+    // subject; another type named ("the busiest project") asks something else. The analyses
+    // of requests read every workflow's records.
+    let allowed = subject_types(insight, cx);
+    let mut other = Coverage::new(&words);
+    for (name, from, to) in types::type_mentions(&mut words, cx, &mut other) {
+        if allowed
+            .as_ref()
+            .is_none_or(|allowed| allowed.contains(&name))
+        {
+            cov.claim_range((from, to), &name);
+        }
+    }
     let cues = Cues::read(&words);
     cues.claim_rank(&mut cov);
     cov.left_over()
@@ -148,6 +185,11 @@ mod tests {
                 Insight::ApprovalLatency,
             ),
             ("anything suspicious in the requests?", Insight::Anomalies),
+            ("what is the busiest role", Insight::Capacity),
+            (
+                "which supplier delivers late the most",
+                Insight::VendorReliability,
+            ),
         ] {
             assert_eq!(planned(question), Some(insight), "{question}");
         }
@@ -157,6 +199,8 @@ mod tests {
     fn a_word_the_analysis_does_not_answer_for_is_not_answered_by_it() {
         for question in [
             "equipment utilization",
+            "which project is the busiest",
+            "busiest month for expenses",
             "what is the truck utilization rate",
             "capacity of the warehouse",
             "unusual weather delays",
