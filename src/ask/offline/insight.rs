@@ -186,6 +186,8 @@ mod tests {
             ),
             ("anything suspicious in the requests?", Insight::Anomalies),
             ("what is the busiest role", Insight::Capacity),
+            ("spend compared to budget for each job", Insight::BudgetBurn),
+            ("which accounts have gone silent", Insight::ClientEngagement),
             (
                 "which supplier delivers late the most",
                 Insight::VendorReliability,
