@@ -299,10 +299,18 @@ fn sentence(query: &CheckedQuery, table: &Table, wording: &Wording) -> String {
             let noun = group_noun(query, wording.schema);
             let more = if table.truncated { "more than " } else { "" };
             match &query.order {
-                Some((OrderKey::Measure, _)) if n == 1 => format!(
+                // One group because only one has any; a top one asked for is ranked below.
+                Some((OrderKey::Measure, _)) if n == 1 && query.limit != 1 => format!(
                     "Only {} has {records}{scope}: its {measure} is {value}.",
                     groups.join(", ")
                 ),
+                Some((OrderKey::Measure, descending)) if n == 1 => {
+                    let rank = if *descending { "highest" } else { "lowest" };
+                    format!(
+                        "{} has the {rank} {measure}{scope}: {value}.",
+                        groups.join(", ")
+                    )
+                }
                 Some((OrderKey::Measure, descending)) => {
                     let rank = if *descending { "highest" } else { "lowest" };
                     format!(

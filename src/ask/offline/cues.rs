@@ -6,6 +6,10 @@ use super::coverage::Coverage;
 use crate::domain::plan::Order;
 
 const MOST: &[&str] = &[
+    "most common",
+    "most frequent",
+    "most popular",
+    "commonest",
     "most",
     "largest",
     "biggest",
@@ -18,7 +22,18 @@ const MOST: &[&str] = &[
     "best",
 ];
 const LEAST: &[&str] = &[
-    "least", "smallest", "lowest", "fewest", "cheapest", "min", "minimum", "bottom", "worst",
+    "least common",
+    "least frequent",
+    "rarest",
+    "least",
+    "smallest",
+    "lowest",
+    "fewest",
+    "cheapest",
+    "min",
+    "minimum",
+    "bottom",
+    "worst",
 ];
 pub const HOW_MANY: &[&str] = &[
     "how many",
@@ -97,7 +112,14 @@ impl Cues {
             money,
             average: words.has_any(AVERAGE),
             median: words.has_any(MEDIAN),
-            most_or_fewest: words.has_any(&["most", "fewest"]) && !words.has("most expensive"),
+            most_or_fewest: words.has_any(&[
+                "most",
+                "fewest",
+                "commonest",
+                "rarest",
+                "least common",
+                "least frequent",
+            ]) && !words.has("most expensive"),
             top_n: top_n(words),
         }
     }

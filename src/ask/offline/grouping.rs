@@ -9,6 +9,9 @@ use crate::domain::{FieldType, RecordSchema, RecordType};
 
 /// Words before a field or type that make it a grouping.
 const LEADS: &[&str] = &["by", "per", "each", "every"];
+/// Words that rank a field's values by how often they occur, and so group by it: "the most
+/// common reason", "the commonest category", "the rarest kind".
+const FREQUENCY_LEADS: &[&str] = &["common", "commonest", "frequent", "popular", "rarest"];
 
 /// A grouping by a field of another record type: "by project manager" is the `manager_id` of
 /// each record's project.
@@ -110,6 +113,7 @@ pub fn grouping_field(
         let leads: Vec<String> = LEADS
             .iter()
             .chain(&["which", "what"])
+            .chain(FREQUENCY_LEADS)
             .map(|lead| format!("{lead} {phrase}"))
             .collect();
         let leads: Vec<&str> = leads.iter().map(String::as_str).collect();

@@ -191,3 +191,26 @@ fn leading_words_of_one_name_name_that_record() {
     assert!(planned(&demo, "PO total on Bayview").is_none());
     assert!(planned(&demo, "PO total on Medical Office").is_none());
 }
+
+#[test]
+fn the_most_common_value_of_a_field_groups_by_it_and_ranks_by_count() {
+    let demo = demo();
+    for (question, descending) in [
+        ("the most common category among expenses", true),
+        (
+            "which category of expense claims is the most frequent",
+            true,
+        ),
+        ("least common category of expenses", false),
+    ] {
+        let query = planned(&demo, question).unwrap_or_else(|| panic!("{question}: declined"));
+        assert_eq!(query.group_by, vec!["category".to_string()], "{question}");
+        assert_eq!(query.measure, Measure::Count, "{question}");
+        assert_eq!(query.limit, Some(1), "{question}");
+        assert_eq!(
+            query.order.as_ref().map(|o| o.descending),
+            Some(descending),
+            "{question}"
+        );
+    }
+}
