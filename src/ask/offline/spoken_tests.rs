@@ -191,3 +191,24 @@ fn leading_words_of_one_name_name_that_record() {
     assert!(planned(&demo, "PO total on Bayview").is_none());
     assert!(planned(&demo, "PO total on Medical Office").is_none());
 }
+
+#[test]
+fn a_ranking_of_groups_leaves_out_records_with_no_value_in_the_group() {
+    let demo = demo();
+    let is_set = |field: &str| Filter {
+        field: field.into(),
+        op: Op::IsNotEmpty,
+        value: json!(null),
+    };
+    for (question, field) in [
+        ("which vendor has the most change orders", "vendor_id"),
+        ("who signs off on the most purchase orders", "approver_id"),
+    ] {
+        let query = planned(&demo, question).unwrap_or_else(|| panic!("{question}"));
+        assert_eq!(query.group_by, [field], "{question}");
+        assert!(query.filters.contains(&is_set(field)), "{question}");
+    }
+    // A breakdown that ranks nothing keeps the records with no value as a group of their own.
+    let query = planned(&demo, "change orders by vendor").expect("planned");
+    assert!(query.filters.is_empty());
+}

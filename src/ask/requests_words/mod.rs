@@ -6,7 +6,7 @@
 //! is left to the planner of record types, which answers "how many change orders are
 //! pending?" from the change orders themselves.
 
-use super::offline::Context;
+use super::offline::{Context, Part, Planned};
 use super::text::{self, Words};
 use crate::domain::plan::{Filter, Op, Plan, Query, Window};
 use crate::domain::{Directory, FieldType, RecordType};
@@ -19,14 +19,15 @@ mod shape;
 use phrases::{CLAIMS, DECISIONS, Verb, WAITING, decision, verb};
 use shape::{shape, time_field};
 
-/// Plans a question about the requests, or `None` to leave it to the record types' planner.
-pub fn plan(question: &str, cx: &Context, directory: &Directory) -> Option<Plan> {
+/// Plans a question about the requests (one plan, or one per number asked for: "how many,
+/// and for how much"), or `None` to leave it to the record types' planner.
+pub fn plan(question: &str, cx: &Context, directory: &Directory) -> Option<Planned> {
     let record = cx.schema.get(RECORD_TYPE)?;
     let mut words = Words::new(question);
-    let insight = crate::insights::ALL
-        .iter()
-        .any(|i| i.cues().iter().any(|cue| words.has(&text::normalise(cue))));
-    if insight || !claims(&words, cx) {
+    // A window's words ("in the last 30 days") say when, not how long deciding took.
+    let mut unwindowed = words.clone();
+    text::window(&mut unwindowed, cx.today);
+    if left_to_insight(&unwindowed) || !claims(&unwindowed, cx) {
         return None;
     }
     let people = people(&mut words, cx, directory);
@@ -45,6 +46,14 @@ pub fn plan(question: &str, cx: &Context, directory: &Directory) -> Option<Plan>
     let waiting = decision == Some("pending") || words.has_any(WAITING);
     // What still has to be approved waits: it is pending, whatever verb asked for it.
     let decision = if waiting { Some("pending") } else { decision };
+    // Only a decided request took a time to decide: what waits has none yet.
+    let timed = if waiting { None } else { time_field(&words) };
+    // The time an approval takes is that of approvals ("days between an expense and its
+    // approval"); a time to decide is that of any decision a person made.
+    let decision = match decision {
+        None if timed.is_some() && words.has_any(APPROVAL) => Some("approved"),
+        decision => decision,
+    };
     // The person or role named is who waits, who decided, or who asked.
     let mine = words.has_any(&["my", "me", "i"]);
     let who: Option<Vec<String>> = match (&people[..], mine) {
@@ -79,11 +88,9 @@ pub fn plan(question: &str, cx: &Context, directory: &Directory) -> Option<Plan>
             op: Op::Eq,
             value: json!(decision),
         }),
-        None if verb == Some(Verb::Decide) => filters.push(Filter {
-            field: "decider".into(),
-            op: Op::IsNotEmpty,
-            value: serde_json::Value::Null,
-        }),
+        None if verb == Some(Verb::Decide) || timed.is_some() => {
+            filters.push(is_set("decider"));
+        }
         None => {}
     }
     if let Some(window) = window {
@@ -94,21 +101,78 @@ pub fn plan(question: &str, cx: &Context, directory: &Directory) -> Option<Plan>
         };
         filters.push(within(date, &window));
     }
-    let (group_by, measure, order, limit) = shape(&words, record, verb, waiting);
-    Some(Plan::Query(Query {
-        record: RECORD_TYPE.into(),
-        filters,
-        group_by,
-        measure,
-        order,
-        limit,
-    }))
+    let shape = shape(&words, record, verb, waiting, timed);
+    // A ranking of people ranks people: the requests nobody decided are not a group of them.
+    for field in &shape.group_by {
+        if PEOPLE.contains(&field.as_str()) && !filters.iter().any(|f| f.field == *field) {
+            filters.push(is_set(field));
+        }
+    }
+    // A number beside the first keeps the first's groups: it is neither ordered nor cut.
+    let parts = shape
+        .measures
+        .into_iter()
+        .enumerate()
+        .map(|(at, measure)| Part {
+            plan: Plan::Query(Query {
+                record: RECORD_TYPE.into(),
+                filters: filters.clone(),
+                group_by: shape.group_by.clone(),
+                measure,
+                order: shape.order.clone().filter(|_| at == 0),
+                limit: shape.limit.filter(|_| at == 0),
+            }),
+            heading: None,
+        })
+        .collect();
+    Some(Planned {
+        parts,
+        notes: Vec::new(),
+    })
+}
+
+/// The fields of the request that hold a person.
+const PEOPLE: &[&str] = &["decider", "requester"];
+
+/// Words that make a time taken one of approvals.
+const APPROVAL: &[&str] = &[
+    "approval",
+    "approve",
+    "approves",
+    "approving",
+    "sign off",
+    "signed off",
+];
+
+/// `field` has a value.
+fn is_set(field: &str) -> Filter {
+    Filter {
+        field: field.into(),
+        op: Op::IsNotEmpty,
+        value: serde_json::Value::Null,
+    }
+}
+
+/// Whether an insight answers the question, by its cues: the approval-latency insight gives
+/// medians by approver and workflow, so a question asking a mean or an average time is a query
+/// of the history, not that insight.
+fn left_to_insight(words: &Words) -> bool {
+    crate::insights::ALL.iter().any(|insight| {
+        let average = *insight == crate::insights::Insight::ApprovalLatency
+            && words.has_any(&["average", "mean", "avg"]);
+        !average
+            && insight
+                .cues()
+                .iter()
+                .any(|cue| words.has(&text::normalise(cue)))
+    })
 }
 
 /// Whether the question is about approving, deciding or waiting, and not an insight's.
 fn claims(words: &Words, cx: &Context) -> bool {
-    let about_deciding = words.has_any(&["approval", "approve", "approved", "decision"]);
-    if words.has_any(CLAIMS) || (about_deciding && time_field(words).is_some()) {
+    let about_deciding = words.has_any(APPROVAL) || words.has_any(&["approved", "decision"]);
+    let claimed = words.has_any(CLAIMS) || words.has_any(WAITING);
+    if claimed || (about_deciding && time_field(words).is_some()) {
         return true;
     }
     // "how many were auto-approved": a decision, and no record type to read it from.

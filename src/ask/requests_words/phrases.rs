@@ -134,7 +134,16 @@ pub const DECISIONS: &[(&str, &[&str])] = &[
     ),
     (
         "approved",
-        &["approved", "approves", "approve", "approvals"],
+        &[
+            "approved",
+            "approves",
+            "approve",
+            "approvals",
+            "signed off",
+            "signs off",
+            "sign off",
+            "signing off",
+        ],
     ),
 ];
 
