@@ -83,8 +83,14 @@ fn listed_values(
         .filter(|(_, meant)| meant.iter().all(|v| values.contains(v)))
         .cloned()
         .collect();
+    let asked_with_do = words.has_any(&["did", "do", "does"]);
     for value in values {
         let spoken = value.replace('_', " ").to_lowercase();
+        if asked_with_do {
+            for verb in base_verbs(&spoken) {
+                phrases.push((verb, vec![value.clone()]));
+            }
+        }
         phrases.push((spoken.replace(' ', ""), vec![value.clone()]));
         phrases.push((spoken, vec![value.clone()]));
     }
@@ -107,6 +113,27 @@ fn listed_values(
         }
     }
     matched
+}
+
+/// The verb a value in the past participle is done by, in the base form a question with "did"
+/// or "do" puts it in: "how many did we approve" asks for the approved, "which did Ironclad
+/// deliver" the delivered. Both spellings of the stem are given ("approv-e", "reject"), as
+/// only the real one appears in a question; a doubled consonant is undoubled ("cancel-led").
+fn base_verbs(value: &str) -> Vec<String> {
+    let Some(stem) = value
+        .strip_suffix("ed")
+        .filter(|s| s.len() >= 3 && !s.contains(' '))
+    else {
+        return Vec::new();
+    };
+    let mut verbs = vec![format!("{stem}e"), stem.to_string()];
+    let mut letters = stem.chars().rev();
+    if let (Some(last), Some(before)) = (letters.next(), letters.next())
+        && last == before
+    {
+        verbs.push(stem[..stem.len() - last.len_utf8()].to_string());
+    }
+    verbs
 }
 
 /// A yes/no field named as such ("preferred") or negated ("non preferred", "not preferred").

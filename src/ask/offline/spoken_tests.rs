@@ -212,3 +212,35 @@ fn a_ranking_of_groups_leaves_out_records_with_no_value_in_the_group() {
     let query = planned(&demo, "change orders by vendor").expect("planned");
     assert!(query.filters.is_empty());
 }
+
+#[test]
+fn a_status_is_read_from_its_verb_after_did_or_do() {
+    let demo = demo();
+    for (question, record, status) in [
+        (
+            "how many expenses did we reject in 2025",
+            "expense",
+            "rejected",
+        ),
+        (
+            "how many change orders do we approve",
+            "change_order",
+            "approved",
+        ),
+        (
+            "how many purchase orders did they deliver",
+            "purchase_order",
+            "delivered",
+        ),
+    ] {
+        let query = planned(&demo, question).unwrap_or_else(|| panic!("{question}"));
+        assert_eq!(query.record, record, "{question}");
+        assert!(
+            query.filters.contains(&filter("status", json!(status))),
+            "{question}"
+        );
+    }
+    // Without "did" or "do", "complete" is how far along a project is, not its status.
+    let far = planned(&demo, "average percent complete of active projects").expect("planned");
+    assert_eq!(far.filters, [filter("status", json!("active"))]);
+}
