@@ -32,9 +32,9 @@ fn history(app: &TestApp) -> Vec<Past> {
         if let Ok(at) = DateTime::parse_from_rfc3339(text) {
             return Some(at.with_timezone(&Utc));
         }
-        // A date: the start of that working day in the company's time zone.
+        // A date: the midnight that begins it in the company's time zone, as the import reads it.
         let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
-        let local = day.and_time(calendar.day_start);
+        let local = day.and_time(chrono::NaiveTime::MIN);
         Some(
             local
                 .and_local_timezone(calendar.time_zone)

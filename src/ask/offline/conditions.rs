@@ -83,18 +83,20 @@ fn listed_values(
         .filter(|(_, meant)| meant.iter().all(|v| values.contains(v)))
         .cloned()
         .collect();
-    let asked_with_do = words.has_any(&["did", "do", "does"]);
     for value in values {
         let spoken = value.replace('_', " ").to_lowercase();
-        if asked_with_do {
-            for verb in base_verbs(&spoken) {
-                phrases.push((verb, vec![value.clone()]));
-            }
-        }
         phrases.push((spoken.replace(' ', ""), vec![value.clone()]));
         phrases.push((spoken, vec![value.clone()]));
     }
     phrases.sort_by_key(|(phrase, _)| std::cmp::Reverse(phrase.len()));
+    // Verbs last: a value said as such ("approved automatically") is read first.
+    for value in values {
+        for verb in base_verbs(&value.replace('_', " ").to_lowercase()) {
+            if let Some(range) = words.find(&verb).filter(|r| done_by_us(words, r.0)) {
+                phrases.push((words.words[range.0..range.1].join(" "), vec![value.clone()]));
+            }
+        }
+    }
     let mut matched: Vec<String> = Vec::new();
     for (phrase, meant) in phrases {
         while let Some(range) = words.find(&phrase) {
@@ -113,6 +115,17 @@ fn listed_values(
         }
     }
     matched
+}
+
+/// Whether the verb at `at` is asked of the company itself, after "did" or "do" ("how many
+/// did we approve", "do they deliver"): asked of a named person ("did the CFO approve"), the
+/// verb names who acted (a relation), not a status.
+fn done_by_us(words: &Words, at: usize) -> bool {
+    let asked_with_do = words.words[..at]
+        .iter()
+        .any(|w| matches!(w.as_str(), "did" | "do" | "does"));
+    let subject = at.checked_sub(1).and_then(|before| words.at(before));
+    asked_with_do && matches!(subject, Some("we" | "you" | "they" | "i"))
 }
 
 /// The verb a value in the past participle is done by, in the base form a question with "did"
