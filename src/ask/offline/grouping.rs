@@ -33,7 +33,7 @@ pub fn ranked_groups(
     order: Option<&Order>,
     filters: &[Filter],
 ) -> Vec<Filter> {
-    if !order.is_some_and(|o| o.field.is_none()) {
+    if order.is_none_or(|o| o.field.is_some()) {
         return Vec::new();
     }
     group_by
