@@ -91,6 +91,14 @@ pub const DECISIONS: &[(&str, &[&str])] = &[
             "gone through automatically",
             "auto-approve",
             "auto approve",
+            // The offline planner reads these by a rule (lexicon::unattended); this planner
+            // reads the question as it was asked.
+            "without anyone signing off",
+            "without anybody signing off",
+            "with no one signing off",
+            "without anyone approving",
+            "without human review",
+            "without manual approval",
         ],
     ),
     (
