@@ -2,7 +2,7 @@
 //! every status beside the approved): each number is computed by its own plan over the same
 //! records and groups, and the answers are put side by side, one column per number.
 
-use super::Answer;
+use super::{Answer, Header};
 use serde_json::Value;
 
 /// The answers of a question's plans as one: the first answer's groups, each answer's number in
@@ -13,12 +13,24 @@ pub fn merge(parts: Vec<(Answer, Option<String>)>, notes: &[String]) -> Option<A
     let (mut merged, heading) = parts.next()?;
     let groups = merged.columns.len().saturating_sub(1);
     retitle(&mut merged.columns, heading.as_deref());
+    if let (Some(last), Some(heading)) = (merged.headers.last_mut(), heading.as_deref()) {
+        last.label = format!("{} ({heading})", last.label);
+    }
     for (part, heading) in parts {
-        let mut column = part.columns.last().cloned().unwrap_or_default();
-        if let Some(heading) = heading.as_deref() {
-            column = format!("{column} ({heading})");
+        let headed = |name: &str| match heading.as_deref() {
+            Some(heading) => format!("{name} ({heading})"),
+            None => name.to_string(),
+        };
+        merged
+            .columns
+            .push(headed(part.columns.last().map_or("", String::as_str)));
+        // What people read beside the numbers: each number's own header, as its column has.
+        if let Some(header) = part.headers.last() {
+            merged.headers.push(Header {
+                label: headed(&header.label),
+                ..header.clone()
+            });
         }
-        merged.columns.push(column);
         for row in &mut merged.rows {
             let key = &row[..groups.min(row.len())];
             let value = part
@@ -54,6 +66,10 @@ mod tests {
         Answer {
             answer: sentence.into(),
             columns: columns.iter().map(|c| c.to_string()).collect(),
+            headers: columns
+                .iter()
+                .map(|c| Header::new(crate::ask::words::capitalised(c), false, "USD"))
+                .collect(),
             rows,
             how: format!("How {sentence}"),
             ..Answer::default()
@@ -82,6 +98,8 @@ mod tests {
             ]
         );
         assert_eq!(merged.answer, "Counts. Sums.");
+        let headers: Vec<&str> = merged.headers.iter().map(|h| h.label.as_str()).collect();
+        assert_eq!(headers, ["Vendor", "Count", "Sum of amount"]);
         assert_eq!(merged.how, "How Counts. How Sums. Note.");
     }
 

@@ -299,20 +299,19 @@ fn sentence(query: &CheckedQuery, table: &Table, wording: &Wording) -> String {
             let noun = group_noun(query, wording.schema);
             let more = if table.truncated { "more than " } else { "" };
             match &query.order {
-                // One group because only one has any; a top one asked for is ranked below.
-                Some((OrderKey::Measure, _)) if n == 1 && query.limit != 1 => format!(
+                // One group shown of several is the first of them, not the only one.
+                Some((OrderKey::Measure, _)) if n == 1 && !table.truncated => format!(
                     "Only {} has {records}{scope}: its {measure} is {value}.",
                     groups.join(", ")
                 ),
-                Some((OrderKey::Measure, descending)) if n == 1 => {
-                    let rank = if *descending { "highest" } else { "lowest" };
-                    format!(
-                        "{} has the {rank} {measure}{scope}: {value}.",
-                        groups.join(", ")
-                    )
-                }
                 Some((OrderKey::Measure, descending)) => {
                     let rank = if *descending { "highest" } else { "lowest" };
+                    if n == 1 {
+                        return format!(
+                            "{} has the {rank} {measure}{scope}: {value}.",
+                            groups.join(", ")
+                        );
+                    }
                     format!(
                         "{} has the {rank} {measure}{scope}: {value} ({more}{} shown).",
                         groups.join(", "),

@@ -84,13 +84,7 @@ impl Keel {
             holders: &holders,
         };
         let planned = match requests_words::plan(question, &cx, &people.directory) {
-            Some(plan) => offline::Planned {
-                parts: vec![offline::Part {
-                    plan,
-                    heading: None,
-                }],
-                notes: Vec::new(),
-            },
+            Some(planned) => planned,
             None => match offline::plan(question, &cx) {
                 Outcome::Planned(planned) => planned,
                 Outcome::Declined(declined) => return Ok(declined_answer(declined, note)),

@@ -89,6 +89,14 @@ fn listed_values(
         phrases.push((spoken, vec![value.clone()]));
     }
     phrases.sort_by_key(|(phrase, _)| std::cmp::Reverse(phrase.len()));
+    // Verbs last: a value said as such ("approved automatically") is read first.
+    for value in values {
+        for verb in base_verbs(&value.replace('_', " ").to_lowercase()) {
+            if let Some(range) = words.find(&verb).filter(|r| done_by_us(words, r.0)) {
+                phrases.push((words.words[range.0..range.1].join(" "), vec![value.clone()]));
+            }
+        }
+    }
     let mut matched: Vec<String> = Vec::new();
     for (phrase, meant) in phrases {
         while let Some(range) = words.find(&phrase) {
@@ -107,6 +115,38 @@ fn listed_values(
         }
     }
     matched
+}
+
+/// Whether the verb at `at` is asked of the company itself, after "did" or "do" ("how many
+/// did we approve", "do they deliver"): asked of a named person ("did the CFO approve"), the
+/// verb names who acted (a relation), not a status.
+fn done_by_us(words: &Words, at: usize) -> bool {
+    let asked_with_do = words.words[..at]
+        .iter()
+        .any(|w| matches!(w.as_str(), "did" | "do" | "does"));
+    let subject = at.checked_sub(1).and_then(|before| words.at(before));
+    asked_with_do && matches!(subject, Some("we" | "you" | "they" | "i"))
+}
+
+/// The verb a value in the past participle is done by, in the base form a question with "did"
+/// or "do" puts it in: "how many did we approve" asks for the approved, "which did Ironclad
+/// deliver" the delivered. Both spellings of the stem are given ("approv-e", "reject"), as
+/// only the real one appears in a question; a doubled consonant is undoubled ("cancel-led").
+fn base_verbs(value: &str) -> Vec<String> {
+    let Some(stem) = value
+        .strip_suffix("ed")
+        .filter(|s| s.len() >= 3 && !s.contains(' '))
+    else {
+        return Vec::new();
+    };
+    let mut verbs = vec![format!("{stem}e"), stem.to_string()];
+    let mut letters = stem.chars().rev();
+    if let (Some(last), Some(before)) = (letters.next(), letters.next())
+        && last == before
+    {
+        verbs.push(stem[..stem.len() - last.len_utf8()].to_string());
+    }
+    verbs
 }
 
 /// A yes/no field named as such ("preferred") or negated ("non preferred", "not preferred").

@@ -4,6 +4,7 @@
 use super::super::text::Words;
 use super::coverage::Coverage;
 use super::types::Named;
+use crate::domain::plan::{Filter, Op, Order};
 use crate::domain::vocabulary::{TypeWords, Vocabulary};
 use crate::domain::{FieldType, RecordSchema, RecordType};
 
@@ -24,6 +25,30 @@ pub struct RefGroup {
 /// A field as people say it: `manager_id` is "manager", `planned_end` "planned end".
 pub fn spoken(field: &str) -> String {
     field.trim_end_matches("_id").replace('_', " ")
+}
+
+/// The filters a ranking of groups needs: a ranking names a group ("who approved the most
+/// expenses", "which project has the most change orders"), and the records with no value in
+/// the grouped field are no group to name, so they are left out rather than ranked as
+/// "nothing". Fields of referenced records and cut dates are left as they are.
+pub fn ranked_groups(
+    group_by: &[String],
+    order: Option<&Order>,
+    filters: &[Filter],
+) -> Vec<Filter> {
+    if order.is_none_or(|o| o.field.is_some()) {
+        return Vec::new();
+    }
+    group_by
+        .iter()
+        .filter(|field| !field.contains(['.', ':']))
+        .filter(|field| !filters.iter().any(|f| f.field == **field))
+        .map(|field| Filter {
+            field: field.clone(),
+            op: Op::IsNotEmpty,
+            value: serde_json::Value::Null,
+        })
+        .collect()
 }
 
 /// Whether the words from `at` are `phrase` (its last word allowing a plural).

@@ -104,6 +104,51 @@ const READS_AS: &[(&str, &str)] = &[
     ("yr", "year"),
 ];
 
+/// Nobody acting, said of a decision: "without anyone signing off", "with no human review",
+/// "without manual approval" is "automatically".
+const NOBODY: &[&str] = &[
+    "anyone", "anybody", "someone", "somebody", "a person", "a human", "human", "manual", "people",
+    "one",
+];
+const ACTING: &[&str] = &[
+    "signing off",
+    "signing",
+    "approving",
+    "reviewing",
+    "checking",
+    "looking",
+    "approval",
+    "review",
+    "sign off",
+    "intervention",
+    "involved",
+];
+
+/// How many words at the start of `words` say that nobody acted (see [`NOBODY`]).
+fn unattended(words: &[String]) -> Option<usize> {
+    let starts = |at: usize, phrase: &str| {
+        let wanted: Vec<&str> = phrase.split_whitespace().collect();
+        (words.len() >= at + wanted.len()
+            && wanted.iter().zip(&words[at..]).all(|(w, word)| w == word))
+        .then_some(at + wanted.len())
+    };
+    let lead = starts(0, "without").or_else(|| starts(0, "with no"))?;
+    let nobody = NOBODY.iter().find_map(|p| starts(lead, p))?;
+    Some(
+        ACTING
+            .iter()
+            .find_map(|p| starts(nobody, p))
+            .unwrap_or(nobody),
+    )
+    .filter(|&end| {
+        // "without anyone" alone is too little; the act or a person-noun says it.
+        end > nobody
+            || words[lead..nobody]
+                .iter()
+                .any(|w| w == "human" || w == "manual")
+    })
+}
+
 /// Whether `word` (normalised) is a filler.
 pub fn is_filler(word: &str) -> bool {
     FILLER.contains(&word)
@@ -125,6 +170,12 @@ pub fn reread(question: &str) -> String {
             words.len() - at >= wanted.len()
                 && wanted.iter().zip(&words[at..]).all(|(w, word)| w == word)
         });
+        if let Some(read) = unattended(&words[at..]) {
+            out.push("automatically".into());
+            at += read;
+            changed = true;
+            continue;
+        }
         match found {
             Some((phrase, reading)) => {
                 out.extend(reading.split_whitespace().map(str::to_string));
@@ -186,6 +237,14 @@ mod tests {
             (
                 "POs that haven’t been delivered",
                 "pos that have not been delivered",
+            ),
+            (
+                "expenses approved without anybody reviewing them",
+                "expenses approved automatically them",
+            ),
+            (
+                "POs approved with no human involved",
+                "pos approved automatically",
             ),
         ];
         for (question, read) in cases {

@@ -1,6 +1,7 @@
 //! A range of months: "from March to May", "Jan–Mar", "between June and August 2025",
 //! "March 2025 through May 2025". Without a year, the range is the latest whose last month has
-//! begun, as "in March" is the latest March that has begun.
+//! begun, as "in March" is the latest March that has begun; "this year" or "last year" after
+//! the range names its year ("from Mar to Jun this year").
 
 use super::super::text::{Words, latest_year_of, month_number, year};
 use crate::domain::plan::Window;
@@ -29,8 +30,11 @@ pub fn range(words: &mut Words, today: NaiveDate) -> Option<Window> {
         let Some(last) = words.at(join + 1).and_then(month_number).filter(|_| joined) else {
             continue;
         };
-        let last_year = words.at(join + 2).and_then(year);
-        let end = join + 2 + usize::from(last_year.is_some());
+        let (last_year, said) = match words.at(join + 2).and_then(year) {
+            Some(y) => (Some(y), 1),
+            None => relative_year(words, join + 2, today).map_or((None, 0), |(y, n)| (Some(y), n)),
+        };
+        let end = join + 2 + said;
         let to_year = last_year
             .or(first_year.map(|y| if last >= first { y } else { y + 1 }))
             .unwrap_or_else(|| latest_year_of(last, today));
@@ -48,6 +52,19 @@ pub fn range(words: &mut Words, today: NaiveDate) -> Option<Window> {
         return Some(Window::Between { from, to });
     }
     None
+}
+
+/// "this year", "last year", "of last year", "in this year" at `at`: the year and how many
+/// words said it.
+fn relative_year(words: &Words, at: usize, today: NaiveDate) -> Option<(i32, usize)> {
+    use chrono::Datelike;
+    let lead = usize::from(matches!(words.at(at), Some("of" | "in")));
+    let which = match words.at(at + lead)? {
+        "this" => today.year(),
+        "last" => today.year() - 1,
+        _ => return None,
+    };
+    (words.at(at + lead + 1) == Some("year")).then_some((which, lead + 2))
 }
 
 #[cfg(test)]
@@ -90,6 +107,22 @@ mod tests {
         assert_eq!(
             read("october to december"),
             days("2025-10-01", "2025-12-31")
+        );
+    }
+
+    #[test]
+    fn a_year_said_after_the_range_is_the_range_s_year() {
+        assert_eq!(
+            read("orders placed from feb to apr this year, how many"),
+            days("2026-02-01", "2026-04-30")
+        );
+        assert_eq!(
+            read("between may and july of last year"),
+            days("2025-05-01", "2025-07-31")
+        );
+        assert_eq!(
+            read("november to january last year"),
+            days("2024-11-01", "2025-01-31")
         );
     }
 

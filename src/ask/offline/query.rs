@@ -170,6 +170,8 @@ fn build(
         .filter(|(field, _)| Some(field) == named.as_ref());
     let claimed: Vec<(String, String)> = listed.iter().cloned().chain(named_by).collect();
     claim_fields(&asked, &named, &claimed, cov);
+    let order = asked.first().and_then(|a| a.order.as_ref());
+    filters.extend(grouping::ranked_groups(&group_by, order, &filters));
     Ok(parts(
         &subject,
         record,

@@ -214,3 +214,56 @@ fn the_most_common_value_of_a_field_groups_by_it_and_ranks_by_count() {
         );
     }
 }
+
+#[test]
+fn a_ranking_of_groups_leaves_out_records_with_no_value_in_the_group() {
+    let demo = demo();
+    let is_set = |field: &str| Filter {
+        field: field.into(),
+        op: Op::IsNotEmpty,
+        value: json!(null),
+    };
+    for (question, field) in [
+        ("which vendor has the most change orders", "vendor_id"),
+        ("who signs off on the most purchase orders", "approver_id"),
+    ] {
+        let query = planned(&demo, question).unwrap_or_else(|| panic!("{question}"));
+        assert_eq!(query.group_by, [field], "{question}");
+        assert!(query.filters.contains(&is_set(field)), "{question}");
+    }
+    // A breakdown that ranks nothing keeps the records with no value as a group of their own.
+    let query = planned(&demo, "change orders by vendor").expect("planned");
+    assert!(query.filters.is_empty());
+}
+
+#[test]
+fn a_status_is_read_from_its_verb_after_did_or_do() {
+    let demo = demo();
+    for (question, record, status) in [
+        (
+            "how many expenses did we reject in 2025",
+            "expense",
+            "rejected",
+        ),
+        (
+            "how many change orders do we approve",
+            "change_order",
+            "approved",
+        ),
+        (
+            "how many purchase orders did they deliver",
+            "purchase_order",
+            "delivered",
+        ),
+    ] {
+        let query = planned(&demo, question).unwrap_or_else(|| panic!("{question}"));
+        assert_eq!(query.record, record, "{question}");
+        assert!(
+            query.filters.contains(&filter("status", json!(status))),
+            "{question}"
+        );
+    }
+    // Without "did" or "do", "complete" is how far along a project is, not its status.
+    let far = planned(&demo, "average percent complete of active projects").expect("planned");
+    assert_eq!(far.filters, [filter("status", json!("active"))]);
+}

@@ -55,6 +55,11 @@ fn demo() -> Demo {
 }
 
 fn planned(demo: &Demo, question: &str, asker: &str) -> Option<Query> {
+    plans(demo, question, asker).map(|mut queries| queries.remove(0))
+}
+
+/// Every plan of the answer: one, or one per number asked for.
+fn plans(demo: &Demo, question: &str, asker: &str) -> Option<Vec<Query>> {
     let cx = Context {
         schema: &demo.schema,
         vocabulary: &demo.config.vocabulary,
@@ -65,10 +70,12 @@ fn planned(demo: &Demo, question: &str, asker: &str) -> Option<Query> {
         role: "role",
         holders: &[],
     };
-    match plan(question, &cx, &demo.directory)? {
-        Plan::Query(query) => Some(query),
+    let planned = plan(question, &cx, &demo.directory)?;
+    let queries = planned.parts.into_iter().map(|part| match part.plan {
+        Plan::Query(query) => query,
         Plan::Insight { .. } => panic!("a query"),
-    }
+    });
+    Some(queries.collect())
 }
 
 fn filter(query: &Query, field: &str) -> Option<(Op, serde_json::Value)> {
@@ -247,4 +254,146 @@ fn the_language_model_is_told_about_the_requests_and_how_to_ask_about_them() {
     ] {
         assert!(prompt.contains(wanted), "{wanted} in the prompt");
     }
+}
+
+#[test]
+fn a_ranking_of_people_leaves_out_the_requests_nobody_decided() {
+    let demo = demo();
+    for question in [
+        "which approver signs off on the most expenses",
+        "which approvers handle the most purchase orders",
+    ] {
+        let query = planned(&demo, question, "S001").expect(question);
+        assert_eq!(query.group_by, ["decider"], "{question}");
+        assert_eq!(
+            filter(&query, "decider"),
+            Some((Op::IsNotEmpty, json!(null))),
+            "{question}"
+        );
+    }
+    let signed = planned(
+        &demo,
+        "which approver signs off on the most expenses",
+        "S001",
+    )
+    .unwrap();
+    assert_eq!(
+        filter(&signed, "decision"),
+        Some((Op::Eq, json!("approved")))
+    );
+}
+
+#[test]
+fn the_slowest_or_quickest_person_is_ranked_by_average_time_to_decide() {
+    let demo = demo();
+    for (question, descending, decision) in [
+        ("which approver sits on purchase orders longest", true, None),
+        (
+            "which person takes the longest to sign off on expenses",
+            true,
+            Some(json!("approved")),
+        ),
+        ("which approver is quickest on expenses", false, None),
+    ] {
+        let query = planned(&demo, question, "S001").expect(question);
+        assert_eq!(query.group_by, ["decider"], "{question}");
+        assert!(
+            matches!(query.measure, Measure::Average { .. }),
+            "{question}"
+        );
+        assert_eq!(
+            query.order.as_ref().map(|o| o.descending),
+            Some(descending),
+            "{question}"
+        );
+        assert_eq!(
+            filter(&query, "decision").map(|(_, v)| v),
+            decision,
+            "{question}"
+        );
+        assert_eq!(
+            filter(&query, "decider"),
+            Some((Op::IsNotEmpty, json!(null))),
+            "{question}"
+        );
+    }
+}
+
+#[test]
+fn an_average_time_between_a_request_and_its_approval_is_of_approvals() {
+    let demo = demo();
+    for (question, field) in [
+        (
+            "on average how many hours pass between a purchase order and its approval",
+            "hours",
+        ),
+        (
+            "avg approval time for purchase orders in business hours",
+            "business_hours",
+        ),
+        (
+            "how many days do expenses typically take to be approved",
+            "days",
+        ),
+    ] {
+        let query = planned(&demo, question, "S001").expect(question);
+        assert_eq!(
+            query.measure,
+            Measure::Average {
+                field: field.into()
+            },
+            "{question}"
+        );
+        assert_eq!(
+            filter(&query, "decision"),
+            Some((Op::Eq, json!("approved"))),
+            "{question}"
+        );
+    }
+    // Days that say when are a window, not a time taken.
+    let recent = planned(
+        &demo,
+        "how many requests were approved in the last 30 days",
+        "S001",
+    );
+    assert_eq!(recent.unwrap().measure, Measure::Count);
+}
+
+#[test]
+fn a_count_and_a_total_asked_together_are_two_plans_of_the_same_requests() {
+    let demo = demo();
+    let queries = plans(
+        &demo,
+        "number of expenses waiting on a decision and their total value",
+        "S001",
+    )
+    .unwrap();
+    let measures: Vec<&Measure> = queries.iter().map(|q| &q.measure).collect();
+    assert_eq!(
+        measures,
+        [
+            &Measure::Count,
+            &Measure::Sum {
+                field: "amount".into()
+            }
+        ]
+    );
+    assert!(queries.iter().all(|q| q.filters == queries[0].filters));
+    let one = plans(
+        &demo,
+        "how many requests in total did Diana Brooks decide",
+        "S001",
+    );
+    assert_eq!(one.unwrap().len(), 1);
+}
+
+#[test]
+fn what_i_have_to_sign_off_on_is_what_waits_for_me() {
+    let demo = demo();
+    let query = planned(&demo, "is there anything I have to sign off on", "S016").unwrap();
+    assert_eq!(
+        filter(&query, "waiting_for"),
+        Some((Op::Contains, json!("(s016)")))
+    );
+    assert_eq!(filter(&query, "decision"), Some((Op::Eq, json!("pending"))));
 }
