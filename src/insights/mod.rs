@@ -226,6 +226,8 @@ impl Insight {
                 "outlier",
                 "outliers",
                 "suspicious",
+                "out of the ordinary",
+                "irregular",
             ],
         }
     }

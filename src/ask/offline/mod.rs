@@ -35,7 +35,8 @@ use crate::domain::{RecordLabels, RecordSchema};
 use chrono::NaiveDate;
 
 pub use coverage::Coverage;
-pub use names::holders;
+pub use names::{Mention, holders, mentions};
+pub use prepare::question as prepared;
 
 /// What the offline planner reads a question against.
 pub struct Context<'a> {

@@ -13,6 +13,7 @@ use crate::domain::{Directory, FieldType, RecordType};
 use crate::engine::request_facts::{RECORD_TYPE, person_token};
 use serde_json::json;
 
+mod coverage;
 mod phrases;
 mod shape;
 
@@ -23,6 +24,8 @@ use shape::{shape, time_field};
 /// and for how much"), or `None` to leave it to the record types' planner.
 pub fn plan(question: &str, cx: &Context, directory: &Directory) -> Option<Planned> {
     let record = cx.schema.get(RECORD_TYPE)?;
+    // Hyphens read as the record types' planner reads them ("sign-off" is "sign off").
+    let question = &super::offline::prepared(question);
     let mut words = Words::new(question);
     // A window's words ("in the last 30 days") say when, not how long deciding took.
     let mut unwindowed = words.clone();
@@ -33,6 +36,9 @@ pub fn plan(question: &str, cx: &Context, directory: &Directory) -> Option<Plann
     let people = people(&mut words, cx, directory);
     let window = text::window(&mut words, cx.today);
     let workflows = workflows(&mut words, record, cx);
+    if !coverage::left_over(question, &words).is_empty() {
+        return None;
+    }
     let mut filters = Vec::new();
     if !workflows.is_empty() {
         filters.push(Filter {
@@ -210,6 +216,17 @@ fn people(words: &mut Words, cx: &Context, directory: &Directory) -> Vec<String>
     for (name, key) in &names {
         if !name.is_empty() && words.take(name) && !found.iter().any(|k| k == key) {
             found.push(key.to_string());
+        }
+    }
+    // One distinctive word of a name ("Dana's approval"), as the record types' planner reads
+    // it; only people are taken, so no other record's name is marked read here.
+    if found.is_empty() {
+        let mut probe = words.clone();
+        for mention in super::offline::mentions(&mut probe, cx) {
+            if mention.record_type == staff && !found.contains(&mention.key) {
+                words.use_range(mention.range);
+                found.push(mention.key);
+            }
         }
     }
     if !found.is_empty() {

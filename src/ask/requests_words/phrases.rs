@@ -169,32 +169,36 @@ pub fn decision(words: &Words) -> Option<&'static str> {
         .map(|(decision, _)| *decision)
 }
 
+/// Words asking about who asked for the requests.
+pub const REQUESTED: &[&str] = &[
+    "requested",
+    "submitted",
+    "submit",
+    "raised",
+    "requester",
+    "requesters",
+    "asked for",
+];
+
+/// Words asking about any decision, whichever it was.
+pub const DECIDED: &[&str] = &[
+    "decide",
+    "decides",
+    "decided",
+    "decision",
+    "decisions",
+    "decider",
+];
+
 /// Whose decisions (or requests) the question is about.
 pub fn verb(words: &Words, decision: Option<&str>) -> Option<Verb> {
-    if words.has_any(&[
-        "requested",
-        "submitted",
-        "submit",
-        "raised",
-        "requester",
-        "requesters",
-        "asked for",
-    ]) {
+    if words.has_any(REQUESTED) {
         return Some(Verb::Request);
     }
     match decision {
         Some("approved" | "auto_approved") => Some(Verb::Approve),
         Some("rejected" | "auto_rejected") => Some(Verb::Reject),
         Some(_) => None,
-        None => words
-            .has_any(&[
-                "decide",
-                "decides",
-                "decided",
-                "decision",
-                "decisions",
-                "decider",
-            ])
-            .then_some(Verb::Decide),
+        None => words.has_any(DECIDED).then_some(Verb::Decide),
     }
 }

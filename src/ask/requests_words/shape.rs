@@ -15,7 +15,7 @@ pub struct Shape {
 }
 
 /// Words asking for money rather than a count ("in total" only says "all of them").
-const MONEY: &[&str] = &[
+pub(super) const MONEY: &[&str] = &[
     "how much",
     "sum",
     "value",
@@ -26,10 +26,10 @@ const MONEY: &[&str] = &[
 ];
 
 /// Words asking for a count.
-const COUNT: &[&str] = &["how many", "number of", "count"];
+pub(super) const COUNT: &[&str] = &["how many", "number of", "count"];
 
 /// The people a "who" or "which approver" question ranks, when it groups by one.
-const WHO: &[&str] = &[
+pub(super) const WHO: &[&str] = &[
     "who",
     "which approver",
     "which person",
@@ -45,6 +45,34 @@ const WHO: &[&str] = &[
     "which requester",
 ];
 
+/// Words that rank from the most, and from the least.
+pub(super) const MOST: &[&str] = &[
+    "most", "top", "highest", "largest", "biggest", "busiest", "ranked", "rank", "ranking",
+];
+pub(super) const LEAST: &[&str] = &["least", "fewest", "lowest", "smallest"];
+
+/// Words that choose among several measures of time.
+pub(super) const TIME_MEASURES: &[&str] = &[
+    "median",
+    "longest",
+    "slowest",
+    "max",
+    "maximum",
+    "fastest",
+    "quickest",
+    "shortest",
+    "day",
+    "hour",
+    "business day",
+    "business hours",
+    "working hours",
+    "business days",
+    "in total",
+    "total",
+    "total number",
+    "total count",
+];
+
 /// Groups, measures, order and limit: a ranking of people, a time taken (`timed`: the field
 /// of the unit asked), a count, a total, both, or the requests themselves.
 pub fn shape(
@@ -54,10 +82,8 @@ pub fn shape(
     waiting: bool,
     timed: Option<String>,
 ) -> Shape {
-    let most = words.has_any(&[
-        "most", "top", "highest", "largest", "biggest", "busiest", "ranked", "rank", "ranking",
-    ]);
-    let least = words.has_any(&["least", "fewest", "lowest", "smallest"]);
+    let most = words.has_any(MOST);
+    let least = words.has_any(LEAST);
     let top_n = top_n(words);
     let who = words.has_any(WHO);
     let group_by = group_by(words, record, verb, who);
@@ -130,46 +156,52 @@ fn group_by(words: &Words, record: &RecordType, verb: Option<Verb>, who: bool) -
         };
         group_by.push(person.to_string());
     }
-    for (phrases, field) in [
-        (
-            &[
-                "by workflow",
-                "per workflow",
-                "by type",
-                "per type",
-                "each type",
-            ][..],
-            "workflow",
-        ),
-        (
-            &["by decision", "by outcome", "per outcome", "by status"][..],
-            "decision",
-        ),
-        (
-            &["by project", "per project", "which project", "each project"][..],
-            "project",
-        ),
-        (
-            &["by vendor", "per vendor", "which vendor", "each vendor"][..],
-            "vendor",
-        ),
-        (
-            &["by category", "per category", "each category"][..],
-            "category",
-        ),
-    ] {
+    for (phrases, field) in GROUPS {
         if words.has_any(phrases) && record.field(field).is_some() {
             group_by.push(field.to_string());
         }
     }
-    if words.has_any(&["by month", "per month", "monthly", "each month"]) {
+    if words.has_any(BY_MONTH) {
         group_by.push("decided_at:month".into());
     }
     group_by
 }
 
+/// Phrases that group by a field of the request.
+pub(super) const GROUPS: [(&[&str], &str); 5] = [
+    (
+        &[
+            "by workflow",
+            "per workflow",
+            "by type",
+            "per type",
+            "each type",
+        ],
+        "workflow",
+    ),
+    (
+        &["by decision", "by outcome", "per outcome", "by status"],
+        "decision",
+    ),
+    (
+        &["by project", "per project", "which project", "each project"],
+        "project",
+    ),
+    (
+        &["by vendor", "per vendor", "which vendor", "each vendor"],
+        "vendor",
+    ),
+    (
+        &["by category", "per category", "each category"],
+        "category",
+    ),
+];
+
+/// Phrases that group by the month of the decision.
+pub(super) const BY_MONTH: &[&str] = &["by month", "per month", "monthly", "each month"];
+
 /// Phrases that ask how long deciding took, or rank people by it ("who sits on them longest").
-const TIMED: &[&str] = &[
+pub(super) const TIMED: &[&str] = &[
     "how long",
     "time to",
     "days to",
@@ -193,7 +225,7 @@ const TIMED: &[&str] = &[
 
 /// Words that, beside a unit of time, ask for a time taken ("how many days between a request
 /// and its approval", "average hours").
-const OF_A_UNIT: &[&str] = &[
+pub(super) const OF_A_UNIT: &[&str] = &[
     "how many",
     "average",
     "avg",

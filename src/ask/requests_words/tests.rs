@@ -397,3 +397,31 @@ fn what_i_have_to_sign_off_on_is_what_waits_for_me() {
     );
     assert_eq!(filter(&query, "decision"), Some((Op::Eq, json!("pending"))));
 }
+
+#[test]
+fn a_question_read_only_in_part_is_left_to_the_record_types_planner() {
+    let demo = demo();
+    for question in [
+        "which approver is slowest on fridays",
+        "who approves the most change orders over the phone",
+        "how many requests did Rachel Kim approve for the warehouse",
+    ] {
+        assert_eq!(planned(&demo, question, "S001"), None, "{question}");
+    }
+    // Every word read: planned here.
+    assert!(planned(&demo, "how many requests did Rachel Kim approve", "S001").is_some());
+}
+
+#[test]
+fn a_person_is_named_by_a_word_of_their_name_only_they_have() {
+    let demo = demo();
+    let query = planned(&demo, "what is waiting for Dana's sign-off", "S001").expect("planned");
+    assert!(
+        query.filters.iter().any(|f| f.field == "waiting_for"
+            && f.value == json!(crate::engine::request_facts::person_token("S002"))),
+        "{:?}",
+        query.filters
+    );
+    // Two people are called Brooks: neither is guessed, and the question is not planned here.
+    assert_eq!(planned(&demo, "what is waiting for Brooks", "S001"), None);
+}
