@@ -35,6 +35,8 @@ const FILLER: &[&str] = &[
     "submitted",
     "submit",
     "claimed",
+    // "which projects took the most hours": what the records took is what they measure
+    "took",
     "work",
     "works",
     "worked",

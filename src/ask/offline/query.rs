@@ -15,10 +15,10 @@ use super::measure::{self, Asked};
 use super::names::{self, Mention};
 use super::relations::{self, Relation};
 use super::suggest::{self, Reading};
-use super::{Context, Outcome, Part, Planned, months, open_values, roles, types};
-use crate::domain::RecordType;
+use super::{Context, Outcome, Part, Planned, implied, months, open_values, roles, types};
 use crate::domain::plan::{Filter, Measure, Op, Plan, Query};
 use crate::domain::vocabulary::TypeWords;
+use crate::domain::{RecordSchema, RecordType};
 
 /// Why a question cannot be planned, in words for the person who asked.
 #[derive(Debug, Clone, PartialEq)]
@@ -134,9 +134,19 @@ fn build(
         cov.claim(&[&spoken(field), &field.replace('_', " ")], &spoken(field));
     }
 
-    let mut group_by = group_by(words, record, &vocabulary, ref_group, grouped_by_type, cov)?;
+    let mut group_by = group_by(
+        words,
+        (record, cx.schema),
+        &vocabulary,
+        ref_group,
+        grouped_by_type,
+        cov,
+    )?;
     if let Some(relation) = &relation {
         relation.group(&field_words, &filters, &mut group_by, cov);
+    }
+    if group_by.is_empty() {
+        group_by.extend(implied::grouping(words, &types, record, cx, cov));
     }
     // A field named as a condition ("with an amount over 25000") or within a value ("in
     // progress") is not what is measured.
@@ -236,7 +246,7 @@ fn synonyms(cx: &Context, words: &TypeWords) -> Vec<(String, Vec<String>)> {
 /// field of the record, and its date cut to months or years; each once.
 fn group_by(
     words: &Words,
-    record: &RecordType,
+    (record, schema): (&RecordType, &RecordSchema),
     vocabulary: &TypeWords,
     ref_group: Option<grouping::RefGroup>,
     grouped_by_type: Option<String>,
@@ -257,10 +267,18 @@ fn group_by(
             })?;
             group_by.push(format!("{via}.{}", group.field));
         }
-    } else if let Some(target) = &grouped_by_type
-        && *target != record.name
-        && let Some(field) = types::ref_field_to(record, target, words, cov)
-    {
+    } else if let Some(target) = grouped_by_type.as_ref().filter(|t| **t != record.name) {
+        // "invoices per employee": records that do not refer to the type are not grouped by it.
+        let field = types::ref_field_to(record, target, words, cov)
+            .or_else(|| types::ref_through(record, target, schema))
+            .ok_or_else(|| {
+                Problem(format!(
+                    "{} records do not refer to {} records, so I cannot group them by {}",
+                    spoken(&record.name),
+                    spoken(target),
+                    spoken(target)
+                ))
+            })?;
         group_by.push(field);
     }
     let fields = grouping::grouping_field(words, record, vocabulary, cov).into_iter();

@@ -1,0 +1,104 @@
+//! Rankings the question implies: of the people "who" did most, of the records named before
+//! the ones measured, of the doers named by "-er" nouns, N of them in digits or words; and
+//! groupings by types the records do not refer to, declined.
+
+use super::{Context, Outcome, plan};
+use crate::domain::RecordLabels;
+use crate::domain::plan::{Measure, Order, Plan, Query};
+
+fn planned(question: &str) -> Option<Query> {
+    let config = crate::config::demo();
+    let schema = crate::engine::request_facts::with_requests(&config);
+    let labels = RecordLabels::default();
+    let cx = Context {
+        schema: &schema,
+        vocabulary: &config.vocabulary,
+        labels: &labels,
+        today: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("a day"),
+        asker: "S001",
+        people: "staff",
+        role: "role",
+        holders: &[],
+    };
+    match plan(question, &cx) {
+        Outcome::Planned(planned) => match &planned.parts[0].plan {
+            Plan::Query(query) => Some(query.clone()),
+            Plan::Insight { .. } => None,
+        },
+        Outcome::Declined(_) => None,
+    }
+}
+
+fn highest_first() -> Option<Order> {
+    Some(Order {
+        field: None,
+        descending: true,
+    })
+}
+
+#[test]
+fn a_ranked_question_ranks_the_records_it_names_by_what_refers_to_them() {
+    let cases = [
+        // "who": the people the records refer to.
+        ("who booked the most hours", "time_entry", "staff_id", 1),
+        (
+            "who has claimed the largest expense total",
+            "expense",
+            "staff_id",
+            1,
+        ),
+        // The type named before the records measured.
+        (
+            "clients with the most touchpoints, top 4",
+            "client_touchpoint",
+            "client_id",
+            4,
+        ),
+        (
+            "vendors with the largest purchase order totals, top two",
+            "purchase_order",
+            "vendor_id",
+            2,
+        ),
+        // N in words before the type, the ranking after it.
+        (
+            "four vendors with the highest purchase order totals",
+            "purchase_order",
+            "vendor_id",
+            4,
+        ),
+        // Doers: "-er" nouns of a verb of money or of a relation.
+        ("the top 6 expense spenders", "expense", "staff_id", 6),
+        ("largest expense claimers, top 2", "expense", "staff_id", 2),
+    ];
+    for (question, record, by, limit) in cases {
+        let query = planned(question).unwrap_or_else(|| panic!("{question}: declined"));
+        assert_eq!(query.record, record, "{question}");
+        assert_eq!(query.group_by, [by], "{question}");
+        assert_eq!(query.order, highest_first(), "{question}");
+        assert_eq!(query.limit, Some(limit), "{question}");
+    }
+}
+
+#[test]
+fn ranked_by_people_or_records_the_measure_is_their_records_total_or_count() {
+    let hours = planned("who booked the most hours").expect("planned");
+    assert_eq!(
+        hours.measure,
+        Measure::Sum {
+            field: "hours".into()
+        }
+    );
+    let calls = planned("clients with the most touchpoints, top 4").expect("planned");
+    assert_eq!(calls.measure, Measure::Count);
+}
+
+#[test]
+fn records_are_grouped_by_a_type_they_reach_through_its_own_reference_or_declined() {
+    let per_client = planned("number of change orders per client").expect("planned");
+    assert_eq!(per_client.group_by, ["project_id.client_id"]);
+    // Invoices refer to people only as their purchase order's approver: not "per employee".
+    assert_eq!(planned("invoice totals per employee"), None);
+    // Invoices refer to no person who pays them.
+    assert_eq!(planned("the three biggest invoice payers"), None);
+}
