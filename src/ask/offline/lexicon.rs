@@ -75,6 +75,8 @@ const READS_AS: &[(&str, &str)] = &[
     ("combined", "total"),
     ("all told", "total"),
     ("summed", "total"),
+    // "order" after "we" is the verb, as "ordered" says it ("how much did we order")
+    ("we order", "we ordered"),
     // counting
     ("how often", "how many"),
     ("no of", "number of"),

@@ -16,9 +16,9 @@ use super::names::{self, Mention};
 use super::relations::{self, Relation};
 use super::suggest::{self, Reading};
 use super::{Context, Outcome, Part, Planned, implied, months, open_values, roles, types};
+use crate::domain::RecordType;
 use crate::domain::plan::{Filter, Measure, Op, Plan, Query};
 use crate::domain::vocabulary::TypeWords;
-use crate::domain::{RecordSchema, RecordType};
 
 /// Why a question cannot be planned, in words for the person who asked.
 #[derive(Debug, Clone, PartialEq)]
@@ -134,9 +134,9 @@ fn build(
         cov.claim(&[&spoken(field), &field.replace('_', " ")], &spoken(field));
     }
 
-    let mut group_by = group_by(
+    let mut group_by = grouping::group_by(
         words,
-        (record, cx.schema),
+        (record, cx),
         &vocabulary,
         ref_group,
         grouped_by_type,
@@ -240,55 +240,6 @@ fn synonyms(cx: &Context, words: &TypeWords) -> Vec<(String, Vec<String>)> {
         .chain(&cx.vocabulary.values)
         .map(|(phrase, values)| (phrase.clone(), values.clone()))
         .collect()
-}
-
-/// The fields grouped by: a field of a referenced record, the reference to a grouping type, a
-/// field of the record, and its date cut to months or years; each once.
-fn group_by(
-    words: &Words,
-    (record, schema): (&RecordType, &RecordSchema),
-    vocabulary: &TypeWords,
-    ref_group: Option<grouping::RefGroup>,
-    grouped_by_type: Option<String>,
-    cov: &mut Coverage,
-) -> Result<Vec<String>, Problem> {
-    let mut group_by = Vec::new();
-    if let Some(group) = ref_group {
-        if group.target == record.name {
-            group_by.push(group.field);
-        } else {
-            let via = types::ref_field_to(record, &group.target, words, cov).ok_or_else(|| {
-                Problem(format!(
-                    "{} records do not refer to {} records, so I cannot group them by their {}",
-                    spoken(&record.name),
-                    spoken(&group.target),
-                    spoken(&group.field)
-                ))
-            })?;
-            group_by.push(format!("{via}.{}", group.field));
-        }
-    } else if let Some(target) = grouped_by_type.as_ref().filter(|t| **t != record.name) {
-        // "invoices per employee": records that do not refer to the type are not grouped by it.
-        let field = types::ref_field_to(record, target, words, cov)
-            .or_else(|| types::ref_through(record, target, schema))
-            .ok_or_else(|| {
-                Problem(format!(
-                    "{} records do not refer to {} records, so I cannot group them by {}",
-                    spoken(&record.name),
-                    spoken(target),
-                    spoken(target)
-                ))
-            })?;
-        group_by.push(field);
-    }
-    let fields = grouping::grouping_field(words, record, vocabulary, cov).into_iter();
-    let dates = grouping::date_grouping(words, vocabulary.date.as_deref(), cov).into_iter();
-    for field in fields.chain(dates) {
-        if !group_by.contains(&field) {
-            group_by.push(field);
-        }
-    }
-    Ok(group_by)
 }
 
 /// Claims the fields the measures use: the number named, the fields listed.

@@ -102,3 +102,50 @@ fn records_are_grouped_by_a_type_they_reach_through_its_own_reference_or_decline
     // Invoices refer to no person who pays them.
     assert_eq!(planned("the three biggest invoice payers"), None);
 }
+
+#[test]
+fn a_field_of_a_record_referred_to_groups_by_its_name_possessive_or_of_the_type() {
+    let cases = [
+        // The field alone, when one referred-to type has it.
+        (
+            "touchpoints per industry",
+            "client_touchpoint",
+            "client_id.industry",
+        ),
+        (
+            "hours logged by department",
+            "time_entry",
+            "staff_id.department",
+        ),
+        // The type's possessive, or "the" before it.
+        (
+            "change order totals by the vendor's category",
+            "change_order",
+            "vendor_id.category",
+        ),
+        (
+            "time entries by the person's title",
+            "time_entry",
+            "staff_id.title",
+        ),
+        // The field, "of the" and the type, even when the records have a field of that name.
+        (
+            "projects by status of the client",
+            "project",
+            "client_id.status",
+        ),
+        // "order" after "we" is what purchase orders are.
+        (
+            "how much did we order from each supplier",
+            "purchase_order",
+            "vendor_id",
+        ),
+    ];
+    for (question, record, by) in cases {
+        let query = planned(question).unwrap_or_else(|| panic!("{question}: declined"));
+        assert_eq!(query.record, record, "{question}");
+        assert_eq!(query.group_by, [by], "{question}");
+    }
+    // No type invoices refer to has a department.
+    assert_eq!(planned("invoices per department"), None);
+}
