@@ -15,6 +15,8 @@ mod cues;
 mod deadlines;
 mod grouping;
 mod implied;
+#[cfg(test)]
+mod implied_tests;
 mod lexicon;
 mod measure;
 mod months;
@@ -22,8 +24,6 @@ mod names;
 mod open_values;
 mod prepare;
 mod query;
-#[cfg(test)]
-mod ranked_tests;
 mod relations;
 mod roles;
 mod spelling;

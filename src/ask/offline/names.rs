@@ -277,3 +277,42 @@ fn leading_words(words: &mut Words, names: &[(String, String, String)]) -> Vec<M
     }
     found
 }
+
+/// "\"bayview\" is in the names of 2 projects: Bayview Medical Office (P001), Bayview Dental
+/// Clinic Fit-out (P029); name the one you mean": for a word the question left unread that is
+/// a word of a few records' names (too many and it is no name at all).
+pub fn shared_by_several(left_over: &[String], cx: &Context) -> Option<String> {
+    left_over
+        .iter()
+        .flat_map(|run| run.split_whitespace())
+        .find_map(|word| {
+            if word.len() < 4 || COMMON.contains(&word) || is_schema_word(word, cx) {
+                return None;
+            }
+            let mut named: Vec<(String, String, String)> = Vec::new();
+            for record_type in cx.schema.types.keys() {
+                for (key, label) in cx.labels.of_type(record_type) {
+                    if text::normalise(label).split_whitespace().any(|w| w == word) {
+                        named.push((record_type.clone(), key.to_string(), label.to_string()));
+                    }
+                }
+            }
+            if !(2..=5).contains(&named.len()) {
+                return None;
+            }
+            let types: Vec<&str> = named.iter().map(|(t, _, _)| t.as_str()).collect();
+            let noun = match types.iter().all(|t| *t == types[0]) {
+                true => crate::ask::words::plural(&types[0].replace('_', " ")),
+                false => "records".to_string(),
+            };
+            let listed: Vec<String> = named
+                .iter()
+                .map(|(_, key, label)| format!("{label} ({key})"))
+                .collect();
+            Some(format!(
+                "\"{word}\" is in the names of {} {noun}: {}; name the one you mean",
+                named.len(),
+                listed.join(", ")
+            ))
+        })
+}

@@ -36,7 +36,10 @@ pub fn plan(question: &str, cx: &Context) -> Option<Outcome> {
     let left_over = cov.left_over();
     Some(match built {
         Ok(planned) if left_over.is_empty() => Outcome::Planned(planned),
-        Ok(_) => suggest::decline(question, cx, Reading::of(&cov, subject, None)),
+        Ok(_) => {
+            let why = names::shared_by_several(&left_over, cx);
+            suggest::decline(question, cx, Reading::of(&cov, subject, why))
+        }
         Err(Problem(why)) => suggest::decline(question, cx, Reading::of(&cov, subject, Some(why))),
     })
 }

@@ -176,6 +176,16 @@ pub fn subject(
     if mentions.is_empty() && super::roles::names_a_role(words, cx) {
         return Ok(cx.people.to_string());
     }
+    // No type named: a value of one type names it ("fuel spend" is expenses').
+    if mentions.is_empty()
+        && let Some(record) = super::open_values::type_of_value(words, cx.schema, cx.labels, |t| {
+            // People's roles and titles are read by `roles`, which knows when they are not
+            // a question about the people ("how much do we pay superintendents").
+            t != cx.people && cx.vocabulary.types.contains_key(t)
+        })
+    {
+        return Ok(record);
+    }
     // No type named: a field word names one ("the budget of Bayview Medical Office").
     for (name, t) in &cx.vocabulary.types {
         if t.fields.keys().any(|w| words.has(w)) {

@@ -1,15 +1,30 @@
-//! Rankings the question implies: of the people "who" did most, of the records named before
-//! the ones measured, of the doers named by "-er" nouns, N of them in digits or words; and
-//! groupings by types the records do not refer to, declined.
+//! What a question implies without saying it: rankings of the people "who" did most, of the
+//! records named before the ones measured, of the doers named by "-er" nouns, N of them in
+//! digits or words; groupings by a field of a record referred to; the type a value belongs to;
+//! and declines for groupings by types the records do not refer to and for a word several
+//! records' names share.
 
 use super::{Context, Outcome, plan};
 use crate::domain::RecordLabels;
-use crate::domain::plan::{Measure, Order, Plan, Query};
+use crate::domain::plan::{Filter, Measure, Op, Order, Plan, Query};
+use serde_json::json;
 
 fn planned(question: &str) -> Option<Query> {
+    read(question).ok()
+}
+
+/// The query planned, or the decline's message.
+fn read(question: &str) -> Result<Query, String> {
     let config = crate::config::demo();
     let schema = crate::engine::request_facts::with_requests(&config);
-    let labels = RecordLabels::default();
+    let mut labels = RecordLabels::default();
+    for (key, name) in [
+        ("P101", "Larkspur Community Pool"),
+        ("P102", "Larkspur Fire Station Annex"),
+        ("P103", "Quillfield Depot"),
+    ] {
+        labels.insert("project", key.into(), name.into());
+    }
     let cx = Context {
         schema: &schema,
         vocabulary: &config.vocabulary,
@@ -22,10 +37,10 @@ fn planned(question: &str) -> Option<Query> {
     };
     match plan(question, &cx) {
         Outcome::Planned(planned) => match &planned.parts[0].plan {
-            Plan::Query(query) => Some(query.clone()),
-            Plan::Insight { .. } => None,
+            Plan::Query(query) => Ok(query.clone()),
+            Plan::Insight { .. } => Err("an insight".into()),
         },
-        Outcome::Declined(_) => None,
+        Outcome::Declined(declined) => Err(declined.message),
     }
 }
 
@@ -148,4 +163,41 @@ fn a_field_of_a_record_referred_to_groups_by_its_name_possessive_or_of_the_type(
     }
     // No type invoices refer to has a department.
     assert_eq!(planned("invoices per department"), None);
+}
+
+#[test]
+fn a_value_of_one_type_names_the_records_when_no_type_is_named() {
+    let query = planned("how much did permits cost us in march").expect("planned");
+    assert_eq!(query.record, "expense");
+    assert!(
+        query.filters.contains(&Filter {
+            field: "category".into(),
+            op: Op::Eq,
+            value: json!("permits"),
+        }),
+        "{:?}",
+        query.filters
+    );
+    // "approved" is a status of several types: it names none of them.
+    assert_eq!(planned("how many approved in march"), None);
+}
+
+#[test]
+fn a_word_several_names_share_is_declined_naming_each() {
+    let why = read("hours logged on larkspur").expect_err("declined");
+    assert!(
+        why.contains("Larkspur Community Pool (P101)")
+            && why.contains("Larkspur Fire Station Annex (P102)"),
+        "{why}"
+    );
+    // A word of one name alone names it.
+    let query = planned("hours logged on quillfield").expect("planned");
+    assert_eq!(
+        query.filters,
+        [Filter {
+            field: "project_id".into(),
+            op: Op::Eq,
+            value: json!("P103"),
+        }]
+    );
 }
