@@ -34,6 +34,10 @@ pub const MONEY: &[&str] = &[
     "how much", "total", "sum", "spend", "spent", "value", "amount", "cost", "costs", "worth",
     "paid", "pay", "invoiced", "billed", "money", "totals", "add up", "added up", "adds up",
 ];
+/// Nouns that are money in themselves: an expense is money spent, a cost money paid.
+pub const MONEY_NOUNS: &[&str] = &[
+    "expense", "expenses", "cost", "costs", "payment", "payments", "spending", "fee", "fees",
+];
 pub const AVERAGE: &[&str] = &[
     "average",
     "avg",

@@ -201,3 +201,21 @@ fn a_word_several_names_share_is_declined_naming_each() {
         }]
     );
 }
+
+#[test]
+fn records_named_by_a_noun_of_money_break_down_by_their_money_unless_counted() {
+    let sum = Measure::Sum {
+        field: "amount".into(),
+    };
+    assert_eq!(
+        planned("expenses for each project")
+            .expect("planned")
+            .measure,
+        sum
+    );
+    let counted = planned("how many expenses for each project").expect("planned");
+    assert_eq!(counted.measure, Measure::Count);
+    // Invoices are documents, counted when nothing says how much.
+    let invoices = planned("invoices for each project").expect("planned");
+    assert_eq!(invoices.measure, Measure::Count);
+}

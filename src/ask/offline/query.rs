@@ -8,7 +8,7 @@ use super::super::text::{self, Words};
 use super::compared;
 use super::conditions::{approved_values, mention_filter, mine, value_filters};
 use super::coverage::Coverage;
-use super::cues::{Cues, MONEY};
+use super::cues::{Cues, MONEY, MONEY_NOUNS};
 use super::deadlines;
 use super::grouping::{self, spoken};
 use super::measure::{self, Asked};
@@ -176,6 +176,14 @@ fn build(
     cues.money |= MONEY
         .iter()
         .any(|w| vocabulary.words.iter().any(|t| t == w) && field_words.has(w));
+    // "expenses per department": records named by a noun of money, broken down without a
+    // count or rank asked, are their money.
+    cues.money |= !group_by.is_empty()
+        && !cues.how_many
+        && !cues.ranked()
+        && MONEY_NOUNS
+            .iter()
+            .any(|w| vocabulary.words.iter().any(|t| t == w) && field_words.has(w));
     let asked = measure::measures(words, &cues, &reading, cov)?;
     // The number named is claimed by the phrase that named it too ("largest contracts").
     let named_by = measure::named_fields(&field_words, record, &vocabulary)
