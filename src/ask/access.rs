@@ -149,21 +149,22 @@ pub fn enforce(
             .filters
             .iter()
             .any(|f| f.path.via.is_none() && f.path.field == field.name && f.condition == own);
+        // A question already about the asker's own records is said once ("staff is Victor").
         if !already_own {
             narrowed = Some(format!(
                 "In the {role} role, you see only your own {}: other people's are not included.",
                 plural(&record_words(&query.record))
             ));
+            query.filters.push(CheckedFilter {
+                path: FieldPath {
+                    via: None,
+                    field: field.name.clone(),
+                    field_type: field.field_type.clone(),
+                    cut: None,
+                },
+                condition: own,
+            });
         }
-        query.filters.push(CheckedFilter {
-            path: FieldPath {
-                via: None,
-                field: field.name.clone(),
-                field_type: field.field_type.clone(),
-                cut: None,
-            },
-            condition: own,
-        });
     }
     let hidden = (!withheld.is_empty()).then(|| {
         format!(
@@ -310,6 +311,11 @@ mod tests {
         mine.filters.push(already);
         let said = enforce(&mut mine, &asker, Some(&access), schema, "staff").unwrap();
         assert_eq!(said, None);
+        assert_eq!(
+            mine.filters.len(),
+            1,
+            "the asker's condition is not said twice"
+        );
 
         // Time entries are known by (staff, project, week): a role that may not see their
         // projects may count them but not list them, which would show every key.
