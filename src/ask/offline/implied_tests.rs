@@ -25,6 +25,7 @@ fn read(question: &str) -> Result<Query, String> {
     ] {
         labels.insert("project", key.into(), name.into());
     }
+    labels.insert("client", "C201".into(), "Quillfield Partners".into());
     let cx = Context {
         schema: &schema,
         vocabulary: &config.vocabulary,
@@ -190,8 +191,10 @@ fn a_word_several_names_share_is_declined_naming_each() {
             && why.contains("Larkspur Fire Station Annex (P102)"),
         "{why}"
     );
-    // A word of one name alone names it.
-    let query = planned("hours logged on quillfield").expect("planned");
+    // A word of names of several types names the one of the type beside it.
+    let why = read("hours logged on quillfield").expect_err("declined");
+    assert!(why.contains("Quillfield Partners (C201)"), "{why}");
+    let query = planned("hours logged on the quillfield project").expect("planned");
     assert_eq!(
         query.filters,
         [Filter {

@@ -172,7 +172,7 @@ pub fn mentions(words: &mut Words, cx: &Context) -> Vec<Mention> {
             continue;
         }
         if let Some(entries) = by_word.get(word.as_str())
-            && let [(record_type, key, _)] = entries.as_slice()
+            && let [(record_type, key, _)] = beside_its_type(entries, words, at, cx).as_slice()
             && !found
                 .iter()
                 .any(|m: &Mention| m.key == *key && m.record_type == *record_type)
@@ -187,6 +187,34 @@ pub fn mentions(words: &mut Words, cx: &Context) -> Vec<Mention> {
         }
     }
     found
+}
+
+/// The records whose names hold a word: all of them, or when several, those of the type
+/// named right beside it ("the Larkspur project" is the project among a project and a client
+/// named Larkspur).
+fn beside_its_type<'a>(
+    entries: &[&'a (String, String, String)],
+    words: &Words,
+    at: usize,
+    cx: &Context,
+) -> Vec<&'a (String, String, String)> {
+    if entries.len() < 2 {
+        return entries.to_vec();
+    }
+    let names_type = |i: Option<usize>, record_type: &str| {
+        let word = i.and_then(|i| words.at(i));
+        cx.vocabulary
+            .types
+            .get(record_type)
+            .is_some_and(|t| word.is_some_and(|w| t.words.iter().any(|tw| tw == w)))
+    };
+    entries
+        .iter()
+        .copied()
+        .filter(|(record_type, _, _)| {
+            names_type(Some(at + 1), record_type) || names_type(at.checked_sub(1), record_type)
+        })
+        .collect()
 }
 
 /// A word the vocabulary or schema uses for types, fields or values, never a record's name.
