@@ -306,16 +306,15 @@ fn sentence(query: &CheckedQuery, table: &Table, wording: &Wording) -> String {
                 ),
                 Some((OrderKey::Measure, descending)) => {
                     let rank = if *descending { "highest" } else { "lowest" };
-                    if n == 1 {
-                        return format!(
-                            "{} has the {rank} {measure}{scope}: {value}.",
-                            groups.join(", ")
-                        );
-                    }
+                    // A ranking cut to its first rows ("top 5") shows those, of more.
+                    let shown = match (table.truncated, n) {
+                        (true, 1) => String::new(),
+                        (true, _) => format!(" (the first {} shown)", count_of(n, &noun)),
+                        (false, _) => format!(" ({} shown)", count_of(n, &noun)),
+                    };
                     format!(
-                        "{} has the {rank} {measure}{scope}: {value} ({more}{} shown).",
+                        "{} has the {rank} {measure}{scope}: {value}{shown}.",
                         groups.join(", "),
-                        count_of(n, &noun),
                     )
                 }
                 _ => capitalised(&format!(
@@ -512,6 +511,44 @@ mod tests {
         assert_eq!(
             answered(plan, &["key", "amount"], rows).answer,
             "3 invoices match."
+        );
+    }
+
+    #[test]
+    fn a_ranking_cut_to_its_first_rows_names_the_first_not_the_only_one() {
+        let schema = schema();
+        let labels = RecordLabels::default();
+        let wording = Wording {
+            labels: &labels,
+            schema: &schema,
+            currency: "$",
+        };
+        let sentence = |limit: u32, rows: Vec<Vec<Value>>| {
+            let plan = format!(
+                r#"{{"kind":"query","record":"invoice","group_by":["vendor_id"],
+                "measure":{{"aggregate":"sum","field":"amount"}},"order":{{"descending":true}},"limit":{limit}}}"#
+            );
+            let (plan, query) = checked(&plan, &schema);
+            let table = Table {
+                columns: vec!["vendor_id".into(), "sum of amount".into()],
+                rows,
+                truncated: true,
+            };
+            answer(plan, &query, table, &wording, Planner::Offline, None).answer
+        };
+        assert_eq!(
+            sentence(1, vec![vec![json!("V002"), json!(10.0)]]),
+            "V002 has the highest invoice total: $10.00."
+        );
+        assert_eq!(
+            sentence(
+                2,
+                vec![
+                    vec![json!("V002"), json!(10.0)],
+                    vec![json!("V003"), json!(5.0)]
+                ]
+            ),
+            "V002 has the highest invoice total: $10.00 (the first 2 vendors shown)."
         );
     }
 

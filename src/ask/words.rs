@@ -133,6 +133,31 @@ pub fn measure_words(query: &CheckedQuery, schema: &RecordSchema) -> String {
     }
 }
 
+/// A total in words: money with its currency ("$1,211.38", "$2,400,000.00 of budget" when the
+/// field is not the record's plain amount), other numbers with their field ("1,763.7 hours").
+pub fn total_words(
+    value: &serde_json::Value,
+    path: &FieldPath,
+    schema: &RecordSchema,
+    currency: &str,
+) -> String {
+    let field = field_words(path, schema);
+    match path.field_type {
+        FieldType::Money if field == "amount" => super::figure(value, Some(currency)),
+        FieldType::Money => format!("{} of {field}", super::figure(value, Some(currency))),
+        _ => format!("{} {field}", super::figure(value, None)),
+    }
+}
+
+/// A list's sentence with what its records add up to: "93 time entries match where ….: 1,763.7
+/// hours in all." (and before the clause saying how many rows the table shows, when it is cut).
+pub fn with_total(sentence: &str, total: &str) -> String {
+    match sentence.split_once("; ") {
+        Some((head, tail)) => format!("{head}, {total} in all; {tail}"),
+        None => format!("{}: {total} in all.", sentence.trim_end_matches('.')),
+    }
+}
+
 /// A field a role may not see, as the thing people would call it in the plural: "approval
 /// limits" (of people), "project budgets".
 pub fn hidden_words(owner: &str, field: Option<&str>, directory: &str) -> String {
@@ -244,6 +269,53 @@ mod tests {
                 r#"{"aggregate":"max","field":"decided_at"}"#
             ),
             "latest decided at"
+        );
+    }
+
+    #[test]
+    fn a_list_says_what_its_records_add_up_to() {
+        let schema = schema();
+        let sum = |record: &str, field: &str| {
+            let query = checked(&format!(
+                r#"{{"kind":"query","record":"{record}","measure":{{"aggregate":"sum","field":"{field}"}}}}"#
+            ));
+            let crate::domain::plan::CheckedMeasure::Aggregate(_, Some(path)) = query.measure
+            else {
+                panic!("a sum")
+            };
+            path
+        };
+        let hours = total_words(
+            &serde_json::json!(1763.7),
+            &sum("time_entry", "hours"),
+            &schema,
+            "$",
+        );
+        assert_eq!(hours, "1,763.7 hours");
+        let spent = total_words(
+            &serde_json::json!(12.5),
+            &sum("expense", "amount"),
+            &schema,
+            "$",
+        );
+        assert_eq!(spent, "$12.50");
+        let budget = total_words(
+            &serde_json::json!(100),
+            &sum("project", "budget"),
+            &schema,
+            "$",
+        );
+        assert_eq!(budget, "$100.00 of budget");
+        assert_eq!(
+            with_total("4 expenses match where category is tools.", "$12.50"),
+            "4 expenses match where category is tools: $12.50 in all."
+        );
+        assert_eq!(
+            with_total(
+                "More than 1,000 expenses match; the table shows the first 1,000.",
+                "$9.00"
+            ),
+            "More than 1,000 expenses match, $9.00 in all; the table shows the first 1,000."
         );
     }
 

@@ -7,7 +7,7 @@ use crate::ask::access::{Asker, enforce, enforce_insight, visible_labels};
 use crate::ask::check::{self, PlanProblem};
 use crate::ask::compound::merge;
 use crate::ask::offline::{self, Context, Declined, Outcome};
-use crate::ask::words::capitalised;
+use crate::ask::words::{capitalised, with_total};
 use crate::ask::{Answer, Header, Planner, Wording, answer};
 use crate::ask::{request_access, requests_words};
 use crate::domain::plan::{CheckedQuery, Plan};
@@ -206,7 +206,15 @@ impl Keel {
                     schema: &self.ask_schema,
                     currency,
                 };
+                let total = if table.rows.len() > 1 {
+                    self.list_total(&plan, person, access).await?
+                } else {
+                    None
+                };
                 let mut answer = answer(plan, &checked, table, &wording, planner, note);
+                if let Some(total) = total {
+                    answer.answer = with_total(&answer.answer, &total);
+                }
                 if let Some(withheld) = withheld {
                     answer.answer = format!("{} {withheld}", answer.answer);
                 }

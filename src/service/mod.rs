@@ -4,6 +4,7 @@
 
 mod act;
 mod ask;
+mod ask_total;
 mod audit;
 mod cached;
 mod dashboard;

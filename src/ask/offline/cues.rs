@@ -49,6 +49,10 @@ pub const MONEY: &[&str] = &[
     "how much", "total", "sum", "spend", "spent", "value", "amount", "cost", "costs", "worth",
     "paid", "pay", "invoiced", "billed", "money", "totals", "add up", "added up", "adds up",
 ];
+/// Nouns that are money in themselves: an expense is money spent, a cost money paid.
+pub const MONEY_NOUNS: &[&str] = &[
+    "expense", "expenses", "cost", "costs", "payment", "payments", "spending", "fee", "fees",
+];
 pub const AVERAGE: &[&str] = &[
     "average",
     "avg",
@@ -158,38 +162,44 @@ impl Cues {
     }
 }
 
+/// A number written as a word ("five"), for "top five".
+pub fn number_word(word: &str) -> Option<u32> {
+    NUMBER_WORDS
+        .iter()
+        .position(|w| *w == word)
+        .map(|i| i as u32 + 1)
+}
+
+/// A word that ranks: "top", "largest", "fewest", "last"…
+pub fn is_ranking(word: &str) -> bool {
+    matches!(
+        word,
+        "top"
+            | "first"
+            | "bottom"
+            | "last"
+            | "largest"
+            | "biggest"
+            | "highest"
+            | "lowest"
+            | "smallest"
+            | "most"
+            | "least"
+            | "best"
+            | "worst"
+    )
+}
+
 /// "top 5", "top five", "the 3 largest", "five biggest", "which 3": N between 1 and 100.
 fn top_n(words: &Words) -> Option<(u32, (usize, usize))> {
     let number = |word: &str| {
         word.parse::<u32>()
             .ok()
-            .or_else(|| {
-                NUMBER_WORDS
-                    .iter()
-                    .position(|w| *w == word)
-                    .map(|i| i as u32 + 1)
-            })
+            .or_else(|| number_word(word))
             .filter(|n| (1..=100).contains(n))
     };
-    let ranking = |word: &str| {
-        matches!(
-            word,
-            "top"
-                | "first"
-                | "bottom"
-                | "last"
-                | "largest"
-                | "biggest"
-                | "highest"
-                | "lowest"
-                | "smallest"
-                | "most"
-                | "least"
-                | "best"
-                | "worst"
-        )
-    };
-    words.words.windows(2).enumerate().find_map(|(at, pair)| {
+    let ranking = is_ranking;
+    let beside = words.words.windows(2).enumerate().find_map(|(at, pair)| {
         let (a, b) = (pair[0].as_str(), pair[1].as_str());
         if (ranking(a) && a != "last") || matches!(a, "which" | "what") {
             number(b).map(|n| (n, (at, at + 2)))
@@ -198,6 +208,32 @@ fn top_n(words: &Words) -> Option<(u32, (usize, usize))> {
         } else {
             None
         }
+    });
+    beside.or_else(|| counted_before_ranking(words, number, ranking))
+}
+
+/// "three employees with the largest expense totals", "the 4 vendors we paid most": a number
+/// opening the question (or after "the", "show me"…) that a ranking word follows closely. A
+/// number after a comparison ("over 50 … largest") is a figure, not how many to keep.
+fn counted_before_ranking(
+    words: &Words,
+    number: impl Fn(&str) -> Option<u32>,
+    ranking: impl Fn(&str) -> bool,
+) -> Option<(u32, (usize, usize))> {
+    let opens = |at: usize| {
+        at == 0
+            || words
+                .at(at - 1)
+                .is_some_and(|w| matches!(w, "the" | "me" | "show" | "list" | "our" | "give"))
+    };
+    (0..words.words.len()).find_map(|at| {
+        let n = number(words.at(at)?)?;
+        let ranked = (at + 1..(at + 5).min(words.words.len())).any(|i| {
+            words
+                .at(i)
+                .is_some_and(|w| ranking(w) && w != "last" && w != "first")
+        });
+        (opens(at) && ranked).then_some((n, (at, at + 1)))
     })
 }
 
@@ -218,5 +254,12 @@ mod tests {
         assert_eq!(n("invoices in the last 30 days"), None);
         assert_eq!(n("the top vendor"), None);
         assert_eq!(n("which 3 vendors did we pay most"), Some(3));
+        assert_eq!(n("four clients with the most calls"), Some(4));
+        assert_eq!(n("show me the 6 people who logged most hours"), Some(6));
+        assert_eq!(
+            n("jobs over 50 percent complete with the highest budget"),
+            None
+        );
+        assert_eq!(n("2 vendors"), None);
     }
 }

@@ -35,6 +35,8 @@ const FILLER: &[&str] = &[
     "submitted",
     "submit",
     "claimed",
+    // "which projects took the most hours": what the records took is what they measure
+    "took",
     "work",
     "works",
     "worked",
@@ -73,6 +75,8 @@ const READS_AS: &[(&str, &str)] = &[
     ("combined", "total"),
     ("all told", "total"),
     ("summed", "total"),
+    // "order" after "we" is the verb, as "ordered" says it ("how much did we order")
+    ("we order", "we ordered"),
     // counting
     ("how often", "how many"),
     ("no of", "number of"),

@@ -7,12 +7,16 @@
 //! Kinds of question are read by [`PLANNERS`], tried in order: the first that recognises the
 //! question plans it. The last, [`query::plan`], reads any question as a query of records.
 
+mod agents;
 mod compared;
 mod conditions;
 mod coverage;
 mod cues;
 mod deadlines;
 mod grouping;
+mod implied;
+#[cfg(test)]
+mod implied_tests;
 mod insight;
 mod lexicon;
 mod measure;
@@ -110,7 +114,7 @@ pub const PLANNERS: &[SubPlanner] = &[insight::plan, query::plan];
 /// for words keel does not know is read again with those that are misspellings of known
 /// words corrected, and answered when it then reads fully (saying what was corrected).
 pub fn plan(question: &str, cx: &Context) -> Outcome {
-    let question = lexicon::reread(&prepare::question(question));
+    let question = agents::reread(&lexicon::reread(&prepare::question(question)), cx);
     let outcome = plan_prepared(&question, cx);
     let Outcome::Declined(declined) = &outcome else {
         return outcome;

@@ -172,7 +172,7 @@ pub fn mentions(words: &mut Words, cx: &Context) -> Vec<Mention> {
             continue;
         }
         if let Some(entries) = by_word.get(word.as_str())
-            && let [(record_type, key, _)] = entries.as_slice()
+            && let [(record_type, key, _)] = beside_its_type(entries, words, at, cx).as_slice()
             && !found
                 .iter()
                 .any(|m: &Mention| m.key == *key && m.record_type == *record_type)
@@ -187,6 +187,34 @@ pub fn mentions(words: &mut Words, cx: &Context) -> Vec<Mention> {
         }
     }
     found
+}
+
+/// The records whose names hold a word: all of them, or when several, those of the type
+/// named right beside it ("the Larkspur project" is the project among a project and a client
+/// named Larkspur).
+fn beside_its_type<'a>(
+    entries: &[&'a (String, String, String)],
+    words: &Words,
+    at: usize,
+    cx: &Context,
+) -> Vec<&'a (String, String, String)> {
+    if entries.len() < 2 {
+        return entries.to_vec();
+    }
+    let names_type = |i: Option<usize>, record_type: &str| {
+        let word = i.and_then(|i| words.at(i));
+        cx.vocabulary
+            .types
+            .get(record_type)
+            .is_some_and(|t| word.is_some_and(|w| t.words.iter().any(|tw| tw == w)))
+    };
+    entries
+        .iter()
+        .copied()
+        .filter(|(record_type, _, _)| {
+            names_type(Some(at + 1), record_type) || names_type(at.checked_sub(1), record_type)
+        })
+        .collect()
 }
 
 /// A word the vocabulary or schema uses for types, fields or values, never a record's name.
@@ -276,4 +304,43 @@ fn leading_words(words: &mut Words, names: &[(String, String, String)]) -> Vec<M
         }
     }
     found
+}
+
+/// "\"bayview\" is in the names of 2 projects: Bayview Medical Office (P001), Bayview Dental
+/// Clinic Fit-out (P029); name the one you mean": for a word the question left unread that is
+/// a word of a few records' names (too many and it is no name at all).
+pub fn shared_by_several(left_over: &[String], cx: &Context) -> Option<String> {
+    left_over
+        .iter()
+        .flat_map(|run| run.split_whitespace())
+        .find_map(|word| {
+            if word.len() < 4 || COMMON.contains(&word) || is_schema_word(word, cx) {
+                return None;
+            }
+            let mut named: Vec<(String, String, String)> = Vec::new();
+            for record_type in cx.schema.types.keys() {
+                for (key, label) in cx.labels.of_type(record_type) {
+                    if text::normalise(label).split_whitespace().any(|w| w == word) {
+                        named.push((record_type.clone(), key.to_string(), label.to_string()));
+                    }
+                }
+            }
+            if !(2..=5).contains(&named.len()) {
+                return None;
+            }
+            let types: Vec<&str> = named.iter().map(|(t, _, _)| t.as_str()).collect();
+            let noun = match types.iter().all(|t| *t == types[0]) {
+                true => crate::ask::words::plural(&types[0].replace('_', " ")),
+                false => "records".to_string(),
+            };
+            let listed: Vec<String> = named
+                .iter()
+                .map(|(_, key, label)| format!("{label} ({key})"))
+                .collect();
+            Some(format!(
+                "\"{word}\" is in the names of {} {noun}: {}; name the one you mean",
+                named.len(),
+                listed.join(", ")
+            ))
+        })
 }

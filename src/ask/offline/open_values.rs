@@ -9,7 +9,7 @@ use super::super::text::{self, Words};
 use super::coverage::Coverage;
 use super::grouping::spoken;
 use crate::domain::plan::{Filter, Op};
-use crate::domain::{RecordLabels, RecordType};
+use crate::domain::{FieldType, RecordLabels, RecordSchema, RecordType};
 use serde_json::json;
 
 /// The filters the values of `record`'s open-list fields named in the question put on it, one
@@ -52,4 +52,38 @@ pub fn filters(
             },
         })
         .collect()
+}
+
+/// The one record type a value named in the question belongs to, when no type is named:
+/// "fuel" is a category of expenses only, so "last month's fuel spend" is about expenses. A
+/// value several types have ("approved", "open") names none of them. Only types questions
+/// name (`known`) count: the requests' history repeats the workflows' values.
+pub fn type_of_value(
+    words: &Words,
+    schema: &RecordSchema,
+    labels: &RecordLabels,
+    known: impl Fn(&str) -> bool,
+) -> Option<String> {
+    let mut named: Vec<&str> = schema
+        .types
+        .values()
+        .filter(|record| known(&record.name))
+        .filter(|record| {
+            let listed = record.fields.iter().flat_map(|f| match &f.field_type {
+                FieldType::Enum(values) => values.iter().map(String::as_str).collect(),
+                _ => Vec::new(),
+            });
+            let open = labels.values_of(&record.name).map(|(_, value)| value);
+            listed.chain(open).any(|value| {
+                let phrase = text::normalise(&value.replace('_', " "));
+                !phrase.is_empty() && words.has(&phrase)
+            })
+        })
+        .map(|record| record.name.as_str())
+        .collect();
+    named.dedup();
+    match named.as_slice() {
+        [one] => Some(one.to_string()),
+        _ => None,
+    }
 }

@@ -8,14 +8,14 @@ use super::super::text::{self, Words};
 use super::compared;
 use super::conditions::{approved_values, mention_filter, mine, value_filters};
 use super::coverage::Coverage;
-use super::cues::{Cues, MONEY};
+use super::cues::{Cues, MONEY, MONEY_NOUNS};
 use super::deadlines;
 use super::grouping::{self, spoken};
 use super::measure::{self, Asked};
 use super::names::{self, Mention};
 use super::relations::{self, Relation};
 use super::suggest::{self, Reading};
-use super::{Context, Outcome, Part, Planned, months, open_values, roles, types};
+use super::{Context, Outcome, Part, Planned, implied, months, open_values, roles, types};
 use crate::domain::RecordType;
 use crate::domain::plan::{Filter, Measure, Op, Plan, Query};
 use crate::domain::vocabulary::TypeWords;
@@ -36,7 +36,10 @@ pub fn plan(question: &str, cx: &Context) -> Option<Outcome> {
     let left_over = cov.left_over();
     Some(match built {
         Ok(planned) if left_over.is_empty() => Outcome::Planned(planned),
-        Ok(_) => suggest::decline(question, cx, Reading::of(&cov, subject, None)),
+        Ok(_) => {
+            let why = names::shared_by_several(&left_over, cx);
+            suggest::decline(question, cx, Reading::of(&cov, subject, why))
+        }
         Err(Problem(why)) => suggest::decline(question, cx, Reading::of(&cov, subject, Some(why))),
     })
 }
@@ -134,9 +137,19 @@ fn build(
         cov.claim(&[&spoken(field), &field.replace('_', " ")], &spoken(field));
     }
 
-    let mut group_by = group_by(words, record, &vocabulary, ref_group, grouped_by_type, cov)?;
+    let mut group_by = grouping::group_by(
+        words,
+        (record, cx),
+        &vocabulary,
+        ref_group,
+        grouped_by_type,
+        cov,
+    )?;
     if let Some(relation) = &relation {
         relation.group(&field_words, &filters, &mut group_by, cov);
+    }
+    if group_by.is_empty() {
+        group_by.extend(implied::grouping(words, &types, record, cx, cov));
     }
     // A field named as a condition ("with an amount over 25000") or within a value ("in
     // progress") is not what is measured.
@@ -163,6 +176,14 @@ fn build(
     cues.money |= MONEY
         .iter()
         .any(|w| vocabulary.words.iter().any(|t| t == w) && field_words.has(w));
+    // "expenses per department": records named by a noun of money, broken down without a
+    // count or rank asked, are their money.
+    cues.money |= !group_by.is_empty()
+        && !cues.how_many
+        && !cues.ranked()
+        && MONEY_NOUNS
+            .iter()
+            .any(|w| vocabulary.words.iter().any(|t| t == w) && field_words.has(w));
     let asked = measure::measures(words, &cues, &reading, cov)?;
     // The number named is claimed by the phrase that named it too ("largest contracts").
     let named_by = measure::named_fields(&field_words, record, &vocabulary)
@@ -232,47 +253,6 @@ fn synonyms(cx: &Context, words: &TypeWords) -> Vec<(String, Vec<String>)> {
         .chain(&cx.vocabulary.values)
         .map(|(phrase, values)| (phrase.clone(), values.clone()))
         .collect()
-}
-
-/// The fields grouped by: a field of a referenced record, the reference to a grouping type, a
-/// field of the record, and its date cut to months or years; each once.
-fn group_by(
-    words: &Words,
-    record: &RecordType,
-    vocabulary: &TypeWords,
-    ref_group: Option<grouping::RefGroup>,
-    grouped_by_type: Option<String>,
-    cov: &mut Coverage,
-) -> Result<Vec<String>, Problem> {
-    let mut group_by = Vec::new();
-    if let Some(group) = ref_group {
-        if group.target == record.name {
-            group_by.push(group.field);
-        } else {
-            let via = types::ref_field_to(record, &group.target, words, cov).ok_or_else(|| {
-                Problem(format!(
-                    "{} records do not refer to {} records, so I cannot group them by their {}",
-                    spoken(&record.name),
-                    spoken(&group.target),
-                    spoken(&group.field)
-                ))
-            })?;
-            group_by.push(format!("{via}.{}", group.field));
-        }
-    } else if let Some(target) = &grouped_by_type
-        && *target != record.name
-        && let Some(field) = types::ref_field_to(record, target, words, cov)
-    {
-        group_by.push(field);
-    }
-    let fields = grouping::grouping_field(words, record, vocabulary, cov).into_iter();
-    let dates = grouping::date_grouping(words, vocabulary.date.as_deref(), cov).into_iter();
-    for field in fields.chain(dates) {
-        if !group_by.contains(&field) {
-            group_by.push(field);
-        }
-    }
-    Ok(group_by)
 }
 
 /// Claims the fields the measures use: the number named, the fields listed.

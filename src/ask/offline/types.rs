@@ -6,7 +6,7 @@ use super::coverage::Coverage;
 use super::names::Mention;
 use super::query::Problem;
 use super::{Context, suggest};
-use crate::domain::{FieldType, RecordType};
+use crate::domain::{FieldType, RecordSchema, RecordType};
 
 /// A record type named in the question, and where its words start and end.
 pub type Named = (String, usize, usize);
@@ -41,21 +41,38 @@ pub fn type_mentions(words: &mut Words, cx: &Context, cov: &mut Coverage) -> Vec
 /// The record type the question groups by: "by vendor", "per project", "which clients", "each
 /// vendor", "top 5 vendors".
 pub fn grouping_type(words: &Words, types: &[Named]) -> Option<String> {
-    types.iter().find_map(|(name, at, _)| {
+    types.iter().find_map(|(name, at, end)| {
+        // "the top three expense staff": a type naming another ("expense") is not the head.
+        let head = !types.iter().any(|(_, next, _)| next == end);
         let before = at.checked_sub(1).and_then(|i| words.at(i));
         let two_before = at.checked_sub(2).and_then(|i| words.at(i));
         let grouping = matches!(
             before,
             Some("by" | "per" | "each" | "every" | "which" | "what")
-        ) || matches!(
-            two_before,
-            Some("by" | "per" | "for" | "top" | "which" | "what")
-        ) && !matches!(before, Some("the" | "a"))
+        ) || head
+            && matches!(
+                two_before,
+                Some("by" | "per" | "for" | "top" | "which" | "what")
+            )
+            && !matches!(before, Some("the" | "a"))
             || matches!((two_before, before), (Some("for"), Some("each" | "every")))
-            || before.is_some_and(|w| w.parse::<u32>().is_ok())
-                && matches!(two_before, Some("top"));
+            || head && before.is_some_and(counted) && two_before.is_none_or(opens_a_count);
         grouping.then(|| name.clone())
     })
+}
+
+/// A number of records to keep: "5", "five".
+fn counted(word: &str) -> bool {
+    word.parse::<u32>().is_ok() || super::cues::number_word(word).is_some()
+}
+
+/// Words before a number that make it how many of a type to keep: "top 5 vendors", "the three
+/// projects", "biggest 5 suppliers", "which five jobs".
+fn opens_a_count(word: &str) -> bool {
+    matches!(
+        word,
+        "top" | "the" | "which" | "what" | "me" | "show" | "list" | "our"
+    ) || super::cues::is_ranking(word)
 }
 
 /// The type asked about: the one named that is not only a grouping, preferring one that refers
@@ -120,6 +137,36 @@ pub fn subject(
         .copied()
         .max_by_key(|c| others.iter().filter(|o| *o != c && refers(c, o)).count())
     {
+        // "the biggest invoice staff": two types named, neither reaching the other, is not a
+        // question about one of them.
+        let reaches = |from: &str, to: &str| {
+            refers(from, to)
+                || cx
+                    .schema
+                    .get(from)
+                    .is_some_and(|t| ref_through(t, to, cx.schema).is_some())
+        };
+        // A type named only by a verb ("spend on", "invoiced", "ordered") may be the verb.
+        let by_a_verb = |c: &str| {
+            types.iter().filter(|(n, _, _)| n == c).all(|(_, at, _)| {
+                words
+                    .at(*at)
+                    .is_some_and(|w| super::cues::MONEY.contains(&w) || w.ends_with("ed"))
+            })
+        };
+        if let Some(apart) = candidates.iter().find(|c| {
+            **c != best
+                && !reaches(best, c)
+                && !reaches(c, best)
+                && !by_a_verb(c)
+                && !by_a_verb(best)
+        }) {
+            return Err(Problem(format!(
+                "{} records and {} records do not refer to each other",
+                suggest::plural(cx, best),
+                suggest::plural(cx, apart)
+            )));
+        }
         return Ok(best.to_string());
     }
     if let Some(grouped) = grouped_by {
@@ -128,6 +175,16 @@ pub fn subject(
     // No type named, but a role is ("how many superintendents"): the people who hold it.
     if mentions.is_empty() && super::roles::names_a_role(words, cx) {
         return Ok(cx.people.to_string());
+    }
+    // No type named: a value of one type names it ("fuel spend" is expenses').
+    if mentions.is_empty()
+        && let Some(record) = super::open_values::type_of_value(words, cx.schema, cx.labels, |t| {
+            // People's roles and titles are read by `roles`, which knows when they are not
+            // a question about the people ("how much do we pay superintendents").
+            t != cx.people && cx.vocabulary.types.contains_key(t)
+        })
+    {
+        return Ok(record);
     }
     // No type named: a field word names one ("the budget of Bayview Medical Office").
     for (name, t) in &cx.vocabulary.types {
@@ -202,4 +259,30 @@ pub fn ref_field_to(
         }
     }
     fields.first().map(|f| f.to_string())
+}
+
+/// `ref.field` when `record` refers to `target` only through one record it refers to, by the
+/// reference named for `target`: change orders reach clients through their project
+/// (`project_id.client_id`); `None` when no way or several do.
+pub fn ref_through(record: &RecordType, target: &str, schema: &RecordSchema) -> Option<String> {
+    let mut ways = record.fields.iter().filter_map(|via| {
+        let FieldType::Ref(to) = &via.field_type else {
+            return None;
+        };
+        let other = schema.get(to).filter(|t| t.name != record.name)?;
+        // The reference named for its type is the record's own one: a project's `client_id`,
+        // not a purchase order's `approver_id` for "per employee".
+        let own = [target.to_string(), format!("{target}_id")];
+        let mut fields = other.fields.iter().filter(|f| {
+            f.field_type == FieldType::Ref(target.to_string()) && own.contains(&f.name)
+        });
+        match (fields.next(), fields.next()) {
+            (Some(field), None) => Some(format!("{}.{}", via.name, field.name)),
+            _ => None,
+        }
+    });
+    match (ways.next(), ways.next()) {
+        (Some(way), None) => Some(way),
+        _ => None,
+    }
 }
