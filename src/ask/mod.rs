@@ -305,7 +305,12 @@ fn sentence(query: &CheckedQuery, table: &Table, wording: &Wording) -> String {
                     groups.join(", ")
                 ),
                 Some((OrderKey::Measure, descending)) => {
-                    let rank = if *descending { "highest" } else { "lowest" };
+                    // "the largest purchase order amount" ranks already.
+                    let rank = match (&query.measure, descending) {
+                        (CheckedMeasure::Aggregate(Aggregate::Max | Aggregate::Min, _), _) => "",
+                        (_, true) => "highest ",
+                        (_, false) => "lowest ",
+                    };
                     // A ranking cut to its first rows ("top 5") shows those, of more.
                     let shown = match (table.truncated, n) {
                         (true, 1) => String::new(),
@@ -313,7 +318,7 @@ fn sentence(query: &CheckedQuery, table: &Table, wording: &Wording) -> String {
                         (false, _) => format!(" ({} shown)", count_of(n, &noun)),
                     };
                     format!(
-                        "{} has the {rank} {measure}{scope}: {value}{shown}.",
+                        "{} has the {rank}{measure}{scope}: {value}{shown}.",
                         groups.join(", "),
                     )
                 }
@@ -404,6 +409,13 @@ fn conditions(query: &CheckedQuery, wording: &Wording) -> Vec<String> {
     query
         .filters
         .iter()
+        // A ranking of groups leaves out the records with no group ("vendor is filled in"):
+        // implied by the ranking, not worth saying.
+        .filter(|filter| {
+            !(matches!(filter.condition, Condition::Empty(false))
+                && query.order.is_some()
+                && query.group_by.contains(&filter.path))
+        })
         .map(|filter| {
             let field = field_words(&filter.path, wording.schema);
             let money = filter.path.field_type == FieldType::Money && filter.path.cut.is_none();

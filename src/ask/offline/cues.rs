@@ -99,6 +99,10 @@ pub struct Cues {
     pub most_or_fewest: bool,
     /// "top 5", "the 3 largest", "top five": how many and the words saying it.
     pub top_n: Option<(u32, (usize, usize))>,
+    /// "the largest purchase order", "the biggest single expense": a size ranking of one
+    /// record, not of totals ("which vendor has the largest purchase order" is the vendor of the
+    /// one largest order, not the vendor with the most ordered).
+    pub one_record: bool,
 }
 
 impl Cues {
@@ -125,6 +129,7 @@ impl Cues {
                 "least frequent",
             ]) && !words.has("most expensive"),
             top_n: top_n(words),
+            one_record: one_record(words),
         }
     }
 
@@ -191,6 +196,58 @@ pub fn is_ranking(word: &str) -> bool {
 }
 
 /// "top 5", "top five", "the 3 largest", "five biggest", "which 3": N between 1 and 100.
+/// Superlatives of size, which can rank single records.
+const SIZE: &[&str] = &[
+    "largest",
+    "biggest",
+    "highest",
+    "smallest",
+    "lowest",
+    "cheapest",
+    "priciest",
+    "costliest",
+];
+
+/// Whether a size superlative is followed by a singular noun phrase that is not a total
+/// ("the largest purchase order", "the biggest single expense"; not "the largest invoices",
+/// "the biggest expense totals", "the highest spend").
+fn one_record(words: &Words) -> bool {
+    /// Words that end the noun phrase after the superlative.
+    const ENDS: &[&str] = &[
+        "by", "per", "for", "in", "on", "of", "from", "this", "last", "to", "with", "and", "or",
+        "who", "that", "which",
+    ];
+    let is_size = |at: usize, word: &str| {
+        SIZE.contains(&word) || (word == "expensive" && at > 0 && words.words[at - 1] == "most")
+    };
+    words.words.iter().enumerate().any(|(at, word)| {
+        if !is_size(at, word) {
+            return false;
+        }
+        let rest = &words.words[at + 1..];
+        let phrase: Vec<&str> = rest
+            .iter()
+            .map(String::as_str)
+            .take_while(|w| !ENDS.contains(w))
+            .take(3)
+            .collect();
+        // "the biggest expense staff who claimed" (a doer noun, read as people): people ranked.
+        let people = rest.get(phrase.len()).is_some_and(|w| w == "who");
+        !phrase.is_empty()
+            && !people
+            && phrase.iter().all(|w| {
+                !w.ends_with('s')
+                    && w.parse::<f64>().is_err()
+                    && number_word(w).is_none()
+                    && !MONEY.contains(w)
+                    && !matches!(
+                        *w,
+                        "number" | "count" | "share" | "rate" | "average" | "one" | "ones"
+                    )
+            })
+    })
+}
+
 fn top_n(words: &Words) -> Option<(u32, (usize, usize))> {
     let number = |word: &str| {
         word.parse::<u32>()
@@ -243,6 +300,20 @@ mod tests {
 
     fn n(question: &str) -> Option<u32> {
         top_n(&Words::new(question)).map(|(n, _)| n)
+    }
+
+    #[test]
+    fn a_size_superlative_before_one_record_ranks_single_records() {
+        let one = |q: &str| Cues::read(&Words::new(q)).one_record;
+        assert!(one("which vendor has the largest purchase order"));
+        assert!(one("who filed the biggest single expense claim"));
+        assert!(one("the project with the smallest change order"));
+        assert!(!one("which vendor has the largest invoices"));
+        assert!(!one("three employees with the largest expense totals"));
+        assert!(!one("which vendor has the highest spend"));
+        assert!(!one("the 3 largest invoices"));
+        assert!(!one("which project has the most change orders"));
+        assert!(!one("the biggest expense staff who claimed"));
     }
 
     #[test]

@@ -206,7 +206,14 @@ fn one(cues: &Cues, reading: &Reading, cov: &mut Coverage) -> Result<Asked, Prob
         }
         let field = measured(reading, "add up")?;
         if grouped || !cues.ranked() {
-            let measure = if summing || additive(reading, &field) {
+            let measure = if grouped && cues.ranked() && cues.one_record && !summing {
+                // "which vendor has the largest purchase order": each group's largest one.
+                if cues.least {
+                    Measure::Min { field }
+                } else {
+                    Measure::Max { field }
+                }
+            } else if summing || additive(reading, &field) {
                 Measure::Sum { field }
             } else {
                 Measure::Average { field }
