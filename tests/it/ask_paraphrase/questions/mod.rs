@@ -6,6 +6,7 @@ mod approvals;
 mod change_orders;
 mod declined;
 mod expenses;
+mod holdout;
 mod money;
 mod people;
 mod projects;
@@ -92,6 +93,7 @@ pub fn intents(d: &Demo) -> Vec<Intent> {
         expenses::expenses(d),
         declined::unanswerable(),
         declined::access(d),
+        holdout::holdout(d),
     ]
     .into_iter()
     .flatten()
