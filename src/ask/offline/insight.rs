@@ -18,7 +18,9 @@ const ANY_INSIGHT: &str = "analysis, report, overview, summary, rate, rates, rat
     percent, trend, trends, ranking, ranked, rank, worst, best, biggest, main, currently, \
     right now, at the moment, lately, recently, our, my, compared, compare, comparing, \
     relative, versus, vs, against, anyone, anybody, someone, somebody, heading, headed, \
-    trending, track, time";
+    trending, track, time, likely, unlikely, probably, expected, expect, set to, about to, \
+    might, may, risk, at risk, soon, end up, ending up, looks like, look like, on pace, \
+    on course, seem, seems";
 
 /// The words an analysis answers for besides its cues: what it is about, in plain English.
 fn subject_words(insight: Insight) -> &'static str {
@@ -187,6 +189,7 @@ mod tests {
             ("anything suspicious in the requests?", Insight::Anomalies),
             ("what is the busiest role", Insight::Capacity),
             ("spend compared to budget for each job", Insight::BudgetBurn),
+            ("which jobs might end up over budget", Insight::BudgetBurn),
             ("which accounts have gone silent", Insight::ClientEngagement),
             (
                 "which supplier delivers late the most",
