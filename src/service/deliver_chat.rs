@@ -75,6 +75,9 @@ impl Keel {
             .chat_posted_for(platform, item.notification_id)
             .await
             .map_err(internal)?;
+        // A target refused for good does not keep the others back; a platform that did not
+        // answer is not called again until the retry.
+        let mut refused = None;
         for target in targets
             .iter()
             .filter(|t| !done.iter().any(|d| d == t.key()))
@@ -82,7 +85,14 @@ impl Keel {
             let message = self
                 .message_for(port, item, target, current.as_ref())
                 .await?;
-            self.post_once(port, item, target, &message).await?;
+            match self.post_once(port, item, target, &message).await {
+                Ok(()) => {}
+                Err(failure) if failure.permanent => refused = refused.or(Some(failure)),
+                Err(failure) => return Err(failure),
+            }
+        }
+        if let Some(failure) = refused {
+            return Err(failure);
         }
         match direct {
             Some(_) => Ok(()),
@@ -253,4 +263,44 @@ fn unreachable_on(platform: &str, person: &Person, served: &[&str]) -> Result<()
         person.id,
         super::errors::platform_name(platform)
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unreachable_on;
+    use crate::domain::Person;
+
+    fn console_only() -> Person {
+        Person {
+            id: "S004".into(),
+            name: "Rachel Kim".into(),
+            email: None,
+            role: "ops_director".into(),
+            title: None,
+            manager_id: None,
+            approval_limit: Default::default(),
+            chat: [("console".to_string(), "S004".to_string())].into(),
+            active: true,
+        }
+    }
+
+    #[test]
+    fn a_person_missing_on_one_platform_is_owed_nothing_there_when_reached_on_another() {
+        let person = console_only();
+        assert_eq!(
+            unreachable_on("slack", &person, &["slack", "console"]),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_person_on_no_platform_served_cannot_be_reached_and_retrying_will_not_help() {
+        let refused = unreachable_on("slack", &console_only(), &["slack"]).unwrap_err();
+        assert!(refused.permanent);
+        assert!(
+            refused
+                .reason
+                .contains("Rachel Kim (S004) has no Slack identity")
+        );
+    }
 }
