@@ -105,10 +105,17 @@ async fn a_refusal_for_good_is_parked_at_once_on_that_platform_only() {
 /// Puts the database back as it was before migration 0016 (Slack's messages and events in
 /// slack_messages and slack_events), so that opening keel runs that migration on them.
 async fn before_chat_tables(db: &TestDb) {
+    let id = match db.label {
+        "postgres" => "bigserial",
+        _ => "integer",
+    };
+    let slack_messages = format!(
+        "create table slack_messages (id {id} primary key, request_id text not null, \
+         target text not null, channel text not null, ts text not null, outbox_id bigint, \
+         card_version bigint, posted_at text not null, unique (channel, ts))"
+    );
     for sql in [
-        "create table slack_messages (id integer primary key, request_id text not null, \
-         target text not null, channel text not null, ts text not null, outbox_id integer, \
-         card_version integer, posted_at text not null, unique (channel, ts))",
+        slack_messages.as_str(),
         "insert into slack_messages (request_id, target, channel, ts, outbox_id, card_version, \
          posted_at) select request_id, target, conversation, message_id, notification_id, \
          card_version, posted_at from chat_messages where platform = 'slack' order by id",
