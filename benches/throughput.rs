@@ -97,7 +97,7 @@ async fn import_core(keel: &Keel) -> anyhow::Result<()> {
 /// Change orders of 3,000–14,000 on the active projects, each approved by its project manager.
 async fn decisions(label: &str, keel: &Keel) -> anyhow::Result<()> {
     let projects: Vec<(String, String)> = keel
-        .store
+        .store()
         .list_records("project")
         .await?
         .into_iter()
@@ -201,7 +201,7 @@ async fn import_invoices(label: &str, keel: &Keel, scratch: &Path) -> anyhow::Re
 
 /// Invoices against the demo company's purchase orders, with realistic dates and amounts.
 async fn write_invoices(path: &Path, keel: &Keel) -> anyhow::Result<()> {
-    let orders = keel.store.list_records("purchase_order").await?;
+    let orders = keel.store().list_records("purchase_order").await?;
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
     writeln!(
         out,

@@ -1,21 +1,34 @@
 //! Chat platforms. Each adapter translates its platform's payloads into keel's
 //! [`Interaction`](crate::domain::Interaction)s, renders the [`Effect`](crate::domain::Effect)s
-//! the core answers with, and delivers the outbox's notifications through [`ChatPort`]:
+//! the core answers with, and posts and updates the messages the service decides through
+//! [`ChatPort`]. Adapters never reach the store: what they need goes through the service.
 //!
 //! - [`console`]: keel's own web console (`keel demo`, and `keel serve` with sign-in links).
 
 pub mod console;
 pub mod slack;
 
-use crate::store::OutboxItem;
+use crate::domain::{ChatMessage, MessageRef, Target};
 use async_trait::async_trait;
 
-/// The one thing the core needs from a chat platform: deliver a notification (post a card, update
-/// it wherever it was posted, send a DM). An `Err` is retried later with backoff, so a delivery
-/// must be idempotent by the item's id: a retry after a lost answer must not post twice.
+/// The one thing the core needs from a chat platform: post a message and put another in its
+/// place. Everything else about delivery (who is owed what, on which target, posted once, which
+/// card version a message shows) is decided once, in the service
+/// ([`crate::service::Keel::deliver_outbox`]), from the platform-neutral `chat_messages` table.
 #[async_trait]
 pub trait ChatPort: Send + Sync {
-    async fn deliver(&self, item: &OutboxItem) -> Result<(), Undelivered>;
+    /// The platform's name: the key of people's identities on it (records.toml's
+    /// `[directory.chat]`), of its messages and of its share of the outbox.
+    fn platform(&self) -> &'static str;
+
+    /// Posts `message` at `target`; how the platform names the posted message. When the
+    /// message's delivery says it may have been posted already, a platform that can look for
+    /// the earlier post gives that one back instead of posting again.
+    async fn post(&self, target: &Target, message: &ChatMessage)
+    -> Result<MessageRef, Undelivered>;
+
+    /// Puts `message` (a card of a newer request version) in place of a posted one.
+    async fn update(&self, posted: &MessageRef, message: &ChatMessage) -> Result<(), Undelivered>;
 }
 
 /// Why a notification was not delivered this time.
@@ -25,8 +38,9 @@ pub struct Undelivered {
     /// How long the platform asked keel to wait (Slack's `Retry-After`), if it said.
     pub retry_after: Option<std::time::Duration>,
     /// Trying again cannot help until someone changes something (the recipient has no identity
-    /// on the platform, the channel does not exist): the notification is parked at once and held
-    /// until `keel outbox retry`. Anything else (an outage, a timeout) is retried.
+    /// on the platform, the channel does not exist): the notification is parked at once, on
+    /// that platform only, and held until `keel outbox retry`. Anything else (an outage, a
+    /// timeout) is retried.
     pub permanent: bool,
 }
 
@@ -37,6 +51,14 @@ impl Undelivered {
             reason: reason.into(),
             retry_after: None,
             permanent: false,
+        }
+    }
+
+    /// A failure trying again cannot mend.
+    pub fn permanent(reason: impl Into<String>) -> Undelivered {
+        Undelivered {
+            permanent: true,
+            ..Undelivered::new(reason)
         }
     }
 }

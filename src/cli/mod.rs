@@ -159,7 +159,7 @@ pub async fn import_all(dir: &Path, data: Option<PathBuf>) -> Outcome {
         report.requests_created, report.requests_unchanged
     );
     println!("{} change(s) in all", report.changes());
-    let pending = keel.store.pending_requests().await?;
+    let pending = keel.store().pending_requests().await?;
     println!("\n{}", output::pending_table(&keel, &pending).await);
     Ok(ExitCode::SUCCESS)
 }

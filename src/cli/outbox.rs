@@ -15,7 +15,7 @@ pub async fn failed(dir: &Path) -> Outcome {
         return Ok(ExitCode::SUCCESS);
     }
     let directory = keel.directory_now().await?;
-    println!("id\trequest\trecipient\tkind\tattempts\tparked at\tnext try\tlast error");
+    println!("id\tplatform\trequest\trecipient\tkind\tattempts\tparked at\tnext try\tlast error");
     for failed in &parked {
         let notification = &failed.item.notification;
         let recipient = directory.get(&notification.to).map_or_else(
@@ -27,8 +27,9 @@ pub async fn failed(dir: &Path) -> Outcome {
             |at| at.format("%Y-%m-%d %H:%M UTC").to_string(),
         );
         println!(
-            "{}\t{}\t{recipient}\t{}\t{}\t{}\t{next}\t{}",
+            "{}\t{}\t{}\t{recipient}\t{}\t{}\t{}\t{next}\t{}",
             failed.item.id,
+            failed.item.platform.as_deref().unwrap_or("-"),
             notification.request_id,
             notification.kind.describe(),
             failed.item.attempts,

@@ -178,8 +178,8 @@ pub struct DirectoryMapping {
     pub title: String,
     pub manager: String,
     pub approval_limit: String,
-    pub slack_user: String,
-    pub discord_user: String,
+    /// Platform (`slack`, `discord`, …) → the field holding a person's identity there.
+    pub chat: std::collections::BTreeMap<String, String>,
     pub active: String,
     pub admin_roles: Vec<String>,
 }

@@ -50,6 +50,9 @@ struct DirectoryFile {
     title: Option<Spanned<String>>,
     manager: Option<Spanned<String>>,
     approval_limit: Option<Spanned<String>>,
+    /// Platform → field of a person's identity there (`[directory.chat]`).
+    chat: Option<std::collections::BTreeMap<String, Spanned<String>>>,
+    /// The older spelling of `chat.slack` and `chat.discord`, still read.
     slack_user: Option<Spanned<String>>,
     discord_user: Option<Spanned<String>>,
     active: Option<Spanned<String>>,
@@ -240,12 +243,33 @@ fn directory(
         title: field(&raw.title, "title"),
         manager: field(&raw.manager, "manager_id"),
         approval_limit: field(&raw.approval_limit, "approval_limit"),
-        slack_user: field(&raw.slack_user, "slack_user"),
-        discord_user: field(&raw.discord_user, "discord_user"),
+        chat: chat_fields(raw, &mut field),
         active: field(&raw.active, "active"),
         admin_roles: raw.admin_roles.clone(),
         record,
     }
+}
+
+/// The chat identity fields: `[directory.chat]` when given (with the older `slack_user` and
+/// `discord_user` keys for platforms it leaves out), else those two keys or their defaults.
+fn chat_fields(
+    raw: &DirectoryFile,
+    field: &mut impl FnMut(&Option<Spanned<String>>, &str) -> String,
+) -> std::collections::BTreeMap<String, String> {
+    let mut chat = std::collections::BTreeMap::new();
+    for (platform, name) in raw.chat.iter().flatten() {
+        chat.insert(platform.clone(), field(&Some(name.clone()), ""));
+    }
+    let legacy = [
+        ("slack", &raw.slack_user, "slack_user"),
+        ("discord", &raw.discord_user, "discord_user"),
+    ];
+    for (platform, value, default) in legacy {
+        if !chat.contains_key(platform) && (raw.chat.is_none() || value.is_some()) {
+            chat.insert(platform.to_string(), field(value, default));
+        }
+    }
+    chat
 }
 
 /// Lowercase ASCII letters, digits and `_`, not starting with a digit.

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// One member of staff as the approval engine sees them.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,9 +15,18 @@ pub struct Person {
     pub title: Option<String>,
     pub manager_id: Option<String>,
     pub approval_limit: Decimal,
-    pub slack_user: Option<String>,
-    pub discord_user: Option<String>,
+    /// Who the person is on each chat platform (`slack` → `U0123`, `console` → their staff id),
+    /// as records.toml's `[directory.chat]` maps them: keyed by platform so that a new platform
+    /// needs a mapping, not a field.
+    pub chat: BTreeMap<String, String>,
     pub active: bool,
+}
+
+impl Person {
+    /// The person's identity on `platform`, if they have one there.
+    pub fn chat_id(&self, platform: &str) -> Option<&str> {
+        self.chat.get(platform).map(String::as_str)
+    }
 }
 
 /// An approver handing their approvals to a delegate from `starts_on` to `ends_on` inclusive.
@@ -35,12 +44,16 @@ impl Delegation {
     }
 }
 
-/// Everyone, indexed the ways people are looked up: staff id, email, Slack and Discord ids.
+/// Everyone, indexed the ways people are looked up: staff id, email, chat identities.
 #[derive(Debug, Clone, Default)]
 pub struct Directory {
     people: HashMap<String, Person>,
     by_email: HashMap<String, String>,
+    /// Any platform's identity: what [`Directory::resolve`] accepts.
     by_chat: HashMap<String, String>,
+    /// (platform, identity on it): what a platform's own lookup reads, so that an id on one
+    /// platform never names someone on another.
+    by_platform: HashMap<(String, String), String>,
     /// Roles whose holders may act on any request (they still cannot approve their own).
     admin_roles: Vec<String>,
 }
@@ -57,11 +70,11 @@ impl Directory {
                     .by_email
                     .insert(email.to_ascii_lowercase(), person.id.clone());
             }
-            for chat_id in [&person.slack_user, &person.discord_user]
-                .into_iter()
-                .flatten()
-            {
+            for (platform, chat_id) in &person.chat {
                 directory.by_chat.insert(chat_id.clone(), person.id.clone());
+                directory
+                    .by_platform
+                    .insert((platform.clone(), chat_id.clone()), person.id.clone());
             }
             directory.people.insert(person.id.clone(), person);
         }
@@ -83,6 +96,19 @@ impl Directory {
                     .and_then(|id| self.people.get(id))
             })
             .or_else(|| self.by_chat.get(who).and_then(|id| self.people.get(id)))
+    }
+
+    /// The person who is `id` on `platform`, else the one with `email` (any case): a platform
+    /// that knows its member's email finds people the directory has not mapped yet.
+    pub fn person_on(&self, platform: &str, id: &str, email: Option<&str>) -> Option<&Person> {
+        let key = (platform.to_string(), id.trim().to_string());
+        self.by_platform
+            .get(&key)
+            .or_else(|| {
+                let email = email?.trim().to_ascii_lowercase();
+                self.by_email.get(&email)
+            })
+            .and_then(|person| self.people.get(person))
     }
 
     pub fn is_admin(&self, id: &str) -> bool {

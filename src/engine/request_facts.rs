@@ -270,8 +270,7 @@ mod tests {
             title: None,
             manager_id: None,
             approval_limit: Default::default(),
-            slack_user: None,
-            discord_user: None,
+            chat: Default::default(),
             active: true,
         }
     }

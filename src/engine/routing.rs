@@ -131,8 +131,7 @@ mod tests {
             title: None,
             manager_id: manager.map(Into::into),
             approval_limit: Decimal::from(limit),
-            slack_user: None,
-            discord_user: None,
+            chat: Default::default(),
             active: true,
         }
     }

@@ -71,7 +71,9 @@ impl IntoResponse for ApiError {
 fn user_status(error: &UserError) -> StatusCode {
     match error {
         UserError::UnknownRequest(_) | UserError::UnknownWorkflow { .. } => StatusCode::NOT_FOUND,
-        UserError::UnknownPerson(_) | UserError::NotVisible(_) => StatusCode::FORBIDDEN,
+        UserError::UnknownPerson(_)
+        | UserError::UnknownChatMember { .. }
+        | UserError::NotVisible(_) => StatusCode::FORBIDDEN,
         UserError::Refused(
             Refusal::NotYourTurn { .. } | Refusal::OwnRequest { .. } | Refusal::NotRequester { .. },
         )

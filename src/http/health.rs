@@ -16,8 +16,11 @@ const PROBE_SECONDS: u64 = 3;
 /// 200 `ok` when a write commits within [`PROBE_SECONDS`]; otherwise 503 with the reason as
 /// JSON (`{"status": "unavailable", "error": "…"}`), the cause logged at most once a minute.
 pub async fn healthz(State(keel): State<Keel>) -> Response {
-    let probe =
-        tokio::time::timeout(Duration::from_secs(PROBE_SECONDS), keel.store.probe_write()).await;
+    let probe = tokio::time::timeout(
+        Duration::from_secs(PROBE_SECONDS),
+        keel.store().probe_write(),
+    )
+    .await;
     let error = match probe {
         Ok(Ok(())) => return "ok".into_response(),
         Ok(Err(error)) => {

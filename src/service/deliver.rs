@@ -3,8 +3,10 @@
 //! `scheduler.outbox_max_attempts` it is parked (listed for operators, its requester and the
 //! admins told: see [`super::outbox`]) and still retried at that pace, so a platform back after
 //! a long outage gets what it is owed; one the platform refused for good is parked at once and held
-//! until `keel outbox retry`. A chat adapter is a sink through [`ChatPort`]; without one,
-//! notifications are logged, or recorded for tests.
+//! until `keel outbox retry`. Each row is owed on one platform, so one platform's outage or
+//! refusal holds only its own row. Chat platforms are delivered to by the rules of
+//! [`super::deliver_chat`] through their [`ChatPort`]; without one, notifications are logged,
+//! or recorded for tests.
 
 use super::Keel;
 use crate::chat::{ChatPort, Undelivered};
@@ -27,10 +29,8 @@ pub enum Sink {
         delivered: Arc<Mutex<Vec<Notification>>>,
         failing: Arc<AtomicBool>,
     },
-    /// Chat platforms: each notification goes to every one at the same time, so a slow one does
-    /// not hold up the others (each is idempotent by outbox id, so one that failed is retried
-    /// without the others posting twice). A notification one platform delivered and the others
-    /// refused for good (the recipient is not on them) reached its recipient.
+    /// Chat platforms: each notification is owed on every one, as a row of its own (see
+    /// [`crate::store::Store::claim_outbox`]), so a slow or failing one does not hold the others.
     Chat(Vec<Arc<dyn ChatPort>>),
 }
 
@@ -58,14 +58,27 @@ impl Sink {
         }
     }
 
-    async fn deliver(&self, item: &OutboxItem) -> Result<(), Undelivered> {
+    /// The platforms this sink delivers on: the outbox rows it claims.
+    pub fn platforms(&self) -> Vec<&'static str> {
+        match self {
+            Sink::Chat(ports) => ports.iter().map(|port| port.platform()).collect(),
+            Sink::Log => vec!["log"],
+            Sink::Recording { .. } => vec!["recording"],
+        }
+    }
+
+    async fn deliver(&self, keel: &Keel, item: &OutboxItem) -> Result<(), Undelivered> {
         let notification = &item.notification;
         match self {
             Sink::Chat(ports) => {
-                let outcomes =
-                    futures_util::future::join_all(ports.iter().map(|port| port.deliver(item)))
-                        .await;
-                combined(outcomes)
+                let platform = item.platform.as_deref().unwrap_or_default();
+                let Some(port) = ports.iter().find(|port| port.platform() == platform) else {
+                    return Err(Undelivered::new(format!(
+                        "this deliverer does not serve the platform `{platform}`"
+                    )));
+                };
+                keel.deliver_on(port.as_ref(), item, &self.platforms())
+                    .await
             }
             Sink::Log => {
                 tracing::info!(to = %notification.to, request = %notification.request_id,
@@ -86,27 +99,6 @@ impl Sink {
     }
 }
 
-/// One outcome from every platform's: the first failure worth retrying; else delivered when one
-/// platform delivered it; else the first refusal.
-fn combined(outcomes: Vec<Result<(), Undelivered>>) -> Result<(), Undelivered> {
-    let delivered = outcomes.iter().any(Result::is_ok);
-    let failures: Vec<Undelivered> = outcomes.into_iter().filter_map(Result::err).collect();
-    if let Some(transient) = failures.iter().find(|f| !f.permanent) {
-        return Err(transient.clone());
-    }
-    match failures.into_iter().next() {
-        Some(refusal) if !delivered => Err(refusal),
-        Some(refusal) => {
-            tracing::info!(
-                "delivered on one platform, refused for good on another: {}",
-                refusal.reason
-            );
-            Ok(())
-        }
-        None => Ok(()),
-    }
-}
-
 /// How many requests' notifications are delivered at once. Slack answers a burst beyond its
 /// rate limits with 429 and a Retry-After, which is honoured per notification.
 const PARALLEL_REQUESTS: usize = 8;
@@ -123,14 +115,18 @@ impl Keel {
         let mut delivered = 0;
         loop {
             let now = self.clock.now();
-            let batch = self.store.claim_outbox(now, 100).await?;
+            let batch = self.store.claim_outbox(now, 100, &sink.platforms()).await?;
             if batch.is_empty() {
                 return Ok(delivered);
             }
             // Deliveries are recorded once per batch: a crash before that re-delivers them, which
             // every sink takes as the same delivery (idempotent by outbox id).
             let mut accepted = Vec::with_capacity(batch.len());
-            for (item, outcome) in deliver_batch(sink, batch, BATCH_BUDGET).await {
+            let deliver = |item: OutboxItem| async move {
+                let outcome = sink.deliver(self, &item).await;
+                (item, outcome)
+            };
+            for (item, outcome) in deliver_batch(batch, BATCH_BUDGET, deliver).await {
                 let failure = match outcome {
                     Ok(()) => {
                         accepted.push(item.id);
@@ -178,7 +174,7 @@ impl Keel {
             self.parked_notices(item, &failure.reason, retry_at.is_none())
                 .await?
         };
-        tracing::error!(id = item.id, error = %failure.reason, request = %item.notification.request_id,
+        tracing::error!(id = item.id, platform = ?item.platform, error = %failure.reason, request = %item.notification.request_id,
             "notification parked after {attempts} attempt(s); {} told", notices.len());
         Ok(AfterFailure::Park {
             at: now,
@@ -202,16 +198,25 @@ const BATCH_BUDGET: std::time::Duration =
 /// platform does not answer holds one place only (until the platform's timeout): the others go
 /// on through the remaining places. What is not delivered within `budget` is abandoned as an
 /// ambiguous failure (it may have been posted), to be tried again.
-async fn deliver_batch(
-    sink: &Sink,
+async fn deliver_batch<F, Fut>(
     batch: Vec<OutboxItem>,
     budget: std::time::Duration,
-) -> Vec<(OutboxItem, Result<(), Undelivered>)> {
+    deliver: F,
+) -> Vec<(OutboxItem, Result<(), Undelivered>)>
+where
+    F: Fn(OutboxItem) -> Fut,
+    Fut: std::future::Future<Output = (OutboxItem, Result<(), Undelivered>)>,
+{
     let deadline = tokio::time::Instant::now() + budget;
     let mut by_request: Vec<Vec<OutboxItem>> = Vec::new();
     let mut group_of: HashMap<String, usize> = HashMap::new();
     for item in batch {
-        let request = item.notification.request_id.clone();
+        // A request's rows on one platform stay in order; its platforms go side by side.
+        let request = format!(
+            "{}\u{0}{}",
+            item.notification.request_id,
+            item.platform.as_deref().unwrap_or_default()
+        );
         let group = *group_of.entry(request).or_insert_with(|| {
             by_request.push(Vec::new());
             by_request.len() - 1
@@ -219,20 +224,25 @@ async fn deliver_batch(
         by_request[group].push(item);
     }
     let outcomes: Vec<Vec<_>> = stream::iter(by_request)
-        .map(|items| async move {
-            let mut outcomes = Vec::with_capacity(items.len());
-            for item in items {
-                let outcome = tokio::time::timeout_at(deadline, sink.deliver(&item))
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(Undelivered::new(format!(
-                            "not delivered within the {} s a batch may take; tried again later",
-                            budget.as_secs()
-                        )))
-                    });
-                outcomes.push((item, outcome));
+        .map(|items| {
+            let deliver = &deliver;
+            async move {
+                let mut outcomes = Vec::with_capacity(items.len());
+                for item in items {
+                    let kept = item.clone();
+                    let outcome = tokio::time::timeout_at(deadline, deliver(item))
+                        .await
+                        .unwrap_or_else(|_| {
+                            let late = format!(
+                                "not delivered within the {} s a batch may take; tried again later",
+                                budget.as_secs()
+                            );
+                            (kept, Err(Undelivered::new(late)))
+                        });
+                    outcomes.push(outcome);
+                }
+                outcomes
             }
-            outcomes
         })
         .buffer_unordered(PARALLEL_REQUESTS)
         .collect()

@@ -1,33 +1,28 @@
-use super::{OutboxItem, Sink, deliver_batch};
-use crate::chat::{ChatPort, Undelivered};
+use super::{OutboxItem, deliver_batch};
+use crate::chat::Undelivered;
 use crate::domain::{Notification, NotificationKind};
-use async_trait::async_trait;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
-/// A platform that answers the first notification of `CO-1` slowly and refuses `CO-3`'s.
-#[derive(Default)]
-struct SlowPort {
-    finished: Mutex<Vec<i64>>,
-}
+type Outcome = (OutboxItem, Result<(), Undelivered>);
 
-#[async_trait]
-impl ChatPort for SlowPort {
-    async fn deliver(&self, item: &OutboxItem) -> Result<(), Undelivered> {
-        if item.id == 1 {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        self.finished.lock().unwrap().push(item.id);
-        if item.notification.request_id == "CO-3" {
-            return Err(Undelivered::new("channel_not_found"));
-        }
-        Ok(())
+/// A platform that answers the first notification of `CO-1` slowly and refuses `CO-3`'s.
+async fn slow(finished: &Mutex<Vec<i64>>, item: OutboxItem) -> Outcome {
+    if item.id == 1 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    finished.lock().unwrap().push(item.id);
+    if item.notification.request_id == "CO-3" {
+        return (item, Err(Undelivered::new("channel_not_found")));
+    }
+    (item, Ok(()))
 }
 
 fn item(id: i64, request: &str) -> OutboxItem {
     OutboxItem {
         id,
+        platform: Some("slack".into()),
+        notification_id: id,
         notification: Notification {
             to: "E1".into(),
             kind: NotificationKind::ApprovalRequested,
@@ -42,8 +37,7 @@ fn item(id: i64, request: &str) -> OutboxItem {
 
 #[tokio::test]
 async fn a_slow_request_does_not_hold_up_the_others_and_keeps_its_own_order() {
-    let port = Arc::new(SlowPort::default());
-    let sink = Sink::Chat(vec![port.clone()]);
+    let finished = Mutex::default();
     let batch = vec![
         item(1, "CO-1"),
         item(2, "CO-2"),
@@ -51,9 +45,9 @@ async fn a_slow_request_does_not_hold_up_the_others_and_keeps_its_own_order() {
         item(4, "CO-3"),
         item(5, "CO-2"),
     ];
-    let outcomes = deliver_batch(&sink, batch, super::BATCH_BUDGET).await;
+    let outcomes = deliver_batch(batch, super::BATCH_BUDGET, |item| slow(&finished, item)).await;
 
-    let finished = port.finished.lock().unwrap().clone();
+    let finished = finished.lock().unwrap().clone();
     let position = |id| finished.iter().position(|f| *f == id).unwrap();
     assert_eq!(finished.len(), 5);
     assert!(
@@ -77,37 +71,35 @@ struct HungPort {
     released: tokio::sync::Notify,
 }
 
-#[async_trait]
-impl ChatPort for HungPort {
-    async fn deliver(&self, item: &OutboxItem) -> Result<(), Undelivered> {
+impl HungPort {
+    async fn deliver(&self, item: OutboxItem) -> Outcome {
         if item.notification.request_id == "CO-1" {
             self.released.notified().await;
-            return Ok(());
+            return (item, Ok(()));
         }
         let mut delivered = self.delivered.lock().unwrap();
         *delivered += 1;
         if *delivered == self.others {
             self.released.notify_one();
         }
-        Ok(())
+        (item, Ok(()))
     }
 }
 
 #[tokio::test]
 async fn a_request_whose_platform_hangs_keeps_one_place_and_the_others_are_delivered() {
     let others = super::PARALLEL_REQUESTS * 2;
-    let port = Arc::new(HungPort {
+    let port = HungPort {
         others,
         delivered: Mutex::default(),
         released: tokio::sync::Notify::new(),
-    });
-    let sink = Sink::Chat(vec![port.clone()]);
+    };
     let batch = (1..=others as i64 + 1)
         .map(|id| item(id, &format!("CO-{id}")))
         .collect();
     let outcomes = tokio::time::timeout(
         Duration::from_secs(30),
-        deliver_batch(&sink, batch, super::BATCH_BUDGET),
+        deliver_batch(batch, super::BATCH_BUDGET, |item| port.deliver(item)),
     )
     .await
     .expect("CO-1 held up the requests after it");
@@ -115,25 +107,19 @@ async fn a_request_whose_platform_hangs_keeps_one_place_and_the_others_are_deliv
 }
 
 /// A platform that never answers `CO-1`.
-struct NeverPort;
-
-#[async_trait]
-impl ChatPort for NeverPort {
-    async fn deliver(&self, item: &OutboxItem) -> Result<(), Undelivered> {
-        if item.notification.request_id == "CO-1" {
-            std::future::pending::<()>().await;
-        }
-        Ok(())
+async fn never(item: OutboxItem) -> Outcome {
+    if item.notification.request_id == "CO-1" {
+        std::future::pending::<()>().await;
     }
+    (item, Ok(()))
 }
 
 #[tokio::test]
 async fn what_is_not_delivered_within_the_budget_is_given_up_to_be_tried_again() {
-    let sink = Sink::Chat(vec![Arc::new(NeverPort)]);
     let batch = vec![item(1, "CO-1"), item(2, "CO-2"), item(3, "CO-1")];
     let outcomes = tokio::time::timeout(
         Duration::from_secs(30),
-        deliver_batch(&sink, batch, Duration::from_millis(100)),
+        deliver_batch(batch, Duration::from_millis(100), never),
     )
     .await
     .expect("the budget ends the batch");
@@ -148,19 +134,26 @@ async fn what_is_not_delivered_within_the_budget_is_given_up_to_be_tried_again()
     assert!(failed.contains(&(2, false)), "{failed:?}");
 }
 
-#[test]
-fn a_refusal_for_good_on_one_platform_does_not_undo_a_delivery_on_another() {
-    let refused = || {
-        Err(Undelivered {
-            permanent: true,
-            ..Undelivered::new("no slack_user")
-        })
+#[tokio::test]
+async fn a_request_on_two_platforms_is_delivered_on_both_side_by_side() {
+    let mut on_console = item(2, "CO-1");
+    on_console.platform = Some("console".into());
+    on_console.notification_id = 1;
+    let batch = vec![item(1, "CO-1"), on_console];
+    // Slack's row never answers; the console's goes on beside it.
+    let deliver = |item: OutboxItem| async move {
+        if item.platform.as_deref() == Some("slack") {
+            std::future::pending::<()>().await;
+        }
+        (item, Ok(()))
     };
-    let down = || Err(Undelivered::new("HTTP 500"));
-    assert_eq!(super::combined(vec![Ok(()), refused()]), Ok(()));
-    assert_eq!(super::combined(vec![refused(), refused()]), refused());
-    assert_eq!(super::combined(vec![refused(), down(), Ok(())]), down());
-    assert_eq!(super::combined(vec![Ok(()), Ok(())]), Ok(()));
+    let outcomes = deliver_batch(batch, Duration::from_millis(200), deliver).await;
+    let delivered: Vec<i64> = outcomes
+        .iter()
+        .filter(|(_, outcome)| outcome.is_ok())
+        .map(|(item, _)| item.id)
+        .collect();
+    assert_eq!(delivered, vec![2]);
 }
 
 #[test]

@@ -6,7 +6,7 @@ use crate::config::DirectoryMapping;
 use crate::domain::field::money_of;
 use crate::domain::{Directory, Fields, Person, Record};
 use crate::store::Store;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// The directory and the staff records behind it (rules read any staff field as `requester.x`).
@@ -62,8 +62,7 @@ impl DirectoryCache {
                     title: text(f, &m.title),
                     manager_id: text(f, &m.manager),
                     approval_limit: money_of(f, &m.approval_limit).unwrap_or_default(),
-                    slack_user: text(f, &m.slack_user),
-                    discord_user: text(f, &m.discord_user),
+                    chat: chat_identities(&record.key, f, m),
                     active: f.get(&m.active).and_then(|v| v.as_bool()).unwrap_or(true),
                 }
             })
@@ -75,3 +74,25 @@ impl DirectoryCache {
         }
     }
 }
+
+/// A person's identity on each mapped platform, and on keel's console: their staff id, the id a
+/// console session signs in with.
+fn chat_identities(
+    key: &str,
+    fields: &Fields,
+    mapping: &DirectoryMapping,
+) -> BTreeMap<String, String> {
+    let mut chat: BTreeMap<String, String> = mapping
+        .chat
+        .iter()
+        .filter_map(|(platform, field)| {
+            let id = fields.get(field)?.as_str()?.trim();
+            (!id.is_empty()).then(|| (platform.clone(), id.to_string()))
+        })
+        .collect();
+    chat.insert(CONSOLE.to_string(), key.to_string());
+    chat
+}
+
+/// The platform name of keel's own console.
+pub const CONSOLE: &str = "console";

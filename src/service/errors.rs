@@ -12,6 +12,17 @@ pub enum UserError {
         "keel does not know `{0}`: use a staff id (S023) or an email from the directory, or ask an administrator to add you."
     )]
     UnknownPerson(String),
+    /// Someone on a chat platform the directory does not map to a person.
+    #[error(
+        "keel does not know your {} account ({id}). Ask an administrator to put your {} id in your staff record ({field}).",
+        platform_name(platform),
+        platform_name(platform)
+    )]
+    UnknownChatMember {
+        platform: String,
+        id: String,
+        field: String,
+    },
     #[error("There is no request {0}.")]
     UnknownRequest(String),
     #[error(
@@ -31,6 +42,15 @@ pub enum UserError {
     /// An idempotency key given before with another submission (HTTP 409).
     #[error("{0}")]
     KeyReused(String),
+}
+
+/// A platform's name as people write it (`slack` → Slack).
+pub fn platform_name(platform: &str) -> String {
+    let mut letters = platform.chars();
+    letters
+        .next()
+        .map(|first| first.to_uppercase().chain(letters).collect())
+        .unwrap_or_default()
 }
 
 fn list(errors: &[FieldError]) -> String {

@@ -7,9 +7,11 @@ mod ask;
 mod ask_total;
 mod audit;
 mod cached;
+mod console_messages;
 mod dashboard;
 mod dashboard_figures;
 mod deliver;
+mod deliver_chat;
 mod directory;
 mod errors;
 mod history;
@@ -25,7 +27,8 @@ mod timers;
 
 pub use audit::ExportFormat;
 pub use deliver::Sink;
-pub use errors::{ServiceError, UserError};
+pub use directory::CONSOLE;
+pub use errors::{ServiceError, UserError, platform_name};
 pub use import::{ImportReport, TypeReport};
 pub use interact::{CardNow, DeliveryBell};
 pub use outbox::RetryTarget;
@@ -33,6 +36,8 @@ pub use submit::NewRequest;
 pub use timers::TickReport;
 
 pub use crate::config::redact_url;
+/// The store's data types adapters read and write through the use cases.
+pub use crate::store::{ConsoleAnswer, ConsoleMessage, NewConsoleMessage, RequestFilter};
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -51,8 +56,12 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct Keel {
     pub config: Arc<Config>,
-    pub store: Store,
+    /// Private to the use cases: the CLI, the HTTP server's health check and tests read it
+    /// through [`Keel::store`]; chat adapters go through service methods only.
+    store: Store,
     pub clock: Clock,
+    /// Posts whose outcome keel did not hear (see [`deliver_chat`]).
+    unsure_posts: Arc<deliver_chat::UnsurePosts>,
     tables: Arc<BTreeMap<String, DecisionTable>>,
     directory: Arc<DirectoryCache>,
     /// The delegations in force, for the day they were read for.
@@ -69,6 +78,13 @@ pub struct Keel {
 }
 
 impl Keel {
+    /// The store, for what is not a use case: the CLI's database commands, the health check,
+    /// tests. Never for a chat adapter (`tests/it/layout.rs` checks): what an adapter needs is a
+    /// service method, so that delivery and identity rules stay in one place.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// The delegations in force on `day` (cached, see [`cached`]).
     async fn delegations_on(&self, day: NaiveDate) -> anyhow::Result<Arc<Vec<Delegation>>> {
         self.delegations
@@ -179,6 +195,7 @@ impl Keel {
             labels: Arc::default(),
             config: Arc::new(config),
             store,
+            unsure_posts: Arc::default(),
             clock,
             tables: Arc::new(tables),
         })

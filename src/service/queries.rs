@@ -79,6 +79,29 @@ impl Keel {
             .clone())
     }
 
+    /// The active person who is `id` on `platform` (else the one with `email`, when the platform
+    /// gave one): the one lookup every adapter makes; a refusal says which field to fill in.
+    pub async fn person_on(
+        &self,
+        platform: &str,
+        id: &str,
+        email: Option<&str>,
+    ) -> Result<Person, ServiceError> {
+        let people = self.directory.get(&self.store).await?;
+        match people.directory.person_on(platform, id, email) {
+            Some(person) if person.active => Ok(person.clone()),
+            _ => {
+                let field = self.config.directory.chat.get(platform);
+                Err(UserError::UnknownChatMember {
+                    platform: platform.to_string(),
+                    id: id.to_string(),
+                    field: field.cloned().unwrap_or_else(|| format!("{platform}_user")),
+                }
+                .into())
+            }
+        }
+    }
+
     /// A person's display name (their id when unknown), for listings.
     pub async fn display_name(&self, id: &str) -> String {
         match self.directory.get(&self.store).await {

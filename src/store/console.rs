@@ -130,34 +130,50 @@ impl Store {
         rows.into_iter().next().map(message_from_row).transpose()
     }
 
-    /// Replaces the card of every message about `request_id` that shows an older `version` of
-    /// it (a late or retried delivery never turns a card back); returns the messages changed.
-    pub async fn update_console_cards(
+    /// Puts `card` (request `version`) in message `id`, unless it shows the same or a newer
+    /// version (a late or retried delivery never turns a card back); the message if it changed.
+    pub async fn update_console_card(
         &self,
-        request_id: &str,
+        id: i64,
         card: &Card,
         version: i64,
         at: DateTime<Utc>,
-    ) -> Result<Vec<ConsoleMessage>> {
+    ) -> Result<Option<ConsoleMessage>> {
         let sql = format!(
             "update console_messages set card = $2, updated_at = $3, card_version = $4 \
-             where request_id = $1 and card is not null \
+             where id = $1 and card is not null \
              and (card_version is null or card_version < $4) returning {COLUMNS}"
         );
-        let update = Statement::new(sql, format!("updating the cards of {request_id}"))
-            .bind(request_id)
+        let update = Statement::new(sql, format!("updating the card of console message {id}"))
+            .bind(id)
             .bind(to_json(card)?)
             .bind(ts(&at))
             .bind(version);
         let mut tx = self.begin().await?;
         let rows = tx.fetch(update).await?;
         tx.commit().await?;
-        let mut messages = rows
-            .into_iter()
-            .map(message_from_row)
-            .collect::<Result<Vec<_>>>()?;
-        messages.sort_by_key(|m| m.id);
-        Ok(messages)
+        rows.into_iter().next().map(message_from_row).transpose()
+    }
+
+    /// The message notification `outbox_id` became in `conversation`, or (in a channel) the
+    /// card of `request_id` there: what a post refused as already made left.
+    pub async fn console_message_delivered(
+        &self,
+        conversation: &str,
+        outbox_id: i64,
+        request_id: &str,
+    ) -> Result<Option<ConsoleMessage>> {
+        let sql = format!(
+            "select {COLUMNS} from console_messages where conversation = $1 and (outbox_id = $2 \
+             or (conversation like '#%' and request_id = $3 and card is not null)) \
+             order by id limit 1"
+        );
+        let read = Statement::new(sql, format!("finding a delivery in {conversation}"))
+            .bind(conversation)
+            .bind(outbox_id)
+            .bind(request_id);
+        let row = self.read(read).await?.into_iter().next();
+        row.map(message_from_row).transpose()
     }
 
     /// The last `limit` messages of a conversation, oldest first.
@@ -197,22 +213,5 @@ impl Store {
             Ok((columns.text()?, columns.text()?))
         })
         .transpose()
-    }
-
-    /// The latest message carrying the card of `request_id` in a conversation, if any.
-    pub async fn console_card_message(
-        &self,
-        conversation: &str,
-        request_id: &str,
-    ) -> Result<Option<i64>> {
-        let read = Statement::new(
-            "select id from console_messages where conversation = $1 and request_id = $2 \
-             and card is not null order by id desc limit 1",
-            format!("finding the card of {request_id} in {conversation}"),
-        )
-        .bind(conversation)
-        .bind(request_id);
-        let row = self.read(read).await?.into_iter().next();
-        row.map(|row| row.columns().int()).transpose()
     }
 }

@@ -14,6 +14,7 @@
 
 mod anomaly;
 mod ask;
+mod chat;
 mod checkpoint;
 mod connect;
 mod console;
@@ -31,19 +32,18 @@ mod records;
 mod request_facts;
 mod request_queries;
 mod requests;
-mod slack;
 mod sql;
 mod statement;
 mod timers;
 mod unavailable;
 
 pub use anomaly::ANOMALY_HISTORY;
+pub use chat::PostedMessage;
 pub use console::{ConsoleAnswer, ConsoleMessage, NewConsoleMessage};
 pub use error::StoreError;
 pub use outbox::{AfterFailure, CLAIM_SECONDS};
 pub use outbox_parked::{FailedDelivery, OutboxCounts};
 pub use records::StoredRecords;
-pub use slack::SlackMessage;
 pub use unavailable::Unavailable;
 
 use crate::domain::Notification;
@@ -92,6 +92,12 @@ pub struct UpsertCounts {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxItem {
     pub id: i64,
+    /// The platform it is owed on; `None` until a deliverer assigns it (see
+    /// [`Store::claim_outbox`]).
+    pub platform: Option<String>,
+    /// The notification as queued, the same on every platform's row: what a platform's
+    /// message records, so that a retry, or a row split from it, posts nothing twice.
+    pub notification_id: i64,
     pub notification: Notification,
     pub attempts: i32,
     pub created_at: DateTime<Utc>,

@@ -17,6 +17,8 @@ pub(super) struct OutboxRow {
     payload: String,
     attempts: i64,
     created_at: String,
+    platform: Option<String>,
+    notification_id: i64,
 }
 
 impl OutboxRow {
@@ -26,12 +28,16 @@ impl OutboxRow {
             payload: columns.text()?,
             attempts: columns.int()?,
             created_at: columns.text()?,
+            platform: columns.opt_text()?,
+            notification_id: columns.int()?,
         })
     }
 
     pub(super) fn into_item(self) -> Result<OutboxItem> {
         Ok(OutboxItem {
             id: self.id,
+            platform: self.platform,
+            notification_id: self.notification_id,
             notification: from_json(&self.payload, "outbox payload")?,
             attempts: i32::try_from(self.attempts).context("reading outbox attempts")?,
             created_at: parse_ts(&self.created_at)?,
@@ -39,7 +45,8 @@ impl OutboxRow {
     }
 }
 
-pub(super) const OUTBOX_COLUMNS: &str = "id, payload, attempts, created_at";
+pub(super) const OUTBOX_COLUMNS: &str =
+    "id, payload, attempts, created_at, platform, coalesce(notification_id, id)";
 
 /// What becomes of a notification whose delivery failed.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,14 +64,29 @@ pub enum AfterFailure {
 }
 
 impl Store {
-    /// Claims up to `limit` notifications due at `now` for a minute, oldest first. A row whose
-    /// earlier claim ran out without an outcome (its deliverer was killed or hung mid-delivery)
-    /// counts that attempt, so a chat port knows it may have posted already.
-    pub async fn claim_outbox(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxItem>> {
+    /// Claims up to `limit` notifications due at `now` on `platforms` for a minute, oldest
+    /// first. A row whose earlier claim ran out without an outcome (its deliverer was killed or
+    /// hung mid-delivery) counts that attempt, so a chat port knows it may have posted already.
+    /// A row queued for no platform yet is split in the same transaction: it becomes the first
+    /// platform's, and a copy is claimed for each other one (see [`Store::split_rows`]).
+    pub async fn claim_outbox(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+        platforms: &[&str],
+    ) -> Result<Vec<OutboxItem>> {
+        let Some((first, others)) = platforms.split_first() else {
+            return Ok(Vec::new());
+        };
+        let served: Vec<String> = (0..platforms.len())
+            .map(|n| format!("${}", n + 4))
+            .collect();
         let due = format!(
             "select id from outbox where delivered_at is null and held = 0 \
              and next_attempt_at <= $1 and (claimed_until is null or claimed_until < $1) \
+             and (platform is null or platform in ({})) \
              order by next_attempt_at, id limit $3{}",
+            served.join(", "),
             self.backend.for_update_skip_locked()
         );
         let sql = format!(
@@ -72,17 +94,35 @@ impl Store {
              attempts = attempts + (case when claimed_until is null then 0 else 1 end) \
              where id in ({due}) returning {OUTBOX_COLUMNS}"
         );
-        let claim = Statement::new(sql, "claiming outbox notifications")
+        let claimed_until = now + Duration::seconds(CLAIM_SECONDS);
+        let mut claim = Statement::new(sql, "claiming outbox notifications")
             .bind(ts(&now))
-            .bind(ts(&(now + Duration::seconds(CLAIM_SECONDS))))
+            .bind(ts(&claimed_until))
             .bind(limit.max(0));
+        for platform in platforms {
+            claim.push(*platform);
+        }
         let mut tx = self.begin().await?;
         let rows = tx.fetch(claim).await?;
-        tx.commit().await?;
         let mut items = rows
             .into_iter()
             .map(|row| OutboxRow::read(&mut row.columns())?.into_item())
             .collect::<Result<Vec<_>>>()?;
+        let unassigned: Vec<i64> = items
+            .iter()
+            .filter(|item| item.platform.is_none())
+            .map(|item| item.id)
+            .collect();
+        if !unassigned.is_empty() {
+            let copies = split_rows(&mut tx, &unassigned, first, others).await?;
+            for item in &mut items {
+                if item.platform.is_none() {
+                    item.platform = Some((*first).to_string());
+                }
+            }
+            items.extend(copies);
+        }
+        tx.commit().await?;
         items.sort_by_key(|item| item.id);
         Ok(items)
     }
@@ -156,6 +196,46 @@ impl Store {
         let row = self.read(read).await?.into_iter().next();
         row.context("a count gave no row")?.columns().int()
     }
+}
+
+/// Makes the unassigned rows `ids` the `first` platform's and inserts, claimed alike, a copy
+/// of each for every one of `others`; returns the copies.
+async fn split_rows(
+    tx: &mut Tx,
+    ids: &[i64],
+    first: &str,
+    others: &[&str],
+) -> Result<Vec<OutboxItem>> {
+    let listed: Vec<String> = (0..ids.len()).map(|n| format!("${}", n + 2)).collect();
+    let listed = listed.join(", ");
+    let mut assign = Statement::new(
+        format!("update outbox set platform = $1 where platform is null and id in ({listed})"),
+        format!("assigning {} notifications to {first}", ids.len()),
+    )
+    .bind(first);
+    for id in ids {
+        assign.push(*id);
+    }
+    let mut copies = Vec::new();
+    for platform in others {
+        let sql = format!(
+            "insert into outbox (created_at, recipient, kind, request_id, payload, attempts, \
+             next_attempt_at, claimed_until, platform, notification_id) \
+             select created_at, recipient, kind, request_id, payload, attempts, next_attempt_at, \
+             claimed_until, $1, id from outbox where id in ({listed}) returning {OUTBOX_COLUMNS}"
+        );
+        let mut copy =
+            Statement::new(sql, format!("owing notifications on {platform}")).bind(*platform);
+        for id in ids {
+            copy.push(*id);
+        }
+        let rows = tx.fetch(copy).await?;
+        for row in rows {
+            copies.push(OutboxRow::read(&mut row.columns())?.into_item()?);
+        }
+    }
+    tx.write(assign).await?;
+    Ok(copies)
 }
 
 /// Rows per multi-row insert of a transition's notifications (far below parameter limits).

@@ -378,7 +378,7 @@ async fn imported_dates(db: &crate::common::TestDb, weeks: i64) -> (DateTime<Utc
     }
     let (request, _) = keel.request_with_history("CO-1461").await.expect("CO-1461");
     let latest_week = keel
-        .store
+        .store()
         .list_records("time_entry")
         .await
         .expect("time entries")

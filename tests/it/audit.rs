@@ -38,7 +38,7 @@ async fn honest_events_with_any_numbers_verify_and_an_edited_one_among_them_is_f
             )
             .await;
         }
-        let events = app.keel.store.all_events().await.unwrap();
+        let events = app.keel.store().all_events().await.unwrap();
         let flagged: Vec<_> = events
             .iter()
             .filter(|e| e.draft.data["details"]["median"].is_f64())
@@ -82,7 +82,7 @@ async fn an_event_whose_stored_data_is_not_json_is_named_by_audit_verify() {
                 &[("project", "P001"), ("amount", "9000"), ("reason", "Rock")],
             )
             .await;
-        let events = app.keel.store.request_events(&request.id).await.unwrap();
+        let events = app.keel.store().request_events(&request.id).await.unwrap();
         let seq = events.last().unwrap().seq;
         drop(app);
         db.execute(&format!(

@@ -249,7 +249,7 @@ async fn footprint(server: &TestServer) -> (usize, usize) {
         .await
         .expect("requests")
         .len();
-    let events = keel.store.all_events().await.expect("events").len();
+    let events = keel.store().all_events().await.expect("events").len();
     (requests, events)
 }
 

@@ -80,7 +80,12 @@ async fn a_post_slack_answered_with_500_is_found_in_the_conversation_not_posted_
         app.keel.deliver_outbox(&sink).await.expect("a pass");
 
         assert_owed_once(&stand_in, &requests, label);
-        let pending = app.keel.store.outbox_pending_count().await.expect("count");
+        let pending = app
+            .keel
+            .store()
+            .outbox_pending_count()
+            .await
+            .expect("count");
         assert_eq!(pending, 0, "[{label}]");
     }
 }
@@ -293,7 +298,12 @@ async fn a_call_that_posts_and_never_answers_times_out_and_is_not_posted_again()
         app.clock.advance(Duration::minutes(5));
         app.keel.deliver_outbox(&sink).await.expect("a pass");
         assert_owed_once(&stand_in, &requests, label);
-        let pending = app.keel.store.outbox_pending_count().await.expect("count");
+        let pending = app
+            .keel
+            .store()
+            .outbox_pending_count()
+            .await
+            .expect("count");
         assert_eq!(pending, 0, "[{label}]");
     }
 }

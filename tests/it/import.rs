@@ -39,7 +39,7 @@ async fn a_problem_past_the_first_chunks_leaves_nothing_imported_and_a_good_file
     for db in crate::common::test_databases().await {
         let app = TestApp::start(&db).await;
         let label = app.label;
-        let before = app.keel.store.list_records("client").await.unwrap().len();
+        let before = app.keel.store().list_records("client").await.unwrap().len();
 
         let bad = clients_csv(scratch.path(), 12_000, Some(11_000));
         let message = refused(app.keel.import_file("client", &bad).await);
@@ -48,7 +48,7 @@ async fn a_problem_past_the_first_chunks_leaves_nothing_imported_and_a_good_file
             "[{label}] {message}"
         );
         assert!(message.contains("11002"), "[{label}] {message}");
-        let after = app.keel.store.list_records("client").await.unwrap().len();
+        let after = app.keel.store().list_records("client").await.unwrap().len();
         assert_eq!(
             after, before,
             "[{label}] the chunks before the problem are undone"
@@ -110,7 +110,7 @@ async fn a_reference_to_a_later_row_of_the_same_file_is_found_and_a_missing_one_
             message.contains("row 3, column manager_id: there is no staff `T999`"),
             "[{label}] {message}"
         );
-        let t003 = app.keel.store.get_record("staff", "T003").await.unwrap();
+        let t003 = app.keel.store().get_record("staff", "T003").await.unwrap();
         assert_eq!(t003, None, "[{label}] nothing of the refused file is kept");
     }
 }
@@ -129,7 +129,7 @@ async fn a_file_whose_header_does_not_fit_is_refused_before_anything_is_read() {
             app.label
         );
         assert!(message.contains("nom"), "[{}] {message}", app.label);
-        let x1 = app.keel.store.get_record("client", "X1").await.unwrap();
+        let x1 = app.keel.store().get_record("client", "X1").await.unwrap();
         assert_eq!(x1, None, "[{}]", app.label);
     }
 }

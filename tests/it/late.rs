@@ -67,7 +67,7 @@ async fn a_late_console_card_says_it_was_rejected_and_has_no_buttons() {
 
         let messages = app
             .keel
-            .store
+            .store()
             .console_messages("@S004", 50)
             .await
             .expect("DMs");

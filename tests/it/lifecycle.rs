@@ -236,7 +236,7 @@ async fn reject_resubmit_approve_notifies_everyone_once() {
         );
         assert_eq!(
             app.keel.verify_audit().await.unwrap(),
-            Ok(app.keel.store.all_events().await.unwrap().len())
+            Ok(app.keel.store().all_events().await.unwrap().len())
         );
     }
 }

@@ -15,8 +15,7 @@ fn person(id: &str, name: &str, role: &str, title: &str) -> Person {
         title: Some(title.into()),
         manager_id: None,
         approval_limit: Default::default(),
-        slack_user: None,
-        discord_user: None,
+        chat: Default::default(),
         active: true,
     }
 }

@@ -7,8 +7,8 @@ use super::{Access, Console, port, view};
 use crate::domain::{Effect, Interaction, Person};
 use crate::engine::form::{NUL_REFUSED, has_nul, truncate};
 use crate::http::error::{ApiError, json_body};
+use crate::service::NewConsoleMessage;
 use crate::service::UserError;
-use crate::store::NewConsoleMessage;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Query, State};
@@ -108,7 +108,6 @@ pub async fn messages(
     check_visible(&console, &person, &query.conversation)?;
     let stored = console
         .keel
-        .store
         .console_messages(&query.conversation, PAGE)
         .await?;
     let mut messages = Vec::with_capacity(stored.len());
@@ -186,11 +185,7 @@ pub async fn post_message(
         person.id.clone(),
         text.to_string(),
     );
-    let posted = console
-        .keel
-        .store
-        .post_console_message(&new, console.keel.clock.now())
-        .await?;
+    let posted = console.keel.post_console_message(&new).await?;
     let mut message = Value::Null;
     if let Some(posted) = posted {
         message = view::message(&console, &person, &posted).await;

@@ -10,7 +10,7 @@ use super::{Console, port, view};
 use crate::domain::{Effect, Interaction, Person};
 use crate::http::error::ApiError;
 use crate::service::UserError;
-use crate::store::{ConsoleAnswer, ConsoleMessage, NewConsoleMessage};
+use crate::service::{ConsoleAnswer, ConsoleMessage, NewConsoleMessage};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -53,12 +53,7 @@ async fn post(
     console: &Console,
     message: &NewConsoleMessage,
 ) -> Result<Option<ConsoleMessage>, ApiError> {
-    let now = console.keel.clock.now();
-    let posted = console
-        .keel
-        .store
-        .post_console_message(message, now)
-        .await?;
+    let posted = console.keel.post_console_message(message).await?;
     if let Some(posted) = &posted {
         console.publish(posted.clone());
     }
@@ -110,7 +105,7 @@ pub async fn chart(
     let missing = || {
         ApiError::Service(UserError::Invalid(format!("Message {id} has no chart for you.")).into())
     };
-    let Some((conversation, png)) = console.keel.store.console_chart(id).await? else {
+    let Some((conversation, png)) = console.keel.console_chart(id).await? else {
         return Err(missing());
     };
     if !console.visible(&person, &conversation) {

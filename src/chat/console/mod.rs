@@ -18,8 +18,8 @@ mod signin;
 mod stream;
 mod view;
 
+use crate::service::ConsoleMessage;
 use crate::service::Keel;
-use crate::store::ConsoleMessage;
 use axum::Router;
 use axum::routing::{get, post};
 use session::SessionKey;

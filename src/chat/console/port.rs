@@ -1,13 +1,13 @@
-//! The console as a destination of the outbox: a notification becomes a message in its
-//! recipient's direct messages (and, for a new approval, a card in the workflow's channel); a
-//! card update replaces the card wherever it was posted; a comment is threaded under the card.
-//! Each message records the outbox entry it delivers, so a retried delivery posts nothing twice.
+//! The console as a chat platform: a post is a message in a conversation (`@S004`, a person's
+//! direct messages with keel, or a workflow's `#channel`), an update puts a newer card in it.
+//! What is owed where is the service's to decide ([`ChatPort`]); a post the console already has
+//! (a retry after keel stopped between posting and remembering) is given back, not repeated.
 
 use super::Console;
 use crate::chat::{ChatPort, Undelivered};
-use crate::domain::{Notification, NotificationKind};
-use crate::service::CardNow;
-use crate::store::{NewConsoleMessage, OutboxItem};
+use crate::domain::{ChatMessage, MessageRef, Target};
+use crate::service::CONSOLE;
+use crate::service::{ConsoleMessage, NewConsoleMessage};
 use async_trait::async_trait;
 
 /// The conversation of a person's direct messages with keel.
@@ -17,98 +17,87 @@ pub fn direct(person: &str) -> String {
 
 #[async_trait]
 impl ChatPort for Console {
-    async fn deliver(&self, item: &OutboxItem) -> Result<(), Undelivered> {
-        self.deliver_notification(item)
-            .await
-            .map_err(|error| Undelivered::new(format!("{error:#}")))
-    }
-}
-
-impl Console {
-    async fn deliver_notification(&self, item: &OutboxItem) -> anyhow::Result<()> {
-        let notification = &item.notification;
-        let now = self.keel.clock.now();
-        let store = &self.keel.store;
-        let current = self.keel.card_now(notification).await?;
-        if notification.kind == NotificationKind::CardUpdated {
-            if let Some(current) = &current {
-                let updated = store
-                    .update_console_cards(
-                        &notification.request_id,
-                        &current.card,
-                        current.version,
-                        now,
-                    )
-                    .await?;
-                for message in updated {
-                    self.publish(message);
-                }
-            }
-            return Ok(());
-        }
-        let conversation = direct(&notification.to);
-        let thread_of = if notification.kind == NotificationKind::Comment {
-            store
-                .console_card_message(&conversation, &notification.request_id)
-                .await?
-        } else {
-            None
-        };
-        let mut message = message_of(notification, conversation, thread_of, item.id);
-        if let Some(current) = &current {
-            message.body = current.text.clone();
-            message.card = Some(current.card.clone());
-            message.card_version = Some(current.version);
-        }
-        if let Some(posted) = store.post_console_message(&message, now).await? {
-            self.publish(posted);
-        }
-        if notification.kind == NotificationKind::ApprovalRequested {
-            self.post_in_channel(item, current).await?;
-        }
-        Ok(())
+    fn platform(&self) -> &'static str {
+        CONSOLE
     }
 
-    /// Posts a new approval's card in its workflow's channel; the store keeps one per request.
-    async fn post_in_channel(
+    async fn post(
         &self,
-        item: &OutboxItem,
-        current: Option<CardNow>,
-    ) -> anyhow::Result<()> {
-        let notification = &item.notification;
-        let Some(current) = current else {
-            return Ok(());
+        target: &Target,
+        message: &ChatMessage,
+    ) -> Result<MessageRef, Undelivered> {
+        let new = new_message(target, message);
+        let posted = self.keel.post_console_message(&new).await.map_err(failed)?;
+        let posted = match (posted, &message.delivery) {
+            (Some(posted), _) => {
+                self.publish(posted.clone());
+                posted
+            }
+            (None, Some(delivery)) => self
+                .keel
+                .console_message_delivered(
+                    &new.conversation,
+                    delivery.notification,
+                    &message.request_id,
+                )
+                .await
+                .map_err(failed)?
+                .ok_or_else(|| {
+                    Undelivered::new("the console refused a message it does not have")
+                })?,
+            (None, None) => return Err(Undelivered::new("the console refused a message")),
         };
-        let Some(channel) = current.channel.clone() else {
-            return Ok(());
+        Ok(reference(&posted))
+    }
+
+    async fn update(&self, posted: &MessageRef, message: &ChatMessage) -> Result<(), Undelivered> {
+        let (Ok(id), Some(card), Some(version)) =
+            (posted.id.parse::<i64>(), &message.card, message.version)
+        else {
+            return Err(Undelivered::permanent(format!(
+                "no console card {}",
+                posted.id
+            )));
         };
-        let mut message = message_of(notification, channel, None, item.id);
-        message.body = format!("New: {}. {}.", current.card.title, current.card.status);
-        message.card = Some(current.card);
-        message.card_version = Some(current.version);
-        let now = self.keel.clock.now();
-        if let Some(posted) = self.keel.store.post_console_message(&message, now).await? {
-            self.publish(posted);
+        let updated = self.keel.update_console_card(id, card, version).await;
+        if let Some(updated) = updated.map_err(failed)? {
+            self.publish(updated);
         }
         Ok(())
     }
 }
 
-fn message_of(
-    notification: &Notification,
-    conversation: String,
-    thread_of: Option<i64>,
-    outbox_id: i64,
-) -> NewConsoleMessage {
+fn failed(error: anyhow::Error) -> Undelivered {
+    Undelivered::new(format!("{error:#}"))
+}
+
+fn reference(message: &ConsoleMessage) -> MessageRef {
+    MessageRef {
+        conversation: message.conversation.clone(),
+        id: message.id.to_string(),
+    }
+}
+
+/// The console message for a post: in a channel, a card under a line naming it; in direct
+/// messages, the notification's sentence with its card, a comment threaded under its card.
+fn new_message(target: &Target, message: &ChatMessage) -> NewConsoleMessage {
+    let (conversation, body) = match (target, &message.card) {
+        (Target::Channel(channel), Some(card)) => (
+            channel.clone(),
+            format!("New: {}. {}.", card.title, card.status),
+        ),
+        (Target::Channel(channel), None) => (channel.clone(), message.text.clone()),
+        (Target::Direct(person), _) => (direct(person), message.text.clone()),
+    };
     NewConsoleMessage {
         conversation,
         author: "keel".into(),
-        body: notification.text.clone(),
-        card: notification.card.clone(),
-        card_version: None,
-        request_id: Some(notification.request_id.clone()),
-        thread_of,
-        outbox_id: Some(outbox_id),
+        body,
+        card: message.card.clone(),
+        card_version: message.card.as_ref().and(message.version),
+        request_id: Some(message.request_id.clone()),
+        thread_of: message.reply_to.as_ref().and_then(|r| r.id.parse().ok()),
+        outbox_id: message.delivery.as_ref().map(|d| d.notification),
         answer: None,
         chart: None,
     }

@@ -6,7 +6,7 @@ use super::signin::signed_in;
 use super::{Console, view};
 use crate::domain::Person;
 use crate::http::error::ApiError;
-use crate::store::ConsoleMessage;
+use crate::service::ConsoleMessage;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};

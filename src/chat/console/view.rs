@@ -3,7 +3,7 @@
 
 use super::Console;
 use crate::domain::Person;
-use crate::store::ConsoleMessage;
+use crate::service::ConsoleMessage;
 use serde_json::{Value, json};
 
 pub fn person(person: &Person) -> Value {

@@ -20,20 +20,11 @@ pub fn ephemeral(text: &str) -> Value {
     json!({ "response_type": "ephemeral", "text": escape(text) })
 }
 
-/// The person a Slack member is (by the directory's `slack_user`, else by the email Slack has
-/// for them), or what to tell them (whom to ask).
+/// The person a Slack member is, or what to tell them.
 async fn person_of(slack: &Slack, member: &str) -> Result<Person, String> {
-    let mut known = slack.keel.person(member).await;
-    if let Err(ServiceError::User(_)) = known
-        && let Some(email) = slack.email_of(member).await
-    {
-        known = slack.keel.person(&email).await;
-    }
-    match known {
-        Ok(person) if person.active => Ok(person),
-        Ok(_) | Err(ServiceError::User(_)) => Err(format!(
-            "keel does not know your Slack account ({member}). Ask an administrator to put your Slack member id in your staff record (slack_user)."
-        )),
+    match slack.person_of(member).await {
+        Ok(person) => Ok(person),
+        Err(ServiceError::User(error)) => Err(error.to_string()),
         Err(ServiceError::Internal(error)) => Err(internal(error)),
     }
 }
@@ -266,8 +257,11 @@ pub async fn event(slack: &Slack, event: &Value) -> Option<Value> {
         Some("url_verification") => Some(json!({ "challenge": event["challenge"] })),
         Some("event_callback") => {
             let id = event["event_id"].as_str().unwrap_or_default();
-            let now = slack.keel.clock.now();
-            match slack.keel.store.first_sight_of_slack_event(id, now).await {
+            match slack
+                .keel
+                .first_sight_of_event(super::port::SLACK, id)
+                .await
+            {
                 Ok(true) => slack.on_event(&event["event"]).await,
                 Ok(false) => {
                     tracing::info!(event = id, "a Slack event delivered again; already handled")

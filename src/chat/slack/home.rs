@@ -3,7 +3,7 @@
 
 use super::Slack;
 use super::blocks::{card_blocks, escape, fit};
-use crate::store::RequestFilter;
+use crate::service::RequestFilter;
 use serde_json::{Value, json};
 
 /// Cards shown on the Home tab, and the person's own requests listed there.
@@ -25,11 +25,14 @@ impl Slack {
 
     /// Publishes the Home tab of a Slack member who is a person of the directory.
     async fn publish_home(&self, member: &str) -> anyhow::Result<()> {
-        let Ok(person) = self.keel.person(member).await else {
-            let text = format!(
-                "keel does not know your Slack account ({member}). Ask an administrator to put your Slack member id in your staff record (slack_user)."
-            );
-            return self.publish(member, vec![section(&text)]).await;
+        let person = match self.person_of(member).await {
+            Ok(person) => person,
+            Err(crate::service::ServiceError::User(unknown)) => {
+                return self
+                    .publish(member, vec![section(&unknown.to_string())])
+                    .await;
+            }
+            Err(crate::service::ServiceError::Internal(error)) => return Err(error),
         };
         let (_, waiting) = self
             .keel

@@ -22,13 +22,14 @@ mod socket;
 pub mod suggestions;
 
 use crate::config::SlackMode;
-use crate::service::Keel;
+use crate::domain::Person;
+use crate::service::{Keel, ServiceError};
 use anyhow::bail;
 use axum::Router;
 use axum::routing::post;
 use client::SlackApi;
 use secrecy::SecretString;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -43,10 +44,6 @@ pub struct Slack {
     app: Option<SlackApi>,
     /// Emails Slack gave for members the directory does not map.
     emails: Mutex<HashMap<String, String>>,
-    /// Posts (request, target) this process sent without hearing Slack's answer and has not
-    /// recorded since: another notification of the request (a channel's card is posted once per
-    /// request) looks for them before posting.
-    unsure: Mutex<HashSet<(String, String)>>,
 }
 
 impl Slack {
@@ -81,13 +78,25 @@ impl Slack {
             api,
             app,
             emails: Mutex::default(),
-            unsure: Mutex::default(),
             keel,
         })))
     }
 
+    /// The person a Slack member is (by their Slack identity in the directory, else by the
+    /// email Slack has for them), or what to tell them (whom to ask): the one lookup of the
+    /// commands, the interactions and the App Home.
+    async fn person_of(&self, member: &str) -> Result<Person, ServiceError> {
+        let known = self.keel.person_on(port::SLACK, member, None).await;
+        if let Err(ServiceError::User(_)) = known
+            && let Some(email) = self.email_of(member).await
+        {
+            return self.keel.person_on(port::SLACK, member, Some(&email)).await;
+        }
+        known
+    }
+
     /// The email Slack has for a member (`users.info`, scope `users:read.email`), remembered
-    /// for the life of the process: it fills in a directory without `slack_user`.
+    /// for the life of the process: it fills in a directory that does not map the member.
     async fn email_of(&self, member: &str) -> Option<String> {
         if let Some(email) = self.emails.lock().ok()?.get(member) {
             return Some(email.clone());
@@ -111,26 +120,6 @@ impl Slack {
             .ok()?
             .insert(member.to_string(), email.clone());
         Some(email)
-    }
-
-    /// Whether a post to `target` for `request` may have been made without keel hearing so.
-    fn unsure(&self, request: &str, target: &str) -> bool {
-        self.unsure
-            .lock()
-            .is_ok_and(|unsure| unsure.contains(&(request.to_string(), target.to_string())))
-    }
-
-    fn mark_unsure(&self, request: &str, target: &str) {
-        if let Ok(mut unsure) = self.unsure.lock() {
-            unsure.insert((request.to_string(), target.to_string()));
-        }
-    }
-
-    /// The post is recorded: nothing is unsure about it any more.
-    fn settled(&self, request: &str, target: &str) {
-        if let Ok(mut unsure) = self.unsure.lock() {
-            unsure.remove(&(request.to_string(), target.to_string()));
-        }
     }
 
     /// In Socket Mode, connects to Slack until `stop` (`None` over HTTP).

@@ -8,7 +8,7 @@
 
 use super::Slack;
 use super::client::{Posted, SlackFailure};
-use crate::store::OutboxItem;
+use crate::domain::Delivery;
 use serde_json::{Value, json};
 
 /// The `event_type` of keel's message metadata.
@@ -24,13 +24,13 @@ const MAX_CHANNEL_PAGES: usize = 10;
 const MARGIN_SECONDS: i64 = 300;
 
 /// The metadata a notification's message carries.
-pub fn metadata(item: &OutboxItem, target: &str) -> Value {
+pub fn metadata(notification: i64, request_id: &str, target: &str) -> Value {
     json!({
         "event_type": EVENT_TYPE,
         "event_payload": {
-            "outbox_id": item.id,
+            "outbox_id": notification,
             "target": target,
-            "request_id": item.notification.request_id,
+            "request_id": request_id,
         },
     })
 }
@@ -43,8 +43,14 @@ pub enum Identity {
     RequestCard,
 }
 
-/// Whether a message of the history is keel's post of `item` at `target`.
-pub fn is_post_of(message: &Value, item: &OutboxItem, target: &str, identity: Identity) -> bool {
+/// Whether a message of the history is keel's post of `notification` (of `request_id`) at
+/// `target`.
+pub fn is_post_of(
+    message: &Value,
+    (notification, request_id): (i64, &str),
+    target: &str,
+    identity: Identity,
+) -> bool {
     let metadata = &message["metadata"];
     let payload = &metadata["event_payload"];
     if metadata["event_type"] != EVENT_TYPE || payload["target"] != target {
@@ -53,24 +59,27 @@ pub fn is_post_of(message: &Value, item: &OutboxItem, target: &str, identity: Id
     match identity {
         Identity::Notification => {
             let id = &payload["outbox_id"];
-            id.as_i64() == Some(item.id) || id.as_str() == Some(item.id.to_string().as_str())
+            id.as_i64() == Some(notification)
+                || id.as_str() == Some(notification.to_string().as_str())
         }
-        Identity::RequestCard => payload["request_id"] == item.notification.request_id.as_str(),
+        Identity::RequestCard => payload["request_id"] == request_id,
     }
 }
 
 impl Slack {
-    /// The message an earlier attempt posted for `item` at `target`, if the conversation has it.
+    /// The message an earlier attempt posted for `delivery` at `target`, if the conversation
+    /// has it.
     pub(super) async fn find_posted(
         &self,
-        item: &OutboxItem,
+        delivery: &Delivery,
+        request_id: &str,
         target: &str,
         identity: Identity,
     ) -> Result<Option<Posted>, SlackFailure> {
         let Some(conversation) = self.conversation_of(target).await? else {
             return Ok(None);
         };
-        let since = item.created_at - chrono::Duration::seconds(MARGIN_SECONDS);
+        let since = delivery.queued_at - chrono::Duration::seconds(MARGIN_SECONDS);
         let oldest = format!(
             "{}.{:06}",
             since.timestamp(),
@@ -89,7 +98,7 @@ impl Slack {
             let messages = page["messages"].as_array().into_iter().flatten();
             let found = messages
                 .into_iter()
-                .find(|m| is_post_of(m, item, target, identity));
+                .find(|m| is_post_of(m, (delivery.notification, request_id), target, identity));
             if let Some(ts) = found.and_then(|m| m["ts"].as_str()) {
                 return Ok(Some(Posted {
                     channel: conversation,
@@ -118,7 +127,10 @@ impl Slack {
         let Some(name) = target.strip_prefix('#') else {
             return Ok(Some(target.to_string()));
         };
-        let known = self.keel.store.slack_channel_of(target).await;
+        let known = self
+            .keel
+            .chat_conversation_of(super::port::SLACK, target)
+            .await;
         if let Some(id) = known.map_err(|e| super::port::internal(format!("{e:#}")))? {
             return Ok(Some(id));
         }
@@ -161,21 +173,9 @@ fn next_cursor(page: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Notification, NotificationKind};
 
-    fn item(id: i64, request: &str) -> OutboxItem {
-        OutboxItem {
-            id,
-            notification: Notification {
-                to: "S004".into(),
-                kind: NotificationKind::ApprovalRequested,
-                request_id: request.into(),
-                text: String::new(),
-                card: None,
-            },
-            attempts: 1,
-            created_at: chrono::Utc::now(),
-        }
+    fn item(id: i64, request: &str) -> (i64, &str) {
+        (id, request)
     }
 
     fn message_with(metadata: Value) -> Value {
@@ -184,28 +184,28 @@ mod tests {
 
     #[test]
     fn a_notification_is_recognised_by_its_outbox_id_and_target() {
-        let posted = message_with(metadata(&item(7, "CO-1"), "U1"));
+        let posted = message_with(metadata(7, "CO-1", "U1"));
         assert!(is_post_of(
             &posted,
-            &item(7, "CO-1"),
+            item(7, "CO-1"),
             "U1",
             Identity::Notification
         ));
         assert!(!is_post_of(
             &posted,
-            &item(8, "CO-1"),
+            item(8, "CO-1"),
             "U1",
             Identity::Notification
         ));
         assert!(!is_post_of(
             &posted,
-            &item(7, "CO-1"),
+            item(7, "CO-1"),
             "U2",
             Identity::Notification
         ));
         assert!(!is_post_of(
             &json!({ "ts": "1.1" }),
-            &item(7, "CO-1"),
+            item(7, "CO-1"),
             "U1",
             Identity::Notification
         ));
@@ -213,17 +213,17 @@ mod tests {
 
     #[test]
     fn a_channel_card_is_recognised_by_its_request_whichever_notification_posted_it() {
-        let posted = message_with(metadata(&item(7, "CO-1"), "#change-orders"));
+        let posted = message_with(metadata(7, "CO-1", "#change-orders"));
         let other = item(9, "CO-1");
         assert!(is_post_of(
             &posted,
-            &other,
+            other,
             "#change-orders",
             Identity::RequestCard
         ));
         assert!(!is_post_of(
             &posted,
-            &item(9, "CO-2"),
+            item(9, "CO-2"),
             "#change-orders",
             Identity::RequestCard
         ));
@@ -235,7 +235,7 @@ mod tests {
             "event_payload": { "outbox_id": "7", "target": "U1", "request_id": "CO-1" } }));
         assert!(is_post_of(
             &posted,
-            &item(7, "CO-1"),
+            item(7, "CO-1"),
             "U1",
             Identity::Notification
         ));

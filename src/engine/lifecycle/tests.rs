@@ -67,8 +67,7 @@ fn person(id: &str, role: &str, manager: Option<&str>) -> Person {
         title: None,
         manager_id: manager.map(Into::into),
         approval_limit: Decimal::from(1000),
-        slack_user: None,
-        discord_user: None,
+        chat: Default::default(),
         active: true,
     }
 }

@@ -58,19 +58,21 @@ async fn a_delivery_posts_once_a_channel_has_one_card_per_request_and_cards_only
             "{label}: one card per request in a channel"
         );
 
-        let decided = store
-            .update_console_cards("CO-1", &card("Approved by Rachel Kim"), 3, t0())
-            .await
-            .unwrap();
-        assert_eq!(decided.len(), 2, "{label}: the DM's card and the channel's");
-        let late = store
-            .update_console_cards("CO-1", &card("Waiting for Rachel Kim"), 2, t0())
-            .await
-            .unwrap();
-        assert!(
-            late.is_empty(),
-            "{label}: an older card never replaces a newer one"
-        );
+        let mut decided = 0;
+        for conversation in ["@S004", "#change-orders"] {
+            let id = store.console_messages(conversation, 10).await.unwrap()[0].id;
+            let card_now = card("Approved by Rachel Kim");
+            let updated = store.update_console_card(id, &card_now, 3, t0()).await;
+            decided += usize::from(updated.unwrap().is_some());
+            let older = card("Waiting for Rachel Kim");
+            let late = store.update_console_card(id, &older, 2, t0()).await;
+            assert_eq!(
+                late.unwrap(),
+                None,
+                "{label}: an older card never replaces a newer one"
+            );
+        }
+        assert_eq!(decided, 2, "{label}: the DM's card and the channel's");
         for conversation in ["@S004", "#change-orders"] {
             let shown = store.console_messages(conversation, 10).await.unwrap();
             assert_eq!(shown.len(), 1, "{label} {conversation}");

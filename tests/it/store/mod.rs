@@ -14,6 +14,7 @@ use keel::store::{Backend, RequestFilter, Store, StoreError};
 use serde_json::json;
 use std::collections::HashSet;
 
+mod chat;
 mod console;
 mod delegations;
 mod events;
@@ -21,7 +22,6 @@ mod facts;
 mod outbox;
 mod records;
 mod requests;
-mod slack;
 mod timers;
 
 fn t0() -> DateTime<Utc> {

@@ -28,14 +28,14 @@ async fn outbox_claims_retries_and_gives_up() {
         assert_eq!(store.outbox_pending_count().await.unwrap(), 3, "{label}");
         assert!(
             store
-                .claim_outbox(t0() - Duration::seconds(1), 10)
+                .claim_outbox(t0() - Duration::seconds(1), 10, &["slack"])
                 .await
                 .unwrap()
                 .is_empty()
         );
 
         let now = t0() + Duration::seconds(1);
-        let batch = store.claim_outbox(now, 2).await.unwrap();
+        let batch = store.claim_outbox(now, 2, &["slack"]).await.unwrap();
         let texts: Vec<_> = batch.iter().map(|i| i.notification.text.as_str()).collect();
         assert_eq!(texts, ["one", "two"], "{label}");
         assert_eq!(batch[0].notification, sent[0], "{label}");
@@ -44,9 +44,15 @@ async fn outbox_claims_retries_and_gives_up() {
             (0, t0()),
             "{label}"
         );
-        let rest = store.claim_outbox(now, 10).await.unwrap();
+        let rest = store.claim_outbox(now, 10, &["slack"]).await.unwrap();
         assert_eq!(rest.len(), 1, "{label}: claimed rows are held");
-        assert!(store.claim_outbox(now, 10).await.unwrap().is_empty());
+        assert!(
+            store
+                .claim_outbox(now, 10, &["slack"])
+                .await
+                .unwrap()
+                .is_empty()
+        );
 
         store.mark_delivered(&[batch[0].id], now).await.unwrap();
         store
@@ -65,13 +71,13 @@ async fn outbox_claims_retries_and_gives_up() {
         // The retry is not due before its time, even after the claim would have lapsed.
         assert!(
             store
-                .claim_outbox(now + Duration::minutes(2), 10)
+                .claim_outbox(now + Duration::minutes(2), 10, &["slack"])
                 .await
                 .unwrap()
                 .is_empty()
         );
         let retry = store
-            .claim_outbox(now + Duration::minutes(5), 10)
+            .claim_outbox(now + Duration::minutes(5), 10, &["slack"])
             .await
             .unwrap();
         assert_eq!(retry.len(), 1, "{label}");
@@ -83,7 +89,11 @@ async fn outbox_claims_retries_and_gives_up() {
         // An abandoned claim lapses after a minute.
         let later = now + Duration::minutes(5) + Duration::seconds(61);
         assert_eq!(
-            store.claim_outbox(later, 10).await.unwrap().len(),
+            store
+                .claim_outbox(later, 10, &["slack"])
+                .await
+                .unwrap()
+                .len(),
             1,
             "{label}"
         );
@@ -129,7 +139,7 @@ async fn a_parked_notification_queues_its_notices_is_counted_and_is_made_due_aga
         .await
         .unwrap();
         tx.commit().await.unwrap();
-        let batch = store.claim_outbox(t0(), 10).await.unwrap();
+        let batch = store.claim_outbox(t0(), 10, &["slack"]).await.unwrap();
         let later = t0() + Duration::hours(1);
         let notice = notification("u-admin", "u-ben could not be reached");
         // Out of attempts: parked, still tried at `later`; refused for good: held.
@@ -147,7 +157,7 @@ async fn a_parked_notification_queues_its_notices_is_counted_and_is_made_due_aga
             .unwrap();
         let counts = store.outbox_counts().await.unwrap();
         assert_eq!((counts.pending, counts.parked), (1, 2), "{label}");
-        let due = store.claim_outbox(t0(), 10).await.unwrap();
+        let due = store.claim_outbox(t0(), 10, &["slack"]).await.unwrap();
         assert_eq!(
             due.len(),
             1,
@@ -156,7 +166,7 @@ async fn a_parked_notification_queues_its_notices_is_counted_and_is_made_due_aga
         assert_eq!(due[0].notification, notice, "{label}");
         store.mark_delivered(&[due[0].id], t0()).await.unwrap();
         let due = store
-            .claim_outbox(later + Duration::days(1), 10)
+            .claim_outbox(later + Duration::days(1), 10, &["slack"])
             .await
             .unwrap();
         let ids: Vec<i64> = due.iter().map(|i| i.id).collect();
@@ -177,7 +187,7 @@ async fn a_parked_notification_queues_its_notices_is_counted_and_is_made_due_aga
             [batch[1].id],
             "{label}"
         );
-        let due = store.claim_outbox(t0(), 10).await.unwrap();
+        let due = store.claim_outbox(t0(), 10, &["slack"]).await.unwrap();
         assert_eq!(
             (due.len(), due[0].attempts),
             (1, 0),
