@@ -8,6 +8,8 @@
 //! question plans it. The last, [`query::plan`], reads any question as a query of records.
 
 mod agents;
+#[cfg(test)]
+mod asked_tests;
 mod compared;
 mod conditions;
 mod coverage;

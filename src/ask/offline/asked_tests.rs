@@ -1,0 +1,72 @@
+//! What a question asks of which records, read from its grammar rather than from its nouns'
+//! order: a unit of money asks for an amount, the type a money verb names is the one measured
+//! (reached through a record it refers to), every value of a list is used, and "X whose
+//! <reference> is <name>" narrows X by that reference.
+
+use super::{Context, Outcome, plan};
+use crate::domain::RecordLabels;
+use crate::domain::plan::{Filter, Measure, Op, Plan, Query};
+
+/// The query planned, or the decline's message.
+fn read(question: &str) -> Result<Query, String> {
+    let config = crate::config::demo();
+    let schema = crate::engine::request_facts::with_requests(&config);
+    let mut labels = RecordLabels::default();
+    labels.insert("project", "P301".into(), "Marigold Library Wing".into());
+    labels.insert("client", "C301".into(), "Tamsin Holdings".into());
+    labels.insert("vendor", "V301".into(), "Orrin Plumbing".into());
+    labels.insert("staff", "S301".into(), "Wendell Ashby".into());
+    let cx = Context {
+        schema: &schema,
+        vocabulary: &config.vocabulary,
+        labels: &labels,
+        today: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("a day"),
+        asker: "S001",
+        people: "staff",
+        role: "role",
+        holders: &[],
+    };
+    match plan(question, &cx) {
+        Outcome::Planned(planned) => match &planned.parts[0].plan {
+            Plan::Query(query) => Ok(query.clone()),
+            Plan::Insight { .. } => Err("an insight".into()),
+        },
+        Outcome::Declined(declined) => Err(declined.message),
+    }
+}
+
+fn planned(question: &str) -> Query {
+    read(question).unwrap_or_else(|why| panic!("{question}: declined: {why}"))
+}
+
+fn sum(field: &str) -> Measure {
+    Measure::Sum {
+        field: field.into(),
+    }
+}
+
+#[test]
+fn a_unit_of_money_said_alone_asks_for_the_amount() {
+    for question in [
+        "invoice dollars per vendor",
+        "purchase order $ by project",
+        "expense bucks for each category",
+        "how many dollars of change orders per vendor",
+        "change order money by vendor",
+    ] {
+        let query = planned(question);
+        assert_eq!(query.measure, sum("amount"), "{question}");
+        assert_eq!(query.group_by.len(), 1, "{question}");
+    }
+}
+
+#[test]
+fn a_unit_of_money_after_a_figure_is_the_figure_unit() {
+    let query = planned("how many invoices over 8000 dollars");
+    assert_eq!(query.measure, Measure::Count);
+    assert_eq!(query.filters[0].op, Op::Gt);
+    assert_eq!(
+        planned("number of expenses above $75").measure,
+        Measure::Count
+    );
+}
