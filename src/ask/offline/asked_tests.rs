@@ -70,3 +70,37 @@ fn a_unit_of_money_after_a_figure_is_the_figure_unit() {
         Measure::Count
     );
 }
+
+#[test]
+fn the_type_a_money_verb_names_is_measured_through_the_records_it_refers_to() {
+    for question in [
+        "how much was billed on jobs for Tamsin Holdings",
+        "sum invoiced on the customer Tamsin Holdings' projects",
+        "what have suppliers invoiced on sites of Tamsin Holdings",
+    ] {
+        let query = planned(question);
+        assert_eq!(query.record, "invoice", "{question}");
+        assert_eq!(query.measure, sum("amount"), "{question}");
+        assert_eq!(
+            query.filters,
+            [Filter {
+                field: "project_id.client_id".into(),
+                op: Op::Eq,
+                value: serde_json::json!("C301"),
+            }],
+            "{question}"
+        );
+    }
+    // The projects' own money is still theirs.
+    let budget = planned("total budget of jobs for Tamsin Holdings");
+    assert_eq!(
+        (budget.record.as_str(), budget.measure),
+        ("project", sum("budget"))
+    );
+}
+
+#[test]
+fn a_record_named_that_the_records_cannot_reach_is_declined_not_measured_otherwise() {
+    let why = read("total invoiced for Wendell Ashby").expect_err("declined");
+    assert!(why.contains("do not refer to staff"), "{why}");
+}

@@ -228,7 +228,15 @@ fn named_filters(
             filters.push(relation.filter(&mention.key));
             continue;
         }
-        match mention_filter(mention, record, words, cov) {
+        // Through a record they refer to: invoices of a client's projects.
+        let through = || {
+            types::ref_through(record, &mention.record_type, cx.schema).map(|field| Filter {
+                field,
+                op: Op::Eq,
+                value: serde_json::json!(mention.key),
+            })
+        };
+        match mention_filter(mention, record, words, cov).or_else(through) {
             Some(filter) => filters.push(filter),
             // One word of a name may be a coincidence; a whole name is not.
             None if mention.partial => {}
