@@ -104,3 +104,28 @@ fn a_record_named_that_the_records_cannot_reach_is_declined_not_measured_otherwi
     let why = read("total invoiced for Wendell Ashby").expect_err("declined");
     assert!(why.contains("do not refer to staff"), "{why}");
 }
+
+#[test]
+fn every_value_of_a_list_is_used_even_one_named_by_the_last_word_of_its_name() {
+    let kinds = |question: &str| {
+        let query = planned(question);
+        let filter = query
+            .filters
+            .iter()
+            .find(|f| f.field == "kind")
+            .unwrap_or_else(|| panic!("{question}: no kind filter"))
+            .clone();
+        (filter.op, filter.value)
+    };
+    assert_eq!(
+        kinds("number of emails or tickets from clients last month"),
+        (Op::In, serde_json::json!(["email", "support_ticket"]))
+    );
+    assert_eq!(
+        kinds("count tickets, visits and calls this year"),
+        (
+            Op::In,
+            serde_json::json!(["call", "site_visit", "support_ticket"])
+        )
+    );
+}
