@@ -129,3 +129,23 @@ fn every_value_of_a_list_is_used_even_one_named_by_the_last_word_of_its_name() {
         )
     );
 }
+
+#[test]
+fn records_whose_reference_is_a_name_are_those_it_holds_not_the_one_named() {
+    let query = planned("show employees whose manager is Wendell Ashby");
+    assert_eq!(query.record, "staff");
+    assert_eq!(
+        query.filters,
+        [Filter {
+            field: "manager_id".into(),
+            op: Op::Eq,
+            value: serde_json::json!("S301"),
+        }]
+    );
+    let count = planned("how many jobs where the pm is Wendell Ashby");
+    assert_eq!(
+        (count.record.as_str(), count.measure),
+        ("project", Measure::Count)
+    );
+    assert_eq!(count.filters[0].field, "manager_id");
+}

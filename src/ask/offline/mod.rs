@@ -34,6 +34,7 @@ mod spelling;
 mod spoken_tests;
 mod suggest;
 mod types;
+mod whose;
 
 use crate::domain::plan::Plan;
 use crate::domain::vocabulary::Vocabulary;

@@ -15,7 +15,7 @@ use super::measure::{self, Asked};
 use super::names::{self, Mention};
 use super::relations::{self, Relation};
 use super::suggest::{self, Reading};
-use super::{Context, Outcome, Part, Planned, implied, months, open_values, roles, types};
+use super::{Context, Outcome, Part, Planned, implied, months, open_values, roles, types, whose};
 use crate::domain::RecordType;
 use crate::domain::plan::{Filter, Measure, Op, Plan, Query};
 use crate::domain::vocabulary::TypeWords;
@@ -100,7 +100,8 @@ fn build(
             .collect();
         cov.claim(&parts, &suggest::plural(cx, &subject));
     }
-    let relation = relations::read(&field_words, record, cx.schema, &cx.vocabulary.relations);
+    let relation = whose::read(&field_words, record, &cx.vocabulary.relations)
+        .or_else(|| relations::read(&field_words, record, cx.schema, &cx.vocabulary.relations));
     let mut filters = named_filters(&mentions, record, relation.as_ref(), words, cx, cov)?;
     if let Some(window) = &window {
         let date = vocabulary.date.as_ref().ok_or_else(|| {
