@@ -149,3 +149,12 @@ fn records_whose_reference_is_a_name_are_those_it_holds_not_the_one_named() {
     );
     assert_eq!(count.filters[0].field, "manager_id");
 }
+
+#[test]
+fn looking_after_or_being_in_charge_of_records_is_managing_them() {
+    let query = planned("who is in charge of the most jobs");
+    assert_eq!(query.group_by, ["manager_id"]);
+    assert_eq!(query.measure, Measure::Count);
+    let clients = planned("which employee looks after the most customers");
+    assert_eq!(clients.group_by, ["account_manager_id"]);
+}
