@@ -98,7 +98,17 @@ pub fn normalise(text: &str) -> String {
             '.' if digit_before && digit_after => out.push('.'),
             '-' if alnum_around => out.push('-'),
             '_' => out.push(' '),
-            '$' => out.push(' '),
+            // A lone "$" is the word for money ("CO $ by reason"); before or after a figure it
+            // is the figure's unit.
+            '$' if digit_before
+                || chars[i + 1..]
+                    .iter()
+                    .find(|c| **c != ' ')
+                    .is_some_and(char::is_ascii_digit) =>
+            {
+                out.push(' ')
+            }
+            '$' => out.push_str(" dollars "),
             _ => out.push(' '),
         }
     }
@@ -314,6 +324,12 @@ mod tests {
             normalise("How much did Apex Concrete's invoices (PO-24001) total, over $10,000.50?"),
             "how much did apex concrete invoices po-24001 total over 10000.50"
         );
+    }
+
+    #[test]
+    fn a_lone_dollar_sign_is_the_word_for_money_and_a_figure_unit_goes() {
+        assert_eq!(normalise("PO $ by site"), "po dollars by site");
+        assert_eq!(normalise("under $ 900 or 40$"), "under 900 or 40");
     }
 
     #[test]

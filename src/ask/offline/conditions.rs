@@ -98,6 +98,7 @@ fn listed_values(
         }
     }
     let mut matched: Vec<String> = Vec::new();
+    let mut ranges = Vec::new();
     for (phrase, meant) in phrases {
         while let Some(range) = words.find(&phrase) {
             words.use_range(range);
@@ -105,6 +106,7 @@ fn listed_values(
             if words.at(range.1) == Some("by") {
                 continue;
             }
+            ranges.push(range);
             let label = format!("{} {}", field.replace('_', " "), meant.join(" or "));
             cov.claim_range(range, &label.replace('_', " "));
             for value in &meant {
@@ -114,7 +116,56 @@ fn listed_values(
             }
         }
     }
+    while let Some((at, value)) = listed_beside(words, &ranges, values, &matched) {
+        words.use_range((at, at + 1));
+        cov.claim_range(
+            (at, at + 1),
+            &format!("{} {}", field, value).replace('_', " "),
+        );
+        ranges.push((at, at + 1));
+        matched.push(value);
+    }
     matched
+}
+
+/// A value named by the last word of its name in a list of values of the same field ("calls,
+/// emails and tickets" names `support_ticket`): a word beside a value read, or beside it across
+/// "and" or "or", that ends the name of one value only. Alone, such a word ("tickets") may name
+/// the records themselves.
+fn listed_beside(
+    words: &Words,
+    ranges: &[(usize, usize)],
+    values: &[String],
+    matched: &[String],
+) -> Option<(usize, String)> {
+    let head_of = |word: &str| {
+        let mut found = values.iter().filter(|v| {
+            let spoken = v.to_lowercase().replace('_', " ");
+            let last = spoken.rsplit(' ').next().unwrap_or_default().to_string();
+            spoken.contains(' ')
+                && [Some(word), word.strip_suffix('s'), word.strip_suffix("es")]
+                    .contains(&Some(last.as_str()))
+        });
+        match (found.next(), found.next()) {
+            (Some(value), None) if !matched.contains(value) => Some(value.clone()),
+            _ => None,
+        }
+    };
+    let joins = |at: usize| matches!(words.at(at), Some("and" | "or"));
+    ranges.iter().find_map(|&(start, end)| {
+        let after = [Some(end), joins(end).then_some(end + 1)];
+        let before = [
+            start.checked_sub(1),
+            start.checked_sub(2).filter(|b| joins(b + 1)),
+        ];
+        after.into_iter().chain(before).flatten().find_map(|at| {
+            let word = words.at(at)?;
+            (!words.is_used(at))
+                .then(|| head_of(word))
+                .flatten()
+                .map(|v| (at, v))
+        })
+    })
 }
 
 /// Whether the verb at `at` is asked of the company itself, after "did" or "do" ("how many

@@ -53,6 +53,9 @@ pub const MONEY: &[&str] = &[
 pub const MONEY_NOUNS: &[&str] = &[
     "expense", "expenses", "cost", "costs", "payment", "payments", "spending", "fee", "fees",
 ];
+/// Units of money. Said after a figure ("over 5000 dollars") they are its unit; said alone
+/// ("invoice dollars per vendor", "how many bucks went on fuel") they ask for the amount.
+pub const CURRENCY: &[&str] = &["dollars", "dollar", "bucks", "usd"];
 pub const AVERAGE: &[&str] = &[
     "average",
     "avg",
@@ -112,11 +115,16 @@ impl Cues {
         let money = MONEY
             .iter()
             .filter(|w| !(total_is_count && **w == "total"))
-            .any(|w| words.has(w));
+            .any(|w| words.has(w))
+            || currency_asked(words);
+        // "how many dollars" asks how much, not how many records.
+        let dollars_counted = CURRENCY
+            .iter()
+            .any(|c| words.has(&format!("how many {c}")) || words.has(&format!("number of {c}")));
         Cues {
             most: words.has_any(MOST),
             least: words.has_any(LEAST),
-            how_many: words.has_any(HOW_MANY),
+            how_many: words.has_any(HOW_MANY) && !dollars_counted,
             money,
             average: words.has_any(AVERAGE),
             median: words.has_any(MEDIAN),
@@ -165,6 +173,21 @@ impl Cues {
             cov.claim_range(range, &format!("the first {n}"));
         }
     }
+}
+
+/// Whether a unit of money is said on its own, not after a figure ("5000 dollars", "5k
+/// bucks", "2 million dollars"): then it asks for the amount.
+fn currency_asked(words: &Words) -> bool {
+    words.words.iter().enumerate().any(|(at, word)| {
+        let figure_before = at
+            .checked_sub(1)
+            .and_then(|b| words.at(b))
+            .is_some_and(|b| {
+                matches!(b, "thousand" | "million" | "grand")
+                    || super::super::text::amount(b, None).is_some()
+            });
+        CURRENCY.contains(&word.as_str()) && !figure_before
+    })
 }
 
 /// A number written as a word ("five"), for "top five".

@@ -8,6 +8,8 @@
 //! question plans it. The last, [`query::plan`], reads any question as a query of records.
 
 mod agents;
+#[cfg(test)]
+mod asked_tests;
 mod compared;
 mod conditions;
 mod coverage;
@@ -32,6 +34,7 @@ mod spelling;
 mod spoken_tests;
 mod suggest;
 mod types;
+mod whose;
 
 use crate::domain::plan::Plan;
 use crate::domain::vocabulary::Vocabulary;

@@ -15,7 +15,7 @@ use super::measure::{self, Asked};
 use super::names::{self, Mention};
 use super::relations::{self, Relation};
 use super::suggest::{self, Reading};
-use super::{Context, Outcome, Part, Planned, implied, months, open_values, roles, types};
+use super::{Context, Outcome, Part, Planned, implied, months, open_values, roles, types, whose};
 use crate::domain::RecordType;
 use crate::domain::plan::{Filter, Measure, Op, Plan, Query};
 use crate::domain::vocabulary::TypeWords;
@@ -100,7 +100,8 @@ fn build(
             .collect();
         cov.claim(&parts, &suggest::plural(cx, &subject));
     }
-    let relation = relations::read(&field_words, record, cx.schema, &cx.vocabulary.relations);
+    let relation = whose::read(&field_words, record, &cx.vocabulary.relations)
+        .or_else(|| relations::read(&field_words, record, cx.schema, &cx.vocabulary.relations));
     let mut filters = named_filters(&mentions, record, relation.as_ref(), words, cx, cov)?;
     if let Some(window) = &window {
         let date = vocabulary.date.as_ref().ok_or_else(|| {
@@ -228,7 +229,15 @@ fn named_filters(
             filters.push(relation.filter(&mention.key));
             continue;
         }
-        match mention_filter(mention, record, words, cov) {
+        // Through a record they refer to: invoices of a client's projects.
+        let through = || {
+            types::ref_through(record, &mention.record_type, cx.schema).map(|field| Filter {
+                field,
+                op: Op::Eq,
+                value: serde_json::json!(mention.key),
+            })
+        };
+        match mention_filter(mention, record, words, cov).or_else(through) {
             Some(filter) => filters.push(filter),
             // One word of a name may be a coincidence; a whole name is not.
             None if mention.partial => {}

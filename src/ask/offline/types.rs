@@ -132,20 +132,27 @@ pub fn subject(
         // with") is about the type `ask.toml` names for that money.
         return Ok(name.clone());
     }
-    if let Some(best) = candidates
-        .iter()
-        .copied()
-        .max_by_key(|c| others.iter().filter(|o| *o != c && refers(c, o)).count())
-    {
+    let reaches = |from: &str, to: &str| {
+        refers(from, to)
+            || cx
+                .schema
+                .get(from)
+                .is_some_and(|t| ref_through(t, to, cx.schema).is_some())
+    };
+    // The type measured reaches the most of the others ("invoiced on projects for a client":
+    // invoices reach projects and, through them, clients; projects reach only clients), then
+    // refers to the most of them directly.
+    let mut distinct = others.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if let Some(best) = candidates.iter().copied().max_by_key(|c| {
+        (
+            distinct.iter().filter(|o| *o != c && reaches(c, o)).count(),
+            others.iter().filter(|o| *o != c && refers(c, o)).count(),
+        )
+    }) {
         // "the biggest invoice staff": two types named, neither reaching the other, is not a
         // question about one of them.
-        let reaches = |from: &str, to: &str| {
-            refers(from, to)
-                || cx
-                    .schema
-                    .get(from)
-                    .is_some_and(|t| ref_through(t, to, cx.schema).is_some())
-        };
         // A type named only by a verb ("spend on", "invoiced", "ordered") may be the verb.
         let by_a_verb = |c: &str| {
             types.iter().filter(|(n, _, _)| n == c).all(|(_, at, _)| {
