@@ -32,6 +32,7 @@ mod spelling;
 mod spoken_tests;
 mod suggest;
 mod types;
+mod years;
 
 use crate::domain::plan::Plan;
 use crate::domain::vocabulary::Vocabulary;

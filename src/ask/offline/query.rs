@@ -15,6 +15,7 @@ use super::measure::{self, Asked};
 use super::names::{self, Mention};
 use super::relations::{self, Relation};
 use super::suggest::{self, Reading};
+use super::years::{self, Years};
 use super::{Context, Outcome, Part, Planned, implied, months, open_values, roles, types};
 use crate::domain::RecordType;
 use crate::domain::plan::{Filter, Measure, Op, Plan, Query};
@@ -65,9 +66,20 @@ fn build(
         cov.claim_range(mention.range, &name_of(mention, cx));
     }
     let before = words.clone();
-    let window = months::range(words, cx.today).or_else(|| text::window(words, cx.today));
+    let mut window = months::range(words, cx.today).or_else(|| text::window(words, cx.today));
+    let mut bound = None;
+    if window.is_none() {
+        match years::read(words, cx.today) {
+            Some(Years::Window(read)) => window = Some(read),
+            Some(Years::Bound(op, day)) => bound = Some((op, day)),
+            None => {}
+        }
+    }
     if let Some(window) = &window {
         cov.claim_read(&before, words, &window.words());
+    }
+    if let Some((op, day)) = bound {
+        cov.claim_read(&before, words, &years::spoken(op, day));
     }
     // Values are read from the words as they were before types were: "site visits" names both
     // touchpoints and their kind.
@@ -116,6 +128,20 @@ fn build(
             value: serde_json::to_value(window).unwrap_or_default(),
         });
     }
+    if let Some((op, day)) = bound {
+        let date = vocabulary.date.as_ref().ok_or_else(|| {
+            Problem(format!(
+                "{} records have no date, so \"{}\" does not apply to them",
+                spoken(&subject),
+                years::spoken(op, day)
+            ))
+        })?;
+        filters.push(Filter {
+            field: date.clone(),
+            op,
+            value: serde_json::json!(day.to_string()),
+        });
+    }
     let synonyms = synonyms(cx, &vocabulary);
     filters.extend(value_filters(&mut value_words, record, &synonyms, cov));
     filters.extend(open_values::filters(
@@ -135,6 +161,11 @@ fn build(
     for filter in &filters {
         let field = filter.field.as_str();
         cov.claim(&[&spoken(field), &field.replace('_', " ")], &spoken(field));
+    }
+    // "active projects only", "only the rejected ones": "only" stresses a condition the plan
+    // holds; without one it says something the plan does not do.
+    if !filters.is_empty() || window.is_some() {
+        cov.claim(&["only", "solely", "exclusively"], "only those");
     }
 
     let mut group_by = grouping::group_by(

@@ -20,6 +20,12 @@ pub fn type_mentions(words: &mut Words, cx: &Context, cov: &mut Coverage) -> Vec
         .iter()
         .flat_map(|(name, t)| t.words.iter().map(move |w| (w.as_str(), name.as_str())))
         .collect();
+    let verbs = money_verbs(cx);
+    phrases.extend(
+        verbs
+            .iter()
+            .map(|(verb, name)| (verb.as_str(), name.as_str())),
+    );
     phrases.sort_by(|a, b| {
         b.0.split_whitespace()
             .count()
@@ -36,6 +42,35 @@ pub fn type_mentions(words: &mut Words, cx: &Context, cov: &mut Coverage) -> Vec
     }
     found.sort_by_key(|(_, at, _)| *at);
     found
+}
+
+/// The past participle of each one-word noun of a type that has an amount, as a word of the
+/// type: money "expensed" is expenses, as "invoiced" is invoices. Types without an amount are
+/// left out: "accounted for" is not about accounts.
+fn money_verbs(cx: &Context) -> Vec<(String, String)> {
+    let known: Vec<&str> = cx
+        .vocabulary
+        .types
+        .values()
+        .flat_map(|t| t.words.iter().map(String::as_str))
+        .collect();
+    cx.vocabulary
+        .types
+        .iter()
+        .filter(|(_, t)| t.amount.is_some())
+        .flat_map(|(name, t)| t.words.iter().map(move |w| (w, name)))
+        .filter(|(w, _)| {
+            w.len() >= 4 && !w.contains(' ') && !w.ends_with('s') && !w.ends_with("ed")
+        })
+        .map(|(w, name)| {
+            let verb = match w.strip_suffix('e') {
+                Some(_) => format!("{w}d"),
+                None => format!("{w}ed"),
+            };
+            (verb, name.clone())
+        })
+        .filter(|(verb, _)| !known.contains(&verb.as_str()))
+        .collect()
 }
 
 /// The record type the question groups by: "by vendor", "per project", "which clients", "each
