@@ -31,7 +31,9 @@ mod spelling;
 #[cfg(test)]
 mod spoken_tests;
 mod suggest;
+mod through;
 mod types;
+mod units;
 mod years;
 
 use crate::domain::plan::Plan;

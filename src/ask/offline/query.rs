@@ -16,7 +16,9 @@ use super::names::{self, Mention};
 use super::relations::{self, Relation};
 use super::suggest::{self, Reading};
 use super::years::{self, Years};
-use super::{Context, Outcome, Part, Planned, implied, months, open_values, roles, types};
+use super::{
+    Context, Outcome, Part, Planned, implied, months, open_values, roles, through, types, units,
+};
 use crate::domain::RecordType;
 use crate::domain::plan::{Filter, Measure, Op, Plan, Query};
 use crate::domain::vocabulary::TypeWords;
@@ -143,13 +145,23 @@ fn build(
         });
     }
     let synonyms = synonyms(cx, &vocabulary);
+    // "active projects" in a question about their orders describe the projects: read first.
+    filters.extend(through::described_types(
+        &mut value_words,
+        record,
+        &types,
+        cx,
+        cov,
+    ));
     filters.extend(value_filters(&mut value_words, record, &synonyms, cov));
+    filters.extend(units::filters(&mut value_words, record, cov));
     filters.extend(open_values::filters(
         &mut value_words,
         record,
         cx.labels,
         cov,
     ));
+    filters.extend(through::people_by_role(&mut value_words, record, cx, cov));
     // A value's words name no field: "in progress" is active, not percent complete.
     roles::mark_read_by(&mut field_words, &value_words);
     filters.extend(deadlines::filter(words, record, cov));

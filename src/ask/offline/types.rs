@@ -81,6 +81,9 @@ pub fn grouping_type(words: &Words, types: &[Named]) -> Option<String> {
         let head = !types.iter().any(|(_, next, _)| next == end);
         let before = at.checked_sub(1).and_then(|i| words.at(i));
         let two_before = at.checked_sub(2).and_then(|i| words.at(i));
+        // "by total PO amount" ranks by the orders' total, it does not group by order.
+        let measured = matches!(before, Some("total" | "sum" | "overall" | "combined"))
+            && matches!(two_before, Some("by"));
         let grouping = matches!(
             before,
             Some("by" | "per" | "each" | "every" | "which" | "what")
@@ -90,6 +93,7 @@ pub fn grouping_type(words: &Words, types: &[Named]) -> Option<String> {
                 Some("by" | "per" | "for" | "top" | "which" | "what")
             )
             && !matches!(before, Some("the" | "a"))
+            && !measured
             || matches!((two_before, before), (Some("for"), Some("each" | "every")))
             || head && before.is_some_and(counted) && two_before.is_none_or(opens_a_count);
         grouping.then(|| name.clone())
