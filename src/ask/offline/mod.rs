@@ -25,6 +25,8 @@ mod names;
 mod open_values;
 mod prepare;
 mod query;
+#[cfg(test)]
+mod reading_tests;
 mod relations;
 mod roles;
 mod spelling;

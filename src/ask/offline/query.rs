@@ -113,6 +113,16 @@ fn build(
             .filter(|part| !DATE_NAME_PARTS.contains(part))
             .collect();
         cov.claim(&parts, &suggest::plural(cx, &subject));
+        // "jobs started after 2024": a verb of the date's name, when a date is asked about.
+        if window.is_some() || bound.is_some() {
+            let verbs: Vec<String> = date
+                .split('_')
+                .filter(|part| *part == "start")
+                .flat_map(|part| ["ed", "ing", "s"].map(|end| format!("{part}{end}")))
+                .collect();
+            let verbs: Vec<&str> = verbs.iter().map(String::as_str).collect();
+            cov.claim(&verbs, &spoken(date));
+        }
     }
     let relation = relations::read(&field_words, record, cx.schema, &cx.vocabulary.relations);
     let mut filters = named_filters(&mentions, record, relation.as_ref(), words, cx, cov)?;
