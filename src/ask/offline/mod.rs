@@ -12,6 +12,7 @@ mod compared;
 mod conditions;
 mod coverage;
 mod cues;
+mod dated;
 mod deadlines;
 mod grouping;
 mod implied;

@@ -4,21 +4,19 @@
 //! what is measured; each step claims the words it read. A question with meaningful words left
 //! over is declined with suggestions rather than answered in part.
 
-use super::super::text::{self, Words};
+use super::super::text::Words;
 use super::compared;
 use super::conditions::{approved_values, mention_filter, mine, value_filters};
 use super::coverage::Coverage;
 use super::cues::{Cues, MONEY, MONEY_NOUNS};
+use super::dated::Dated;
 use super::deadlines;
 use super::grouping::{self, spoken};
 use super::measure::{self, Asked};
 use super::names::{self, Mention};
 use super::relations::{self, Relation};
 use super::suggest::{self, Reading};
-use super::years::{self, Years};
-use super::{
-    Context, Outcome, Part, Planned, implied, months, open_values, roles, through, types, units,
-};
+use super::{Context, Outcome, Part, Planned, implied, open_values, roles, through, types, units};
 use crate::domain::RecordType;
 use crate::domain::plan::{Filter, Measure, Op, Plan, Query};
 use crate::domain::vocabulary::TypeWords;
@@ -26,9 +24,6 @@ use crate::domain::vocabulary::TypeWords;
 /// Why a question cannot be planned, in words for the person who asked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem(pub String);
-
-/// Words of a date field's name that say nothing about which date ("spent_on" is "spent").
-const DATE_NAME_PARTS: &[&str] = &["date", "at", "on", "day", "week", "month", "year", "start"];
 
 /// Plans any question as a query, or declines it.
 pub fn plan(question: &str, cx: &Context) -> Option<Outcome> {
@@ -67,22 +62,7 @@ fn build(
     for mention in &mentions {
         cov.claim_range(mention.range, &name_of(mention, cx));
     }
-    let before = words.clone();
-    let mut window = months::range(words, cx.today).or_else(|| text::window(words, cx.today));
-    let mut bound = None;
-    if window.is_none() {
-        match years::read(words, cx.today) {
-            Some(Years::Window(read)) => window = Some(read),
-            Some(Years::Bound(op, day)) => bound = Some((op, day)),
-            None => {}
-        }
-    }
-    if let Some(window) = &window {
-        cov.claim_read(&before, words, &window.words());
-    }
-    if let Some((op, day)) = bound {
-        cov.claim_read(&before, words, &years::spoken(op, day));
-    }
+    let dated = Dated::read(words, cx.today, cov);
     // Values are read from the words as they were before types were: "site visits" names both
     // touchpoints and their kind.
     let mut value_words = words.clone();
@@ -106,54 +86,14 @@ fn build(
         .cloned()
         .unwrap_or_default();
 
-    // The verb of the type's own date says nothing more ("submitted", "issued", "spent").
-    if let Some(date) = &vocabulary.date {
-        let parts: Vec<&str> = date
-            .split('_')
-            .filter(|part| !DATE_NAME_PARTS.contains(part))
-            .collect();
-        cov.claim(&parts, &suggest::plural(cx, &subject));
-        // "jobs started after 2024": a verb of the date's name, when a date is asked about.
-        if window.is_some() || bound.is_some() {
-            let verbs: Vec<String> = date
-                .split('_')
-                .filter(|part| *part == "start")
-                .flat_map(|part| ["ed", "ing", "s"].map(|end| format!("{part}{end}")))
-                .collect();
-            let verbs: Vec<&str> = verbs.iter().map(String::as_str).collect();
-            cov.claim(&verbs, &spoken(date));
-        }
-    }
+    dated.claim_date_words(
+        vocabulary.date.as_deref(),
+        &suggest::plural(cx, &subject),
+        cov,
+    );
     let relation = relations::read(&field_words, record, cx.schema, &cx.vocabulary.relations);
     let mut filters = named_filters(&mentions, record, relation.as_ref(), words, cx, cov)?;
-    if let Some(window) = &window {
-        let date = vocabulary.date.as_ref().ok_or_else(|| {
-            Problem(format!(
-                "{} records have no date, so \"{}\" does not apply to them",
-                spoken(&subject),
-                window.words()
-            ))
-        })?;
-        filters.push(Filter {
-            field: date.clone(),
-            op: Op::Within,
-            value: serde_json::to_value(window).unwrap_or_default(),
-        });
-    }
-    if let Some((op, day)) = bound {
-        let date = vocabulary.date.as_ref().ok_or_else(|| {
-            Problem(format!(
-                "{} records have no date, so \"{}\" does not apply to them",
-                spoken(&subject),
-                years::spoken(op, day)
-            ))
-        })?;
-        filters.push(Filter {
-            field: date.clone(),
-            op,
-            value: serde_json::json!(day.to_string()),
-        });
-    }
+    filters.extend(dated.filters(vocabulary.date.as_deref(), &subject)?);
     let synonyms = synonyms(cx, &vocabulary);
     // "active projects" in a question about their orders describe the projects: read first.
     filters.extend(through::described_types(
@@ -186,7 +126,7 @@ fn build(
     }
     // "active projects only", "only the rejected ones": "only" stresses a condition the plan
     // holds; without one it says something the plan does not do.
-    if !filters.is_empty() || window.is_some() {
+    if !filters.is_empty() {
         cov.claim(&["only", "solely", "exclusively"], "only those");
     }
 
