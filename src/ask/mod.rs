@@ -430,6 +430,17 @@ fn conditions(query: &CheckedQuery, wording: &Wording) -> Vec<String> {
                 None => v.clone(),
             };
             match &filter.condition {
+                // A day compared is before or after it, not under or over.
+                Condition::Compare(op @ (Op::Lt | Op::Gt), v)
+                    if chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok() =>
+                {
+                    let op = if *op == Op::Lt {
+                        "is before"
+                    } else {
+                        "is after"
+                    };
+                    format!("{field} {op} {v}")
+                }
                 Condition::Compare(op, v) => {
                     let op = match op {
                         Op::Eq => "is",

@@ -219,8 +219,15 @@ pub fn window(words: &mut Words, today: NaiveDate) -> Option<Window> {
         if let Some(q) = word.strip_prefix('q').and_then(|q| q.parse::<u32>().ok())
             && (1..=4).contains(&q)
         {
-            let (year, end) = match next.as_deref().and_then(year) {
-                Some(y) => (y, i + 2),
+            // "q3 2025", "q3 of 2025"
+            let of = usize::from(matches!(next.as_deref(), Some("of" | "in")));
+            let said = if of == 1 {
+                after.as_deref()
+            } else {
+                next.as_deref()
+            };
+            let (year, end) = match said.and_then(year) {
+                Some(y) => (y, i + 2 + of),
                 None => {
                     let current = (today.month() - 1) / 3 + 1;
                     (
@@ -366,6 +373,13 @@ mod tests {
             Some(Window::Quarter {
                 year: 2026,
                 quarter: 2
+            })
+        );
+        assert_eq!(
+            window_of("q1 of 2025"),
+            Some(Window::Quarter {
+                year: 2025,
+                quarter: 1
             })
         );
         assert_eq!(window_of("who may approve this"), None);

@@ -99,26 +99,28 @@ impl Keel {
         self.labels
             .get((), || async {
                 let mut labels = RecordLabels::default();
-                for record_type in self.config.schema.types.keys() {
-                    let Some(label_field) = self
-                        .config
-                        .schema
-                        .get(record_type)
-                        .and_then(|t| t.label.clone())
-                    else {
+                for typed in self.config.schema.types.values() {
+                    // Types without a label may still have open lists ("weather damage" is a
+                    // change order's reason); types with neither are not read.
+                    let open_text = typed.fields.iter().any(|f| {
+                        f.field_type == FieldType::Text
+                            && typed.label.as_deref() != Some(f.name.as_str())
+                            && !typed.key.contains(&f.name)
+                    });
+                    if typed.label.is_none() && !open_text {
                         continue;
-                    };
-                    let records = self.store.list_records(record_type).await?;
-                    for record in &records {
-                        if let Some(label) =
-                            record.fields.get(&label_field).and_then(|v| v.as_str())
-                        {
-                            labels.insert(record_type, record.key.clone(), label.to_string());
+                    }
+                    let records = self.store.list_records(&typed.name).await?;
+                    if let Some(label_field) = &typed.label {
+                        for record in &records {
+                            if let Some(label) =
+                                record.fields.get(label_field).and_then(|v| v.as_str())
+                            {
+                                labels.insert(&typed.name, record.key.clone(), label.to_string());
+                            }
                         }
                     }
-                    if let Some(typed) = self.config.schema.get(record_type) {
-                        labels.insert_values(typed, &records);
-                    }
+                    labels.insert_values(typed, &records);
                 }
                 Ok(labels)
             })

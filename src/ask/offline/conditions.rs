@@ -86,6 +86,10 @@ fn listed_values(
     for value in values {
         let spoken = value.replace('_', " ").to_lowercase();
         phrases.push((spoken.replace(' ', ""), vec![value.clone()]));
+        // "meal" for `meals`: the question speaks of one.
+        if let Some(one) = super::open_values::singular(&spoken) {
+            phrases.push((one, vec![value.clone()]));
+        }
         phrases.push((spoken, vec![value.clone()]));
     }
     phrases.sort_by_key(|(phrase, _)| std::cmp::Reverse(phrase.len()));

@@ -41,6 +41,13 @@ const FILLER: &[&str] = &[
     "works",
     "worked",
     "working",
+    // money said to be somewhere or to have gone somewhere: "how much is sitting in overdue
+    // invoices", "how much went on fuel"
+    "sitting",
+    "sits",
+    "went",
+    "goes",
+    "gone",
     // currency
     "dollars",
     "dollar",
@@ -79,6 +86,8 @@ const READS_AS: &[(&str, &str)] = &[
     ("we order", "we ordered"),
     // counting
     ("how often", "how many"),
+    ("how many times", "how many"),
+    ("number of times", "number of"),
     ("no of", "number of"),
     ("num of", "number of"),
     // negative contractions, once the apostrophe is a space
@@ -93,6 +102,20 @@ const READS_AS: &[(&str, &str)] = &[
     ("didn t", "did not"),
     ("won t", "will not"),
     ("can t", "cannot"),
+    // time: "since the start of June" is since June; "the third quarter" is Q3
+    ("since the start of the year", "this year"),
+    ("since the beginning of the year", "this year"),
+    ("since the start of", "since"),
+    ("since the beginning of", "since"),
+    ("since the first of", "since"),
+    ("first quarter", "q1"),
+    ("1st quarter", "q1"),
+    ("second quarter", "q2"),
+    ("2nd quarter", "q2"),
+    ("third quarter", "q3"),
+    ("3rd quarter", "q3"),
+    ("fourth quarter", "q4"),
+    ("4th quarter", "q4"),
     // abbreviations
     ("dept", "department"),
     ("depts", "departments"),
@@ -153,6 +176,24 @@ fn unattended(words: &[String]) -> Option<usize> {
     })
 }
 
+/// Everyone at the company, said as a group: "the team", "our whole crew" are "we" (not "the
+/// team members", which names people). How many words at the start of `words` say it.
+fn collective(words: &[String]) -> Option<usize> {
+    let lead = match words.first()?.as_str() {
+        "the" | "our" => 1,
+        _ => return None,
+    };
+    let whole = usize::from(matches!(
+        words.get(lead).map(String::as_str),
+        Some("whole" | "entire")
+    ));
+    let noun = words.get(lead + whole)?;
+    let member = words
+        .get(lead + whole + 1)
+        .is_some_and(|w| w.starts_with("member"));
+    (matches!(noun.as_str(), "team" | "crew") && !member).then_some(lead + whole + 1)
+}
+
 /// Whether `word` (normalised) is a filler.
 pub fn is_filler(word: &str) -> bool {
     FILLER.contains(&word)
@@ -174,6 +215,12 @@ pub fn reread(question: &str) -> String {
             words.len() - at >= wanted.len()
                 && wanted.iter().zip(&words[at..]).all(|(w, word)| w == word)
         });
+        if let Some(read) = collective(&words[at..]) {
+            out.push("we".into());
+            at += read;
+            changed = true;
+            continue;
+        }
         if let Some(read) = unattended(&words[at..]) {
             out.push("automatically".into());
             at += read;
@@ -250,6 +297,26 @@ mod tests {
                 "POs approved with no human involved",
                 "pos approved automatically",
             ),
+            (
+                "how many hours did the whole crew log on the depot",
+                "how many hours did we log on the depot",
+            ),
+            (
+                "visits to the client, how many times",
+                "visits to the client how many",
+            ),
+            (
+                "Deliveries since the beginning of March",
+                "deliveries since march",
+            ),
+            (
+                "spend in the 2nd quarter of 2025",
+                "spend in the q2 of 2025",
+            ),
+            (
+                "the team members in the field",
+                "the team members in the field",
+            ),
         ];
         for (question, read) in cases {
             assert_eq!(reread(question), read, "{question}");
@@ -269,7 +336,9 @@ mod tests {
 
     #[test]
     fn courtesy_time_and_currency_words_are_fillers() {
-        for word in ["pls", "moment", "ve", "dollars", "received", "work"] {
+        for word in [
+            "pls", "moment", "ve", "dollars", "received", "work", "went", "sitting",
+        ] {
             assert!(is_filler(word), "{word}");
         }
         for word in ["overdue", "paid", "manager", "late"] {

@@ -14,6 +14,7 @@ mod compared;
 mod conditions;
 mod coverage;
 mod cues;
+mod dated;
 mod deadlines;
 mod grouping;
 mod implied;
@@ -27,14 +28,19 @@ mod names;
 mod open_values;
 mod prepare;
 mod query;
+#[cfg(test)]
+mod reading_tests;
 mod relations;
 mod roles;
 mod spelling;
 #[cfg(test)]
 mod spoken_tests;
 mod suggest;
+mod through;
 mod types;
+mod units;
 mod whose;
+mod years;
 
 use crate::domain::plan::Plan;
 use crate::domain::vocabulary::Vocabulary;

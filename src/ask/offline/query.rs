@@ -4,18 +4,21 @@
 //! what is measured; each step claims the words it read. A question with meaningful words left
 //! over is declined with suggestions rather than answered in part.
 
-use super::super::text::{self, Words};
+use super::super::text::Words;
 use super::compared;
 use super::conditions::{approved_values, mention_filter, mine, value_filters};
 use super::coverage::Coverage;
 use super::cues::{Cues, MONEY, MONEY_NOUNS};
+use super::dated::Dated;
 use super::deadlines;
 use super::grouping::{self, spoken};
 use super::measure::{self, Asked};
 use super::names::{self, Mention};
 use super::relations::{self, Relation};
 use super::suggest::{self, Reading};
-use super::{Context, Outcome, Part, Planned, implied, months, open_values, roles, types, whose};
+use super::{
+    Context, Outcome, Part, Planned, implied, open_values, roles, through, types, units, whose,
+};
 use crate::domain::RecordType;
 use crate::domain::plan::{Filter, Measure, Op, Plan, Query};
 use crate::domain::vocabulary::TypeWords;
@@ -23,9 +26,6 @@ use crate::domain::vocabulary::TypeWords;
 /// Why a question cannot be planned, in words for the person who asked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem(pub String);
-
-/// Words of a date field's name that say nothing about which date ("spent_on" is "spent").
-const DATE_NAME_PARTS: &[&str] = &["date", "at", "on", "day", "week", "month", "year", "start"];
 
 /// Plans any question as a query, or declines it.
 pub fn plan(question: &str, cx: &Context) -> Option<Outcome> {
@@ -64,11 +64,7 @@ fn build(
     for mention in &mentions {
         cov.claim_range(mention.range, &name_of(mention, cx));
     }
-    let before = words.clone();
-    let window = months::range(words, cx.today).or_else(|| text::window(words, cx.today));
-    if let Some(window) = &window {
-        cov.claim_read(&before, words, &window.words());
-    }
+    let dated = Dated::read(words, cx.today, cov);
     // Values are read from the words as they were before types were: "site visits" names both
     // touchpoints and their kind.
     let mut value_words = words.clone();
@@ -92,39 +88,33 @@ fn build(
         .cloned()
         .unwrap_or_default();
 
-    // The verb of the type's own date says nothing more ("submitted", "issued", "spent").
-    if let Some(date) = &vocabulary.date {
-        let parts: Vec<&str> = date
-            .split('_')
-            .filter(|part| !DATE_NAME_PARTS.contains(part))
-            .collect();
-        cov.claim(&parts, &suggest::plural(cx, &subject));
-    }
+    dated.claim_date_words(
+        vocabulary.date.as_deref(),
+        &suggest::plural(cx, &subject),
+        cov,
+    );
     let relation = whose::read(&field_words, record, &cx.vocabulary.relations)
         .or_else(|| relations::read(&field_words, record, cx.schema, &cx.vocabulary.relations));
     let mut filters = named_filters(&mentions, record, relation.as_ref(), words, cx, cov)?;
-    if let Some(window) = &window {
-        let date = vocabulary.date.as_ref().ok_or_else(|| {
-            Problem(format!(
-                "{} records have no date, so \"{}\" does not apply to them",
-                spoken(&subject),
-                window.words()
-            ))
-        })?;
-        filters.push(Filter {
-            field: date.clone(),
-            op: Op::Within,
-            value: serde_json::to_value(window).unwrap_or_default(),
-        });
-    }
+    filters.extend(dated.filters(vocabulary.date.as_deref(), &subject)?);
     let synonyms = synonyms(cx, &vocabulary);
+    // "active projects" in a question about their orders describe the projects: read first.
+    filters.extend(through::described_types(
+        &mut value_words,
+        record,
+        &types,
+        cx,
+        cov,
+    ));
     filters.extend(value_filters(&mut value_words, record, &synonyms, cov));
+    filters.extend(units::filters(&mut value_words, record, cov));
     filters.extend(open_values::filters(
         &mut value_words,
         record,
         cx.labels,
         cov,
     ));
+    filters.extend(through::people_by_role(&mut value_words, record, cx, cov));
     // A value's words name no field: "in progress" is active, not percent complete.
     roles::mark_read_by(&mut field_words, &value_words);
     filters.extend(deadlines::filter(words, record, cov));
@@ -136,6 +126,11 @@ fn build(
     for filter in &filters {
         let field = filter.field.as_str();
         cov.claim(&[&spoken(field), &field.replace('_', " ")], &spoken(field));
+    }
+    // "active projects only", "only the rejected ones": "only" stresses a condition the plan
+    // holds; without one it says something the plan does not do.
+    if !filters.is_empty() {
+        cov.claim(&["only", "solely", "exclusively"], "only those");
     }
 
     let mut group_by = grouping::group_by(

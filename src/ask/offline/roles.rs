@@ -70,6 +70,39 @@ fn role_phrases(cx: &Context) -> Vec<String> {
         .collect()
 }
 
+/// Each way a role or title is said, as `(phrase, field, value)`: a role by its name or the one
+/// role a phrase of `ask.toml` gives ("supers"), a title as its open list says it.
+pub fn role_values(cx: &Context) -> Vec<(String, String, String)> {
+    let Some(FieldType::Enum(roles)) = cx
+        .schema
+        .get(cx.people)
+        .and_then(|t| t.field(cx.role))
+        .map(|f| &f.field_type)
+    else {
+        return Vec::new();
+    };
+    let own = roles
+        .iter()
+        .map(|role| (role.replace('_', " "), cx.role.to_string(), role.clone()));
+    let synonyms = cx
+        .vocabulary
+        .types
+        .get(cx.people)
+        .into_iter()
+        .flat_map(|t| &t.values)
+        .chain(&cx.vocabulary.values)
+        .filter_map(|(phrase, meant)| match meant.as_slice() {
+            [one] if roles.contains(one) => {
+                Some((phrase.clone(), cx.role.to_string(), one.clone()))
+            }
+            _ => None,
+        });
+    let titles = super::open_values::sayings(cx.labels.values_of(cx.people))
+        .into_iter()
+        .map(|(phrase, field, value)| (phrase, field.to_string(), value.to_string()));
+    own.chain(synonyms).chain(titles).collect()
+}
+
 /// Marks read in `words` every word `read` has read: both are the same question, `read` taken
 /// further by a later step.
 pub fn mark_read_by(words: &mut Words, read: &Words) {

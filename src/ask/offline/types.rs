@@ -20,6 +20,12 @@ pub fn type_mentions(words: &mut Words, cx: &Context, cov: &mut Coverage) -> Vec
         .iter()
         .flat_map(|(name, t)| t.words.iter().map(move |w| (w.as_str(), name.as_str())))
         .collect();
+    let verbs = money_verbs(cx);
+    phrases.extend(
+        verbs
+            .iter()
+            .map(|(verb, name)| (verb.as_str(), name.as_str())),
+    );
     phrases.sort_by(|a, b| {
         b.0.split_whitespace()
             .count()
@@ -38,6 +44,35 @@ pub fn type_mentions(words: &mut Words, cx: &Context, cov: &mut Coverage) -> Vec
     found
 }
 
+/// The past participle of each one-word noun of a type that has an amount, as a word of the
+/// type: money "expensed" is expenses, as "invoiced" is invoices. Types without an amount are
+/// left out: "accounted for" is not about accounts.
+fn money_verbs(cx: &Context) -> Vec<(String, String)> {
+    let known: Vec<&str> = cx
+        .vocabulary
+        .types
+        .values()
+        .flat_map(|t| t.words.iter().map(String::as_str))
+        .collect();
+    cx.vocabulary
+        .types
+        .iter()
+        .filter(|(_, t)| t.amount.is_some())
+        .flat_map(|(name, t)| t.words.iter().map(move |w| (w, name)))
+        .filter(|(w, _)| {
+            w.len() >= 4 && !w.contains(' ') && !w.ends_with('s') && !w.ends_with("ed")
+        })
+        .map(|(w, name)| {
+            let verb = match w.strip_suffix('e') {
+                Some(_) => format!("{w}d"),
+                None => format!("{w}ed"),
+            };
+            (verb, name.clone())
+        })
+        .filter(|(verb, _)| !known.contains(&verb.as_str()))
+        .collect()
+}
+
 /// The record type the question groups by: "by vendor", "per project", "which clients", "each
 /// vendor", "top 5 vendors".
 pub fn grouping_type(words: &Words, types: &[Named]) -> Option<String> {
@@ -46,6 +81,9 @@ pub fn grouping_type(words: &Words, types: &[Named]) -> Option<String> {
         let head = !types.iter().any(|(_, next, _)| next == end);
         let before = at.checked_sub(1).and_then(|i| words.at(i));
         let two_before = at.checked_sub(2).and_then(|i| words.at(i));
+        // "by total PO amount" ranks by the orders' total, it does not group by order.
+        let measured = matches!(before, Some("total" | "sum" | "overall" | "combined"))
+            && matches!(two_before, Some("by"));
         let grouping = matches!(
             before,
             Some("by" | "per" | "each" | "every" | "which" | "what")
@@ -55,6 +93,7 @@ pub fn grouping_type(words: &Words, types: &[Named]) -> Option<String> {
                 Some("by" | "per" | "for" | "top" | "which" | "what")
             )
             && !matches!(before, Some("the" | "a"))
+            && !measured
             || matches!((two_before, before), (Some("for"), Some("each" | "every")))
             || head && before.is_some_and(counted) && two_before.is_none_or(opens_a_count);
         grouping.then(|| name.clone())
