@@ -13,7 +13,7 @@
 //! - [`sync`]: CSV import.
 //! - [`ask`]: plain-language questions: planning, checking and wording answers.
 //! - [`insights`]: named analyses of the history (vendor reliability, budget burn…).
-//! - [`chat`]: the chat port and its adapters; today the web console (`keel demo`).
+//! - [`chat`]: the chat port and its adapters: the web console, Slack and Discord.
 //! - [`server`]: keel running: HTTP, console, scheduler and outbox delivery until stopped.
 //! - [`http`]: the REST API, health endpoint and console routes of `keel serve` and `keel demo`.
 //! - [`log_limit`]: the same error written to the log once a minute, not at every occurrence.

@@ -147,6 +147,19 @@ enum Command {
     /// Slack: the app manifest to create keel's Slack app from.
     #[command(subcommand)]
     Slack(SlackCommand),
+    /// Discord: the bot's invite link, and its slash commands.
+    #[command(subcommand)]
+    Discord(DiscordCommand),
+}
+
+#[derive(Subcommand)]
+enum DiscordCommand {
+    /// Print the link that adds keel's bot (and its slash commands) to a server, with the
+    /// permissions it needs.
+    Invite,
+    /// Register the workflows' slash commands, /keel and /ask: in discord.guild_id's server
+    /// (at once), or globally without it (within an hour).
+    Register,
 }
 
 #[derive(Subcommand)]
@@ -312,6 +325,8 @@ async fn main() -> ExitCode {
             cli::outbox::retry(&config, id, all).await
         }
         Command::Slack(SlackCommand::Manifest { url }) => cli::slack_manifest(&config, &url),
+        Command::Discord(DiscordCommand::Invite) => cli::discord_invite(&config),
+        Command::Discord(DiscordCommand::Register) => cli::discord_register(&config).await,
         Command::Audit(AuditCommand::Export { format, output }) => {
             cli::audit_export(&config, format, output).await
         }

@@ -6,6 +6,7 @@
 
 use crate::chat::ChatPort;
 use crate::chat::console::{Access, Console};
+use crate::chat::discord::Discord;
 use crate::chat::slack::Slack;
 use crate::service::{Keel, Sink};
 use anyhow::Context as _;
@@ -36,13 +37,14 @@ pub async fn start(keel: Keel, demo: bool, bind: &str) -> anyhow::Result<Server>
     let (stop, stopped) = watch::channel(false);
     let console = Console::new(keel.clone(), demo, stopped.clone());
     let slack = Slack::new(keel.clone())?;
-    let sink = sink_for(&console, slack.as_ref());
+    let discord = Discord::new(keel.clone())?;
+    let sink = sink_for(&console, slack.as_ref(), discord.as_ref());
     let slack_socket = slack
         .as_ref()
         .and_then(|slack| slack.connect(stopped.clone()));
     let scheduler = tokio::spawn(run_scheduler(keel.clone(), stopped.clone()));
     let deliverer = tokio::spawn(run_deliverer(keel.clone(), sink, stopped.clone()));
-    let mut router = crate::http::router(keel, Some(&console), slack.as_ref());
+    let mut router = crate::http::router(keel, Some(&console), slack.as_ref(), discord.as_ref());
     if demo {
         router = crate::http::local_host::only_local(router, address);
     }
@@ -84,12 +86,19 @@ impl Server {
     }
 }
 
-/// Where notifications go: Slack when it is on, the console when people can sign in to it, else
-/// the log.
-pub fn sink_for(console: &Arc<Console>, slack: Option<&Arc<Slack>>) -> Sink {
+/// Where notifications go: Slack and Discord when they are on, the console when people can sign
+/// in to it, else the log.
+pub fn sink_for(
+    console: &Arc<Console>,
+    slack: Option<&Arc<Slack>>,
+    discord: Option<&Arc<Discord>>,
+) -> Sink {
     let mut ports: Vec<Arc<dyn ChatPort>> = Vec::new();
     if let Some(slack) = slack {
         ports.push(slack.clone());
+    }
+    if let Some(discord) = discord {
+        ports.push(discord.clone());
     }
     if console.access() != Access::Closed {
         ports.push(console.clone());

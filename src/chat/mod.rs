@@ -4,8 +4,11 @@
 //! [`ChatPort`]. Adapters never reach the store: what they need goes through the service.
 //!
 //! - [`console`]: keel's own web console (`keel demo`, and `keel serve` with sign-in links).
+//! - [`slack`]: Slack, over HTTP or Socket Mode.
+//! - [`discord`]: Discord, over its HTTP interactions endpoint.
 
 pub mod console;
+pub mod discord;
 pub mod slack;
 
 use crate::domain::{ChatMessage, MessageRef, Target};

@@ -302,6 +302,7 @@ pub async fn tick(dir: &Path) -> Outcome {
         .deliver_outbox(&crate::server::sink_for(
             &console,
             crate::chat::slack::Slack::new(keel.clone())?.as_ref(),
+            crate::chat::discord::Discord::new(keel.clone())?.as_ref(),
         ))
         .await?;
     println!(
@@ -492,5 +493,22 @@ pub fn slack_manifest(dir: &Path, url: &str) -> Outcome {
     let config = load_config(dir)?;
     let manifest = crate::chat::slack::manifest::manifest(&config, url);
     print!("{}", crate::chat::slack::manifest::to_yaml(&manifest));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `keel discord invite`: the link that adds keel's bot to a server.
+pub fn discord_invite(dir: &Path) -> Outcome {
+    let config = load_config(dir)?;
+    println!("{}", crate::chat::discord::commands::invite_url(&config)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `keel discord register`: the slash commands, in the server (`discord.guild_id`) or globally.
+pub async fn discord_register(dir: &Path) -> Outcome {
+    let config = load_config(dir)?;
+    println!(
+        "{}",
+        crate::chat::discord::commands::register(&config).await?
+    );
     Ok(ExitCode::SUCCESS)
 }

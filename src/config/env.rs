@@ -33,7 +33,16 @@ pub(super) const SECTIONS: &[(&str, &[&str])] = &[
     ("server", &["bind", "public_url"]),
     ("scheduler", &["tick_seconds", "outbox_max_attempts"]),
     ("slack", &["enabled", "mode", "api_url", "timeout_seconds"]),
-    ("discord", &["enabled", "api_url", "application_id"]),
+    (
+        "discord",
+        &[
+            "enabled",
+            "api_url",
+            "application_id",
+            "guild_id",
+            "timeout_seconds",
+        ],
+    ),
     (
         "llm",
         &[
@@ -55,6 +64,8 @@ pub(super) struct Override {
     /// Section, then the key's parts (`["company", "working_hours", "start"]`).
     pub path: Vec<String>,
     pub value: toml::Value,
+    /// The variable's value as it was set.
+    pub raw: String,
 }
 
 /// The overrides in `env`; a variable naming a known section but an unknown key is a problem.
@@ -88,6 +99,7 @@ pub(super) fn overrides(
                     var: var.clone(),
                     path,
                     value: scalar(raw),
+                    raw: raw.clone(),
                 });
             }
             None => problems.push(Problem {
@@ -110,6 +122,35 @@ fn scalar(raw: &str) -> toml::Value {
         .ok()
         .and_then(|mut t| t.remove("v"))
         .unwrap_or_else(|| toml::Value::String(raw.to_string()))
+}
+
+/// The overrides with a value that reads as TOML (`100000000000000001`, `true`) taken as the
+/// text it was typed as wherever the setting is text (a Discord id, a name): the variable's
+/// value only is guessed at, and the shape `F` of the file decides. Each override is tried on
+/// the file (already valid) alone, so another override's mistake does not change the guess.
+pub(super) fn as_text_where_expected<F: serde::de::DeserializeOwned>(
+    file: &toml::Table,
+    overrides: Vec<Override>,
+) -> Vec<Override> {
+    let fits = |value: &toml::Value, path: &[String]| {
+        let mut table = file.clone();
+        set(&mut table, path, value.clone());
+        F::deserialize(toml::Value::Table(table)).is_ok()
+    };
+    overrides
+        .into_iter()
+        .map(|o| match &o.value {
+            toml::Value::String(_) => o,
+            typed => {
+                let text = toml::Value::String(o.raw.clone());
+                if !fits(typed, &o.path) && fits(&text, &o.path) {
+                    Override { value: text, ..o }
+                } else {
+                    o
+                }
+            }
+        })
+        .collect()
 }
 
 /// Writes the overrides into the parsed file.

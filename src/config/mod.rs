@@ -113,6 +113,11 @@ pub struct Discord {
     pub api_url: String,
     /// The application id, needed to register slash commands (not a secret).
     pub application_id: Option<String>,
+    /// The server (guild) whose channels the workflows' `#channel`s name, and where
+    /// `keel discord register` registers the commands (globally without it).
+    pub guild_id: Option<String>,
+    /// The longest keel waits for one REST call; one that takes longer is retried later.
+    pub timeout_seconds: u64,
 }
 
 /// How Slack reaches keel.

@@ -26,6 +26,7 @@ pub(super) fn load(
     // The file alone first, so that its mistakes are reported at their lines.
     let (_, mut table) = source.parse_with_table::<KeelFile>(problems)?;
     super::database_url::check_file(&source, &table, problems);
+    let overrides = env::as_text_where_expected::<KeelFile>(&table, overrides);
     env::apply(&mut table, &overrides);
     let file = match KeelFile::deserialize(toml::Value::Table(table)) {
         Ok(file) => file,
@@ -129,13 +130,18 @@ impl Checker<'_> {
                 "write the address people open keel at, e.g. https://keel.example.com",
             );
         }
-        if file.slack.timeout_seconds == 0 {
-            self.report(
-                problems,
-                &["slack", "timeout_seconds"],
-                "timeout_seconds must be at least 1".into(),
-                "10 seconds suits Slack's Web API",
-            );
+        for (section, timeout) in [
+            ("slack", file.slack.timeout_seconds),
+            ("discord", file.discord.timeout_seconds),
+        ] {
+            if timeout == 0 {
+                self.report(
+                    problems,
+                    &[section, "timeout_seconds"],
+                    "timeout_seconds must be at least 1".into(),
+                    "10 seconds suits a chat platform's API",
+                );
+            }
         }
         if file.llm.max_tokens < 100 {
             self.report(
@@ -208,6 +214,8 @@ impl Checker<'_> {
                 enabled: file.discord.enabled,
                 api_url: file.discord.api_url.trim_end_matches('/').to_string(),
                 application_id: file.discord.application_id,
+                guild_id: file.discord.guild_id,
+                timeout_seconds: file.discord.timeout_seconds,
             },
             llm: Llm {
                 mode: file.llm.mode,

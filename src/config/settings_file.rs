@@ -128,6 +128,8 @@ pub(super) struct DiscordFile {
     pub enabled: bool,
     pub api_url: String,
     pub application_id: Option<String>,
+    pub guild_id: Option<String>,
+    pub timeout_seconds: u64,
 }
 
 impl Default for DiscordFile {
@@ -136,6 +138,8 @@ impl Default for DiscordFile {
             enabled: false,
             api_url: "https://discord.com/api/v10".into(),
             application_id: None,
+            guild_id: None,
+            timeout_seconds: 10,
         }
     }
 }

@@ -446,3 +446,33 @@ fn a_relation_naming_no_reference_field_is_a_problem_at_its_line() {
     );
     assert!(problem.hint.contains("manager_id"), "{}", problem.hint);
 }
+
+#[test]
+fn an_environment_value_for_a_text_setting_is_taken_as_text_even_when_it_reads_as_a_number() {
+    let env = [
+        ("KEEL_DISCORD_APPLICATION_ID", "100000000000000001"),
+        ("KEEL_DISCORD_GUILD_ID", "200000000000000002"),
+        ("KEEL_DISCORD_TIMEOUT_SECONDS", "3"),
+        ("KEEL_COMPANY_NAME", "1999"),
+    ]
+    .map(|(k, v)| (k.to_string(), v.to_string()));
+    let config = load_with_env(&demo_dir(), &env).expect("loads");
+    let discord = &config.settings.discord;
+    assert_eq!(
+        discord.application_id.as_deref(),
+        Some("100000000000000001")
+    );
+    assert_eq!(discord.guild_id.as_deref(), Some("200000000000000002"));
+    assert_eq!(
+        discord.timeout_seconds, 3,
+        "a number setting still reads a number"
+    );
+    assert_eq!(config.settings.company.name, "1999");
+    let found = problems(&demo_dir(), &[("KEEL_DISCORD_TIMEOUT_SECONDS", "soon")]);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.hint.contains("KEEL_DISCORD_TIMEOUT_SECONDS")),
+        "a value that fits no way is still refused, naming the variable: {found:#?}"
+    );
+}

@@ -8,6 +8,7 @@ pub mod local_host;
 mod metrics;
 
 use crate::chat::console::Console;
+use crate::chat::discord::Discord;
 use crate::chat::slack::Slack;
 use crate::service::Keel;
 use axum::Router;
@@ -20,8 +21,13 @@ use std::sync::Arc;
 pub const MAX_BODY: usize = 64 * 1024;
 
 /// The routes of `keel serve`; with a console, its pages and API too (and `/` leads to it), and
-/// Slack's endpoints when Slack is on.
-pub fn router(keel: Keel, console: Option<&Arc<Console>>, slack: Option<&Arc<Slack>>) -> Router {
+/// Slack's and Discord's endpoints when they are on.
+pub fn router(
+    keel: Keel,
+    console: Option<&Arc<Console>>,
+    slack: Option<&Arc<Slack>>,
+    discord: Option<&Arc<Discord>>,
+) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(metrics::metrics))
@@ -36,6 +42,9 @@ pub fn router(keel: Keel, console: Option<&Arc<Console>>, slack: Option<&Arc<Sla
     }
     if let Some(slack) = slack {
         router = router.merge(slack.router());
+    }
+    if let Some(discord) = discord {
+        router = router.merge(discord.router());
     }
     router.layer(DefaultBodyLimit::max(MAX_BODY))
 }

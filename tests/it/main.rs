@@ -15,6 +15,7 @@ mod common;
 mod console;
 mod crash;
 mod demo;
+mod discord;
 mod faults;
 mod import;
 mod input;

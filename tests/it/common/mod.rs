@@ -6,6 +6,7 @@ pub mod app;
 pub mod cli;
 pub mod console;
 pub mod demo_csv;
+pub mod discord;
 pub mod llm;
 pub mod serve;
 pub mod slack;
