@@ -3,36 +3,17 @@
 //! (reached through a record it refers to), every value of a list is used, and "X whose
 //! <reference> is <name>" narrows X by that reference.
 
-use super::{Context, Outcome, plan};
 use crate::domain::RecordLabels;
-use crate::domain::plan::{Filter, Measure, Op, Plan, Query};
+use crate::domain::plan::{Filter, Measure, Op, Query};
 
 /// The query planned, or the decline's message.
 fn read(question: &str) -> Result<Query, String> {
-    let config = crate::config::demo();
-    let schema = crate::engine::request_facts::with_requests(&config);
     let mut labels = RecordLabels::default();
     labels.insert("project", "P301".into(), "Marigold Library Wing".into());
     labels.insert("client", "C301".into(), "Tamsin Holdings".into());
     labels.insert("vendor", "V301".into(), "Orrin Plumbing".into());
     labels.insert("staff", "S301".into(), "Wendell Ashby".into());
-    let cx = Context {
-        schema: &schema,
-        vocabulary: &config.vocabulary,
-        labels: &labels,
-        today: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("a day"),
-        asker: "S001",
-        people: "staff",
-        role: "role",
-        holders: &[],
-    };
-    match plan(question, &cx) {
-        Outcome::Planned(planned) => match &planned.parts[0].plan {
-            Plan::Query(query) => Ok(query.clone()),
-            Plan::Insight { .. } => Err("an insight".into()),
-        },
-        Outcome::Declined(declined) => Err(declined.message),
-    }
+    super::testing::query(&labels, question)
 }
 
 fn planned(question: &str) -> Query {

@@ -4,9 +4,8 @@
 //! and declines for groupings by types the records do not refer to and for a word several
 //! records' names share.
 
-use super::{Context, Outcome, plan};
 use crate::domain::RecordLabels;
-use crate::domain::plan::{Filter, Measure, Op, Order, Plan, Query};
+use crate::domain::plan::{Filter, Measure, Op, Order, Query};
 use serde_json::json;
 
 fn planned(question: &str) -> Option<Query> {
@@ -15,8 +14,6 @@ fn planned(question: &str) -> Option<Query> {
 
 /// The query planned, or the decline's message.
 fn read(question: &str) -> Result<Query, String> {
-    let config = crate::config::demo();
-    let schema = crate::engine::request_facts::with_requests(&config);
     let mut labels = RecordLabels::default();
     for (key, name) in [
         ("P101", "Larkspur Community Pool"),
@@ -26,23 +23,7 @@ fn read(question: &str) -> Result<Query, String> {
         labels.insert("project", key.into(), name.into());
     }
     labels.insert("client", "C201".into(), "Quillfield Partners".into());
-    let cx = Context {
-        schema: &schema,
-        vocabulary: &config.vocabulary,
-        labels: &labels,
-        today: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("a day"),
-        asker: "S001",
-        people: "staff",
-        role: "role",
-        holders: &[],
-    };
-    match plan(question, &cx) {
-        Outcome::Planned(planned) => match &planned.parts[0].plan {
-            Plan::Query(query) => Ok(query.clone()),
-            Plan::Insight { .. } => Err("an insight".into()),
-        },
-        Outcome::Declined(declined) => Err(declined.message),
-    }
+    super::testing::query(&labels, question)
 }
 
 fn highest_first() -> Option<Order> {

@@ -148,25 +148,12 @@ mod tests {
     use crate::domain::RecordLabels;
 
     fn planned(question: &str) -> Option<Insight> {
-        let config = crate::config::demo();
-        let schema = crate::engine::request_facts::with_requests(&config);
-        let labels = RecordLabels::default();
-        let cx = Context {
-            schema: &schema,
-            vocabulary: &config.vocabulary,
-            labels: &labels,
-            today: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("a day"),
-            asker: "S001",
-            people: "staff",
-            role: "role",
-            holders: &[],
-        };
-        match plan(question, &cx) {
-            Some(Outcome::Planned(planned)) => match planned.parts[0].plan {
+        match crate::ask::offline::testing::outcome(&RecordLabels::default(), question) {
+            Outcome::Planned(planned) => match planned.parts[0].plan {
                 Plan::Insight { name } => Some(name),
                 _ => None,
             },
-            _ => None,
+            Outcome::Declined(_) => None,
         }
     }
 

@@ -36,6 +36,8 @@ mod spelling;
 #[cfg(test)]
 mod spoken_tests;
 mod suggest;
+#[cfg(test)]
+mod testing;
 mod through;
 mod types;
 mod units;
