@@ -26,4 +26,5 @@ mod operations;
 mod outbox;
 mod platforms;
 mod slack;
+mod slack_and_discord;
 mod store;
