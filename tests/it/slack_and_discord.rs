@@ -126,6 +126,16 @@ async fn a_change_order_submitted_on_discord_is_approved_from_slack_and_both_sho
             },
         )
         .await;
+        eventually("Diana's one card in the console shows it too", async || {
+            let messages = server.app.keel.console_messages("@S016", 50).await.unwrap();
+            let cards: Vec<_> = messages
+                .iter()
+                .filter(|m| m.request_id.as_deref() == Some(id.as_str()))
+                .filter_map(|m| m.card.as_ref())
+                .collect();
+            cards.len() == 1 && cards[0].status.contains("Approved")
+        })
+        .await;
         eventually("Gus hears of it on both", async || {
             discord_api.posted(&dm_of(GUS_DISCORD), "was approved") == 1
                 && slack.posted(GUS_SLACK, "was approved") == 1
