@@ -1,7 +1,8 @@
 //! keel running as a service: the HTTP routes (REST API, console), the scheduler that fires
-//! timers, and the deliverer that empties the outbox into the chat platforms (or the log), until
-//! told to stop. Timers and delivery are separate tasks, so a platform that does not answer never
-//! holds up a reminder or an expiry. `keel serve`, `keel demo` and the integration tests all
+//! timers, and the deliverers that empty the outbox into the chat platforms (or the log), until
+//! told to stop. Timers and delivery are separate tasks, and each platform has a deliverer of its
+//! own, so a platform that does not answer never holds up a reminder, an expiry or another
+//! platform's cards. `keel serve`, `keel demo` and the integration tests all
 //! start it the same way.
 
 use crate::chat::ChatPort;
@@ -23,7 +24,8 @@ pub struct Server {
     stop: watch::Sender<bool>,
     http: JoinHandle<anyhow::Result<()>>,
     scheduler: JoinHandle<()>,
-    deliverer: JoinHandle<()>,
+    /// One per platform delivered on.
+    deliverers: Vec<JoinHandle<()>>,
     /// The Slack Socket Mode connection, when Slack is on in that mode.
     slack_socket: Option<JoinHandle<()>>,
 }
@@ -43,7 +45,15 @@ pub async fn start(keel: Keel, demo: bool, bind: &str) -> anyhow::Result<Server>
         .as_ref()
         .and_then(|slack| slack.connect(stopped.clone()));
     let scheduler = tokio::spawn(run_scheduler(keel.clone(), stopped.clone()));
-    let deliverer = tokio::spawn(run_deliverer(keel.clone(), sink, stopped.clone()));
+    // A deliverer per platform: one that does not answer holds only its own rounds.
+    let deliverers = sink
+        .platforms()
+        .into_iter()
+        .map(|platform| {
+            let run = run_deliverer(keel.clone(), sink.clone(), platform, stopped.clone());
+            tokio::spawn(run)
+        })
+        .collect();
     let mut router = crate::http::router(keel, Some(&console), slack.as_ref(), discord.as_ref());
     if demo {
         router = crate::http::local_host::only_local(router, address);
@@ -64,7 +74,7 @@ pub async fn start(keel: Keel, demo: bool, bind: &str) -> anyhow::Result<Server>
         stop,
         http,
         scheduler,
-        deliverer,
+        deliverers,
         slack_socket,
     })
 }
@@ -77,7 +87,9 @@ impl Server {
         let _ = self.stop.send(true);
         let served = self.http.await.context("the HTTP server panicked")?;
         self.scheduler.await.context("the scheduler panicked")?;
-        self.deliverer.await.context("the deliverer panicked")?;
+        for deliverer in self.deliverers {
+            deliverer.await.context("a deliverer panicked")?;
+        }
         if let Some(socket) = self.slack_socket {
             socket.await.context("the Slack connection panicked")?;
         }
@@ -130,15 +142,22 @@ async fn run_scheduler(keel: Keel, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// Delivers the outbox every `scheduler.tick_seconds` (retries fall due with time), and at once
-/// when the delivery bell rings. Told to stop, it drops the round in flight: a call a platform
-/// has not answered is abandoned, and its notification is claimed again once the claim lapses.
-async fn run_deliverer(keel: Keel, sink: Sink, mut stop: watch::Receiver<bool>) {
+/// Delivers the outbox's rows owed on `platform` every `scheduler.tick_seconds` (retries fall
+/// due with time), and at once when the delivery bell rings. Told to stop, it drops the round in
+/// flight: a call a platform has not answered is abandoned, and its notification is claimed again
+/// once the claim lapses.
+async fn run_deliverer(
+    keel: Keel,
+    sink: Sink,
+    platform: &'static str,
+    mut stop: watch::Receiver<bool>,
+) {
     let period = Duration::from_secs(keel.config.settings.scheduler.tick_seconds.max(1));
-    let bell = keel.delivery_bell();
+    let mut bell = keel.delivery_bell().listen();
+    let platforms = [platform];
     loop {
         tokio::select! {
-            delivered = keel.deliver_outbox(&sink) => if let Err(error) = delivered {
+            delivered = keel.deliver_outbox_on(&sink, &platforms) => if let Err(error) = delivered {
                 crate::log_limit::error("delivering notifications failed", &error);
             },
             _ = stop.wait_for(|stop| *stop) => return,

@@ -112,10 +112,31 @@ pub fn backoff(attempts: i32) -> Duration {
 impl Keel {
     /// Delivers what is due in the outbox; returns how many were delivered.
     pub async fn deliver_outbox(&self, sink: &Sink) -> anyhow::Result<usize> {
+        self.deliver_outbox_on(sink, &sink.platforms()).await
+    }
+
+    /// Delivers what is due on `platforms` (some of the sink's) only. A round waits for its
+    /// slowest delivery, so a deliverer per platform keeps one that hangs until its timeout from
+    /// holding the next round of the others; the sink still says which platforms are served, so
+    /// a person missing on one is reached on another.
+    pub async fn deliver_outbox_on(
+        &self,
+        sink: &Sink,
+        platforms: &[&str],
+    ) -> anyhow::Result<usize> {
         let mut delivered = 0;
         loop {
             let now = self.clock.now();
-            let batch = self.store.claim_outbox(now, 100, &sink.platforms()).await?;
+            let served = sink.platforms();
+            let claim = self
+                .store
+                .claim_outbox_of(now, 100, &served, platforms)
+                .await?;
+            if claim.handed_over > 0 {
+                // Owed on platforms another deliverer serves: wake it.
+                self.bell.ring();
+            }
+            let batch = claim.items;
             if batch.is_empty() {
                 return Ok(delivered);
             }

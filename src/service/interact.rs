@@ -12,24 +12,44 @@ use crate::engine::form::{
 use crate::engine::lifecycle::{Action, MAX_TEXT, card_for};
 use crate::service::NewRequest;
 use std::sync::Arc;
-use tokio::sync::Notify;
+use tokio::sync::watch;
 
 /// Longest nonce an adapter may give a form opening.
 const MAX_NONCE_LEN: usize = 100;
 
-/// Wakes the outbox deliverer when a transition has queued notifications, so a card reaches its
-/// approver at once instead of at the next scheduler tick.
-#[derive(Default)]
-pub struct DeliveryBell(Notify);
+/// Wakes the outbox deliverers when a transition has queued notifications, so a card reaches
+/// its approver at once instead of at the next scheduler tick. Every listener hears every ring:
+/// each platform has a deliverer of its own (see [`crate::server`]), and all of them may owe
+/// something.
+pub struct DeliveryBell(watch::Sender<u64>);
+
+impl Default for DeliveryBell {
+    fn default() -> Self {
+        DeliveryBell(watch::channel(0).0)
+    }
+}
 
 impl DeliveryBell {
     pub fn ring(&self) {
-        self.0.notify_one();
+        self.0.send_modify(|rings| *rings = rings.wrapping_add(1));
     }
 
+    /// A listener of its own, for one deliverer.
+    pub fn listen(&self) -> BellListener {
+        BellListener(self.0.subscribe())
+    }
+}
+
+/// One deliverer's ear for the [`DeliveryBell`].
+pub struct BellListener(watch::Receiver<u64>);
+
+impl BellListener {
     /// Returns once rung (at once if it was rung since the last wait).
-    pub async fn rung(&self) {
-        self.0.notified().await;
+    pub async fn rung(&mut self) {
+        // The bell lives as long as keel, so the channel does not close under a listener.
+        if self.0.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
     }
 }
 

@@ -30,7 +30,7 @@ pub use deliver::Sink;
 pub use directory::CONSOLE;
 pub use errors::{ServiceError, UserError, platform_name};
 pub use import::{ImportReport, TypeReport};
-pub use interact::{CardNow, DeliveryBell};
+pub use interact::{BellListener, CardNow, DeliveryBell};
 pub use outbox::RetryTarget;
 pub use submit::NewRequest;
 pub use timers::TickReport;

@@ -41,7 +41,7 @@ pub use anomaly::ANOMALY_HISTORY;
 pub use chat::PostedMessage;
 pub use console::{ConsoleAnswer, ConsoleMessage, NewConsoleMessage};
 pub use error::StoreError;
-pub use outbox::{AfterFailure, CLAIM_SECONDS};
+pub use outbox::{AfterFailure, CLAIM_SECONDS, Claim};
 pub use outbox_parked::{FailedDelivery, OutboxCounts};
 pub use records::StoredRecords;
 pub use unavailable::Unavailable;

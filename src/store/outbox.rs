@@ -75,18 +75,32 @@ impl Store {
         limit: i64,
         platforms: &[&str],
     ) -> Result<Vec<OutboxItem>> {
-        let Some((first, others)) = platforms.split_first() else {
-            return Ok(Vec::new());
+        let claim = self
+            .claim_outbox_of(now, limit, platforms, platforms)
+            .await?;
+        Ok(claim.items)
+    }
+
+    /// As [`Store::claim_outbox`] for a deliverer of `mine` among the `served` platforms (one
+    /// deliverer per platform): a row queued for no platform yet is still split among all of
+    /// `served`, and the copies owed on the others are left unclaimed for their deliverers.
+    pub async fn claim_outbox_of(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+        served: &[&str],
+        mine: &[&str],
+    ) -> Result<Claim> {
+        let Some(first) = mine.first() else {
+            return Ok(Claim::default());
         };
-        let served: Vec<String> = (0..platforms.len())
-            .map(|n| format!("${}", n + 4))
-            .collect();
+        let placeholders: Vec<String> = (0..mine.len()).map(|n| format!("${}", n + 4)).collect();
         let due = format!(
             "select id from outbox where delivered_at is null and held = 0 \
              and next_attempt_at <= $1 and (claimed_until is null or claimed_until < $1) \
              and (platform is null or platform in ({})) \
              order by next_attempt_at, id limit $3{}",
-            served.join(", "),
+            placeholders.join(", "),
             self.backend.for_update_skip_locked()
         );
         let sql = format!(
@@ -99,7 +113,7 @@ impl Store {
             .bind(ts(&now))
             .bind(ts(&claimed_until))
             .bind(limit.max(0));
-        for platform in platforms {
+        for platform in mine {
             claim.push(*platform);
         }
         let mut tx = self.begin().await?;
@@ -113,18 +127,45 @@ impl Store {
             .filter(|item| item.platform.is_none())
             .map(|item| item.id)
             .collect();
+        let mut handed_over = Vec::new();
         if !unassigned.is_empty() {
-            let copies = split_rows(&mut tx, &unassigned, first, others).await?;
+            let others: Vec<&str> = mine[1..]
+                .iter()
+                .chain(served.iter().filter(|p| !mine.contains(p)))
+                .copied()
+                .collect();
+            let copies = split_rows(&mut tx, &unassigned, first, &others).await?;
             for item in &mut items {
                 if item.platform.is_none() {
                     item.platform = Some((*first).to_string());
                 }
             }
-            items.extend(copies);
+            for copy in copies {
+                if mine.contains(&copy.platform.as_deref().unwrap_or_default()) {
+                    items.push(copy);
+                } else {
+                    handed_over.push(copy.id);
+                }
+            }
+        }
+        if !handed_over.is_empty() {
+            let listed: Vec<String> = (1..=handed_over.len()).map(|n| format!("${n}")).collect();
+            let sql = format!(
+                "update outbox set claimed_until = null where id in ({})",
+                listed.join(", ")
+            );
+            let mut release = Statement::new(sql, "leaving notifications to their platforms");
+            for id in &handed_over {
+                release.push(*id);
+            }
+            tx.write(release).await?;
         }
         tx.commit().await?;
         items.sort_by_key(|item| item.id);
-        Ok(items)
+        Ok(Claim {
+            items,
+            handed_over: handed_over.len(),
+        })
     }
 
     /// Records deliveries, in one transaction: those rows are never claimed again.
@@ -196,6 +237,14 @@ impl Store {
         let row = self.read(read).await?.into_iter().next();
         row.context("a count gave no row")?.columns().int()
     }
+}
+
+/// What a deliverer claimed: its rows, and how many rows it owed on other platforms (split off
+/// rows queued for no platform yet) and left for their deliverers.
+#[derive(Debug, Default)]
+pub struct Claim {
+    pub items: Vec<OutboxItem>,
+    pub handed_over: usize,
 }
 
 /// Makes the unassigned rows `ids` the `first` platform's and inserts, claimed alike, a copy

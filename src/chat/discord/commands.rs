@@ -30,7 +30,8 @@ pub fn invite_url(config: &Config) -> anyhow::Result<String> {
     Ok(url)
 }
 
-/// The slash commands: one per workflow, `/keel` and `/ask`.
+/// The slash commands: one per workflow (its record fields as autocompleted options), `/keel`
+/// and `/ask`.
 pub fn commands(config: &Config) -> Vec<Value> {
     let text = |name: &str, description: &str, required: bool| json!([{ "type": 3, "name": name, "description": description, "required": required }]);
     let mut commands: Vec<Value> = config
@@ -38,7 +39,8 @@ pub fn commands(config: &Config) -> Vec<Value> {
         .values()
         .map(|w| {
             json!({ "name": w.command, "type": 1,
-                "description": super::text::fit(&format!("New {}", w.title.to_lowercase()), 100) })
+                "description": super::text::fit(&format!("New {}", w.title.to_lowercase()), 100),
+                "options": super::autocomplete::command_options(w) })
         })
         .collect();
     commands.push(json!({ "name": "keel", "type": 1,

@@ -84,7 +84,10 @@ pub async fn respond(discord: &Discord, payload: &DiscordInteraction) -> Respons
     let mut replies = Vec::new();
     for effect in effects {
         match effect {
-            Effect::OpenForm { form } => return open(discord, &form).await,
+            Effect::OpenForm { mut form } => {
+                picked(&mut form, payload);
+                return open(discord, &form).await;
+            }
             Effect::Reply { text } => replies.push(escape(&text)),
             Effect::Answer { text, table, how } => {
                 let mut shown = escape(&text);
@@ -109,6 +112,24 @@ pub async fn respond(discord: &Discord, payload: &DiscordInteraction) -> Respons
         message.content = "Done.".into();
     }
     Response::Message(message)
+}
+
+/// The records picked in the command's options (autocompleted: see [`super::autocomplete`]),
+/// chosen in the form it opens.
+fn picked(form: &mut Form, payload: &DiscordInteraction) {
+    let options = payload.data.iter().flat_map(|data| &data.options);
+    for option in options {
+        let Some(value) = option.value.as_str().filter(|v| !v.trim().is_empty()) else {
+            continue;
+        };
+        let input = form
+            .inputs
+            .iter_mut()
+            .find(|input| input.name == option.name);
+        if let Some(input) = input.filter(|input| input.kind == InputKind::Record) {
+            input.value = Some(value.trim().to_string());
+        }
+    }
 }
 
 /// A form as a modal (record pickers with few enough records as selects), or why not.

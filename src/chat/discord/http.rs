@@ -8,7 +8,7 @@
 use super::Discord;
 use super::handle::{Response, respond};
 use super::message::{EPHEMERAL, Message};
-use super::payload::{DiscordInteraction, PING};
+use super::payload::{AUTOCOMPLETE, DiscordInteraction, PING};
 use super::signature::{SignatureProblem, verify};
 use axum::Json;
 use axum::body::Bytes;
@@ -51,6 +51,10 @@ pub async fn interactions(
     };
     if payload.kind == PING {
         return Json(Response::Pong.to_json()).into_response();
+    }
+    if payload.kind == AUTOCOMPLETE {
+        // Never deferred: Discord takes only choices in answer to type-ahead.
+        return Json(super::autocomplete::answer(&discord, &payload).await).into_response();
     }
     Json(within_deadline(discord, payload).await.to_json()).into_response()
 }

@@ -9,6 +9,7 @@
 //! components and loses a submitted Label's value. The translation is pure: [`signature`],
 //! [`payload`], [`message`], [`modal`], [`text`]; [`client`] is plain reqwest.
 
+pub mod autocomplete;
 pub mod client;
 pub mod commands;
 mod handle;

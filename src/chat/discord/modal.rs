@@ -62,6 +62,9 @@ pub enum ModalInput {
 pub struct SelectOption {
     pub label: String,
     pub value: String,
+    /// Chosen when the modal opens (a record picked in the command's options).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub default: bool,
 }
 
 /// The modal of `form`; `records` holds the choices of record pickers small enough for a
@@ -107,6 +110,7 @@ fn label(input: &Input, records: Option<&Vec<Choice>>) -> Label {
             .map(|c| SelectOption {
                 label: fit(&c.label, MAX_OPTION_TEXT),
                 value: c.value.clone(),
+                default: input.value.as_deref() == Some(c.value.as_str()),
             })
             .collect(),
     };
@@ -196,6 +200,24 @@ mod tests {
             "too many for a select"
         );
         assert_eq!(by_name("amount")["placeholder"], "A number, e.g. 1250.00");
+        assert!(by_name("project")["options"][0].get("default").is_none());
+    }
+
+    #[test]
+    fn a_record_picked_in_the_command_is_chosen_when_the_modal_opens() {
+        let mut form = submission_form(&change_order_workflow());
+        let project = form.inputs.iter_mut().find(|i| i.name == "project");
+        project.unwrap().value = Some("P002".into());
+        let choice = |key: &str| Choice {
+            value: key.into(),
+            label: key.into(),
+        };
+        let records =
+            HashMap::from([("project".to_string(), vec![choice("P001"), choice("P002")])]);
+        let json = serde_json::to_value(modal(&form, "n1", &records).unwrap()).unwrap();
+        let options = &json["components"][0]["component"]["options"];
+        assert_eq!(options[0].get("default"), None);
+        assert_eq!(options[1]["default"], true);
     }
 
     #[test]

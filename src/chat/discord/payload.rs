@@ -13,6 +13,7 @@ use serde_json::Value;
 pub const PING: u8 = 1;
 pub const APPLICATION_COMMAND: u8 = 2;
 pub const MESSAGE_COMPONENT: u8 = 3;
+pub const AUTOCOMPLETE: u8 = 4;
 pub const MODAL_SUBMIT: u8 = 5;
 
 /// Component types keel reads back from a submitted modal.
@@ -83,6 +84,9 @@ pub struct CommandOption {
     pub name: String,
     #[serde(default)]
     pub value: Value,
+    /// In an autocomplete interaction: the option being typed in.
+    #[serde(default)]
+    pub focused: bool,
 }
 
 /// A submitted component: an action row or a Label around an input, or the input itself.

@@ -197,3 +197,45 @@ async fn a_parked_notification_queues_its_notices_is_counted_and_is_made_due_aga
         assert_eq!((counts.pending, counts.parked), (1, 0), "{label}");
     }
 }
+
+#[tokio::test]
+async fn a_deliverer_of_one_platform_owes_the_others_their_copies_unclaimed() {
+    for (db, store) in each_store().await {
+        let label = db.label;
+        let mut tx = store.begin().await.unwrap();
+        tx.enqueue(&[notification("u-ben", "one")], t0())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let now = t0() + Duration::seconds(1);
+        let served = ["slack", "discord", "console"];
+
+        let slack = store
+            .claim_outbox_of(now, 10, &served, &["slack"])
+            .await
+            .unwrap();
+        let platforms: Vec<_> = slack.items.iter().map(|i| i.platform.clone()).collect();
+        assert_eq!(platforms, [Some("slack".to_string())], "{label}");
+        assert_eq!(slack.handed_over, 2, "{label}");
+        let again = store
+            .claim_outbox_of(now, 10, &served, &["slack"])
+            .await
+            .unwrap();
+        assert!(again.items.is_empty(), "{label}: Slack's row stays claimed");
+
+        for platform in ["discord", "console"] {
+            let theirs = store
+                .claim_outbox_of(now, 10, &served, &[platform])
+                .await
+                .unwrap();
+            assert_eq!(theirs.items.len(), 1, "{label} {platform}");
+            let item = &theirs.items[0];
+            assert_eq!(item.platform.as_deref(), Some(platform), "{label}");
+            assert_eq!(
+                item.notification_id, slack.items[0].notification_id,
+                "{label}"
+            );
+            assert_eq!(theirs.handed_over, 0, "{label}");
+        }
+    }
+}
