@@ -26,6 +26,8 @@ pub struct Server {
     deliverer: JoinHandle<()>,
     /// The Slack Socket Mode connection, when Slack is on in that mode.
     slack_socket: Option<JoinHandle<()>>,
+    /// The Discord gateway connection, when Discord is on in that mode.
+    discord_gateway: Option<JoinHandle<()>>,
 }
 
 /// Binds `bind` and serves `keel`; `demo` lets anyone use the console by picking a person.
@@ -42,6 +44,9 @@ pub async fn start(keel: Keel, demo: bool, bind: &str) -> anyhow::Result<Server>
     let slack_socket = slack
         .as_ref()
         .and_then(|slack| slack.connect(stopped.clone()));
+    let discord_gateway = discord
+        .as_ref()
+        .and_then(|discord| discord.connect(stopped.clone()));
     let scheduler = tokio::spawn(run_scheduler(keel.clone(), stopped.clone()));
     let deliverer = tokio::spawn(run_deliverer(keel.clone(), sink, stopped.clone()));
     let mut router = crate::http::router(keel, Some(&console), slack.as_ref(), discord.as_ref());
@@ -66,6 +71,7 @@ pub async fn start(keel: Keel, demo: bool, bind: &str) -> anyhow::Result<Server>
         scheduler,
         deliverer,
         slack_socket,
+        discord_gateway,
     })
 }
 
@@ -80,6 +86,9 @@ impl Server {
         self.deliverer.await.context("the deliverer panicked")?;
         if let Some(socket) = self.slack_socket {
             socket.await.context("the Slack connection panicked")?;
+        }
+        if let Some(gateway) = self.discord_gateway {
+            gateway.await.context("the Discord gateway panicked")?;
         }
         tracing::info!("keel stopped");
         served

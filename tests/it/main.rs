@@ -16,6 +16,7 @@ mod console;
 mod crash;
 mod demo;
 mod discord;
+mod discord_gateway;
 mod faults;
 mod import;
 mod input;
