@@ -1,8 +1,8 @@
 //! Discord over the gateway (the default mode) against the stand-in's WebSocket: keel fetches
 //! the URL, IDENTIFYs with the bot token and no intents, and answers each `INTERACTION_CREATE`
 //! by the interaction's callback route: command → modal → invalid, valid submission → card →
-//! approve. Then the gateway asks keel to reconnect, drops the connection without a word and
-//! refuses a RESUME, while interactions are dispatched: each is answered once, none lost,
+//! approve. Then the gateway asks keel to reconnect, drops the connection without a word,
+//! stops acknowledging heartbeats and refuses a RESUME, while interactions are dispatched: each is answered once, none lost,
 //! including one Discord sends twice.
 
 use crate::common::console::{Mode, TestServer};
@@ -216,6 +216,19 @@ async fn keel_resumes_the_gateway_and_no_interaction_is_lost_or_answered_twice()
         stand_in.gateway.dispatch(click.clone());
         tokio::time::sleep(Duration::from_millis(1_500)).await;
         assert_eq!(gateway.callbacks_for(&click).len(), 1, "[{label}]");
+
+        // Heartbeats go unacknowledged: keel drops the zombied connection and resumes.
+        stand_in.gateway.set_silent(true);
+        eventually("keel resumes after a missed ACK", async || {
+            stand_in.gateway.resumes().len() == 3
+        })
+        .await;
+        stand_in.gateway.set_silent(false);
+        let comment = gateway.send(gateway.command(GUS, "keel")).await;
+        assert_eq!(
+            comment["type"], 4,
+            "[{label}] answered after the resume: {comment}"
+        );
 
         // A RESUME refused (op 9): keel IDENTIFYs anew and goes on answering.
         stand_in.gateway.refuse_next_resume();

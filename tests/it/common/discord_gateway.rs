@@ -3,7 +3,8 @@
 //! token, intents given) or RESUME (the session's id), answers READY or replays what was
 //! dispatched after the resumed sequence number then RESUMED, acknowledges heartbeats, and
 //! dispatches `INTERACTION_CREATE`s with growing sequence numbers. Told to, it asks keel to
-//! reconnect (op 7), drops the connection without a word, or refuses the next RESUME (op 9):
+//! reconnect (op 7), drops the connection without a word, stops acknowledging heartbeats, or
+//! refuses the next RESUME (op 9):
 //! what is dispatched while keel is away waits for keel's RESUME, as Discord's replay does.
 
 use super::discord::BOT_TOKEN;
@@ -37,6 +38,8 @@ pub struct GatewayLog {
     current: Option<mpsc::UnboundedSender<Command>>,
     /// Refuse the next RESUME with op 9 (not resumable).
     refuse_resume: bool,
+    /// Heartbeats go unacknowledged (a zombied connection).
+    silent: bool,
     pub identifies: Vec<Value>,
     /// `(path, seq)` of every RESUME.
     pub resumes: Vec<(String, Option<u64>)>,
@@ -79,6 +82,11 @@ impl Gateway {
         if let Some(current) = self.log().current.take() {
             let _ = current.send(Command::Drop);
         }
+    }
+
+    /// Heartbeats go unacknowledged (`true`) or are acknowledged again.
+    pub fn set_silent(&self, silent: bool) {
+        self.log().silent = silent;
     }
 
     /// The next RESUME is answered with op 9, `d: false`.
@@ -223,8 +231,14 @@ async fn serve(mut socket: WebSocket, gateway: Gateway, host: String, path: Stri
             },
             frame = next_json(&mut socket) => match frame {
                 Some(frame) if frame["op"] == 1 => {
-                    gateway.log().heartbeats += 1;
-                    let _ = socket.send(text(&json!({ "op": 11 }))).await;
+                    let silent = {
+                        let mut log = gateway.log();
+                        log.heartbeats += 1;
+                        log.silent
+                    };
+                    if !silent {
+                        let _ = socket.send(text(&json!({ "op": 11 }))).await;
+                    }
                 }
                 Some(_) => {}
                 None => {
