@@ -16,11 +16,17 @@
 //! minute); a close that says the token or intents are refused stops the gateway with an error
 //! in the log, since reconnecting cannot mend it. Shutdown closes the socket with 1000.
 
+mod protocol;
+
 use super::handle::{Response, within_deadline};
 use super::payload::{DiscordInteraction, PING};
 use super::{DISCORD, Discord};
 use anyhow::{Context as _, anyhow};
 use futures_util::{SinkExt as _, StreamExt as _};
+use protocol::{
+    DISPATCH, Ended, HEARTBEAT, HEARTBEAT_ACK, HELLO, INVALID_SESSION, KEEP_SESSION, RECONNECT,
+    RESUME, Session, after_close, identify, jitter, with_query,
+};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -32,45 +38,12 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-/// Gateway opcodes keel sends or reads.
-const DISPATCH: u64 = 0;
-const HEARTBEAT: u64 = 1;
-const IDENTIFY: u64 = 2;
-const RESUME: u64 = 6;
-const RECONNECT: u64 = 7;
-const INVALID_SESSION: u64 = 9;
-const HELLO: u64 = 10;
-const HEARTBEAT_ACK: u64 = 11;
-
 /// The first pause after a failed connection, and the longest.
 const FIRST_PAUSE: Duration = Duration::from_secs(1);
 const MAX_PAUSE: Duration = Duration::from_secs(60);
 
 /// The longest keel waits for the socket to open and for HELLO.
 const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// A close code other than 1000/1001, so that Discord keeps the session for a RESUME.
-const KEEP_SESSION: u16 = 4000;
-
-/// What outlives a connection: the session to resume and the last sequence number seen.
-#[derive(Debug, Default)]
-struct Session {
-    id: Option<String>,
-    resume_url: Option<String>,
-    seq: Option<u64>,
-}
-
-/// Why a connection ended.
-#[derive(Debug, PartialEq)]
-enum Ended {
-    Stopped,
-    /// Connect again and RESUME.
-    Resume,
-    /// Connect again and IDENTIFY anew (the session cannot be resumed).
-    Identify,
-    /// Discord refuses keel (bad token, intents, version): reconnecting cannot help.
-    Refused(String),
-}
 
 /// Keeps the gateway connection open until `stop`.
 pub fn start(discord: Arc<Discord>, stop: watch::Receiver<bool>) -> JoinHandle<()> {
@@ -148,47 +121,6 @@ async fn run(discord: Arc<Discord>, mut stop: watch::Receiver<bool>) {
             pause = (pause * 2).min(MAX_PAUSE);
         }
     }
-}
-
-/// `url` with the API version and encoding keel speaks.
-fn with_query(url: &str) -> String {
-    let url = url.trim_end_matches('/');
-    let path_starts = url.find("://").map_or(0, |i| i + 3);
-    let slash = if url[path_starts..].contains('/') {
-        ""
-    } else {
-        "/"
-    };
-    format!("{url}{slash}?v=10&encoding=json")
-}
-
-/// A random part of 1 (the first heartbeat's jitter).
-fn jitter() -> f64 {
-    f64::from(uuid::Uuid::new_v4().as_u128() as u32) / f64::from(u32::MAX)
-}
-
-/// What a close from Discord means (its close codes).
-fn after_close(code: Option<u16>) -> Ended {
-    match code {
-        Some(code @ (4004 | 4010..=4014)) => {
-            let why = match code {
-                4004 => "authentication failed (check KEEL_DISCORD_BOT_TOKEN)",
-                4013 | 4014 => "invalid or disallowed intents",
-                _ => "shard or API version refused",
-            };
-            Ended::Refused(format!("close code {code}: {why}"))
-        }
-        Some(4007 | 4009) => Ended::Identify,
-        _ => Ended::Resume,
-    }
-}
-
-fn identify(token: &str) -> Value {
-    json!({ "op": IDENTIFY, "d": {
-        "token": token,
-        "intents": 0,
-        "properties": { "os": std::env::consts::OS, "browser": "keel", "device": "keel" },
-    } })
 }
 
 type Socket =
@@ -376,44 +308,5 @@ async fn answer(discord: Arc<Discord>, data: Value) {
         .await;
     if let Err(failure) = sent {
         tracing::warn!("an answer to a Discord interaction was not delivered: {failure}");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_url_gets_the_version_and_encoding() {
-        assert_eq!(
-            with_query("wss://gateway.discord.gg"),
-            "wss://gateway.discord.gg/?v=10&encoding=json"
-        );
-        assert_eq!(
-            with_query("ws://127.0.0.1:9/gateway"),
-            "ws://127.0.0.1:9/gateway?v=10&encoding=json"
-        );
-    }
-
-    #[test]
-    fn close_codes_say_whether_to_resume_identify_or_give_up() {
-        assert_eq!(after_close(None), Ended::Resume);
-        assert_eq!(after_close(Some(4000)), Ended::Resume);
-        assert_eq!(after_close(Some(4009)), Ended::Identify);
-        assert!(matches!(after_close(Some(4004)), Ended::Refused(why) if why.contains("TOKEN")));
-        assert!(matches!(after_close(Some(4014)), Ended::Refused(_)));
-    }
-
-    #[test]
-    fn keel_identifies_with_no_intents() {
-        let identify = identify("t");
-        assert_eq!(identify["op"], 2);
-        assert_eq!(identify["d"]["intents"], 0);
-        assert_eq!(identify["d"]["properties"]["browser"], "keel");
-    }
-
-    #[test]
-    fn the_first_heartbeat_waits_a_random_part_of_the_interval() {
-        assert!((0.0..=1.0).contains(&jitter()));
     }
 }
