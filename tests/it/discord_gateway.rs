@@ -2,11 +2,11 @@
 //! the URL, IDENTIFYs with the bot token and no intents, and answers each `INTERACTION_CREATE`
 //! by the interaction's callback route: command → modal → invalid, valid submission → card →
 //! approve. Then the gateway asks keel to reconnect, drops the connection without a word,
-//! stops acknowledging heartbeats and refuses a RESUME, while interactions are dispatched: each is answered once, none lost,
+//! stops acknowledging heartbeats, rate-limits a callback and refuses a RESUME, while interactions are dispatched: each is answered once, none lost,
 //! including one Discord sends twice.
 
 use crate::common::console::{Mode, TestServer};
-use crate::common::discord::{DiscordStandIn, channel_id, dm_of};
+use crate::common::discord::{DiscordStandIn, Weather, channel_id, dm_of};
 use crate::common::test_databases;
 use crate::common::with_slack::eventually;
 use serde_json::{Value, json};
@@ -229,6 +229,14 @@ async fn keel_resumes_the_gateway_and_no_interaction_is_lost_or_answered_twice()
             comment["type"], 4,
             "[{label}] answered after the resume: {comment}"
         );
+
+        // Discord rate-limits the callback: keel tries again within the three seconds.
+        stand_in.set_weather(Weather::RateLimited);
+        let limited = gateway.command(GUS, "keel");
+        stand_in.gateway.dispatch(limited.clone());
+        eventually("the callback is refused", async || stand_in.refused() > 0).await;
+        stand_in.set_weather(Weather::Fine);
+        assert_eq!(gateway.answer_to(&limited).await["type"], 4, "[{label}]");
 
         // A RESUME refused (op 9): keel IDENTIFYs anew and goes on answering.
         stand_in.gateway.refuse_next_resume();

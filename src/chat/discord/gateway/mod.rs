@@ -5,7 +5,8 @@
 //! IDENTIFYs (intents 0: interactions come to every app whatever its intents, and keel wants
 //! nothing else), and keeps READY's session id and resume URL. An `INTERACTION_CREATE` is
 //! answered as the HTTP endpoint answers it ([`within_deadline`]), the answer sent by
-//! `POST /interactions/{id}/{token}/callback` instead of as an HTTP response.
+//! `POST /interactions/{id}/{token}/callback` instead of as an HTTP response (tried again on a
+//! passing failure while Discord's three seconds last).
 //!
 //! Nothing lost: a connection that ends (Discord's RECONNECT, a close that allows it, a
 //! heartbeat Discord did not acknowledge, a broken socket) is opened again at the resume URL
@@ -44,6 +45,9 @@ const MAX_PAUSE: Duration = Duration::from_secs(60);
 
 /// The longest keel waits for the socket to open and for HELLO.
 const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long Discord waits for an interaction's first answer.
+const ANSWER_WITHIN: Duration = Duration::from_secs(3);
 
 /// Keeps the gateway connection open until `stop`.
 pub fn start(discord: Arc<Discord>, stop: watch::Receiver<bool>) -> JoinHandle<()> {
@@ -297,16 +301,25 @@ async fn answer(discord: Arc<Discord>, data: Value) {
             return;
         }
     }
+    let received = Instant::now();
     let response = if payload.kind == PING {
         Response::Pong
     } else {
         within_deadline(discord.clone(), payload.clone()).await
     };
-    let sent = discord
-        .api
-        .callback(&payload.id, &payload.token, &response.to_json())
-        .await;
-    if let Err(failure) = sent {
-        tracing::warn!("an answer to a Discord interaction was not delivered: {failure}");
+    let response = response.to_json();
+    loop {
+        let sent = discord
+            .api
+            .callback(&payload.id, &payload.token, &response)
+            .await;
+        let Err(failure) = sent else { return };
+        // Tried again while Discord's three seconds allow (a 429, a 5xx, a lost answer).
+        let wait = failure.retry_after.unwrap_or(Duration::from_millis(200));
+        if !failure.transient || received.elapsed() + wait > ANSWER_WITHIN {
+            tracing::warn!("an answer to a Discord interaction was not delivered: {failure}");
+            return;
+        }
+        tokio::time::sleep(wait).await;
     }
 }
