@@ -28,6 +28,8 @@ pub struct Server {
     deliverers: Vec<JoinHandle<()>>,
     /// The Slack Socket Mode connection, when Slack is on in that mode.
     slack_socket: Option<JoinHandle<()>>,
+    /// The Discord gateway connection, when Discord is on in that mode.
+    discord_gateway: Option<JoinHandle<()>>,
 }
 
 /// Binds `bind` and serves `keel`; `demo` lets anyone use the console by picking a person.
@@ -44,6 +46,9 @@ pub async fn start(keel: Keel, demo: bool, bind: &str) -> anyhow::Result<Server>
     let slack_socket = slack
         .as_ref()
         .and_then(|slack| slack.connect(stopped.clone()));
+    let discord_gateway = discord
+        .as_ref()
+        .and_then(|discord| discord.connect(stopped.clone()));
     let scheduler = tokio::spawn(run_scheduler(keel.clone(), stopped.clone()));
     // A deliverer per platform: one that does not answer holds only its own rounds.
     let deliverers = sink
@@ -76,6 +81,7 @@ pub async fn start(keel: Keel, demo: bool, bind: &str) -> anyhow::Result<Server>
         scheduler,
         deliverers,
         slack_socket,
+        discord_gateway,
     })
 }
 
@@ -92,6 +98,9 @@ impl Server {
         }
         if let Some(socket) = self.slack_socket {
             socket.await.context("the Slack connection panicked")?;
+        }
+        if let Some(gateway) = self.discord_gateway {
+            gateway.await.context("the Discord gateway panicked")?;
         }
         tracing::info!("keel stopped");
         served

@@ -5,7 +5,7 @@
 //!
 //! - [`console`]: keel's own web console (`keel demo`, and `keel serve` with sign-in links).
 //! - [`slack`]: Slack, over HTTP or Socket Mode.
-//! - [`discord`]: Discord, over its HTTP interactions endpoint.
+//! - [`discord`]: Discord, over its gateway (WebSocket) or its HTTP interactions endpoint.
 
 pub mod console;
 pub mod discord;

@@ -116,6 +116,9 @@ pub fn check(dir: &Path) -> ExitCode {
                 config.schema.types.len(),
                 config.workflows.len()
             );
+            for line in crate::chat::discord::commands::check(&config) {
+                println!("{line}");
+            }
             ExitCode::SUCCESS
         }
         Err(problems) => {

@@ -37,6 +37,7 @@ pub(super) const SECTIONS: &[(&str, &[&str])] = &[
         "discord",
         &[
             "enabled",
+            "mode",
             "api_url",
             "application_id",
             "guild_id",

@@ -109,6 +109,8 @@ pub struct Slack {
 #[derive(Debug, Clone)]
 pub struct Discord {
     pub enabled: bool,
+    /// How Discord's interactions reach keel: one way only, never both (Discord's rule).
+    pub mode: DiscordMode,
     /// REST API base, `https://discord.com/api/v10`; tests point it at a local stand-in.
     pub api_url: String,
     /// The application id, needed to register slash commands (not a secret).
@@ -127,6 +129,19 @@ pub enum SlackMode {
     /// keel opens a WebSocket to Slack (needs `KEEL_SLACK_APP_TOKEN`); no public URL needed.
     Socket,
     /// Slack sends HTTP requests to keel's `/slack/…` endpoints (needs a public URL).
+    Http,
+}
+
+/// How Discord's interactions reach keel. Discord sends an app's interactions either over
+/// the gateway or to its HTTP endpoint, never both; keel does the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiscordMode {
+    /// keel opens the gateway's WebSocket with the bot token (the default): no public URL, no
+    /// public key; works behind a firewall.
+    Gateway,
+    /// Discord posts to keel's `/discord/interactions` (needs a public URL and
+    /// `KEEL_DISCORD_PUBLIC_KEY`, and the portal's Interactions Endpoint URL set to it).
     Http,
 }
 

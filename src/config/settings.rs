@@ -212,6 +212,7 @@ impl Checker<'_> {
             },
             discord: Discord {
                 enabled: file.discord.enabled,
+                mode: file.discord.mode,
                 api_url: file.discord.api_url.trim_end_matches('/').to_string(),
                 application_id: file.discord.application_id,
                 guild_id: file.discord.guild_id,

@@ -126,6 +126,7 @@ impl Default for SlackFile {
 #[serde(deny_unknown_fields, default)]
 pub(super) struct DiscordFile {
     pub enabled: bool,
+    pub mode: super::DiscordMode,
     pub api_url: String,
     pub application_id: Option<String>,
     pub guild_id: Option<String>,
@@ -136,6 +137,7 @@ impl Default for DiscordFile {
     fn default() -> Self {
         DiscordFile {
             enabled: false,
+            mode: super::DiscordMode::Gateway,
             api_url: "https://discord.com/api/v10".into(),
             application_id: None,
             guild_id: None,

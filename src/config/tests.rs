@@ -476,3 +476,34 @@ fn an_environment_value_for_a_text_setting_is_taken_as_text_even_when_it_reads_a
         "a value that fits no way is still refused, naming the variable: {found:#?}"
     );
 }
+
+#[test]
+fn discord_takes_interactions_over_the_gateway_unless_told_http_and_says_so_in_check() {
+    let on = [
+        ("KEEL_DISCORD_ENABLED", "true"),
+        ("KEEL_DISCORD_BOT_TOKEN", "t"),
+    ]
+    .map(|(k, v)| (k.to_string(), v.to_string()));
+    let config = load_with_env(&demo_dir(), &on).expect("loads");
+    assert_eq!(config.settings.discord.mode, super::DiscordMode::Gateway);
+    let said = crate::chat::discord::commands::check(&config);
+    assert!(said[0].contains("gateway mode"), "{said:?}");
+    assert_eq!(said.len(), 1, "nothing missing: {said:?}");
+
+    let mut http = on.to_vec();
+    http.push(("KEEL_DISCORD_MODE".into(), "http".into()));
+    let config = load_with_env(&demo_dir(), &http).expect("loads");
+    assert_eq!(config.settings.discord.mode, super::DiscordMode::Http);
+    let said = crate::chat::discord::commands::check(&config);
+    assert!(
+        said.iter().any(|l| l.contains("KEEL_DISCORD_PUBLIC_KEY")),
+        "{said:?}"
+    );
+    let found = problems(&demo_dir(), &[("KEEL_DISCORD_MODE", "both")]);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.message.contains("`gateway` or `http`")),
+        "{found:?}"
+    );
+}

@@ -18,6 +18,7 @@ mod demo;
 mod discord;
 mod discord_autocomplete;
 mod discord_deferred;
+mod discord_gateway;
 mod faults;
 mod import;
 mod input;

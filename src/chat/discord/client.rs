@@ -174,6 +174,39 @@ impl DiscordApi {
     }
 }
 
+impl DiscordApi {
+    /// The bot token, which the gateway's IDENTIFY and RESUME carry.
+    pub fn token(&self) -> &SecretString {
+        &self.token
+    }
+
+    /// The gateway's WebSocket URL (`GET /gateway/bot`), which keel caches and connects to
+    /// with `?v=10&encoding=json`.
+    pub async fn gateway_url(&self) -> Result<String, DiscordFailure> {
+        let answer = self
+            .call(Method::GET, "/gateway/bot", None::<&Value>)
+            .await?;
+        answer["url"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| DiscordFailure::transient("GET /gateway/bot gave no url", None))
+    }
+
+    /// Answers an interaction that came over the gateway
+    /// (`POST /interactions/{id}/{token}/callback`): what the HTTP endpoint would have answered.
+    pub async fn callback(
+        &self,
+        interaction: &str,
+        token: &str,
+        response: &Value,
+    ) -> Result<(), DiscordFailure> {
+        let path = format!("/interactions/{interaction}/{token}/callback");
+        self.call(Method::POST, &path, Some(response))
+            .await
+            .map(drop)
+    }
+}
+
 /// A path without its ids, for messages (tokens never reach a log).
 fn route_of(path: &str) -> String {
     let parts: Vec<&str> = path

@@ -4,7 +4,7 @@
 //! form's problems come back as a private message listing what to fix.
 
 use super::Discord;
-use super::message::Message;
+use super::message::{EPHEMERAL, Message};
 use super::modal::modal;
 use super::payload::{APPLICATION_COMMAND, DiscordInteraction, MESSAGE_COMPONENT, MODAL_SUBMIT};
 use super::text::{MAX_CONTENT, MAX_SELECT_OPTIONS, escape, fit};
@@ -13,6 +13,12 @@ use crate::domain::{Choice, Effect, FieldType, Form, FormId, InputKind, Interact
 use crate::service::ServiceError;
 use serde_json::{Value, json};
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long keel works on an interaction before deferring: inside Discord's three seconds,
+/// with room for the answer's way back.
+const DEFER_AFTER: Duration = Duration::from_millis(2_000);
 
 /// An interaction response (`PONG`, a message, a modal), as Discord reads it.
 #[derive(Debug, Clone, PartialEq)]
@@ -130,6 +136,46 @@ fn picked(form: &mut Form, payload: &DiscordInteraction) {
             input.value = Some(value.trim().to_string());
         }
     }
+}
+
+/// The answer if it is ready in time; else a deferred answer now and the real one later.
+pub async fn within_deadline(discord: Arc<Discord>, payload: DiscordInteraction) -> Response {
+    let worker = {
+        let (discord, payload) = (discord.clone(), payload.clone());
+        tokio::spawn(async move { respond(&discord, &payload).await })
+    };
+    let mut worker = worker;
+    match tokio::time::timeout(DEFER_AFTER, &mut worker).await {
+        Ok(Ok(response)) => return response,
+        Ok(Err(panicked)) => {
+            tracing::error!("answering a Discord interaction failed: {panicked}");
+            return Response::Message(Message::ephemeral(
+                "Something went wrong; nothing was done.",
+            ));
+        }
+        Err(_) => {}
+    }
+    tokio::spawn(async move {
+        let message = match worker.await {
+            Ok(Response::Message(message)) => message,
+            // A modal can only be the first answer.
+            Ok(_) => {
+                Message::ephemeral("keel took too long to open the form: run the command again.")
+            }
+            Err(_) => Message::ephemeral("Something went wrong; nothing was done."),
+        };
+        let application = &payload.application_id;
+        if let Err(failure) = discord
+            .api
+            .edit_original(application, &payload.token, &message)
+            .await
+        {
+            tracing::warn!("a deferred answer to Discord was not delivered: {failure}");
+        }
+    });
+    // DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE, private: "keel is thinking…".
+    let deferred = json!({ "type": 5, "data": { "flags": EPHEMERAL } });
+    Response::Deferred(deferred)
 }
 
 /// A form as a modal (record pickers with few enough records as selects), or why not.

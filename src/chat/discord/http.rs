@@ -2,12 +2,11 @@
 //! else (a bad or stale one gets 401 and is never processed), PING is answered with PONG, and
 //! everything else within Discord's three seconds: when the work takes longer, keel answers
 //! that it is on it (a deferred, private answer) and puts the real answer in its place through
-//! the interaction's webhook when done. The body's size is bounded by the router
+//! the interaction's webhook when done ([`within_deadline`], shared with the gateway). The body's size is bounded by the router
 //! ([`crate::http::MAX_BODY`]).
 
 use super::Discord;
-use super::handle::{Response, respond};
-use super::message::{EPHEMERAL, Message};
+use super::handle::{Response, within_deadline};
 use super::payload::{AUTOCOMPLETE, DiscordInteraction, PING};
 use super::signature::{SignatureProblem, verify};
 use axum::Json;
@@ -15,13 +14,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use serde_json::json;
 use std::sync::Arc;
-use std::time::Duration;
-
-/// How long keel works on an interaction before deferring: inside Discord's three seconds,
-/// with room for the answer's way back.
-const DEFER_AFTER: Duration = Duration::from_millis(2_000);
 
 pub async fn interactions(
     State(discord): State<Arc<Discord>>,
@@ -29,8 +22,12 @@ pub async fn interactions(
     body: Bytes,
 ) -> axum::response::Response {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let Some(public_key) = &discord.public_key else {
+        // Only mounted in http mode, which requires the key; never process unverified bodies.
+        return (StatusCode::UNAUTHORIZED, "no public key to verify with").into_response();
+    };
     let checked = verify(
-        &discord.public_key,
+        public_key,
         header("x-signature-timestamp"),
         header("x-signature-ed25519"),
         &body,
@@ -57,44 +54,4 @@ pub async fn interactions(
         return Json(super::autocomplete::answer(&discord, &payload).await).into_response();
     }
     Json(within_deadline(discord, payload).await.to_json()).into_response()
-}
-
-/// The answer if it is ready in time; else a deferred answer now and the real one later.
-async fn within_deadline(discord: Arc<Discord>, payload: DiscordInteraction) -> Response {
-    let worker = {
-        let (discord, payload) = (discord.clone(), payload.clone());
-        tokio::spawn(async move { respond(&discord, &payload).await })
-    };
-    let mut worker = worker;
-    match tokio::time::timeout(DEFER_AFTER, &mut worker).await {
-        Ok(Ok(response)) => return response,
-        Ok(Err(panicked)) => {
-            tracing::error!("answering a Discord interaction failed: {panicked}");
-            return Response::Message(Message::ephemeral(
-                "Something went wrong; nothing was done.",
-            ));
-        }
-        Err(_) => {}
-    }
-    tokio::spawn(async move {
-        let message = match worker.await {
-            Ok(Response::Message(message)) => message,
-            // A modal can only be the first answer.
-            Ok(_) => {
-                Message::ephemeral("keel took too long to open the form: run the command again.")
-            }
-            Err(_) => Message::ephemeral("Something went wrong; nothing was done."),
-        };
-        let application = &payload.application_id;
-        if let Err(failure) = discord
-            .api
-            .edit_original(application, &payload.token, &message)
-            .await
-        {
-            tracing::warn!("a deferred answer to Discord was not delivered: {failure}");
-        }
-    });
-    // DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE, private: "keel is thinking…".
-    let deferred = json!({ "type": 5, "data": { "flags": EPHEMERAL } });
-    Response::Deferred(deferred)
 }

@@ -1,9 +1,10 @@
 //! Discord: slash commands open modals built from the workflows' forms, approval cards arrive
 //! as embeds with buttons in the approver's DMs (and the workflow's channel), cards are edited
 //! in place after every decision, and everything that must not be lost goes through the outbox
-//! ([`port`]). Interactions come to keel's HTTP endpoint (`POST /discord/interactions`), each
-//! with a verified Ed25519 signature ([`http`]); the gateway (a websocket keel opens, needing no
-//! public URL) is not built yet.
+//! ([`port`]). Interactions come one way only (`discord.mode`, Discord's rule too): over the
+//! gateway, a WebSocket keel opens with the bot token and needing no public URL ([`gateway`],
+//! the default), or to keel's HTTP endpoint (`POST /discord/interactions`), each with a
+//! verified Ed25519 signature ([`http`]). Both answer through [`handle`].
 //!
 //! keel's own serde types, not serenity's: serenity 0.12 cannot build a modal's Label
 //! components and loses a submitted Label's value. The translation is pure: [`signature`],
@@ -12,6 +13,7 @@
 pub mod autocomplete;
 pub mod client;
 pub mod commands;
+mod gateway;
 mod handle;
 mod http;
 pub mod message;
@@ -23,6 +25,7 @@ pub mod text;
 
 pub use port::DISCORD;
 
+use crate::config::DiscordMode;
 use crate::domain::Person;
 use crate::service::{Keel, ServiceError};
 use anyhow::{Context as _, bail};
@@ -33,12 +36,16 @@ use ed25519_dalek::VerifyingKey;
 use secrecy::ExposeSecret;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 /// The Discord adapter: shared by its HTTP endpoint and the outbox deliverer.
 pub struct Discord {
     keel: Keel,
     api: DiscordApi,
-    public_key: VerifyingKey,
+    mode: DiscordMode,
+    /// Verifies the HTTP endpoint's requests: set in http mode only (the gateway needs none).
+    public_key: Option<VerifyingKey>,
     /// Conversations found (a user's DM channel, a `#name`'s channel id), remembered for the
     /// life of the process: each is looked up once, not on every post.
     conversations: Mutex<HashMap<String, String>>,
@@ -53,21 +60,26 @@ impl Discord {
             return Ok(None);
         }
         let secrets = &config.secrets;
-        let (Some(token), Some(public_key)) =
-            (&secrets.discord_bot_token, &secrets.discord_public_key)
-        else {
-            bail!(
-                "discord.enabled is set but KEEL_DISCORD_BOT_TOKEN and KEEL_DISCORD_PUBLIC_KEY are not both set"
-            );
+        let Some(token) = &secrets.discord_bot_token else {
+            bail!("discord.enabled is set but KEEL_DISCORD_BOT_TOKEN is not set");
         };
-        let public_key =
-            signature::public_key(public_key.expose_secret()).map_err(anyhow::Error::msg)?;
+        let public_key = match (settings.mode, &secrets.discord_public_key) {
+            (DiscordMode::Gateway, _) => None,
+            (DiscordMode::Http, Some(key)) => {
+                Some(signature::public_key(key.expose_secret()).map_err(anyhow::Error::msg)?)
+            }
+            (DiscordMode::Http, None) => bail!(
+                "discord.mode is http but KEEL_DISCORD_PUBLIC_KEY is not set; set it, or set discord.mode = \"gateway\" (no public URL needed)"
+            ),
+        };
+        let mode = settings.mode;
         let timeout = std::time::Duration::from_secs(settings.timeout_seconds.max(1));
         let api = DiscordApi::new(&settings.api_url, token, timeout)
             .context("building Discord's HTTP client")?;
         Ok(Some(Arc::new(Discord {
             keel,
             api,
+            mode,
             public_key,
             conversations: Mutex::default(),
         })))
@@ -79,10 +91,22 @@ impl Discord {
         self.keel.person_on(DISCORD, user, None).await
     }
 
-    /// `POST /discord/interactions`.
+    /// `POST /discord/interactions` in http mode; nothing in gateway mode, where Discord sends
+    /// interactions over the gateway only and a request to the endpoint would be a forgery.
     pub fn router(self: &Arc<Self>) -> Router {
-        Router::new()
-            .route("/discord/interactions", post(http::interactions))
-            .with_state(self.clone())
+        match self.mode {
+            DiscordMode::Http => Router::new()
+                .route("/discord/interactions", post(http::interactions))
+                .with_state(self.clone()),
+            DiscordMode::Gateway => Router::new(),
+        }
+    }
+
+    /// In gateway mode, keeps the gateway connection open until `stop` (`None` in http mode).
+    pub fn connect(self: &Arc<Self>, stop: watch::Receiver<bool>) -> Option<JoinHandle<()>> {
+        match self.mode {
+            DiscordMode::Gateway => Some(gateway::start(self.clone(), stop)),
+            DiscordMode::Http => None,
+        }
     }
 }

@@ -3,7 +3,9 @@
 //! nonce, edited, an interaction's deferred answer, commands registered), checks the bot token,
 //! and records every call. While told to, it rate-limits (429 with `retry_after` in seconds, a
 //! float, in the body), fails (502) or hangs. It also signs interactions to keel's endpoint
-//! with a test Ed25519 key, as Discord signs them.
+//! with a test Ed25519 key, as Discord signs them, and serves a gateway
+//! ([`super::discord_gateway`]) whose URL `GET /gateway/bot` gives; answers to interactions
+//! that came over it are recorded as `POST /interactions/{id}/{token}/callback` calls.
 
 use axum::Json;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -56,6 +58,7 @@ struct Shared {
 
 pub struct DiscordStandIn {
     pub api_url: String,
+    pub gateway: super::discord_gateway::Gateway,
     shared: Shared,
 }
 
@@ -75,12 +78,15 @@ impl DiscordStandIn {
             recorded: Arc::default(),
             weather: Arc::new(Mutex::new(Weather::Fine)),
         };
+        let gateway = super::discord_gateway::Gateway::default();
         let app = axum::Router::new()
             .fallback(answer)
-            .with_state(shared.clone());
+            .with_state(shared.clone())
+            .merge(gateway.router());
         let address = super::serve::on_random_port(app).await;
         DiscordStandIn {
             api_url: format!("http://{address}/api/v10"),
+            gateway,
             shared,
         }
     }
@@ -89,10 +95,11 @@ impl DiscordStandIn {
         *self.shared.weather.lock().expect("weather") = weather;
     }
 
-    /// The environment that turns Discord on, pointed at this stand-in.
+    /// The environment that turns Discord on in http mode, pointed at this stand-in.
     pub fn keel_env(&self) -> Vec<(&'static str, String)> {
         vec![
             ("KEEL_DISCORD_ENABLED", "true".into()),
+            ("KEEL_DISCORD_MODE", "http".into()),
             ("KEEL_DISCORD_API_URL", self.api_url.clone()),
             ("KEEL_DISCORD_BOT_TOKEN", BOT_TOKEN.into()),
             (
@@ -103,6 +110,15 @@ impl DiscordStandIn {
             ("KEEL_DISCORD_GUILD_ID", GUILD_ID.into()),
             ("KEEL_DISCORD_TIMEOUT_SECONDS", "1".into()),
         ]
+    }
+
+    /// The environment that turns Discord on in gateway mode (the default: no mode set, no
+    /// public key), pointed at this stand-in.
+    pub fn keel_env_gateway(&self) -> Vec<(&'static str, String)> {
+        self.keel_env()
+            .into_iter()
+            .filter(|(k, _)| !matches!(*k, "KEEL_DISCORD_MODE" | "KEEL_DISCORD_PUBLIC_KEY"))
+            .collect()
     }
 
     /// The messages of a channel (a DM channel: [`dm_of`]), oldest first, as they are now.
@@ -183,6 +199,19 @@ async fn answer(
     let mut recorded = shared.recorded.lock().expect("recorded");
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let (status, answer) = match (method.as_str(), parts.as_slice()) {
+        ("GET", ["gateway", "bot"]) => {
+            let host = headers
+                .get("host")
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or_default();
+            let url = format!("ws://{host}/gateway");
+            (
+                StatusCode::OK,
+                json!({ "url": url, "shards": 1,
+                "session_start_limit": { "total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1 } }),
+            )
+        }
+        ("POST", ["interactions", _, _, "callback"]) => (StatusCode::OK, Value::Null),
         ("POST", ["users", "@me", "channels"]) => {
             let user = body["recipient_id"].as_str().unwrap_or_default();
             (StatusCode::OK, json!({ "id": dm_of(user), "type": 1 }))

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod console;
 pub mod demo_csv;
 pub mod discord;
+pub mod discord_gateway;
 pub mod discord_user;
 pub mod llm;
 pub mod serve;
