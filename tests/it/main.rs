@@ -16,6 +16,7 @@ mod console;
 mod crash;
 mod demo;
 mod discord;
+mod discord_ask;
 mod discord_autocomplete;
 mod discord_deferred;
 mod discord_gateway;

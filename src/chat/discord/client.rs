@@ -79,17 +79,30 @@ impl DiscordApi {
         body: Option<&(impl Serialize + Sync)>,
     ) -> Result<Value, DiscordFailure> {
         let what = format!("{method} {}", route_of(path));
-        let mut request = self
-            .client
+        let mut request = self.request(method, path);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        self.send(&what, request).await
+    }
+
+    /// A call to `path` with the bot's token, bounded by `discord.timeout_seconds`.
+    fn request(&self, method: Method, path: &str) -> http_client::RequestBuilder {
+        self.client
             .request(method, format!("{}{path}", self.base))
             .header(
                 "authorization",
                 format!("Bot {}", self.token.expose_secret()),
             )
-            .timeout(self.timeout);
-        if let Some(body) = body {
-            request = request.json(body);
-        }
+            .timeout(self.timeout)
+    }
+
+    /// Sends `request` (`what` names it in failures); Discord's JSON answer, or why not.
+    async fn send(
+        &self,
+        what: &str,
+        request: http_client::RequestBuilder,
+    ) -> Result<Value, DiscordFailure> {
         let response = match request.send().await {
             Ok(response) => response,
             Err(error) if error.is_timeout() => {
@@ -117,7 +130,7 @@ impl DiscordApi {
         if status.is_success() {
             return Ok(answer);
         }
-        Err(failure(&what, status, &answer, header_wait))
+        Err(failure(what, status, &answer, header_wait))
     }
 
     /// The DM channel with a user (`POST /users/@me/channels`).
@@ -175,6 +188,26 @@ impl DiscordApi {
 }
 
 impl DiscordApi {
+    /// Posts a follow-up to an interaction with one file (`POST /webhooks/{app}/{token}`), as
+    /// multipart/form-data: the message in `payload_json`, the file in `files[0]` (the message's
+    /// `attachments` names it with id 0). Built by hand: two parts need no multipart crate.
+    pub async fn follow_up_with_file(
+        &self,
+        application: &str,
+        token: &str,
+        message: &Value,
+        file: &super::followup::File,
+    ) -> Result<(), DiscordFailure> {
+        let path = format!("/webhooks/{application}/{token}");
+        let what = format!("POST {}", route_of(&path));
+        let (content_type, body) = super::followup::multipart(message, file);
+        let request = self
+            .request(Method::POST, &path)
+            .header("content-type", content_type)
+            .body(body);
+        self.send(&what, request).await.map(drop)
+    }
+
     /// The bot token, which the gateway's IDENTIFY and RESUME carry.
     pub fn token(&self) -> &SecretString {
         &self.token

@@ -4,6 +4,7 @@
 //! form's problems come back as a private message listing what to fix.
 
 use super::Discord;
+use super::followup::{Chart, send_chart};
 use super::message::{EPHEMERAL, Message};
 use super::modal::modal;
 use super::payload::{APPLICATION_COMMAND, DiscordInteraction, MESSAGE_COMPONENT, MODAL_SUBMIT};
@@ -59,8 +60,18 @@ fn told(error: ServiceError) -> String {
     }
 }
 
-/// The answer to a command, a click or a submission.
-pub async fn respond(discord: &Discord, payload: &DiscordInteraction) -> Response {
+/// The answer to a command, a click or a submission, and the chart to send after it.
+pub async fn respond(discord: &Discord, payload: &DiscordInteraction) -> (Response, Option<Chart>) {
+    let mut chart = None;
+    let response = answer(discord, payload, &mut chart).await;
+    (response, chart)
+}
+
+async fn answer(
+    discord: &Discord,
+    payload: &DiscordInteraction,
+    chart: &mut Option<Chart>,
+) -> Response {
     if !matches!(
         payload.kind,
         APPLICATION_COMMAND | MESSAGE_COMPONENT | MODAL_SUBMIT
@@ -88,6 +99,7 @@ pub async fn respond(discord: &Discord, payload: &DiscordInteraction) -> Respons
         Err(error) => return Response::private(&told(error)),
     };
     let mut replies = Vec::new();
+    let mut buttons = Vec::new();
     for effect in effects {
         match effect {
             Effect::OpenForm { mut form } => {
@@ -107,13 +119,14 @@ pub async fn respond(discord: &Discord, payload: &DiscordInteraction) -> Respons
             Effect::FormErrors { errors } => {
                 replies.push(escape(&to_fix(discord, form_id.as_deref(), &errors)))
             }
-            // Charts as attachments and suggestion buttons are not built yet: the reply has
-            // said everything in words.
-            Effect::CloseForm | Effect::Chart { .. } | Effect::Suggestions { .. } => {}
+            Effect::Chart { png, alt } => *chart = Some(Chart { png, alt }),
+            Effect::Suggestions { questions } => buttons = super::suggestions::rows(&questions),
+            Effect::CloseForm => {}
         }
     }
     let mut message = Message::ephemeral("");
     message.content = fit(&replies.join("\n"), MAX_CONTENT);
+    message.components = buttons;
     if message.content.is_empty() {
         message.content = "Done.".into();
     }
@@ -146,7 +159,16 @@ pub async fn within_deadline(discord: Arc<Discord>, payload: DiscordInteraction)
     };
     let mut worker = worker;
     match tokio::time::timeout(DEFER_AFTER, &mut worker).await {
-        Ok(Ok(response)) => return response,
+        Ok(Ok((response, chart))) => {
+            if let Some(chart) = chart {
+                // After the answer, which goes back as this function returns.
+                tokio::spawn(async move {
+                    let application = &payload.application_id;
+                    send_chart(&discord, application, &payload.token, &chart).await;
+                });
+            }
+            return response;
+        }
         Ok(Err(panicked)) => {
             tracing::error!("answering a Discord interaction failed: {panicked}");
             return Response::Message(Message::ephemeral(
@@ -156,13 +178,17 @@ pub async fn within_deadline(discord: Arc<Discord>, payload: DiscordInteraction)
         Err(_) => {}
     }
     tokio::spawn(async move {
-        let message = match worker.await {
-            Ok(Response::Message(message)) => message,
+        let (message, chart) = match worker.await {
+            Ok((Response::Message(message), chart)) => (message, chart),
             // A modal can only be the first answer.
-            Ok(_) => {
-                Message::ephemeral("keel took too long to open the form: run the command again.")
-            }
-            Err(_) => Message::ephemeral("Something went wrong; nothing was done."),
+            Ok(_) => (
+                Message::ephemeral("keel took too long to open the form: run the command again."),
+                None,
+            ),
+            Err(_) => (
+                Message::ephemeral("Something went wrong; nothing was done."),
+                None,
+            ),
         };
         let application = &payload.application_id;
         if let Err(failure) = discord
@@ -171,6 +197,8 @@ pub async fn within_deadline(discord: Arc<Discord>, payload: DiscordInteraction)
             .await
         {
             tracing::warn!("a deferred answer to Discord was not delivered: {failure}");
+        } else if let Some(chart) = chart {
+            send_chart(&discord, application, &payload.token, &chart).await;
         }
     });
     // DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE, private: "keel is thinking…".

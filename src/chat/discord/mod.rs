@@ -13,6 +13,7 @@
 pub mod autocomplete;
 pub mod client;
 pub mod commands;
+pub mod followup;
 mod gateway;
 mod handle;
 mod http;
@@ -21,6 +22,7 @@ pub mod modal;
 pub mod payload;
 mod port;
 pub mod signature;
+pub mod suggestions;
 pub mod text;
 
 pub use port::DISCORD;

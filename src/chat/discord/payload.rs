@@ -133,6 +133,13 @@ impl DiscordInteraction {
                 text: command_text(&data.options),
             }),
             MESSAGE_COMPONENT => {
+                // A suggested question's button asks it.
+                if let Some(question) = super::suggestions::asked(&data.custom_id) {
+                    return Some(Interaction::Command {
+                        name: "ask".into(),
+                        text: question.to_string(),
+                    });
+                }
                 let (action, request_id, step) = parse_button_id(&data.custom_id)?;
                 Some(Interaction::Button {
                     request_id,

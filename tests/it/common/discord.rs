@@ -5,7 +5,9 @@
 //! float, in the body), fails (502) or hangs. It also signs interactions to keel's endpoint
 //! with a test Ed25519 key, as Discord signs them, and serves a gateway
 //! ([`super::discord_gateway`]) whose URL `GET /gateway/bot` gives; answers to interactions
-//! that came over it are recorded as `POST /interactions/{id}/{token}/callback` calls.
+//! that came over it are recorded as `POST /interactions/{id}/{token}/callback` calls. A
+//! follow-up with a file (`POST /webhooks/{app}/{token}`, multipart/form-data) is recorded with
+//! its `payload_json` as the call's body and its `files[0]` kept ([`DiscordStandIn::files`]).
 
 use axum::Json;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -42,9 +44,18 @@ pub struct Call {
     pub accepted: bool,
 }
 
+/// A file a follow-up carried: its part's file name and content type, and its bytes.
+#[derive(Debug, Clone)]
+pub struct UploadedFile {
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
 #[derive(Default)]
 struct Recorded {
     calls: Vec<Call>,
+    files: Vec<UploadedFile>,
     next_id: u64,
     /// Messages by channel id, oldest first.
     channels: HashMap<String, Vec<Value>>,
@@ -152,6 +163,11 @@ impl DiscordStandIn {
             .collect()
     }
 
+    /// The files follow-ups carried, oldest first.
+    pub fn files(&self) -> Vec<UploadedFile> {
+        self.shared.recorded.lock().expect("recorded").files.clone()
+    }
+
     /// Calls refused (rate-limited, failed, hung).
     pub fn refused(&self) -> usize {
         let recorded = self.shared.recorded.lock().expect("recorded");
@@ -166,7 +182,15 @@ async fn answer(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let (body, file) = match content_type.split_once("multipart/form-data; boundary=") {
+        Some((_, boundary)) => multipart(&body, boundary),
+        None => (serde_json::from_slice(&body).unwrap_or(Value::Null), None),
+    };
     let path = uri.path().trim_start_matches("/api/v10").to_string();
     let weather = *shared.weather.lock().expect("weather");
     let authorized = headers
@@ -226,6 +250,24 @@ async fn answer(
         ("POST", ["channels", channel, "messages"]) => create(&mut recorded, channel, &body),
         ("PATCH", ["channels", channel, "messages", id]) => edit(&mut recorded, channel, id, &body),
         ("PATCH", ["webhooks", _, _, "messages", "@original"]) => (StatusCode::OK, body.clone()),
+        // A follow-up: with a file, its message must name it as attachment 0, and a file
+        // said to be a PNG must be one.
+        ("POST", ["webhooks", _, _]) => match file {
+            Some(file)
+                if body["attachments"][0]["filename"] == file.filename.as_str()
+                    && (file.content_type != "image/png" || file.bytes.starts_with(b"\x89PNG")) =>
+            {
+                recorded.files.push(file);
+                recorded.next_id += 1;
+                let mut message = body.clone();
+                message["id"] = json!(format!("9{:017}", recorded.next_id));
+                (StatusCode::OK, message)
+            }
+            _ => (
+                StatusCode::BAD_REQUEST,
+                json!({ "message": "Invalid Form Body", "code": 50035 }),
+            ),
+        },
         (
             "PUT",
             [
@@ -291,4 +333,61 @@ pub fn signed_headers(body: &[u8], timestamp: i64, seed: &[u8; 32]) -> Vec<(&'st
         ),
         ("x-signature-timestamp", ts),
     ]
+}
+
+/// A multipart/form-data body as Discord reads a follow-up: the `payload_json` part as the
+/// message, and the `files[0]` part.
+fn multipart(body: &[u8], boundary: &str) -> (Value, Option<UploadedFile>) {
+    let delimiter = format!("--{}", boundary.trim_matches('"'));
+    let mut message = Value::Null;
+    let mut file = None;
+    for part in split(body, delimiter.as_bytes()).into_iter().skip(1) {
+        let Some(part) = part.strip_prefix(b"\r\n") else {
+            continue; // the closing "--"
+        };
+        let Some(at) = find(part, b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&part[..at]).to_string();
+        let content = part[at + 4..]
+            .strip_suffix(b"\r\n")
+            .unwrap_or(&part[at + 4..]);
+        let header = |name: &str| {
+            head.lines()
+                .find(|l| l.to_ascii_lowercase().starts_with(name))
+                .map(|l| l.split_once(':').map_or("", |(_, v)| v).trim().to_string())
+                .unwrap_or_default()
+        };
+        let disposition = header("content-disposition");
+        if disposition.contains("name=\"payload_json\"") {
+            message = serde_json::from_slice(content).unwrap_or(Value::Null);
+        } else if disposition.contains("name=\"files[0]\"") {
+            let filename = disposition
+                .split("filename=\"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .unwrap_or_default()
+                .to_string();
+            file = Some(UploadedFile {
+                filename,
+                content_type: header("content-type"),
+                bytes: content.to_vec(),
+            });
+        }
+    }
+    (message, file)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn split<'a>(mut body: &'a [u8], delimiter: &[u8]) -> Vec<&'a [u8]> {
+    let mut parts = Vec::new();
+    while let Some(at) = find(body, delimiter) {
+        parts.push(&body[..at]);
+        body = &body[at + delimiter.len()..];
+    }
+    parts.push(body);
+    parts
 }
