@@ -9,6 +9,7 @@
 
 pub mod console;
 pub mod discord;
+pub mod signed;
 pub mod slack;
 
 use crate::domain::{ChatMessage, MessageRef, Target};

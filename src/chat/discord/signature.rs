@@ -6,19 +6,7 @@
 
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 
-/// How far a request's timestamp may be from now, in seconds.
-pub const WINDOW_SECONDS: i64 = 5 * 60;
-
-/// Why a request was not accepted as Discord's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SignatureProblem {
-    /// No timestamp or signature header, or not in Discord's format.
-    Missing,
-    /// The timestamp is more than five minutes from now.
-    Stale,
-    /// Signed with another key, or the body was changed.
-    Mismatch,
-}
+pub use crate::chat::signed::SignatureProblem;
 
 /// The application's public key (`KEEL_DISCORD_PUBLIC_KEY`, 64 hex digits), or why not.
 pub fn public_key(hex_key: &str) -> Result<VerifyingKey, String> {
@@ -40,13 +28,7 @@ pub fn verify(
     body: &[u8],
     now: i64,
 ) -> Result<(), SignatureProblem> {
-    let (Some(timestamp), Some(signature)) = (timestamp, signature) else {
-        return Err(SignatureProblem::Missing);
-    };
-    let at: i64 = timestamp.parse().map_err(|_| SignatureProblem::Missing)?;
-    if (now - at).abs() > WINDOW_SECONDS {
-        return Err(SignatureProblem::Stale);
-    }
+    let (timestamp, signature) = crate::chat::signed::fresh(timestamp, signature, now)?;
     let bytes: [u8; 64] = hex::decode(signature)
         .ok()
         .and_then(|b| b.try_into().ok())

@@ -6,19 +6,7 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-/// How far a request's timestamp may be from now, in seconds.
-pub const WINDOW_SECONDS: i64 = 5 * 60;
-
-/// Why a request was not accepted as Slack's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SignatureProblem {
-    /// No timestamp or signature header, or not in Slack's format.
-    Missing,
-    /// The timestamp is more than five minutes from now.
-    Stale,
-    /// Signed with another secret, or the body was changed.
-    Mismatch,
-}
+pub use crate::chat::signed::{SignatureProblem, WINDOW_SECONDS};
 
 /// Checks a request's signature against the signing secret at `now` (Unix seconds).
 pub fn verify(
@@ -28,13 +16,7 @@ pub fn verify(
     body: &[u8],
     now: i64,
 ) -> Result<(), SignatureProblem> {
-    let (Some(timestamp), Some(signature)) = (timestamp, signature) else {
-        return Err(SignatureProblem::Missing);
-    };
-    let at: i64 = timestamp.parse().map_err(|_| SignatureProblem::Missing)?;
-    if (now - at).abs() > WINDOW_SECONDS {
-        return Err(SignatureProblem::Stale);
-    }
+    let (timestamp, signature) = crate::chat::signed::fresh(timestamp, signature, now)?;
     let given = signature
         .strip_prefix("v0=")
         .and_then(|hex_digits| hex::decode(hex_digits).ok())
