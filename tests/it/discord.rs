@@ -5,102 +5,17 @@
 //! arriving once; a stale button, an unknown user, forged and stale signatures, PING.
 
 use crate::common::console::{Mode, TestServer};
-use crate::common::discord::{DiscordStandIn, SEED, Weather, channel_id, dm_of, signed_headers};
+use crate::common::discord::{DiscordStandIn, SEED, Weather, channel_id, dm_of};
+use crate::common::discord_user::{DiscordUser, private_text};
 use crate::common::test_databases;
 use crate::common::with_slack::eventually;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::Duration;
 
 const GUS: &str = "203010903685040004"; // S020, superintendent on P001
 const RACHEL: &str = "747610826552877265"; // S004, director of operations
 const DIANA: &str = "969905994296107359"; // S016, manager of P001
-
-struct Discord<'a> {
-    server: &'a TestServer,
-    client: reqwest::Client,
-}
-
-impl Discord<'_> {
-    /// Posts an interaction to keel as Discord would, signed with `seed` at `timestamp`.
-    async fn post_signed(
-        &self,
-        body: &Value,
-        timestamp: i64,
-        seed: &[u8; 32],
-    ) -> (StatusCode, Value) {
-        let body = body.to_string();
-        let mut request = self
-            .client
-            .post(format!("{}/discord/interactions", self.server.base))
-            .header("content-type", "application/json");
-        for (name, value) in signed_headers(body.as_bytes(), timestamp, seed) {
-            request = request.header(name, value);
-        }
-        let response = request.body(body).send().await.expect("POST to keel");
-        let status = response.status();
-        let text = response.text().await.unwrap_or_default();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-
-    async fn send(&self, body: Value) -> Value {
-        let (status, answer) = self
-            .post_signed(&body, chrono::Utc::now().timestamp(), &SEED)
-            .await;
-        assert_eq!(status, StatusCode::OK, "{answer}");
-        answer
-    }
-
-    fn interaction(kind: u8, user: &str, data: Value) -> Value {
-        json!({ "type": kind, "id": "1", "token": "interaction-token", "application_id": "100000000000000001",
-            "member": { "user": { "id": user } }, "data": data })
-    }
-
-    async fn command(&self, user: &str, name: &str) -> Value {
-        self.send(Self::interaction(
-            2,
-            user,
-            json!({ "name": name, "type": 1 }),
-        ))
-        .await
-    }
-
-    async fn click(&self, user: &str, action: &str, request_id: &str) -> Value {
-        let mut click = Self::interaction(
-            3,
-            user,
-            json!({ "custom_id": format!("{action}:{request_id}:0"), "component_type": 2 }),
-        );
-        click["message"] = json!({ "id": "1", "channel_id": dm_of(user) });
-        self.send(click).await
-    }
-
-    /// Submits `modal` with `values` (field → text), each in a Label as Discord sends them.
-    async fn submit(&self, user: &str, modal: &Value, values: &[(&str, &str)]) -> Value {
-        let components: Vec<Value> = values
-            .iter()
-            .map(|(name, value)| {
-                json!({ "type": 18, "id": 1,
-                "component": { "type": 4, "id": 2, "custom_id": name, "value": value } })
-            })
-            .collect();
-        let data = json!({ "custom_id": modal["data"]["custom_id"], "components": components });
-        self.send(Self::interaction(5, user, data)).await
-    }
-}
-
-fn private_text(answer: &Value) -> String {
-    assert_eq!(answer["type"], 4, "a message: {answer}");
-    assert_eq!(answer["data"]["flags"], 64, "private: {answer}");
-    assert_eq!(answer["data"]["allowed_mentions"]["parse"], json!([]));
-    answer["data"]["content"]
-        .as_str()
-        .unwrap_or_default()
-        .replace('\\', "")
-}
 
 fn change_order(amount: &str) -> Vec<(&'static str, String)> {
     vec![
@@ -124,14 +39,11 @@ async fn start(db: &crate::common::TestDb) -> (DiscordStandIn, TestServer) {
 async fn a_change_order_goes_through_discord_from_slash_command_to_approval() {
     for db in test_databases().await {
         let (stand_in, server) = start(&db).await;
-        let discord = Discord {
-            server: &server,
-            client: reqwest::Client::new(),
-        };
+        let discord = DiscordUser::of(&server);
         let label = db.label;
         let cards = channel_id("change-orders");
 
-        let form = discord.command(GUS, "changeorder").await;
+        let form = discord.command(GUS, "changeorder", json!([])).await;
         assert_eq!(form["type"], 9, "[{label}] a modal: {form}");
         let modal = &form["data"];
         assert!(
@@ -223,7 +135,7 @@ async fn a_change_order_goes_through_discord_from_slash_command_to_approval() {
         stand_in.set_weather(Weather::RateLimited);
         let values = change_order("14000");
         let values: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let form = discord.command(GUS, "changeorder").await;
+        let form = discord.command(GUS, "changeorder", json!([])).await;
         let resubmitted = private_text(&discord.submit(GUS, &form, &values).await);
         assert!(
             resubmitted.contains("CO-1002"),
@@ -272,10 +184,7 @@ async fn a_change_order_goes_through_discord_from_slash_command_to_approval() {
 async fn discord_requests_with_a_bad_or_stale_signature_or_from_strangers_change_nothing() {
     for db in test_databases().await {
         let (stand_in, server) = start(&db).await;
-        let discord = Discord {
-            server: &server,
-            client: reqwest::Client::new(),
-        };
+        let discord = DiscordUser::of(&server);
         let label = db.label;
         let now = chrono::Utc::now().timestamp();
 
@@ -286,7 +195,7 @@ async fn discord_requests_with_a_bad_or_stale_signature_or_from_strangers_change
             "[{label}] PING"
         );
 
-        let command = Discord::interaction(2, GUS, json!({ "name": "changeorder" }));
+        let command = DiscordUser::interaction(2, GUS, json!({ "name": "changeorder" }));
         let (status, _) = discord.post_signed(&command, now, &[7; 32]).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "[{label}] forged");
         let (status, _) = discord.post_signed(&command, now - 3_600, &SEED).await;
@@ -304,7 +213,7 @@ async fn discord_requests_with_a_bad_or_stale_signature_or_from_strangers_change
             "[{label}] unsigned"
         );
 
-        let stranger = private_text(&discord.command("123456789", "changeorder").await);
+        let stranger = private_text(&discord.command("123456789", "changeorder", json!([])).await);
         assert!(
             stranger.contains("keel does not know your Discord account"),
             "[{label}] {stranger}"

@@ -7,6 +7,7 @@
 
 use crate::common::console::{Mode, TestServer};
 use crate::common::discord::{DiscordStandIn, Weather, channel_id, dm_of};
+use crate::common::discord_user::{self, DiscordUser, private_text};
 use crate::common::test_databases;
 use crate::common::with_slack::eventually;
 use serde_json::{Value, json};
@@ -23,10 +24,12 @@ struct Gateway<'a> {
 }
 
 impl Gateway<'_> {
-    fn interaction(&self, kind: u8, user: &str, data: Value) -> Value {
+    /// `interaction` with an id and token of its own, as each of Discord's has.
+    fn numbered(&self, mut interaction: Value) -> Value {
         let id = 300_000_000_000_000_000 + self.next.fetch_add(1, Ordering::SeqCst);
-        json!({ "type": kind, "id": id.to_string(), "token": format!("token-{id}"),
-            "application_id": "100000000000000001", "member": { "user": { "id": user } }, "data": data })
+        interaction["id"] = json!(id.to_string());
+        interaction["token"] = json!(format!("token-{id}"));
+        interaction
     }
 
     fn callbacks_for(&self, interaction: &Value) -> Vec<Value> {
@@ -59,39 +62,17 @@ impl Gateway<'_> {
     }
 
     fn command(&self, user: &str, name: &str) -> Value {
-        self.interaction(2, user, json!({ "name": name, "type": 1 }))
+        let data = json!({ "name": name, "type": 1 });
+        self.numbered(DiscordUser::interaction(2, user, data))
     }
 
     fn click(&self, user: &str, action: &str, request_id: &str) -> Value {
-        let mut click = self.interaction(
-            3,
-            user,
-            json!({ "custom_id": format!("{action}:{request_id}:0"), "component_type": 2 }),
-        );
-        click["message"] = json!({ "id": "1", "channel_id": dm_of(user) });
-        click
+        self.numbered(discord_user::click(user, action, request_id))
     }
 
     fn submit(&self, user: &str, modal: &Value, values: &[(&str, &str)]) -> Value {
-        let components: Vec<Value> = values
-            .iter()
-            .map(|(name, value)| {
-                json!({ "type": 18, "id": 1,
-                "component": { "type": 4, "id": 2, "custom_id": name, "value": value } })
-            })
-            .collect();
-        let data = json!({ "custom_id": modal["data"]["custom_id"], "components": components });
-        self.interaction(5, user, data)
+        self.numbered(discord_user::submission(user, modal, values))
     }
-}
-
-fn private_text(answer: &Value) -> String {
-    assert_eq!(answer["type"], 4, "a message: {answer}");
-    assert_eq!(answer["data"]["flags"], 64, "private: {answer}");
-    answer["data"]["content"]
-        .as_str()
-        .unwrap_or_default()
-        .replace('\\', "")
 }
 
 const CHANGE_ORDER: [(&str, &str); 3] = [

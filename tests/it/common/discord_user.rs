@@ -21,13 +21,23 @@ impl DiscordUser<'_> {
 
     /// Posts an interaction signed now; keel's status and answer.
     pub async fn post(&self, body: &Value) -> (StatusCode, Value) {
+        self.post_signed(body, chrono::Utc::now().timestamp(), &SEED)
+            .await
+    }
+
+    /// Posts an interaction signed with `seed` at `timestamp` (forged or stale ones too).
+    pub async fn post_signed(
+        &self,
+        body: &Value,
+        timestamp: i64,
+        seed: &[u8; 32],
+    ) -> (StatusCode, Value) {
         let body = body.to_string();
-        let now = chrono::Utc::now().timestamp();
         let mut request = self
             .client
             .post(format!("{}/discord/interactions", self.server.base))
             .header("content-type", "application/json");
-        for (name, value) in signed_headers(body.as_bytes(), now, &SEED) {
+        for (name, value) in signed_headers(body.as_bytes(), timestamp, seed) {
             request = request.header(name, value);
         }
         let response = request.body(body).send().await.expect("POST to keel");
@@ -58,29 +68,39 @@ impl DiscordUser<'_> {
     }
 
     pub async fn click(&self, user: &str, action: &str, request_id: &str) -> Value {
-        let custom_id = format!("{action}:{request_id}:0");
-        let mut click = Self::interaction(
-            3,
-            user,
-            json!({ "custom_id": custom_id, "component_type": 2 }),
-        );
-        click["message"] = json!({ "id": "1", "channel_id": dm_of(user) });
-        self.send(click).await
+        self.send(click(user, action, request_id)).await
     }
 
-    /// Submits `modal` (keel's answer that opened it) with `values`, each in a Label as Discord
-    /// sends them.
+    /// Submits `modal` (keel's answer that opened it) with `values`.
     pub async fn submit(&self, user: &str, modal: &Value, values: &[(&str, &str)]) -> Value {
-        let components: Vec<Value> = values
-            .iter()
-            .map(|(name, value)| {
-                json!({ "type": 18, "id": 1,
-                    "component": { "type": 4, "id": 2, "custom_id": name, "value": value } })
-            })
-            .collect();
-        let data = json!({ "custom_id": modal["data"]["custom_id"], "components": components });
-        self.send(Self::interaction(5, user, data)).await
+        self.send(submission(user, modal, values)).await
     }
+}
+
+/// A click by `user` on a card's `action` button for `request_id`, on the card in their DMs.
+pub fn click(user: &str, action: &str, request_id: &str) -> Value {
+    let custom_id = format!("{action}:{request_id}:0");
+    let mut click = DiscordUser::interaction(
+        3,
+        user,
+        json!({ "custom_id": custom_id, "component_type": 2 }),
+    );
+    click["message"] = json!({ "id": "1", "channel_id": dm_of(user) });
+    click
+}
+
+/// `modal` (keel's answer that opened it) submitted with `values` (field → text), each in a
+/// Label as Discord sends them.
+pub fn submission(user: &str, modal: &Value, values: &[(&str, &str)]) -> Value {
+    let components: Vec<Value> = values
+        .iter()
+        .map(|(name, value)| {
+            json!({ "type": 18, "id": 1,
+                "component": { "type": 4, "id": 2, "custom_id": name, "value": value } })
+        })
+        .collect();
+    let data = json!({ "custom_id": modal["data"]["custom_id"], "components": components });
+    DiscordUser::interaction(5, user, data)
 }
 
 /// The text of keel's private answer (and that it is private, mentioning no one).
