@@ -9,8 +9,10 @@
 
 pub mod console;
 pub mod discord;
+pub mod reconnect;
 pub mod signed;
 pub mod slack;
+pub mod text;
 
 use crate::domain::{ChatMessage, MessageRef, Target};
 use async_trait::async_trait;
@@ -35,7 +37,9 @@ pub trait ChatPort: Send + Sync {
     async fn update(&self, posted: &MessageRef, message: &ChatMessage) -> Result<(), Undelivered>;
 }
 
-/// Why a notification was not delivered this time.
+/// Why a call to a platform did not go through (and so why a notification was not delivered
+/// this time): what was called and what the platform said, whether trying again can help, and
+/// how long the platform asked to wait. Every adapter's HTTP client answers with it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Undelivered {
     pub reason: String,
@@ -64,5 +68,22 @@ impl Undelivered {
             permanent: true,
             ..Undelivered::new(reason)
         }
+    }
+
+    /// A failure worth retrying after the wait the platform asked for, if it said.
+    pub fn retry_after(
+        reason: impl Into<String>,
+        wait: Option<std::time::Duration>,
+    ) -> Undelivered {
+        Undelivered {
+            retry_after: wait,
+            ..Undelivered::new(reason)
+        }
+    }
+}
+
+impl std::fmt::Display for Undelivered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)
     }
 }

@@ -32,3 +32,17 @@ pub fn fresh<'a>(
     }
     Ok((timestamp, signature))
 }
+
+impl SignatureProblem {
+    /// Why, in words the sender's developer can act on (naming no secret), logged with the
+    /// endpoint: platforms probe with forged requests, and a refusal is worth a line.
+    pub fn refusal(self, endpoint: &str) -> &'static str {
+        let why = match self {
+            SignatureProblem::Missing => "missing signature headers",
+            SignatureProblem::Stale => "the request's timestamp is more than five minutes off",
+            SignatureProblem::Mismatch => "the signature does not match",
+        };
+        tracing::warn!("refused a request to {endpoint}: {why}");
+        why
+    }
+}

@@ -69,6 +69,24 @@ pub enum ServiceError {
     Internal(#[from] anyhow::Error),
 }
 
+impl ServiceError {
+    /// What to tell the person: the user error itself, or for an internal failure only a
+    /// reference to the log line that holds it.
+    pub fn told(self) -> String {
+        match self {
+            ServiceError::User(error) => error.to_string(),
+            ServiceError::Internal(error) => logged(error),
+        }
+    }
+}
+
+/// Logs an internal failure with a short reference; what to tell the person (the reference).
+pub fn logged(error: anyhow::Error) -> String {
+    let reference = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
+    tracing::error!(reference, "{error:#}");
+    format!("Something went wrong (ref {reference}).")
+}
+
 impl From<Refusal> for ServiceError {
     fn from(refusal: Refusal) -> Self {
         ServiceError::User(UserError::Refused(refusal))

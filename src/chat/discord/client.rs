@@ -6,46 +6,12 @@
 //! `discord.timeout_seconds`: a call Discord does not answer in time is an ambiguous failure,
 //! retried later, and never holds the deliverer, the other platforms or shutdown.
 
+use crate::chat::Undelivered;
 use http_client::{Client, Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::time::Duration;
-
-/// Why a call failed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DiscordFailure {
-    /// What was called and what Discord said (`403 Missing Access (50001)`).
-    pub reason: String,
-    /// Worth calling again later (rate limits, server errors, network, no answer in time).
-    pub transient: bool,
-    /// How long Discord asked to wait.
-    pub retry_after: Option<Duration>,
-}
-
-impl std::fmt::Display for DiscordFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.reason)
-    }
-}
-
-impl DiscordFailure {
-    pub fn permanent(reason: impl Into<String>) -> DiscordFailure {
-        DiscordFailure {
-            reason: reason.into(),
-            transient: false,
-            retry_after: None,
-        }
-    }
-
-    fn transient(reason: impl Into<String>, retry_after: Option<Duration>) -> DiscordFailure {
-        DiscordFailure {
-            reason: reason.into(),
-            transient: true,
-            retry_after,
-        }
-    }
-}
 
 /// The REST API with the bot's token.
 #[derive(Clone)]
@@ -77,7 +43,7 @@ impl DiscordApi {
         method: Method,
         path: &str,
         body: Option<&(impl Serialize + Sync)>,
-    ) -> Result<Value, DiscordFailure> {
+    ) -> Result<Value, Undelivered> {
         let what = format!("{method} {}", route_of(path));
         let mut request = self.request(method, path);
         if let Some(body) = body {
@@ -102,19 +68,16 @@ impl DiscordApi {
         &self,
         what: &str,
         request: http_client::RequestBuilder,
-    ) -> Result<Value, DiscordFailure> {
+    ) -> Result<Value, Undelivered> {
         let response = match request.send().await {
             Ok(response) => response,
             Err(error) if error.is_timeout() => {
-                return Err(DiscordFailure::transient(
-                    format!(
-                        "{what}: no answer within {} s (discord.timeout_seconds)",
-                        self.timeout.as_secs()
-                    ),
-                    None,
-                ));
+                let waited = self.timeout.as_secs();
+                return Err(Undelivered::new(format!(
+                    "{what}: no answer within {waited} s (discord.timeout_seconds)"
+                )));
             }
-            Err(error) => return Err(DiscordFailure::transient(format!("{what}: {error}"), None)),
+            Err(error) => return Err(Undelivered::new(format!("{what}: {error}"))),
         };
         let status = response.status();
         let header_wait = response
@@ -134,7 +97,7 @@ impl DiscordApi {
     }
 
     /// The DM channel with a user (`POST /users/@me/channels`).
-    pub async fn open_dm(&self, user: &str) -> Result<String, DiscordFailure> {
+    pub async fn open_dm(&self, user: &str) -> Result<String, Undelivered> {
         let body = json!({ "recipient_id": user });
         let answer = self
             .call(Method::POST, "/users/@me/channels", Some(&body))
@@ -147,7 +110,7 @@ impl DiscordApi {
         &self,
         channel: &str,
         message: &(impl Serialize + Sync),
-    ) -> Result<String, DiscordFailure> {
+    ) -> Result<String, Undelivered> {
         let path = format!("/channels/{channel}/messages");
         let answer = self.call(Method::POST, &path, Some(message)).await?;
         id_of(&answer, "POST /channels/{id}/messages")
@@ -159,7 +122,7 @@ impl DiscordApi {
         channel: &str,
         id: &str,
         message: &(impl Serialize + Sync),
-    ) -> Result<(), DiscordFailure> {
+    ) -> Result<(), Undelivered> {
         let path = format!("/channels/{channel}/messages/{id}");
         self.call(Method::PATCH, &path, Some(message))
             .await
@@ -167,7 +130,7 @@ impl DiscordApi {
     }
 
     /// A server's channels (`GET /guilds/{id}/channels`).
-    pub async fn guild_channels(&self, guild: &str) -> Result<Vec<Value>, DiscordFailure> {
+    pub async fn guild_channels(&self, guild: &str) -> Result<Vec<Value>, Undelivered> {
         let path = format!("/guilds/{guild}/channels");
         let answer = self.call(Method::GET, &path, None::<&Value>).await?;
         Ok(answer.as_array().cloned().unwrap_or_default())
@@ -179,7 +142,7 @@ impl DiscordApi {
         application: &str,
         token: &str,
         message: &(impl Serialize + Sync),
-    ) -> Result<(), DiscordFailure> {
+    ) -> Result<(), Undelivered> {
         let path = format!("/webhooks/{application}/{token}/messages/@original");
         self.call(Method::PATCH, &path, Some(message))
             .await
@@ -188,23 +151,29 @@ impl DiscordApi {
 }
 
 impl DiscordApi {
-    /// Posts a follow-up to an interaction with one file (`POST /webhooks/{app}/{token}`), as
+    /// Posts a follow-up to an interaction with one PNG (`POST /webhooks/{app}/{token}`), as
     /// multipart/form-data: the message in `payload_json`, the file in `files[0]` (the message's
-    /// `attachments` names it with id 0). Built by hand: two parts need no multipart crate.
-    pub async fn follow_up_with_file(
+    /// `attachments` names it with id 0).
+    pub async fn follow_up_with_png(
         &self,
         application: &str,
         token: &str,
         message: &Value,
-        file: &super::followup::File,
-    ) -> Result<(), DiscordFailure> {
+        filename: &str,
+        png: &[u8],
+    ) -> Result<(), Undelivered> {
+        use http_client::multipart::{Form, Part};
         let path = format!("/webhooks/{application}/{token}");
         let what = format!("POST {}", route_of(&path));
-        let (content_type, body) = super::followup::multipart(message, file);
-        let request = self
-            .request(Method::POST, &path)
-            .header("content-type", content_type)
-            .body(body);
+        let file = Part::bytes(png.to_vec()).file_name(filename.to_string());
+        let file = file
+            .mime_str("image/png")
+            .map_err(|e| Undelivered::permanent(e.to_string()))?;
+        let form = Form::new()
+            .percent_encode_noop()
+            .part("payload_json", Part::text(message.to_string()))
+            .part("files[0]", file);
+        let request = self.request(Method::POST, &path).multipart(form);
         self.send(&what, request).await.map(drop)
     }
 
@@ -215,14 +184,14 @@ impl DiscordApi {
 
     /// The gateway's WebSocket URL (`GET /gateway/bot`), which keel caches and connects to
     /// with `?v=10&encoding=json`.
-    pub async fn gateway_url(&self) -> Result<String, DiscordFailure> {
+    pub async fn gateway_url(&self) -> Result<String, Undelivered> {
         let answer = self
             .call(Method::GET, "/gateway/bot", None::<&Value>)
             .await?;
         answer["url"]
             .as_str()
             .map(str::to_string)
-            .ok_or_else(|| DiscordFailure::transient("GET /gateway/bot gave no url", None))
+            .ok_or_else(|| Undelivered::new("GET /gateway/bot gave no url"))
     }
 
     /// Answers an interaction that came over the gateway
@@ -232,7 +201,7 @@ impl DiscordApi {
         interaction: &str,
         token: &str,
         response: &Value,
-    ) -> Result<(), DiscordFailure> {
+    ) -> Result<(), Undelivered> {
         let path = format!("/interactions/{interaction}/{token}/callback");
         self.call(Method::POST, &path, Some(response))
             .await
@@ -255,11 +224,11 @@ fn route_of(path: &str) -> String {
     parts.join("/")
 }
 
-fn id_of(answer: &Value, what: &str) -> Result<String, DiscordFailure> {
+fn id_of(answer: &Value, what: &str) -> Result<String, Undelivered> {
     answer["id"]
         .as_str()
         .map(str::to_string)
-        .ok_or_else(|| DiscordFailure::transient(format!("{what} answered without an id"), None))
+        .ok_or_else(|| Undelivered::new(format!("{what} answered without an id")))
 }
 
 /// What a refusal means: 429 and 5xx are worth waiting for, anything else is final.
@@ -268,7 +237,7 @@ fn failure(
     status: StatusCode,
     answer: &Value,
     header_wait: Option<f64>,
-) -> DiscordFailure {
+) -> Undelivered {
     let seconds = |s: f64| Duration::from_secs_f64(s.clamp(0.0, 3_600.0));
     let said = match (answer["message"].as_str(), answer["code"].as_i64()) {
         (Some(message), Some(code)) => format!(" {message} ({code})"),
@@ -278,12 +247,12 @@ fn failure(
     let reason = format!("{what}: {}{said}", status.as_u16());
     if status == StatusCode::TOO_MANY_REQUESTS {
         let wait = answer["retry_after"].as_f64().or(header_wait).map(seconds);
-        return DiscordFailure::transient(reason, wait);
+        return Undelivered::retry_after(reason, wait);
     }
     if status.is_server_error() {
-        return DiscordFailure::transient(reason, header_wait.map(seconds));
+        return Undelivered::retry_after(reason, header_wait.map(seconds));
     }
-    DiscordFailure::permanent(reason)
+    Undelivered::permanent(reason)
 }
 
 #[cfg(test)]
@@ -298,22 +267,22 @@ mod tests {
             &json!({ "message": "You are being rate limited.", "retry_after": 1.25, "global": false }),
             Some(2.0),
         );
-        assert!(limited.transient);
+        assert!(!limited.permanent);
         assert_eq!(limited.retry_after, Some(Duration::from_millis(1_250)));
         let down = failure("POST /x", StatusCode::BAD_GATEWAY, &Value::Null, None);
-        assert!(down.transient);
+        assert!(!down.permanent);
         let dm_closed = failure(
             "POST /x",
             StatusCode::FORBIDDEN,
             &json!({ "message": "Cannot send messages to this user", "code": 50007 }),
             None,
         );
-        assert!(!dm_closed.transient);
+        assert!(dm_closed.permanent);
         assert_eq!(
             dm_closed.reason,
             "POST /x: 403 Cannot send messages to this user (50007)"
         );
-        assert!(!failure("GET /x", StatusCode::NOT_FOUND, &Value::Null, None).transient);
+        assert!(failure("GET /x", StatusCode::NOT_FOUND, &Value::Null, None).permanent);
     }
 
     #[test]

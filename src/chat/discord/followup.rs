@@ -23,14 +23,6 @@ const RETRY_AFTER: [Duration; 3] = [
     Duration::from_millis(2_000),
 ];
 
-/// A file to attach.
-#[derive(Debug, Clone, PartialEq)]
-pub struct File {
-    pub filename: String,
-    pub content_type: String,
-    pub bytes: Vec<u8>,
-}
-
 /// A chart to send after an answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Chart {
@@ -39,7 +31,7 @@ pub struct Chart {
 }
 
 /// The follow-up's message: private like the answer, mentioning nobody, its one attachment
-/// described by the chart's alt text.
+/// (`files[0]`) described by the chart's alt text.
 pub fn chart_message(chart: &Chart) -> Value {
     json!({
         "content": "",
@@ -53,47 +45,16 @@ pub fn chart_message(chart: &Chart) -> Value {
     })
 }
 
-/// `message` and `file` as multipart/form-data (Discord's "Uploading Files"): the content type
-/// with its boundary, and the body.
-pub fn multipart(message: &Value, file: &File) -> (String, Vec<u8>) {
-    let boundary = format!("keel-{}", uuid::Uuid::new_v4().simple());
-    let mut body = Vec::with_capacity(file.bytes.len() + 512);
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"payload_json\"\r\n\
-             Content-Type: application/json\r\n\r\n{message}\r\n"
-        )
-        .as_bytes(),
-    );
-    // The file name is keel's own (no quotes or line breaks to escape).
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"files[0]\"; filename=\"{}\"\r\n\
-             Content-Type: {}\r\n\r\n",
-            file.filename, file.content_type
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(&file.bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
 /// Sends `chart` as a follow-up to the interaction of `token`; each try is bounded by
 /// `discord.timeout_seconds`, and a chart that cannot be sent is logged, the answer having
 /// said everything in words.
 pub async fn send_chart(discord: &Discord, application: &str, token: &str, chart: &Chart) {
     let message = chart_message(chart);
-    let file = File {
-        filename: CHART_FILENAME.into(),
-        content_type: "image/png".into(),
-        bytes: chart.png.clone(),
-    };
     let mut waits = RETRY_AFTER.iter();
     loop {
         let sent = discord
             .api
-            .follow_up_with_file(application, token, &message, &file)
+            .follow_up_with_png(application, token, &message, CHART_FILENAME, &chart.png)
             .await;
         let Err(failure) = sent else { return };
         match waits.next() {
@@ -120,20 +81,5 @@ mod tests {
         assert_eq!(message["flags"], EPHEMERAL);
         assert_eq!(message["attachments"][0]["id"], 0);
         assert_eq!(message["attachments"][0]["filename"], CHART_FILENAME);
-        let file = File {
-            filename: CHART_FILENAME.into(),
-            content_type: "image/png".into(),
-            bytes: chart.png.clone(),
-        };
-        let (content_type, body) = multipart(&message, &file);
-        let boundary = content_type.split("boundary=").nth(1).unwrap();
-        let text = String::from_utf8_lossy(&body);
-        assert!(text.starts_with(&format!("--{boundary}\r\n")), "{text}");
-        assert!(text.contains("name=\"payload_json\""), "{text}");
-        assert!(
-            text.contains("name=\"files[0]\"; filename=\"keel-answer.png\"\r\nContent-Type: image/png\r\n\r\n\u{FFFD}PNG"),
-            "{text}"
-        );
-        assert!(text.ends_with(&format!("\r\n--{boundary}--\r\n")), "{text}");
     }
 }

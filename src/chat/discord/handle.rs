@@ -9,9 +9,8 @@ use super::message::{EPHEMERAL, Message};
 use super::modal::modal;
 use super::payload::{APPLICATION_COMMAND, DiscordInteraction, MESSAGE_COMPONENT, MODAL_SUBMIT};
 use super::text::{MAX_CONTENT, MAX_SELECT_OPTIONS, escape, fit};
-use crate::domain::interaction::FieldProblem;
-use crate::domain::{Choice, Effect, FieldType, Form, FormId, InputKind, Interaction};
-use crate::service::ServiceError;
+use crate::chat::text::answer_text;
+use crate::domain::{Effect, Form, InputKind, Interaction};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -46,20 +45,6 @@ impl Response {
     }
 }
 
-/// Logs an internal failure; what to tell the person (only its reference).
-fn internal(error: anyhow::Error) -> String {
-    let reference = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
-    tracing::error!(reference, "{error:#}");
-    format!("Something went wrong (ref {reference}).")
-}
-
-fn told(error: ServiceError) -> String {
-    match error {
-        ServiceError::User(error) => error.to_string(),
-        ServiceError::Internal(error) => internal(error),
-    }
-}
-
 /// The answer to a command, a click or a submission, and the chart to send after it.
 pub async fn respond(discord: &Discord, payload: &DiscordInteraction) -> (Response, Option<Chart>) {
     let mut chart = None;
@@ -83,9 +68,9 @@ async fn answer(
     };
     let person = match discord.person_of(user).await {
         Ok(person) => person,
-        Err(error) => return Response::private(&told(error)),
+        Err(error) => return Response::private(&error.told()),
     };
-    let interaction = resolve_records(discord, interaction).await;
+    let interaction = discord.keel.resolve_typed_records(interaction).await;
     let form_id = match &interaction {
         Interaction::FormSubmitted { form, .. } => Some(form.clone()),
         _ => None,
@@ -96,7 +81,7 @@ async fn answer(
         .await
     {
         Ok(effects) => effects,
-        Err(error) => return Response::private(&told(error)),
+        Err(error) => return Response::private(&error.told()),
     };
     let mut replies = Vec::new();
     let mut buttons = Vec::new();
@@ -108,16 +93,11 @@ async fn answer(
             }
             Effect::Reply { text } => replies.push(escape(&text)),
             Effect::Answer { text, table, how } => {
-                let mut shown = escape(&text);
-                if let Some(table) = table {
-                    let table = table.monospace().replace("```", "'''");
-                    shown.push_str(&format!("\n```\n{table}\n```"));
-                }
-                shown.push_str(&format!("\n{}", escape(&how)));
-                replies.push(shown);
+                replies.push(answer_text(&text, table.as_ref(), &how, escape))
             }
             Effect::FormErrors { errors } => {
-                replies.push(escape(&to_fix(discord, form_id.as_deref(), &errors)))
+                let told = discord.keel.what_to_fix(form_id.as_deref(), &errors);
+                replies.push(escape(&format!("{told}\nThen run the command again.")))
             }
             Effect::Chart { png, alt } => *chart = Some(Chart { png, alt }),
             Effect::Suggestions { questions } => buttons = super::suggestions::rows(&questions),
@@ -224,87 +204,4 @@ async fn open(discord: &Discord, form: &Form) -> Response {
         Ok(modal) => Response::Modal(modal),
         Err(why) => Response::private(&why),
     }
-}
-
-/// A record typed by name in a submitted form (Discord's modals have no type-ahead) becomes
-/// its key when exactly one record of the field's type matches; anything else is left as
-/// typed, for the form's own check to name.
-async fn resolve_records(discord: &Discord, interaction: Interaction) -> Interaction {
-    let Interaction::FormSubmitted {
-        form,
-        nonce,
-        values,
-    } = interaction
-    else {
-        return interaction;
-    };
-    let workflow = match FormId::parse(&form) {
-        Some(FormId::Submit { workflow }) => discord.keel.config.workflows.get(&workflow),
-        _ => None,
-    };
-    let mut resolved = Vec::with_capacity(values.len());
-    for (name, value) in values {
-        let record_type = workflow
-            .and_then(|w| w.field(&name))
-            .and_then(|f| match &f.field_type {
-                FieldType::Ref(record_type) => Some(record_type.clone()),
-                _ => None,
-            });
-        let value = match (record_type, value.as_str()) {
-            (Some(record_type), Some(typed)) => {
-                Value::from(record_key(discord, &record_type, typed).await)
-            }
-            _ => value,
-        };
-        resolved.push((name, value));
-    }
-    Interaction::FormSubmitted {
-        form,
-        nonce,
-        values: resolved,
-    }
-}
-
-async fn record_key(discord: &Discord, record_type: &str, typed: &str) -> String {
-    let choices: Vec<Choice> = discord
-        .keel
-        .record_choices(record_type, typed, 2)
-        .await
-        .unwrap_or_default();
-    if let Some(exact) = choices
-        .iter()
-        .find(|c| c.value.eq_ignore_ascii_case(typed.trim()))
-    {
-        return exact.value.clone();
-    }
-    match choices.as_slice() {
-        [only] => only.value.clone(),
-        _ => typed.to_string(),
-    }
-}
-
-/// What to fix in a submitted form, field by field (by their labels).
-fn to_fix(discord: &Discord, form: Option<&str>, errors: &[FieldProblem]) -> String {
-    let workflow = match form.and_then(FormId::parse) {
-        Some(FormId::Submit { workflow }) => discord.keel.config.workflows.get(&workflow),
-        _ => None,
-    };
-    let lines: Vec<String> = errors
-        .iter()
-        .map(|problem| {
-            let label = workflow
-                .and_then(|w| w.field(&problem.field))
-                .map(|f| f.label.clone())
-                .unwrap_or_else(|| problem.field.clone());
-            if label.is_empty() {
-                format!("• {}", problem.message)
-            } else {
-                format!("• {label}: {}", problem.message)
-            }
-        })
-        .collect();
-    format!(
-        "Nothing was submitted. Please fix, then run the command again:\n{}",
-        lines.join("\n")
-    )
 }

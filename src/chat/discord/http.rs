@@ -2,13 +2,13 @@
 //! else (a bad or stale one gets 401 and is never processed), PING is answered with PONG, and
 //! everything else within Discord's three seconds: when the work takes longer, keel answers
 //! that it is on it (a deferred, private answer) and puts the real answer in its place through
-//! the interaction's webhook when done ([`within_deadline`], shared with the gateway). The body's size is bounded by the router
-//! ([`crate::http::MAX_BODY`]).
+//! the interaction's webhook when done ([`within_deadline`], shared with the gateway). The
+//! body's size is bounded by the router ([`crate::http::MAX_BODY`]).
 
 use super::Discord;
 use super::handle::{Response, within_deadline};
 use super::payload::{AUTOCOMPLETE, DiscordInteraction, PING};
-use super::signature::{SignatureProblem, verify};
+use super::signature::verify;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -34,12 +34,7 @@ pub async fn interactions(
         chrono::Utc::now().timestamp(),
     );
     if let Err(problem) = checked {
-        let why = match problem {
-            SignatureProblem::Missing => "missing Discord signature headers",
-            SignatureProblem::Stale => "the request's timestamp is more than five minutes off",
-            SignatureProblem::Mismatch => "invalid request signature",
-        };
-        tracing::warn!("refused a request to /discord/interactions: {why}");
+        let why = problem.refusal("/discord/interactions");
         return (StatusCode::UNAUTHORIZED, why).into_response();
     }
     let payload = match DiscordInteraction::parse(&body) {

@@ -6,7 +6,6 @@
 //! within Discord's nonce window gets the earlier message back instead of a second one.
 
 use super::Discord;
-use super::client::DiscordFailure;
 use super::message::{Message, MessageReference};
 use crate::chat::{ChatPort, Undelivered};
 use crate::domain::{ChatMessage, MessageRef, Target};
@@ -36,7 +35,7 @@ impl ChatPort for Discord {
         target: &Target,
         message: &ChatMessage,
     ) -> Result<MessageRef, Undelivered> {
-        let channel = self.conversation(target).await.map_err(undelivered)?;
+        let channel = self.conversation(target).await?;
         let mut shown = rendered(message);
         shown.message_reference = message.reply_to.as_ref().map(|card| MessageReference {
             message_id: card.id.clone(),
@@ -52,8 +51,7 @@ impl ChatPort for Discord {
             nonce,
             enforce_nonce: true,
         };
-        let id = self.api.post_message(&channel, &create).await;
-        let id = id.map_err(undelivered)?;
+        let id = self.api.post_message(&channel, &create).await?;
         Ok(MessageRef {
             conversation: channel,
             id,
@@ -62,18 +60,15 @@ impl ChatPort for Discord {
 
     async fn update(&self, posted: &MessageRef, message: &ChatMessage) -> Result<(), Undelivered> {
         let shown = rendered(message);
-        let edited = self
-            .api
-            .edit_message(&posted.conversation, &posted.id, &shown)
-            .await;
-        edited.map_err(undelivered)
+        let (channel, id) = (&posted.conversation, &posted.id);
+        self.api.edit_message(channel, id, &shown).await
     }
 }
 
 impl Discord {
     /// The channel id a target posts in: a user's DM channel, a `#name`'s channel in the
     /// server, or an id as configured.
-    async fn conversation(&self, target: &Target) -> Result<String, DiscordFailure> {
+    async fn conversation(&self, target: &Target) -> Result<String, Undelivered> {
         let key = match target {
             Target::Direct(user) => format!("user:{user}"),
             Target::Channel(name) => format!("channel:{name}"),
@@ -96,13 +91,13 @@ impl Discord {
         Ok(found)
     }
 
-    async fn channel_named(&self, configured: &str) -> Result<String, DiscordFailure> {
+    async fn channel_named(&self, configured: &str) -> Result<String, Undelivered> {
         let name = configured.trim_start_matches('#');
         if !name.is_empty() && name.chars().all(|c| c.is_ascii_digit()) {
             return Ok(name.to_string());
         }
         let Some(guild) = &self.keel.config.settings.discord.guild_id else {
-            return Err(DiscordFailure::permanent(format!(
+            return Err(Undelivered::permanent(format!(
                 "keel cannot find {configured} in Discord: set discord.guild_id (the server's id), or write the channel's id in the workflow"
             )));
         };
@@ -115,7 +110,7 @@ impl Discord {
             .and_then(|c| c["id"].as_str())
             .map(str::to_string)
             .ok_or_else(|| {
-                DiscordFailure::permanent(format!(
+                Undelivered::permanent(format!(
                     "the Discord server has no text channel {configured}: create it and let keel's bot post there"
                 ))
             })
@@ -136,14 +131,6 @@ fn nonce(notification: i64, target: &str) -> String {
     use sha2::Digest as _;
     let digest = sha2::Sha256::digest(target.as_bytes());
     format!("{notification:x}.{}", &hex::encode(digest)[..8])
-}
-
-fn undelivered(failure: DiscordFailure) -> Undelivered {
-    Undelivered {
-        reason: failure.reason,
-        retry_after: failure.retry_after,
-        permanent: !failure.transient,
-    }
 }
 
 #[cfg(test)]

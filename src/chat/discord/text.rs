@@ -24,22 +24,7 @@ pub const MAX_SELECT_OPTIONS: usize = 25;
 pub const MAX_OPTION_TEXT: usize = 100;
 pub const MAX_MODAL_COMPONENTS: usize = 5;
 
-/// `text` cut to `max` characters, saying so.
-pub fn fit(text: &str, max: usize) -> String {
-    const MARK: &str = "… (cut)";
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let keep = max.saturating_sub(MARK.chars().count());
-    let mut cut: String = text.chars().take(keep).collect();
-    // A cut escape would escape the mark instead.
-    let backslashes = cut.chars().rev().take_while(|c| *c == '\\').count();
-    if backslashes % 2 == 1 {
-        cut.pop();
-    }
-    cut.push_str(MARK);
-    cut
-}
+pub use crate::chat::text::fit;
 
 /// `text` with Discord's markdown characters escaped and `@` kept from starting a mention
 /// (`@everyone`, `@here`): shown as typed. Messages also carry `allowed_mentions: {parse: []}`,
@@ -90,21 +75,5 @@ mod tests {
             escape("# big\nCO-1042 #2\n- item"),
             "\\# big\nCO-1042 #2\n\\- item"
         );
-    }
-
-    #[test]
-    fn a_long_text_is_cut_to_its_limit_saying_so() {
-        let cut = shown(&"x".repeat(300), MAX_EMBED_TITLE);
-        assert_eq!(cut.chars().count(), MAX_EMBED_TITLE);
-        assert!(cut.ends_with("(cut)"));
-        assert_eq!(fit("short", 10), "short");
-        let escapes = shown(&"\\".repeat(20), 10);
-        let before_mark = escapes
-            .chars()
-            .rev()
-            .skip(7)
-            .take_while(|c| *c == '\\')
-            .count();
-        assert_eq!(before_mark % 2, 0, "{escapes}");
     }
 }

@@ -9,12 +9,10 @@ use serde_json::{Value, json};
 /// Slack's limit on a section's text and on a context element's.
 const MAX_TEXT: usize = 3_000;
 
-/// The answer as plain text, for Slack's notification and any client without blocks.
+/// The answer as plain text, for Slack's notification and any client without blocks (escaped
+/// where it is posted).
 pub fn answer_text(text: &str, table: Option<&ShownTable>, how: &str) -> String {
-    match table {
-        Some(table) => format!("{text}\n\n{}\n\n{how}", table.monospace()),
-        None => format!("{text}\n\n{how}"),
-    }
+    crate::chat::text::answer_text(text, table, how, str::to_string)
 }
 
 /// The answer's blocks: at most three, each within its limit.

@@ -17,17 +17,7 @@ const MAX_BUTTON_VALUE: usize = 2_000;
 /// Slack's limit on a message's `text` (the notification and fallback).
 pub const MAX_MESSAGE_TEXT: usize = 40_000;
 
-/// `text` cut to `max` characters, saying so.
-pub fn fit(text: &str, max: usize) -> String {
-    const MARK: &str = "… (cut)";
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let keep = max.saturating_sub(MARK.chars().count());
-    let mut cut: String = text.chars().take(keep).collect();
-    cut.push_str(MARK);
-    cut
-}
+pub use crate::chat::text::fit;
 
 /// Text shown as mrkdwn with Slack's control characters escaped.
 pub fn escape(text: &str) -> String {

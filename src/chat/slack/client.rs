@@ -8,6 +8,7 @@
 //! that what people typed (a comment, a reason) never becomes a mention or a disguised link.
 
 use super::blocks::escape;
+use crate::chat::Undelivered;
 use anyhow::Context as _;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
@@ -15,23 +16,6 @@ use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// Why a Web API call failed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SlackFailure {
-    /// Slack's error code (`channel_not_found`) or what went wrong with the call.
-    pub reason: String,
-    /// Worth calling again later (rate limits, server errors, network).
-    pub transient: bool,
-    /// How long Slack asked to wait (429 `Retry-After`).
-    pub retry_after: Option<Duration>,
-}
-
-impl std::fmt::Display for SlackFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.reason)
-    }
-}
 
 /// A message Slack accepted: where it went and its id there.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,22 +62,18 @@ impl SlackApi {
         &self,
         method: &str,
         call: impl std::future::Future<Output = Result<T, SlackClientError>>,
-    ) -> Result<T, SlackFailure> {
+    ) -> Result<T, Undelivered> {
         match tokio::time::timeout(self.timeout, call).await {
             Ok(answer) => answer.map_err(|error| failure(method, error)),
-            Err(_) => Err(SlackFailure {
-                reason: format!(
-                    "{method}: no answer within {} s (slack.timeout_seconds)",
-                    self.timeout.as_secs()
-                ),
-                transient: true,
-                retry_after: None,
-            }),
+            Err(_) => Err(Undelivered::new(format!(
+                "{method}: no answer within {} s (slack.timeout_seconds)",
+                self.timeout.as_secs()
+            ))),
         }
     }
 
     /// Calls a method with a JSON body; Slack's answer, or why not.
-    pub async fn call(&self, method: &str, body: &Value) -> Result<Value, SlackFailure> {
+    pub async fn call(&self, method: &str, body: &Value) -> Result<Value, Undelivered> {
         let session = self.client.open_session(&self.token);
         self.within(
             method,
@@ -104,11 +84,7 @@ impl SlackApi {
 
     /// Calls a method that takes its arguments in the query string (Slack's reading methods,
     /// such as `conversations.history`, do not accept a JSON body).
-    pub async fn get(
-        &self,
-        method: &str,
-        params: &[(&str, String)],
-    ) -> Result<Value, SlackFailure> {
+    pub async fn get(&self, method: &str, params: &[(&str, String)]) -> Result<Value, Undelivered> {
         let session = self.client.open_session(&self.token);
         let params: Vec<(&str, Option<&String>)> = params
             .iter()
@@ -129,7 +105,7 @@ impl SlackApi {
         text: &str,
         blocks: &[Value],
         metadata: Option<&Value>,
-    ) -> Result<Posted, SlackFailure> {
+    ) -> Result<Posted, Undelivered> {
         let mut body = json!({ "channel": channel, "text": escape(text), "blocks": blocks });
         if let Some(metadata) = metadata {
             body["metadata"] = metadata.clone();
@@ -140,11 +116,9 @@ impl SlackApi {
                 channel: channel.to_string(),
                 ts: ts.to_string(),
             }),
-            _ => Err(SlackFailure {
-                reason: "chat.postMessage answered without channel and ts".into(),
-                transient: true,
-                retry_after: None,
-            }),
+            _ => Err(Undelivered::new(
+                "chat.postMessage answered without channel and ts",
+            )),
         }
     }
 
@@ -154,7 +128,7 @@ impl SlackApi {
         posted: &Posted,
         text: &str,
         blocks: &[Value],
-    ) -> Result<(), SlackFailure> {
+    ) -> Result<(), Undelivered> {
         let text = escape(text);
         let body =
             json!({ "channel": posted.channel, "ts": posted.ts, "text": text, "blocks": blocks });
@@ -167,7 +141,7 @@ impl SlackApi {
         channel: &str,
         user: &str,
         text: &str,
-    ) -> Result<(), SlackFailure> {
+    ) -> Result<(), Undelivered> {
         let body = json!({ "channel": channel, "user": user, "text": escape(text) });
         self.call("chat.postEphemeral", &body).await.map(drop)
     }
@@ -180,7 +154,7 @@ impl SlackApi {
         filename: &str,
         png: Vec<u8>,
         alt: &str,
-    ) -> Result<(), SlackFailure> {
+    ) -> Result<(), Undelivered> {
         let session = self.client.open_session(&self.token);
         let alt = crate::engine::form::truncate(alt, 1_000);
         let target = self
@@ -215,36 +189,32 @@ impl SlackApi {
     }
 
     /// Opens a modal in answer to an interaction (`trigger_id` is valid for three seconds).
-    pub async fn open_view(&self, trigger_id: &str, view: &Value) -> Result<(), SlackFailure> {
+    pub async fn open_view(&self, trigger_id: &str, view: &Value) -> Result<(), Undelivered> {
         let body = json!({ "trigger_id": trigger_id, "view": view });
         self.call("views.open", &body).await.map(drop)
     }
 }
 
-fn failure(method: &str, error: SlackClientError) -> SlackFailure {
+fn failure(method: &str, error: SlackClientError) -> Undelivered {
     match error {
-        SlackClientError::ApiError(e) => SlackFailure {
-            reason: format!("{method}: {}", e.code),
-            transient: matches!(
-                e.code.as_str(),
-                "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout"
-            ),
-            retry_after: None,
-        },
-        SlackClientError::RateLimitError(e) => SlackFailure {
-            reason: format!("{method}: rate limited"),
-            transient: true,
-            retry_after: e.retry_after,
-        },
-        SlackClientError::HttpError(e) => SlackFailure {
-            reason: format!("{method}: HTTP {}", e.status_code),
-            transient: e.status_code.is_server_error(),
-            retry_after: None,
-        },
-        other => SlackFailure {
-            reason: format!("{method}: {other}"),
-            transient: true,
-            retry_after: None,
-        },
+        SlackClientError::ApiError(e) => {
+            let reason = format!("{method}: {}", e.code);
+            match e.code.as_str() {
+                "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout" => {
+                    Undelivered::new(reason)
+                }
+                _ => Undelivered::permanent(reason),
+            }
+        }
+        SlackClientError::RateLimitError(e) => {
+            Undelivered::retry_after(format!("{method}: rate limited"), e.retry_after)
+        }
+        SlackClientError::HttpError(e) if e.status_code.is_server_error() => {
+            Undelivered::new(format!("{method}: HTTP {}", e.status_code))
+        }
+        SlackClientError::HttpError(e) => {
+            Undelivered::permanent(format!("{method}: HTTP {}", e.status_code))
+        }
+        other => Undelivered::new(format!("{method}: {other}")),
     }
 }

@@ -22,29 +22,15 @@ pub fn ephemeral(text: &str) -> Value {
 
 /// The person a Slack member is, or what to tell them.
 async fn person_of(slack: &Slack, member: &str) -> Result<Person, String> {
-    match slack.person_of(member).await {
-        Ok(person) => Ok(person),
-        Err(ServiceError::User(error)) => Err(error.to_string()),
-        Err(ServiceError::Internal(error)) => Err(internal(error)),
-    }
-}
-
-/// Logs an internal failure; what to tell the person (only its reference).
-pub fn internal(error: anyhow::Error) -> String {
-    let reference = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
-    tracing::error!(reference, "{error:#}");
-    format!("Something went wrong (ref {reference}).")
+    slack.person_of(member).await.map_err(ServiceError::told)
 }
 
 /// The effects of what a Slack member did, once they are known to be a person of the directory;
 /// or what to tell them.
 async fn act(slack: &Slack, member: &str, interaction: Interaction) -> Result<Vec<Effect>, String> {
     let person = person_of(slack, member).await?;
-    match slack.keel.interact(&person, "slack", interaction).await {
-        Ok(effects) => Ok(effects),
-        Err(ServiceError::User(error)) => Err(error.to_string()),
-        Err(ServiceError::Internal(error)) => Err(internal(error)),
-    }
+    let effects = slack.keel.interact(&person, "slack", interaction).await;
+    effects.map_err(ServiceError::told)
 }
 
 /// Opens a form as a modal; what to tell the person when Slack refused (an expired trigger).
@@ -267,7 +253,7 @@ pub async fn event(slack: &Slack, event: &Value) -> Option<Value> {
                     tracing::info!(event = id, "a Slack event delivered again; already handled")
                 }
                 Err(error) => {
-                    internal(error);
+                    crate::service::logged(error);
                 }
             }
             None

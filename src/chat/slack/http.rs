@@ -5,7 +5,7 @@
 use super::Slack;
 use super::handle;
 use super::payload::{SlackInteraction, SlashCommand};
-use super::signature::{SignatureProblem, verify};
+use super::signature::verify;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -28,15 +28,7 @@ fn verified(slack: &Slack, headers: &HeaderMap, body: &Bytes) -> Result<(), &'st
         body,
         now,
     );
-    checked.map_err(|problem| {
-        let why = match problem {
-            SignatureProblem::Missing => "missing Slack signature headers",
-            SignatureProblem::Stale => "the request's timestamp is more than five minutes off",
-            SignatureProblem::Mismatch => "the signature does not match",
-        };
-        tracing::warn!("refused a request to the Slack endpoints: {why}");
-        why
-    })
+    checked.map_err(|problem| problem.refusal("the Slack endpoints"))
 }
 
 fn answer(json: Option<Value>) -> Response {

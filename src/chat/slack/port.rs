@@ -6,7 +6,7 @@
 
 use super::Slack;
 use super::blocks::{MAX_MESSAGE_TEXT, card_blocks, fit};
-use super::client::{Posted, SlackFailure};
+use super::client::Posted;
 use super::recover::{Identity, metadata};
 use crate::chat::{ChatPort, Undelivered};
 use crate::domain::{Card, ChatMessage, MessageRef, Target};
@@ -37,7 +37,7 @@ impl ChatPort for Slack {
                 .api
                 .post_message(target.key(), &text, &blocks, None)
                 .await;
-            return posted.map(reference).map_err(undelivered);
+            return posted.map(reference);
         };
         if delivery.maybe_posted {
             let identity = match target {
@@ -50,7 +50,7 @@ impl ChatPort for Slack {
             {
                 Ok(Some(posted)) => return Ok(reference(posted)),
                 Ok(None) => {}
-                Err(failure) if failure.transient => return Err(undelivered(failure)),
+                Err(failure) if !failure.permanent => return Err(failure),
                 // Without the history scopes (an app installed before keel asked for them), a
                 // repost is the lesser harm than never delivering.
                 Err(failure) => tracing::warn!(
@@ -65,7 +65,7 @@ impl ChatPort for Slack {
             .api
             .post_message(target.key(), &text, &blocks, Some(&metadata))
             .await;
-        posted.map(reference).map_err(undelivered)
+        posted.map(reference)
     }
 
     async fn update(&self, posted: &MessageRef, message: &ChatMessage) -> Result<(), Undelivered> {
@@ -78,11 +78,9 @@ impl ChatPort for Slack {
             channel: posted.conversation.clone(),
             ts: posted.id.clone(),
         };
-        let updated = self
-            .api
+        self.api
             .update_message(&posted, &message.text, &blocks)
-            .await;
-        updated.map_err(undelivered)
+            .await
     }
 }
 
@@ -90,23 +88,6 @@ fn reference(posted: Posted) -> MessageRef {
     MessageRef {
         conversation: posted.channel,
         id: posted.ts,
-    }
-}
-
-fn undelivered(failure: SlackFailure) -> Undelivered {
-    Undelivered {
-        reason: failure.reason,
-        retry_after: failure.retry_after,
-        permanent: !failure.transient,
-    }
-}
-
-/// Something that is not Slack's answer (the service), to be retried.
-pub(super) fn internal(error: impl std::fmt::Display) -> SlackFailure {
-    SlackFailure {
-        reason: error.to_string(),
-        transient: true,
-        retry_after: None,
     }
 }
 

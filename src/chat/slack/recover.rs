@@ -7,7 +7,8 @@
 //! second one.
 
 use super::Slack;
-use super::client::{Posted, SlackFailure};
+use super::client::Posted;
+use crate::chat::Undelivered;
 use crate::domain::Delivery;
 use serde_json::{Value, json};
 
@@ -75,7 +76,7 @@ impl Slack {
         request_id: &str,
         target: &str,
         identity: Identity,
-    ) -> Result<Option<Posted>, SlackFailure> {
+    ) -> Result<Option<Posted>, Undelivered> {
         let Some(conversation) = self.conversation_of(target).await? else {
             return Ok(None);
         };
@@ -116,7 +117,7 @@ impl Slack {
     /// The conversation id of a target: a member's DM with keel (`conversations.open`), a
     /// channel named `#name` (where keel posted before, else `conversations.list`), or the id
     /// itself. `None` when a named channel is not one keel can see.
-    async fn conversation_of(&self, target: &str) -> Result<Option<String>, SlackFailure> {
+    async fn conversation_of(&self, target: &str) -> Result<Option<String>, Undelivered> {
         if target.starts_with('U') || target.starts_with('W') {
             let opened = self
                 .api
@@ -131,14 +132,14 @@ impl Slack {
             .keel
             .chat_conversation_of(super::port::SLACK, target)
             .await;
-        if let Some(id) = known.map_err(|e| super::port::internal(format!("{e:#}")))? {
+        if let Some(id) = known.map_err(|e| Undelivered::new(format!("{e:#}")))? {
             return Ok(Some(id));
         }
         self.channel_named(name).await
     }
 
     /// The id of the channel called `name` among those the bot can see.
-    async fn channel_named(&self, name: &str) -> Result<Option<String>, SlackFailure> {
+    async fn channel_named(&self, name: &str) -> Result<Option<String>, Undelivered> {
         let mut cursor = None;
         for _ in 0..MAX_CHANNEL_PAGES {
             let mut params = vec![

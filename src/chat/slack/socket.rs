@@ -9,6 +9,7 @@ use super::Slack;
 use super::client::SlackApi;
 use super::handle;
 use super::payload::{SlackInteraction, SlashCommand};
+use crate::chat::reconnect::{Backoff, stopped};
 use anyhow::{Context as _, anyhow};
 use futures_util::{SinkExt as _, StreamExt as _};
 use serde_json::{Value, json};
@@ -51,11 +52,6 @@ async fn open_socket(
     Ok(socket)
 }
 
-/// Returns once `stop` is set (or its sender is gone).
-async fn stopped(stop: &mut watch::Receiver<bool>) {
-    let _ = stop.wait_for(|stop| *stop).await;
-}
-
 impl Slack {
     /// Keeps a Socket Mode connection open until `stop`.
     pub fn start_socket(
@@ -68,18 +64,17 @@ impl Slack {
     }
 
     async fn run_socket(self: Arc<Self>, app: SlackApi, mut stop: watch::Receiver<bool>) {
-        let mut pause = Duration::from_secs(1);
+        let mut backoff = Backoff::up_to(MAX_PAUSE);
         loop {
             match self.connect_once(&app, &mut stop).await {
                 Ok(Ended::Stopped) => return,
-                Ok(Ended::Reconnect) => pause = Duration::from_secs(1),
+                Ok(Ended::Reconnect) => backoff.reset(),
                 Err(error) => {
+                    let pause = backoff.pause();
                     tracing::warn!("Slack Socket Mode: {error:#}; trying again in {pause:?}");
-                    tokio::select! {
-                        _ = tokio::time::sleep(pause) => {}
-                        _ = stopped(&mut stop) => return,
+                    if !backoff.wait(&mut stop).await {
+                        return;
                     }
-                    pause = (pause * 2).min(MAX_PAUSE);
                 }
             }
             if *stop.borrow() {

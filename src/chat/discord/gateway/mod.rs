@@ -22,6 +22,7 @@ mod protocol;
 use super::handle::{Response, within_deadline};
 use super::payload::{DiscordInteraction, PING};
 use super::{DISCORD, Discord};
+use crate::chat::reconnect::{Backoff, stopped};
 use anyhow::{Context as _, anyhow};
 use futures_util::{SinkExt as _, StreamExt as _};
 use protocol::{
@@ -39,8 +40,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-/// The first pause after a failed connection, and the longest.
-const FIRST_PAUSE: Duration = Duration::from_secs(1);
+/// The longest pause after failed connections.
 const MAX_PAUSE: Duration = Duration::from_secs(60);
 
 /// The longest keel waits for the socket to open and for HELLO.
@@ -54,22 +54,10 @@ pub fn start(discord: Arc<Discord>, stop: watch::Receiver<bool>) -> JoinHandle<(
     tokio::spawn(run(discord, stop))
 }
 
-async fn stopped(stop: &mut watch::Receiver<bool>) {
-    let _ = stop.wait_for(|stop| *stop).await;
-}
-
-/// Sleeps `pause`; false when told to stop meanwhile.
-async fn wait(pause: Duration, stop: &mut watch::Receiver<bool>) -> bool {
-    tokio::select! {
-        _ = tokio::time::sleep(pause) => true,
-        _ = stopped(stop) => false,
-    }
-}
-
 async fn run(discord: Arc<Discord>, mut stop: watch::Receiver<bool>) {
     let mut gateway: Option<String> = None;
     let mut session = Session::default();
-    let mut pause = FIRST_PAUSE;
+    let mut backoff = Backoff::up_to(MAX_PAUSE);
     while !*stop.borrow() {
         let url = match (&session.id, &session.resume_url, &gateway) {
             (Some(_), Some(resume), _) => resume.clone(),
@@ -83,11 +71,11 @@ async fn run(discord: Arc<Discord>, mut stop: watch::Receiver<bool>) {
                 match asked {
                     Ok(url) => gateway.insert(url).clone(),
                     Err(failure) => {
+                        let pause = backoff.pause();
                         tracing::warn!("Discord gateway: {failure}; trying again in {pause:?}");
-                        if !wait(pause, &mut stop).await {
+                        if !backoff.wait(&mut stop).await {
                             return;
                         }
-                        pause = (pause * 2).min(MAX_PAUSE);
                         continue;
                     }
                 }
@@ -117,12 +105,9 @@ async fn run(discord: Arc<Discord>, mut stop: watch::Receiver<bool>) {
             }
         }
         if ready {
-            pause = FIRST_PAUSE;
-        } else {
-            if !wait(pause, &mut stop).await {
-                return;
-            }
-            pause = (pause * 2).min(MAX_PAUSE);
+            backoff.reset();
+        } else if !backoff.wait(&mut stop).await {
+            return;
         }
     }
 }
@@ -316,7 +301,7 @@ async fn answer(discord: Arc<Discord>, data: Value) {
         let Err(failure) = sent else { return };
         // Tried again while Discord's three seconds allow (a 429, a 5xx, a lost answer).
         let wait = failure.retry_after.unwrap_or(Duration::from_millis(200));
-        if !failure.transient || received.elapsed() + wait > ANSWER_WITHIN {
+        if failure.permanent || received.elapsed() + wait > ANSWER_WITHIN {
             tracing::warn!("an answer to a Discord interaction was not delivered: {failure}");
             return;
         }
