@@ -116,7 +116,7 @@ pub fn check(dir: &Path) -> ExitCode {
                 config.schema.types.len(),
                 config.workflows.len()
             );
-            for line in crate::chat::discord::commands::check(&config) {
+            for line in crate::config::platform_notes(&config) {
                 println!("{line}");
             }
             ExitCode::SUCCESS

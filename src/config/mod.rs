@@ -9,6 +9,7 @@ mod ask;
 mod database_url;
 mod env;
 mod ordered;
+mod platform_notes;
 mod records;
 mod settings;
 mod settings_file;
@@ -31,6 +32,7 @@ use std::path::{Path, PathBuf};
 
 pub use database_url::redact_url;
 pub use env::{MIN_CONSOLE_SECRET, SECRET_VARS};
+pub use platform_notes::platform_notes;
 
 /// Everything keel is configured with.
 #[derive(Debug, Clone)]

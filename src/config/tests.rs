@@ -486,7 +486,7 @@ fn discord_takes_interactions_over_the_gateway_unless_told_http_and_says_so_in_c
     .map(|(k, v)| (k.to_string(), v.to_string()));
     let config = load_with_env(&demo_dir(), &on).expect("loads");
     assert_eq!(config.settings.discord.mode, super::DiscordMode::Gateway);
-    let said = crate::chat::discord::commands::check(&config);
+    let said = crate::config::platform_notes(&config);
     assert!(said[0].contains("gateway mode"), "{said:?}");
     assert_eq!(said.len(), 1, "nothing missing: {said:?}");
 
@@ -494,7 +494,7 @@ fn discord_takes_interactions_over_the_gateway_unless_told_http_and_says_so_in_c
     http.push(("KEEL_DISCORD_MODE".into(), "http".into()));
     let config = load_with_env(&demo_dir(), &http).expect("loads");
     assert_eq!(config.settings.discord.mode, super::DiscordMode::Http);
-    let said = crate::chat::discord::commands::check(&config);
+    let said = crate::config::platform_notes(&config);
     assert!(
         said.iter().any(|l| l.contains("KEEL_DISCORD_PUBLIC_KEY")),
         "{said:?}"

@@ -26,6 +26,21 @@ pub enum Interaction {
     },
 }
 
+impl Interaction {
+    /// A card button's click read back from its one-string id ([`CardButton::id`]).
+    ///
+    /// [`CardButton::id`]: crate::domain::CardButton::id
+    pub fn clicked(id: &str) -> Option<Interaction> {
+        let (action, rest) = id.split_once(':')?;
+        let (request_id, step) = rest.rsplit_once(':')?;
+        Some(Interaction::Button {
+            request_id: request_id.to_string(),
+            action: action.to_string(),
+            step: step.parse().ok()?,
+        })
+    }
+}
+
 /// What keel answers an interaction with, immediately and only to the person who acted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

@@ -45,6 +45,16 @@ pub struct CardButton {
     pub step: usize,
 }
 
+impl CardButton {
+    /// The button as one string (`approve:CO-1042:1`), for a platform that carries one id back
+    /// from a click (Discord's `custom_id`); read back by [`Interaction::clicked`].
+    ///
+    /// [`Interaction::clicked`]: crate::domain::Interaction::clicked
+    pub fn id(&self) -> String {
+        format!("{}:{}:{}", self.action, self.request_id, self.step)
+    }
+}
+
 /// A message with labelled fields and buttons, rendered natively by each adapter.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Card {
@@ -55,6 +65,27 @@ pub struct Card {
     /// Why it was routed here (the rule's reason) and any flags, one line each.
     pub notes: Vec<String>,
     pub buttons: Vec<CardButton>,
+}
+
+impl Card {
+    /// A change order's card waiting for Rachel Kim, with `fields` and the three buttons, for
+    /// the adapters' rendering tests.
+    #[cfg(test)]
+    pub fn sample(fields: Vec<(String, String)>) -> Card {
+        let button = |action: &str| CardButton {
+            label: action.to_string(),
+            action: action.to_string(),
+            request_id: "CO-1042".into(),
+            step: 1,
+        };
+        Card {
+            title: "Change order CO-1042".into(),
+            fields,
+            status: "Waiting for Rachel Kim".into(),
+            notes: vec!["Rule: large".into()],
+            buttons: ["approve", "reject", "comment"].map(button).to_vec(),
+        }
+    }
 }
 
 /// One message to one person.

@@ -165,4 +165,15 @@ impl Workflow {
     pub fn field(&self, name: &str) -> Option<&FormField> {
         self.fields.iter().find(|f| f.name == name)
     }
+
+    /// The fields that refer to a record, with the record's type (a platform offers type-ahead
+    /// over them where it can).
+    pub fn record_fields(&self) -> impl Iterator<Item = (&FormField, &str)> {
+        self.fields
+            .iter()
+            .filter_map(|field| match &field.field_type {
+                FieldType::Ref(record_type) => Some((field, record_type.as_str())),
+                _ => None,
+            })
+    }
 }

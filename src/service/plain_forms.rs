@@ -5,23 +5,19 @@
 
 use super::Keel;
 use crate::domain::interaction::FieldProblem;
-use crate::domain::{Choice, FieldType, FormId, Interaction, Workflow};
+use crate::domain::{Choice, FieldType, FormId, Workflow};
 use serde_json::Value;
 
 impl Keel {
-    /// `interaction` with each record typed by name in a submitted form replaced by its key,
-    /// when exactly one record of the field's type matches (or one matches exactly); anything
-    /// else is left as typed, for the form's own check to name.
-    pub async fn resolve_typed_records(&self, interaction: Interaction) -> Interaction {
-        let Interaction::FormSubmitted {
-            form,
-            nonce,
-            values,
-        } = interaction
-        else {
-            return interaction;
-        };
-        let workflow = self.workflow_of_form(&form);
+    /// `values` of `form` with each record typed by name replaced by its key, when exactly one
+    /// record of the field's type matches (or one matches exactly); anything else is left as
+    /// typed, for the form's own check to name.
+    pub async fn resolve_typed_records(
+        &self,
+        form: &str,
+        values: Vec<(String, Value)>,
+    ) -> Vec<(String, Value)> {
+        let workflow = self.workflow_of_form(form);
         let mut resolved = Vec::with_capacity(values.len());
         for (name, value) in values {
             let field = workflow.and_then(|w| w.field(&name));
@@ -33,11 +29,7 @@ impl Keel {
             };
             resolved.push((name, value));
         }
-        Interaction::FormSubmitted {
-            form,
-            nonce,
-            values: resolved,
-        }
+        resolved
     }
 
     async fn record_key(&self, record_type: &str, typed: &str) -> String {

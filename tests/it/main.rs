@@ -19,6 +19,7 @@ mod discord;
 mod discord_ask;
 mod discord_autocomplete;
 mod discord_deferred;
+mod discord_forms;
 mod discord_gateway;
 mod faults;
 mod import;

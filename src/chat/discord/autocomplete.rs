@@ -8,7 +8,7 @@
 use super::Discord;
 use super::payload::DiscordInteraction;
 use super::text::fit;
-use crate::domain::{FieldType, Workflow};
+use crate::domain::Workflow;
 use serde_json::{Value, json};
 
 /// Discord's most choices in an autocomplete answer, and longest name and value of one.
@@ -17,30 +17,13 @@ const MAX_CHOICE_TEXT: usize = 100;
 /// Discord's most options on a command.
 const MAX_OPTIONS: usize = 25;
 
-/// The record fields of `workflow` offered as a command's options: (field, record type, label).
-pub fn record_fields(workflow: &Workflow) -> Vec<(&str, &str, &str)> {
-    workflow
-        .fields
-        .iter()
-        .filter_map(|field| match &field.field_type {
-            FieldType::Ref(record_type) => Some((
-                field.name.as_str(),
-                record_type.as_str(),
-                field.label.as_str(),
-            )),
-            _ => None,
-        })
-        .take(MAX_OPTIONS)
-        .collect()
-}
-
 /// The options `keel discord register` gives a workflow's command: one per record field,
 /// optional (the modal asks for what is left), autocompleted.
 pub fn command_options(workflow: &Workflow) -> Vec<Value> {
-    record_fields(workflow)
-        .into_iter()
-        .map(|(name, _, label)| {
-            json!({ "type": 3, "name": name, "description": fit(label, 100),
+    let fields = workflow.record_fields().take(MAX_OPTIONS);
+    fields
+        .map(|(field, _)| {
+            json!({ "type": 3, "name": field.name, "description": fit(&field.label, 100),
                 "required": false, "autocomplete": true })
         })
         .collect()
@@ -68,8 +51,8 @@ async fn choices(discord: &Discord, payload: &DiscordInteraction) -> Vec<Value> 
     let Some(focused) = data.options.iter().find(|o| o.focused) else {
         return Vec::new();
     };
-    let fields = record_fields(workflow);
-    let Some((_, record_type, _)) = fields.iter().find(|(name, ..)| *name == focused.name) else {
+    let mut fields = workflow.record_fields().take(MAX_OPTIONS);
+    let Some((_, record_type)) = fields.find(|(field, _)| field.name == focused.name) else {
         return Vec::new();
     };
     let typed = focused.value.as_str().unwrap_or_default();

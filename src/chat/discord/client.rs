@@ -23,17 +23,23 @@ pub struct DiscordApi {
 }
 
 impl DiscordApi {
-    pub fn new(base: &str, token: &SecretString, timeout: Duration) -> anyhow::Result<DiscordApi> {
+    /// The API as configured (`discord.api_url`, `discord.timeout_seconds`, the bot token), or
+    /// what is missing.
+    pub fn of(config: &crate::config::Config) -> anyhow::Result<DiscordApi> {
+        let settings = &config.settings.discord;
+        let Some(token) = config.secrets.discord_bot_token.clone() else {
+            anyhow::bail!(
+                "KEEL_DISCORD_BOT_TOKEN is not set (the bot's token, on the Developer Portal's Bot page)"
+            );
+        };
         // keel's HTTP clients share ring as their TLS provider (a second install changes nothing).
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = Client::builder()
-            .user_agent("DiscordBot (https://github.com/keel, 0.1)")
-            .build()?;
+        let client = Client::builder().user_agent("DiscordBot (https://github.com/keel, 0.1)");
         Ok(DiscordApi {
-            client,
-            base: base.trim_end_matches('/').to_string(),
-            token: token.clone(),
-            timeout,
+            client: client.build()?,
+            base: settings.api_url.trim_end_matches('/').to_string(),
+            token,
+            timeout: Duration::from_secs(settings.timeout_seconds.max(1)),
         })
     }
 

@@ -13,34 +13,6 @@ use serde_json::{Value, json};
 /// message history (1 << 16, to reply under a card).
 pub const PERMISSIONS: u64 = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16);
 
-/// What `keel check` says of Discord: how interactions will reach keel (one way, never both),
-/// and what is missing for that way; nothing when Discord is off.
-pub fn check(config: &Config) -> Vec<String> {
-    use crate::config::DiscordMode;
-    let settings = &config.settings.discord;
-    if !settings.enabled {
-        return Vec::new();
-    }
-    let secrets = &config.secrets;
-    let mut said = vec![match settings.mode {
-        DiscordMode::Gateway => "discord: gateway mode (keel connects out to Discord; no public URL or public key needed, the portal's Interactions Endpoint URL must be empty)".to_string(),
-        DiscordMode::Http => "discord: http mode (Discord posts to <public URL>/discord/interactions; the gateway is not opened)".to_string(),
-    }];
-    if secrets.discord_bot_token.is_none() {
-        said.push("warning: discord.enabled is set but KEEL_DISCORD_BOT_TOKEN is not".into());
-    }
-    match (settings.mode, &secrets.discord_public_key) {
-        (DiscordMode::Http, None) => said.push(
-            "warning: discord.mode is http but KEEL_DISCORD_PUBLIC_KEY is not set (or use discord.mode = \"gateway\")".into(),
-        ),
-        (DiscordMode::Gateway, Some(_)) => said.push(
-            "note: KEEL_DISCORD_PUBLIC_KEY is not used in gateway mode".into(),
-        ),
-        _ => {}
-    }
-    said
-}
-
 /// The link that adds keel's bot (with its slash commands) to a server.
 pub fn invite_url(config: &Config) -> anyhow::Result<String> {
     let settings = &config.settings.discord;
@@ -86,11 +58,7 @@ pub async fn register(config: &Config) -> anyhow::Result<String> {
     let Some(application) = &settings.application_id else {
         bail!("discord.application_id is not set (or KEEL_DISCORD_APPLICATION_ID)");
     };
-    let Some(token) = &config.secrets.discord_bot_token else {
-        bail!("KEEL_DISCORD_BOT_TOKEN is not set");
-    };
-    let timeout = std::time::Duration::from_secs(settings.timeout_seconds.max(1));
-    let api = DiscordApi::new(&settings.api_url, token, timeout)?;
+    let api = DiscordApi::of(config)?;
     let (path, place) = match &settings.guild_id {
         Some(guild) => (
             format!("/applications/{application}/guilds/{guild}/commands"),

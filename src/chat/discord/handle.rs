@@ -4,13 +4,16 @@
 //! form's problems come back as a private message listing what to fix.
 
 use super::Discord;
+use super::buttons;
 use super::followup::{Chart, send_chart};
 use super::message::{EPHEMERAL, Message};
 use super::modal::modal;
 use super::payload::{APPLICATION_COMMAND, DiscordInteraction, MESSAGE_COMPONENT, MODAL_SUBMIT};
+use super::text::MAX_MODAL_COMPONENTS as PER_MODAL;
 use super::text::{MAX_CONTENT, MAX_SELECT_OPTIONS, escape, fit};
 use crate::chat::text::answer_text;
-use crate::domain::{Effect, Form, InputKind, Interaction};
+use crate::domain::{Effect, Form, InputKind, Interaction, Person};
+use crate::service::{PageOutcome, ServiceError};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -63,24 +66,31 @@ async fn answer(
     ) {
         return Response::private("keel does not handle this kind of interaction.");
     }
-    let (Some(user), Some(interaction)) = (payload.user_id(), payload.interaction()) else {
-        return Response::private("This is not something keel made; nothing was done.");
+    let not_keels = || Response::private("This is not something keel made; nothing was done.");
+    let Some(user) = payload.user_id() else {
+        return not_keels();
     };
     let person = match discord.person_of(user).await {
         Ok(person) => person,
         Err(error) => return Response::private(&error.told()),
     };
-    let interaction = discord.keel.resolve_typed_records(interaction).await;
+    let custom_id = payload.data.as_ref().map_or("", |d| d.custom_id.as_str());
+    if let Some((nonce, page)) = buttons::page_asked(custom_id) {
+        return match discord.keel.reopen_form(&person, nonce).await {
+            Ok(form) => open(discord, &form, Some(nonce), page).await,
+            Err(error) => Response::private(&error.told()),
+        };
+    }
+    let Some(interaction) = payload.interaction() else {
+        return not_keels();
+    };
     let form_id = match &interaction {
         Interaction::FormSubmitted { form, .. } => Some(form.clone()),
         _ => None,
     };
-    let effects = match discord
-        .keel
-        .interact(&person, super::DISCORD, interaction)
-        .await
-    {
-        Ok(effects) => effects,
+    let (effects, fix) = match effects_of(discord, &person, payload, interaction).await {
+        Ok(Ok(done)) => done,
+        Ok(Err(next_page)) => return next_page,
         Err(error) => return Response::private(&error.told()),
     };
     let mut replies = Vec::new();
@@ -89,7 +99,7 @@ async fn answer(
         match effect {
             Effect::OpenForm { mut form } => {
                 picked(&mut form, payload);
-                return open(discord, &form).await;
+                return open(discord, &form, None, 0).await;
             }
             Effect::Reply { text } => replies.push(escape(&text)),
             Effect::Answer { text, table, how } => {
@@ -97,10 +107,16 @@ async fn answer(
             }
             Effect::FormErrors { errors } => {
                 let told = discord.keel.what_to_fix(form_id.as_deref(), &errors);
-                replies.push(escape(&format!("{told}\nThen run the command again.")))
+                replies.push(escape(&format!(
+                    "{told}\nPress Fix: what you typed is kept."
+                )));
+                buttons.extend(
+                    fix.as_ref()
+                        .map(|(nonce, page)| buttons::page("Fix", nonce, *page)),
+                );
             }
             Effect::Chart { png, alt } => *chart = Some(Chart { png, alt }),
-            Effect::Suggestions { questions } => buttons = super::suggestions::rows(&questions),
+            Effect::Suggestions { questions } => buttons = super::buttons::suggestions(&questions),
             Effect::CloseForm => {}
         }
     }
@@ -113,22 +129,57 @@ async fn answer(
     Response::Message(message)
 }
 
+/// The core's effects of what the person did, with the form opening and page to fix when a
+/// submitted form has problems; or, for a page of a longer form, the answer that opens the next.
+async fn effects_of(
+    discord: &Discord,
+    person: &Person,
+    payload: &DiscordInteraction,
+    interaction: Interaction,
+) -> Result<Result<(Vec<Effect>, Option<(String, usize)>), Response>, ServiceError> {
+    let keel = &discord.keel;
+    let Interaction::FormSubmitted {
+        form,
+        nonce: Some(nonce),
+        values,
+    } = interaction
+    else {
+        let effects = keel.interact(person, super::DISCORD, interaction).await?;
+        return Ok(Ok((effects, None)));
+    };
+    let (ids, page) = (
+        (form.as_str(), nonce.as_str()),
+        (payload.modal_page(), PER_MODAL),
+    );
+    match keel
+        .submit_form_page(person, super::DISCORD, ids, page, values)
+        .await?
+    {
+        PageOutcome::NextPage(next) => {
+            let mut message = Message::ephemeral("Kept. The form goes on: press Continue.");
+            message.components = vec![buttons::page("Continue", &nonce, next)];
+            Ok(Err(Response::Message(message)))
+        }
+        PageOutcome::Submitted { effects, fix_page } => {
+            Ok(Ok((effects, fix_page.map(|page| (nonce, page)))))
+        }
+    }
+}
+
 /// The records picked in the command's options (autocompleted: see [`super::autocomplete`]),
 /// chosen in the form it opens.
 fn picked(form: &mut Form, payload: &DiscordInteraction) {
     let options = payload.data.iter().flat_map(|data| &data.options);
-    for option in options {
-        let Some(value) = option.value.as_str().filter(|v| !v.trim().is_empty()) else {
-            continue;
-        };
-        let input = form
-            .inputs
-            .iter_mut()
-            .find(|input| input.name == option.name);
-        if let Some(input) = input.filter(|input| input.kind == InputKind::Record) {
-            input.value = Some(value.trim().to_string());
-        }
-    }
+    let records: Vec<(String, Value)> = options
+        .filter(|o| {
+            form.inputs
+                .iter()
+                .any(|i| i.name == o.name && i.kind == InputKind::Record)
+        })
+        .filter_map(|o| Some((o.name.clone(), o.value.as_str()?.trim().into())))
+        .filter(|(_, value)| value != "")
+        .collect();
+    form.fill(&records);
 }
 
 /// The answer if it is ready in time; else a deferred answer now and the real one later.
@@ -186,8 +237,9 @@ pub async fn within_deadline(discord: Arc<Discord>, payload: DiscordInteraction)
     Response::Deferred(deferred)
 }
 
-/// A form as a modal (record pickers with few enough records as selects), or why not.
-async fn open(discord: &Discord, form: &Form) -> Response {
+/// Page `page` of a form as a modal (record pickers with few enough records as selects), or
+/// why not; opened anew, or again under its earlier `nonce`.
+async fn open(discord: &Discord, form: &Form, nonce: Option<&str>, page: usize) -> Response {
     let mut records = HashMap::new();
     for input in &form.inputs {
         if let (InputKind::Record, Some(record_type)) = (input.kind, &input.record_type) {
@@ -199,8 +251,8 @@ async fn open(discord: &Discord, form: &Form) -> Response {
             records.insert(input.name.clone(), choices);
         }
     }
-    let nonce = uuid::Uuid::new_v4().simple().to_string();
-    match modal(form, &nonce, &records) {
+    let fresh = uuid::Uuid::new_v4().simple().to_string();
+    match modal(form, nonce.unwrap_or(&fresh), page, &records) {
         Ok(modal) => Response::Modal(modal),
         Err(why) => Response::private(&why),
     }

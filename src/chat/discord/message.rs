@@ -3,7 +3,6 @@
 //! Every text is escaped and cut to its limit ([`super::text`]), and no message may mention
 //! anyone (`allowed_mentions: {parse: []}`): an approval card never pings `@everyone`.
 
-use super::payload::button_id;
 use super::text::*;
 use crate::domain::Card;
 use serde::Serialize;
@@ -108,7 +107,7 @@ impl Message {
             .buttons
             .iter()
             .filter_map(|button| {
-                let custom_id = button_id(&button.action, &button.request_id, button.step);
+                let custom_id = button.id();
                 // A request id too long for Discord's custom ids gets no buttons, never a
                 // button that acts on another request.
                 (custom_id.chars().count() <= MAX_CUSTOM_ID).then(|| Button {
@@ -186,26 +185,10 @@ pub fn embed(card: &Card) -> Embed {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::CardButton;
 
     fn card(fields: usize, value: &str) -> Card {
-        Card {
-            title: "Change order CO-1042".into(),
-            fields: (0..fields)
-                .map(|i| (format!("Field {i}"), value.to_string()))
-                .collect(),
-            status: "Waiting for Rachel Kim".into(),
-            notes: vec!["Rule: large".into()],
-            buttons: ["approve", "reject", "comment"]
-                .iter()
-                .map(|action| CardButton {
-                    label: action.to_string(),
-                    action: action.to_string(),
-                    request_id: "CO-1042".into(),
-                    step: 1,
-                })
-                .collect(),
-        }
+        let fields = (0..fields).map(|i| (format!("Field {i}"), value.to_string()));
+        Card::sample(fields.collect())
     }
 
     #[test]

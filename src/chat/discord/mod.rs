@@ -11,6 +11,7 @@
 //! [`payload`], [`message`], [`modal`], [`text`]; [`client`] is plain reqwest.
 
 pub mod autocomplete;
+pub mod buttons;
 pub mod client;
 pub mod commands;
 pub mod followup;
@@ -22,7 +23,6 @@ pub mod modal;
 pub mod payload;
 mod port;
 pub mod signature;
-pub mod suggestions;
 pub mod text;
 
 pub use port::DISCORD;
@@ -30,7 +30,7 @@ pub use port::DISCORD;
 use crate::config::DiscordMode;
 use crate::domain::Person;
 use crate::service::{Keel, ServiceError};
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use axum::Router;
 use axum::routing::post;
 use client::DiscordApi;
@@ -61,10 +61,8 @@ impl Discord {
         if !settings.enabled {
             return Ok(None);
         }
+        let api = DiscordApi::of(config)?;
         let secrets = &config.secrets;
-        let Some(token) = &secrets.discord_bot_token else {
-            bail!("discord.enabled is set but KEEL_DISCORD_BOT_TOKEN is not set");
-        };
         let public_key = match (settings.mode, &secrets.discord_public_key) {
             (DiscordMode::Gateway, _) => None,
             (DiscordMode::Http, Some(key)) => {
@@ -75,9 +73,6 @@ impl Discord {
             ),
         };
         let mode = settings.mode;
-        let timeout = std::time::Duration::from_secs(settings.timeout_seconds.max(1));
-        let api = DiscordApi::new(&settings.api_url, token, timeout)
-            .context("building Discord's HTTP client")?;
         Ok(Some(Arc::new(Discord {
             keel,
             api,

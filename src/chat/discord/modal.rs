@@ -1,7 +1,7 @@
 //! Forms as Discord modals, built from keel's own types: each input inside a Label (component
 //! type 18, which serenity 0.12 cannot build). The form's id and the opening's nonce travel as
-//! the modal's `custom_id` (`submit:change_order|3f2a…`); each input's `custom_id` is the field's
-//! name. Discord has no dates, numbers or type-ahead inside a modal: those are text inputs
+//! the modal's `custom_id` (`submit:change_order|3f2a…`, then `|1` on a second page); each
+//! input's `custom_id` is the field's name. Discord has no dates, numbers or type-ahead inside a modal: those are text inputs
 //! whose placeholder says what to type, and a record picker is a select when its records fit
 //! in one (25), else a text input taking a name or id that keel resolves on submission.
 
@@ -67,32 +67,31 @@ pub struct SelectOption {
     pub default: bool,
 }
 
-/// The modal of `form`; `records` holds the choices of record pickers small enough for a
-/// select. A form Discord cannot show whole (more than five inputs, an id too long) is refused
-/// with what to tell the person: a field is never dropped silently.
+/// Page `page` (from 0) of `form` as a modal: a longer form than Discord's five inputs is
+/// shown five at a time ([`Form::page`]), never cut. `records` holds the choices of record
+/// pickers small enough for a select. A form whose id is too long for Discord is refused with
+/// what to tell the person.
 pub fn modal(
     form: &Form,
     nonce: &str,
+    page: usize,
     records: &HashMap<String, Vec<Choice>>,
 ) -> Result<Modal, String> {
-    if form.inputs.len() > MAX_MODAL_COMPONENTS {
-        return Err(format!(
-            "{} has {} fields and a Discord form holds {MAX_MODAL_COMPONENTS}: submit it in keel's console or Slack.",
-            form.title,
-            form.inputs.len()
-        ));
-    }
-    let custom_id = format!("{}{FORM_SEPARATOR}{nonce}", form.id);
+    let custom_id = match page {
+        0 => format!("{}{FORM_SEPARATOR}{nonce}", form.id),
+        page => format!("{}{FORM_SEPARATOR}{nonce}{FORM_SEPARATOR}{page}", form.id),
+    };
     if custom_id.chars().count() > MAX_CUSTOM_ID {
         return Err(format!(
             "{} cannot be opened in Discord (its id is too long).",
             form.title
         ));
     }
+    let shown = form.page(page, MAX_MODAL_COMPONENTS);
     Ok(Modal {
         custom_id,
-        title: fit(&form.title, MAX_MODAL_TITLE),
-        components: form
+        title: fit(&shown.title, MAX_MODAL_TITLE),
+        components: shown
             .inputs
             .iter()
             .map(|input| label(input, records.get(&input.name)))
@@ -176,7 +175,7 @@ mod tests {
             label: "Riverside (P001)".into(),
         }];
         let records = HashMap::from([("project".to_string(), projects)]);
-        let json = serde_json::to_value(modal(&form, "n1", &records).unwrap()).unwrap();
+        let json = serde_json::to_value(modal(&form, "n1", 0, &records).unwrap()).unwrap();
         assert_eq!(json["custom_id"], "submit:change_order|n1");
         let components = json["components"].as_array().unwrap();
         assert!(components.len() <= MAX_MODAL_COMPONENTS);
@@ -194,7 +193,7 @@ mod tests {
             "project".to_string(),
             vec![records["project"][0].clone(); 26],
         )]);
-        let typed = serde_json::to_value(super::modal(&form, "n1", &many).unwrap()).unwrap();
+        let typed = serde_json::to_value(super::modal(&form, "n1", 0, &many).unwrap()).unwrap();
         assert_eq!(
             typed["components"][0]["component"]["type"], 4,
             "too many for a select"
@@ -214,19 +213,26 @@ mod tests {
         };
         let records =
             HashMap::from([("project".to_string(), vec![choice("P001"), choice("P002")])]);
-        let json = serde_json::to_value(modal(&form, "n1", &records).unwrap()).unwrap();
+        let json = serde_json::to_value(modal(&form, "n1", 0, &records).unwrap()).unwrap();
         let options = &json["components"][0]["component"]["options"];
         assert_eq!(options[0].get("default"), None);
         assert_eq!(options[1]["default"], true);
     }
 
     #[test]
-    fn a_form_discord_cannot_show_whole_is_refused_never_cut() {
+    fn a_form_longer_than_a_modal_continues_on_a_second_page() {
         let mut form = submission_form(&change_order_workflow());
         while form.inputs.len() <= MAX_MODAL_COMPONENTS {
-            form.inputs.push(form.inputs[0].clone());
+            let mut more = form.inputs[0].clone();
+            more.name = format!("extra{}", form.inputs.len());
+            form.inputs.push(more);
         }
-        let refused = modal(&form, "n1", &HashMap::new()).unwrap_err();
-        assert!(refused.contains("a Discord form holds 5"), "{refused}");
+        let first = modal(&form, "n1", 0, &HashMap::new()).unwrap();
+        assert_eq!(first.components.len(), MAX_MODAL_COMPONENTS);
+        let second = modal(&form, "n1", 1, &HashMap::new()).unwrap();
+        assert_eq!(second.custom_id, "submit:change_order|n1|1");
+        assert!(second.title.ends_with("(2/2)"), "{}", second.title);
+        let json = serde_json::to_value(&second).unwrap();
+        assert_eq!(json["components"][0]["component"]["custom_id"], "extra5");
     }
 }

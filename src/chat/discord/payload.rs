@@ -124,6 +124,13 @@ impl DiscordInteraction {
             .map(|u| u.id.as_str())
     }
 
+    /// The page (from 0) of the form a submitted modal showed (`form|nonce|page`).
+    pub fn modal_page(&self) -> usize {
+        let custom_id = self.data.as_ref().map_or("", |d| d.custom_id.as_str());
+        let page = custom_id.split(FORM_SEPARATOR).nth(2);
+        page.and_then(|p| p.parse().ok()).unwrap_or(0)
+    }
+
     /// What the person did, in keel's words; `None` for what keel does not handle.
     pub fn interaction(&self) -> Option<Interaction> {
         let data = self.data.as_ref()?;
@@ -134,24 +141,18 @@ impl DiscordInteraction {
             }),
             MESSAGE_COMPONENT => {
                 // A suggested question's button asks it.
-                if let Some(question) = super::suggestions::asked(&data.custom_id) {
+                if let Some(question) = super::buttons::asked(&data.custom_id) {
                     return Some(Interaction::Command {
                         name: "ask".into(),
                         text: question.to_string(),
                     });
                 }
-                let (action, request_id, step) = parse_button_id(&data.custom_id)?;
-                Some(Interaction::Button {
-                    request_id,
-                    action,
-                    step,
-                })
+                Interaction::clicked(&data.custom_id)
             }
             MODAL_SUBMIT => {
-                let (form, nonce) = match data.custom_id.split_once(FORM_SEPARATOR) {
-                    Some((form, nonce)) => (form.to_string(), Some(nonce.to_string())),
-                    None => (data.custom_id.clone(), None),
-                };
+                let mut parts = data.custom_id.split(FORM_SEPARATOR);
+                let form = parts.next().unwrap_or_default().to_string();
+                let nonce = parts.next().map(str::to_string);
                 Some(Interaction::FormSubmitted {
                     form,
                     nonce: nonce.filter(|n| !n.is_empty()),
@@ -173,21 +174,6 @@ fn command_text(options: &[CommandOption]) -> String {
         })
         .collect();
     texts.join(" ")
-}
-
-/// The custom id of a card's button: `action:request_id:step`.
-pub fn button_id(action: &str, request_id: &str, step: usize) -> String {
-    format!("{action}:{request_id}:{step}")
-}
-
-fn parse_button_id(id: &str) -> Option<(String, String, usize)> {
-    let (action, rest) = id.split_once(':')?;
-    let (request_id, step) = rest.rsplit_once(':')?;
-    Some((
-        action.to_string(),
-        request_id.to_string(),
-        step.parse().ok()?,
-    ))
 }
 
 /// A submitted modal's values by input (the custom id is the field's name), inputs left empty

@@ -109,25 +109,12 @@ pub fn card_blocks(card: &Card) -> Vec<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::CardButton;
 
     fn card(fields: usize, title: &str) -> Card {
+        let fields = (0..fields).map(|i| (format!("Field {i}"), format!("<value {i}>")));
         Card {
             title: title.into(),
-            fields: (0..fields)
-                .map(|i| (format!("Field {i}"), format!("<value {i}>")))
-                .collect(),
-            status: "Waiting for Rachel Kim".into(),
-            notes: vec!["Rule: large".into()],
-            buttons: ["approve", "reject", "comment"]
-                .iter()
-                .map(|action| CardButton {
-                    label: action.to_string(),
-                    action: action.to_string(),
-                    request_id: "CO-1042".into(),
-                    step: 1,
-                })
-                .collect(),
+            ..Card::sample(fields.collect())
         }
     }
 

@@ -34,11 +34,21 @@ impl TestServer {
 
     /// As [`TestServer::start`], with more environment variables (Slack's settings, say).
     pub async fn start_with_env(db: &TestDb, mode: Mode, extra: &[(&str, &str)]) -> TestServer {
+        TestServer::start_in(db, mode, &config_dir(), extra).await
+    }
+
+    /// As [`TestServer::start_with_env`], with the configuration in `dir`.
+    pub async fn start_in(
+        db: &TestDb,
+        mode: Mode,
+        dir: &std::path::Path,
+        extra: &[(&str, &str)],
+    ) -> TestServer {
         let mut env: Vec<(&str, &str)> = extra.to_vec();
         if mode == Mode::Links {
             env.push(("KEEL_CONSOLE_SECRET", CONSOLE_SECRET));
         }
-        let app = TestApp::start_with_env(db, &config_dir(), &env).await;
+        let app = TestApp::start_with_env(db, dir, &env).await;
         let server = keel::server::start(app.keel.clone(), mode == Mode::Demo, "127.0.0.1:0")
             .await
             .expect("the server starts");

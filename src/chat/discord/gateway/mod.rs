@@ -115,6 +115,16 @@ async fn run(discord: Arc<Discord>, mut stop: watch::Receiver<bool>) {
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// Sends a close frame within a second, or not at all: the connection is ending anyway.
+async fn close(writer: &mut futures_util::stream::SplitSink<Socket, Message>, code: u16) {
+    let code = CloseCode::from(code);
+    let frame = Message::Close(Some(CloseFrame {
+        code,
+        reason: "".into(),
+    }));
+    let _ = tokio::time::timeout(Duration::from_secs(1), writer.send(frame)).await;
+}
+
 async fn connect_once(
     discord: &Arc<Discord>,
     url: &str,
@@ -162,24 +172,18 @@ async fn connect_once(
         .context("identifying")?;
     let mut next_beat = Instant::now() + interval.mul_f64(jitter());
     let mut acked = true;
-    let close = |code: u16| {
-        Message::Close(Some(CloseFrame {
-            code: CloseCode::from(code),
-            reason: "".into(),
-        }))
-    };
     loop {
         let beat =
             |seq: Option<u64>| Message::text(json!({ "op": HEARTBEAT, "d": seq }).to_string());
         let read = tokio::select! {
             _ = stopped(stop) => {
-                let _ = tokio::time::timeout(Duration::from_secs(1), writer.send(close(1000))).await;
+                close(&mut writer, 1000).await;
                 return Ok(Ended::Stopped);
             }
             _ = tokio::time::sleep_until(next_beat) => {
                 if !acked {
                     // A zombied connection: Discord did not acknowledge the last heartbeat.
-                    let _ = tokio::time::timeout(Duration::from_secs(1), writer.send(close(KEEP_SESSION))).await;
+                    close(&mut writer, KEEP_SESSION).await;
                     tracing::warn!("Discord did not acknowledge a heartbeat");
                     return Ok(Ended::Resume);
                 }
@@ -239,15 +243,11 @@ async fn connect_once(
             }
             Some(HEARTBEAT_ACK) => acked = true,
             Some(RECONNECT) => {
-                let _ =
-                    tokio::time::timeout(Duration::from_secs(1), writer.send(close(KEEP_SESSION)))
-                        .await;
+                close(&mut writer, KEEP_SESSION).await;
                 return Ok(Ended::Resume);
             }
             Some(INVALID_SESSION) => {
-                let _ =
-                    tokio::time::timeout(Duration::from_secs(1), writer.send(close(KEEP_SESSION)))
-                        .await;
+                close(&mut writer, KEEP_SESSION).await;
                 return Ok(if payload["d"] == true {
                     Ended::Resume
                 } else {
