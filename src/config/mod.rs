@@ -9,6 +9,8 @@ mod ask;
 mod database_url;
 mod env;
 mod ordered;
+mod outbound;
+mod outbound_check;
 mod records;
 mod settings;
 mod settings_file;
@@ -31,6 +33,7 @@ use std::path::{Path, PathBuf};
 
 pub use database_url::redact_url;
 pub use env::{MIN_CONSOLE_SECRET, SECRET_VARS};
+pub use outbound::{OtherWriters, Outbound, OutboundRule, Owner, Trigger, WebhookTarget};
 
 /// Everything keel is configured with.
 #[derive(Debug, Clone)]
@@ -43,6 +46,9 @@ pub struct Config {
     pub directory: DirectoryMapping,
     pub workflows: BTreeMap<String, Workflow>,
     pub secrets: Secrets,
+    /// Outbound integrations (`integrations/*.toml`): webhook targets, the rules that feed
+    /// them, and the owners of record types.
+    pub outbound: Outbound,
     /// What `keel check` points out without refusing the config (a money field without a lower
     /// bound), with file, line and hint.
     pub warnings: Vec<Problem>,
@@ -280,6 +286,13 @@ pub fn load_with_env(dir: &Path, env: &[(String, String)]) -> Result<Config, Vec
         ),
         None => Default::default(),
     };
+    let outbound = outbound::load(
+        &dir.join("integrations"),
+        env,
+        records.as_ref().map(|(schema, _)| schema),
+        &workflows,
+        &mut problems,
+    );
     let secrets = env::secrets(env);
     env::check_secrets(&secrets, &mut problems);
     match (settings, records) {
@@ -291,6 +304,7 @@ pub fn load_with_env(dir: &Path, env: &[(String, String)]) -> Result<Config, Vec
             directory,
             workflows,
             secrets,
+            outbound,
             warnings,
         }),
         _ => Err(problems),

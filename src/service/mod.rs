@@ -23,6 +23,7 @@ mod outbox;
 mod queries;
 mod request_facts;
 mod submit;
+mod sync_out;
 mod timers;
 
 pub use audit::ExportFormat;

@@ -148,6 +148,7 @@ impl Keel {
         }
         self.write_effects(&mut tx, &transition).await?;
         tx.commit().await.context("committing a submission")?;
+        self.bell.ring();
         Ok(transition.request)
     }
 

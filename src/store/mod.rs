@@ -28,6 +28,7 @@ mod health;
 mod native;
 mod outbox;
 mod outbox_parked;
+mod record_changes;
 mod records;
 mod request_facts;
 mod request_queries;
@@ -36,6 +37,8 @@ mod sql;
 mod statement;
 mod timers;
 mod unavailable;
+mod webhooks;
+mod webhooks_ops;
 
 pub use anomaly::ANOMALY_HISTORY;
 pub use chat::PostedMessage;
@@ -43,8 +46,11 @@ pub use console::{ConsoleAnswer, ConsoleMessage, NewConsoleMessage};
 pub use error::StoreError;
 pub use outbox::{AfterFailure, CLAIM_SECONDS, Claim};
 pub use outbox_parked::{FailedDelivery, OutboxCounts};
+pub use record_changes::ProposedChange;
 pub use records::StoredRecords;
 pub use unavailable::Unavailable;
+pub use webhooks::{AfterWebhookFailure, WebhookItem};
+pub use webhooks_ops::{TargetStatus, WebhookFailure};
 
 use crate::domain::Notification;
 use anyhow::{Context, Result};
