@@ -80,7 +80,10 @@ pub enum OtherWriters {
     Refuse,
     /// Filed as a request of `workflow`; `requester` files it for writers that are not people
     /// (a CSV import, another source).
-    ChangeRequest { workflow: String, requester: String },
+    ChangeRequest {
+        workflow: String,
+        requester: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -158,17 +161,11 @@ pub(super) fn load(
     problems: &mut Vec<Problem>,
 ) -> Outbound {
     let mut outbound = Outbound::default();
-    let Ok(entries) = std::fs::read_dir(dir) else {
+    if !dir.is_dir() {
         return outbound;
-    };
-    let mut files: Vec<_> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
+    }
     let mut sources = Vec::new();
-    for path in files {
+    for path in super::workflows::toml_files(dir, problems) {
         let hint = "integrations/*.toml declare sources, targets, rules and owners";
         let Some(source) = Source::read(&path, hint, problems) else {
             continue;

@@ -46,11 +46,19 @@ pub(super) fn check_target(
     let before = problems.len();
     let name = file.name.get_ref();
     if outbound.targets.contains_key(name) {
-        problems.push(source.at(&file.name, format!("a target `{name}` is declared twice"), "give each target its own name"));
+        problems.push(source.at(
+            &file.name,
+            format!("a target `{name}` is declared twice"),
+            "give each target its own name",
+        ));
     }
     let url = file.url.get_ref();
     if !(url.starts_with("https://") || url.starts_with("http://")) {
-        problems.push(source.at(&file.url, format!("`{url}` is not an http(s) URL"), "write the receiver's address, e.g. https://accounting.example.com/hooks/keel"));
+        problems.push(source.at(
+            &file.url,
+            format!("`{url}` is not an http(s) URL"),
+            "write the receiver's address, e.g. https://accounting.example.com/hooks/keel",
+        ));
     }
     let mut signing_keys = Vec::new();
     if file.signing_env.get_ref().is_empty() {
@@ -58,8 +66,16 @@ pub(super) fn check_target(
     }
     for var in file.signing_env.get_ref() {
         match env_value(env, var).map(|v| sign::decode_secret(&v).map(|_| v)) {
-            None => problems.push(source.at(&file.signing_env, format!("the environment variable {var} is not set"), format!("set {var} to the target's secret (`whsec_` and the key in base64)"))),
-            Some(Err(why)) => problems.push(source.at(&file.signing_env, format!("{var} does not hold a signing secret: {why}"), "a Standard Webhooks secret looks like whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")),
+            None => problems.push(source.at(
+                &file.signing_env,
+                format!("the environment variable {var} is not set"),
+                format!("set {var} to the target's secret (`whsec_` and the key in base64)"),
+            )),
+            Some(Err(why)) => problems.push(source.at(
+                &file.signing_env,
+                format!("{var} does not hold a signing secret: {why}"),
+                "a Standard Webhooks secret looks like whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            )),
             Some(Ok(secret)) => signing_keys.push(SecretString::from(secret)),
         }
     }
@@ -69,23 +85,42 @@ pub(super) fn check_target(
         if OWN_HEADERS.contains(&lower.as_str())
             || http_client::header::HeaderName::from_bytes(header.as_bytes()).is_err()
         {
-            problems.push(source.at(var, format!("`{header}` cannot be set as an extra header"), "name another header; keel sets the webhook-* and content headers itself"));
+            problems.push(source.at(
+                var,
+                format!("`{header}` cannot be set as an extra header"),
+                "name another header; keel sets the webhook-* and content headers itself",
+            ));
             continue;
         }
         match env_value(env, var.get_ref()) {
             Some(value) => headers.push((header.clone(), SecretString::from(value))),
-            None => problems.push(source.at(var, format!("the environment variable {} is not set", var.get_ref()), format!("set it to the value of the {header} header"))),
+            None => problems.push(source.at(
+                var,
+                format!("the environment variable {} is not set", var.get_ref()),
+                format!("set it to the value of the {header} header"),
+            )),
         }
     }
-    let timeout = file.timeout_seconds.as_ref().map_or(DEFAULT_TIMEOUT, |t| *t.get_ref());
+    let timeout = file
+        .timeout_seconds
+        .as_ref()
+        .map_or(DEFAULT_TIMEOUT, |t| *t.get_ref());
     if !(0.1..=MAX_TIMEOUT).contains(&timeout) {
         let span = file.timeout_seconds.as_ref().map(|t| t.span());
-        problems.push(source.problem(span, format!("timeout_seconds = {timeout} is outside 0.1 to {MAX_TIMEOUT}"), "receivers answer within seconds; 15 is usual, 30 the most"));
+        problems.push(source.problem(
+            span,
+            format!("timeout_seconds = {timeout} is outside 0.1 to {MAX_TIMEOUT}"),
+            "receivers answer within seconds; 15 is usual, 30 the most",
+        ));
     }
     let retry_schedule = match &file.retry_schedule {
         None => schedule::SVIX_SCHEDULE.to_vec(),
         Some(written) => {
-            let parsed: Result<Vec<Duration>, String> = written.get_ref().iter().map(|d| schedule::parse_duration(d)).collect();
+            let parsed: Result<Vec<Duration>, String> = written
+                .get_ref()
+                .iter()
+                .map(|d| schedule::parse_duration(d))
+                .collect();
             parsed.unwrap_or_else(|why| {
                 problems.push(source.at(written, why, "e.g. retry_schedule = [\"5s\", \"5m\", \"30m\", \"2h\", \"5h\", \"10h\", \"10h\"]"));
                 Vec::new()
@@ -113,12 +148,23 @@ pub(super) fn check_rule(
     let before = problems.len();
     let name = file.name.get_ref();
     if outbound.rules.iter().any(|r| r.name == *name) {
-        problems.push(source.at(&file.name, format!("a rule `{name}` is declared twice"), "give each rule its own name"));
+        problems.push(source.at(
+            &file.name,
+            format!("a rule `{name}` is declared twice"),
+            "give each rule its own name",
+        ));
     }
     let target = file.target.get_ref();
     if !outbound.targets.contains_key(target) {
         let known: Vec<&str> = outbound.targets.keys().map(String::as_str).collect();
-        problems.push(source.at(&file.target, format!("there is no target `{target}`"), format!("declare it in a [[target]] table; the targets are: {}", known.join(", "))));
+        problems.push(source.at(
+            &file.target,
+            format!("there is no target `{target}`"),
+            format!(
+                "declare it in a [[target]] table; the targets are: {}",
+                known.join(", ")
+            ),
+        ));
     }
     let trigger = match (&file.when_decided, &file.when_changed) {
         (Some(workflow), None) => decided(source, file, workflow, workflows, problems),
@@ -150,20 +196,35 @@ fn decided(
 ) -> Option<Trigger> {
     if !workflows.contains_key(workflow.get_ref()) {
         let known: Vec<&str> = workflows.keys().map(String::as_str).collect();
-        problems.push(source.at(workflow, format!("there is no workflow `{}`", workflow.get_ref()), format!("the workflows are: {}", known.join(", "))));
+        problems.push(source.at(
+            workflow,
+            format!("there is no workflow `{}`", workflow.get_ref()),
+            format!("the workflows are: {}", known.join(", ")),
+        ));
         return None;
     }
     if let Some(condition) = &file.condition {
-        problems.push(source.at(condition, "a condition applies to when_changed rules only", "a workflow's own rules decide its requests; choose outcomes with outcomes = [...]"));
+        problems.push(source.at(
+            condition,
+            "a condition applies to when_changed rules only",
+            "a workflow's own rules decide its requests; choose outcomes with outcomes = [...]",
+        ));
     }
     let mut outcomes = Vec::new();
     for outcome in &file.outcomes {
         match outcome.get_ref().parse::<Status>() {
             Ok(status) if status.is_final() => outcomes.push(status),
-            _ => problems.push(source.at(outcome, format!("`{}` is not an outcome", outcome.get_ref()), "use approved, auto_approved, rejected, auto_rejected, cancelled or expired")),
+            _ => problems.push(source.at(
+                outcome,
+                format!("`{}` is not an outcome", outcome.get_ref()),
+                "use approved, auto_approved, rejected, auto_rejected, cancelled or expired",
+            )),
         }
     }
-    Some(Trigger::Decided { workflow: workflow.get_ref().clone(), outcomes })
+    Some(Trigger::Decided {
+        workflow: workflow.get_ref().clone(),
+        outcomes,
+    })
 }
 
 fn changed(
@@ -175,11 +236,19 @@ fn changed(
 ) -> Option<Trigger> {
     let Some(typed) = schema.get(record_type.get_ref()) else {
         let known: Vec<&str> = schema.types.keys().map(String::as_str).collect();
-        problems.push(source.at(record_type, format!("there is no record type `{}`", record_type.get_ref()), format!("the types in records.toml are: {}", known.join(", "))));
+        problems.push(source.at(
+            record_type,
+            format!("there is no record type `{}`", record_type.get_ref()),
+            format!("the types in records.toml are: {}", known.join(", ")),
+        ));
         return None;
     };
     if let Some(outcome) = file.outcomes.first() {
-        problems.push(source.at(outcome, "outcomes apply to when_decided rules only", "choose which changes send with condition = \"…\""));
+        problems.push(source.at(
+            outcome,
+            "outcomes apply to when_decided rules only",
+            "choose which changes send with condition = \"…\"",
+        ));
     }
     let condition = match &file.condition {
         None => None,
@@ -191,7 +260,10 @@ fn changed(
             }
         },
     };
-    Some(Trigger::Changed { record_type: typed.name.clone(), condition })
+    Some(Trigger::Changed {
+        record_type: typed.name.clone(),
+        condition,
+    })
 }
 
 /// Whether a payload of `trigger` can fill `{path}`.
@@ -204,11 +276,17 @@ fn placeholder_allowed(
     let parts: Vec<&str> = path.split('.').collect();
     let (root, parts_allowed, field_names): (&str, &[&str], Vec<&str>) = match trigger {
         Trigger::Decided { workflow, .. } => {
-            let fields = workflows.get(workflow).map(|w| w.fields.iter().map(|f| f.name.as_str()).collect()).unwrap_or_default();
+            let fields = workflows
+                .get(workflow)
+                .map(|w| w.fields.iter().map(|f| f.name.as_str()).collect())
+                .unwrap_or_default();
             ("request", template::REQUEST_PARTS, fields)
         }
         Trigger::Changed { record_type, .. } => {
-            let fields = schema.get(record_type).map(|t| t.fields.iter().map(|f| f.name.as_str()).collect()).unwrap_or_default();
+            let fields = schema
+                .get(record_type)
+                .map(|t| t.fields.iter().map(|f| f.name.as_str()).collect())
+                .unwrap_or_default();
             ("record", template::RECORD_PARTS, fields)
         }
     };
@@ -218,11 +296,20 @@ fn placeholder_allowed(
             if field_names.contains(field) {
                 Ok(())
             } else {
-                Err(format!("names no field of the {root}: the fields are {}", field_names.join(", ")))
+                Err(format!(
+                    "names no field of the {root}: the fields are {}",
+                    field_names.join(", ")
+                ))
             }
         }
-        _ if root == "record" => Err(format!("is not one of record.{{{}}}, record.fields.<field>, before.fields.<field>", parts_allowed.join(", "))),
-        _ => Err(format!("is not one of request.{{{}}}, request.fields.<field>", parts_allowed.join(", "))),
+        _ if root == "record" => Err(format!(
+            "is not one of record.{{{}}}, record.fields.<field>, before.fields.<field>",
+            parts_allowed.join(", ")
+        )),
+        _ => Err(format!(
+            "is not one of request.{{{}}}, request.fields.<field>",
+            parts_allowed.join(", ")
+        )),
     }
 }
 
@@ -237,20 +324,38 @@ pub(super) fn check_owner(
     let before = problems.len();
     let record_type = file.record_type.get_ref();
     if schema.get(record_type).is_none() {
-        problems.push(source.at(&file.record_type, format!("there is no record type `{record_type}`"), "name a type of records.toml"));
+        problems.push(source.at(
+            &file.record_type,
+            format!("there is no record type `{record_type}`"),
+            "name a type of records.toml",
+        ));
     }
     if outbound.owners.contains_key(record_type) {
-        problems.push(source.at(&file.record_type, format!("the owner of `{record_type}` is declared twice"), "a record type has one owner"));
+        problems.push(source.at(
+            &file.record_type,
+            format!("the owner of `{record_type}` is declared twice"),
+            "a record type has one owner",
+        ));
     }
-    let mode = file.others.as_ref().map_or("refuse", |m| m.get_ref().as_str());
+    let mode = file
+        .others
+        .as_ref()
+        .map_or("refuse", |m| m.get_ref().as_str());
     let others = match (mode, &file.workflow, &file.requester) {
         ("refuse", None, None) => OtherWriters::Refuse,
         ("change_request", Some(workflow), Some(requester)) => {
             change_workflow_problems(source, workflow, workflows, problems);
-            OtherWriters::ChangeRequest { workflow: workflow.get_ref().clone(), requester: requester.get_ref().clone() }
+            OtherWriters::ChangeRequest {
+                workflow: workflow.get_ref().clone(),
+                requester: requester.get_ref().clone(),
+            }
         }
         ("refuse", _, _) => {
-            problems.push(source.at(&file.record_type, "workflow and requester apply to others = \"change_request\" only", "remove them, or set others = \"change_request\""));
+            problems.push(source.at(
+                &file.record_type,
+                "workflow and requester apply to others = \"change_request\" only",
+                "remove them, or set others = \"change_request\"",
+            ));
             OtherWriters::Refuse
         }
         ("change_request", _, _) => {
@@ -259,11 +364,19 @@ pub(super) fn check_owner(
         }
         (other, _, _) => {
             let span = file.others.as_ref().map(|m| m.span());
-            problems.push(source.problem(span, format!("others = \"{other}\" is not a choice"), "use \"refuse\" or \"change_request\""));
+            problems.push(source.problem(
+                span,
+                format!("others = \"{other}\" is not a choice"),
+                "use \"refuse\" or \"change_request\"",
+            ));
             OtherWriters::Refuse
         }
     };
-    (problems.len() == before).then(|| Owner { record_type: record_type.clone(), source: file.source.get_ref().clone(), others })
+    (problems.len() == before).then(|| Owner {
+        record_type: record_type.clone(),
+        source: file.source.get_ref().clone(),
+        others,
+    })
 }
 
 /// A change request's workflow needs text fields `record` and `changes`, which keel fills.
@@ -274,11 +387,17 @@ fn change_workflow_problems(
     problems: &mut Vec<Problem>,
 ) {
     let Some(found) = workflows.get(workflow.get_ref()) else {
-        problems.push(source.at(workflow, format!("there is no workflow `{}`", workflow.get_ref()), "declare the workflow change requests go through in workflows/"));
+        problems.push(source.at(
+            workflow,
+            format!("there is no workflow `{}`", workflow.get_ref()),
+            "declare the workflow change requests go through in workflows/",
+        ));
         return;
     };
     for needed in ["record", "changes"] {
-        let is_text = found.field(needed).is_some_and(|f| f.field_type == crate::domain::FieldType::Text);
+        let is_text = found
+            .field(needed)
+            .is_some_and(|f| f.field_type == crate::domain::FieldType::Text);
         if !is_text {
             problems.push(source.at(workflow, format!("workflow `{}` has no text field `{needed}`", found.name), "a change request's workflow needs text fields `record` (what is changed) and `changes` (old → new, field by field)"));
         }

@@ -21,8 +21,10 @@ mod interact;
 mod keel_command;
 mod outbox;
 mod queries;
+mod record_write;
 mod request_facts;
 mod submit;
+mod sync_ops;
 mod sync_out;
 mod timers;
 
@@ -33,6 +35,7 @@ pub use errors::{ServiceError, UserError, platform_name};
 pub use import::{ImportReport, TypeReport};
 pub use interact::{BellListener, CardNow, DeliveryBell};
 pub use outbox::RetryTarget;
+pub use record_write::{MAX_PROPOSED, RecordWrite};
 pub use submit::NewRequest;
 pub use timers::TickReport;
 

@@ -31,8 +31,8 @@ impl Keel {
         transition: &Transition,
     ) -> anyhow::Result<()> {
         let request = &transition.request;
-        let decided = request.status.is_final()
-            && transition.events.iter().any(|e| e.action != "commented");
+        let decided =
+            request.status.is_final() && transition.events.iter().any(|e| e.action != "commented");
         if !decided {
             return Ok(());
         }

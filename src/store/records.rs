@@ -133,7 +133,10 @@ impl StoredRecords {
 
     /// The records written with a new version since the last call (none unless tracked).
     pub fn take_changes(&mut self) -> Vec<RecordChange> {
-        self.changes.as_mut().map(std::mem::take).unwrap_or_default()
+        self.changes
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 }
 

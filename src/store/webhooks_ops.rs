@@ -116,15 +116,7 @@ impl Store {
         if let Some(id) = id {
             retry.push(id);
         }
-        let mut tx = self.begin().await?;
-        let rows = tx.fetch(retry).await?;
-        tx.commit().await?;
-        let mut ids = rows
-            .into_iter()
-            .map(|row| row.columns().int())
-            .collect::<Result<Vec<_>>>()?;
-        ids.sort_unstable();
-        Ok(ids)
+        self.ids_written(retry).await
     }
 
     /// Enables a disabled target; `false` when it was not disabled.

@@ -74,9 +74,7 @@ pub fn record_bindings(
     now: DateTime<Utc>,
 ) -> Bindings {
     let declared = Some(&record_type.fields);
-    let bind = |values: &Fields| {
-        object(values, names(declared), |n| field_type_in(declared, n))
-    };
+    let bind = |values: &Fields| object(values, names(declared), |n| field_type_in(declared, n));
     let mut vars: BTreeMap<String, Value> = BTreeMap::new();
     vars.insert("record".into(), bind(fields));
     vars.insert("before".into(), bind(before.unwrap_or(&Fields::new())));

@@ -16,10 +16,7 @@ pub enum Answer {
     /// 410 Gone: the receiver no longer wants payloads; the target is disabled.
     Gone,
     /// Anything else: a status, a timeout, a refused connection. Tried again.
-    Failed {
-        status: Option<u16>,
-        reason: String,
-    },
+    Failed { status: Option<u16>, reason: String },
 }
 
 /// The most of an error answer's text kept for operators.

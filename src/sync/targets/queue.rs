@@ -72,9 +72,9 @@ pub struct RecordChange {
 /// Whether any rule watches records of `record_type` (so that a large import collects its
 /// changes only when something will read them).
 pub fn watches(outbound: &Outbound, record_type: &str) -> bool {
-    outbound.rules.iter().any(|rule| {
-        matches!(&rule.trigger, Trigger::Changed { record_type: t, .. } if t == record_type)
-    })
+    outbound.rules.iter().any(
+        |rule| matches!(&rule.trigger, Trigger::Changed { record_type: t, .. } if t == record_type),
+    )
 }
 
 /// The payloads owed for `changes` to records of `record_type`: one per change and rule whose
@@ -99,8 +99,12 @@ pub fn for_changes(
         }
         for change in changes {
             if let Some(condition) = condition {
-                let bindings =
-                    rules::record_bindings(record_type, &change.fields, change.before.as_ref(), now);
+                let bindings = rules::record_bindings(
+                    record_type,
+                    &change.fields,
+                    change.before.as_ref(),
+                    now,
+                );
                 if condition.eval(&bindings) != Ok(true) {
                     continue;
                 }

@@ -96,8 +96,14 @@ mod tests {
         let key = vec![decode_secret(SPEC_SECRET).unwrap()];
         let base = signature(&key, SPEC_ID, SPEC_TIMESTAMP, SPEC_BODY);
         assert_ne!(base, signature(&key, SPEC_ID, SPEC_TIMESTAMP, b"{}"));
-        assert_ne!(base, signature(&key, "msg_other", SPEC_TIMESTAMP, SPEC_BODY));
-        assert_ne!(base, signature(&key, SPEC_ID, SPEC_TIMESTAMP + 1, SPEC_BODY));
+        assert_ne!(
+            base,
+            signature(&key, "msg_other", SPEC_TIMESTAMP, SPEC_BODY)
+        );
+        assert_ne!(
+            base,
+            signature(&key, SPEC_ID, SPEC_TIMESTAMP + 1, SPEC_BODY)
+        );
     }
 
     #[test]
@@ -113,6 +119,9 @@ mod tests {
         let headers = headers(&key, SPEC_ID, SPEC_TIMESTAMP, SPEC_BODY);
         assert_eq!(headers[0], ("webhook-id", SPEC_ID.to_string()));
         assert_eq!(headers[1], ("webhook-timestamp", "1614265330".to_string()));
-        assert_eq!(headers[2], ("webhook-signature", SPEC_SIGNATURE.to_string()));
+        assert_eq!(
+            headers[2],
+            ("webhook-signature", SPEC_SIGNATURE.to_string())
+        );
     }
 }

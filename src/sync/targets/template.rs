@@ -12,7 +12,11 @@ use serde_json::{Map, Value, json};
 pub fn paths(template: &Value) -> Vec<String> {
     let mut found = Vec::new();
     walk_strings(template, &mut |text| {
-        found.extend(placeholders(text).into_iter().map(|(_, path)| path.to_string()));
+        found.extend(
+            placeholders(text)
+                .into_iter()
+                .map(|(_, path)| path.to_string()),
+        );
     });
     found
 }
@@ -87,7 +91,8 @@ fn render_text(text: &str, context: &Value) -> Value {
 }
 
 fn lookup<'v>(context: &'v Value, path: &str) -> Option<&'v Value> {
-    path.split('.').try_fold(context, |value, part| value.get(part))
+    path.split('.')
+        .try_fold(context, |value, part| value.get(part))
 }
 
 /// What a decided request's payload may read: `request.id`, `.workflow`, `.status`,
@@ -187,7 +192,8 @@ mod tests {
 
     #[test]
     fn paths_lists_every_placeholder() {
-        let template = json!({ "a": "{request.id}", "b": ["x {record.fields.n} {before.fields.n}"] });
+        let template =
+            json!({ "a": "{request.id}", "b": ["x {record.fields.n} {before.fields.n}"] });
         assert_eq!(
             paths(&template),
             vec!["request.id", "record.fields.n", "before.fields.n"]
