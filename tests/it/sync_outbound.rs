@@ -77,6 +77,21 @@ pub async fn approved_po(app: &TestApp, amount: &str) -> String {
     id
 }
 
+/// keel with one target, `name`, at a new stand-in, fed approved purchase orders.
+pub async fn one_target(
+    db: &TestDb,
+    name: &str,
+    schedule: &str,
+    timeout: &str,
+) -> (Accounting, TempDir, TestApp) {
+    let accounting = Accounting::start().await;
+    let integrations =
+        target(name, &accounting.url, schedule, timeout) + &po_rule("approved_pos", name);
+    let dir = config_with(&integrations);
+    let app = TestApp::start_with_env(db, dir.path(), ENV).await;
+    (accounting, dir, app)
+}
+
 async fn reopen(db: &TestDb, dir: &Path, clock: &Clock) -> Keel {
     Keel::open(config_with_env(db, dir, ENV), clock.clone())
         .await
@@ -158,11 +173,7 @@ async fn a_decided_request_reaches_accounting_exactly_once_after_it_failed_for_a
 #[tokio::test]
 async fn a_rejected_request_or_another_workflow_sends_nothing() {
     for db in test_databases().await {
-        let accounting = Accounting::start().await;
-        let integrations = target("accounting", &accounting.url, r#""100ms""#, "5")
-            + &po_rule("approved_pos", "accounting");
-        let dir = config_with(&integrations);
-        let app = TestApp::start_with_env(&db, dir.path(), ENV).await;
+        let (accounting, _dir, app) = one_target(&db, "accounting", r#""100ms""#, "5").await;
         let fields = [("vendor", "V001"), ("project", "P001"), ("amount", "900")];
         let id = app.submit("purchase_order", "S010", &fields).await.id;
         let reject = Action::Reject {
@@ -225,11 +236,7 @@ async fn a_hung_target_does_not_delay_another() {
 async fn a_call_unanswered_within_the_timeout_is_a_failure_tried_again() {
     for db in test_databases().await {
         let label = db.label;
-        let slow = Accounting::start().await;
-        let integrations = target("slowbooks", &slow.url, r#""100ms""#, "0.5")
-            + &po_rule("to_slowbooks", "slowbooks");
-        let dir = config_with(&integrations);
-        let app = TestApp::start_with_env(&db, dir.path(), ENV).await;
+        let (slow, _dir, app) = one_target(&db, "slowbooks", r#""100ms""#, "0.5").await;
         slow.answer(Answer::Hang);
         approved_po(&app, "800").await;
         let slow_client = client(&app.keel, "slowbooks");
@@ -262,11 +269,7 @@ async fn a_call_unanswered_within_the_timeout_is_a_failure_tried_again() {
 async fn gone_disables_the_target_tells_the_admins_and_enable_sends_what_waited() {
     for db in test_databases().await {
         let label = db.label;
-        let accounting = Accounting::start().await;
-        let integrations = target("accounting", &accounting.url, r#""100ms""#, "5")
-            + &po_rule("approved_pos", "accounting");
-        let dir = config_with(&integrations);
-        let app = TestApp::start_with_env(&db, dir.path(), ENV).await;
+        let (accounting, _dir, app) = one_target(&db, "accounting", r#""100ms""#, "5").await;
         let accounting_client = client(&app.keel, "accounting");
         accounting.answer(Answer::Gone);
         approved_po(&app, "700").await;
@@ -312,11 +315,7 @@ async fn gone_disables_the_target_tells_the_admins_and_enable_sends_what_waited(
 async fn after_the_ceiling_a_dead_letter_which_sync_retry_delivers() {
     for db in test_databases().await {
         let label = db.label;
-        let accounting = Accounting::start().await;
-        let integrations = target("accounting", &accounting.url, r#""10ms", "10ms""#, "5")
-            + &po_rule("approved_pos", "accounting");
-        let dir = config_with(&integrations);
-        let app = TestApp::start_with_env(&db, dir.path(), ENV).await;
+        let (accounting, _dir, app) = one_target(&db, "accounting", r#""10ms", "10ms""#, "5").await;
         let accounting_client = client(&app.keel, "accounting");
         accounting.answer(Answer::Fail);
         approved_po(&app, "650").await;
