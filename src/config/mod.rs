@@ -11,6 +11,7 @@ mod env;
 mod ordered;
 mod outbound;
 mod outbound_check;
+mod outbound_owner;
 mod records;
 mod settings;
 mod settings_file;

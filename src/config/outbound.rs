@@ -9,7 +9,8 @@
 //! `[[owner]]` names the integration source whose writes are the truth, and what becomes of
 //! everyone else's writes; it is opt-in, one record type at a time.
 
-use super::outbound_check::{check_owner, check_rule, check_target};
+use super::outbound_check::{check_rule, check_target};
+use super::outbound_owner::check_owner;
 use super::source::Source;
 use super::{Problem, Workflow};
 use crate::domain::{RecordSchema, Status};

@@ -25,7 +25,7 @@ impl Keel {
             RetryTarget::One(id) => Some(id),
             RetryTarget::All => None,
         };
-        let ids = self.store.retry_webhooks(id, self.clock.now()).await?;
+        let ids = self.store.retry_webhooks(id).await?;
         if let (Some(id), true) = (id, ids.is_empty()) {
             return Err(UserError::Invalid(format!(
                 "There is no failed webhook {id} (it may have been delivered since); `keel sync failures` lists them."

@@ -2,7 +2,7 @@
 //! sending them again, enabling a disabled target.
 
 use super::Store;
-use super::sql::{parse_opt_ts, parse_ts, ts};
+use super::sql::{parse_opt_ts, parse_ts};
 use super::statement::Statement;
 use super::webhooks::{WEBHOOK_COLUMNS, WebhookItem, target_row};
 use anyhow::Result;
@@ -100,19 +100,20 @@ impl Store {
             .collect()
     }
 
-    /// Makes dead letters and failing payloads due at `now` with their attempts reset: the one
+    /// Makes dead letters and failing payloads due at once with their attempts reset: the one
     /// numbered `id`, or every one when it is `None`. The ids made due.
-    pub async fn retry_webhooks(&self, id: Option<i64>, now: DateTime<Utc>) -> Result<Vec<i64>> {
+    pub async fn retry_webhooks(&self, id: Option<i64>) -> Result<Vec<i64>> {
+        // Due since they were queued: due at once on every deliverer's clock, first in line.
         let mut sql = "update webhook_deliveries set attempts = 0, dead_at = null, \
-                       next_attempt_at = $1, claimed_until = null \
+                       next_attempt_at = created_at, claimed_until = null \
                        where delivered_at is null \
                        and (attempts > 0 or dead_at is not null or last_status is not null)"
             .to_string();
         if id.is_some() {
-            sql.push_str(" and id = $2");
+            sql.push_str(" and id = $1");
         }
         sql.push_str(" returning id");
-        let mut retry = Statement::new(sql, "making failed webhooks due again").bind(ts(&now));
+        let mut retry = Statement::new(sql, "making failed webhooks due again");
         if let Some(id) = id {
             retry.push(id);
         }

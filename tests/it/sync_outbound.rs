@@ -1,102 +1,19 @@
 //! Sync out, against a stand-in accounting system: a decided purchase order reaches it exactly
 //! once by `webhook-id` after it failed for a while (keel restarted in between); a hung target
-//! holds no other target; 410 Gone disables a target and tells the admins; a payload out of
-//! attempts is dead-lettered and `keel sync retry` delivers it. (Record-change rules and
-//! ownership are in `sync_owners.rs`.)
+//! holds no other target and a call unanswered in time is a failure; 410 Gone disables a target
+//! and tells the admins. (Dead letters and the `keel sync` commands are in `sync_operations.rs`,
+//! record-change rules and ownership in `sync_owners.rs`.)
 
-use crate::common::accounting::{Accounting, Answer, SECRET};
-use crate::common::app::{TestApp, config_dir, config_with_env, copy_dir};
-use crate::common::{TestDb, test_databases};
+use crate::common::accounting::{Accounting, Answer};
+use crate::common::app::TestApp;
+use crate::common::outbound::{
+    ENV, approved_po, client, config_with, one_target, po_rule, reopen, target,
+};
+use crate::common::test_databases;
 use chrono::Duration;
 use keel::clock::Clock;
 use keel::domain::NotificationKind;
 use keel::engine::lifecycle::Action;
-use keel::service::{Keel, RetryTarget};
-use keel::sync::targets::client::TargetClient;
-use std::path::Path;
-use tempfile::TempDir;
-
-/// The environment every test config needs: the signing secret and the tenant header.
-pub const ENV: &[(&str, &str)] = &[
-    ("KEEL_ACCOUNTING_WHSEC", SECRET),
-    ("KEEL_ACCOUNTING_TENANT", "harbor-ridge"),
-];
-
-/// A target named `name` posting to `url`, retrying after `schedule` (milliseconds, so the
-/// manual clock moves past them), giving up on a call after `timeout` seconds.
-pub fn target(name: &str, url: &str, schedule: &str, timeout: &str) -> String {
-    format!(
-        r#"
-[[target]]
-name = "{name}"
-url = "{url}"
-signing_env = ["KEEL_ACCOUNTING_WHSEC"]
-headers_env = {{ "X-Tenant" = "KEEL_ACCOUNTING_TENANT" }}
-timeout_seconds = {timeout}
-retry_schedule = [{schedule}]
-"#
-    )
-}
-
-/// A rule sending approved purchase orders to `target`.
-pub fn po_rule(name: &str, target: &str) -> String {
-    format!(
-        r#"
-[[rule]]
-name = "{name}"
-target = "{target}"
-when_decided = "purchase_order"
-outcomes = ["approved", "auto_approved"]
-payload = {{ po = "{{request.id}}", vendor = "{{request.fields.vendor}}", amount = "{{request.fields.amount}}", memo = "PO {{request.id}} for {{request.fields.project}}" }}
-"#
-    )
-}
-
-/// The demo config with `integrations` as config/integrations/outbound.toml.
-pub fn config_with(integrations: &str) -> TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&config_dir(), dir.path());
-    std::fs::create_dir_all(dir.path().join("integrations")).unwrap();
-    std::fs::write(dir.path().join("integrations/outbound.toml"), integrations).unwrap();
-    dir
-}
-
-/// A client for the configured target `name`.
-pub fn client(keel: &Keel, name: &str) -> TargetClient {
-    TargetClient::new(&keel.config.outbound.targets[name]).unwrap()
-}
-
-/// A purchase order of `amount` from S010, approved by the procurement manager (S005).
-pub async fn approved_po(app: &TestApp, amount: &str) -> String {
-    let fields = [("vendor", "V001"), ("project", "P001"), ("amount", amount)];
-    let id = app.submit("purchase_order", "S010", &fields).await.id;
-    app.keel
-        .act(&id, "S005", Action::Approve, None)
-        .await
-        .unwrap();
-    id
-}
-
-/// keel with one target, `name`, at a new stand-in, fed approved purchase orders.
-pub async fn one_target(
-    db: &TestDb,
-    name: &str,
-    schedule: &str,
-    timeout: &str,
-) -> (Accounting, TempDir, TestApp) {
-    let accounting = Accounting::start().await;
-    let integrations =
-        target(name, &accounting.url, schedule, timeout) + &po_rule("approved_pos", name);
-    let dir = config_with(&integrations);
-    let app = TestApp::start_with_env(db, dir.path(), ENV).await;
-    (accounting, dir, app)
-}
-
-async fn reopen(db: &TestDb, dir: &Path, clock: &Clock) -> Keel {
-    Keel::open(config_with_env(db, dir, ENV), clock.clone())
-        .await
-        .expect("keel opens again")
-}
 
 #[tokio::test]
 async fn a_decided_request_reaches_accounting_exactly_once_after_it_failed_for_a_while() {
@@ -308,58 +225,5 @@ async fn gone_disables_the_target_tells_the_admins_and_enable_sends_what_waited(
             "[{label}]"
         );
         assert_eq!(accounting.accepted().len(), 2, "[{label}]");
-    }
-}
-
-#[tokio::test]
-async fn after_the_ceiling_a_dead_letter_which_sync_retry_delivers() {
-    for db in test_databases().await {
-        let label = db.label;
-        let (accounting, _dir, app) = one_target(&db, "accounting", r#""10ms", "10ms""#, "5").await;
-        let accounting_client = client(&app.keel, "accounting");
-        accounting.answer(Answer::Fail);
-        approved_po(&app, "650").await;
-        for _ in 0..5 {
-            app.keel.deliver_webhooks(&accounting_client).await.unwrap();
-            app.clock.advance(Duration::milliseconds(20));
-        }
-        assert_eq!(
-            accounting.received().len(),
-            3,
-            "[{label}] the first try and two retries"
-        );
-        let failures = app.keel.webhook_failures().await.unwrap();
-        assert_eq!(failures.len(), 1, "[{label}]");
-        assert!(failures[0].dead_at.is_some(), "[{label}] {failures:?}");
-        assert_eq!(failures[0].last_status, Some(500));
-        let status = app.keel.target_status().await.unwrap();
-        assert_eq!((status[0].1.pending, status[0].1.dead), (0, 1), "[{label}]");
-
-        accounting.answer(Answer::Accept);
-        let none = app
-            .keel
-            .retry_webhooks(RetryTarget::One(failures[0].item.id + 100))
-            .await;
-        assert!(
-            none.is_err(),
-            "[{label}] an id that failed nothing is refused"
-        );
-        let retried = app.keel.retry_webhooks(RetryTarget::All).await.unwrap();
-        assert_eq!(retried, [failures[0].item.id], "[{label}]");
-        assert_eq!(
-            app.keel.deliver_webhooks(&accounting_client).await.unwrap(),
-            1
-        );
-        let received = accounting.received();
-        assert_eq!(received.len(), 4, "[{label}]");
-        assert!(
-            received
-                .iter()
-                .all(|r| r.id == failures[0].item.id.to_string())
-        );
-        assert!(
-            app.keel.webhook_failures().await.unwrap().is_empty(),
-            "[{label}]"
-        );
     }
 }

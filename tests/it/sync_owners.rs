@@ -1,20 +1,17 @@
 //! Record changes going out, and the source of truth: a record-change rule sends only the
 //! changes its condition picks (from the REST API's writes and from CSV imports); a record type
 //! owned by another system refuses everyone else's writes naming the owner, or files them as
-//! change requests that change the record only once approved; and `keel serve` does both over
-//! HTTP, its own deliverer posting the payloads.
+//! change requests that change the record only once approved.
 
-use crate::common::accounting::{Accounting, Answer};
-use crate::common::app::{TestApp, config_with_env, demo_data};
+use crate::common::accounting::Accounting;
+use crate::common::app::{TestApp, demo_data};
+use crate::common::outbound::{ENV, client, config_with, reopen, target};
 use crate::common::test_databases;
-use crate::sync_outbound::{ENV, approved_po, client, config_with, po_rule, target};
-use keel::clock::Clock;
 use keel::domain::Status;
 use keel::engine::lifecycle::Action;
 use keel::service::{Keel, RecordWrite, ServiceError, UserError};
 use keel::sync::targets::ownership::Writer;
 use serde_json::{Map, Value, json};
-use std::path::Path;
 
 /// A workflow change requests go through: the CFO approves.
 const RECORD_CHANGE: &str = r##"
@@ -57,7 +54,7 @@ payload = {{ project = "{{record.key}}", name = "{{record.fields.name}}", was = 
     )
 }
 
-fn vendor_owner(others: &str) -> String {
+pub fn vendor_owner(others: &str) -> String {
     format!(
         r#"
 [[owner]]
@@ -69,7 +66,7 @@ source = "quickbooks"
 }
 
 /// The stored fields of a record, with `changes` made.
-async fn record_with(
+pub async fn record_with(
     keel: &Keel,
     record_type: &str,
     key: &str,
@@ -85,23 +82,6 @@ async fn record_with(
 async fn stored_record(keel: &Keel, record_type: &str, key: &str) -> keel::domain::Record {
     let record = keel.store().get_record(record_type, key).await.unwrap();
     record.expect("the record is stored")
-}
-
-/// `PUT /api/v1/records/{path}` with the API token.
-async fn put(base: &str, path: &str, body: Value) -> reqwest::Response {
-    reqwest::Client::new()
-        .put(format!("{base}/api/v1/records/{path}"))
-        .bearer_auth(TOKEN)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn reopen(db: &crate::common::TestDb, dir: &Path, clock: &Clock) -> Keel {
-    Keel::open(config_with_env(db, dir, ENV), clock.clone())
-        .await
-        .unwrap()
 }
 
 fn api(person: &str) -> Writer {
@@ -319,86 +299,5 @@ payload = { vendor = "{record.key}", preferred = "{record.fields.preferred}" }
             &json!({ "vendor": "V002", "preferred": true }),
             "[{label}]"
         );
-    }
-}
-
-const TOKEN: &str = "sync-tests-api-token-0123456789abcdef";
-
-async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while !done() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "waited 30 s for {what}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-}
-
-#[tokio::test]
-async fn over_http_a_refused_write_is_a_409_and_the_server_posts_a_decision_by_itself() {
-    for db in test_databases().await {
-        let label = db.label;
-        let accounting = Accounting::start().await;
-        accounting.answer(Answer::Accept);
-        let integrations = target("accounting", &accounting.url, r#""100ms""#, "5")
-            + &po_rule("approved_pos", "accounting")
-            + &vendor_owner("");
-        let dir = config_with(&integrations);
-        let mut env = ENV.to_vec();
-        env.push(("KEEL_API_TOKEN", TOKEN));
-        // The vendors are loaded before their owner is declared.
-        let loaded = TestApp::start(&db).await;
-        drop(loaded);
-        let keel = Keel::open(config_with_env(&db, dir.path(), &env), Clock::default())
-            .await
-            .unwrap();
-        let server = keel::server::start(keel.clone(), false, "127.0.0.1:0")
-            .await
-            .unwrap();
-        let base = format!("http://{}", server.address);
-
-        let fields = record_with(&keel, "vendor", "V002", json!({ "preferred": true })).await;
-        let response = put(
-            &base,
-            "vendor/V002",
-            json!({ "as": "S001", "fields": fields }),
-        )
-        .await;
-        assert_eq!(
-            response.status(),
-            reqwest::StatusCode::CONFLICT,
-            "[{label}]"
-        );
-        let error = response.json::<Value>().await.unwrap()["error"].to_string();
-        assert!(error.contains("owned by quickbooks"), "[{label}] {error}");
-        let project =
-            record_with(&keel, "project", "P002", json!({ "percent_complete": 70 })).await;
-        let response = put(
-            &base,
-            "project/P002",
-            json!({ "as": "S001", "fields": project }),
-        )
-        .await;
-        assert_eq!(response.status(), reqwest::StatusCode::OK, "[{label}]");
-
-        let app = TestApp {
-            keel: keel.clone(),
-            clock: Clock::default(),
-            sink: keel::service::Sink::recording(),
-            label,
-        };
-        let id = approved_po(&app, "1200").await;
-        wait_for("the decision at accounting", || {
-            !accounting.accepted().is_empty()
-        })
-        .await;
-        assert_eq!(
-            accounting.accepted()[0].body["data"]["po"],
-            id.as_str(),
-            "[{label}]"
-        );
-        assert!(accounting.accepted()[0].verified, "[{label}]");
-        server.stop().await.unwrap();
     }
 }

@@ -11,6 +11,7 @@ pub mod discord;
 pub mod discord_gateway;
 pub mod discord_user;
 pub mod llm;
+pub mod outbound;
 pub mod serve;
 pub mod slack;
 pub mod with_slack;
