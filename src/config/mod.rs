@@ -23,6 +23,8 @@ mod workflow_parts;
 mod workflows;
 
 #[cfg(test)]
+mod outbound_tests;
+#[cfg(test)]
 mod tests;
 
 use crate::domain::{RecordSchema, Workflow};

@@ -20,7 +20,7 @@ pub enum RecordWrite {
     /// Written; `changed` is false when the record already had these values.
     Written { changed: bool },
     /// Filed as a change request, to be applied once approved.
-    Proposed { request: Request },
+    Proposed { request: Box<Request> },
 }
 
 /// The most records one CSV import may propose as change requests (each is a request people
@@ -63,7 +63,9 @@ impl Keel {
                     _ => requester,
                 };
                 match self.propose_change(&change, workflow, person).await? {
-                    Some(request) => Ok(RecordWrite::Proposed { request }),
+                    Some(request) => Ok(RecordWrite::Proposed {
+                        request: Box::new(request),
+                    }),
                     None => Ok(RecordWrite::Written { changed: false }),
                 }
             }
