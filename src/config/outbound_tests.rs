@@ -189,3 +189,24 @@ fn a_change_request_owner_needs_a_workflow_with_record_and_changes() {
         "{problems:?}"
     );
 }
+
+#[test]
+fn a_header_named_like_a_secret_takes_its_value_from_the_environment() {
+    let text = GOOD.replace(
+        "signing_env = [",
+        "headers_env = { \"X-Auth-Token\" = \"KEEL_ACCOUNTING_WHSEC\" }\nsigning_env = [",
+    );
+    let config = load_with(&text).unwrap_or_else(|p| panic!("{p:?}"));
+    let headers = &config.outbound.targets["accounting"].headers;
+    assert_eq!(headers.len(), 1);
+    assert_eq!(headers[0].0, "X-Auth-Token");
+    let own = GOOD.replace(
+        "signing_env = [",
+        "headers_env = { \"Webhook-Id\" = \"KEEL_ACCOUNTING_WHSEC\" }\nsigning_env = [",
+    );
+    let problems = problems_of(&own);
+    assert!(
+        problems.iter().any(|p| p.message.contains("cannot be set")),
+        "{problems:?}"
+    );
+}

@@ -77,6 +77,8 @@ impl Keel {
                     .await?;
                 tx.commit().await.context("committing a record write")?;
                 self.records_changed(&typed.name);
+                // Its change may owe payloads: wake the deliverers.
+                self.bell.ring();
                 Ok(RecordWrite::Written { changed })
             }
         }

@@ -132,3 +132,94 @@ pub fn for_changes(
     }
     queued
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{OutboundRule, Trigger};
+    use crate::domain::Status;
+    use std::sync::Arc;
+
+    fn outbound(trigger: Trigger) -> Outbound {
+        Outbound {
+            rules: vec![OutboundRule {
+                name: "r".into(),
+                target: "t".into(),
+                trigger,
+                payload: json!({ "id": "{request.id}", "key": "{record.key}" }),
+            }],
+            ..Outbound::default()
+        }
+    }
+
+    fn decided(workflow: &str, status: Status) -> Request {
+        Request {
+            id: "PO-25458".into(),
+            workflow: workflow.into(),
+            requester: Some("S010".into()),
+            fields: Fields::new(),
+            status,
+            steps: Vec::new(),
+            current_step: 0,
+            rule: None,
+            flags: Vec::new(),
+            submitted_at: Utc::now(),
+            decided_at: Some(Utc::now()),
+            idempotency_key: None,
+            idempotency_fingerprint: None,
+            version: 2,
+        }
+    }
+
+    #[test]
+    fn a_decision_rule_sends_for_its_workflow_and_outcomes_only() {
+        let rules = outbound(Trigger::Decided {
+            workflow: "purchase_order".into(),
+            outcomes: vec![Status::Approved],
+        });
+        let now = Utc::now();
+        let approved = decided("purchase_order", Status::Approved);
+        let sent = for_decision(&rules, &approved, now);
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].subject, approved.id);
+        let body: serde_json::Value = serde_json::from_str(&sent[0].body).unwrap();
+        assert_eq!(body["type"], "request.decided");
+        assert_eq!(body["data"]["id"], approved.id.as_str());
+        assert_eq!(body["data"]["key"], serde_json::Value::Null);
+        let rejected = decided("purchase_order", Status::Rejected);
+        assert!(for_decision(&rules, &rejected, now).is_empty());
+        let other = decided("expense", Status::Approved);
+        assert!(for_decision(&rules, &other, now).is_empty());
+    }
+
+    #[test]
+    fn a_change_rule_sends_the_changes_its_condition_picks() {
+        let config = crate::config::demo();
+        let project = config.schema.get("project").unwrap();
+        let condition = "record.status == 'completed' && before.status != 'completed'";
+        let condition = rules::compile(condition, &rules::record_env(project)).unwrap();
+        let rules = outbound(Trigger::Changed {
+            record_type: "project".into(),
+            condition: Some(Arc::new(condition)),
+        });
+        let status = |s: &str| Fields::from_iter([("status".to_string(), json!(s))]);
+        let change = |key: &str, now: &str, before: Option<&str>| RecordChange {
+            key: key.into(),
+            version: 2,
+            fields: status(now),
+            before: before.map(status),
+        };
+        let changes = [
+            change("P1", "completed", Some("active")),
+            change("P2", "active", Some("planning")),
+            change("P3", "completed", Some("completed")),
+            change("P4", "completed", None),
+        ];
+        let sent = for_changes(&rules, project, &changes, Utc::now());
+        let subjects: Vec<&str> = sent.iter().map(|q| q.subject.as_str()).collect();
+        // A new record's `before` has no status, so the condition cannot hold for P4.
+        assert_eq!(subjects, ["project/P1"]);
+        assert!(watches(&rules, "project"));
+        assert!(!watches(&rules, "vendor"));
+    }
+}
