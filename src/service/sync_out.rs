@@ -120,14 +120,10 @@ impl Keel {
                 .collect()
                 .await;
             let mut gone = false;
+            let mut accepted = Vec::with_capacity(answers.len());
             for (item, answer) in answers {
                 match answer {
-                    Answer::Delivered => {
-                        self.store
-                            .record_webhook_delivered(&item, self.clock.now())
-                            .await?;
-                        delivered += 1;
-                    }
+                    Answer::Delivered => accepted.push(item.id),
                     Answer::Gone => {
                         self.disable_target(&item).await?;
                         gone = true;
@@ -153,6 +149,12 @@ impl Keel {
                     }
                 }
             }
+            // Recorded once per round: a crash before that posts them again, with the same
+            // `webhook-id`, which the receiver drops.
+            self.store
+                .record_webhooks_delivered(&target.name, &accepted, self.clock.now())
+                .await?;
+            delivered += accepted.len();
             if gone {
                 return Ok(delivered);
             }

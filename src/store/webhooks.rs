@@ -119,28 +119,38 @@ impl Store {
         Ok(items)
     }
 
-    /// Records a delivery and the target's last success.
-    pub async fn record_webhook_delivered(
+    /// Records deliveries to `target`, and its last success, in one transaction.
+    pub async fn record_webhooks_delivered(
         &self,
-        item: &WebhookItem,
+        target: &str,
+        ids: &[i64],
         at: DateTime<Utc>,
     ) -> Result<()> {
-        let delivered = Statement::new(
-            "update webhook_deliveries set delivered_at = $2, claimed_until = null, \
-             last_error = null, last_status = null where id = $1",
-            format!("recording webhook {} delivered", item.id),
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let listed: Vec<String> = (2..ids.len() + 2).map(|n| format!("${n}")).collect();
+        let mut delivered = Statement::new(
+            format!(
+                "update webhook_deliveries set delivered_at = $1, claimed_until = null, \
+                 last_error = null, last_status = null where id in ({})",
+                listed.join(", ")
+            ),
+            format!("recording {} webhooks delivered to {target}", ids.len()),
         )
-        .bind(item.id)
         .bind(ts(&at));
+        for id in ids {
+            delivered.push(*id);
+        }
         let mut tx = self.begin().await?;
         tx.write(delivered).await?;
-        tx.write(target_row(&item.target)).await?;
+        tx.write(target_row(target)).await?;
         let success = Statement::new(
             "update webhook_targets set last_success_at = $2 where name = $1 \
              and (last_success_at is null or last_success_at < $2)",
-            format!("recording a success of target {}", item.target),
+            format!("recording a success of target {target}"),
         )
-        .bind(&item.target)
+        .bind(target)
         .bind(ts(&at));
         tx.write(success).await?;
         tx.commit().await
