@@ -144,6 +144,9 @@ enum Command {
     /// Notifications keel could not deliver: list them, send them again.
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// Integrations: the outbound webhook targets, their failures and dead letters.
+    #[command(subcommand)]
+    Sync(SyncCommand),
     /// Slack: the app manifest to create keel's Slack app from.
     #[command(subcommand)]
     Slack(SlackCommand),
@@ -219,6 +222,25 @@ enum OutboxCommand {
         #[arg(long)]
         all: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum SyncCommand {
+    /// Per target: last success, lag, pending, failing, dead letters, disabled.
+    Status,
+    /// Webhooks that failed and are not delivered, dead letters first.
+    Failures,
+    /// Make failed or dead-lettered webhooks due at once, their attempts reset.
+    Retry {
+        /// The webhook's id, as `keel sync failures` lists it.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        id: Option<i64>,
+        /// Every failed webhook.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Send to a target again after it answered 410 Gone.
+    Enable { target: String },
 }
 
 #[derive(Subcommand)]
@@ -324,6 +346,10 @@ async fn main() -> ExitCode {
         Command::Outbox(OutboxCommand::Retry { id, all }) => {
             cli::outbox::retry(&config, id, all).await
         }
+        Command::Sync(SyncCommand::Status) => cli::sync::status(&config).await,
+        Command::Sync(SyncCommand::Failures) => cli::sync::failures(&config).await,
+        Command::Sync(SyncCommand::Retry { id, all }) => cli::sync::retry(&config, id, all).await,
+        Command::Sync(SyncCommand::Enable { target }) => cli::sync::enable(&config, &target).await,
         Command::Slack(SlackCommand::Manifest { url }) => cli::slack_manifest(&config, &url),
         Command::Discord(DiscordCommand::Invite) => cli::discord_invite(&config),
         Command::Discord(DiscordCommand::Register) => cli::discord_register(&config).await,

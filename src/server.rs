@@ -10,6 +10,7 @@ use crate::chat::console::{Access, Console};
 use crate::chat::discord::Discord;
 use crate::chat::slack::Slack;
 use crate::service::{Keel, Sink};
+use crate::sync::targets::client::TargetClient;
 use anyhow::Context as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -24,7 +25,7 @@ pub struct Server {
     stop: watch::Sender<bool>,
     http: JoinHandle<anyhow::Result<()>>,
     scheduler: JoinHandle<()>,
-    /// One per platform delivered on.
+    /// One per platform delivered on, and one per webhook target.
     deliverers: Vec<JoinHandle<()>>,
     /// The Slack Socket Mode connection, when Slack is on in that mode.
     slack_socket: Option<JoinHandle<()>>,
@@ -51,7 +52,7 @@ pub async fn start(keel: Keel, demo: bool, bind: &str) -> anyhow::Result<Server>
         .and_then(|discord| discord.connect(stopped.clone()));
     let scheduler = tokio::spawn(run_scheduler(keel.clone(), stopped.clone()));
     // A deliverer per platform: one that does not answer holds only its own rounds.
-    let deliverers = sink
+    let mut deliverers: Vec<JoinHandle<()>> = sink
         .platforms()
         .into_iter()
         .map(|platform| {
@@ -59,6 +60,12 @@ pub async fn start(keel: Keel, demo: bool, bind: &str) -> anyhow::Result<Server>
             tokio::spawn(run)
         })
         .collect();
+    // And one per webhook target, so a target that hangs holds only its own payloads.
+    for target in keel.config.outbound.targets.values() {
+        let client = TargetClient::new(target)?;
+        let run = run_webhook_deliverer(keel.clone(), client, stopped.clone());
+        deliverers.push(tokio::spawn(run));
+    }
     let mut router = crate::http::router(keel, Some(&console), slack.as_ref(), discord.as_ref());
     if demo {
         router = crate::http::local_host::only_local(router, address);
@@ -168,6 +175,28 @@ async fn run_deliverer(
         tokio::select! {
             delivered = keel.deliver_outbox_on(&sink, &platforms) => if let Err(error) = delivered {
                 crate::log_limit::error("delivering notifications failed", &error);
+            },
+            _ = stop.wait_for(|stop| *stop) => return,
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(period) => {}
+            _ = bell.rung() => {}
+            _ = stop.wait_for(|stop| *stop) => return,
+        }
+    }
+}
+
+/// Posts what is owed to one webhook target every `scheduler.tick_seconds` (retries fall due
+/// with time), and at once when the delivery bell rings (a decision or record change may have
+/// queued a payload). Told to stop, it drops the round in flight: the claims lapse and the same
+/// payloads, with the same `webhook-id`, are posted again later.
+async fn run_webhook_deliverer(keel: Keel, client: TargetClient, mut stop: watch::Receiver<bool>) {
+    let period = Duration::from_secs(keel.config.settings.scheduler.tick_seconds.max(1));
+    let mut bell = keel.delivery_bell().listen();
+    loop {
+        tokio::select! {
+            delivered = keel.deliver_webhooks(&client) => if let Err(error) = delivered {
+                crate::log_limit::error("delivering webhooks failed", &error);
             },
             _ = stop.wait_for(|stop| *stop) => return,
         }

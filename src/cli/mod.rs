@@ -5,6 +5,7 @@
 mod demo;
 pub mod outbox;
 mod output;
+pub mod sync;
 pub use output::request_json_value;
 mod serve;
 mod terminal;

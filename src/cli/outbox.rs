@@ -47,26 +47,53 @@ pub async fn failed(dir: &Path) -> Outcome {
 /// `keel outbox retry ID|--all`: makes parked notifications due at once; a running `keel serve`
 /// delivers them within its tick.
 pub async fn retry(dir: &Path, id: Option<i64>, all: bool) -> Outcome {
-    let target = match (id, all) {
-        (Some(id), false) => RetryTarget::One(id),
-        (None, true) => RetryTarget::All,
-        _ => {
-            return Err(UserError::Invalid(
-                "Give the id of one parked notification (`keel outbox failed` lists them) or --all."
-                    .into(),
-            )
-            .into());
-        }
+    let what = Retried {
+        one: "Notification",
+        many: "notifications",
+        none: "No parked notifications to retry.",
+        listed_by: "one parked notification (`keel outbox failed` lists them)",
     };
+    let target = what.target(id, all)?;
     let keel = open(dir).await?;
-    let ids = keel.retry_parked(target).await?;
-    match ids.as_slice() {
-        [] => println!("No parked notifications to retry."),
-        [id] => println!("Notification {id} is due again; keel delivers it within its next tick."),
-        ids => println!(
-            "{} notifications are due again; keel delivers them within its next tick.",
-            ids.len()
-        ),
-    }
+    what.say(&keel.retry_parked(target).await?);
     Ok(ExitCode::SUCCESS)
+}
+
+/// What a `retry ID|--all` command retries, in its sentences (`keel outbox retry`, `keel sync
+/// retry`).
+pub(super) struct Retried {
+    pub one: &'static str,
+    pub many: &'static str,
+    pub none: &'static str,
+    pub listed_by: &'static str,
+}
+
+impl Retried {
+    /// One id or `--all`, never both or neither.
+    pub fn target(&self, id: Option<i64>, all: bool) -> Result<RetryTarget, UserError> {
+        match (id, all) {
+            (Some(id), false) => Ok(RetryTarget::One(id)),
+            (None, true) => Ok(RetryTarget::All),
+            _ => Err(UserError::Invalid(format!(
+                "Give the id of {} or --all.",
+                self.listed_by
+            ))),
+        }
+    }
+
+    /// Says which were made due.
+    pub fn say(&self, ids: &[i64]) {
+        match ids {
+            [] => println!("{}", self.none),
+            [id] => println!(
+                "{} {id} is due again; keel sends it within its next tick.",
+                self.one
+            ),
+            ids => println!(
+                "{} {} are due again; keel sends them within its next tick.",
+                ids.len(),
+                self.many
+            ),
+        }
+    }
 }

@@ -9,6 +9,15 @@ use std::borrow::Cow;
 use std::fmt::Write;
 
 pub fn type_report(report: &TypeReport) -> String {
+    if !report.proposed.is_empty() {
+        return format!(
+            "{:<18} {:>6} change requests filed ({}), nothing written until they are approved  ({})",
+            report.record_type,
+            report.proposed.len(),
+            report.proposed.join(", "),
+            report.file.display()
+        );
+    }
     format!(
         "{:<18} {:>6} new, {:>5} updated, {:>6} unchanged  ({})",
         report.record_type,

@@ -9,6 +9,9 @@ mod ask;
 mod database_url;
 mod env;
 mod ordered;
+mod outbound;
+mod outbound_check;
+mod outbound_owner;
 mod platform_notes;
 mod records;
 mod settings;
@@ -21,6 +24,8 @@ mod workflow_parts;
 mod workflows;
 
 #[cfg(test)]
+mod outbound_tests;
+#[cfg(test)]
 mod tests;
 
 use crate::domain::{RecordSchema, Workflow};
@@ -32,6 +37,7 @@ use std::path::{Path, PathBuf};
 
 pub use database_url::redact_url;
 pub use env::{MIN_CONSOLE_SECRET, SECRET_VARS};
+pub use outbound::{OtherWriters, Outbound, OutboundRule, Owner, Trigger, WebhookTarget};
 pub use platform_notes::platform_notes;
 
 /// Everything keel is configured with.
@@ -45,6 +51,9 @@ pub struct Config {
     pub directory: DirectoryMapping,
     pub workflows: BTreeMap<String, Workflow>,
     pub secrets: Secrets,
+    /// Outbound integrations (`integrations/*.toml`): webhook targets, the rules that feed
+    /// them, and the owners of record types.
+    pub outbound: Outbound,
     /// What `keel check` points out without refusing the config (a money field without a lower
     /// bound), with file, line and hint.
     pub warnings: Vec<Problem>,
@@ -282,6 +291,13 @@ pub fn load_with_env(dir: &Path, env: &[(String, String)]) -> Result<Config, Vec
         ),
         None => Default::default(),
     };
+    let outbound = outbound::load(
+        &dir.join("integrations"),
+        env,
+        records.as_ref().map(|(schema, _)| schema),
+        &workflows,
+        &mut problems,
+    );
     let secrets = env::secrets(env);
     env::check_secrets(&secrets, &mut problems);
     match (settings, records) {
@@ -293,6 +309,7 @@ pub fn load_with_env(dir: &Path, env: &[(String, String)]) -> Result<Config, Vec
             directory,
             workflows,
             secrets,
+            outbound,
             warnings,
         }),
         _ => Err(problems),

@@ -77,7 +77,7 @@ pub(super) fn load_all(
 }
 
 /// The `*.toml` files of `dir`, sorted so problems come in a stable order.
-fn toml_files(dir: &Path, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
+pub(super) fn toml_files(dir: &Path, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(err) => {

@@ -25,7 +25,7 @@ mod lower;
 mod types;
 mod value;
 
-pub use bind::{bindings, bindings_with_staff};
+pub use bind::{bindings, bindings_with_staff, record_bindings};
 
 use crate::domain::{FieldType, RecordSchema, RecordTypeField, Workflow};
 use cel::common::value::{CowVal, Val};
@@ -175,6 +175,18 @@ pub fn rule_env(workflow: &Workflow, schema: &RecordSchema, staff_type: &str) ->
             vars.insert(field.name.clone(), record(target));
         }
     }
+    vars.insert("now".to_string(), CelType::Timestamp);
+    RuleEnv { vars }
+}
+
+/// The variables a condition on a record change may read (outbound rules, `when_changed`):
+/// `record` (the record as written), `before` (as it was; its fields are absent for a new
+/// record, so `has(before.status)` is false) and `now`.
+pub fn record_env(record_type: &crate::domain::RecordType) -> RuleEnv {
+    let object = record_object(&record_type.fields);
+    let mut vars = BTreeMap::new();
+    vars.insert("record".to_string(), object.clone());
+    vars.insert("before".to_string(), object);
     vars.insert("now".to_string(), CelType::Timestamp);
     RuleEnv { vars }
 }

@@ -35,7 +35,7 @@ pub struct ActBody {
     step: Option<usize>,
 }
 
-fn authorize(keel: &Keel, headers: &HeaderMap) -> Result<(), ApiError> {
+pub(super) fn authorize(keel: &Keel, headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(expected) = &keel.config.secrets.api_token else {
         return Err(ApiError::Unauthorized(
             "the API is closed: set KEEL_API_TOKEN to open it".into(),

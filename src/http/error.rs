@@ -78,7 +78,7 @@ fn user_status(error: &UserError) -> StatusCode {
             Refusal::NotYourTurn { .. } | Refusal::OwnRequest { .. } | Refusal::NotRequester { .. },
         )
         | UserError::Refused(Refusal::NotParticipant { .. }) => StatusCode::FORBIDDEN,
-        UserError::KeyReused(_) => StatusCode::CONFLICT,
+        UserError::KeyReused(_) | UserError::OwnedElsewhere(_) => StatusCode::CONFLICT,
         UserError::Refused(
             Refusal::Closed { .. }
             | Refusal::StepMovedOn { .. }

@@ -2,7 +2,7 @@
 //! so it holds counts only: nothing about who or what a notification concerns.
 
 use crate::service::Keel;
-use crate::store::OutboxCounts;
+use crate::store::{OutboxCounts, TargetStatus};
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
@@ -15,7 +15,42 @@ const TEXT_FORMAT: &str = "text/plain; version=0.0.4; charset=utf-8";
 /// `GET /metrics`.
 pub async fn metrics(State(keel): State<Keel>) -> Result<impl IntoResponse, ApiError> {
     let counts = keel.outbox_counts().await?;
-    Ok(([(CONTENT_TYPE, TEXT_FORMAT)], render(&counts)))
+    let targets = keel.target_status().await?;
+    let text = render(&counts) + &render_targets(&targets);
+    Ok(([(CONTENT_TYPE, TEXT_FORMAT)], text))
+}
+
+/// A labelled gauge: its name, its help and how a target's value is read.
+type Gauge = (&'static str, &'static str, fn(&TargetStatus) -> i64);
+
+/// The outbound webhook targets' counts, labelled by target name (names from config only).
+fn render_targets(targets: &[(String, TargetStatus)]) -> String {
+    let gauges: [Gauge; 3] = [
+        (
+            "keel_webhooks_pending",
+            "Webhooks owed to a target, dead letters aside.",
+            |t| t.pending,
+        ),
+        (
+            "keel_webhooks_dead",
+            "Webhooks out of attempts (`keel sync failures` lists them).",
+            |t| t.dead,
+        ),
+        (
+            "keel_webhook_target_disabled",
+            "1 while a target that answered 410 Gone is disabled (`keel sync enable`).",
+            |t| i64::from(t.disabled.is_some()),
+        ),
+    ];
+    let mut text = String::new();
+    for (name, help, value) in gauges {
+        text.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n"));
+        for (target, status) in targets {
+            let label = target.replace(['\\', '"', '\n'], "_");
+            text.push_str(&format!("{name}{{target=\"{label}\"}} {}\n", value(status)));
+        }
+    }
+    text
 }
 
 /// The metrics as Prometheus reads them.
@@ -33,7 +68,29 @@ fn render(counts: &OutboxCounts) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::store::OutboxCounts;
+    use crate::store::{OutboxCounts, TargetStatus};
+
+    #[test]
+    fn each_target_has_its_counts_labelled_by_name() {
+        let status = TargetStatus {
+            pending: 2,
+            dead: 1,
+            ..TargetStatus::default()
+        };
+        let text = super::render_targets(&[("accounting".into(), status)]);
+        assert!(
+            text.contains("keel_webhooks_pending{target=\"accounting\"} 2\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("keel_webhooks_dead{target=\"accounting\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("keel_webhook_target_disabled{target=\"accounting\"} 0\n"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn every_metric_has_its_help_type_and_value_line() {

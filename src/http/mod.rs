@@ -6,6 +6,7 @@ pub(crate) mod error;
 mod health;
 pub mod local_host;
 mod metrics;
+mod records_api;
 
 use crate::chat::console::Console;
 use crate::chat::discord::Discord;
@@ -14,7 +15,7 @@ use crate::service::Keel;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::response::Redirect;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use std::sync::Arc;
 
 /// Largest request body accepted, in bytes.
@@ -34,6 +35,7 @@ pub fn router(
         .route("/api/v1/requests", post(api::submit))
         .route("/api/v1/requests/{id}", get(api::show))
         .route("/api/v1/requests/{id}/actions", post(api::act))
+        .route("/api/v1/records/{record_type}/{key}", put(records_api::put))
         .with_state(keel);
     if let Some(console) = console {
         router = router

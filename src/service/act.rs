@@ -60,6 +60,7 @@ impl Keel {
                     .await
                     .context("committing a decision")?
             {
+                self.bell.ring();
                 return Ok(transition.request);
             }
         }
@@ -74,6 +75,7 @@ impl Keel {
         tx.update_request(&transition.request).await?;
         self.write_effects(&mut tx, &transition).await?;
         tx.commit().await.context("committing a decision")?;
+        self.bell.ring();
         Ok(transition.request)
     }
 
@@ -170,7 +172,7 @@ impl Keel {
             tx.cancel_timers(&transition.request.id).await?;
         }
         tx.schedule_timers(&transition.timers).await?;
-        Ok(())
+        self.write_sync_effects(tx, transition).await
     }
 }
 

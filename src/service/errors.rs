@@ -42,6 +42,9 @@ pub enum UserError {
     /// An idempotency key given before with another submission (HTTP 409).
     #[error("{0}")]
     KeyReused(String),
+    /// A write to records another system owns (`[[owner]]`), refused (HTTP 409).
+    #[error("{0}")]
+    OwnedElsewhere(String),
 }
 
 /// A platform's name as people write it (`slack` → Slack).

@@ -4,6 +4,8 @@
 use super::{Keel, ServiceError, UserError};
 use crate::domain::{FieldType, Fields, RecordType};
 use crate::store::UpsertCounts;
+use crate::sync::targets::ownership::{Verdict, Writer};
+use crate::sync::targets::queue;
 use crate::sync::{CsvProblems, RecordReader};
 use anyhow::Context as _;
 use foldhash::HashSet;
@@ -22,6 +24,8 @@ pub struct TypeReport {
     pub inserted: usize,
     pub updated: usize,
     pub unchanged: usize,
+    /// Change requests filed instead of writes, when another system owns the records.
+    pub proposed: Vec<String>,
 }
 
 impl TypeReport {
@@ -79,6 +83,18 @@ impl Keel {
                 known.join(", ")
             ))
         })?;
+        match self.write_verdict(&record_type.name, &Writer::CsvImport) {
+            Verdict::Allowed => {}
+            Verdict::Refused(why) => return Err(UserError::OwnedElsewhere(why).into()),
+            Verdict::ChangeRequest {
+                workflow,
+                requester,
+            } => {
+                return self
+                    .propose_import(record_type, path, workflow, requester)
+                    .await;
+            }
+        }
         let file = std::fs::File::open(path)
             .map_err(|e| UserError::Invalid(format!("Cannot read {}: {e}", path.display())))?;
         let refused = |problems: String| {
@@ -111,6 +127,9 @@ impl Keel {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let mut stored = tx.stored_records(&record_type.name).await?;
+        if queue::watches(&self.config.outbound, &record_type.name) {
+            stored.track_changes();
+        }
         let mut counts = UpsertCounts::default();
         let mut row_number = 1;
         // Written chunk by chunk in one transaction: a problem anywhere undoes it all (the
@@ -125,6 +144,9 @@ impl Keel {
                 continue;
             }
             let chunk = tx.upsert_chunk(&mut stored, &rows, now, "import").await?;
+            let changes = stored.take_changes();
+            self.queue_record_webhooks(&mut tx, &record_type.name, &changes, now)
+                .await?;
             counts.inserted += chunk.inserted;
             counts.updated += chunk.updated;
             counts.unchanged += chunk.unchanged;
@@ -142,10 +164,8 @@ impl Keel {
         tx.commit()
             .await
             .with_context(|| format!("committing the import of {}", path.display()))?;
-        if record_type.name == self.config.directory.record {
-            self.directory.invalidate();
-        }
-        self.labels.invalidate();
+        self.records_changed(&record_type.name);
+        self.bell.ring();
         if counts.inserted + counts.updated >= SETTLE_AFTER {
             // Committed already: a failure here only leaves the tables to autovacuum.
             if let Err(error) = self.store.settle_facts(&record_type.name).await {
@@ -158,6 +178,7 @@ impl Keel {
             inserted: counts.inserted,
             updated: counts.updated,
             unchanged: counts.unchanged,
+            proposed: Vec::new(),
         })
     }
 

@@ -23,8 +23,11 @@ mod keel_command;
 mod outbox;
 mod plain_forms;
 mod queries;
+mod record_write;
 mod request_facts;
 mod submit;
+mod sync_ops;
+mod sync_out;
 mod timers;
 
 pub use audit::ExportFormat;
@@ -35,6 +38,7 @@ pub use form_drafts::PageOutcome;
 pub use import::{ImportReport, TypeReport};
 pub use interact::{BellListener, CardNow, DeliveryBell};
 pub use outbox::RetryTarget;
+pub use record_write::{MAX_PROPOSED, RecordWrite};
 pub use submit::NewRequest;
 pub use timers::TickReport;
 

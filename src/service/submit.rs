@@ -8,7 +8,7 @@ use crate::engine::form::{FieldError, validate_form};
 use crate::engine::lifecycle::{self, Context, Submission};
 use crate::engine::routing::{RoutingInput, resolve_step};
 use crate::engine::{anomaly, rules};
-use crate::store::StoreError;
+use crate::store::{ProposedChange, StoreError};
 use anyhow::Context as _;
 use std::collections::BTreeMap;
 
@@ -31,6 +31,16 @@ impl Keel {
     /// Submits a request; returns it as stored (the earlier one for a repeated idempotency key
     /// given with the same submission).
     pub async fn submit(&self, new: NewRequest) -> Result<Request, ServiceError> {
+        self.submit_filing(new, None).await
+    }
+
+    /// As [`Keel::submit`], filing `change` with the request (a change request of an owned
+    /// record), in its transaction: applied if it is approved, at once or later.
+    pub(super) async fn submit_filing(
+        &self,
+        new: NewRequest,
+        change: Option<&ProposedChange>,
+    ) -> Result<Request, ServiceError> {
         let workflow = self.workflow(&new.workflow)?.clone();
         if new.idempotency_key.as_ref().is_some_and(|k| {
             k.is_empty() || k.len() > MAX_KEY_LEN || k.chars().any(char::is_control)
@@ -146,8 +156,13 @@ impl Keel {
             }
             return Err(error.into());
         }
+        if let Some(change) = change {
+            tx.insert_record_change(&transition.request.id, change)
+                .await?;
+        }
         self.write_effects(&mut tx, &transition).await?;
         tx.commit().await.context("committing a submission")?;
+        self.bell.ring();
         Ok(transition.request)
     }
 

@@ -29,6 +29,7 @@ mod health;
 mod native;
 mod outbox;
 mod outbox_parked;
+mod record_changes;
 mod records;
 mod request_facts;
 mod request_queries;
@@ -37,6 +38,8 @@ mod sql;
 mod statement;
 mod timers;
 mod unavailable;
+mod webhooks;
+mod webhooks_ops;
 
 pub use anomaly::ANOMALY_HISTORY;
 pub use chat::PostedMessage;
@@ -45,8 +48,11 @@ pub use error::StoreError;
 pub use form_drafts::FormDraft;
 pub use outbox::{AfterFailure, CLAIM_SECONDS, Claim};
 pub use outbox_parked::{FailedDelivery, OutboxCounts};
+pub use record_changes::ProposedChange;
 pub use records::StoredRecords;
 pub use unavailable::Unavailable;
+pub use webhooks::{AfterWebhookFailure, WebhookItem};
+pub use webhooks_ops::{TargetStatus, WebhookFailure};
 
 use crate::domain::Notification;
 use anyhow::{Context, Result};

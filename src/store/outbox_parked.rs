@@ -90,8 +90,13 @@ impl Store {
         if let Some(id) = id {
             retry.push(id);
         }
+        self.ids_written(retry).await
+    }
+
+    /// Runs `statement` (an update `returning id`) in a transaction of its own; the ids, sorted.
+    pub(super) async fn ids_written(&self, statement: Statement) -> Result<Vec<i64>> {
         let mut tx = self.begin().await?;
-        let rows = tx.fetch(retry).await?;
+        let rows = tx.fetch(statement).await?;
         tx.commit().await?;
         let mut ids = rows
             .into_iter()

@@ -6,6 +6,7 @@ use super::sql::{from_json, parse_ts, to_json, ts, value_tuples};
 use super::statement::{Row, Statement};
 use super::{Backend, Store, Tx, UpsertCounts};
 use crate::domain::{Fields, Record};
+use crate::sync::targets::queue::RecordChange;
 use anyhow::{Result, bail};
 use chrono::{DateTime, Utc};
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
@@ -118,6 +119,25 @@ pub struct StoredRecords {
     sums: SumsDelta,
     /// The fact indexes were dropped for a bulk load, to be built again at the end.
     reindex: bool,
+    /// The records written with a new version, when someone asked (outbound rules watch the
+    /// type): see [`StoredRecords::track_changes`].
+    changes: Option<Vec<RecordChange>>,
+}
+
+impl StoredRecords {
+    /// Keeps every record the upsert writes with a new version, with its fields before, for
+    /// [`StoredRecords::take_changes`].
+    pub fn track_changes(&mut self) {
+        self.changes.get_or_insert_with(Vec::new);
+    }
+
+    /// The records written with a new version since the last call (none unless tracked).
+    pub fn take_changes(&mut self) -> Vec<RecordChange> {
+        self.changes
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
 }
 
 impl Tx {
@@ -171,6 +191,7 @@ impl Tx {
             facts: self.fact_table(record_type),
             sums: SumsDelta::default(),
             reindex: false,
+            changes: None,
         })
     }
 
@@ -248,6 +269,20 @@ impl Tx {
         // row twice on Postgres), in key order.
         let mut heads: Vec<&Change> = latest.values().map(|&i| &versions[i]).collect();
         heads.sort_unstable_by_key(|c| c.key);
+        if let Some(changes) = stored.changes.as_mut() {
+            for head in &heads {
+                let before = match stored.before.get(head.key) {
+                    Some((_, data)) => Some(from_json(data, "record fields")?),
+                    None => None,
+                };
+                changes.push(RecordChange {
+                    key: head.key.to_string(),
+                    version: head.version,
+                    fields: head.fields.clone(),
+                    before,
+                });
+            }
+        }
         let record_type = record_type.as_str();
         let batch = self.backend.rows_per_statement(6);
         for chunk in archived.chunks(batch) {

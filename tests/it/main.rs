@@ -33,3 +33,6 @@ mod platforms;
 mod slack;
 mod slack_and_discord;
 mod store;
+mod sync_operations;
+mod sync_outbound;
+mod sync_owners;

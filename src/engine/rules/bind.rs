@@ -5,7 +5,7 @@
 use super::Bindings;
 use super::value::{Object, Value};
 use crate::domain::field::parse_timestamp;
-use crate::domain::{FieldType, Fields, RecordSchema, RecordTypeField, Workflow};
+use crate::domain::{FieldType, Fields, RecordSchema, RecordType, RecordTypeField, Workflow};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
@@ -58,6 +58,26 @@ pub fn bindings_with_staff(
             vars.insert(field.name.clone(), map);
         }
     }
+    vars.insert("now".into(), Value::Timestamp(utc(now)));
+    Bindings {
+        vars: vars.into_iter().collect(),
+        interpreted: Default::default(),
+    }
+}
+
+/// Binds a record change for [`super::record_env`]'s conditions: the record as written, as it
+/// was before (`None` for a new record: every field absent) and `now`.
+pub fn record_bindings(
+    record_type: &RecordType,
+    fields: &Fields,
+    before: Option<&Fields>,
+    now: DateTime<Utc>,
+) -> Bindings {
+    let declared = Some(&record_type.fields);
+    let bind = |values: &Fields| object(values, names(declared), |n| field_type_in(declared, n));
+    let mut vars: BTreeMap<String, Value> = BTreeMap::new();
+    vars.insert("record".into(), bind(fields));
+    vars.insert("before".into(), bind(before.unwrap_or(&Fields::new())));
     vars.insert("now".into(), Value::Timestamp(utc(now)));
     Bindings {
         vars: vars.into_iter().collect(),

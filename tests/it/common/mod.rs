@@ -2,6 +2,7 @@
 //! new SQLite file, and also on a new PostgreSQL database when `KEEL_TEST_POSTGRES_URL` names a
 //! server (e.g. `postgres://postgres@127.0.0.1:5432/postgres`).
 
+pub mod accounting;
 pub mod app;
 pub mod cli;
 pub mod console;
@@ -10,6 +11,7 @@ pub mod discord;
 pub mod discord_gateway;
 pub mod discord_user;
 pub mod llm;
+pub mod outbound;
 pub mod serve;
 pub mod slack;
 pub mod with_slack;

@@ -23,6 +23,7 @@ mod outbox;
 mod records;
 mod requests;
 mod timers;
+mod webhooks;
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()
