@@ -8,6 +8,8 @@
 mod ask;
 mod database_url;
 mod env;
+mod inbound;
+mod inbound_file;
 mod ordered;
 mod records;
 mod settings;
@@ -31,6 +33,7 @@ use std::path::{Path, PathBuf};
 
 pub use database_url::redact_url;
 pub use env::{MIN_CONSOLE_SECRET, SECRET_VARS};
+pub use inbound::{DeliveryId, FetchBack, InboundSource, Paging, Poll};
 
 /// Everything keel is configured with.
 #[derive(Debug, Clone)]
@@ -43,6 +46,8 @@ pub struct Config {
     pub directory: DirectoryMapping,
     pub workflows: BTreeMap<String, Workflow>,
     pub secrets: Secrets,
+    /// The inbound sources of `integrations/*.toml` (`[[source]]` tables).
+    pub sources: Vec<InboundSource>,
     /// What `keel check` points out without refusing the config (a money field without a lower
     /// bound), with file, line and hint.
     pub warnings: Vec<Problem>,
@@ -280,6 +285,10 @@ pub fn load_with_env(dir: &Path, env: &[(String, String)]) -> Result<Config, Vec
         ),
         None => Default::default(),
     };
+    let sources = match &records {
+        Some((schema, _)) => inbound::load(&dir.join("integrations"), schema, env, &mut problems),
+        None => Vec::new(),
+    };
     let secrets = env::secrets(env);
     env::check_secrets(&secrets, &mut problems);
     match (settings, records) {
@@ -291,6 +300,7 @@ pub fn load_with_env(dir: &Path, env: &[(String, String)]) -> Result<Config, Vec
             directory,
             workflows,
             secrets,
+            sources,
             warnings,
         }),
         _ => Err(problems),
