@@ -144,6 +144,9 @@ enum Command {
     /// Notifications keel could not deliver: list them, send them again.
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// Inbound sources: how each stands, dead letters, retry and replay.
+    #[command(subcommand)]
+    Sync(SyncCommand),
     /// Slack: the app manifest to create keel's Slack app from.
     #[command(subcommand)]
     Slack(SlackCommand),
@@ -218,6 +221,30 @@ enum OutboxCommand {
         /// Every parked notification.
         #[arg(long)]
         all: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum SyncCommand {
+    /// Per source: last success, lag, queued events, failures, dead letters.
+    Status,
+    /// List dead letters: events that could not be applied, with the reason.
+    Failures,
+    /// Queue dead letters again, applied with the current mapping.
+    Retry {
+        /// The dead letter's id, as `keel sync failures` lists it.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        id: Option<i64>,
+        /// Every dead letter.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Apply the events a source delivered since a time again.
+    Replay {
+        source: String,
+        /// A day (2026-12-01) or a time (2026-12-01T09:00:00Z).
+        #[arg(long)]
+        since: String,
     },
 }
 
@@ -323,6 +350,12 @@ async fn main() -> ExitCode {
         Command::Outbox(OutboxCommand::Failed) => cli::outbox::failed(&config).await,
         Command::Outbox(OutboxCommand::Retry { id, all }) => {
             cli::outbox::retry(&config, id, all).await
+        }
+        Command::Sync(SyncCommand::Status) => cli::sync::status(&config).await,
+        Command::Sync(SyncCommand::Failures) => cli::sync::failures(&config).await,
+        Command::Sync(SyncCommand::Retry { id, all }) => cli::sync::retry(&config, id, all).await,
+        Command::Sync(SyncCommand::Replay { source, since }) => {
+            cli::sync::replay(&config, &source, &since).await
         }
         Command::Slack(SlackCommand::Manifest { url }) => cli::slack_manifest(&config, &url),
         Command::Discord(DiscordCommand::Invite) => cli::discord_invite(&config),

@@ -4,6 +4,7 @@
 mod api;
 pub(crate) mod error;
 mod health;
+pub mod hooks;
 pub mod local_host;
 mod metrics;
 
@@ -34,6 +35,7 @@ pub fn router(
         .route("/api/v1/requests", post(api::submit))
         .route("/api/v1/requests/{id}", get(api::show))
         .route("/api/v1/requests/{id}/actions", post(api::act))
+        .route("/hooks/{source}", post(hooks::receive))
         .with_state(keel);
     if let Some(console) = console {
         router = router

@@ -1,0 +1,237 @@
+//! The applier: queued inbound events taken a few at a time (each by one applier, on any
+//! number of keel processes), completed by fetch-back when thin, mapped onto their record type
+//! and written through the same upsert as CSV import (versioned; an unchanged record changes
+//! nothing), in the transaction that marks the event applied. A source that fails for a while
+//! (429, 5xx, no answer) is tried again with backoff; a refusal, a record that does not map or
+//! a source out of tries makes the event a dead letter with its reason.
+
+use super::Keel;
+use super::import::missing_reference;
+use crate::config::InboundSource;
+use crate::domain::{FieldType, Fields};
+use crate::store::{InboundEvent, InboundKind};
+use crate::sync::sources::fetch::{FetchFailure, record_url};
+use crate::sync::sources::mapping::{MappingProblem, describe, map_record};
+use chrono::{DateTime, Duration, Utc};
+use serde_json::Value;
+
+/// Events claimed per round.
+const BATCH: i64 = 50;
+/// The first retry's wait; each next one doubles, up to [`MAX_BACKOFF_SECONDS`].
+const FIRST_BACKOFF_SECONDS: i64 = 5;
+const MAX_BACKOFF_SECONDS: i64 = 3600;
+
+/// What one round of the applier did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ApplyReport {
+    pub applied: usize,
+    pub retrying: usize,
+    pub dead: usize,
+}
+
+/// Why an event was not applied this time.
+enum NotApplied {
+    /// Worth trying again (the source failed for now), after at least this long.
+    Later(String, Option<std::time::Duration>),
+    /// A dead letter, with its reason.
+    Dead(String),
+}
+
+impl Keel {
+    /// Applies the queued events due now, until none is left; what it did.
+    pub async fn apply_inbound(&self) -> anyhow::Result<ApplyReport> {
+        let mut report = ApplyReport::default();
+        loop {
+            let now = self.clock.now();
+            let events = self.store.claim_inbound(now, BATCH).await?;
+            if events.is_empty() {
+                return Ok(report);
+            }
+            for event in events {
+                self.apply_event(event, now, &mut report).await?;
+            }
+        }
+    }
+
+    async fn apply_event(
+        &self,
+        event: InboundEvent,
+        now: DateTime<Utc>,
+        report: &mut ApplyReport,
+    ) -> anyhow::Result<()> {
+        let Some(source) = self.inbound_source(&event.source) else {
+            let reason = format!("the source {} is not configured any more", event.source);
+            report.dead += 1;
+            return self.store.bury_inbound(event.id, &reason, now).await;
+        };
+        match self.records_of(source, &event).await? {
+            Ok(rows) => {
+                let mut tx = self.store.begin().await?;
+                let origin = format!("sync:{}", source.name);
+                tx.upsert_records(&source.record_type, &rows, now, &origin)
+                    .await?;
+                tx.mark_inbound_applied(event.id, now).await?;
+                tx.commit().await?;
+                if !rows.is_empty() {
+                    if source.record_type == self.config.directory.record {
+                        self.directory.invalidate();
+                    }
+                    self.labels.invalidate();
+                }
+                report.applied += 1;
+                Ok(())
+            }
+            Err(NotApplied::Later(reason, wait)) => {
+                let tries = event.attempts + 1;
+                let limit = source
+                    .fetch
+                    .as_ref()
+                    .map_or(1, |f| i64::from(f.max_attempts));
+                if tries >= limit {
+                    report.dead += 1;
+                    let reason = format!("{reason} (gave up after {tries} tries)");
+                    return self.store.bury_inbound(event.id, &reason, now).await;
+                }
+                report.retrying += 1;
+                let backoff =
+                    (FIRST_BACKOFF_SECONDS << event.attempts.min(20)).min(MAX_BACKOFF_SECONDS);
+                let asked = wait.map_or(0, |w| i64::try_from(w.as_secs()).unwrap_or(i64::MAX));
+                let retry_at =
+                    now + Duration::seconds(backoff.max(asked).min(MAX_BACKOFF_SECONDS * 24));
+                self.store
+                    .retry_inbound_at(event.id, &reason, retry_at)
+                    .await
+            }
+            Err(NotApplied::Dead(reason)) => {
+                report.dead += 1;
+                self.store.bury_inbound(event.id, &reason, now).await
+            }
+        }
+    }
+
+    /// The records an event carries, mapped and checked, or why not.
+    async fn records_of(
+        &self,
+        source: &InboundSource,
+        event: &InboundEvent,
+    ) -> anyhow::Result<Result<Vec<(String, Fields)>, NotApplied>> {
+        let payload: Value = match serde_json::from_str(&event.payload) {
+            Ok(payload) => payload,
+            Err(e) => {
+                return Ok(Err(NotApplied::Dead(format!(
+                    "the payload is not JSON: {e}"
+                ))));
+            }
+        };
+        let events: Vec<&Value> = match (&source.events, event.kind) {
+            (Some(path), InboundKind::Hook) => match path.find(&payload) {
+                Some(Value::Array(events)) => events.iter().collect(),
+                _ => {
+                    let reason = format!("the payload has no list of events at {path}");
+                    return Ok(Err(NotApplied::Dead(reason)));
+                }
+            },
+            _ => vec![&payload],
+        };
+        let Some(record_type) = self.config.schema.get(&source.record_type) else {
+            let reason = format!("there is no record type {}", source.record_type);
+            return Ok(Err(NotApplied::Dead(reason)));
+        };
+        let mut rows = Vec::with_capacity(events.len());
+        let mut problems: Vec<String> = Vec::new();
+        for (index, item) in events.iter().enumerate() {
+            let fetched;
+            let record = match (&source.fetch, event.kind) {
+                (Some(_), InboundKind::Hook) => match self.fetch_back(source, item).await {
+                    Ok(record) => {
+                        fetched = record;
+                        &fetched
+                    }
+                    Err(not_applied) => return Ok(Err(not_applied)),
+                },
+                _ => *item,
+            };
+            let mapped = match map_record(record_type, &source.fields, record) {
+                Ok(row) => self
+                    .check_references(record_type, &row.1, &rows)
+                    .await?
+                    .map(|()| row),
+                Err(problems) => Err(problems),
+            };
+            match mapped {
+                Ok(row) => rows.push(row),
+                Err(found) if events.len() > 1 => {
+                    problems.push(format!("event {}:\n{}", index + 1, describe(&found)))
+                }
+                Err(found) => problems.push(describe(&found)),
+            }
+        }
+        if problems.is_empty() {
+            Ok(Ok(rows))
+        } else {
+            Ok(Err(NotApplied::Dead(problems.join("\n"))))
+        }
+    }
+
+    /// The whole record a thin event names, read from the source.
+    async fn fetch_back(&self, source: &InboundSource, event: &Value) -> Result<Value, NotApplied> {
+        let Some(fetch) = &source.fetch else {
+            return Ok(event.clone());
+        };
+        let id = fetch.id.find(event).unwrap_or(&Value::Null);
+        let Some(url) = record_url(&fetch.url, id) else {
+            return Err(NotApplied::Dead(format!(
+                "the event has no record id at {}",
+                fetch.id
+            )));
+        };
+        self.source_client
+            .get_json(&url, fetch.auth.as_ref(), fetch.timeout)
+            .await
+            .map_err(
+                |FetchFailure {
+                     reason,
+                     transient,
+                     retry_after,
+                 }| {
+                    if transient {
+                        NotApplied::Later(reason, retry_after)
+                    } else {
+                        NotApplied::Dead(reason)
+                    }
+                },
+            )
+    }
+
+    /// Every reference of `fields` points at a stored record, or at one of `earlier` (the same
+    /// delivery may carry a record and one that refers to it).
+    async fn check_references(
+        &self,
+        record_type: &crate::domain::RecordType,
+        fields: &Fields,
+        earlier: &[(String, Fields)],
+    ) -> anyhow::Result<Result<(), Vec<MappingProblem>>> {
+        let mut problems = Vec::new();
+        for field in &record_type.fields {
+            let FieldType::Ref(target) = &field.field_type else {
+                continue;
+            };
+            let Some(key) = fields.get(&field.name).and_then(Value::as_str) else {
+                continue;
+            };
+            let in_delivery = *target == record_type.name && earlier.iter().any(|(k, _)| k == key);
+            if !in_delivery && self.store.get_record(target, key).await?.is_none() {
+                problems.push(MappingProblem {
+                    field: field.name.clone(),
+                    value: Some(key.to_string()),
+                    message: missing_reference(target, key),
+                });
+            }
+        }
+        Ok(if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        })
+    }
+}
