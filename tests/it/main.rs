@@ -32,3 +32,4 @@ mod platforms;
 mod slack;
 mod slack_and_discord;
 mod store;
+mod sync_inbound;

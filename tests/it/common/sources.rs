@@ -1,0 +1,73 @@
+//! Config directories with inbound sources: the demo config copied, with an
+//! `integrations/*.toml` pointing its sources at a stand-in, and the environment they read
+//! their keys and tokens from.
+
+use super::app::{config_dir, copy_dir};
+use super::pm_tool::{API_TOKEN, KEY, OLD_KEY, PmTool};
+use tempfile::TempDir;
+
+/// The `pm` source's mapping from the PM tool's projects to keel's project records.
+pub const PM_FIELDS: &str = r#"
+[source.fields]
+project_id = "$.id"
+name = "$.title"
+client_id = "$.client.id"
+manager_id = "$.people.manager"
+superintendent_id = "$.people.superintendent"
+status = "$.state"
+start_date = "$.dates.start"
+planned_end = "$.dates.end"
+budget = "$.money.budget"
+contract_value = "$.money.contract"
+percent_complete = "$.progress"
+"#;
+
+/// The `pm` source: Standard Webhooks signed with the keys of `keys_from`, thin events fetched
+/// back from `pm`, `poll` (a `[source.poll]` table) when given; a sync-out table beside it,
+/// which this loader leaves alone.
+pub fn pm_source(pm: &PmTool, keys_from: &[&str], poll: &str, fields: &str) -> String {
+    let keys: Vec<String> = keys_from.iter().map(|k| format!("\"{k}\"")).collect();
+    format!(
+        r#"
+[[source]]
+name = "pm"
+verifier = "standard_webhooks"
+keys_from = [{keys}]
+record_type = "project"
+delivery_id = {{ header = "webhook-id" }}
+
+[source.fetch]
+url = "{base}/projects/{{id}}"
+id = "$.data.id"
+auth_from = "KEEL_TEST_PM_AUTH"
+timeout_seconds = 5
+max_attempts = 5
+{poll}
+{fields}
+
+[[target]]
+name = "accounting"
+anything = "the sync-out loader's to read"
+"#,
+        keys = keys.join(", "),
+        base = pm.base_url,
+    )
+}
+
+/// The environment every `pm` source reads.
+pub fn pm_env() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("KEEL_TEST_PM_KEY", KEY),
+        ("KEEL_TEST_PM_KEY_OLD", OLD_KEY),
+        ("KEEL_TEST_PM_AUTH", API_TOKEN),
+    ]
+}
+
+/// The demo config with `integrations/sources.toml` holding `toml`.
+pub fn config_with_sources(toml: &str) -> TempDir {
+    let dir = tempfile::tempdir().expect("a temporary config directory");
+    copy_dir(&config_dir(), dir.path());
+    std::fs::create_dir_all(dir.path().join("integrations")).unwrap();
+    std::fs::write(dir.path().join("integrations/sources.toml"), toml).unwrap();
+    dir
+}
