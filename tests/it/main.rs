@@ -33,3 +33,4 @@ mod slack;
 mod slack_and_discord;
 mod store;
 mod sync_inbound;
+mod sync_schemes;
