@@ -13,6 +13,8 @@ use chrono::Duration;
 /// Pages read in one poll at most (a list that never ends is cut off; the next poll goes on
 /// from the watermark).
 const MAX_PAGES: usize = 1_000;
+/// Added to a poller's lease beyond its interval and timeout.
+const LEASE_MARGIN_SECONDS: i64 = 5;
 
 /// What one poll did.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -37,9 +39,10 @@ impl Keel {
             anyhow::bail!("the source {name} has no [source.poll]");
         };
         let now = self.clock.now();
-        let lease = Duration::from_std(poll.interval * 3)
-            .unwrap_or_default()
-            .max(Duration::seconds(120));
+        // Long enough to outlast a page's call; renewed with every page queued. A process that
+        // dies holding it keeps the others off for this long at most.
+        let lease = Duration::from_std(poll.interval * 2 + poll.timeout).unwrap_or_default()
+            + Duration::seconds(LEASE_MARGIN_SECONDS);
         let mut report = PollReport::default();
         let Some(since) = self
             .store
@@ -92,9 +95,10 @@ impl Keel {
                     (format!("poll:{}", content_id(text.as_bytes())), text)
                 })
                 .collect();
+            let now = self.clock.now();
             let queued = self
                 .store
-                .queue_polled_page(name, owner, &records, Some(&watermark), self.clock.now())
+                .queue_polled_page(name, owner, &records, &watermark, (now, now + lease))
                 .await?;
             let Some(queued) = queued else {
                 report.not_leader = true;

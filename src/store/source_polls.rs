@@ -79,36 +79,29 @@ impl Store {
     }
 
     /// Queues a page's records (each by its content id, so a record read twice is queued
-    /// once) and moves the watermark to `watermark`, in one transaction, if `owner` still holds
-    /// the lease; how many records were new. Returns `None` when the lease was lost.
+    /// once), moves the watermark to `watermark` and renews the lease until `at.1`, in one
+    /// transaction, if `owner` still holds the lease: how many records were new, or `None`
+    /// when the lease was lost (nothing is written then).
     pub async fn queue_polled_page(
         &self,
         source: &str,
         owner: &str,
         records: &[(String, String)],
-        watermark: Option<&str>,
-        at: DateTime<Utc>,
+        watermark: &str,
+        (at, until): (DateTime<Utc>, DateTime<Utc>),
     ) -> Result<Option<usize>> {
         let mut tx = self.begin().await?;
-        let mut mark = Statement::new(
-            format!(
-                "update source_polls set watermark = {}, last_success_at = $3, \
-                 last_error = null, failures = 0 where source = $1 and lease_owner = $2 \
-                 returning source",
-                if watermark.is_some() {
-                    "$4"
-                } else {
-                    "watermark"
-                }
-            ),
+        let mark = Statement::new(
+            "update source_polls set watermark = $4, lease_until = $5, last_success_at = $3, \
+             last_error = null, failures = 0 where source = $1 and lease_owner = $2 \
+             returning source",
             format!("moving the watermark of {source}"),
         )
         .bind(source)
         .bind(owner)
-        .bind(ts(&at));
-        if let Some(watermark) = watermark {
-            mark.push(watermark);
-        }
+        .bind(ts(&at))
+        .bind(watermark)
+        .bind(ts(&until));
         if tx.fetch(mark).await?.is_empty() {
             return Ok(None);
         }

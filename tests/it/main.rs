@@ -33,4 +33,5 @@ mod slack;
 mod slack_and_discord;
 mod store;
 mod sync_inbound;
+mod sync_poll;
 mod sync_schemes;
