@@ -10,7 +10,7 @@
 //! - [`config`]: typed configuration from `config/`, validated with file:line problems.
 //! - [`store`]: SQLite and PostgreSQL through sqlx; all SQL lives there.
 //! - [`service`]: the use cases, one transaction each: submit, act, tick timers, import.
-//! - [`sync`]: CSV import.
+//! - [`sync`]: CSV import, and the inbound sources (webhook verifiers, mapping, polling).
 //! - [`ask`]: plain-language questions: planning, checking and wording answers.
 //! - [`insights`]: named analyses of the history (vendor reliability, budget burn…).
 //! - [`chat`]: the chat port and its adapters: the web console, Slack and Discord.

@@ -9,6 +9,7 @@ mod ask;
 mod database_url;
 mod env;
 mod inbound;
+mod inbound_check;
 mod inbound_file;
 mod ordered;
 mod records;

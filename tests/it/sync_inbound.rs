@@ -3,45 +3,14 @@
 //! and upserting it as a versioned record. Replays, forged, stale and rotated signatures,
 //! dead letters retried after a mapping fix, and a source that fails for a while.
 
-use crate::common::app::TestApp;
 use crate::common::pm_tool::{
     KEY, OLD_KEY, PmTool, post_hook, project, signed_headers, thin_event,
 };
-use crate::common::serve::on_random_port;
-use crate::common::sources::{PM_FIELDS, config_with_sources, pm_env, pm_source};
-use crate::common::{TestDb, test_databases};
+use crate::common::sources::{Harness, PM_FIELDS, harness, harness_with, pm_source};
+use crate::common::test_databases;
 use chrono::Duration;
 use keel::service::{ApplyReport, DeadLetters};
 use serde_json::json;
-use tempfile::TempDir;
-
-/// keel with the `pm` source, its HTTP routes on a random port (no applier task: the test
-/// applies when it chooses, with its clock).
-pub struct Harness {
-    pub app: TestApp,
-    pub pm: PmTool,
-    pub base: String,
-    _config: TempDir,
-}
-
-pub async fn harness_with(db: &TestDb, pm: PmTool, toml: &str) -> Harness {
-    let config = config_with_sources(toml);
-    let app = TestApp::start_with_env(db, config.path(), &pm_env()).await;
-    let router = keel::http::router(app.keel.clone(), None, None, None);
-    let address = on_random_port(router).await;
-    Harness {
-        app,
-        pm,
-        base: format!("http://{address}"),
-        _config: config,
-    }
-}
-
-async fn harness(db: &TestDb, keys_from: &[&str], fields: &str) -> Harness {
-    let pm = PmTool::start().await;
-    let toml = pm_source(&pm, keys_from, "", fields);
-    harness_with(db, pm, &toml).await
-}
 
 impl Harness {
     /// Sends the thin event about `project` as delivery `id`, signed with `keys`, timestamped
@@ -61,6 +30,12 @@ impl Harness {
     async fn send_ok(&self, id: &str, project: &str) {
         let (status, body) = self.send(id, project, &[KEY], Duration::zero()).await;
         assert_eq!(status, 200, "[{}] {body}", self.app.label);
+    }
+
+    /// Gives the PM tool project `id` (changed at 14:00 on the test's Monday).
+    fn put(&self, id: &str, title: &str, progress: serde_json::Value) {
+        self.pm
+            .put(project(id, title, progress, "2026-11-23T14:00:00Z"));
     }
 
     async fn apply(&self) -> ApplyReport {
@@ -87,12 +62,7 @@ fn both_keys() -> [&'static str; 2] {
 async fn a_thin_webhook_is_fetched_back_and_upserted() {
     for db in test_databases().await {
         let h = harness(&db, &both_keys(), PM_FIELDS).await;
-        h.pm.put(project(
-            "P900",
-            "Harbor Pavilion",
-            json!(10),
-            "2026-11-23T14:00:00Z",
-        ));
+        h.put("P900", "Harbor Pavilion", json!(10));
         h.send_ok("evt_1", "P900").await;
         // Queued, not applied on the request path.
         assert_eq!(h.version_of("P900").await, None, "[{}]", db.label);
@@ -119,12 +89,7 @@ async fn a_thin_webhook_is_fetched_back_and_upserted() {
 async fn a_replayed_webhook_is_applied_once() {
     for db in test_databases().await {
         let h = harness(&db, &both_keys(), PM_FIELDS).await;
-        h.pm.put(project(
-            "P900",
-            "Harbor Pavilion",
-            json!(10),
-            "2026-11-23T14:00:00Z",
-        ));
+        h.put("P900", "Harbor Pavilion", json!(10));
         h.send_ok("evt_1", "P900").await;
         h.send_ok("evt_1", "P900").await;
         assert_eq!(h.apply().await.applied, 1, "[{}]", db.label);
@@ -150,12 +115,7 @@ async fn a_replayed_webhook_is_applied_once() {
 async fn forged_stale_and_rotated_signatures() {
     for db in test_databases().await {
         let h = harness(&db, &both_keys(), PM_FIELDS).await;
-        h.pm.put(project(
-            "P900",
-            "Harbor Pavilion",
-            json!(10),
-            "2026-11-23T14:00:00Z",
-        ));
+        h.put("P900", "Harbor Pavilion", json!(10));
         let forger = "whsec_Zm9yZ2VyLWtleS1ub3QtdGhlLXJlYWwtb25l";
         let (status, body) = h
             .send("evt_forged", "P900", &[forger], Duration::zero())
@@ -272,12 +232,7 @@ async fn a_malformed_payload_is_a_dead_letter_and_retried_after_a_mapping_fix() 
 async fn a_fetch_back_failing_with_429_and_500_for_a_while_then_succeeding_applies_once() {
     for db in test_databases().await {
         let h = harness(&db, &both_keys(), PM_FIELDS).await;
-        h.pm.put(project(
-            "P902",
-            "Quarry Lane",
-            json!(5),
-            "2026-11-23T14:00:00Z",
-        ));
+        h.put("P902", "Quarry Lane", json!(5));
         h.pm.fail_next(&[429, 500, 503]);
         h.send_ok("evt_busy", "P902").await;
         assert_eq!(h.apply().await.retrying, 1, "[{}] 429", db.label);
@@ -311,12 +266,7 @@ async fn a_fetch_back_failing_with_429_and_500_for_a_while_then_succeeding_appli
         h.send_ok("evt_gone", "P999").await;
         assert_eq!(h.apply().await.dead, 1, "[{}]", db.label);
         // A source that keeps failing runs out of tries (max_attempts = 5).
-        h.pm.put(project(
-            "P903",
-            "Mill Street",
-            json!(5),
-            "2026-11-23T14:00:00Z",
-        ));
+        h.put("P903", "Mill Street", json!(5));
         h.pm.fail_next(&[500; 5]);
         h.send_ok("evt_down", "P903").await;
         for _ in 0..5 {
@@ -343,12 +293,7 @@ async fn a_replay_applies_received_events_again() {
     for db in test_databases().await {
         let h = harness(&db, &both_keys(), PM_FIELDS).await;
         let since = h.app.clock.now();
-        h.pm.put(project(
-            "P904",
-            "Old Name",
-            json!(5),
-            "2026-11-23T14:00:00Z",
-        ));
+        h.put("P904", "Old Name", json!(5));
         h.send_ok("evt_1", "P904").await;
         h.apply().await;
         h.pm.put(project(

@@ -5,10 +5,9 @@
 
 use crate::common::app::TestApp;
 use crate::common::pm_tool::{PmTool, project};
-use crate::common::sources::{PM_FIELDS, config_with_sources, pm_env, pm_source};
+use crate::common::sources::{PM_FIELDS, config_with_sources, harness_with, pm_env, pm_source};
 use crate::common::{TestDb, test_databases};
 use crate::crash::start_server_in;
-use crate::sync_inbound::harness_with;
 use chrono::Duration;
 use serde_json::json;
 use std::time::Duration as Wait;

@@ -11,72 +11,23 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use serde_json::json;
 
-const SOURCES: &str = r#"
-[[source]]
-name = "hubspot"
-verifier = "hubspot_v3"
-keys_from = ["KEEL_TEST_HUBSPOT_KEY"]
-record_type = "vendor"
-events = "$"
-[source.fields]
-vendor_id = "$.id"
-name = "$.name"
-category = "$.category"
-payment_terms_days = "$.terms"
-preferred = "$.preferred"
-
-[[source]]
-name = "quickbooks"
-verifier = "quickbooks"
-keys_from = ["KEEL_TEST_QB_KEY"]
-record_type = "vendor"
-events = "$.eventNotifications[0].dataChangeEvent.entities"
-[source.fields]
-vendor_id = "$.id"
-name = "$.name"
-category = "$.category"
-payment_terms_days = "$.terms"
-preferred = "$.preferred"
-
-[[source]]
-name = "xero"
-verifier = "xero"
-keys_from = ["KEEL_TEST_XERO_KEY"]
-record_type = "vendor"
-events = "$.events"
-[source.fields]
-vendor_id = "$.id"
-name = "$.name"
-category = "$.category"
-payment_terms_days = "$.terms"
-preferred = "$.preferred"
-
-[[source]]
-name = "jira"
-verifier = "jira"
-keys_from = ["KEEL_TEST_JIRA_KEY"]
-record_type = "vendor"
-delivery_id = { path = "$.timestamp" }
-[source.fields]
-vendor_id = "$.id"
-name = "$.name"
-category = "$.category"
-payment_terms_days = "$.terms"
-preferred = "$.preferred"
-
-[[source]]
-name = "procore"
-verifier = "static_header"
-header = "X-Procore-Token"
-keys_from = ["KEEL_TEST_PROCORE_VALUE"]
-record_type = "vendor"
-[source.fields]
-vendor_id = "$.id"
-name = "$.name"
-category = "$.category"
-payment_terms_days = "$.terms"
-preferred = "$.preferred"
-"#;
+/// The five sources, each writing vendors with the same mapping: the verifier and the
+/// source's own keys first (the first source's `events` is on line 8).
+fn sources() -> String {
+    let heads = [
+        "name = \"hubspot\"\nverifier = \"hubspot_v3\"\nkeys_from = [\"KEEL_TEST_HUBSPOT_KEY\"]\nrecord_type = \"vendor\"\nevents = \"$\"",
+        "name = \"quickbooks\"\nverifier = \"quickbooks\"\nkeys_from = [\"KEEL_TEST_QB_KEY\"]\nrecord_type = \"vendor\"\nevents = \"$.eventNotifications[0].dataChangeEvent.entities\"",
+        "name = \"xero\"\nverifier = \"xero\"\nkeys_from = [\"KEEL_TEST_XERO_KEY\"]\nrecord_type = \"vendor\"\nevents = \"$.events\"",
+        "name = \"jira\"\nverifier = \"jira\"\nkeys_from = [\"KEEL_TEST_JIRA_KEY\"]\nrecord_type = \"vendor\"\ndelivery_id = { path = \"$.timestamp\" }",
+        "name = \"procore\"\nverifier = \"static_header\"\nheader = \"X-Procore-Token\"\nkeys_from = [\"KEEL_TEST_PROCORE_VALUE\"]\nrecord_type = \"vendor\"",
+    ];
+    let fields = "[source.fields]\nvendor_id = \"$.id\"\nname = \"$.name\"\ncategory = \"$.category\"\n\
+                  payment_terms_days = \"$.terms\"\npreferred = \"$.preferred\"\n";
+    heads
+        .iter()
+        .map(|head| format!("\n[[source]]\n{head}\n{fields}"))
+        .collect()
+}
 
 const ENV: [(&str, &str); 5] = [
     ("KEEL_TEST_HUBSPOT_KEY", "hubspot-app-secret"),
@@ -119,7 +70,7 @@ async fn post(base: &str, source: &str, headers: &[(&str, String)], body: &str) 
 #[tokio::test]
 async fn each_scheme_verifies_over_http_and_its_records_are_applied() {
     for db in test_databases().await {
-        let config = config_with_sources(SOURCES);
+        let config = config_with_sources(&sources());
         let app = TestApp::start_with_env(&db, config.path(), &ENV).await;
         let address = on_random_port(keel::http::router(app.keel.clone(), None, None, None)).await;
         let base = format!("http://{address}");
@@ -277,7 +228,7 @@ async fn each_scheme_verifies_over_http_and_its_records_are_applied() {
 
 #[test]
 fn a_source_with_an_unknown_key_or_a_missing_variable_is_refused_with_its_line() {
-    let toml = SOURCES.replacen("events = \"$\"", "events = \"$\"\nevent = \"typo\"", 1);
+    let toml = sources().replacen("events = \"$\"", "events = \"$\"\nevent = \"typo\"", 1);
     let config = config_with_sources(&toml);
     let env: Vec<(String, String)> = ENV[1..]
         .iter()
@@ -295,8 +246,10 @@ fn a_source_with_an_unknown_key_or_a_missing_variable_is_refused_with_its_line()
         "{text}"
     );
     // The [[target]] tables of sync-out are not this loader's to refuse.
-    let with_target =
-        format!("{SOURCES}\n[[target]]\nname = \"accounting\"\nurl = \"https://x\"\n");
+    let with_target = format!(
+        "{}\n[[target]]\nname = \"accounting\"\nurl = \"https://x\"\n",
+        sources()
+    );
     let config = config_with_sources(&with_target);
     let env: Vec<(String, String)> = ENV
         .iter()

@@ -43,7 +43,10 @@ impl JsonPath {
                     let mut inside = String::new();
                     let mut closed = false;
                     for (_, c) in chars.by_ref() {
-                        if c == ']' && !(inside.starts_with('"') && !inside[1..].ends_with('"')) {
+                        // A `]` inside a quoted name is part of the name.
+                        let quoted_open = inside.starts_with('"')
+                            && (inside.len() == 1 || !inside.ends_with('"'));
+                        if c == ']' && !quoted_open {
                             closed = true;
                             break;
                         }

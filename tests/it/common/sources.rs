@@ -2,8 +2,10 @@
 //! `integrations/*.toml` pointing its sources at a stand-in, and the environment they read
 //! their keys and tokens from.
 
-use super::app::{config_dir, copy_dir};
+use super::TestDb;
+use super::app::{TestApp, config_dir, copy_dir};
 use super::pm_tool::{API_TOKEN, KEY, OLD_KEY, PmTool};
+use super::serve::on_random_port;
 use tempfile::TempDir;
 
 /// The `pm` source's mapping from the PM tool's projects to keel's project records.
@@ -70,4 +72,32 @@ pub fn config_with_sources(toml: &str) -> TempDir {
     std::fs::create_dir_all(dir.path().join("integrations")).unwrap();
     std::fs::write(dir.path().join("integrations/sources.toml"), toml).unwrap();
     dir
+}
+
+/// keel with the `pm` source, its HTTP routes on a random port (no applier task: the test
+/// applies when it chooses, with its clock).
+pub struct Harness {
+    pub app: TestApp,
+    pub pm: PmTool,
+    pub base: String,
+    _config: TempDir,
+}
+
+pub async fn harness_with(db: &TestDb, pm: PmTool, toml: &str) -> Harness {
+    let config = config_with_sources(toml);
+    let app = TestApp::start_with_env(db, config.path(), &pm_env()).await;
+    let router = keel::http::router(app.keel.clone(), None, None, None);
+    let address = on_random_port(router).await;
+    Harness {
+        app,
+        pm,
+        base: format!("http://{address}"),
+        _config: config,
+    }
+}
+
+pub async fn harness(db: &TestDb, keys_from: &[&str], fields: &str) -> Harness {
+    let pm = PmTool::start().await;
+    let toml = pm_source(&pm, keys_from, "", fields);
+    harness_with(db, pm, &toml).await
 }
