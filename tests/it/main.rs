@@ -32,6 +32,7 @@ mod platforms;
 mod slack;
 mod slack_and_discord;
 mod store;
+mod sync_cli;
 mod sync_inbound;
 mod sync_poll;
 mod sync_schemes;

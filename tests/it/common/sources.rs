@@ -80,7 +80,8 @@ pub struct Harness {
     pub app: TestApp,
     pub pm: PmTool,
     pub base: String,
-    _config: TempDir,
+    /// The config directory, removed with the harness.
+    pub config: TempDir,
 }
 
 pub async fn harness_with(db: &TestDb, pm: PmTool, toml: &str) -> Harness {
@@ -92,7 +93,7 @@ pub async fn harness_with(db: &TestDb, pm: PmTool, toml: &str) -> Harness {
         app,
         pm,
         base: format!("http://{address}"),
-        _config: config,
+        config,
     }
 }
 
