@@ -16,10 +16,12 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
 /// Events claimed per round.
-const BATCH: i64 = 50;
+const BATCH: i64 = 20;
 /// The first retry's wait; each next one doubles, up to [`MAX_BACKOFF_SECONDS`].
 const FIRST_BACKOFF_SECONDS: i64 = 5;
 const MAX_BACKOFF_SECONDS: i64 = 3600;
+/// Added to a round's claim beyond its fetch-backs' timeouts.
+const CLAIM_MARGIN_SECONDS: i64 = 60;
 
 /// What one round of the applier did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -43,7 +45,10 @@ impl Keel {
         let mut report = ApplyReport::default();
         loop {
             let now = self.clock.now();
-            let events = self.store.claim_inbound(now, BATCH).await?;
+            let events = self
+                .store
+                .claim_inbound(now, BATCH, self.claim_for())
+                .await?;
             if events.is_empty() {
                 return Ok(report);
             }
@@ -51,6 +56,22 @@ impl Keel {
                 self.apply_event(event, now, &mut report).await?;
             }
         }
+    }
+
+    /// How long a round's claim must last: every event of it may wait for a fetch-back's
+    /// whole timeout, and no other applier may take one over meanwhile.
+    fn claim_for(&self) -> Duration {
+        let longest = self
+            .config
+            .sources
+            .iter()
+            .filter_map(|s| s.fetch.as_ref())
+            .map(|f| f.timeout)
+            .max()
+            .unwrap_or_default();
+        let batch = u32::try_from(BATCH).unwrap_or(u32::MAX);
+        Duration::from_std(longest * batch).unwrap_or_default()
+            + Duration::seconds(CLAIM_MARGIN_SECONDS)
     }
 
     async fn apply_event(

@@ -9,9 +9,6 @@ use super::{Store, Tx};
 use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 
-/// How long an applier's claim keeps the others off an event.
-const CLAIM_SECONDS: i64 = 60;
-
 /// What an event carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InboundKind {
@@ -97,8 +94,14 @@ impl Store {
         Ok(queued)
     }
 
-    /// Claims up to `limit` queued events due at `now`, oldest first, for [`CLAIM_SECONDS`].
-    pub async fn claim_inbound(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<InboundEvent>> {
+    /// Claims up to `limit` queued events due at `now`, oldest first, for `claim` (the others'
+    /// appliers pass them over until then).
+    pub async fn claim_inbound(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+        claim: Duration,
+    ) -> Result<Vec<InboundEvent>> {
         let due = format!(
             "select id from inbound_events where status = 'queued' and next_attempt_at <= $1 \
              and (claimed_until is null or claimed_until < $1) \
@@ -111,7 +114,7 @@ impl Store {
         );
         let claim = Statement::new(sql, "claiming inbound events")
             .bind(ts(&now))
-            .bind(ts(&(now + Duration::seconds(CLAIM_SECONDS))))
+            .bind(ts(&(now + claim)))
             .bind(limit.max(0));
         let mut tx = self.begin().await?;
         let rows = tx.fetch(claim).await?;
