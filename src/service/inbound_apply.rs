@@ -1,9 +1,10 @@
 //! The applier: queued inbound events taken a few at a time (each by one applier, on any
 //! number of keel processes), completed by fetch-back when thin, mapped onto their record type
 //! and written through the same upsert as CSV import (versioned; an unchanged record changes
-//! nothing), in the transaction that marks the event applied. A source that fails for a while
-//! (429, 5xx, no answer) is tried again with backoff; a refusal, a record that does not map or
-//! a source out of tries makes the event a dead letter with its reason.
+//! nothing), in the transaction that marks the events applied (one per round of events). A
+//! source that fails for a while (429, 5xx, no answer) is tried again with backoff; a refusal,
+//! a record that does not map or a source out of tries makes the event a dead letter with its
+//! reason.
 
 use super::Keel;
 use super::import::missing_reference;
@@ -14,6 +15,7 @@ use crate::sync::sources::fetch::{FetchFailure, record_url};
 use crate::sync::sources::mapping::{MappingProblem, describe, map_record};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// Events claimed per round.
 const BATCH: i64 = 20;
@@ -29,6 +31,23 @@ pub struct ApplyReport {
     pub applied: usize,
     pub retrying: usize,
     pub dead: usize,
+}
+
+/// The records of a round's events that mapped, written together ([`Keel::write_batch`]).
+#[derive(Default)]
+struct Batch {
+    ids: Vec<i64>,
+    /// (record type, source) → rows, in the events' order.
+    rows: BTreeMap<(String, String), Vec<(String, Fields)>>,
+}
+
+impl Batch {
+    /// Whether a record `key` of `record_type` is among the round's.
+    fn holds(&self, record_type: &str, key: &str) -> bool {
+        self.rows
+            .iter()
+            .any(|((t, _), rows)| t == record_type && rows.iter().any(|(k, _)| k == key))
+    }
 }
 
 /// Why an event was not applied this time.
@@ -52,10 +71,47 @@ impl Keel {
             if events.is_empty() {
                 return Ok(report);
             }
+            let mut batch = Batch::default();
             for event in events {
-                self.apply_event(event, now, &mut report).await?;
+                self.apply_event(event, now, &mut batch, &mut report)
+                    .await?;
             }
+            self.write_batch(batch, now, &mut report).await?;
         }
+    }
+
+    /// Writes the records of a round's events that mapped and marks those events applied, in
+    /// one transaction (one commit for the round, not one per event).
+    async fn write_batch(
+        &self,
+        batch: Batch,
+        now: DateTime<Utc>,
+        report: &mut ApplyReport,
+    ) -> anyhow::Result<()> {
+        if batch.ids.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.store.begin().await?;
+        for ((record_type, source), rows) in &batch.rows {
+            let origin = format!("sync:{source}");
+            tx.upsert_records(record_type, rows, now, &origin).await?;
+        }
+        for id in &batch.ids {
+            tx.mark_inbound_applied(*id, now).await?;
+        }
+        tx.commit().await?;
+        if batch
+            .rows
+            .keys()
+            .any(|(t, _)| *t == self.config.directory.record)
+        {
+            self.directory.invalidate();
+        }
+        if batch.rows.values().any(|rows| !rows.is_empty()) {
+            self.labels.invalidate();
+        }
+        report.applied += batch.ids.len();
+        Ok(())
     }
 
     /// How long a round's claim must last: every event of it may wait for a fetch-back's
@@ -74,10 +130,12 @@ impl Keel {
             + Duration::seconds(CLAIM_MARGIN_SECONDS)
     }
 
+    /// Maps one event into `batch`, or schedules it again, or makes it a dead letter.
     async fn apply_event(
         &self,
         event: InboundEvent,
         now: DateTime<Utc>,
+        batch: &mut Batch,
         report: &mut ApplyReport,
     ) -> anyhow::Result<()> {
         let Some(source) = self.inbound_source(&event.source) else {
@@ -85,21 +143,11 @@ impl Keel {
             report.dead += 1;
             return self.store.bury_inbound(event.id, &reason, now).await;
         };
-        match self.records_of(source, &event).await? {
+        match self.records_of(source, &event, batch).await? {
             Ok(rows) => {
-                let mut tx = self.store.begin().await?;
-                let origin = format!("sync:{}", source.name);
-                tx.upsert_records(&source.record_type, &rows, now, &origin)
-                    .await?;
-                tx.mark_inbound_applied(event.id, now).await?;
-                tx.commit().await?;
-                if !rows.is_empty() {
-                    if source.record_type == self.config.directory.record {
-                        self.directory.invalidate();
-                    }
-                    self.labels.invalidate();
-                }
-                report.applied += 1;
+                batch.ids.push(event.id);
+                let key = (source.record_type.clone(), source.name.clone());
+                batch.rows.entry(key).or_default().extend(rows);
                 Ok(())
             }
             Err(NotApplied::Later(reason, wait)) => {
@@ -135,6 +183,7 @@ impl Keel {
         &self,
         source: &InboundSource,
         event: &InboundEvent,
+        batch: &Batch,
     ) -> anyhow::Result<Result<Vec<(String, Fields)>, NotApplied>> {
         let payload: Value = match serde_json::from_str(&event.payload) {
             Ok(payload) => payload,
@@ -174,7 +223,7 @@ impl Keel {
             };
             let mapped = match map_record(record_type, &source.fields, record) {
                 Ok(row) => self
-                    .check_references(record_type, &row.1, &rows)
+                    .check_references(record_type, &row.1, &rows, batch)
                     .await?
                     .map(|()| row),
                 Err(problems) => Err(problems),
@@ -224,13 +273,14 @@ impl Keel {
             )
     }
 
-    /// Every reference of `fields` points at a stored record, or at one of `earlier` (the same
-    /// delivery may carry a record and one that refers to it).
+    /// Every reference of `fields` points at a stored record, at one of `earlier` (the same
+    /// delivery may carry a record and one that refers to it) or at one of the round's.
     async fn check_references(
         &self,
         record_type: &crate::domain::RecordType,
         fields: &Fields,
         earlier: &[(String, Fields)],
+        batch: &Batch,
     ) -> anyhow::Result<Result<(), Vec<MappingProblem>>> {
         let mut problems = Vec::new();
         for field in &record_type.fields {
@@ -241,7 +291,8 @@ impl Keel {
                 continue;
             };
             let in_delivery = *target == record_type.name && earlier.iter().any(|(k, _)| k == key);
-            if !in_delivery && self.store.get_record(target, key).await?.is_none() {
+            let pending = in_delivery || batch.holds(target, key);
+            if !pending && self.store.get_record(target, key).await?.is_none() {
                 problems.push(MappingProblem {
                     field: field.name.clone(),
                     value: Some(key.to_string()),
