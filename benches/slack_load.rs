@@ -22,29 +22,17 @@ mod stand_in;
 #[path = "../tests/it/common/serve.rs"]
 mod serve;
 
+#[path = "common/served.rs"]
+mod served;
+
 use serde_json::json;
+use served::{Server, ready_client, setting};
 use stand_in::{BOT_TOKEN, SIGNING_SECRET, SlackStandIn, signed_headers};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn setting(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -83,14 +71,7 @@ async fn main() -> anyhow::Result<()> {
     anyhow::ensure!(imported.success(), "importing the demo company failed");
     let _server = Server(keel(&["serve"]).stdout(Stdio::null()).spawn()?);
     let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(256)
-        .build()?;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while client.get(format!("{base}/healthz")).send().await.is_err() {
-        anyhow::ensure!(Instant::now() < deadline, "keel serve did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let client = ready_client(&base).await?;
     println!(
         "machine: {} cores; keel serve (release) on SQLite; generator and Slack stand-in in this process",
         std::thread::available_parallelism()?.get()

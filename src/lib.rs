@@ -10,7 +10,8 @@
 //! - [`config`]: typed configuration from `config/`, validated with file:line problems.
 //! - [`store`]: SQLite and PostgreSQL through sqlx; all SQL lives there.
 //! - [`service`]: the use cases, one transaction each: submit, act, tick timers, import.
-//! - [`sync`]: CSV import, and sync out: signed webhooks to other systems, record owners.
+//! - [`sync`]: CSV import; inbound sources (webhook verifiers, mapping, polling); sync out
+//!   (signed webhooks to other systems) and record owners.
 //! - [`ask`]: plain-language questions: planning, checking and wording answers.
 //! - [`insights`]: named analyses of the history (vendor reliability, budget burn…).
 //! - [`chat`]: the chat port and its adapters: the web console, Slack and Discord.

@@ -144,7 +144,7 @@ enum Command {
     /// Notifications keel could not deliver: list them, send them again.
     #[command(subcommand)]
     Outbox(OutboxCommand),
-    /// Integrations: the outbound webhook targets, their failures and dead letters.
+    /// Integrations: sources coming in and webhook targets going out, their failures, retry.
     #[command(subcommand)]
     Sync(SyncCommand),
     /// Slack: the app manifest to create keel's Slack app from.
@@ -226,21 +226,31 @@ enum OutboxCommand {
 
 #[derive(Subcommand)]
 enum SyncCommand {
-    /// Per target: last success, lag, pending, failing, dead letters, disabled.
+    /// Per source (last success, lag, queued, failures, dead letters) and per target (last
+    /// success, lag, pending, failing, dead letters, disabled).
     Status,
-    /// Webhooks that failed and are not delivered, dead letters first.
+    /// What failed: events that came in and could not be applied (E…), webhooks going out not
+    /// delivered (W…), with the reasons.
     Failures,
-    /// Make failed or dead-lettered webhooks due at once, their attempts reset.
+    /// Try again now: a dead letter applied with the current mapping, a webhook sent again.
     Retry {
-        /// The webhook's id, as `keel sync failures` lists it.
+        /// E12 (an event that came in) or W7 (a webhook going out), as `keel sync failures`
+        /// lists them.
         #[arg(required_unless_present = "all", conflicts_with = "all")]
-        id: Option<i64>,
-        /// Every failed webhook.
+        id: Option<String>,
+        /// Every dead letter and every failed webhook.
         #[arg(long)]
         all: bool,
     },
     /// Send to a target again after it answered 410 Gone.
     Enable { target: String },
+    /// Apply the events a source delivered since a time again.
+    Replay {
+        source: String,
+        /// A day (2026-12-01) or a time (2026-12-01T09:00:00Z).
+        #[arg(long)]
+        since: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -348,8 +358,13 @@ async fn main() -> ExitCode {
         }
         Command::Sync(SyncCommand::Status) => cli::sync::status(&config).await,
         Command::Sync(SyncCommand::Failures) => cli::sync::failures(&config).await,
-        Command::Sync(SyncCommand::Retry { id, all }) => cli::sync::retry(&config, id, all).await,
+        Command::Sync(SyncCommand::Retry { id, all }) => {
+            cli::sync::retry(&config, id.as_deref(), all).await
+        }
         Command::Sync(SyncCommand::Enable { target }) => cli::sync::enable(&config, &target).await,
+        Command::Sync(SyncCommand::Replay { source, since }) => {
+            cli::sync::replay(&config, &source, &since).await
+        }
         Command::Slack(SlackCommand::Manifest { url }) => cli::slack_manifest(&config, &url),
         Command::Discord(DiscordCommand::Invite) => cli::discord_invite(&config),
         Command::Discord(DiscordCommand::Register) => cli::discord_register(&config).await,

@@ -27,6 +27,8 @@ pub struct Server {
     scheduler: JoinHandle<()>,
     /// One per platform delivered on, and one per webhook target.
     deliverers: Vec<JoinHandle<()>>,
+    /// The inbound applier and a poller per polled source.
+    inbound: Vec<JoinHandle<()>>,
     /// The Slack Socket Mode connection, when Slack is on in that mode.
     slack_socket: Option<JoinHandle<()>>,
     /// The Discord gateway connection, when Discord is on in that mode.
@@ -66,6 +68,7 @@ pub async fn start(keel: Keel, demo: bool, bind: &str) -> anyhow::Result<Server>
         let run = run_webhook_deliverer(keel.clone(), client, stopped.clone());
         deliverers.push(tokio::spawn(run));
     }
+    let inbound = inbound_tasks(&keel, &stopped);
     let mut router = crate::http::router(keel, Some(&console), slack.as_ref(), discord.as_ref());
     if demo {
         router = crate::http::local_host::only_local(router, address);
@@ -87,9 +90,21 @@ pub async fn start(keel: Keel, demo: bool, bind: &str) -> anyhow::Result<Server>
         http,
         scheduler,
         deliverers,
+        inbound,
         slack_socket,
         discord_gateway,
     })
+}
+
+/// The applier of inbound events and a poller per source with `[source.poll]`.
+fn inbound_tasks(keel: &Keel, stopped: &watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
+    use crate::service::inbound_run::{run_applier, run_poller};
+    let mut tasks = vec![tokio::spawn(run_applier(keel.clone(), stopped.clone()))];
+    for source in keel.config.sources.iter().filter(|s| s.poll.is_some()) {
+        let run = run_poller(keel.clone(), source.name.clone(), stopped.clone());
+        tasks.push(tokio::spawn(run));
+    }
+    tasks
 }
 
 impl Server {
@@ -102,6 +117,9 @@ impl Server {
         self.scheduler.await.context("the scheduler panicked")?;
         for deliverer in self.deliverers {
             deliverer.await.context("a deliverer panicked")?;
+        }
+        for task in self.inbound {
+            task.await.context("an inbound task panicked")?;
         }
         if let Some(socket) = self.slack_socket {
             socket.await.context("the Slack connection panicked")?;

@@ -5,9 +5,9 @@
 mod demo;
 pub mod outbox;
 mod output;
-pub mod sync;
 pub use output::request_json_value;
 mod serve;
+pub mod sync;
 mod terminal;
 
 pub use demo::{DemoOptions, default_home as default_demo_home, demo};
@@ -117,6 +117,10 @@ pub fn check(dir: &Path) -> ExitCode {
                 config.schema.types.len(),
                 config.workflows.len()
             );
+            if !config.sources.is_empty() {
+                let names: Vec<&str> = config.sources.iter().map(|s| s.name.as_str()).collect();
+                println!("inbound sources: {}", names.join(", "));
+            }
             for line in crate::config::platform_notes(&config) {
                 println!("{line}");
             }

@@ -8,6 +8,9 @@
 mod ask;
 mod database_url;
 mod env;
+mod inbound;
+mod inbound_check;
+mod inbound_file;
 mod ordered;
 mod outbound;
 mod outbound_check;
@@ -37,6 +40,7 @@ use std::path::{Path, PathBuf};
 
 pub use database_url::redact_url;
 pub use env::{MIN_CONSOLE_SECRET, SECRET_VARS};
+pub use inbound::{DeliveryId, FetchBack, InboundSource, Paging, Poll};
 pub use outbound::{OtherWriters, Outbound, OutboundRule, Owner, Trigger, WebhookTarget};
 pub use platform_notes::platform_notes;
 
@@ -54,6 +58,8 @@ pub struct Config {
     /// Outbound integrations (`integrations/*.toml`): webhook targets, the rules that feed
     /// them, and the owners of record types.
     pub outbound: Outbound,
+    /// The inbound sources of `integrations/*.toml` (`[[source]]` tables).
+    pub sources: Vec<InboundSource>,
     /// What `keel check` points out without refusing the config (a money field without a lower
     /// bound), with file, line and hint.
     pub warnings: Vec<Problem>,
@@ -298,6 +304,11 @@ pub fn load_with_env(dir: &Path, env: &[(String, String)]) -> Result<Config, Vec
         &workflows,
         &mut problems,
     );
+    let sources = match &records {
+        Some((schema, _)) => inbound::load(&dir.join("integrations"), schema, env, &mut problems),
+        None => Vec::new(),
+    };
+    unsourced_owners(dir, &outbound, &sources, &mut warnings);
     let secrets = env::secrets(env);
     env::check_secrets(&secrets, &mut problems);
     match (settings, records) {
@@ -310,9 +321,35 @@ pub fn load_with_env(dir: &Path, env: &[(String, String)]) -> Result<Config, Vec
             workflows,
             secrets,
             outbound,
+            sources,
             warnings,
         }),
         _ => Err(problems),
+    }
+}
+
+/// An owner that names no declared `[[source]]`: nothing keel receives can write its records, so
+/// every write is refused or filed as a change request. Allowed (the owning system may not send
+/// to keel yet), but said.
+fn unsourced_owners(
+    dir: &Path,
+    outbound: &Outbound,
+    sources: &[InboundSource],
+    warnings: &mut Vec<Problem>,
+) {
+    for owner in outbound.owners.values() {
+        if sources.iter().any(|source| source.name == owner.source) {
+            continue;
+        }
+        warnings.push(Problem {
+            file: dir.join("integrations"),
+            line: None,
+            message: format!(
+                "the owner of {} is `{}`, which is not a [[source]]: every write to {} will be refused or filed as a change request",
+                owner.record_type, owner.source, owner.record_type
+            ),
+            hint: format!("declare a [[source]] named `{}`, or name the source that sends these records", owner.source),
+        });
     }
 }
 

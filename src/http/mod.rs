@@ -4,6 +4,7 @@
 mod api;
 pub(crate) mod error;
 mod health;
+pub mod hooks;
 pub mod local_host;
 mod metrics;
 mod records_api;
@@ -36,6 +37,7 @@ pub fn router(
         .route("/api/v1/requests/{id}", get(api::show))
         .route("/api/v1/requests/{id}/actions", post(api::act))
         .route("/api/v1/records/{record_type}/{key}", put(records_api::put))
+        .route("/hooks/{source}", post(hooks::receive))
         .with_state(keel);
     if let Some(console) = console {
         router = router

@@ -314,8 +314,15 @@ impl<'a> References<'a> {
 
 fn missing(row: usize, field: &str, target: &str, value: &str) -> String {
     format!(
-        "row {row}, column {field}: there is no {target} `{value}` (import {target} records first)"
+        "row {row}, column {field}: {}",
+        missing_reference(target, value)
     )
+}
+
+/// What a reference to a record keel does not hold is told, in an import and in an inbound
+/// source's mapping alike.
+pub(super) fn missing_reference(target: &str, value: &str) -> String {
+    format!("there is no {target} `{value}` (import {target} records first)")
 }
 
 /// Record types ordered so that a type comes after the types it refers to.

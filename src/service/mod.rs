@@ -17,6 +17,11 @@ mod errors;
 mod form_drafts;
 mod history;
 mod import;
+mod inbound;
+mod inbound_apply;
+mod inbound_ops;
+mod inbound_poll;
+pub mod inbound_run;
 mod insights;
 mod interact;
 mod keel_command;
@@ -36,6 +41,10 @@ pub use directory::CONSOLE;
 pub use errors::{ServiceError, UserError, logged, platform_name};
 pub use form_drafts::PageOutcome;
 pub use import::{ImportReport, TypeReport};
+pub use inbound::{HookDelivery, HookError, HookOutcome};
+pub use inbound_apply::ApplyReport;
+pub use inbound_ops::{DeadLetters, SourceStatus};
+pub use inbound_poll::PollReport;
 pub use interact::{BellListener, CardNow, DeliveryBell};
 pub use outbox::RetryTarget;
 pub use record_write::{MAX_PROPOSED, RecordWrite};
@@ -77,6 +86,10 @@ pub struct Keel {
     labels: Arc<Cached<(), RecordLabels>>,
     /// Rung when an interaction may have queued notifications.
     bell: Arc<DeliveryBell>,
+    /// Rung when an inbound event is queued ([`inbound_run`]).
+    inbound_bell: Arc<DeliveryBell>,
+    /// Reads records back from inbound sources and polls them.
+    source_client: crate::sync::sources::fetch::SourceClient,
     /// Plans questions when `llm.mode` is `remote`.
     llm: Option<Arc<crate::ask::llm::LlmPlanner>>,
     /// The record types questions are about: records.toml's and the requests
@@ -201,6 +214,8 @@ impl Keel {
             directory: Arc::new(DirectoryCache::new(config.directory.clone())),
             delegations: Arc::new(Cached::default()),
             bell: Arc::default(),
+            inbound_bell: Arc::default(),
+            source_client: crate::sync::sources::fetch::SourceClient::new()?,
             labels: Arc::default(),
             config: Arc::new(config),
             store,

@@ -151,15 +151,59 @@ impl Tx {
         at: DateTime<Utc>,
         source: &str,
     ) -> Result<UpsertCounts> {
-        let mut stored = self.stored_records(record_type).await?;
+        let written = self.upsert_among(record_type, rows, at, source, false);
+        Ok(written.await?.0)
+    }
+
+    /// As [`Tx::upsert_records`]; with `noting`, the records it wrote with a new version (for
+    /// the sync-out rules that watch the type).
+    pub async fn upsert_records_noting(
+        &mut self,
+        record_type: &str,
+        rows: &[(String, Fields)],
+        at: DateTime<Utc>,
+        source: &str,
+        noting: bool,
+    ) -> Result<Vec<RecordChange>> {
+        let written = self.upsert_among(record_type, rows, at, source, noting);
+        Ok(written.await?.1)
+    }
+
+    /// Upserts `rows`, reading only the stored records of their keys.
+    async fn upsert_among(
+        &mut self,
+        record_type: &str,
+        rows: &[(String, Fields)],
+        at: DateTime<Utc>,
+        source: &str,
+        noting: bool,
+    ) -> Result<(UpsertCounts, Vec<RecordChange>)> {
+        let mut keys: Vec<&str> = rows.iter().map(|(key, _)| key.as_str()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut stored = self.stored_records_among(record_type, Some(&keys)).await?;
+        if noting {
+            stored.track_changes();
+        }
         let counts = self.upsert_chunk(&mut stored, rows, at, source).await?;
+        let changes = stored.take_changes();
         self.finish_upsert(stored).await?;
-        Ok(counts)
+        Ok((counts, changes))
     }
 
     /// Reads what is stored of a record type (and, on Postgres, keeps other imports of the type
     /// out until this transaction ends), for [`Tx::upsert_chunk`].
     pub async fn stored_records(&mut self, record_type: &str) -> Result<StoredRecords> {
+        self.stored_records_among(record_type, None).await
+    }
+
+    /// As [`Tx::stored_records`], reading only the records of `keys` when given: an upsert of
+    /// a few records (an inbound event's) need not read the whole type.
+    async fn stored_records_among(
+        &mut self,
+        record_type: &str,
+        keys: Option<&[&str]>,
+    ) -> Result<StoredRecords> {
         if self.backend == Backend::Postgres {
             // Two imports of one type at once would both compute the same next versions.
             let lock = Statement::new(
@@ -169,21 +213,40 @@ impl Tx {
             .bind(format!("keel.records.{record_type}"));
             self.write(lock).await?;
         }
-        let read = Statement::new(
-            "select key, version, data from records where type = $1",
-            format!("reading stored records of type {record_type}"),
-        )
-        .bind(record_type)
-        .bulk();
-        let before = self
-            .fetch(read)
-            .await?
-            .into_iter()
-            .map(|row| {
+        let doing = format!("reading stored records of type {record_type}");
+        let reads: Vec<Statement> = match keys {
+            None => vec![
+                Statement::new(
+                    "select key, version, data from records where type = $1",
+                    doing,
+                )
+                .bind(record_type)
+                .bulk(),
+            ],
+            Some(keys) => keys
+                .chunks(self.backend.rows_per_statement(1))
+                .map(|chunk| {
+                    let listed: Vec<String> =
+                        (2..chunk.len() + 2).map(|n| format!("${n}")).collect();
+                    let sql = format!(
+                        "select key, version, data from records where type = $1 and key in ({})",
+                        listed.join(", ")
+                    );
+                    let mut read = Statement::new(sql, doing.clone()).bind(record_type);
+                    for key in chunk {
+                        read.push(*key);
+                    }
+                    read
+                })
+                .collect(),
+        };
+        let mut before = HashMap::new();
+        for read in reads {
+            for row in self.fetch(read).await? {
                 let mut columns = row.columns();
-                Ok((columns.text()?, (columns.int()?, columns.text()?)))
-            })
-            .collect::<Result<_>>()?;
+                before.insert(columns.text()?, (columns.int()?, columns.text()?));
+            }
+        }
         Ok(StoredRecords {
             record_type: record_type.to_string(),
             before,

@@ -4,7 +4,7 @@
 //! Parsing is one pass over reused byte buffers (`csv::ByteRecord`), so a large export (hundreds
 //! of thousands of rows) parses in a fraction of the time the database takes to store it.
 
-use crate::domain::{Fields, RecordType};
+use crate::domain::{Fields, RecordType, RecordTypeField};
 use foldhash::{HashMap, HashMapExt};
 use serde_json::Value;
 use std::io::Read;
@@ -269,17 +269,9 @@ fn parse_row(
             ok = false;
             continue;
         };
-        match field.field_type.parse_text(text) {
+        match checked(field, field.field_type.parse_text(text)) {
             Ok(Some(value)) => {
                 fields.insert(field.name.clone(), value);
-            }
-            Ok(None) if field.required => {
-                problems.push(problem(
-                    &field.name,
-                    "",
-                    format!("{} is required ({})", field.name, field.field_type),
-                ));
-                ok = false;
             }
             Ok(None) => {}
             Err(expected) => {
@@ -295,13 +287,30 @@ fn parse_row(
     let key = key_of(record_type, &fields);
     if key.is_none() {
         let column = record_type.key.join("+");
-        problems.push(problem(&column, "", "the key is empty".into()));
+        problems.push(problem(&column, "", EMPTY_KEY.into()));
     }
     key.map(|key| (key, fields))
 }
 
+/// A field's parsed value, or what is wrong with it: the one check behind CSV cells and the
+/// fields inbound sources map ([`crate::sync::sources::mapping`]), so both say the same.
+pub fn checked(
+    field: &RecordTypeField,
+    parsed: Result<Option<Value>, String>,
+) -> Result<Option<Value>, String> {
+    match parsed {
+        Ok(None) if field.required => {
+            Err(format!("{} is required ({})", field.name, field.field_type))
+        }
+        other => other,
+    }
+}
+
+/// What a record whose key fields are empty is told.
+pub const EMPTY_KEY: &str = "the key is empty";
+
 /// The stored key (composite keys joined with `|`), or `None` when a key field is empty.
-fn key_of(record_type: &RecordType, fields: &Fields) -> Option<String> {
+pub fn key_of(record_type: &RecordType, fields: &Fields) -> Option<String> {
     if let [single] = record_type.key.as_slice() {
         return match fields.get(single)? {
             Value::String(s) if !s.is_empty() => Some(s.clone()),

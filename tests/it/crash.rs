@@ -23,9 +23,18 @@ pub async fn start_server_with(
     db: &crate::common::TestDb,
     env: &[(&str, String)],
 ) -> (Child, String) {
+    start_server_in(&config_dir(), db, env).await
+}
+
+/// As [`start_server_with`], with the config in `dir`.
+pub async fn start_server_in(
+    dir: &std::path::Path,
+    db: &crate::common::TestDb,
+    env: &[(&str, String)],
+) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_keel"))
         .arg("--config")
-        .arg(config_dir())
+        .arg(dir)
         .arg("serve")
         .env("KEEL_DATABASE_URL", &db.url)
         .env("KEEL_SERVER_BIND", "127.0.0.1:0")

@@ -6,11 +6,17 @@ use std::process::{Command, Output};
 
 /// `keel ARGS…` with the demo config (or `config`) on `db`; returns its output.
 pub fn keel(db: &TestDb, config: &Path, args: &[&str]) -> Output {
+    keel_with_env(db, config, &[], args)
+}
+
+/// As [`keel`], with more environment variables (the keys a config's sources read).
+pub fn keel_with_env(db: &TestDb, config: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_keel"))
         .arg("--config")
         .arg(config)
         .args(args)
         .env("KEEL_DATABASE_URL", &db.url)
+        .envs(env.iter().copied())
         .output()
         .expect("keel runs")
 }

@@ -12,8 +12,10 @@ pub mod discord_gateway;
 pub mod discord_user;
 pub mod llm;
 pub mod outbound;
+pub mod pm_tool;
 pub mod serve;
 pub mod slack;
+pub mod sources;
 pub mod with_slack;
 
 use sqlx::{Connection, Executor, PgConnection};

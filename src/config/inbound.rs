@@ -1,0 +1,121 @@
+//! The inbound sources of `config/integrations/*.toml` (`[[source]]` tables): who may post to
+//! `POST /hooks/{name}` and how it is verified, how its records map onto a record type, how
+//! thin events are fetched back and how the source is polled. Keys and auth values are named
+//! by environment variable and read from the environment here, never from the file.
+
+use super::Problem;
+use super::inbound_file::IntegrationsFile;
+use super::source::Source;
+use crate::domain::RecordSchema;
+use crate::sync::sources::path::JsonPath;
+use crate::sync::sources::verify::Verifier;
+use secrecy::SecretString;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// One source of inbound records.
+#[derive(Debug, Clone)]
+pub struct InboundSource {
+    pub name: String,
+    pub file: PathBuf,
+    pub verifier: Verifier,
+    pub record_type: String,
+    pub delivery_id: DeliveryId,
+    /// Where the events are in a payload that carries several; `None`: the payload is one.
+    pub events: Option<JsonPath>,
+    /// Field → where its value is in the source's record, in the record type's terms.
+    pub fields: Vec<(String, JsonPath)>,
+    pub fetch: Option<FetchBack>,
+    pub poll: Option<Poll>,
+}
+
+/// How a delivery is told apart from a replay of it.
+#[derive(Debug, Clone)]
+pub enum DeliveryId {
+    Header(String),
+    Path(JsonPath),
+    /// The SHA-256 of the body.
+    ContentHash,
+}
+
+/// Reading the whole record for a thin event.
+#[derive(Debug, Clone)]
+pub struct FetchBack {
+    /// The URL with `{id}` where the record's id goes.
+    pub url: String,
+    pub id: JsonPath,
+    pub auth: Option<(String, SecretString)>,
+    pub timeout: Duration,
+    pub max_attempts: u32,
+}
+
+/// Pulling changed records from a list endpoint.
+#[derive(Debug, Clone)]
+pub struct Poll {
+    pub url: String,
+    pub items: JsonPath,
+    pub updated: JsonPath,
+    pub since_param: String,
+    pub paging: Paging,
+    pub interval: Duration,
+    pub auth: Option<(String, SecretString)>,
+    pub timeout: Duration,
+    /// The watermark before the first poll.
+    pub start: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum Paging {
+    /// One request returns everything changed.
+    None,
+    /// `?page=1`, `2`… until a page is empty.
+    Page { param: String },
+    /// The next cursor is at `path` in a page, passed back as `param`; none means the end.
+    Cursor { param: String, path: JsonPath },
+}
+
+/// Reads every `*.toml` of `dir` (none when it does not exist), in name order.
+pub(super) fn load(
+    dir: &Path,
+    schema: &RecordSchema,
+    env: &[(String, String)],
+    problems: &mut Vec<Problem>,
+) -> Vec<InboundSource> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    let mut sources: Vec<InboundSource> = Vec::new();
+    for path in paths {
+        let hint = "config/integrations/*.toml declares the sources and targets";
+        let Some(text) = Source::read(&path, hint, problems) else {
+            continue;
+        };
+        let Some(file) = text.parse::<IntegrationsFile>(problems) else {
+            continue;
+        };
+        for raw in file.source {
+            let mut check = super::inbound_check::Check {
+                text: &text,
+                schema,
+                env,
+                problems,
+            };
+            if let Some(source) = check.source(raw) {
+                if sources.iter().any(|s| s.name == source.name) {
+                    problems.push(text.problem(
+                        None,
+                        format!("the source `{}` is declared twice", source.name),
+                        "give each [[source]] its own name",
+                    ));
+                }
+                sources.push(source);
+            }
+        }
+    }
+    sources
+}
