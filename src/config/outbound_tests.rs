@@ -6,10 +6,19 @@ use std::fs;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-const GOOD: &str = r#"# an inbound source, not ours to read
+const GOOD: &str = r#"# an inbound source beside the outbound tables, read by the inbound loader
 [[source]]
 name = "quickbooks"
-anything = { the = "inbound loader's" }
+verifier = "quickbooks"
+keys_from = ["KEEL_QBO_VERIFIER"]
+record_type = "vendor"
+
+[source.fields]
+vendor_id = "$.Id"
+name = "$.DisplayName"
+category = "$.CompanyName"
+payment_terms_days = "$.TermRef.value"
+preferred = "$.Active"
 
 [[target]]
 name = "accounting"
@@ -53,7 +62,13 @@ fn load_with(text: &str) -> Result<Config, Vec<Problem>> {
     }
     fs::create_dir(dir.path().join("integrations")).unwrap();
     fs::write(dir.path().join("integrations/out.toml"), text).unwrap();
-    let env = [("KEEL_ACCOUNTING_WHSEC".to_string(), SECRET.to_string())];
+    let env = [
+        ("KEEL_ACCOUNTING_WHSEC".to_string(), SECRET.to_string()),
+        (
+            "KEEL_QBO_VERIFIER".to_string(),
+            "verifier-token".to_string(),
+        ),
+    ];
     load_with_env(dir.path(), &env)
 }
 
