@@ -39,4 +39,5 @@ mod sync_operations;
 mod sync_outbound;
 mod sync_owners;
 mod sync_poll;
+mod sync_routing;
 mod sync_schemes;

@@ -83,13 +83,20 @@ pub struct Harness {
 pub async fn harness_with(db: &TestDb, pm: PmTool, toml: &str) -> Harness {
     let config = config_with_sources(toml);
     let app = TestApp::start_with_env(db, config.path(), &pm_env()).await;
-    let router = keel::http::router(app.keel.clone(), None, None, None);
-    let address = on_random_port(router).await;
-    Harness {
-        app,
-        pm,
-        base: format!("http://{address}"),
-        config,
+    Harness::serving(app, pm, config).await
+}
+
+impl Harness {
+    /// `app`'s HTTP routes on a random port.
+    pub async fn serving(app: TestApp, pm: PmTool, config: TempDir) -> Harness {
+        let router = keel::http::router(app.keel.clone(), None, None, None);
+        let address = on_random_port(router).await;
+        Harness {
+            app,
+            pm,
+            base: format!("http://{address}"),
+            config,
+        }
     }
 }
 
