@@ -13,6 +13,7 @@ mod browser;
 mod cli;
 mod common;
 mod console;
+mod console_integrations;
 mod crash;
 mod demo;
 mod discord;

@@ -7,9 +7,11 @@
 use crate::common::TestDb;
 use crate::common::accounting::Accounting;
 use crate::common::app::{TestApp, config_with_env};
-use crate::common::outbound::{ENV, client, target};
+use crate::common::outbound::client;
 use crate::common::pm_tool::{KEY, PmTool, post_hook, project, signed_headers, thin_event};
-use crate::common::sources::{Harness, PM_FIELDS, config_with_sources, pm_env, pm_source};
+use crate::common::sources::{
+    Harness, PM_FIELDS, config_with_sources, pm_and_accounting_env, pm_source, pm_to_accounting,
+};
 use crate::common::test_databases;
 use crate::sync_owners::RECORD_CHANGE;
 use keel::domain::Status;
@@ -72,9 +74,7 @@ async fn a_status_change_in_the_pm_tool_changes_a_decision_and_reaches_accountin
         let label = db.label;
         let pm = PmTool::start().await;
         let accounting = Accounting::start().await;
-        let toml = pm_source(&pm, &["KEEL_TEST_PM_KEY"], "", PM_FIELDS)
-            + &target("accounting", &accounting.url, r#""100ms""#, "5")
-            + COMPLETED_RULE;
+        let (toml, _) = pm_to_accounting(&pm, &accounting.url, COMPLETED_RULE);
         let h = started(&db, pm, &toml, "").await;
 
         // Before: P001 is active, a change order goes to its manager S016.
@@ -147,7 +147,7 @@ async fn started(db: &TestDb, pm: PmTool, toml: &str, owner: &str) -> Harness {
         RECORD_CHANGE,
     )
     .unwrap();
-    let env: Vec<(&str, &str)> = pm_env().into_iter().chain(ENV.iter().copied()).collect();
+    let env = pm_and_accounting_env();
     let mut app = TestApp::start_with_env(db, config.path(), &env).await;
     if !owner.is_empty() {
         let sources = config.path().join("integrations/sources.toml");
