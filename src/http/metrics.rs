@@ -1,7 +1,7 @@
 //! `GET /metrics`: counts for monitoring, in Prometheus's text format. Served without a token,
 //! so it holds counts only: nothing about who or what a notification concerns.
 
-use crate::service::Keel;
+use crate::service::{Keel, SourceStatus};
 use crate::store::{OutboxCounts, TargetStatus};
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
@@ -16,16 +16,17 @@ const TEXT_FORMAT: &str = "text/plain; version=0.0.4; charset=utf-8";
 pub async fn metrics(State(keel): State<Keel>) -> Result<impl IntoResponse, ApiError> {
     let counts = keel.outbox_counts().await?;
     let targets = keel.target_status().await?;
-    let text = render(&counts) + &render_targets(&targets);
+    let sources = keel.sync_status().await?;
+    let text = render(&counts) + &render_targets(&targets) + &render_sources(&sources);
     Ok(([(CONTENT_TYPE, TEXT_FORMAT)], text))
 }
 
-/// A labelled gauge: its name, its help and how a target's value is read.
-type Gauge = (&'static str, &'static str, fn(&TargetStatus) -> i64);
+/// A labelled gauge: its name, its help and how a row's value is read.
+type Gauge<T> = (&'static str, &'static str, fn(&T) -> i64);
 
 /// The outbound webhook targets' counts, labelled by target name (names from config only).
 fn render_targets(targets: &[(String, TargetStatus)]) -> String {
-    let gauges: [Gauge; 3] = [
+    let gauges: [Gauge<TargetStatus>; 3] = [
         (
             "keel_webhooks_pending",
             "Webhooks owed to a target, dead letters aside.",
@@ -42,12 +43,39 @@ fn render_targets(targets: &[(String, TargetStatus)]) -> String {
             |t| i64::from(t.disabled.is_some()),
         ),
     ];
+    let rows: Vec<(&str, &TargetStatus)> = targets.iter().map(|(n, t)| (n.as_str(), t)).collect();
+    labelled("target", &gauges, &rows)
+}
+
+/// The inbound sources' queues, labelled by source name (names from config only).
+fn render_sources(sources: &[SourceStatus]) -> String {
+    let gauges: [Gauge<SourceStatus>; 2] = [
+        (
+            "keel_inbound_queued",
+            "Events a source delivered that wait to be applied, retries included.",
+            |s| s.queued,
+        ),
+        (
+            "keel_inbound_dead",
+            "Events that could not be applied (`keel sync failures` lists them).",
+            |s| s.dead_letters,
+        ),
+    ];
+    let rows: Vec<(&str, &SourceStatus)> = sources.iter().map(|s| (s.name.as_str(), s)).collect();
+    labelled("source", &gauges, &rows)
+}
+
+/// Each gauge with its help and type, then a line per row labelled `label="name"`.
+fn labelled<T>(label: &str, gauges: &[Gauge<T>], rows: &[(&str, &T)]) -> String {
     let mut text = String::new();
     for (name, help, value) in gauges {
         text.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n"));
-        for (target, status) in targets {
-            let label = target.replace(['\\', '"', '\n'], "_");
-            text.push_str(&format!("{name}{{target=\"{label}\"}} {}\n", value(status)));
+        for (row, status) in rows {
+            let shown = row.replace(['\\', '"', '\n'], "_");
+            text.push_str(&format!(
+                "{name}{{{label}=\"{shown}\"}} {}\n",
+                value(status)
+            ));
         }
     }
     text
@@ -90,6 +118,31 @@ mod tests {
             text.contains("keel_webhook_target_disabled{target=\"accounting\"} 0\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn each_source_has_its_queue_labelled_by_name() {
+        let status = crate::service::SourceStatus {
+            name: "pm".into(),
+            record_type: "project".into(),
+            last_success: None,
+            lag_seconds: 0,
+            queued: 4,
+            failures: 0,
+            dead_letters: 2,
+            watermark: None,
+            last_error: None,
+        };
+        let text = super::render_sources(&[status]);
+        assert!(
+            text.contains("keel_inbound_queued{source=\"pm\"} 4\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("keel_inbound_dead{source=\"pm\"} 2\n"),
+            "{text}"
+        );
+        assert!(text.contains("# TYPE keel_inbound_dead gauge\n"), "{text}");
     }
 
     #[test]

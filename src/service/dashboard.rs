@@ -4,6 +4,7 @@
 //! requests themselves (fields, reasons, comments) only for their participants and admins.
 
 use super::dashboard_figures::{cycle_samples, queues, summarise};
+use super::dashboard_integrations::Integrations;
 use super::{Keel, ServiceError};
 use crate::domain::{Directory, Event, Person, Request, Status};
 use crate::store::RequestFilter;
@@ -24,6 +25,8 @@ pub struct Dashboard {
     pub recent_audit: Vec<AuditRow>,
     pub recent_requests: Vec<RequestRow>,
     pub undelivered: Undelivered,
+    /// Sources and targets, for admins only (`null` for everyone else).
+    pub integrations: Option<Integrations>,
 }
 
 /// Notifications not delivered yet: counts for everyone; the parked ones listed for the requests
@@ -196,8 +199,10 @@ impl Keel {
             })
             .collect();
         let undelivered = self.undelivered(&visible, &people.directory).await?;
+        let integrations = self.integrations_for(viewer, &people.directory).await?;
         Ok(Dashboard {
             undelivered,
+            integrations,
             generated_at: now,
             pending,
             pending_by_approver,

@@ -7,7 +7,7 @@ use crate::store::InboundEvent;
 use chrono::{DateTime, Utc};
 
 /// How one source stands.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SourceStatus {
     pub name: String,
     pub record_type: String,

@@ -10,6 +10,7 @@ mod cached;
 mod console_messages;
 mod dashboard;
 mod dashboard_figures;
+mod dashboard_integrations;
 mod deliver;
 mod deliver_chat;
 mod directory;

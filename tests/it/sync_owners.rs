@@ -14,7 +14,7 @@ use keel::sync::targets::ownership::Writer;
 use serde_json::{Map, Value, json};
 
 /// A workflow change requests go through: the CFO approves.
-const RECORD_CHANGE: &str = r##"
+pub const RECORD_CHANGE: &str = r##"
 name = "record_change"
 title = "Record change"
 command = "recordchange"

@@ -28,6 +28,11 @@ const FILES: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("assets/dashboard.js"),
     ),
+    (
+        "dashboard_integrations.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/dashboard_integrations.js"),
+    ),
 ];
 
 /// Pages and scripts may not be framed or pull anything from elsewhere.

@@ -61,6 +61,27 @@ pub fn pm_env() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
+/// The `pm` source (the current key only) and the `accounting` target (retried after 100 ms) with
+/// `rules`; the environment both read.
+pub fn pm_to_accounting(
+    pm: &PmTool,
+    accounting_url: &str,
+    rules: &str,
+) -> (String, Vec<(&'static str, &'static str)>) {
+    let toml = pm_source(pm, &["KEEL_TEST_PM_KEY"], "", PM_FIELDS)
+        + &super::outbound::target("accounting", accounting_url, r#""100ms""#, "5")
+        + rules;
+    (toml, pm_and_accounting_env())
+}
+
+/// The environment of the `pm` source and the `accounting` target.
+pub fn pm_and_accounting_env() -> Vec<(&'static str, &'static str)> {
+    pm_env()
+        .into_iter()
+        .chain(super::outbound::ENV.iter().copied())
+        .collect()
+}
+
 /// The demo config with `integrations/sources.toml` holding `toml`.
 pub fn config_with_sources(toml: &str) -> TempDir {
     let dir = tempfile::tempdir().expect("a temporary config directory");
@@ -83,13 +104,20 @@ pub struct Harness {
 pub async fn harness_with(db: &TestDb, pm: PmTool, toml: &str) -> Harness {
     let config = config_with_sources(toml);
     let app = TestApp::start_with_env(db, config.path(), &pm_env()).await;
-    let router = keel::http::router(app.keel.clone(), None, None, None);
-    let address = on_random_port(router).await;
-    Harness {
-        app,
-        pm,
-        base: format!("http://{address}"),
-        config,
+    Harness::serving(app, pm, config).await
+}
+
+impl Harness {
+    /// `app`'s HTTP routes on a random port.
+    pub async fn serving(app: TestApp, pm: PmTool, config: TempDir) -> Harness {
+        let router = keel::http::router(app.keel.clone(), None, None, None);
+        let address = on_random_port(router).await;
+        Harness {
+            app,
+            pm,
+            base: format!("http://{address}"),
+            config,
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-// keel dashboard: pending approvals (by approver and age, SLA breaches marked), undelivered and
+// keel dashboard (integrations for admins: dashboard_integrations.js): pending approvals (by approver and age, SLA breaches marked), undelivered and
 // parked notifications, cycle-time bar charts drawn as inline SVG, the audit chain check, recent
 // audit events, recent requests and the history of one request (/console/dashboard#CO-1465).
 // Server text is only ever set as textContent.
@@ -6,6 +6,7 @@
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 import { $, api, el } from './common.js';
+import { renderIntegrations } from './dashboard_integrations.js';
 let selectedRequest = null;
 let lastCycle = null; // cycle-time data, kept to redraw the charts when the width changes
 
@@ -105,6 +106,7 @@ function renderDashboard(data) {
     el('time', { datetime: data.generated_at || '', text: formatDate(data.generated_at) }), '.');
   renderAudit(data.audit || {});
   renderUndelivered(data.undelivered || {});
+  renderIntegrations(data.integrations, { fillBody, timeCell, formatCount });
   fillBody($('pending-table'), data.pending || [], pendingRow, 'Nothing is waiting for a decision.');
   fillBody($('pending-by-approver'), data.pending_by_approver || [], approverRow, 'No approver has anything pending.');
   lastCycle = data.cycle_time || {};
