@@ -39,4 +39,5 @@ mod sync_operations;
 mod sync_outbound;
 mod sync_owners;
 mod sync_poll;
+mod sync_ready_made;
 mod sync_schemes;
