@@ -34,6 +34,7 @@ mod slack;
 mod slack_and_discord;
 mod store;
 mod sync_cli;
+mod sync_event_filter;
 mod sync_inbound;
 mod sync_operations;
 mod sync_outbound;
