@@ -23,10 +23,33 @@ pub struct InboundSource {
     pub delivery_id: DeliveryId,
     /// Where the events are in a payload that carries several; `None`: the payload is one.
     pub events: Option<JsonPath>,
+    /// Which events the source takes, when its sender mixes kinds in one payload.
+    pub only: Option<EventFilter>,
     /// Field → where its value is in the source's record, in the record type's terms.
     pub fields: Vec<(String, JsonPath)>,
     pub fetch: Option<FetchBack>,
     pub poll: Option<Poll>,
+}
+
+/// The events a source takes: those whose value at `path` (a string, or a number as written)
+/// is one of `values`. A sender that puts several kinds of record in one delivery (QuickBooks'
+/// entities, HubSpot's subscription types) would otherwise have each id read back from the one
+/// fetch URL, as a record of the wrong kind; the others are skipped, not dead letters.
+#[derive(Debug, Clone)]
+pub struct EventFilter {
+    pub path: JsonPath,
+    pub values: Vec<String>,
+}
+
+impl EventFilter {
+    pub fn admits(&self, event: &serde_json::Value) -> bool {
+        let value = match self.path.find(event) {
+            Some(serde_json::Value::String(text)) => text.clone(),
+            Some(serde_json::Value::Number(number)) => number.to_string(),
+            _ => return false,
+        };
+        self.values.contains(&value)
+    }
 }
 
 /// How a delivery is told apart from a replay of it.

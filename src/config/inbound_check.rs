@@ -140,6 +140,22 @@ impl Check<'_> {
             .events
             .as_ref()
             .and_then(|e| self.path(e.get_ref(), e.span()));
+        let only = raw.only.and_then(|only| {
+            let span = only.span();
+            let only = only.into_inner();
+            if only.values.is_empty() {
+                self.report(
+                    span.clone(),
+                    "`only` lists no values: the source would take no event",
+                    "e.g. only = { path = \"$.name\", values = [\"Vendor\"] }",
+                );
+            }
+            let path = self.path(&only.path, span)?;
+            Some(super::inbound::EventFilter {
+                path,
+                values: only.values,
+            })
+        });
         let fetch = raw.fetch.and_then(|f| {
             if !f.url.get_ref().contains("{id}") {
                 self.report(
@@ -168,6 +184,7 @@ impl Check<'_> {
             record_type,
             delivery_id,
             events,
+            only,
             fields,
             fetch,
             poll,

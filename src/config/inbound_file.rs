@@ -30,6 +30,8 @@ pub(super) struct SourceFile {
     pub delivery_id: Option<Spanned<DeliveryIdFile>>,
     /// The path of the list of events in a payload that carries several.
     pub events: Option<Spanned<String>>,
+    /// Only the events whose value at `path` is one of `values` (the rest are skipped).
+    pub only: Option<Spanned<OnlyFile>>,
     /// Field of the record type → path in the source's record.
     pub fields: Spanned<Ordered<Spanned<String>>>,
     pub fetch: Option<FetchFile>,
@@ -41,6 +43,13 @@ pub(super) struct SourceFile {
 pub(super) struct DeliveryIdFile {
     pub header: Option<String>,
     pub path: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct OnlyFile {
+    pub path: String,
+    pub values: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

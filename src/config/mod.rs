@@ -27,6 +27,8 @@ mod workflow_parts;
 mod workflows;
 
 #[cfg(test)]
+mod inbound_tests;
+#[cfg(test)]
 mod outbound_tests;
 #[cfg(test)]
 mod tests;

@@ -45,7 +45,7 @@ source = "quickbooks"
 "#;
 
 /// The demo config with `text` as integrations/out.toml, loaded with the target's secret.
-fn load_with(text: &str) -> Result<Config, Vec<Problem>> {
+pub(super) fn load_with(text: &str) -> Result<Config, Vec<Problem>> {
     let dir = tempfile::tempdir().unwrap();
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
     fs::create_dir(dir.path().join("workflows")).unwrap();

@@ -232,7 +232,7 @@ impl Keel {
                 ))));
             }
         };
-        let events: Vec<&Value> = match (&source.events, event.kind) {
+        let mut events: Vec<&Value> = match (&source.events, event.kind) {
             (Some(path), InboundKind::Hook) => match path.find(&payload) {
                 Some(Value::Array(events)) => events.iter().collect(),
                 _ => {
@@ -242,6 +242,9 @@ impl Keel {
             },
             _ => vec![&payload],
         };
+        if let Some(only) = &source.only {
+            events.retain(|item| only.admits(item));
+        }
         let Some(record_type) = self.config.schema.get(&source.record_type) else {
             let reason = format!("there is no record type {}", source.record_type);
             return Ok(Err(NotApplied::Dead(reason)));
