@@ -15,17 +15,19 @@ mod pm_tool;
 #[path = "../tests/it/common/serve.rs"]
 mod serve;
 
+#[path = "common/open_loop.rs"]
+mod open_loop;
+
 #[path = "common/served.rs"]
 mod served;
 
+use open_loop::{open_loop, percentile};
 use serde_json::json;
 use served::{Server, ready_client, setting};
 use sqlx::Connection as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::Semaphore;
 
 const SOURCE: &str = r#"
 [[source]]
@@ -79,35 +81,13 @@ async fn main() -> anyhow::Result<()> {
 
     let total = (rate * seconds) as usize;
     let start = Instant::now();
-    let interval = Duration::from_secs_f64(1.0 / rate as f64);
-    let limit = Arc::new(Semaphore::new(1_024));
-    let mut tasks = Vec::with_capacity(total);
-    for n in 0..total {
-        let due = start + interval * n as u32;
-        tokio::time::sleep_until(due.into()).await;
-        let permit = limit.clone().acquire_owned().await?;
-        let (client, base) = (client.clone(), base.clone());
-        tasks.push(tokio::spawn(async move {
-            let ok = send(&client, &base, n).await;
-            drop(permit);
-            (ok, due.elapsed())
-        }));
-    }
-    let mut latencies = Vec::with_capacity(total);
-    let mut failed = 0;
-    for task in tasks {
-        match task.await? {
-            (true, latency) => latencies.push(latency),
-            _ => failed += 1,
-        }
-    }
+    let outcome = open_loop(&client, &base, rate, total, |client, base, n| async move {
+        send(&client, &base, n).await
+    })
+    .await;
+    let (mut latencies, failed) = (outcome.latencies, outcome.failed);
     latencies.sort();
-    let at = |q: f64| {
-        let i = ((q * latencies.len() as f64).ceil() as usize).saturating_sub(1);
-        latencies
-            .get(i)
-            .map_or("-".into(), |d| format!("{:.1} ms", d.as_secs_f64() * 1e3))
-    };
+    let at = |q: f64| percentile(&latencies, q);
     println!(
         "open loop at {rate}/s for {seconds} s: {} acknowledged, {failed} failed; ack p50 {}, p90 {}, p99 {}, max {}",
         latencies.len(),

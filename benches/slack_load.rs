@@ -22,17 +22,19 @@ mod stand_in;
 #[path = "../tests/it/common/serve.rs"]
 mod serve;
 
+#[path = "common/open_loop.rs"]
+mod open_loop;
+
 #[path = "common/served.rs"]
 mod served;
 
+use open_loop::{Outcome, open_loop, percentile};
 use serde_json::json;
 use served::{Server, ready_client, setting};
 use stand_in::{BOT_TOKEN, SIGNING_SECRET, SlackStandIn, signed_headers};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::Semaphore;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -78,7 +80,13 @@ async fn main() -> anyhow::Result<()> {
     );
 
     let total = (rate * seconds) as usize;
-    let open = open_loop(&client, &base, rate, total).await;
+    let open = open_loop(&client, &base, rate, total, |client, base, n| async move {
+        send(&client, &base, n).await
+    })
+    .await;
+    if std::env::var_os("KEEL_LOAD_TIMELINE").is_some() {
+        timeline(&open, rate);
+    }
     report(
         &format!("open loop at {rate}/s for {seconds} s"),
         &open,
@@ -118,13 +126,6 @@ async fn drained(stand_in: &SlackStandIn) -> (usize, Duration) {
 }
 
 /// Latencies of the requests that got 200, and how many did not.
-struct Outcome {
-    latencies: Vec<Duration>,
-    failed: usize,
-    /// Every request's latency in the order sent (failures as zero).
-    in_order: Vec<Duration>,
-}
-
 /// A signed modal submission capturing one change order; `n` makes each one a new request.
 fn submission(n: usize) -> (String, Vec<(&'static str, String)>) {
     let values = json!({
@@ -161,30 +162,6 @@ async fn send(client: &reqwest::Client, base: &str, n: usize) -> bool {
         }
         _ => false,
     }
-}
-
-async fn open_loop(client: &reqwest::Client, base: &str, rate: u64, total: usize) -> Outcome {
-    let start = Instant::now();
-    let interval = Duration::from_secs_f64(1.0 / rate as f64);
-    let limit = Arc::new(Semaphore::new(1_024));
-    let mut tasks = Vec::with_capacity(total);
-    for n in 0..total {
-        let due = start + interval * n as u32;
-        tokio::time::sleep_until(due.into()).await;
-        let permit = limit.clone().acquire_owned().await.expect("semaphore");
-        let client = client.clone();
-        let base = base.to_string();
-        tasks.push(tokio::spawn(async move {
-            let ok = send(&client, &base, n).await;
-            drop(permit);
-            (ok, due.elapsed())
-        }));
-    }
-    let outcome = collect(tasks).await;
-    if std::env::var_os("KEEL_LOAD_TIMELINE").is_some() {
-        timeline(&outcome, rate);
-    }
-    outcome
 }
 
 /// Per second of the open loop: requests over 20 ms and the slowest, to tell a steady tail
@@ -241,36 +218,10 @@ async fn closed_loop(
     outcome
 }
 
-async fn collect(tasks: Vec<tokio::task::JoinHandle<(bool, Duration)>>) -> Outcome {
-    let mut outcome = Outcome {
-        latencies: Vec::new(),
-        failed: 0,
-        in_order: Vec::new(),
-    };
-    for task in tasks {
-        match task.await {
-            Ok((true, latency)) => {
-                outcome.latencies.push(latency);
-                outcome.in_order.push(latency);
-            }
-            _ => {
-                outcome.failed += 1;
-                outcome.in_order.push(Duration::ZERO);
-            }
-        }
-    }
-    outcome
-}
-
 fn report(what: &str, outcome: &Outcome, seconds: f64) {
     let mut latencies = outcome.latencies.clone();
     latencies.sort();
-    let at = |q: f64| {
-        latencies
-            .get(((q * latencies.len() as f64).ceil() as usize).saturating_sub(1))
-            .map(|d| format!("{:.1} ms", d.as_secs_f64() * 1_000.0))
-            .unwrap_or_else(|| "-".into())
-    };
+    let at = |q: f64| percentile(&latencies, q);
     println!(
         "{what}: {} captured ({:.0}/s), {} failed; latency p50 {}, p90 {}, p99 {}, max {}",
         latencies.len(),
