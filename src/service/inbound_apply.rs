@@ -24,8 +24,9 @@ const BATCH: i64 = 20;
 /// The first retry's wait; each next one doubles, up to [`MAX_BACKOFF_SECONDS`].
 const FIRST_BACKOFF_SECONDS: i64 = 5;
 const MAX_BACKOFF_SECONDS: i64 = 3600;
-/// Added to a round's claim beyond its fetch-backs' timeouts.
-const CLAIM_MARGIN_SECONDS: i64 = 60;
+/// Added to a claim beyond a fetch-back's timeout: the time to map and write a round. It is
+/// also how long a crashed applier's events wait before another applier takes them.
+const CLAIM_MARGIN_SECONDS: i64 = 20;
 
 /// What one round of the applier did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -52,6 +53,14 @@ impl Batch {
     }
 }
 
+/// A round's claim on its events: renewed before each fetch-back, so that a live applier
+/// keeps its events however many fetches a round makes, and a crashed one's are free again
+/// one fetch's timeout and [`CLAIM_MARGIN_SECONDS`] later.
+struct Hold {
+    ids: Vec<i64>,
+    until: DateTime<Utc>,
+}
+
 /// Why an event was not applied this time.
 enum NotApplied {
     /// Worth trying again (the source failed for now), after at least this long.
@@ -66,28 +75,33 @@ impl Keel {
         let mut report = ApplyReport::default();
         loop {
             let now = self.clock.now();
-            let events = self
-                .store
-                .claim_inbound(now, BATCH, self.claim_for())
-                .await?;
+            let claim = self.claim_for();
+            let events = self.store.claim_inbound(now, BATCH, claim).await?;
             if events.is_empty() {
                 return Ok(report);
             }
+            let mut hold = Hold {
+                ids: events.iter().map(|event| event.id).collect(),
+                until: now + claim,
+            };
             let mut batch = Batch::default();
             for event in events {
-                self.apply_event(event, now, &mut batch, &mut report)
+                self.apply_event(event, now, &mut hold, &mut batch, &mut report)
                     .await?;
             }
-            self.write_batch(batch, now, &mut report).await?;
+            self.write_batch(batch, now, hold.until, &mut report)
+                .await?;
         }
     }
 
     /// Writes the records of a round's events that mapped and marks those events applied, in
-    /// one transaction (one commit for the round, not one per event).
+    /// one transaction (one commit for the round, not one per event), if the round's claim
+    /// (held until `held`) is still its own.
     async fn write_batch(
         &self,
         batch: Batch,
         now: DateTime<Utc>,
+        held: DateTime<Utc>,
         report: &mut ApplyReport,
     ) -> anyhow::Result<()> {
         if batch.ids.is_empty() {
@@ -104,7 +118,7 @@ impl Keel {
                 .await?;
         }
         for id in &batch.ids {
-            tx.mark_inbound_applied(*id, now).await?;
+            tx.mark_inbound_applied(*id, held, now).await?;
         }
         tx.commit().await?;
         if batch
@@ -121,8 +135,8 @@ impl Keel {
         Ok(())
     }
 
-    /// How long a round's claim must last: every event of it may wait for a fetch-back's
-    /// whole timeout, and no other applier may take one over meanwhile.
+    /// How long a round's claim lasts before it is renewed: one fetch-back's longest timeout
+    /// and the margin to map and write the round.
     fn claim_for(&self) -> Duration {
         let longest = self
             .config
@@ -132,9 +146,17 @@ impl Keel {
             .map(|f| f.timeout)
             .max()
             .unwrap_or_default();
-        let batch = u32::try_from(BATCH).unwrap_or(u32::MAX);
-        Duration::from_std(longest * batch).unwrap_or_default()
-            + Duration::seconds(CLAIM_MARGIN_SECONDS)
+        Duration::from_std(longest).unwrap_or_default() + Duration::seconds(CLAIM_MARGIN_SECONDS)
+    }
+
+    /// Renews the round's claim before a fetch-back that may take its whole timeout.
+    async fn renew(&self, hold: &mut Hold) -> anyhow::Result<()> {
+        let until = self.clock.now() + self.claim_for();
+        self.store
+            .renew_inbound_claims(&hold.ids, hold.until, until)
+            .await?;
+        hold.until = until;
+        Ok(())
     }
 
     /// Maps one event into `batch`, or schedules it again, or makes it a dead letter.
@@ -142,27 +164,34 @@ impl Keel {
         &self,
         event: InboundEvent,
         now: DateTime<Utc>,
+        hold: &mut Hold,
         batch: &mut Batch,
         report: &mut ApplyReport,
     ) -> anyhow::Result<()> {
         let Some(source) = self.inbound_source(&event.source) else {
             let reason = format!("the source {} is not configured any more", event.source);
             report.dead += 1;
-            return self.store.bury_inbound(event.id, &reason, now).await;
+            return self
+                .store
+                .bury_inbound(event.id, hold.until, &reason, now)
+                .await;
         };
         let writer = Writer::Source(source.name.clone());
         let (workflow, requester) = match self.write_verdict(&source.record_type, &writer) {
             Verdict::Allowed => (None, None),
             Verdict::Refused(why) => {
                 report.dead += 1;
-                return self.store.bury_inbound(event.id, &why, now).await;
+                return self
+                    .store
+                    .bury_inbound(event.id, hold.until, &why, now)
+                    .await;
             }
             Verdict::ChangeRequest {
                 workflow,
                 requester,
             } => (Some(workflow), Some(requester)),
         };
-        match self.records_of(source, &event, batch).await? {
+        match self.records_of(source, &event, hold, batch).await? {
             Ok(rows) if workflow.is_some() => {
                 // Not the owner: each record it would change becomes a request people decide.
                 let (workflow, requester) =
@@ -177,7 +206,10 @@ impl Keel {
                     if let Err(error) = self.propose_change(&change, workflow, requester).await {
                         report.dead += 1;
                         let why = format!("filing the change as a request failed: {error}");
-                        return self.store.bury_inbound(event.id, &why, now).await;
+                        return self
+                            .store
+                            .bury_inbound(event.id, hold.until, &why, now)
+                            .await;
                     }
                 }
                 batch.ids.push(event.id);
@@ -198,7 +230,10 @@ impl Keel {
                 if tries >= limit {
                     report.dead += 1;
                     let reason = format!("{reason} (gave up after {tries} tries)");
-                    return self.store.bury_inbound(event.id, &reason, now).await;
+                    return self
+                        .store
+                        .bury_inbound(event.id, hold.until, &reason, now)
+                        .await;
                 }
                 report.retrying += 1;
                 let backoff =
@@ -207,12 +242,14 @@ impl Keel {
                 let retry_at =
                     now + Duration::seconds(backoff.max(asked).min(MAX_BACKOFF_SECONDS * 24));
                 self.store
-                    .retry_inbound_at(event.id, &reason, retry_at)
+                    .retry_inbound_at(event.id, hold.until, &reason, retry_at)
                     .await
             }
             Err(NotApplied::Dead(reason)) => {
                 report.dead += 1;
-                self.store.bury_inbound(event.id, &reason, now).await
+                self.store
+                    .bury_inbound(event.id, hold.until, &reason, now)
+                    .await
             }
         }
     }
@@ -222,6 +259,7 @@ impl Keel {
         &self,
         source: &InboundSource,
         event: &InboundEvent,
+        hold: &mut Hold,
         batch: &Batch,
     ) -> anyhow::Result<Result<Vec<(String, Fields)>, NotApplied>> {
         let payload: Value = match serde_json::from_str(&event.payload) {
@@ -254,7 +292,7 @@ impl Keel {
         for (index, item) in events.iter().enumerate() {
             let fetched;
             let record = match (&source.fetch, event.kind) {
-                (Some(_), InboundKind::Hook) => match self.fetch_back(source, item).await {
+                (Some(_), InboundKind::Hook) => match self.fetch_back(source, item, hold).await? {
                     Ok(record) => {
                         fetched = record;
                         &fetched
@@ -285,19 +323,27 @@ impl Keel {
         }
     }
 
-    /// The whole record a thin event names, read from the source.
-    async fn fetch_back(&self, source: &InboundSource, event: &Value) -> Result<Value, NotApplied> {
+    /// The whole record a thin event names, read from the source (the round's claim renewed
+    /// first, for the call may take its whole timeout).
+    async fn fetch_back(
+        &self,
+        source: &InboundSource,
+        event: &Value,
+        hold: &mut Hold,
+    ) -> anyhow::Result<Result<Value, NotApplied>> {
         let Some(fetch) = &source.fetch else {
-            return Ok(event.clone());
+            return Ok(Ok(event.clone()));
         };
         let id = fetch.id.find(event).unwrap_or(&Value::Null);
         let Some(url) = record_url(&fetch.url, id) else {
-            return Err(NotApplied::Dead(format!(
+            return Ok(Err(NotApplied::Dead(format!(
                 "the event has no record id at {}",
                 fetch.id
-            )));
+            ))));
         };
-        self.source_client
+        self.renew(hold).await?;
+        Ok(self
+            .source_client
             .get_json(&url, fetch.auth.as_ref(), fetch.timeout)
             .await
             .map_err(
@@ -312,7 +358,7 @@ impl Keel {
                         NotApplied::Dead(reason)
                     }
                 },
-            )
+            ))
     }
 
     /// Every reference of `fields` points at a stored record, at one of `earlier` (the same

@@ -127,32 +127,69 @@ impl Store {
         Ok(events)
     }
 
-    /// Records a failed try: the event is tried again at `retry_at`.
+    /// Moves the claim on `ids` held until `held` to `until`. Events whose claim lapsed and
+    /// was taken by another applier are left to it (their final write is fenced by the claim).
+    pub async fn renew_inbound_claims(
+        &self,
+        ids: &[i64],
+        held: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let placeholders: Vec<String> = (0..ids.len()).map(|n| format!("${}", n + 3)).collect();
+        let sql = format!(
+            "update inbound_events set claimed_until = $2 where claimed_until = $1 \
+             and id in ({})",
+            placeholders.join(", ")
+        );
+        let mut renew = Statement::new(sql, "renewing the claim on inbound events")
+            .bind(ts(&held))
+            .bind(ts(&until));
+        for id in ids {
+            renew.push(*id);
+        }
+        self.write_one(renew).await
+    }
+
+    /// Records a failed try: the event is tried again at `retry_at`. Nothing changes if the
+    /// claim held until `held` lapsed and another applier has the event now.
     pub async fn retry_inbound_at(
         &self,
         id: i64,
+        held: DateTime<Utc>,
         error: &str,
         retry_at: DateTime<Utc>,
     ) -> Result<()> {
         let retry = Statement::new(
-            "update inbound_events set attempts = attempts + 1, last_error = $2, \
-             next_attempt_at = $3, claimed_until = null where id = $1",
+            "update inbound_events set attempts = attempts + 1, last_error = $3, \
+             next_attempt_at = $4, claimed_until = null where id = $1 and claimed_until = $2",
             format!("scheduling inbound event {id} again"),
         )
         .bind(id)
+        .bind(ts(&held))
         .bind(error)
         .bind(ts(&retry_at));
         self.write_one(retry).await
     }
 
-    /// Makes an event a dead letter with its reason; it waits for `keel sync retry`.
-    pub async fn bury_inbound(&self, id: i64, error: &str, at: DateTime<Utc>) -> Result<()> {
+    /// Makes an event a dead letter with its reason; it waits for `keel sync retry`. Nothing
+    /// changes if the claim held until `held` lapsed and another applier has the event now.
+    pub async fn bury_inbound(
+        &self,
+        id: i64,
+        held: DateTime<Utc>,
+        error: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         let dead = Statement::new(
-            "update inbound_events set status = 'dead', last_error = $2, failed_at = $3, \
-             claimed_until = null where id = $1",
+            "update inbound_events set status = 'dead', last_error = $3, failed_at = $4, \
+             claimed_until = null where id = $1 and claimed_until = $2",
             format!("making inbound event {id} a dead letter"),
         )
         .bind(id)
+        .bind(ts(&held))
         .bind(error)
         .bind(ts(&at));
         self.write_one(dead).await
@@ -281,15 +318,30 @@ impl Tx {
         Ok(!self.fetch(insert).await?.is_empty())
     }
 
-    /// Marks an event applied (with the records it carried, in this transaction).
-    pub async fn mark_inbound_applied(&mut self, id: i64, at: DateTime<Utc>) -> Result<()> {
+    /// Marks an event applied (with the records it carried, in this transaction), if this
+    /// applier's claim (held until `held`) is still its own: a claim that lapsed while a
+    /// fetch-back hung may have been taken by another applier, and this transaction must then
+    /// roll back rather than write the event's records twice.
+    pub async fn mark_inbound_applied(
+        &mut self,
+        id: i64,
+        held: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         let applied = Statement::new(
-            "update inbound_events set status = 'applied', applied_at = $2, last_error = null, \
-             claimed_until = null where id = $1",
+            "update inbound_events set status = 'applied', applied_at = $3, last_error = null, \
+             claimed_until = null where id = $1 and claimed_until = $2 returning id",
             format!("marking inbound event {id} applied"),
         )
         .bind(id)
+        .bind(ts(&held))
         .bind(ts(&at));
-        self.write(applied).await
+        if self.fetch(applied).await?.is_empty() {
+            anyhow::bail!(
+                "the claim on inbound event {id} lapsed and another applier took it over; \
+                 this round's writes are undone and that applier applies it"
+            );
+        }
+        Ok(())
     }
 }

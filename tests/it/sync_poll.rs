@@ -124,14 +124,40 @@ async fn one_process_polls_a_source_at_a_time_from_its_watermark_and_backs_off_o
     }
 }
 
-async fn wait_for(what: &str, mut done: impl AsyncFnMut() -> bool) {
+async fn wait_for(what: &str, done: impl AsyncFnMut() -> bool) {
+    assert!(wait_until(done).await, "gave up waiting: {what}");
+}
+
+/// Whether `done` came true within a minute.
+async fn wait_until(mut done: impl AsyncFnMut() -> bool) -> bool {
     for _ in 0..1200 {
         if done().await {
-            return;
+            return true;
         }
         tokio::time::sleep(Wait::from_millis(50)).await;
     }
-    panic!("gave up waiting: {what}");
+    false
+}
+
+/// What the PM tool was asked and what keel holds of the poll: the story of a failed wait.
+async fn poll_state(db: &TestDb, pm: &PmTool) -> String {
+    let polls = db
+        .texts(
+            "select source || ' watermark ' || watermark || ' lease ' || coalesce(lease_owner, '-') \
+             || ' until ' || coalesce(lease_until, '-') || ' failures ' || failures || ' error ' \
+             || coalesce(last_error, '-') from source_polls",
+        )
+        .await;
+    let events = db
+        .texts(
+            "select delivery_id || ' ' || status || ' ' || coalesce(last_error, '-') \
+             from inbound_events order by id",
+        )
+        .await;
+    format!(
+        "listed {:?}; polls {polls:?}; inbound events {events:?}",
+        pm.listed()
+    )
 }
 
 async fn count(db: &TestDb, sql: &str) -> i64 {
@@ -168,7 +194,13 @@ async fn a_poller_killed_mid_listing_resumes_from_its_watermark() {
         pm.hold_page(None);
         let (mut server, _) = start_server_in(config.path(), &db, &env).await;
         let applied = "select count(*) from records where type = 'project' and key like 'PL%'";
-        wait_for("every record", async || count(&db, applied).await == 5).await;
+        let resumed = wait_until(async || count(&db, applied).await == 5).await;
+        assert!(
+            resumed,
+            "[{}] not every record: {}",
+            db.label,
+            poll_state(&db, &pm).await
+        );
         server.start_kill().expect("SIGKILL");
         server.wait().await.expect("keel exits");
 

@@ -89,13 +89,18 @@ fn with_database(url: &str, name: &str) -> String {
 }
 
 impl TestDb {
+    /// A connection of its own to the test database, behind keel's back.
+    async fn connect(&self) -> sqlx::AnyConnection {
+        sqlx::any::install_default_drivers();
+        sqlx::AnyConnection::connect(&self.url)
+            .await
+            .expect("connecting to the test database")
+    }
+
     /// Runs one SQL statement directly on the database, behind keel's back (to tamper with it).
     pub async fn execute(&self, sql: &str) {
-        sqlx::any::install_default_drivers();
-        let mut connection = sqlx::AnyConnection::connect(&self.url)
+        self.connect()
             .await
-            .expect("connecting to the test database");
-        connection
             .execute(sql)
             .await
             .unwrap_or_else(|e| panic!("[{}] {sql}: {e}", self.label));
@@ -105,12 +110,18 @@ impl TestDb {
 impl TestDb {
     /// The number a `select count(*) …` gives, read directly from the database.
     pub async fn count(&self, sql: &str) -> i64 {
-        sqlx::any::install_default_drivers();
-        let mut connection = sqlx::AnyConnection::connect(&self.url)
-            .await
-            .expect("connecting to the test database");
         sqlx::query_scalar::<_, i64>(sql)
-            .fetch_one(&mut connection)
+            .fetch_one(&mut self.connect().await)
+            .await
+            .unwrap_or_else(|e| panic!("[{}] {sql}: {e}", self.label))
+    }
+}
+
+impl TestDb {
+    /// The first column of every row `sql` gives, as text: what a failed wait shows.
+    pub async fn texts(&self, sql: &str) -> Vec<String> {
+        sqlx::query_scalar::<_, String>(sql)
+            .fetch_all(&mut self.connect().await)
             .await
             .unwrap_or_else(|e| panic!("[{}] {sql}: {e}", self.label))
     }

@@ -19,6 +19,7 @@ mod console;
 mod delegations;
 mod events;
 mod facts;
+mod inbound;
 mod outbox;
 mod records;
 mod requests;
