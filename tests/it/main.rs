@@ -41,6 +41,7 @@ mod sync_operations;
 mod sync_outbound;
 mod sync_owners;
 mod sync_poll;
+mod sync_examples;
 mod sync_ready_made;
 mod sync_routing;
 mod sync_schemes;

@@ -8,6 +8,7 @@
 use crate::common::app::TestApp;
 use crate::common::serve::on_random_port;
 use crate::common::sources::config_with_sources;
+use crate::common::vendor_api::fixture;
 use crate::common::{TestDb, test_databases};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
@@ -48,14 +49,6 @@ const ENV: [(&str, &str); 3] = [
     ("KEEL_TEST_HUBSPOT_CLIENT_SECRET", HUBSPOT_SECRET),
     ("KEEL_TEST_PROCORE_HOOK_AUTH", PROCORE_AUTH),
 ];
-
-fn fixture(path: &str) -> String {
-    let file = format!(
-        "{}/tests/fixtures/integrations/{path}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{file}: {e}"))
-}
 
 fn hmac_b64(key: &str, parts: &[&str]) -> String {
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).unwrap();

@@ -16,6 +16,7 @@ pub mod pm_tool;
 pub mod serve;
 pub mod slack;
 pub mod sources;
+pub mod vendor_api;
 pub mod with_slack;
 
 use sqlx::{Connection, Executor, PgConnection};
