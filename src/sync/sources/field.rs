@@ -274,20 +274,16 @@ mod tests {
             default: Some(json!("delivered")),
             ..at("$.POStatus")
         };
-        assert_eq!(status.read(&json!({})), Ok(json!("delivered")));
-        assert_eq!(
-            status.read(&json!({"POStatus": null})),
-            Ok(json!("delivered"))
-        );
-        assert_eq!(
-            status.read(&json!({"POStatus": " "})),
-            Ok(json!("delivered"))
-        );
-        assert_eq!(
-            status.read(&json!({"POStatus": "Odd"})),
-            Ok(json!("delivered"))
-        );
-        assert_eq!(status.read(&json!({"POStatus": "Open"})), Ok(json!("open")));
+        let cases = [
+            (json!({}), "delivered"),
+            (json!({"POStatus": null}), "delivered"),
+            (json!({"POStatus": " "}), "delivered"),
+            (json!({"POStatus": "Odd"}), "delivered"),
+            (json!({"POStatus": "Open"}), "open"),
+        ];
+        for (record, expected) in cases {
+            assert_eq!(status.read(&record), Ok(json!(expected)), "{record}");
+        }
         let unmapped = FieldSource {
             default: Some(json!("planning")),
             ..at("$.state")

@@ -101,38 +101,40 @@ fn steps(whole: &str, rest: &str) -> Result<Vec<Step>, String> {
 /// may index), and a bracket inside quotes is text.
 fn closing_bracket(tail: &str) -> Option<usize> {
     let mut depth = 0usize;
-    let mut quote: Option<char> = None;
-    for (at, c) in tail.char_indices() {
-        match (quote, c) {
-            (Some(open), c) if c == open => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"') => quote = Some(c),
-            (None, '[') => depth += 1,
-            (None, ']') => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(at);
-                }
-            }
-            _ => {}
+    outside_quotes(tail).find_map(|(at, c)| {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            _ => return None,
         }
-    }
-    None
+        (depth == 0).then_some(at)
+    })
 }
 
 /// The offset of the first `==` of `text` outside quotes.
 fn equals_sign(text: &str) -> Option<usize> {
+    outside_quotes(text)
+        .find(|(at, c)| *c == '=' && text[*at..].starts_with("=="))
+        .map(|(at, _)| at)
+}
+
+/// The characters of `text` (with their offsets) that are not inside `'…'` or `"…"`, quotes
+/// left out.
+fn outside_quotes(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
     let mut quote: Option<char> = None;
-    for (at, c) in text.char_indices() {
-        match (quote, c) {
-            (Some(open), c) if c == open => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"') => quote = Some(c),
-            (None, '=') if text[at..].starts_with("==") => return Some(at),
-            _ => {}
+    text.char_indices().filter(move |(_, c)| match quote {
+        Some(open) => {
+            if *c == open {
+                quote = None;
+            }
+            false
         }
-    }
-    None
+        None if matches!(c, '\'' | '"') => {
+            quote = Some(*c);
+            false
+        }
+        None => true,
+    })
 }
 
 fn bracket_step(whole: &str, inside: &str) -> Result<Step, String> {
@@ -246,32 +248,25 @@ mod tests {
             {"TxnId": "12", "TxnType": "PurchaseOrder", "Ref": {"Line": 3}},
             {"TxnId": "13", "TxnType": "PurchaseOrder"},
         ]});
-        let po = "$.LinkedTxn[?(@.TxnType == 'PurchaseOrder')].TxnId";
-        assert_eq!(find(po, &bill), Some(json!("12")), "the first match");
-        let double_quoted = "$.LinkedTxn[?(@.TxnType == \"BillPaymentCheck\")].TxnId";
-        assert_eq!(find(double_quoted, &bill), Some(json!("7")));
-        assert_eq!(
-            find("$.LinkedTxn[?(@.Ref.Line == 3)].TxnId", &bill),
-            Some(json!("12"))
-        );
-        assert_eq!(
-            find("$.LinkedTxn[?(@.Ref.Line == 3.0)].TxnId", &bill),
-            Some(json!("12"))
-        );
-        assert_eq!(
-            find("$.LinkedTxn[?(@.Ref.Line == '3')].TxnId", &bill),
-            None,
-            "text is not a number"
-        );
-        assert_eq!(
-            find("$.LinkedTxn[?(@.TxnType == 'Invoice')].TxnId", &bill),
-            None
-        );
-        assert_eq!(
-            find("$.LinkedTxn[0][?(@.TxnType == 'Bill')]", &bill),
-            None,
-            "not an array"
-        );
+        let cases = [
+            (
+                "$.LinkedTxn[?(@.TxnType == 'PurchaseOrder')].TxnId",
+                Some(json!("12")),
+            ),
+            (
+                "$.LinkedTxn[?(@.TxnType == \"BillPaymentCheck\")].TxnId",
+                Some(json!("7")),
+            ),
+            ("$.LinkedTxn[?(@.Ref.Line == 3)].TxnId", Some(json!("12"))),
+            ("$.LinkedTxn[?(@.Ref.Line == 3.0)].TxnId", Some(json!("12"))),
+            // Text is not a number, nothing matches, and a filter reads arrays only.
+            ("$.LinkedTxn[?(@.Ref.Line == '3')].TxnId", None),
+            ("$.LinkedTxn[?(@.TxnType == 'Invoice')].TxnId", None),
+            ("$.LinkedTxn[0][?(@.TxnType == 'Bill')]", None),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(find(path, &bill), expected, "{path}");
+        }
     }
 
     #[test]
@@ -280,18 +275,14 @@ mod tests {
             {"tags": ["a"], "name": "x == [y]"},
             {"tags": ["b"], "name": "z"},
         ]});
-        assert_eq!(
-            find("$.lines[?(@.tags[0] == 'b')].name", &payload),
-            Some(json!("z"))
-        );
-        assert_eq!(
-            find("$.lines[?(@.name == 'x == [y]')].tags[0]", &payload),
-            Some(json!("a"))
-        );
-        assert_eq!(
-            find("$.lines[?(@[\"name\"] == 'z')].tags[0]", &payload),
-            Some(json!("b"))
-        );
+        let cases = [
+            ("$.lines[?(@.tags[0] == 'b')].name", json!("z")),
+            ("$.lines[?(@.name == 'x == [y]')].tags[0]", json!("a")),
+            ("$.lines[?(@[\"name\"] == 'z')].tags[0]", json!("b")),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(find(path, &payload), Some(expected), "{path}");
+        }
     }
 
     #[test]
