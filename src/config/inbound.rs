@@ -7,6 +7,7 @@ use super::Problem;
 use super::inbound_file::IntegrationsFile;
 use super::source::Source;
 use crate::domain::RecordSchema;
+use crate::sync::sources::field::FieldSource;
 use crate::sync::sources::path::JsonPath;
 use crate::sync::sources::verify::Verifier;
 use secrecy::SecretString;
@@ -25,8 +26,8 @@ pub struct InboundSource {
     pub events: Option<JsonPath>,
     /// Which events the source takes, when its sender mixes kinds in one payload.
     pub only: Option<EventFilter>,
-    /// Field → where its value is in the source's record, in the record type's terms.
-    pub fields: Vec<(String, JsonPath)>,
+    /// Field → where its value is in the source's record and how it is translated.
+    pub fields: Vec<(String, FieldSource)>,
     pub fetch: Option<FetchBack>,
     pub poll: Option<Poll>,
 }

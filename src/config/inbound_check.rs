@@ -78,18 +78,17 @@ impl Check<'_> {
             );
         }
         let mut fields = Vec::new();
-        for (field, path) in &raw.fields.get_ref().0 {
-            if let Some(typed) = typed
-                && typed.field(field).is_none()
-            {
+        for (field, entry) in &raw.fields.get_ref().0 {
+            let typed_field = typed.and_then(|t| t.field(field));
+            if typed.is_some() && typed_field.is_none() {
                 self.report(
-                    path.span(),
+                    entry.span(),
                     format!("{record_type} has no field `{field}`"),
                     "map the record type's fields only (records.toml lists them)",
                 );
             }
-            if let Some(path) = self.path(path.get_ref(), path.span()) {
-                fields.push((field.clone(), path));
+            if let Some(source) = self.field(field, typed_field, entry) {
+                fields.push((field.clone(), source));
             }
         }
         for required in typed.iter().flat_map(|t| &t.fields).filter(|f| f.required) {
@@ -106,7 +105,7 @@ impl Check<'_> {
                         "the required field {} of {record_type} is not mapped",
                         required.name
                     ),
-                    "add `name = \"$.path\"` for it under [source.fields]",
+                    "add `name = \"$.path\"` for it under [source.fields], or `name = { value = \"…\" }` when the source lacks it",
                 );
             }
         }
@@ -263,19 +262,24 @@ impl Check<'_> {
         value
     }
 
-    fn path(&mut self, text: &str, span: Range<usize>) -> Option<JsonPath> {
+    pub(super) fn path(&mut self, text: &str, span: Range<usize>) -> Option<JsonPath> {
         JsonPath::parse(text)
             .map_err(|message| {
                 self.report(
                     span,
                     message,
-                    "paths are `$` then `.name`, `[\"name\"]` or `[n]` steps",
+                    "paths are `$` then `.name`, `[\"name\"]`, `[n]` or `[?(@.key == 'text')]` steps",
                 )
             })
             .ok()
     }
 
-    fn report(&mut self, span: Range<usize>, message: impl Into<String>, hint: impl Into<String>) {
+    pub(super) fn report(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
         self.problems
             .push(self.text.problem(Some(span), message, hint));
     }

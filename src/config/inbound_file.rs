@@ -2,6 +2,7 @@
 //! than `source` (`target`, `rule`) belong to sync-out and are not read here; inside a source,
 //! an unknown key is a problem with its line.
 
+use super::inbound_field::FieldFile;
 use super::ordered::Ordered;
 use serde::Deserialize;
 use toml::Spanned;
@@ -32,8 +33,8 @@ pub(super) struct SourceFile {
     pub events: Option<Spanned<String>>,
     /// Only the events whose value at `path` is one of `values` (the rest are skipped).
     pub only: Option<Spanned<OnlyFile>>,
-    /// Field of the record type → path in the source's record.
-    pub fields: Spanned<Ordered<Spanned<String>>>,
+    /// Field of the record type → path in the source's record, or how to translate it.
+    pub fields: Spanned<Ordered<Spanned<FieldFile>>>,
     pub fetch: Option<FetchFile>,
     pub poll: Option<PollFile>,
 }

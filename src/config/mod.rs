@@ -10,6 +10,7 @@ mod database_url;
 mod env;
 mod inbound;
 mod inbound_check;
+mod inbound_field;
 mod inbound_file;
 mod ordered;
 mod outbound;

@@ -36,6 +36,7 @@ mod slack_and_discord;
 mod store;
 mod sync_cli;
 mod sync_event_filter;
+mod sync_fields;
 mod sync_inbound;
 mod sync_operations;
 mod sync_outbound;
