@@ -108,7 +108,9 @@ impl FieldSource {
             ));
         };
         match (
-            self.map.iter().find(|(from, _)| *from == key),
+            self.map
+                .iter()
+                .find(|(from, _)| *from == key || same_number(from, &converted)),
             &self.default,
         ) {
             (Some((_, to)), _) => Ok(to.clone()),
@@ -155,6 +157,15 @@ fn map_key(value: &Value) -> Option<String> {
         Value::Number(number) => Some(number.to_string()),
         Value::Bool(flag) => Some(flag.to_string()),
         _ => None,
+    }
+}
+
+/// Whether a map's key written as a number (`"0"`) is the number found (`0.0`): JSON writes
+/// one amount several ways, and a map is written for the amount.
+fn same_number(key: &str, found: &Value) -> bool {
+    match (key.parse::<f64>(), found.as_f64()) {
+        (Ok(key), Some(found)) => key == found,
+        _ => false,
     }
 }
 
@@ -337,6 +348,17 @@ mod tests {
         );
         assert!(read(json!(true)).is_err());
         assert!(read(json!("2026-02-30")).is_err());
+    }
+
+    #[test]
+    fn a_number_matches_its_key_however_json_writes_it() {
+        let mut balance = at("$.Balance");
+        balance.map = mapped(&[("0", "paid")]);
+        balance.default = Some(json!("open"));
+        for (found, want) in [(json!(0), "paid"), (json!(0.0), "paid"), (json!(12.5), "open")] {
+            let read = balance.read(&json!({ "Balance": found })).unwrap();
+            assert_eq!(read, json!(want), "{found}");
+        }
     }
 
     #[test]
