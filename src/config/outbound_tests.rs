@@ -225,3 +225,41 @@ fn a_header_named_like_a_secret_takes_its_value_from_the_environment() {
         "{problems:?}"
     );
 }
+
+#[test]
+fn a_target_may_want_the_bare_payload_and_its_webhook_id_in_the_url() {
+    let text = GOOD.replace(
+        "url = \"https://accounting.example.com/hooks/keel\"",
+        "url = \"https://q.example.com/v3/company/1/purchaseorder?requestid={webhook_id}\"\nbody = \"payload\"",
+    );
+    let config = load_with(&text).unwrap_or_else(|p| panic!("{p:?}"));
+    let target = &config.outbound.targets["accounting"];
+    assert_eq!(target.body, TargetBody::Payload);
+    let plain = load_with(GOOD).unwrap_or_else(|p| panic!("{p:?}"));
+    assert_eq!(
+        plain.outbound.targets["accounting"].body,
+        TargetBody::Envelope
+    );
+
+    let unknown = GOOD.replace("signing_env = [", "body = \"bare\"\nsigning_env = [");
+    let problems = problems_of(&unknown);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.message.contains("unknown variant `bare`")
+                && p.line
+                    == unknown
+                        .lines()
+                        .position(|l| l == "body = \"bare\"")
+                        .map(|i| i + 1)),
+        "{problems:?}"
+    );
+    let placeholder = GOOD.replace("/hooks/keel\"", "/po?requestid={request.id}\"");
+    let problems = problems_of(&placeholder);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.message.contains("`{request.id}` in the target URL")),
+        "{problems:?}"
+    );
+}
