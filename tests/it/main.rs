@@ -44,3 +44,4 @@ mod sync_poll;
 mod sync_ready_made;
 mod sync_routing;
 mod sync_schemes;
+mod sync_vendor_apis;
