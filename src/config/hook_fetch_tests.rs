@@ -5,7 +5,7 @@ use super::Problem;
 use super::outbound_tests::load_with;
 use serde_json::json;
 
-/// A QuickBooks source of `record_type` named `name`, with `extra` keys and `fetch` keys.
+/// A QuickBooks vendor source named `name`, with `extra` keys and `fetch` keys.
 fn source(name: &str, extra: &str, fetch: &str) -> String {
     format!(
         r#"
@@ -16,18 +16,12 @@ verifier = "quickbooks"
 keys_from = ["KEEL_QBO_VERIFIER"]
 record_type = "vendor"
 events = "$.eventNotifications[0].dataChangeEvent.entities"
+fields = {{ vendor_id = "$.Vendor.Id", name = "$.Vendor.DisplayName", category = "$.category", payment_terms_days = "$.terms", preferred = "$.preferred" }}
 
 [source.fetch]
 url = "https://q.example.com/v3/company/1/vendor/{{id}}"
 id = "$.id"
-{fetch}
-[source.fields]
-vendor_id = "$.Vendor.Id"
-name = "$.Vendor.DisplayName"
-category = "$.category"
-payment_terms_days = "$.terms"
-preferred = "$.preferred"
-"#
+{fetch}"#
     )
 }
 

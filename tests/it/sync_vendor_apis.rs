@@ -10,52 +10,41 @@ use crate::common::accounting::{Accounting, Answer};
 use crate::common::app::TestApp;
 use crate::common::outbound::{ENV, approved_po, client, config_with, po_rule, target};
 use crate::common::pm_tool::{KEY, PmTool, post_hook, project, signed_headers};
-use crate::common::sources::{Harness, PM_FIELDS, config_with_sources, pm_env};
+use crate::common::sources::{
+    Harness, PM_FIELDS, config_with_sources, pm_env, pm_fetch, signed_source,
+};
 use crate::common::test_databases;
 use chrono::Duration;
 use serde_json::{Value, json};
+
+/// When the PM tool's project last changed.
+const CHANGED_AT: &str = "2026-12-01T09:00:00Z";
+
+/// The environment variable of the PM tool's signing key.
+const KEYS: &[&str] = &["KEEL_TEST_PM_KEY"];
 
 /// Two sources on the hook `pm`: projects read back from the PM tool, and vendors carried
 /// whole in the event, each taking its kind of a delivery's events.
 async fn two_sources_on_one_hook(db: &TestDb) -> Harness {
     let pm = PmTool::start().await;
-    let toml = format!(
-        r#"
-[[source]]
-name = "pm_projects"
-hook = "pm"
-verifier = "standard_webhooks"
-keys_from = ["KEEL_TEST_PM_KEY"]
-record_type = "project"
-delivery_id = {{ header = "webhook-id" }}
-events = "$.events"
-only = {{ path = "$.type", values = ["project.updated"] }}
-
-[source.fetch]
-url = "{base}/projects/{{id}}"
-id = "$.data.id"
-auth_from = "KEEL_TEST_PM_AUTH"
-timeout_seconds = 5
-{PM_FIELDS}
-[[source]]
-name = "pm_vendors"
-hook = "pm"
-verifier = "standard_webhooks"
-keys_from = ["KEEL_TEST_PM_KEY"]
-record_type = "vendor"
-delivery_id = {{ header = "webhook-id" }}
-events = "$.events"
-only = {{ path = "$.type", values = ["vendor.updated"] }}
-
+    let on_hook = |kind: &str| {
+        format!(
+            "hook = \"pm\"\nevents = \"$.events\"\nonly = {{ path = \"$.type\", values = [\"{kind}\"] }}"
+        )
+    };
+    let vendor_fields = r#"
 [source.fields]
 vendor_id = "$.data.id"
 name = "$.data.name"
 category = "$.data.trade"
 payment_terms_days = "$.data.terms"
 preferred = "$.data.preferred"
-"#,
-        base = pm.base_url,
-    );
+"#;
+    let toml = signed_source("pm_projects", "project", KEYS, &on_hook("project.updated"))
+        + &pm_fetch(&pm, "", "")
+        + PM_FIELDS
+        + &signed_source("pm_vendors", "vendor", KEYS, &on_hook("vendor.updated"))
+        + vendor_fields;
     let config = config_with_sources(&toml);
     let app = TestApp::start_with_env(db, config.path(), &pm_env()).await;
     Harness::serving(app, pm, config).await
@@ -74,12 +63,7 @@ async fn two_sources_on_one_hook_each_take_their_kind_and_a_replay_is_queued_for
     for db in test_databases().await {
         let label = db.label;
         let h = two_sources_on_one_hook(&db).await;
-        h.pm.put(project(
-            "P900",
-            "Harbor Pavilion",
-            json!(35),
-            "2026-12-01T09:00:00Z",
-        ));
+        h.pm.put(project("P900", "Harbor Pavilion", json!(35), CHANGED_AT));
         let body = json!({"events": [
             {"type": "vendor.updated", "data": {"id": "V900", "name": "Tidewater Steel",
                 "trade": "steel", "terms": 45, "preferred": true}},
@@ -123,25 +107,11 @@ async fn two_sources_on_one_hook_each_take_their_kind_and_a_replay_is_queued_for
 /// from the event and one from the environment.
 async fn templated_fetch(db: &TestDb) -> Harness {
     let pm = PmTool::start().await;
-    let toml = format!(
-        r#"
-[[source]]
-name = "pm"
-verifier = "standard_webhooks"
-keys_from = ["KEEL_TEST_PM_KEY"]
-record_type = "project"
-delivery_id = {{ header = "webhook-id" }}
-
-[source.fetch]
-url = "{base}/projects/{{id}}?region={{$.data.region}}"
-id = "$.data.id"
-auth_from = "KEEL_TEST_PM_AUTH"
-headers = {{ "PM-Company-Id" = "{{$.data.company_id}}" }}
-headers_from = {{ "X-PM-Client" = "KEEL_TEST_PM_CLIENT" }}
-timeout_seconds = 5
-{PM_FIELDS}"#,
-        base = pm.base_url,
-    );
+    let headers = r#"headers = { "PM-Company-Id" = "{$.data.company_id}" }
+headers_from = { "X-PM-Client" = "KEEL_TEST_PM_CLIENT" }"#;
+    let toml = signed_source("pm", "project", KEYS, "")
+        + &pm_fetch(&pm, "?region={$.data.region}", headers)
+        + PM_FIELDS;
     let config = config_with_sources(&toml);
     let mut env = pm_env();
     env.push(("KEEL_TEST_PM_CLIENT", "keel-harbor-ridge"));
@@ -154,12 +124,7 @@ async fn a_fetch_fills_its_url_and_header_from_the_event_and_names_a_missing_val
     for db in test_databases().await {
         let label = db.label;
         let h = templated_fetch(&db).await;
-        h.pm.put(project(
-            "P900",
-            "Harbor Pavilion",
-            json!(35),
-            "2026-12-01T09:00:00Z",
-        ));
+        h.pm.put(project("P900", "Harbor Pavilion", json!(35), CHANGED_AT));
         let event = json!({"type": "project.updated",
             "data": {"id": "P900", "region": "north/east", "company_id": 4264}});
         assert_eq!(deliver(&h, "pm", "evt_1", &event).await, 200, "[{label}]");
