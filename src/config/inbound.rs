@@ -1,14 +1,16 @@
 //! The inbound sources of `config/integrations/*.toml` (`[[source]]` tables): who may post to
-//! `POST /hooks/{name}` and how it is verified, how its records map onto a record type, how
+//! `POST /hooks/{hook}` (the source's name unless it shares a hook) and how it is verified, how its records map onto a record type, how
 //! thin events are fetched back and how the source is polled. Keys and auth values are named
 //! by environment variable and read from the environment here, never from the file.
 
 use super::Problem;
 use super::inbound_file::IntegrationsFile;
+use super::inbound_hooks::HookClaim;
 use super::source::Source;
 use crate::domain::RecordSchema;
 use crate::sync::sources::field::FieldSource;
 use crate::sync::sources::path::JsonPath;
+use crate::sync::sources::template::Template;
 use crate::sync::sources::verify::Verifier;
 use secrecy::SecretString;
 use std::path::{Path, PathBuf};
@@ -18,6 +20,9 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct InboundSource {
     pub name: String,
+    /// The `{hook}` of `POST /hooks/{hook}` that serves it: its name, or a hook it shares with
+    /// the sources of a sender that posts every kind of record to one URL.
+    pub hook: String,
     pub file: PathBuf,
     pub verifier: Verifier,
     pub record_type: String,
@@ -65,10 +70,15 @@ pub enum DeliveryId {
 /// Reading the whole record for a thin event.
 #[derive(Debug, Clone)]
 pub struct FetchBack {
-    /// The URL with `{id}` where the record's id goes.
-    pub url: String,
+    /// The URL with `{id}` where the record's id goes, and `{$.path}` for other values of the
+    /// event.
+    pub url: Template,
     pub id: JsonPath,
     pub auth: Option<(String, SecretString)>,
+    /// Headers filled from the event (`Procore-Company-Id = "{$.company_id}"`), lowercase names.
+    pub headers: Vec<(String, Template)>,
+    /// Headers whose values are secrets from the environment, lowercase names.
+    pub secret_headers: Vec<(String, SecretString)>,
     pub timeout: Duration,
     pub max_attempts: u32,
 }
@@ -114,6 +124,7 @@ pub(super) fn load(
         .collect();
     paths.sort();
     let mut sources: Vec<InboundSource> = Vec::new();
+    let mut claims = Vec::new();
     for path in paths {
         let hint = "config/integrations/*.toml declares the sources and targets";
         let Some(text) = Source::read(&path, hint, problems) else {
@@ -123,6 +134,7 @@ pub(super) fn load(
             continue;
         };
         for raw in file.source {
+            claims.push(HookClaim::of(&raw, &text));
             let mut check = super::inbound_check::Check {
                 text: &text,
                 schema,
@@ -141,5 +153,6 @@ pub(super) fn load(
             }
         }
     }
+    super::inbound_hooks::check(&claims, problems);
     sources
 }

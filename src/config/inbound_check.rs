@@ -3,7 +3,7 @@
 //! with its line. What passes becomes an [`InboundSource`].
 
 use super::Problem;
-use super::inbound::{DeliveryId, FetchBack, InboundSource, Paging, Poll};
+use super::inbound::{DeliveryId, InboundSource, Paging, Poll};
 use super::inbound_file::{PollFile, SourceFile};
 use super::source::Source;
 use crate::domain::RecordSchema;
@@ -25,17 +25,14 @@ impl Check<'_> {
     pub(super) fn source(&mut self, raw: SourceFile) -> Option<InboundSource> {
         let before = self.problems.len();
         let name = raw.name.get_ref().clone();
-        let valid_name = !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
-        if !valid_name {
-            self.report(
-                raw.name.span(),
-                format!("`{name}` is not a source name"),
-                "use lowercase letters, digits, `_` and `-` (it is part of the URL /hooks/{name})",
-            );
-        }
+        self.url_name(&raw.name, "source");
+        let hook = match &raw.hook {
+            Some(hook) => {
+                self.url_name(hook, "hook");
+                hook.get_ref().clone()
+            }
+            None => name.clone(),
+        };
         let scheme =
             serde::Deserialize::deserialize(toml::Value::String(raw.verifier.get_ref().clone()))
                 .map_err(|_: toml::de::Error| {
@@ -155,25 +152,11 @@ impl Check<'_> {
                 values: only.values,
             })
         });
-        let fetch = raw.fetch.and_then(|f| {
-            if !f.url.get_ref().contains("{id}") {
-                self.report(
-                    f.url.span(),
-                    "the fetch URL has no `{id}`",
-                    "write where the record's id goes, e.g. https://api.example.com/projects/{id}",
-                );
-            }
-            Some(FetchBack {
-                url: f.url.get_ref().clone(),
-                id: self.path(f.id.get_ref(), f.id.span())?,
-                auth: self.auth(f.auth_from.as_ref(), &f.auth_header),
-                timeout: Duration::from_secs(f.timeout_seconds.clamp(1, 120)),
-                max_attempts: f.max_attempts.max(1),
-            })
-        });
+        let fetch = raw.fetch.and_then(|f| self.fetch(f));
         let poll = raw.poll.and_then(|p| self.poll(p));
         (self.problems.len() == before).then(|| InboundSource {
             name,
+            hook,
             file: self.text.path.clone(),
             verifier: Verifier {
                 scheme: scheme.unwrap_or(Scheme::StaticHeader),
@@ -188,6 +171,22 @@ impl Check<'_> {
             fetch,
             poll,
         })
+    }
+
+    /// Reports a source or hook name that cannot be the `{name}` of `/hooks/{name}`.
+    fn url_name(&mut self, name: &toml::Spanned<String>, what: &str) {
+        let text = name.get_ref();
+        let valid = !text.is_empty()
+            && text
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+        if !valid {
+            self.report(
+                name.span(),
+                format!("`{text}` is not a {what} name"),
+                "use lowercase letters, digits, `_` and `-` (it is part of the URL /hooks/{name})",
+            );
+        }
     }
 
     fn poll(&mut self, p: PollFile) -> Option<Poll> {
@@ -234,7 +233,7 @@ impl Check<'_> {
         })
     }
 
-    fn auth(
+    pub(super) fn auth(
         &mut self,
         var: Option<&toml::Spanned<String>>,
         header: &str,
@@ -245,7 +244,7 @@ impl Check<'_> {
     }
 
     /// The value of environment variable `var`; a problem at `span` when it is unset or empty.
-    fn secret(&mut self, var: &str, span: Range<usize>) -> Option<SecretString> {
+    pub(super) fn secret(&mut self, var: &str, span: Range<usize>) -> Option<SecretString> {
         let value = self
             .env
             .iter()

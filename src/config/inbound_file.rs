@@ -5,6 +5,7 @@
 use super::inbound_field::FieldFile;
 use super::ordered::Ordered;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use toml::Spanned;
 
 /// One integrations file: its sources (other tables are left to their own loaders).
@@ -19,6 +20,9 @@ pub(super) struct IntegrationsFile {
 pub(super) struct SourceFile {
     /// What `POST /hooks/{name}` and `keel sync` call it.
     pub name: Spanned<String>,
+    /// The hook it shares with other sources (`POST /hooks/{hook}` serves them all): a sender
+    /// that posts every kind of record to one URL.
+    pub hook: Option<Spanned<String>>,
     /// One of [`crate::sync::sources::verify::Scheme::NAMES`].
     pub verifier: Spanned<String>,
     /// Environment variables holding the signing keys (several while one is rotated).
@@ -56,7 +60,7 @@ pub(super) struct OnlyFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct FetchFile {
-    /// `https://api.example.com/v1/projects/{id}`.
+    /// `https://api.example.com/v1/projects/{id}`, perhaps with `{$.path}` placeholders.
     pub url: Spanned<String>,
     /// Where the record's id is in the event.
     pub id: Spanned<String>,
@@ -64,6 +68,12 @@ pub(super) struct FetchFile {
     pub auth_from: Option<Spanned<String>>,
     #[serde(default = "authorization")]
     pub auth_header: String,
+    /// Header name → value, a template like the URL (`"{$.company_id}"`).
+    #[serde(default)]
+    pub headers: BTreeMap<String, Spanned<String>>,
+    /// Header name → the environment variable holding its value (a secret).
+    #[serde(default)]
+    pub headers_from: BTreeMap<String, Spanned<String>>,
     #[serde(default = "fetch_timeout")]
     pub timeout_seconds: u64,
     /// Tries (429, 5xx, no answer) before the event becomes a dead letter.

@@ -11,7 +11,9 @@ mod env;
 mod inbound;
 mod inbound_check;
 mod inbound_field;
+mod inbound_fetch;
 mod inbound_file;
+mod inbound_hooks;
 mod ordered;
 mod outbound;
 mod outbound_check;
@@ -27,6 +29,8 @@ mod workflow_file;
 mod workflow_parts;
 mod workflows;
 
+#[cfg(test)]
+mod hook_fetch_tests;
 #[cfg(test)]
 mod inbound_tests;
 #[cfg(test)]
@@ -44,7 +48,9 @@ use std::path::{Path, PathBuf};
 pub use database_url::redact_url;
 pub use env::{MIN_CONSOLE_SECRET, SECRET_VARS};
 pub use inbound::{DeliveryId, FetchBack, InboundSource, Paging, Poll};
-pub use outbound::{OtherWriters, Outbound, OutboundRule, Owner, Trigger, WebhookTarget};
+pub use outbound::{
+    OtherWriters, Outbound, OutboundRule, Owner, TargetBody, Trigger, WebhookTarget,
+};
 pub use platform_notes::platform_notes;
 
 /// Everything keel is configured with.

@@ -36,7 +36,11 @@ pub struct Outbound {
 #[derive(Debug, Clone)]
 pub struct WebhookTarget {
     pub name: String,
+    /// Where payloads are posted; `{webhook_id}` in it becomes the payload's id, the same on
+    /// every retry (an API that takes an idempotency key in the URL creates one record).
     pub url: String,
+    /// What the body is: keel's envelope, or the rendered payload alone.
+    pub body: TargetBody,
     /// Standard Webhooks secrets (`whsec_<base64>`), from the environment: each signs every
     /// payload, so a receiver rotating its key accepts either while both are configured.
     pub signing_keys: Vec<SecretString>,
@@ -46,6 +50,19 @@ pub struct WebhookTarget {
     pub timeout: Duration,
     /// The pause before each retry; after the last one fails the payload is dead-lettered.
     pub retry_schedule: Vec<Duration>,
+}
+
+/// The body of what a target receives. A receiver of events wants to know what happened
+/// (the envelope); an API that creates a record (QuickBooks' `POST …/purchaseorder`) wants the
+/// record itself (the payload). Either is signed the same way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetBody {
+    /// `{"type", "timestamp", "rule", "data": <the rule's payload>}`.
+    #[default]
+    Envelope,
+    /// The rule's rendered payload alone.
+    Payload,
 }
 
 /// When a rule sends.
@@ -115,6 +132,9 @@ struct IntegrationFile {
 pub(super) struct TargetFile {
     pub name: Spanned<String>,
     pub url: Spanned<String>,
+    /// `envelope` (the default) or `payload`.
+    #[serde(default)]
+    pub body: TargetBody,
     /// Environment variables holding `whsec_…` secrets.
     pub signing_env: Spanned<Vec<String>>,
     /// Header name → environment variable holding its value.

@@ -8,7 +8,7 @@ use super::source::Source;
 use super::{Problem, Workflow};
 use crate::domain::{RecordSchema, Status};
 use crate::engine::rules;
-use crate::sync::targets::{schedule, sign, template};
+use crate::sync::targets::{schedule, sign, template, webhook_url};
 use secrecy::SecretString;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -56,6 +56,13 @@ pub(super) fn check_target(
             &file.url,
             format!("`{url}` is not an http(s) URL"),
             "write the receiver's address, e.g. https://accounting.example.com/hooks/keel",
+        ));
+    }
+    if let Err(why) = webhook_url::check(url) {
+        problems.push(source.at(
+            &file.url,
+            why,
+            "the one placeholder a target URL takes is {webhook_id}, e.g. …/purchaseorder?requestid={webhook_id}",
         ));
     }
     let mut signing_keys = Vec::new();
@@ -128,6 +135,7 @@ pub(super) fn check_target(
     (problems.len() == before).then(|| WebhookTarget {
         name: name.clone(),
         url: url.clone(),
+        body: file.body,
         signing_keys,
         headers,
         timeout: Duration::from_secs_f64(timeout),

@@ -225,3 +225,39 @@ fn a_header_named_like_a_secret_takes_its_value_from_the_environment() {
         "{problems:?}"
     );
 }
+
+#[test]
+fn a_target_may_want_the_bare_payload_and_its_webhook_id_in_the_url() {
+    let text = GOOD.replace(
+        "url = \"https://accounting.example.com/hooks/keel\"",
+        "url = \"https://q.example.com/v3/company/1/purchaseorder?requestid={webhook_id}\"\nbody = \"payload\"",
+    );
+    let config = load_with(&text).unwrap_or_else(|p| panic!("{p:?}"));
+    let target = &config.outbound.targets["accounting"];
+    assert_eq!(target.body, TargetBody::Payload);
+    let plain = load_with(GOOD).unwrap_or_else(|p| panic!("{p:?}"));
+    assert_eq!(
+        plain.outbound.targets["accounting"].body,
+        TargetBody::Envelope
+    );
+
+    let unknown = GOOD.replace("signing_env = [", "body = \"bare\"\nsigning_env = [");
+    let line = unknown.lines().position(|l| l == "body = \"bare\"");
+    let problems = problems_of(&unknown);
+    let refused = problems
+        .iter()
+        .find(|p| p.message.contains("unknown variant `bare`"));
+    assert_eq!(
+        refused.and_then(|p| p.line),
+        line.map(|i| i + 1),
+        "{problems:?}"
+    );
+    let placeholder = GOOD.replace("/hooks/keel\"", "/po?requestid={request.id}\"");
+    let problems = problems_of(&placeholder);
+    let refused = problems.iter().find(|p| p.hint.contains("{webhook_id}"));
+    let message = refused.map(|p| p.message.as_str()).unwrap_or_default();
+    assert!(
+        message.starts_with("`{request.id}` in the target URL"),
+        "{problems:?}"
+    );
+}

@@ -156,12 +156,15 @@ impl Source {
         for (key, value) in table {
             let lower = key.to_ascii_lowercase();
             // A whole number (`max_tokens = 600`, a count of the model's tokens) is no secret.
-            // Keys in `fields` tables are field names (or a source field's keys and the other
-            // system's values its map translates), and keys of `*_env` tables (a target's
-            // `headers_env`) are header names whose values name environment variables.
+            // Keys under `fields` tables are field names (or a source field's keys and the other
+            // system's values its map translates), and keys of `*_env` and `*_from` tables (a
+            // target's `headers_env`, a fetch's `headers_from`) are header names whose values
+            // name environment variables.
             if SECRET_WORDS.iter().any(|w| lower.contains(w))
                 && !path.iter().any(|p| p == "fields")
-                && path.last().is_none_or(|p| !p.ends_with("_env"))
+                && path
+                    .last()
+                    .is_none_or(|p| !p.ends_with("_env") && !p.ends_with("_from"))
                 && !value.is_integer()
             {
                 let line = self.line_of_key(key);

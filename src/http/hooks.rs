@@ -1,5 +1,5 @@
-//! `POST /hooks/{source}`: other systems' webhooks. The body is bounded (413 past
-//! [`MAX_HOOK_BODY`]), an unknown source is 404, a delivery that does not verify is 401 with
+//! `POST /hooks/{source}`: other systems' webhooks, for one source or for the sources sharing
+//! that hook. The body is bounded (413 past [`MAX_HOOK_BODY`]), an unknown source is 404, a delivery that does not verify is 401 with
 //! a reason that names no key, and 200 comes only once the delivery is durably queued (a
 //! replay of one is 200 too, and changes nothing). Xero wants empty bodies: its answers have
 //! none.

@@ -1,5 +1,7 @@
-//! `POST /hooks/{source}`: a delivery from another system verified, told apart from a replay
-//! and queued durably, nothing more, so the sender gets its answer fast; the applier
+//! `POST /hooks/{hook}`: a delivery from another system verified, told apart from a replay
+//! and queued durably, nothing more, so the sender gets its answer fast. A hook serves one
+//! source, or several sharing it (a sender posting every kind of record to one URL): the
+//! delivery is verified once and queued once per source, in one transaction; the applier
 //! ([`super::inbound_apply`]) fetches back, maps and upserts later. The queue is rung so a
 //! running applier starts at once.
 
@@ -44,23 +46,36 @@ impl Keel {
         self.config.sources.iter().find(|s| s.name == name)
     }
 
-    /// Whether a source's refusals and answers must have empty bodies (Xero's rule for its
-    /// intent-to-receive check).
-    pub fn hook_answers_empty(&self, name: &str) -> bool {
-        self.inbound_source(name)
-            .is_some_and(|s| s.verifier.scheme == Scheme::Xero)
+    /// The sources `POST /hooks/{hook}` serves, in config order (verified alike: `keel check`
+    /// refuses sources of one hook verified otherwise).
+    pub fn hook_sources(&self, hook: &str) -> Vec<&InboundSource> {
+        self.config
+            .sources
+            .iter()
+            .filter(|s| s.hook == hook)
+            .collect()
     }
 
-    /// Verifies a delivery to `/hooks/{name}` and queues it unless it was queued before. It is
-    /// durable once this returns `Ok`.
+    /// Whether a hook's refusals and answers must have empty bodies (Xero's rule for its
+    /// intent-to-receive check).
+    pub fn hook_answers_empty(&self, hook: &str) -> bool {
+        self.config
+            .sources
+            .iter()
+            .any(|s| s.hook == hook && s.verifier.scheme == Scheme::Xero)
+    }
+
+    /// Verifies a delivery to `/hooks/{hook}` and queues it for each source of the hook unless
+    /// that source queued it before. It is durable once this returns `Ok`.
     pub async fn receive_hook(
         &self,
-        name: &str,
+        hook: &str,
         delivery: HookDelivery<'_>,
     ) -> Result<HookOutcome, HookError> {
-        let source = self
-            .inbound_source(name)
-            .ok_or_else(|| HookError::UnknownSource(name.to_string()))?;
+        let sources = self.hook_sources(hook);
+        let Some(first) = sources.first() else {
+            return Err(HookError::UnknownSource(hook.to_string()));
+        };
         let now = self.clock.now();
         let signed = Delivery {
             method: delivery.method,
@@ -68,7 +83,7 @@ impl Keel {
             headers: delivery.headers,
             body: delivery.body,
         };
-        source
+        first
             .verifier
             .verify(&signed, now.timestamp())
             .map_err(|refusal| HookError::Unverified(refusal.reason))?;
@@ -76,13 +91,21 @@ impl Keel {
             .map_err(|_| HookError::Malformed("the body is not UTF-8 JSON".into()))?;
         let payload: Value = serde_json::from_str(text)
             .map_err(|e| HookError::Malformed(format!("the body is not JSON: {e}")))?;
-        let id = delivery_id(source, delivery.headers, &payload, delivery.body)?;
+        let ids = sources
+            .iter()
+            .map(|source| delivery_id(source, delivery.headers, &payload, delivery.body))
+            .collect::<Result<Vec<String>, HookError>>()?;
+        let deliveries: Vec<(&str, &str)> = sources
+            .iter()
+            .zip(&ids)
+            .map(|(source, id)| (source.name.as_str(), id.as_str()))
+            .collect();
         let queued = self
             .store
-            .queue_inbound(&source.name, &id, InboundKind::Hook, text, now)
+            .queue_inbound(&deliveries, InboundKind::Hook, text, now)
             .await
             .map_err(HookError::Internal)?;
-        if queued {
+        if queued > 0 {
             self.inbound_bell.ring();
             Ok(HookOutcome::Queued)
         } else {

@@ -11,8 +11,10 @@ use super::import::missing_reference;
 use crate::config::InboundSource;
 use crate::domain::{FieldType, Fields};
 use crate::store::{InboundEvent, InboundKind, ProposedChange};
-use crate::sync::sources::fetch::{FetchFailure, record_url};
+use crate::sync::sources::fetch::FetchFailure;
+use crate::sync::sources::fetch_request::fetch_request;
 use crate::sync::sources::mapping::{MappingProblem, describe, map_record};
+use crate::sync::sources::template::scalar;
 use crate::sync::targets::ownership::{Verdict, Writer};
 use crate::sync::targets::queue;
 use chrono::{DateTime, Duration, Utc};
@@ -334,17 +336,20 @@ impl Keel {
         let Some(fetch) = &source.fetch else {
             return Ok(Ok(event.clone()));
         };
-        let id = fetch.id.find(event).unwrap_or(&Value::Null);
-        let Some(url) = record_url(&fetch.url, id) else {
+        let Some(id) = scalar(fetch.id.find(event)) else {
             return Ok(Err(NotApplied::Dead(format!(
                 "the event has no record id at {}",
                 fetch.id
             ))));
         };
+        let request = match fetch_request(fetch, event, &id) {
+            Ok(request) => request,
+            Err(reason) => return Ok(Err(NotApplied::Dead(reason))),
+        };
         self.renew(hold).await?;
         Ok(self
             .source_client
-            .get_json(&url, fetch.auth.as_ref(), fetch.timeout)
+            .get_json(&request.url, &request.headers(), fetch.timeout)
             .await
             .map_err(
                 |FetchFailure {

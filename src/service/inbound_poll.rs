@@ -9,6 +9,7 @@ use super::inbound::content_id;
 use crate::sync::sources::fetch::FetchFailure;
 use crate::sync::sources::poll::{Position, page_url, read_page};
 use chrono::Duration;
+use secrecy::ExposeSecret;
 
 /// Pages read in one poll at most (a list that never ends is cut off; the next poll goes on
 /// from the watermark).
@@ -56,11 +57,12 @@ impl Keel {
         let mut position = Position::First;
         while report.pages < MAX_PAGES {
             let url = page_url(poll, &since, &position);
-            let answer = match self
-                .source_client
-                .get_json(&url, poll.auth.as_ref(), poll.timeout)
-                .await
-            {
+            let auth: Vec<(&str, &str)> = poll
+                .auth
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.expose_secret()))
+                .collect();
+            let answer = match self.source_client.get_json(&url, &auth, poll.timeout).await {
                 Ok(answer) => answer,
                 Err(failure) => {
                     self.store

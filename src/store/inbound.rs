@@ -77,19 +77,25 @@ pub struct SourceCounts {
 }
 
 impl Store {
-    /// Queues a delivery unless `delivery_id` of `source` was queued before; whether it is new.
+    /// Queues one delivery for each `(source, delivery id)` (the sources sharing a hook), in one
+    /// transaction, skipping a source that queued that id before; how many were new.
     pub async fn queue_inbound(
         &self,
-        source: &str,
-        delivery_id: &str,
+        deliveries: &[(&str, &str)],
         kind: InboundKind,
         payload: &str,
         at: DateTime<Utc>,
-    ) -> Result<bool> {
+    ) -> Result<usize> {
         let mut tx = self.begin().await?;
-        let queued = tx
-            .queue_inbound(source, delivery_id, kind, payload, at)
-            .await?;
+        let mut queued = 0;
+        for (source, delivery_id) in deliveries {
+            if tx
+                .queue_inbound(source, delivery_id, kind, payload, at)
+                .await?
+            {
+                queued += 1;
+            }
+        }
         tx.commit().await?;
         Ok(queued)
     }

@@ -46,3 +46,4 @@ mod sync_examples;
 mod sync_ready_made;
 mod sync_routing;
 mod sync_schemes;
+mod sync_vendor_apis;

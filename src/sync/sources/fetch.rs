@@ -4,7 +4,6 @@
 //! are not, and the event becomes a dead letter. Answers are bounded in size.
 
 use http_client::{Client, StatusCode};
-use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use std::fmt;
 use std::time::Duration;
@@ -42,18 +41,19 @@ impl SourceClient {
         Ok(SourceClient { client })
     }
 
-    /// GETs `url` with the auth header, within `timeout`: its JSON, or why not.
+    /// GETs `url` with `headers` (the auth header among them), within `timeout`: its JSON, or
+    /// why not.
     pub async fn get_json(
         &self,
         url: &str,
-        auth: Option<&(String, SecretString)>,
+        headers: &[(&str, &str)],
         timeout: Duration,
     ) -> Result<Value, FetchFailure> {
         let path = url.split('?').next().unwrap_or(url);
         let what = format!("GET {path}");
         let mut request = self.client.get(url).timeout(timeout);
-        if let Some((header, value)) = auth {
-            request = request.header(header.as_str(), value.expose_secret());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         let transient = |reason: String, retry_after| FetchFailure {
             reason,
@@ -117,17 +117,6 @@ impl SourceClient {
     }
 }
 
-/// `template` with `{id}` replaced by the id (text or a number), percent-encoded; `None` when
-/// the id is neither.
-pub fn record_url(template: &str, id: &Value) -> Option<String> {
-    let id = match id {
-        Value::String(text) if !text.is_empty() => text.clone(),
-        Value::Number(number) => number.to_string(),
-        _ => return None,
-    };
-    Some(template.replace("{id}", &encode(&id)))
-}
-
 /// `text` percent-encoded for a URL path segment or query value (unreserved characters kept).
 pub fn encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -139,25 +128,4 @@ pub fn encode(text: &str) -> String {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn the_id_goes_into_the_url_encoded() {
-        let url = "https://pm.example.com/projects/{id}";
-        assert_eq!(
-            record_url(url, &json!("P 7/x")).unwrap(),
-            "https://pm.example.com/projects/P%207%2Fx"
-        );
-        assert_eq!(
-            record_url(url, &json!(42)).unwrap(),
-            "https://pm.example.com/projects/42"
-        );
-        assert_eq!(record_url(url, &json!({"id": 1})), None);
-        assert_eq!(record_url(url, &json!("")), None);
-    }
 }

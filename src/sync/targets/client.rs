@@ -2,7 +2,7 @@
 //! timeout (a call unanswered by then is a failure, tried again later), and the answer sorted
 //! into delivered, gone (410: the receiver asks for nothing more) or failed.
 
-use super::sign;
+use super::{sign, webhook_url};
 use crate::config::WebhookTarget;
 use anyhow::Context as _;
 use http_client::Client;
@@ -57,11 +57,13 @@ impl TargetClient {
         &self.target
     }
 
-    /// Posts `body` as message `id`, signed at `timestamp` (Unix seconds).
+    /// Posts `body` as message `id` (in the URL too where it says `{webhook_id}`), signed at
+    /// `timestamp` (Unix seconds).
     pub async fn post(&self, id: &str, timestamp: i64, body: &str) -> Answer {
+        let url = webhook_url::fill(&self.target.url, id);
         let mut request = self
             .client
-            .post(&self.target.url)
+            .post(&url)
             .header("content-type", "application/json")
             .timeout(self.target.timeout)
             .body(body.to_string());

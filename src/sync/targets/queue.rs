@@ -2,7 +2,7 @@
 //! once, when it is queued, so that every retry sends the same bytes.
 
 use super::template;
-use crate::config::{Outbound, Trigger};
+use crate::config::{Outbound, OutboundRule, TargetBody, Trigger};
 use crate::domain::{Fields, RecordType, Request};
 use crate::engine::rules;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -18,15 +18,27 @@ pub struct Queued {
     /// A request id, or `type/key` of a record.
     pub subject: String,
     /// `{"type", "timestamp", "rule", "data"}`: Standard Webhooks' usual envelope around the
-    /// rule's payload.
+    /// rule's payload; or the payload alone, for a target that wants it bare.
     pub body: String,
 }
 
-fn envelope(event_type: &str, rule: &str, now: DateTime<Utc>, data: serde_json::Value) -> String {
+/// What `rule` sends for `data`: Standard Webhooks' usual envelope around it, or the payload
+/// alone for a target that says `body = "payload"`.
+fn body(
+    outbound: &Outbound,
+    rule: &OutboundRule,
+    event_type: &str,
+    now: DateTime<Utc>,
+    data: serde_json::Value,
+) -> String {
+    let target = outbound.targets.get(&rule.target);
+    if target.is_some_and(|t| t.body == TargetBody::Payload) {
+        return data.to_string();
+    }
     json!({
         "type": event_type,
         "timestamp": now.to_rfc3339_opts(SecondsFormat::Secs, true),
-        "rule": rule,
+        "rule": rule.name,
         "data": data,
     })
     .to_string()
@@ -50,9 +62,10 @@ pub fn for_decision(outbound: &Outbound, request: &Request, now: DateTime<Utc>) 
             rule: rule.name.clone(),
             event_type: "request.decided",
             subject: request.id.clone(),
-            body: envelope(
+            body: body(
+                outbound,
+                rule,
                 "request.decided",
-                &rule.name,
                 now,
                 template::render(&rule.payload, &context),
             ),
@@ -121,9 +134,10 @@ pub fn for_changes(
                 rule: rule.name.clone(),
                 event_type: "record.changed",
                 subject: format!("{}/{}", record_type.name, change.key),
-                body: envelope(
+                body: body(
+                    outbound,
+                    rule,
                     "record.changed",
-                    &rule.name,
                     now,
                     template::render(&rule.payload, &context),
                 ),
@@ -136,7 +150,7 @@ pub fn for_changes(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{OutboundRule, Trigger};
+    use crate::config::WebhookTarget;
     use crate::domain::Status;
     use std::sync::Arc;
 
@@ -186,10 +200,33 @@ mod tests {
         assert_eq!(body["type"], "request.decided");
         assert_eq!(body["data"]["id"], approved.id.as_str());
         assert_eq!(body["data"]["key"], serde_json::Value::Null);
+        assert_eq!(body["rule"], "r");
         let rejected = decided("purchase_order", Status::Rejected);
         assert!(for_decision(&rules, &rejected, now).is_empty());
         let other = decided("expense", Status::Approved);
         assert!(for_decision(&rules, &other, now).is_empty());
+    }
+
+    #[test]
+    fn a_target_wanting_the_payload_gets_it_without_the_envelope() {
+        let mut rules = outbound(Trigger::Decided {
+            workflow: "purchase_order".into(),
+            outcomes: Vec::new(),
+        });
+        let target = WebhookTarget {
+            name: "t".into(),
+            url: "https://q.example.com/purchaseorder?requestid={webhook_id}".into(),
+            body: TargetBody::Payload,
+            signing_keys: Vec::new(),
+            headers: Vec::new(),
+            timeout: std::time::Duration::from_secs(5),
+            retry_schedule: Vec::new(),
+        };
+        rules.targets.insert("t".into(), target);
+        let approved = decided("purchase_order", Status::Approved);
+        let sent = for_decision(&rules, &approved, Utc::now());
+        let body: serde_json::Value = serde_json::from_str(&sent[0].body).unwrap();
+        assert_eq!(body, json!({ "id": "PO-25458", "key": null }));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! A stand-in "accounting system" receiving keel's outbound webhooks on a random port, the way
 //! a Standard Webhooks receiver does: it checks `webhook-signature` against its secret (any of
-//! the space-separated `v1,` entries), records every attempt with its `webhook-id`, and
-//! answers as the test tells it: accept (204), fail (500), hang, or 410 Gone.
+//! the space-separated `v1,` entries), records every attempt with its `webhook-id` and its
+//! URL's query, and answers as the test tells it: accept (204), fail (500), hang, or 410 Gone.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -33,6 +33,8 @@ pub struct Received {
     pub verified: bool,
     /// An extra header keel was told to send (`x-tenant`).
     pub tenant: Option<String>,
+    /// The URL's query (`requestid=…` for a target URL with `{webhook_id}`).
+    pub query: Option<String>,
     /// What the stand-in answered (a hung call released late counts as accepted).
     pub answered: Answer,
 }
@@ -101,6 +103,7 @@ impl Accounting {
 
 async fn receive(
     axum::extract::State(shared): axum::extract::State<Shared>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> axum::http::StatusCode {
@@ -126,6 +129,7 @@ async fn receive(
         body: serde_json::from_slice(&body).unwrap_or(Value::Null),
         verified,
         tenant: header("x-tenant"),
+        query,
         answered,
     });
     match answered {

@@ -3,11 +3,12 @@
 //! "data": {"id": …}}`, only the id, as QuickBooks, Xero and Procore do), serves each project
 //! for fetch-back (`GET /projects/{id}`, 404 for an unknown one) and a paginated list of the
 //! projects changed since a time for polling (`GET /projects?updated_since=…&page=n`, two a
-//! page, oldest change first). Every call needs its bearer token. A test can make it answer the
+//! page, oldest change first). Every call needs its bearer token; each fetch-back is recorded
+//! with its query and headers. A test can make it answer the
 //! next calls with errors (429 with Retry-After, 5xx), or hold a list page unanswered.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -33,6 +34,16 @@ struct Tool {
     /// The `updated_since` and `page` of every list call.
     listed: Vec<(String, u64)>,
     fetched: usize,
+    calls: Vec<FetchCall>,
+}
+
+/// One fetch-back as received, answered or not.
+#[derive(Debug, Clone)]
+pub struct FetchCall {
+    pub id: String,
+    pub query: Option<String>,
+    /// Lowercase names.
+    pub headers: BTreeMap<String, String>,
 }
 
 #[derive(Clone)]
@@ -74,6 +85,11 @@ impl PmTool {
     /// The `updated_since` and page of every list call so far.
     pub fn listed(&self) -> Vec<(String, u64)> {
         self.tool.lock().unwrap().listed.clone()
+    }
+
+    /// Every fetch-back call so far.
+    pub fn fetch_calls(&self) -> Vec<FetchCall> {
+        self.tool.lock().unwrap().calls.clone()
     }
 
     /// How many fetch-back calls it answered with a project.
@@ -171,11 +187,20 @@ async fn fetch(
     State(tool): State<Arc<Mutex<Tool>>>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Response {
+    let mut tool = tool.lock().unwrap();
+    tool.calls.push(FetchCall {
+        id: id.clone(),
+        query,
+        headers: headers
+            .iter()
+            .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_string())))
+            .collect(),
+    });
     if !authorized(&headers) {
         return StatusCode::UNAUTHORIZED.into_response();
     }
-    let mut tool = tool.lock().unwrap();
     if let Some(failure) = next_failure(&mut tool) {
         return failure;
     }

@@ -28,26 +28,44 @@ percent_complete = "$.progress"
 /// back from `pm`, `poll` (a `[source.poll]` table) when given; a sync-out table beside it,
 /// which this loader leaves alone.
 pub fn pm_source(pm: &PmTool, keys_from: &[&str], poll: &str, fields: &str) -> String {
+    signed_source("pm", "project", keys_from, "")
+        + &pm_fetch(pm, "", "max_attempts = 5")
+        + poll
+        + "\n"
+        + fields
+}
+
+/// A `[[source]]` table's keys: `name` writing `record_type`, verified as the PM tool signs
+/// (Standard Webhooks, with the keys of `keys_from`), delivery ids in `webhook-id`; `extra`
+/// keys after them.
+pub fn signed_source(name: &str, record_type: &str, keys_from: &[&str], extra: &str) -> String {
     let keys: Vec<String> = keys_from.iter().map(|k| format!("\"{k}\"")).collect();
     format!(
         r#"
 [[source]]
-name = "pm"
+name = "{name}"
 verifier = "standard_webhooks"
 keys_from = [{keys}]
-record_type = "project"
+record_type = "{record_type}"
 delivery_id = {{ header = "webhook-id" }}
+{extra}
+"#,
+        keys = keys.join(", "),
+    )
+}
 
+/// A `[source.fetch]` table reading projects back from `pm` (`url_tail` after the id, the
+/// event's `$.data.id`), with its token; `extra` keys after them.
+pub fn pm_fetch(pm: &PmTool, url_tail: &str, extra: &str) -> String {
+    format!(
+        r#"
 [source.fetch]
-url = "{base}/projects/{{id}}"
+url = "{base}/projects/{{id}}{url_tail}"
 id = "$.data.id"
 auth_from = "KEEL_TEST_PM_AUTH"
 timeout_seconds = 5
-max_attempts = 5
-{poll}
-{fields}
+{extra}
 "#,
-        keys = keys.join(", "),
         base = pm.base_url,
     )
 }

@@ -13,12 +13,9 @@ async fn a_lapsed_claim_taken_over_cannot_apply_and_a_renewed_one_can() {
         for n in 0..2 {
             let id = format!("delivery-{n}");
             let body = format!(r#"{{"n": {n}}}"#);
-            assert!(
-                store
-                    .queue_inbound("pm", &id, InboundKind::Hook, &body, t0())
-                    .await
-                    .unwrap()
-            );
+            let deliveries = [("pm", id.as_str())];
+            let queued = store.queue_inbound(&deliveries, InboundKind::Hook, &body, t0());
+            assert_eq!(queued.await.unwrap(), 1);
         }
         let claim = Duration::seconds(30);
         let first = store.claim_inbound(t0(), 1, claim).await.unwrap();
