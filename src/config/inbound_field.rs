@@ -1,8 +1,9 @@
 //! One entry of a source's `[source.fields]`: a path (`name = "$.title"`) or a table that
 //! translates the source's value (`status = { path = "$.POStatus", map = { Open = "open" } }`,
-//! `category = { value = "materials" }`, `as = "date"`, `default`). Read as written, then
-//! checked with its line: a table reads from a path or is a constant, never both or neither, and
-//! every keel value it names (map, default, constant) must pass the field's CSV check.
+//! `category = { value = "materials" }`, `as = "date"`, `default`, `from = "event"`). Read as
+//! written, then checked with its line: a table reads from a path or is a constant, never both
+//! or neither, and every keel value it names (map, default, constant) must pass the field's CSV
+//! check.
 
 use super::inbound_check::Check;
 use super::ordered::Ordered;
@@ -32,6 +33,8 @@ pub(super) struct FieldTable {
     pub default: Option<toml::Value>,
     #[serde(rename = "as")]
     pub convert: Option<String>,
+    /// `"event"`: the path is read in the thin event, not in the record fetched back for it.
+    pub from: Option<String>,
 }
 
 impl<'de> Deserialize<'de> for FieldFile {
@@ -75,12 +78,30 @@ impl Check<'_> {
         };
         let before = self.problems.len();
         let origin = match (&table.path, &table.value) {
-            (Some(path), None) => self.path(path, span.clone()).map(Origin::Path),
+            (Some(path), None) => {
+                let path = self.path(path, span.clone());
+                match table.from.as_deref() {
+                    None | Some("record") => path.map(Origin::Path),
+                    Some("event") => path.map(Origin::EventPath),
+                    Some(other) => {
+                        self.report(
+                            span.clone(),
+                            format!("`from = \"{other}\"` of the field {name} is neither `record` nor `event`"),
+                            "leave it out to read the record, or write from = \"event\" to read the webhook's event",
+                        );
+                        None
+                    }
+                }
+            }
             (None, Some(value)) => {
-                if table.map.is_some() || table.default.is_some() || table.convert.is_some() {
+                if table.map.is_some()
+                    || table.default.is_some()
+                    || table.convert.is_some()
+                    || table.from.is_some()
+                {
                     self.report(
                         span.clone(),
-                        format!("the field {name} is a constant `value`, which takes no `map`, `default` or `as`"),
+                        format!("the field {name} is a constant `value`, which takes no `map`, `default`, `as` or `from`"),
                         "write the keel value itself as `value`",
                     );
                 }

@@ -90,6 +90,7 @@ fn field_tables_read_into_maps_defaults_constants_and_conversions() {
         r#"project_id = { value = "P001" }"#,
         r#"ordered_date = { path = "$.TxnDate", as = "date" }"#,
         r#"po_id = "$.LinkedTxn[?(@.TxnType == 'PurchaseOrder')].TxnId""#,
+        r#"vendor_id = { path = "$.vendor", from = "event" }"#,
     ]);
     let config = load_with(&text).unwrap_or_else(|p| panic!("{p:?}"));
     let fields = &config.sources[0].fields;
@@ -108,6 +109,13 @@ fn field_tables_read_into_maps_defaults_constants_and_conversions() {
     assert_eq!(field("ordered_date").convert, Some(Conversion::Date));
     let record = json!({"LinkedTxn": [{"TxnType": "Bill", "TxnId": "1"}, {"TxnType": "PurchaseOrder", "TxnId": "9"}]});
     assert_eq!(field("po_id").read(&record), Ok(json!("9")));
+    let event = json!({"vendor": "V001"});
+    let fetched = json!({"vendor": "V999"});
+    assert_eq!(
+        field("vendor_id").read_for(&fetched, &event),
+        Ok(json!("V001")),
+        "read in the event, not the record fetched back"
+    );
 }
 
 /// The problems of loading `text`, as `line: message`.
@@ -143,13 +151,15 @@ fn a_field_table_with_neither_or_both_origins_or_an_unknown_conversion_is_report
         r#"ordered_date = { path = "$.d", as = "day" }"#,
         r#"project_id = { value = "P001", map = { x = "P002" } }"#,
         r#"amount = { path = "$.a", map = {} }"#,
+        r#"vendor_id = { path = "$.v", from = "payload" }"#,
     ];
     let expected = [
         "7: the field status has neither `path` nor `value`",
         "8: the field approver_id has both `path` and `value`",
         "9: `as = \"day\"` of the field ordered_date is not a conversion",
-        "10: the field project_id is a constant `value`, which takes no `map`, `default` or `as`",
+        "10: the field project_id is a constant `value`, which takes no `map`, `default`, `as` or `from`",
         "11: the map of the field amount is empty: every value found would be refused",
+        "12: `from = \"payload\"` of the field vendor_id is neither `record` nor `event`",
     ];
     assert_reported(&fields, &expected);
 }

@@ -135,8 +135,10 @@ pub(super) struct TargetFile {
     /// `envelope` (the default) or `payload`.
     #[serde(default)]
     pub body: TargetBody,
-    /// Environment variables holding `whsec_…` secrets.
-    pub signing_env: Spanned<Vec<String>>,
+    /// Environment variables holding `whsec_…` secrets: required for the envelope (a receiver
+    /// of events checks who sent them), optional for a bare payload to an API that
+    /// authenticates keel by its own token (`headers_env`).
+    pub signing_env: Option<Spanned<Vec<String>>>,
     /// Header name → environment variable holding its value.
     #[serde(default)]
     pub headers_env: BTreeMap<String, Spanned<String>>,

@@ -3,7 +3,9 @@
 //! payload placeholders name something a request or record has. `[[owner]]`'s are in
 //! [`super::outbound_owner`].
 
-use super::outbound::{Outbound, OutboundRule, RuleFile, TargetFile, Trigger, WebhookTarget};
+use super::outbound::{
+    Outbound, OutboundRule, RuleFile, TargetBody, TargetFile, Trigger, WebhookTarget,
+};
 use super::source::Source;
 use super::{Problem, Workflow};
 use crate::domain::{RecordSchema, Status};
@@ -13,6 +15,7 @@ use secrecy::SecretString;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
+use toml::Spanned;
 
 /// A target's timeout unless it says otherwise, and the longest it may say.
 const DEFAULT_TIMEOUT: f64 = 15.0;
@@ -66,18 +69,22 @@ pub(super) fn check_target(
         ));
     }
     let mut signing_keys = Vec::new();
-    if file.signing_env.get_ref().is_empty() {
-        problems.push(source.at(&file.signing_env, "a target needs at least one signing secret", "name the environment variable holding its `whsec_…` secret, e.g. signing_env = [\"KEEL_ACCOUNTING_WHSEC\"]"));
+    let signing_env = file
+        .signing_env
+        .clone()
+        .unwrap_or_else(|| Spanned::new(file.name.span(), Vec::new()));
+    if signing_env.get_ref().is_empty() && file.body == TargetBody::Envelope {
+        problems.push(source.at(&signing_env, "a target of events needs at least one signing secret", "name the environment variable holding its `whsec_…` secret, e.g. signing_env = [\"KEEL_ACCOUNTING_WHSEC\"] (only a target with body = \"payload\", an API that knows keel by its token, may go without)"));
     }
-    for var in file.signing_env.get_ref() {
+    for var in signing_env.get_ref() {
         match env_value(env, var).map(|v| sign::decode_secret(&v).map(|_| v)) {
             None => problems.push(source.at(
-                &file.signing_env,
+                &signing_env,
                 format!("the environment variable {var} is not set"),
                 format!("set {var} to the target's secret (`whsec_` and the key in base64)"),
             )),
             Some(Err(why)) => problems.push(source.at(
-                &file.signing_env,
+                &signing_env,
                 format!("{var} does not hold a signing secret: {why}"),
                 "a Standard Webhooks secret looks like whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
             )),

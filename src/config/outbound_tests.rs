@@ -252,6 +252,25 @@ fn a_target_may_want_the_bare_payload_and_its_webhook_id_in_the_url() {
         line.map(|i| i + 1),
         "{problems:?}"
     );
+    // An API that knows keel by its token takes the bare payload unsigned; events are signed.
+    let unsigned = GOOD.replace(
+        "signing_env = [\"KEEL_ACCOUNTING_WHSEC\"]",
+        "body = \"payload\"",
+    );
+    let config = load_with(&unsigned).unwrap_or_else(|p| panic!("{p:?}"));
+    assert!(
+        config.outbound.targets["accounting"]
+            .signing_keys
+            .is_empty()
+    );
+    let unsigned_events = GOOD.replace("signing_env = [\"KEEL_ACCOUNTING_WHSEC\"]\n", "");
+    let problems = problems_of(&unsigned_events);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.message == "a target of events needs at least one signing secret"),
+        "{problems:?}"
+    );
     let placeholder = GOOD.replace("/hooks/keel\"", "/po?requestid={request.id}\"");
     let problems = problems_of(&placeholder);
     let refused = problems.iter().find(|p| p.hint.contains("{webhook_id}"));

@@ -13,7 +13,7 @@ use crate::domain::{FieldType, Fields};
 use crate::store::{InboundEvent, InboundKind, ProposedChange};
 use crate::sync::sources::fetch::FetchFailure;
 use crate::sync::sources::fetch_request::fetch_request;
-use crate::sync::sources::mapping::{MappingProblem, describe, map_record};
+use crate::sync::sources::mapping::{MappingProblem, describe, map_fetched};
 use crate::sync::sources::template::scalar;
 use crate::sync::targets::ownership::{Verdict, Writer};
 use crate::sync::targets::queue;
@@ -303,7 +303,7 @@ impl Keel {
                 },
                 _ => *item,
             };
-            let mapped = match map_record(record_type, &source.fields, record) {
+            let mapped = match map_fetched(record_type, &source.fields, record, item) {
                 Ok(row) => self
                     .check_event_references(record_type, &row.1, &rows, batch)
                     .await?

@@ -88,7 +88,12 @@ impl Keel {
         for (name, value) in headers {
             request = request.header(*name, value.as_str());
         }
-        request.send().await.expect("keel answers").status().as_u16()
+        request
+            .send()
+            .await
+            .expect("keel answers")
+            .status()
+            .as_u16()
     }
 
     async fn expect(&self, hook: &str, headers: &[(&str, String)], body: &str, want: u16) {
@@ -96,13 +101,21 @@ impl Keel {
         assert_eq!(got, want, "[{}] {hook}: {headers:?}", self.db.label);
     }
 
+    /// Deliveries queued so far, counted once per source that took them.
+    async fn queued(&self) -> i64 {
+        self.db.count("select count(*) from inbound_events").await
+    }
+
+    /// The dead letters, as `source: reason`.
+    async fn dead_letters(&self) -> Vec<String> {
+        let sql = "select source || ': ' || last_error from inbound_events where status = 'dead'";
+        self.db.texts(sql).await
+    }
+
     /// Applies what was queued; nothing may be left in dead letters.
     async fn apply(&self) {
         let report = self.app.keel.apply_inbound().await.unwrap();
-        let dead = self
-            .db
-            .texts("select source || ': ' || last_error from inbound_events where status = 'dead'")
-            .await;
+        let dead = self.dead_letters().await;
         assert!(dead.is_empty(), "[{}] {report:?} {dead:#?}", self.db.label);
     }
 
@@ -119,7 +132,12 @@ impl Keel {
 fn picked(fields: &Fields, want: &Value) -> Value {
     let names = want.as_object().expect("an object").keys();
     let picked = names
-        .map(|name| (name.clone(), fields.get(name).cloned().unwrap_or(Value::Null)))
+        .map(|name| {
+            (
+                name.clone(),
+                fields.get(name).cloned().unwrap_or(Value::Null),
+            )
+        })
         .collect();
     Value::Object(picked)
 }
@@ -132,8 +150,14 @@ async fn quickbooks_vendors_orders_and_bills_flow_in_and_an_approved_order_flows
         let api = VendorApi::start(
             API_AUTH,
             &[
-                (&format!("{realm}/vendor/56"), "quickbooks/api/vendor-56.json"),
-                (&format!("{realm}/purchaseorder/171"), "quickbooks/api/purchaseorder-171.json"),
+                (
+                    &format!("{realm}/vendor/56"),
+                    "quickbooks/api/vendor-56.json",
+                ),
+                (
+                    &format!("{realm}/purchaseorder/171"),
+                    "quickbooks/api/purchaseorder-171.json",
+                ),
                 (&format!("{realm}/bill/172"), "quickbooks/api/bill-172.json"),
             ],
         )
@@ -143,8 +167,15 @@ async fn quickbooks_vendors_orders_and_bills_flow_in_and_an_approved_order_flows
         let signed = [("intuit-signature", hmac_b64(QBO_TOKEN, &[&body]))];
         let forged = [("intuit-signature", hmac_b64("another-apps-token", &[&body]))];
         keel.expect("quickbooks", &forged, &body, 401).await;
+        let tampered = body.replace("\"Vendor\"", "\"Bill\"");
+        assert_ne!(tampered, body);
+        keel.expect("quickbooks", &signed, &tampered, 401).await;
+        assert_eq!(keel.queued().await, 0, "[{label}]");
+        // Intuit retries a notification it got no 200 for: the same body, the same delivery,
+        // queued once for each of the three sources on the hook.
         keel.expect("quickbooks", &signed, &body, 200).await;
         keel.expect("quickbooks", &signed, &body, 200).await;
+        assert_eq!(keel.queued().await, 3, "[{label}]");
         keel.apply().await;
 
         // Each entity read back once, from its own URL; the Customer is no source's.
@@ -159,6 +190,23 @@ async fn quickbooks_vendors_orders_and_bills_flow_in_and_an_approved_order_flows
             ],
             "[{label}]"
         );
+        // The documentation's sample names a Customer (no source's) and Vendor 1, which this
+        // company's API does not hold: a dead letter saying so, nothing written.
+        let sample = fixture("quickbooks/webhook.json");
+        let sample_signed = [("intuit-signature", hmac_b64(QBO_TOKEN, &[&sample]))];
+        keel.expect("quickbooks", &sample_signed, &sample, 200)
+            .await;
+        keel.app.keel.apply_inbound().await.unwrap();
+        let dead = keel.dead_letters().await;
+        assert_eq!(dead.len(), 1, "[{label}] {dead:#?}");
+        assert!(
+            dead[0].starts_with("quickbooks_vendors: ") && dead[0].contains("404"),
+            "[{label}] {dead:#?}"
+        );
+        assert!(
+            api.fetched().last().unwrap().contains("/vendor/1?"),
+            "[{label}]"
+        );
         let vendor = keel.record("vendor", "56").await;
         let want = json!({"name": "Northgate Lumber", "category": "general", "payment_terms_days": 30, "preferred": false});
         assert_eq!(picked(&vendor, &want), want, "[{label}]");
@@ -170,7 +218,7 @@ async fn quickbooks_vendors_orders_and_bills_flow_in_and_an_approved_order_flows
         assert_eq!(picked(&bill, &want), want, "[{label}]");
 
         // Out: an order for the vendor that came from QuickBooks, approved in keel, is created
-        // there with its requestid; a repeated delivery creates nothing more.
+        // there with its requestid, once (a retry would carry the same id: sync_vendor_apis).
         let fields = [
             ("vendor", "56"),
             ("project", "P001"),
@@ -184,22 +232,58 @@ async fn quickbooks_vendors_orders_and_bills_flow_in_and_an_approved_order_flows
             .await
             .unwrap();
         let quickbooks = client(&keel.app.keel, "quickbooks");
-        assert_eq!(keel.app.keel.deliver_webhooks(&quickbooks).await.unwrap(), 1);
-        assert_eq!(keel.app.keel.deliver_webhooks(&quickbooks).await.unwrap(), 0);
-        let posted: Vec<_> = api.calls().into_iter().filter(|c| c.method == "POST").collect();
+        assert_eq!(
+            keel.app.keel.deliver_webhooks(&quickbooks).await.unwrap(),
+            1
+        );
+        assert_eq!(
+            keel.app.keel.deliver_webhooks(&quickbooks).await.unwrap(),
+            0
+        );
+        let posted: Vec<_> = api
+            .calls()
+            .into_iter()
+            .filter(|c| c.method == "POST")
+            .collect();
         assert_eq!(posted.len(), 1, "[{label}] {posted:#?}");
         let call = &posted[0];
         assert!(
-            call.target.starts_with(&format!("{realm}/purchaseorder?requestid=")),
+            call.target
+                .starts_with(&format!("{realm}/purchaseorder?requestid=")),
             "[{label}] {}",
             call.target
         );
-        assert_eq!(call.headers.get("authorization").map(String::as_str), Some(API_AUTH));
+        assert_eq!(
+            call.headers.get("authorization").map(String::as_str),
+            Some(API_AUTH)
+        );
+        // The requestid is the delivery's id; nothing is signed for an API that knows keel by
+        // its token.
+        let id = call.headers.get("webhook-id").expect("a webhook-id");
+        assert!(
+            call.target.contains(&format!("requestid={id}&")),
+            "[{label}] {call:?}"
+        );
+        assert!(
+            !call.headers.contains_key("webhook-signature"),
+            "[{label}] {call:?}"
+        );
         let order = call.body.clone().expect("a JSON body");
-        assert_eq!(order["VendorRef"]["value"], json!("56"), "[{label}] {order}");
-        assert_eq!(order["Line"][0]["Amount"], json!("4200.00"), "[{label}] {order}");
+        assert_eq!(
+            order["VendorRef"]["value"],
+            json!("56"),
+            "[{label}] {order}"
+        );
+        assert_eq!(
+            order["Line"][0]["Amount"],
+            json!("4200.00"),
+            "[{label}] {order}"
+        );
         assert_eq!(order["DueDate"], json!("2026-12-20"), "[{label}] {order}");
-        assert!(order.get("rule").is_none(), "[{label}] the bare PurchaseOrder: {order}");
+        assert!(
+            order.get("rule").is_none(),
+            "[{label}] the bare PurchaseOrder: {order}"
+        );
     }
 }
 
@@ -210,8 +294,14 @@ async fn hubspot_companies_and_calls_become_clients_and_touchpoints() {
         let api = VendorApi::start(
             API_AUTH,
             &[
-                ("/crm/v3/objects/companies/31234567890", "hubspot/api/company-31234567890.json"),
-                ("/crm/v3/objects/calls/75019283746", "hubspot/api/call-75019283746.json"),
+                (
+                    "/crm/v3/objects/companies/31234567890",
+                    "hubspot/api/company-31234567890.json",
+                ),
+                (
+                    "/crm/v3/objects/calls/75019283746",
+                    "hubspot/api/call-75019283746.json",
+                ),
             ],
         )
         .await;
@@ -227,11 +317,28 @@ async fn hubspot_companies_and_calls_become_clients_and_touchpoints() {
         };
         // The documented example (contacts) is no source's: verified, queued, skipped.
         let contacts = fixture("hubspot/webhook.json");
-        keel.expect("hubspot", &sign(&contacts), &contacts, 200).await;
+        keel.expect("hubspot", &sign(&contacts), &contacts, 200)
+            .await;
         let body = fixture("hubspot/webhook-crm.json");
         let tampered = body.replace("customer", "lead");
         keel.expect("hubspot", &sign(&body), &tampered, 401).await;
+        // Older than HubSpot's five minutes.
+        let stale_ms = (keel.app.clock.now().timestamp_millis() - 6 * 60 * 1000).to_string();
+        let stale = [
+            (
+                "x-hubspot-signature-v3",
+                hmac_b64(HUBSPOT_SECRET, &["POST", &url, &body, &stale_ms]),
+            ),
+            ("x-hubspot-request-timestamp", stale_ms),
+        ];
+        keel.expect("hubspot", &stale, &body, 401).await;
         keel.expect("hubspot", &sign(&body), &body, 200).await;
+        keel.expect("hubspot", &sign(&body), &body, 200).await;
+        assert_eq!(
+            keel.queued().await,
+            3 * 2,
+            "[{label}] two deliveries, three sources each"
+        );
         keel.apply().await;
 
         // The company read once per event naming it (created, then changed), the call once,
@@ -255,22 +362,44 @@ async fn procore_projects_change_orders_and_commitments_are_read_under_their_com
         let api = VendorApi::start(
             API_AUTH,
             &[
-                ("/rest/v1.0/projects/2468013579", "procore/api/project-2468013579.json"),
-                ("/rest/v1.0/change_order_packages/640021", "procore/api/change_order_package-640021.json"),
-                ("/rest/v1.0/purchase_order_contracts/88120", "procore/api/purchase_order_contract-88120.json"),
+                (
+                    "/rest/v1.0/projects/2468013579",
+                    "procore/api/project-2468013579.json",
+                ),
+                (
+                    "/rest/v1.0/change_order_packages/640021",
+                    "procore/api/change_order_package-640021.json",
+                ),
+                (
+                    "/rest/v1.0/purchase_order_contracts/88120",
+                    "procore/api/purchase_order_contract-88120.json",
+                ),
             ],
         )
         .await;
         let keel = Keel::start(db, "procore", &api).await;
-        let deliveries: Vec<Value> = serde_json::from_str(&fixture("procore/webhook-resources.json")).unwrap();
+        let deliveries: Vec<Value> =
+            serde_json::from_str(&fixture("procore/webhook-resources.json")).unwrap();
         let header = [("authorization", PROCORE_HOOK_AUTH.to_string())];
         let rfi = fixture("procore/webhook-v2.json");
         keel.expect("procore", &[], &rfi, 401).await;
+        let wrong = [("authorization", "Bearer procore-hook-8f3b".to_string())];
+        keel.expect("procore", &wrong, &rfi, 401).await;
+        assert_eq!(keel.queued().await, 0, "[{label}]");
+        // The legacy (v2.0) and the current (v4.0) formats: the event `id` is a number in one
+        // and a ULID string in the other, and identifies the delivery in both. Neither is about
+        // a resource a source takes.
+        let v4 = fixture("procore/webhook-v4.json");
         keel.expect("procore", &header, &rfi, 200).await;
+        keel.expect("procore", &header, &v4, 200).await;
+        keel.expect("procore", &header, &rfi, 200).await;
+        assert_eq!(keel.queued().await, 3 * 2, "[{label}]");
         for delivery in &deliveries {
-            keel.expect("procore", &header, &delivery.to_string(), 200).await;
+            keel.expect("procore", &header, &delivery.to_string(), 200)
+                .await;
             // Procore retries a delivery it got no 2xx for: the same id, applied once.
-            keel.expect("procore", &header, &delivery.to_string(), 200).await;
+            keel.expect("procore", &header, &delivery.to_string(), 200)
+                .await;
             // The project first: the change order and the commitment refer to it.
             keel.apply().await;
         }
@@ -279,11 +408,19 @@ async fn procore_projects_change_orders_and_commitments_are_read_under_their_com
         let gets: Vec<_> = calls.iter().filter(|c| c.method == "GET").collect();
         assert_eq!(gets.len(), 3, "[{label}] {gets:#?}");
         assert!(
-            gets.iter().all(|c| c.headers.get("procore-company-id").map(String::as_str) == Some("1357908642")),
+            gets.iter()
+                .all(|c| c.headers.get("procore-company-id").map(String::as_str)
+                    == Some("1357908642")),
             "[{label}] {gets:#?}"
         );
-        assert_eq!(gets[0].target, "/rest/v1.0/projects/2468013579?company_id=1357908642");
-        assert_eq!(gets[1].target, "/rest/v1.0/change_order_packages/640021?project_id=2468013579");
+        assert_eq!(
+            gets[0].target,
+            "/rest/v1.0/projects/2468013579?company_id=1357908642"
+        );
+        assert_eq!(
+            gets[1].target,
+            "/rest/v1.0/change_order_packages/640021?project_id=2468013579"
+        );
         let project = keel.record("project", "2468013579").await;
         let want = json!({"name": "Harbor Point Clinic Fit-Out", "status": "active", "start_date": "2026-01-12", "planned_end": "2027-02-26", "client_id": "C001"});
         assert_eq!(picked(&project, &want), want, "[{label}]");

@@ -26,6 +26,9 @@ pub struct FieldSource {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Origin {
     Path(JsonPath),
+    /// A path into the event that named the record rather than the record read back for it: a
+    /// thin event may carry what the record does not (Procore's project of a change order).
+    EventPath(JsonPath),
     /// The same value for every record (a field the other system does not have).
     Constant(Value),
 }
@@ -81,12 +84,19 @@ impl FieldSource {
         }
     }
 
-    /// The field's value for `record` in keel's terms, not yet checked against its type;
-    /// `null` when there is none.
+    /// The field's value for `record` when it is its own event (a polled record, a whole
+    /// one in a webhook).
     pub fn read(&self, record: &Value) -> Result<Value, Untranslated> {
+        self.read_for(record, record)
+    }
+
+    /// The field's value for `record` (read back for `event`) in keel's terms, not yet checked
+    /// against its type; `null` when there is none.
+    pub fn read_for(&self, record: &Value, event: &Value) -> Result<Value, Untranslated> {
         let found = match &self.origin {
             Origin::Constant(value) => return Ok(value.clone()),
             Origin::Path(path) => path.find(record).unwrap_or(&Value::Null),
+            Origin::EventPath(path) => path.find(event).unwrap_or(&Value::Null),
         };
         if is_nothing(found) {
             return Ok(self.default.clone().unwrap_or(Value::Null));
@@ -355,7 +365,11 @@ mod tests {
         let mut balance = at("$.Balance");
         balance.map = mapped(&[("0", "paid")]);
         balance.default = Some(json!("open"));
-        for (found, want) in [(json!(0), "paid"), (json!(0.0), "paid"), (json!(12.5), "open")] {
+        for (found, want) in [
+            (json!(0), "paid"),
+            (json!(0.0), "paid"),
+            (json!(12.5), "open"),
+        ] {
             let read = balance.read(&json!({ "Balance": found })).unwrap();
             assert_eq!(read, json!(want), "{found}");
         }

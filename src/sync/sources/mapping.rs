@@ -46,13 +46,26 @@ pub fn map_record(
     mapping: &[(String, FieldSource)],
     payload: &Value,
 ) -> Result<(String, Fields), Vec<MappingProblem>> {
+    map_fetched(record_type, mapping, payload, payload)
+}
+
+/// The record `record`, read back from its source for the thin `event`, describes (a field
+/// may be read from the event: [`super::field::Origin::EventPath`]).
+pub fn map_fetched(
+    record_type: &RecordType,
+    mapping: &[(String, FieldSource)],
+    record: &Value,
+    event: &Value,
+) -> Result<(String, Fields), Vec<MappingProblem>> {
     let mut problems = Vec::new();
     let mut fields = Fields::with_capacity(mapping.len());
     for field in &record_type.fields {
         let read = mapping
             .iter()
             .find(|(name, _)| *name == field.name)
-            .map_or(Ok(Value::Null), |(_, source)| source.read(payload));
+            .map_or(Ok(Value::Null), |(_, source)| {
+                source.read_for(record, event)
+            });
         let found = match read {
             Ok(found) => found,
             Err(untranslated) => {

@@ -68,7 +68,10 @@ impl TargetClient {
             .timeout(self.target.timeout)
             .body(body.to_string());
         for (name, value) in sign::headers(&self.keys, id, timestamp, body.as_bytes()) {
-            request = request.header(name, value);
+            // Unsigned (a bare payload to an API keel's own token opens): no signature header.
+            if !value.is_empty() {
+                request = request.header(name, value);
+            }
         }
         for (name, value) in &self.target.headers {
             request = request.header(name.as_str(), value.expose_secret());

@@ -119,7 +119,8 @@ async fn answer(
     let mut api = shared.api.lock().unwrap();
     api.calls.push(call.clone());
     if call.headers.get("authorization") != Some(&shared.authorization) {
-        let fault = json!({"fault": {"error": [{"message": "AuthenticationFailed", "code": "3200"}]}});
+        let fault =
+            json!({"fault": {"error": [{"message": "AuthenticationFailed", "code": "3200"}]}});
         return (StatusCode::UNAUTHORIZED, axum::Json(fault)).into_response();
     }
     if method == Method::POST {
