@@ -1,6 +1,7 @@
-//! The REST API: submit a request, act on one, read one. Every call carries
-//! `Authorization: Bearer $KEEL_API_TOKEN`; without a configured token the API is closed.
+//! The REST API: submit a request, act on one, read one. Every call carries a bearer token
+//! ([`Caller`]) holding the scope the route asks for.
 
+use super::auth::{Caller, Scope};
 use super::error::ApiError;
 use super::error::json_body as body;
 use crate::engine::lifecycle::Action;
@@ -8,8 +9,7 @@ use crate::service::{Keel, NewRequest};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use secrecy::ExposeSecret;
+use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -35,40 +35,13 @@ pub struct ActBody {
     step: Option<usize>,
 }
 
-pub(super) fn authorize(keel: &Keel, headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(expected) = &keel.config.secrets.api_token else {
-        return Err(ApiError::Unauthorized(
-            "the API is closed: set KEEL_API_TOKEN to open it".into(),
-        ));
-    };
-    let given = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    if constant_time_eq(given.as_bytes(), expected.expose_secret().as_bytes()) {
-        Ok(())
-    } else {
-        Err(ApiError::Unauthorized(
-            "missing or wrong bearer token".into(),
-        ))
-    }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 pub async fn submit(
     State(keel): State<Keel>,
-    headers: HeaderMap,
+    caller: Caller,
     payload: Result<Json<SubmitBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    authorize(&keel, &headers)?;
     let b = body(payload)?;
+    caller.require(Scope::RequestsSubmit(b.workflow.clone()))?;
     let new = NewRequest {
         workflow: b.workflow,
         requester: b.requester,
@@ -84,10 +57,10 @@ pub async fn submit(
 pub async fn act(
     State(keel): State<Keel>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    caller: Caller,
     payload: Result<Json<ActBody>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    authorize(&keel, &headers)?;
+    caller.require(Scope::RequestsAct)?;
     let b = body(payload)?;
     let action = match b.action.as_str() {
         "approve" => Action::Approve,
@@ -113,9 +86,9 @@ pub async fn act(
 pub async fn show(
     State(keel): State<Keel>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    caller: Caller,
 ) -> Result<Json<Value>, ApiError> {
-    authorize(&keel, &headers)?;
+    caller.require(Scope::RequestsRead)?;
     let (request, events) = keel.request_with_history(&id).await?;
     let text = crate::cli::request_json_value(&request, &events);
     Ok(Json(text))

@@ -2,6 +2,7 @@
 //! REST API (bearer token), for scripts and other systems. With a console, its pages and API.
 
 mod api;
+pub mod auth;
 pub(crate) mod error;
 mod health;
 pub mod hooks;

@@ -2,7 +2,7 @@
 //! REST API, as a person of the directory. A record type owned by another system refuses it
 //! (409, naming the owner) or files it as a change request (202 with the request's id).
 
-use super::api::authorize;
+use super::auth::{Caller, Scope};
 use super::error::ApiError;
 use super::error::json_body as body;
 use crate::service::{Keel, RecordWrite, UserError};
@@ -10,7 +10,7 @@ use crate::sync::targets::ownership::Writer;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -27,10 +27,10 @@ pub struct RecordBody {
 pub async fn put(
     State(keel): State<Keel>,
     Path((record_type, key)): Path<(String, String)>,
-    headers: HeaderMap,
+    caller: Caller,
     payload: Result<Json<RecordBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    authorize(&keel, &headers)?;
+    caller.require(Scope::RecordsWrite(record_type.clone()))?;
     let b = body(payload)?;
     let person = keel
         .directory_now()
