@@ -147,6 +147,9 @@ enum Command {
     /// Integrations: sources coming in and webhook targets going out, their failures, retry.
     #[command(subcommand)]
     Sync(SyncCommand),
+    /// REST API tokens: make one for a person with scopes, list them, revoke one.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Slack: the app manifest to create keel's Slack app from.
     #[command(subcommand)]
     Slack(SlackCommand),
@@ -163,6 +166,31 @@ enum DiscordCommand {
     /// Register the workflows' slash commands, /keel and /ask: in discord.guild_id's server
     /// (at once), or globally without it (within an hour).
     Register,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Make a token and print it (the only time it is shown: keel keeps only its hash).
+    Create {
+        /// What the list and `revoke` call it, such as quickbooks-sync.
+        #[arg(long)]
+        name: String,
+        /// The person it acts as (staff id or email).
+        #[arg(long = "as")]
+        person: String,
+        /// A scope: records:read:TYPE, records:write:TYPE, requests:read,
+        /// requests:submit:WORKFLOW, requests:act, act-as, audit:read, people:read, ask (TYPE or
+        /// WORKFLOW may be *); repeat for each.
+        #[arg(long = "scope", required = true, value_name = "SCOPE")]
+        scopes: Vec<String>,
+        /// Days from now (30d) or the last day it works (2027-01-31) [default: never].
+        #[arg(long)]
+        expires: Option<String>,
+    },
+    /// List the tokens: name, person, scopes, created, expires, revoked, last used.
+    List,
+    /// Refuse a token's calls from now on.
+    Revoke { name: String },
 }
 
 #[derive(Subcommand)]
@@ -365,6 +393,22 @@ async fn main() -> ExitCode {
         Command::Sync(SyncCommand::Replay { source, since }) => {
             cli::sync::replay(&config, &source, &since).await
         }
+        Command::Token(TokenCommand::Create {
+            name,
+            person,
+            scopes,
+            expires,
+        }) => {
+            let args = cli::token::CreateArgs {
+                name,
+                person,
+                scopes,
+                expires,
+            };
+            cli::token::create(&config, args).await
+        }
+        Command::Token(TokenCommand::List) => cli::token::list(&config).await,
+        Command::Token(TokenCommand::Revoke { name }) => cli::token::revoke(&config, &name).await,
         Command::Slack(SlackCommand::Manifest { url }) => cli::slack_manifest(&config, &url),
         Command::Discord(DiscordCommand::Invite) => cli::discord_invite(&config),
         Command::Discord(DiscordCommand::Register) => cli::discord_register(&config).await,

@@ -9,6 +9,7 @@ pub use output::request_json_value;
 mod serve;
 pub mod sync;
 mod terminal;
+pub mod token;
 
 pub use demo::{DemoOptions, default_home as default_demo_home, demo};
 pub use serve::serve;

@@ -1,6 +1,7 @@
 //! The nouns of keel as plain data: field types and values, records, people, workflows, requests,
 //! audit events and notifications, forms, and what people do in chat and what keel answers. Nothing here does I/O; the engine and the service build on it.
 
+pub mod api_token;
 pub mod chat;
 pub mod event;
 pub mod field;
@@ -15,6 +16,7 @@ pub mod timer;
 pub mod vocabulary;
 pub mod workflow;
 
+pub use api_token::{ApiToken, TokenRefusal};
 pub use chat::{ChatMessage, Delivery, MessageRef, Target};
 pub use event::{Event, EventDraft};
 pub use field::{FieldType, Fields};

@@ -1,6 +1,7 @@
 //! The REST API: submit a request, act on one, read one. Every call carries a bearer token
 //! ([`Caller`]) holding the scope the route asks for.
 
+use super::acting::actor;
 use super::auth::{Caller, Scope};
 use super::error::ApiError;
 use super::error::json_body as body;
@@ -17,9 +18,9 @@ use serde_json::Value;
 #[serde(deny_unknown_fields)]
 pub struct SubmitBody {
     workflow: String,
-    /// The requester: staff id or email.
+    /// The requester: staff id or email; the token's person when left out.
     #[serde(rename = "as")]
-    requester: String,
+    requester: Option<String>,
     fields: serde_json::Map<String, Value>,
     idempotency_key: Option<String>,
 }
@@ -27,8 +28,9 @@ pub struct SubmitBody {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActBody {
+    /// Who acts: staff id or email; the token's person when left out.
     #[serde(rename = "as")]
-    actor: String,
+    actor: Option<String>,
     action: String,
     reason: Option<String>,
     /// The step the caller saw (0-based), to refuse acting on a step that moved on.
@@ -42,9 +44,10 @@ pub async fn submit(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let b = body(payload)?;
     caller.require(Scope::RequestsSubmit(b.workflow.clone()))?;
+    let requester = actor(&keel, &caller, b.requester.as_deref()).await?;
     let new = NewRequest {
         workflow: b.workflow,
-        requester: b.requester,
+        requester,
         fields: b.fields.into_iter().collect(),
         idempotency_key: b.idempotency_key,
     };
@@ -62,6 +65,7 @@ pub async fn act(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::RequestsAct)?;
     let b = body(payload)?;
+    let person = actor(&keel, &caller, b.actor.as_deref()).await?;
     let action = match b.action.as_str() {
         "approve" => Action::Approve,
         "reject" => Action::Reject {
@@ -77,7 +81,7 @@ pub async fn act(
             )));
         }
     };
-    let request = keel.act(&id, &b.actor, action, b.step).await?;
+    let request = keel.act(&id, &person, action, b.step).await?;
     Ok(Json(
         serde_json::json!({ "id": request.id, "status": request.status, "current_step": request.current_step }),
     ))

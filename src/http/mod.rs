@@ -1,6 +1,7 @@
 //! The HTTP surface of `keel serve`: a health check, counts for monitoring (`/metrics`) and the
 //! REST API (bearer token), for scripts and other systems. With a console, its pages and API.
 
+mod acting;
 mod api;
 pub mod auth;
 pub(crate) mod error;
@@ -9,6 +10,7 @@ pub mod hooks;
 pub mod local_host;
 mod metrics;
 mod records_api;
+pub mod scopes;
 
 use crate::chat::console::Console;
 use crate::chat::discord::Discord;

@@ -2,10 +2,11 @@
 //! REST API, as a person of the directory. A record type owned by another system refuses it
 //! (409, naming the owner) or files it as a change request (202 with the request's id).
 
+use super::acting::actor;
 use super::auth::{Caller, Scope};
 use super::error::ApiError;
 use super::error::json_body as body;
-use crate::service::{Keel, RecordWrite, UserError};
+use crate::service::{Keel, RecordWrite};
 use crate::sync::targets::ownership::Writer;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -17,9 +18,10 @@ use serde_json::{Value, json};
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecordBody {
-    /// Who writes: a staff id or email (the requester of a change request).
+    /// Who writes: a staff id or email (the requester of a change request); the token's
+    /// person when left out.
     #[serde(rename = "as")]
-    person: String,
+    person: Option<String>,
     /// Every field of the record.
     fields: serde_json::Map<String, Value>,
 }
@@ -32,14 +34,7 @@ pub async fn put(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     caller.require(Scope::RecordsWrite(record_type.clone()))?;
     let b = body(payload)?;
-    let person = keel
-        .directory_now()
-        .await?
-        .resolve(&b.person)
-        .filter(|p| p.active)
-        .map(|p| p.id.clone())
-        .ok_or_else(|| UserError::UnknownPerson(b.person.clone()))
-        .map_err(|e| ApiError::Service(e.into()))?;
+    let person = actor(&keel, &caller, b.person.as_deref()).await?;
     let writer = Writer::Api { person };
     let written = keel
         .write_record(&record_type, &key, &b.fields, writer)

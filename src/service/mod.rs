@@ -3,6 +3,7 @@
 //! the compiled decision tables, the store, the clock and caches of the directory and delegations.
 
 mod act;
+mod api_tokens;
 mod ask;
 mod ask_total;
 mod audit;
@@ -36,6 +37,7 @@ mod sync_ops;
 mod sync_out;
 mod timers;
 
+pub use api_tokens::{NewToken, Revoked};
 pub use audit::ExportFormat;
 pub use deliver::Sink;
 pub use directory::CONSOLE;

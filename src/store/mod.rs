@@ -13,6 +13,7 @@
 //! busy timeout.
 
 mod anomaly;
+mod api_tokens;
 mod ask;
 mod chat;
 mod checkpoint;
