@@ -89,27 +89,29 @@ impl Store {
 
     /// Revokes the token named `name` at `at`; a token already revoked keeps its first time.
     pub async fn revoke_api_token(&self, name: &str, at: DateTime<Utc>) -> Result<()> {
-        let revoke = Statement::new(
-            "update api_tokens set revoked_at = $2 where name = $1 and revoked_at is null",
-            format!("revoking the API token {name}"),
-        )
-        .bind(name)
-        .bind(ts(&at));
-        let mut tx = self.begin().await?;
-        tx.write(revoke).await?;
-        tx.commit().await
+        let sql = "update api_tokens set revoked_at = $2 where name = $1 and revoked_at is null";
+        self.stamp_api_token(sql, format!("revoking the API token {name}"), name, at)
+            .await
     }
 
     /// Records a call made with the token named `name` at `at`.
     pub async fn touch_api_token(&self, name: &str, at: DateTime<Utc>) -> Result<()> {
-        let touch = Statement::new(
-            "update api_tokens set last_used_at = $2 where name = $1",
-            format!("recording a use of the API token {name}"),
-        )
-        .bind(name)
-        .bind(ts(&at));
+        let sql = "update api_tokens set last_used_at = $2 where name = $1";
+        let doing = format!("recording a use of the API token {name}");
+        self.stamp_api_token(sql, doing, name, at).await
+    }
+
+    /// Runs `sql`, which sets one time (`$2`) of the token named `$1`, in a transaction.
+    async fn stamp_api_token(
+        &self,
+        sql: &str,
+        doing: String,
+        name: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let stamp = Statement::new(sql, doing).bind(name).bind(ts(&at));
         let mut tx = self.begin().await?;
-        tx.write(touch).await?;
+        tx.write(stamp).await?;
         tx.commit().await
     }
 }
