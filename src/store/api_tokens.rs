@@ -59,32 +59,27 @@ impl Store {
 
     /// The token named `name`, if there is one.
     pub async fn api_token_named(&self, name: &str) -> Result<Option<ApiToken>> {
-        let read = Statement::new(
-            format!("select {COLUMNS} from api_tokens where name = $1"),
-            format!("reading the API token {name}"),
-        )
-        .bind(name);
-        self.read(read)
-            .await?
-            .into_iter()
-            .next()
-            .map(token_of)
-            .transpose()
+        let doing = format!("reading the API token {name}");
+        self.api_token_where("name", name, doing).await
     }
 
     /// The token whose secret hashes to `secret_hash`, if there is one.
     pub async fn api_token_by_hash(&self, secret_hash: &str) -> Result<Option<ApiToken>> {
-        let read = Statement::new(
-            format!("select {COLUMNS} from api_tokens where secret_hash = $1"),
-            "looking up the token of an API call",
-        )
-        .bind(secret_hash);
-        self.read(read)
-            .await?
-            .into_iter()
-            .next()
-            .map(token_of)
-            .transpose()
+        let doing = "looking up the token of an API call".to_string();
+        self.api_token_where("secret_hash", secret_hash, doing)
+            .await
+    }
+
+    /// The token whose `column` (one of the unique ones) is `value`.
+    async fn api_token_where(
+        &self,
+        column: &str,
+        value: &str,
+        doing: String,
+    ) -> Result<Option<ApiToken>> {
+        let sql = format!("select {COLUMNS} from api_tokens where {column} = $1");
+        let rows = self.read(Statement::new(sql, doing).bind(value)).await?;
+        rows.into_iter().next().map(token_of).transpose()
     }
 
     /// Revokes the token named `name` at `at`; a token already revoked keeps its first time.
