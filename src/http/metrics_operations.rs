@@ -37,21 +37,20 @@ pub fn render_requests(text: &mut Exposition, counts: &OperationsCounts, now: Da
         ];
         text.sample(name, &labels, row.count);
     }
-    let name = "keel_requests_pending";
-    text.family(name, "Requests waiting for a decision.", Kind::Gauge);
-    for row in &counts.pending {
-        text.sample(name, &[("workflow", &row.workflow)], row.count);
-    }
-    let name = "keel_requests_oldest_pending_age_seconds";
-    text.family(
-        name,
+    let rows: Vec<(&str, _)> = counts
+        .pending
+        .iter()
+        .map(|row| (row.workflow.as_str(), row))
+        .collect();
+    let pending = ("keel_requests_pending", "Requests waiting for a decision.");
+    text.labelled_gauge(pending, "workflow", &rows, |row| row.count);
+    let oldest = (
+        "keel_requests_oldest_pending_age_seconds",
         "How long the oldest pending request has waited.",
-        Kind::Gauge,
     );
-    for row in &counts.pending {
-        let waited = age(now, row.oldest_submitted_at);
-        text.sample(name, &[("workflow", &row.workflow)], waited);
-    }
+    text.labelled_gauge(oldest, "workflow", &rows, |row| {
+        age(now, row.oldest_submitted_at)
+    });
 }
 
 /// SLA breaches (reminders, escalations, expiries) and timers that are due or late.

@@ -5,7 +5,7 @@
 
 use super::Store;
 use super::sql::{parse_opt_ts, parse_ts, ts};
-use super::statement::Statement;
+use super::statement::{Columns, Statement};
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 
@@ -90,16 +90,14 @@ impl Store {
              order by workflow, status",
             "counting requests by workflow and status",
         );
-        let mut counts = Vec::new();
-        for row in self.read(read).await? {
-            let mut columns = row.columns();
-            counts.push(RequestCount {
+        self.rows(read, |columns| {
+            Ok(RequestCount {
                 workflow: columns.text()?,
                 status: columns.text()?,
                 count: columns.int()?,
-            });
-        }
-        Ok(counts)
+            })
+        })
+        .await
     }
 
     async fn pending_by_workflow(&self) -> Result<Vec<PendingRequests>> {
@@ -108,16 +106,14 @@ impl Store {
              where status = 'pending' group by workflow order by workflow",
             "counting pending requests",
         );
-        let mut pending = Vec::new();
-        for row in self.read(read).await? {
-            let mut columns = row.columns();
-            pending.push(PendingRequests {
+        self.rows(read, |columns| {
+            Ok(PendingRequests {
                 workflow: columns.text()?,
                 count: columns.int()?,
                 oldest_submitted_at: parse_ts(&columns.text()?)?,
-            });
-        }
-        Ok(pending)
+            })
+        })
+        .await
     }
 
     async fn sla_breaches(&self) -> Result<Vec<SlaBreaches>> {
@@ -128,16 +124,14 @@ impl Store {
              group by r.workflow, e.action order by r.workflow, e.action",
             "counting reminders, escalations and expiries",
         );
-        let mut breaches = Vec::new();
-        for row in self.read(read).await? {
-            let mut columns = row.columns();
-            breaches.push(SlaBreaches {
+        self.rows(read, |columns| {
+            Ok(SlaBreaches {
                 workflow: columns.text()?,
                 action: columns.text()?,
                 count: columns.int()?,
-            });
-        }
-        Ok(breaches)
+            })
+        })
+        .await
     }
 
     async fn due_timers(
@@ -153,16 +147,26 @@ impl Store {
         )
         .bind(ts(&now))
         .bind(ts(&late_before));
-        let mut timers = Vec::new();
-        for row in self.read(read).await? {
-            let mut columns = row.columns();
-            timers.push(DueTimers {
+        self.rows(read, |columns| {
+            Ok(DueTimers {
                 kind: columns.text()?,
                 due: columns.int()?,
                 late: columns.int()?,
-            });
-        }
-        Ok(timers)
+            })
+        })
+        .await
+    }
+
+    /// Each row of `read`, as `read_row` reads its columns.
+    async fn rows<T>(
+        &self,
+        read: Statement,
+        read_row: impl Fn(&mut Columns) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let rows = self.read(read).await?;
+        rows.into_iter()
+            .map(|row| read_row(&mut row.columns()))
+            .collect()
     }
 
     /// Undelivered notifications by platform, for `/metrics` and `/readyz`.
@@ -173,16 +177,14 @@ impl Store {
              where delivered_at is null group by platform order by platform",
             "counting undelivered notifications by platform",
         );
-        let mut platforms = Vec::new();
-        for row in self.read(read).await? {
-            let mut columns = row.columns();
-            platforms.push(PlatformOutbox {
+        self.rows(read, |columns| {
+            Ok(PlatformOutbox {
                 platform: columns.opt_text()?,
                 pending: columns.int()?,
                 parked: columns.int()?,
                 oldest_pending: parse_opt_ts(columns.opt_text()?.as_deref())?,
-            });
-        }
-        Ok(platforms)
+            })
+        })
+        .await
     }
 }

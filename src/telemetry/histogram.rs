@@ -4,7 +4,7 @@
 
 use super::exposition::{Exposition, Kind};
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 /// Upper bounds, in seconds, for what takes milliseconds (HTTP requests, transactions).
 pub const FAST_SECONDS: &[f64] = &[
@@ -81,11 +81,9 @@ impl Histograms {
 
     /// Counts `value` under `values` (one per label, in the family's order).
     pub fn observe(&self, values: &[&str], value: f64) {
-        let key: Vec<String> = values.iter().map(ToString::to_string).collect();
-        // A panic elsewhere while the lock was held leaves counts that are still counts.
-        let mut by_labels = self.by_labels.lock().unwrap_or_else(|e| e.into_inner());
+        let mut by_labels = locked(&self.by_labels);
         by_labels
-            .entry(key)
+            .entry(key(values))
             .or_insert_with(|| Buckets::new(self.bounds))
             .observe(self.bounds, value);
     }
@@ -93,19 +91,10 @@ impl Histograms {
     /// The family as Prometheus reads it: cumulative buckets, `+Inf`, sum and count.
     pub fn render(&self, text: &mut Exposition) {
         text.family(self.name, self.help, Kind::Histogram);
-        let by_labels = self
-            .by_labels
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let by_labels = locked(&self.by_labels).clone();
         let bucket = format!("{}_bucket", self.name);
         for (values, buckets) in &by_labels {
-            let labels: Vec<(&str, &str)> = self
-                .labels
-                .iter()
-                .copied()
-                .zip(values.iter().map(String::as_str))
-                .collect();
+            let labels = paired(self.labels, values);
             let mut cumulated = 0;
             for (bound, count) in self.bounds.iter().zip(&buckets.counts) {
                 cumulated += count;
@@ -118,6 +107,26 @@ impl Histograms {
             text.sample(&format!("{}_count", self.name), &labels, total);
         }
     }
+}
+
+/// Label values as a family's map keeps them.
+fn key(values: &[&str]) -> Vec<String> {
+    values.iter().map(ToString::to_string).collect()
+}
+
+/// A family's map; a panic elsewhere while the lock was held leaves counts that are still
+/// counts, so a poisoned lock is taken all the same.
+fn locked<V>(map: &Mutex<BTreeMap<Vec<String>, V>>) -> MutexGuard<'_, BTreeMap<Vec<String>, V>> {
+    map.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Each label's name with its value.
+fn paired<'a>(names: &[&'a str], values: &'a [String]) -> Vec<(&'a str, &'a str)> {
+    names
+        .iter()
+        .copied()
+        .zip(values.iter().map(String::as_str))
+        .collect()
 }
 
 /// `labels` and the bucket's bound `le`.
@@ -151,26 +160,14 @@ impl Counters {
 
     /// Adds one under `values` (one per label, in the family's order).
     pub fn increment(&self, values: &[&str]) {
-        let key: Vec<String> = values.iter().map(ToString::to_string).collect();
-        let mut by_labels = self.by_labels.lock().unwrap_or_else(|e| e.into_inner());
-        *by_labels.entry(key).or_default() += 1;
+        *locked(&self.by_labels).entry(key(values)).or_default() += 1;
     }
 
     pub fn render(&self, text: &mut Exposition) {
         text.family(self.name, self.help, Kind::Counter);
-        let by_labels = self
-            .by_labels
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let by_labels = locked(&self.by_labels).clone();
         for (values, count) in &by_labels {
-            let labels: Vec<(&str, &str)> = self
-                .labels
-                .iter()
-                .copied()
-                .zip(values.iter().map(String::as_str))
-                .collect();
-            text.sample(self.name, &labels, count);
+            text.sample(self.name, &paired(self.labels, values), count);
         }
     }
 }

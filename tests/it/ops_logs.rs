@@ -35,21 +35,7 @@ async fn serve(
         .kill_on_drop(true)
         .spawn()
         .expect("keel serve starts");
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let line = tokio::time::timeout(
-        Duration::from_secs(60),
-        BufReader::new(stdout).lines().next_line(),
-    )
-    .await
-    .expect("keel serve prints its address")
-    .expect("readable stdout")
-    .expect("a line");
-    let address = line
-        .trim()
-        .rsplit(' ')
-        .next()
-        .expect("an address")
-        .to_string();
+    let address = crate::crash::printed_address(&mut child).await;
     let stderr = child.stderr.take().expect("stderr is piped");
     (child, address, BufReader::new(stderr).lines())
 }
