@@ -18,6 +18,8 @@
 //! - [`server`]: keel running: HTTP, console, scheduler and outbox delivery until stopped.
 //! - [`http`]: the REST API, health endpoint and console routes of `keel serve` and `keel demo`.
 //! - [`log_limit`]: the same error written to the log once a minute, not at every occurrence.
+//! - [`telemetry`]: what keel measures of itself for `/metrics`, and the request id that
+//!   follows an HTTP request into the log and the outbox.
 
 pub mod ask;
 pub mod chat;
@@ -33,3 +35,4 @@ pub mod server;
 pub mod service;
 pub mod store;
 pub mod sync;
+pub mod telemetry;

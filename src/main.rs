@@ -299,7 +299,10 @@ enum AuditCommand {
 async fn main() -> ExitCode {
     let args = Args::parse();
     let serving = matches!(args.command, Command::Serve | Command::Demo { .. });
-    cli::init_logging(serving);
+    if let Err(problem) = cli::init_logging(serving) {
+        eprintln!("{problem}");
+        return ExitCode::FAILURE;
+    }
     let config = args.config;
     let outcome = match args.command {
         Command::Check { dir } => return cli::check(&dir.unwrap_or(config)),

@@ -3,6 +3,7 @@
 //! reference and reported as "Something went wrong (ref …)".
 
 mod demo;
+mod logging;
 pub mod outbox;
 mod output;
 pub use output::request_json_value;
@@ -12,6 +13,7 @@ mod terminal;
 pub mod token;
 
 pub use demo::{DemoOptions, default_home as default_demo_home, demo};
+pub use logging::init_logging;
 pub use serve::serve;
 
 use crate::clock::Clock;
@@ -47,18 +49,6 @@ pub enum ExportArg {
 }
 
 type Outcome = Result<ExitCode, ServiceError>;
-
-/// Logs to standard error: informational for the server, warnings only for one-shot commands
-/// (whose output is for a person or a script). `RUST_LOG` overrides.
-pub fn init_logging(serving: bool) {
-    let default = if serving { "keel=info,warn" } else { "warn" };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
-}
 
 /// Turns a command's outcome into an exit status, telling the person what went wrong.
 pub fn exit(outcome: Outcome) -> ExitCode {

@@ -30,7 +30,10 @@ pub(super) const SECTIONS: &[(&str, &[&str])] = &[
         ],
     ),
     ("database", &["url", "max_connections"]),
-    ("server", &["bind", "public_url"]),
+    (
+        "server",
+        &["bind", "public_url", "ready_outbox_lag_seconds"],
+    ),
     ("scheduler", &["tick_seconds", "outbox_max_attempts"]),
     ("slack", &["enabled", "mode", "api_url", "timeout_seconds"]),
     (

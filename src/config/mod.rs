@@ -108,6 +108,9 @@ pub struct Server {
     /// keel gives it one: sign-in links point there, and an `https://` one marks the console's
     /// cookie `Secure`.
     pub public_url: Option<String>,
+    /// `/readyz` fails while a pending notification has waited longer than this: keel is far
+    /// behind on its outbox (a platform down, deliverers stuck).
+    pub ready_outbox_lag_seconds: u64,
 }
 
 #[derive(Debug, Clone)]

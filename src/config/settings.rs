@@ -130,6 +130,14 @@ impl Checker<'_> {
                 "write the address people open keel at, e.g. https://keel.example.com",
             );
         }
+        if file.server.ready_outbox_lag_seconds == 0 {
+            self.report(
+                problems,
+                &["server", "ready_outbox_lag_seconds"],
+                "ready_outbox_lag_seconds must be at least 1".into(),
+                "600 (ten minutes) suits most; a notification that waits this long is far behind",
+            );
+        }
         for (section, timeout) in [
             ("slack", file.slack.timeout_seconds),
             ("discord", file.discord.timeout_seconds),
@@ -199,6 +207,7 @@ impl Checker<'_> {
                     .server
                     .public_url
                     .map(|url| url.trim_end_matches('/').to_string()),
+                ready_outbox_lag_seconds: file.server.ready_outbox_lag_seconds,
             },
             scheduler: Scheduler {
                 tick_seconds: file.scheduler.tick_seconds,

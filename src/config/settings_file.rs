@@ -75,6 +75,7 @@ impl Default for DatabaseFile {
 pub(super) struct ServerFile {
     pub bind: String,
     pub public_url: Option<String>,
+    pub ready_outbox_lag_seconds: u64,
 }
 
 impl Default for ServerFile {
@@ -82,6 +83,7 @@ impl Default for ServerFile {
         ServerFile {
             bind: "127.0.0.1:8080".into(),
             public_url: None,
+            ready_outbox_lag_seconds: 600,
         }
     }
 }

@@ -9,6 +9,8 @@ mod health;
 pub mod hooks;
 pub mod local_host;
 mod metrics;
+mod metrics_operations;
+mod observe;
 mod records_api;
 pub mod scopes;
 
@@ -35,13 +37,14 @@ pub fn router(
 ) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::metrics))
         .route("/api/v1/requests", post(api::submit))
         .route("/api/v1/requests/{id}", get(api::show))
         .route("/api/v1/requests/{id}/actions", post(api::act))
         .route("/api/v1/records/{record_type}/{key}", put(records_api::put))
         .route("/hooks/{source}", post(hooks::receive))
-        .with_state(keel);
+        .with_state(keel.clone());
     if let Some(console) = console {
         router = router
             .merge(console.router())
@@ -53,5 +56,7 @@ pub fn router(
     if let Some(discord) = discord {
         router = router.merge(discord.router());
     }
-    router.layer(DefaultBodyLimit::max(MAX_BODY))
+    router
+        .layer(axum::middleware::from_fn_with_state(keel, observe::observe))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
 }

@@ -60,6 +60,7 @@ impl Keel {
                     .await
                     .context("committing a decision")?
             {
+                self.count_decision(&transition.request);
                 self.bell.ring();
                 return Ok(transition.request);
             }
@@ -75,6 +76,7 @@ impl Keel {
         tx.update_request(&transition.request).await?;
         self.write_effects(&mut tx, &transition).await?;
         tx.commit().await.context("committing a decision")?;
+        self.count_decision(&transition.request);
         self.bell.ring();
         Ok(transition.request)
     }

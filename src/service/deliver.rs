@@ -17,6 +17,7 @@ use futures_util::{StreamExt, stream};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use tracing::Instrument as _;
 
 /// Where notifications go.
 #[derive(Clone)]
@@ -144,10 +145,15 @@ impl Keel {
             // every sink takes as the same delivery (idempotent by outbox id).
             let mut accepted = Vec::with_capacity(batch.len());
             let deliver = |item: OutboxItem| async move {
-                let outcome = sink.deliver(self, &item).await;
+                let outcome = sink
+                    .deliver(self, &item)
+                    .instrument(delivery_span(&item))
+                    .await;
                 (item, outcome)
             };
             for (item, outcome) in deliver_batch(batch, BATCH_BUDGET, deliver).await {
+                let platform = item.platform.as_deref().unwrap_or("unassigned");
+                self.telemetry().delivery(platform, outcome.is_err());
                 let failure = match outcome {
                     Ok(()) => {
                         accepted.push(item.id);
@@ -203,6 +209,18 @@ impl Keel {
             notices,
         })
     }
+}
+
+/// The span of one notification's delivery: what it is and, when an HTTP request queued it,
+/// that request's id, so that its log lines can be followed back to the request.
+fn delivery_span(item: &OutboxItem) -> tracing::Span {
+    tracing::info_span!(
+        "delivery",
+        outbox_id = item.id,
+        platform = item.platform.as_deref().unwrap_or_default(),
+        request = %item.notification.request_id,
+        request_id = item.http_request_id.as_deref(),
+    )
 }
 
 /// How long the deliveries of one claimed batch may take: well inside the claim

@@ -32,6 +32,7 @@ fn item(id: i64, request: &str) -> OutboxItem {
         },
         attempts: 0,
         created_at: chrono::Utc::now(),
+        http_request_id: None,
     }
 }
 

@@ -9,6 +9,7 @@ mod ask_total;
 mod audit;
 mod cached;
 mod console_messages;
+mod counting;
 mod dashboard;
 mod dashboard_figures;
 mod dashboard_integrations;

@@ -162,6 +162,7 @@ impl Keel {
         }
         self.write_effects(&mut tx, &transition).await?;
         tx.commit().await.context("committing a submission")?;
+        self.count_decision(&transition.request);
         self.bell.ring();
         Ok(transition.request)
     }

@@ -45,16 +45,23 @@ impl Keel {
                 }
                 _ => None,
             };
-            match transition {
+            let decided = match transition {
                 Some(transition) => {
                     tx.update_request(&transition.request).await?;
                     self.write_effects(&mut tx, &transition).await?;
                     report.fired += 1;
+                    Some(transition.request)
                 }
-                None => report.stale += 1,
-            }
+                None => {
+                    report.stale += 1;
+                    None
+                }
+            };
             tx.finish_timer(timer.id, now).await?;
             tx.commit().await.context("committing a fired timer")?;
+            if let Some(request) = decided {
+                self.count_decision(&request);
+            }
         }
         Ok(report)
     }

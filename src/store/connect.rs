@@ -71,6 +71,7 @@ async fn open(url: &str, max_connections: u32) -> Result<Store> {
             readers: None,
             sampled: Default::default(),
             facts: Default::default(),
+            telemetry: Default::default(),
             _checkpointer: None,
             _scratch: None,
         });
@@ -102,6 +103,7 @@ async fn open(url: &str, max_connections: u32) -> Result<Store> {
         readers: Some(Arc::new(Readers::new(&path, max_connections as usize))),
         sampled: Default::default(),
         facts: Default::default(),
+        telemetry: Default::default(),
         _checkpointer: Some(Arc::new(checkpointer)),
         _scratch: scratch,
     })

@@ -29,6 +29,7 @@ mod group_commit;
 mod health;
 mod inbound;
 mod native;
+mod operations;
 mod outbox;
 mod outbox_parked;
 mod record_changes;
@@ -50,6 +51,9 @@ pub use console::{ConsoleAnswer, ConsoleMessage, NewConsoleMessage};
 pub use error::StoreError;
 pub use form_drafts::FormDraft;
 pub use inbound::{InboundEvent, InboundKind, SourceCounts};
+pub use operations::{
+    DueTimers, OperationsCounts, PendingRequests, PlatformOutbox, RequestCount, SlaBreaches,
+};
 pub use outbox::{AfterFailure, CLAIM_SECONDS, Claim};
 pub use outbox_parked::{FailedDelivery, OutboxCounts};
 pub use record_changes::ProposedChange;
@@ -87,6 +91,8 @@ pub struct Store {
     sampled: anomaly::SampledFields,
     /// The fact tables of every record type (see [`facts`]).
     facts: facts::FactTables,
+    /// What this keel measures of itself; the store times its transactions into it.
+    telemetry: std::sync::Arc<crate::telemetry::Telemetry>,
     /// SQLite's checkpoints, off the writer; stopped with the last clone.
     _checkpointer: Option<std::sync::Arc<checkpoint::Checkpointer>>,
     /// The file behind an in-memory SQLite database, removed with the last clone.
@@ -114,6 +120,8 @@ pub struct OutboxItem {
     pub notification: Notification,
     pub attempts: i32,
     pub created_at: DateTime<Utc>,
+    /// The `X-Request-Id` of the HTTP request that queued it, for the delivery's log lines.
+    pub http_request_id: Option<String>,
 }
 
 /// Filters for listing requests.
@@ -133,6 +141,22 @@ pub struct Tx {
     backend: Backend,
     sampled: anomaly::SampledFields,
     facts: facts::FactTables,
+    timing: TxTiming,
+}
+
+/// Times a transaction from its begin until it ends; one dropped without an outcome was rolled
+/// back (dropping a [`Tx`] undoes it).
+struct TxTiming {
+    started: std::time::Instant,
+    telemetry: std::sync::Arc<crate::telemetry::Telemetry>,
+    outcome: &'static str,
+}
+
+impl Drop for TxTiming {
+    fn drop(&mut self) {
+        let seconds = self.started.elapsed().as_secs_f64();
+        self.telemetry.transaction(self.outcome, seconds);
+    }
 }
 
 enum TxConnection {
@@ -157,18 +181,30 @@ impl Store {
     /// Starts a transaction: `BEGIN IMMEDIATE` on SQLite (it holds the write lock from the start),
     /// read committed on Postgres (row locks are taken by the operations that need them).
     pub async fn begin(&self) -> Result<Tx> {
+        let mut timing = TxTiming {
+            started: std::time::Instant::now(),
+            telemetry: self.telemetry.clone(),
+            outcome: "failed",
+        };
         let tx = match &self.group {
             Some(group) => TxConnection::Sqlite(group.begin().await?),
             None => {
                 TxConnection::Postgres(self.pool.begin().await.context("starting a transaction")?)
             }
         };
+        timing.outcome = "rolled_back";
         Ok(Tx {
             tx,
             backend: self.backend,
             sampled: self.sampled.clone(),
             facts: self.facts.clone(),
+            timing,
         })
+    }
+
+    /// What this keel measures of itself (see [`crate::telemetry`]).
+    pub fn telemetry(&self) -> &crate::telemetry::Telemetry {
+        &self.telemetry
     }
 
     /// Runs a read outside any transaction: on SQLite's native readers (a bulk one on a
@@ -191,10 +227,17 @@ impl Tx {
     /// Makes everything written in this transaction durable and visible at once.
     /// On SQLite this returns once the batch holding the transaction is on disk.
     pub async fn commit(self) -> Result<()> {
-        match self.tx {
+        let Tx { tx, mut timing, .. } = self;
+        let committed = match tx {
             TxConnection::Postgres(tx) => tx.commit().await.context("committing a transaction"),
             TxConnection::Sqlite(member) => member.commit().await,
-        }
+        };
+        timing.outcome = if committed.is_ok() {
+            "committed"
+        } else {
+            "failed"
+        };
+        committed
     }
 
     /// Runs a write whose result is not needed.

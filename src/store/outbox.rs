@@ -19,6 +19,7 @@ pub(super) struct OutboxRow {
     created_at: String,
     platform: Option<String>,
     notification_id: i64,
+    http_request_id: Option<String>,
 }
 
 impl OutboxRow {
@@ -30,6 +31,7 @@ impl OutboxRow {
             created_at: columns.text()?,
             platform: columns.opt_text()?,
             notification_id: columns.int()?,
+            http_request_id: columns.opt_text()?,
         })
     }
 
@@ -41,12 +43,13 @@ impl OutboxRow {
             notification: from_json(&self.payload, "outbox payload")?,
             attempts: i32::try_from(self.attempts).context("reading outbox attempts")?,
             created_at: parse_ts(&self.created_at)?,
+            http_request_id: self.http_request_id,
         })
     }
 }
 
 pub(super) const OUTBOX_COLUMNS: &str =
-    "id, payload, attempts, created_at, platform, coalesce(notification_id, id)";
+    "id, payload, attempts, created_at, platform, coalesce(notification_id, id), http_request_id";
 
 /// What becomes of a notification whose delivery failed.
 #[derive(Debug, Clone, PartialEq)]
@@ -269,9 +272,9 @@ async fn split_rows(
     for platform in others {
         let sql = format!(
             "insert into outbox (created_at, recipient, kind, request_id, payload, attempts, \
-             next_attempt_at, claimed_until, platform, notification_id) \
+             next_attempt_at, claimed_until, platform, notification_id, http_request_id) \
              select created_at, recipient, kind, request_id, payload, attempts, next_attempt_at, \
-             claimed_until, $1, id from outbox where id in ({listed}) returning {OUTBOX_COLUMNS}"
+             claimed_until, $1, id, http_request_id from outbox where id in ({listed}) returning {OUTBOX_COLUMNS}"
         );
         let mut copy =
             Statement::new(sql, format!("owing notifications on {platform}")).bind(*platform);
@@ -291,18 +294,20 @@ async fn split_rows(
 const MAX_ROWS_PER_INSERT: usize = 500;
 
 impl Tx {
-    /// Queues notifications for delivery, due at once.
+    /// Queues notifications for delivery, due at once, with the id of the HTTP request this
+    /// runs for, if any (see [`crate::telemetry::request_id`]).
     pub async fn enqueue(
         &mut self,
         notifications: &[Notification],
         at: DateTime<Utc>,
     ) -> Result<()> {
         let at = ts(&at);
+        let http_request_id = crate::telemetry::request_id::current();
         for chunk in notifications.chunks(MAX_ROWS_PER_INSERT) {
             let sql = format!(
                 "insert into outbox (created_at, recipient, kind, request_id, payload, \
-                 next_attempt_at) values {}",
-                value_tuples(self.backend, chunk.len(), 6)
+                 next_attempt_at, http_request_id) values {}",
+                value_tuples(self.backend, chunk.len(), 7)
             );
             let mut insert = Statement::new(sql, "queueing notifications");
             for notification in chunk {
@@ -313,6 +318,7 @@ impl Tx {
                 insert.push(notification.request_id.clone());
                 insert.push(to_json(notification)?);
                 insert.push(at.clone());
+                insert.push(http_request_id.clone());
             }
             self.write(insert).await?;
         }

@@ -45,6 +45,12 @@ pub async fn start_server_in(
         .kill_on_drop(true)
         .spawn()
         .expect("keel serve starts");
+    let address = printed_address(&mut child).await;
+    (child, address)
+}
+
+/// The base URL `keel serve` prints on its standard output (piped) once it listens.
+pub async fn printed_address(child: &mut Child) -> String {
     let stdout = child.stdout.take().expect("stdout is piped");
     let mut lines = BufReader::new(stdout).lines();
     let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
@@ -52,13 +58,11 @@ pub async fn start_server_in(
         .expect("keel serve prints its address")
         .expect("readable stdout")
         .expect("a line");
-    let address = line
-        .trim()
+    line.trim()
         .rsplit(' ')
         .next()
         .expect("an address")
-        .to_string();
-    (child, address)
+        .to_string()
 }
 
 /// Submits Gus's change order of `amount` on P001 through the REST API with idempotency key

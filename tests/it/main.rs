@@ -31,6 +31,8 @@ mod late;
 mod layout;
 mod lifecycle;
 mod operations;
+mod ops_logs;
+mod ops_metrics;
 mod outbox;
 mod platforms;
 mod slack;

@@ -1,4 +1,5 @@
-//! What an operator relies on: a health check that fails when keel cannot write, database
+//! What an operator relies on: a readiness check that fails when keel cannot write (and a
+//! liveness check that does not), database
 //! failures named with their cause, and the demo console kept to this machine and to HTTPS
 //! cookies where HTTPS is used.
 
@@ -13,11 +14,15 @@ use sqlx::{Connection, Executor};
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
-/// `GET /healthz`: its status and body (JSON when it is not `ok`).
-async fn health(server: &TestServer) -> (StatusCode, String) {
-    let response = reqwest::get(format!("{}/healthz", server.base))
+/// `GET /readyz`: its status and body (JSON when it is not `ok`).
+async fn readiness(server: &TestServer) -> (StatusCode, String) {
+    probe(server, "/readyz").await
+}
+
+async fn probe(server: &TestServer, path: &str) -> (StatusCode, String) {
+    let response = reqwest::get(format!("{}{path}", server.base))
         .await
-        .expect("GET /healthz");
+        .expect("GET a probe");
     (response.status(), response.text().await.unwrap_or_default())
 }
 
@@ -94,18 +99,23 @@ async fn set_read_only(admin_url: &str, name: &str, read_only: bool) {
 }
 
 #[tokio::test]
-async fn health_says_unavailable_with_a_reason_while_the_database_takes_no_writes() {
+async fn readiness_says_unavailable_with_a_reason_while_the_database_takes_no_writes() {
     for db in test_databases().await {
         let label = db.label;
         let server = TestServer::start(&db, Mode::Closed).await;
         assert_eq!(
-            health(&server).await,
+            readiness(&server).await,
             (StatusCode::OK, "ok".to_string()),
             "[{label}]"
         );
 
         let refused = WritesRefused::start(&db).await;
-        let (status, body) = health(&server).await;
+        assert_eq!(
+            probe(&server, "/healthz").await,
+            (StatusCode::OK, "ok".to_string()),
+            "[{label}] alive all the same: restarting keel would not help"
+        );
+        let (status, body) = readiness(&server).await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "[{label}] {body}");
         let body: Value = serde_json::from_str(&body).expect("a JSON reason");
         assert_eq!(body["status"], "unavailable", "[{label}] {body}");
@@ -120,9 +130,9 @@ async fn health_says_unavailable_with_a_reason_while_the_database_takes_no_write
 
         refused.stop().await;
         assert_eq!(
-            health(&server).await,
+            readiness(&server).await,
             (StatusCode::OK, "ok".to_string()),
-            "[{label}] healthy again once writes are taken"
+            "[{label}] ready again once writes are taken"
         );
         server.stop().await;
     }
