@@ -1,14 +1,22 @@
 //! The HTTP surface of `keel serve`: a health check, counts for monitoring (`/metrics`) and the
-//! REST API (bearer token), for scripts and other systems. With a console, its pages and API.
+//! REST API (bearer token, [`v1`]), for scripts and other systems. With a console, its pages and API.
 
 mod api;
+mod ask_api;
 pub mod auth;
+mod directory_api;
 pub(crate) mod error;
 mod health;
 pub mod hooks;
 pub mod local_host;
 mod metrics;
+mod openapi;
+mod paging;
 mod records_api;
+mod records_read;
+mod replay;
+mod requests_list;
+pub mod v1;
 
 use crate::chat::console::Console;
 use crate::chat::discord::Discord;
@@ -17,7 +25,7 @@ use crate::service::Keel;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::response::Redirect;
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use std::sync::Arc;
 
 /// Largest request body accepted, in bytes.
@@ -34,10 +42,7 @@ pub fn router(
     let mut router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(metrics::metrics))
-        .route("/api/v1/requests", post(api::submit))
-        .route("/api/v1/requests/{id}", get(api::show))
-        .route("/api/v1/requests/{id}/actions", post(api::act))
-        .route("/api/v1/records/{record_type}/{key}", put(records_api::put))
+        .merge(v1::router(&keel))
         .route("/hooks/{source}", post(hooks::receive))
         .with_state(keel);
     if let Some(console) = console {

@@ -13,6 +13,7 @@
 //! busy timeout.
 
 mod anomaly;
+mod api_replays;
 mod ask;
 mod chat;
 mod checkpoint;
@@ -31,6 +32,7 @@ mod native;
 mod outbox;
 mod outbox_parked;
 mod record_changes;
+mod record_pages;
 mod records;
 mod request_facts;
 mod request_queries;
@@ -44,6 +46,7 @@ mod webhooks;
 mod webhooks_ops;
 
 pub use anomaly::ANOMALY_HISTORY;
+pub use api_replays::KeptAnswer;
 pub use chat::PostedMessage;
 pub use console::{ConsoleAnswer, ConsoleMessage, NewConsoleMessage};
 pub use error::StoreError;
@@ -52,6 +55,7 @@ pub use inbound::{InboundEvent, InboundKind, SourceCounts};
 pub use outbox::{AfterFailure, CLAIM_SECONDS, Claim};
 pub use outbox_parked::{FailedDelivery, OutboxCounts};
 pub use record_changes::ProposedChange;
+pub use record_pages::RecordPage;
 pub use records::StoredRecords;
 pub use source_polls::PollState;
 pub use unavailable::Unavailable;
@@ -121,6 +125,11 @@ pub struct RequestFilter {
     pub workflow: Option<String>,
     pub status: Option<crate::domain::Status>,
     pub requester: Option<String>,
+    /// Only requests submitted at or after this.
+    pub since: Option<DateTime<Utc>>,
+    /// Only requests after this (submission time, id) in the list's order: where the previous
+    /// page ended.
+    pub after: Option<(DateTime<Utc>, String)>,
     pub limit: Option<i64>,
 }
 
