@@ -62,7 +62,7 @@ pub struct ActBody {
     step: Option<usize>,
 }
 
-#[utoipa::path(post, path = "/requests", tag = "requests",
+#[utoipa::path(post, path = "/requests", operation_id = "submit_request", tag = "requests",
     summary = "Submit a request",
     description = "Scope `requests:submit:{workflow}`. A retry with the same idempotency key gives         the same request.",
     request_body = SubmitBody,
@@ -106,7 +106,7 @@ pub async fn submit(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
-#[utoipa::path(post, path = "/requests/{id}/actions", tag = "requests",
+#[utoipa::path(post, path = "/requests/{id}/actions", operation_id = "act_on_request", tag = "requests",
     summary = "Act on a request",
     description = "approve, reject, cancel or comment, as a person of the directory. Scope         `requests:act`.",
     params(("id" = String, Path, description = "The request, such as CO-1042")),
@@ -145,7 +145,7 @@ pub async fn act(
     }))
 }
 
-#[utoipa::path(get, path = "/requests/{id}", tag = "requests",
+#[utoipa::path(get, path = "/requests/{id}", operation_id = "show_request", tag = "requests",
     summary = "Read a request with its history",
     description = "Scope `requests:read`.",
     params(("id" = String, Path, description = "The request, such as CO-1042")),

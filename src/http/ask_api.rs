@@ -24,7 +24,7 @@ pub struct AskBody {
     asker: Option<String>,
 }
 
-#[utoipa::path(post, path = "/ask", tag = "ask",
+#[utoipa::path(post, path = "/ask", operation_id = "ask", tag = "ask",
     summary = "Ask a question",
     description = "The same plan and answer as `keel ask --json`: `answer`, `columns`, `headers`, \
         `rows`, `plan`, `how`, `planner`, and for a declined question what was and was not \

@@ -73,7 +73,7 @@ pub struct PeopleList {
     pub items: Vec<PersonView>,
 }
 
-#[utoipa::path(get, path = "/audit/events", tag = "audit",
+#[utoipa::path(get, path = "/audit/events", operation_id = "list_audit_events", tag = "audit",
     summary = "Read the audit trail",
     description = "The hash-chained events in order, a page at a time. Scope `audit:read`.",
     params(EventQuery),
@@ -98,7 +98,7 @@ pub async fn events(
     Ok(Json(EventList { items, next_cursor }))
 }
 
-#[utoipa::path(get, path = "/audit/verify", tag = "audit",
+#[utoipa::path(get, path = "/audit/verify", operation_id = "verify_audit", tag = "audit",
     summary = "Verify the audit trail",
     description = "Recomputes the hash chain, as `keel audit verify` does. Scope `audit:read`.",
     responses((status = 200, body = Verification)))]
@@ -127,7 +127,7 @@ pub async fn verify(
     }))
 }
 
-#[utoipa::path(get, path = "/people", tag = "people",
+#[utoipa::path(get, path = "/people", operation_id = "list_people", tag = "people",
     summary = "The directory",
     description = "Everyone keel knows, by staff id. Scope `people:read`.",
     responses((status = 200, body = PeopleList)))]

@@ -149,7 +149,7 @@ fn idempotency_parameter() -> utoipa::openapi::path::Parameter {
 #[derive(Clone)]
 pub struct Served(pub Arc<String>);
 
-#[utoipa::path(get, path = "/openapi.json", tag = "meta",
+#[utoipa::path(get, path = "/openapi.json", operation_id = "openapi_document", tag = "meta",
     summary = "This document",
     description = "The OpenAPI 3.1 description of the REST API. Needs no token.",
     security(()),

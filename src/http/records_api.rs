@@ -49,7 +49,7 @@ pub struct Proposed {
     pub status: String,
 }
 
-#[utoipa::path(put, path = "/records/{type}/{key}", tag = "records",
+#[utoipa::path(put, path = "/records/{type}/{key}", operation_id = "put_record", tag = "records",
     summary = "Write a record",
     description = "Every field of the record. A type owned by another system refuses the write         (409) or files it as a change request (202). Scope `records:write:{type}`.",
     params(("type" = String, Path), ("key" = String, Path),

@@ -58,7 +58,7 @@ pub struct RecordHistory {
 /// The query parameters the list reads itself; every other one is a field filter.
 const RESERVED: [&str; 3] = ["limit", "cursor", "updated_since"];
 
-#[utoipa::path(get, path = "/records/{type}", tag = "records",
+#[utoipa::path(get, path = "/records/{type}", operation_id = "list_records", tag = "records",
     summary = "List records of a type",
     description = "Records by key, a page at a time. Any other query parameter `field=value` keeps \
         the records whose field has that value. Scope `records:read:{type}`.",
@@ -106,7 +106,7 @@ pub async fn list(
     Ok(Json(RecordList { items, next_cursor }))
 }
 
-#[utoipa::path(get, path = "/records/{type}/{key}", tag = "records",
+#[utoipa::path(get, path = "/records/{type}/{key}", operation_id = "get_record", tag = "records",
     summary = "Read a record",
     description = "The record at its current version; `ETag` is the version, to send back as \
         `If-Match` with a PUT. Scope `records:read:{type}`.",
@@ -124,7 +124,7 @@ pub async fn get(
     Ok(with_etag(record.version, Json(RecordView::from(record))))
 }
 
-#[utoipa::path(get, path = "/records/{type}/{key}/history", tag = "records",
+#[utoipa::path(get, path = "/records/{type}/{key}/history", operation_id = "record_history", tag = "records",
     summary = "Every version of a record",
     description = "Oldest first, the current one last. Scope `records:read:{type}`.",
     params(("type" = String, Path), ("key" = String, Path)),

@@ -97,7 +97,7 @@ pub struct RequestQuery {
     cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/requests", tag = "requests",
+#[utoipa::path(get, path = "/requests", operation_id = "list_requests", tag = "requests",
     summary = "List requests",
     description = "Oldest submission first, a page at a time. Scope `requests:read`.",
     params(RequestQuery),

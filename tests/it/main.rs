@@ -1,7 +1,10 @@
 //! keel's integration tests, one binary: the real application on a fresh SQLite file and, when
 //! `KEEL_TEST_POSTGRES_URL` is set, on a fresh PostgreSQL database.
 
+mod api_directory;
+mod api_openapi;
 mod api_records;
+mod api_requests;
 mod ask;
 mod ask_answers;
 mod ask_insights;
