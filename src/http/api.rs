@@ -18,6 +18,8 @@ use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({ "workflow": "expense", "as": "S020",
+    "fields": { "category": "fuel", "amount": "40.00", "spent_on": "2026-11-20" } }))]
 pub struct SubmitBody {
     workflow: String,
     /// The requester: staff id or email.
@@ -51,6 +53,7 @@ pub struct Acted {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({ "as": "S016", "action": "comment", "reason": "Checked on site." }))]
 pub struct ActBody {
     /// Who acts: a staff id or email.
     #[serde(rename = "as")]
@@ -109,7 +112,7 @@ pub async fn submit(
 #[utoipa::path(post, path = "/requests/{id}/actions", operation_id = "act_on_request", tag = "requests",
     summary = "Act on a request",
     description = "approve, reject, cancel or comment, as a person of the directory. Scope         `requests:act`.",
-    params(("id" = String, Path, description = "The request, such as CO-1042")),
+    params(("id" = String, Path, description = "The request, such as CO-1042", example = "CO-1001")),
     request_body = ActBody,
     responses((status = 200, body = Acted),
         (status = 404, body = ErrorBody, description = "No such request"),
@@ -148,7 +151,7 @@ pub async fn act(
 #[utoipa::path(get, path = "/requests/{id}", operation_id = "show_request", tag = "requests",
     summary = "Read a request with its history",
     description = "Scope `requests:read`.",
-    params(("id" = String, Path, description = "The request, such as CO-1042")),
+    params(("id" = String, Path, description = "The request, such as CO-1042", example = "CO-1001")),
     responses((status = 200, body = RequestDetail),
         (status = 404, body = ErrorBody, description = "No such request")))]
 pub async fn show(

@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({ "question": "how many change orders are pending?", "as": "S001" }))]
 pub struct AskBody {
     /// The question, 1 to 500 characters.
     question: String,

@@ -86,11 +86,7 @@ pub async fn events(
     caller.require(Scope::AuditRead)?;
     let limit = paging::limit(query.limit)?;
     let after = match query.cursor.as_deref() {
-        Some(cursor) => paging::decode("events", cursor)?.parse().map_err(|_| {
-            ApiError::BadRequest(
-                "the cursor is not one this list gave; start again without a cursor".into(),
-            )
-        })?,
+        Some(cursor) => paging::decode_as("events", cursor, |seq| seq.parse().ok())?,
         None => 0,
     };
     let events = keel.audit_page(after, limit + 1).await?;

@@ -31,6 +31,15 @@ pub fn encode(kind: &str, position: &str) -> String {
 
 /// The position a cursor of the list `kind` holds, or a 400 saying to start over.
 pub fn decode(kind: &str, cursor: &str) -> Result<String, ApiError> {
+    decode_as(kind, cursor, |position| Some(position.to_string()))
+}
+
+/// As [`decode`], the position read by `read` (`None`: not one this list writes).
+pub fn decode_as<T>(
+    kind: &str,
+    cursor: &str,
+    read: impl Fn(&str) -> Option<T>,
+) -> Result<T, ApiError> {
     let refused = || {
         ApiError::BadRequest(format!(
             "the cursor `{}` is not one this list gave; start again without a cursor",
@@ -42,7 +51,7 @@ pub fn decode(kind: &str, cursor: &str) -> Result<String, ApiError> {
     text.strip_prefix(kind)
         .and_then(|rest| rest.strip_prefix(':'))
         .filter(|position| !position.contains('\0'))
-        .map(str::to_string)
+        .and_then(read)
         .ok_or_else(refused)
 }
 

@@ -21,6 +21,11 @@ use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({ "as": "S001", "fields": {
+    "project_id": "P001", "name": "Bayview Medical Office", "client_id": "C001",
+    "manager_id": "S016", "superintendent_id": "S020", "status": "active",
+    "start_date": "2025-10-06", "planned_end": "2027-03-31", "budget": "2400000.00",
+    "contract_value": "2820000.00", "percent_complete": 52 } }))]
 pub struct RecordBody {
     /// Who writes: a staff id or email (the requester of a change request).
     #[serde(rename = "as")]
@@ -52,7 +57,7 @@ pub struct Proposed {
 #[utoipa::path(put, path = "/records/{type}/{key}", operation_id = "put_record", tag = "records",
     summary = "Write a record",
     description = "Every field of the record. A type owned by another system refuses the write         (409) or files it as a change request (202). Scope `records:write:{type}`.",
-    params(("type" = String, Path), ("key" = String, Path),
+    params(("type" = String, Path, example = "project"), ("key" = String, Path, example = "P001"),
         ("If-Match" = Option<String>, Header, description = "The version read (its ETag): write only while the record is still at it")),
     request_body = RecordBody,
     responses(

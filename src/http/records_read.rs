@@ -63,7 +63,7 @@ const RESERVED: [&str; 3] = ["limit", "cursor", "updated_since"];
     description = "Records by key, a page at a time. Any other query parameter `field=value` keeps \
         the records whose field has that value. Scope `records:read:{type}`.",
     params(
-        ("type" = String, Path, description = "A record type of records.toml"),
+        ("type" = String, Path, description = "A record type of records.toml", example = "project"),
         ("limit" = Option<usize>, Query, description = "Records per page, 1 to 500 (100)", minimum = 1, maximum = 500),
         ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page"),
         ("updated_since" = Option<String>, Query, description = "Only records changed at or after this RFC 3339 time or YYYY-MM-DD day (UTC)"),
@@ -110,7 +110,7 @@ pub async fn list(
     summary = "Read a record",
     description = "The record at its current version; `ETag` is the version, to send back as \
         `If-Match` with a PUT. Scope `records:read:{type}`.",
-    params(("type" = String, Path), ("key" = String, Path)),
+    params(("type" = String, Path, example = "project"), ("key" = String, Path, example = "P001")),
     responses((status = 200, body = RecordView,
         headers(("ETag" = String, description = "The record's version, quoted"))),
         (status = 404, body = ErrorBody, description = "No such record type or record")))]
@@ -127,7 +127,7 @@ pub async fn get(
 #[utoipa::path(get, path = "/records/{type}/{key}/history", operation_id = "record_history", tag = "records",
     summary = "Every version of a record",
     description = "Oldest first, the current one last. Scope `records:read:{type}`.",
-    params(("type" = String, Path), ("key" = String, Path)),
+    params(("type" = String, Path, example = "project"), ("key" = String, Path, example = "P001")),
     responses((status = 200, body = RecordHistory),
         (status = 404, body = ErrorBody, description = "No such record type or record")))]
 pub async fn history(

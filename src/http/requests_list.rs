@@ -125,7 +125,7 @@ pub async fn list(
     let after = query
         .cursor
         .as_deref()
-        .map(|c| after_position(&paging::decode("requests", c)?))
+        .map(|c| paging::decode_as("requests", c, after_position))
         .transpose()?;
     let filter = RequestFilter {
         workflow: query.workflow,
@@ -144,14 +144,8 @@ pub async fn list(
 }
 
 /// The (submission time, id) a requests cursor holds.
-fn after_position(position: &str) -> Result<(DateTime<Utc>, String), ApiError> {
-    position
-        .split_once(' ')
-        .and_then(|(at, id)| Some((DateTime::parse_from_rfc3339(at).ok()?, id)))
-        .map(|(at, id)| (at.with_timezone(&Utc), id.to_string()))
-        .ok_or_else(|| {
-            ApiError::BadRequest(
-                "the cursor is not one this list gave; start again without a cursor".into(),
-            )
-        })
+fn after_position(position: &str) -> Option<(DateTime<Utc>, String)> {
+    let (at, id) = position.split_once(' ')?;
+    let at = DateTime::parse_from_rfc3339(at).ok()?;
+    Some((at.with_timezone(&Utc), id.to_string()))
 }
