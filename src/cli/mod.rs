@@ -256,8 +256,8 @@ pub async fn list(
             let filter = RequestFilter {
                 workflow,
                 status,
-                requester: None,
                 limit: Some(limit),
+                ..RequestFilter::default()
             };
             keel.list_requests(&filter).await?
         }

@@ -230,6 +230,8 @@ pub struct DirectoryMapping {
     /// Platform (`slack`, `discord`, …) → the field holding a person's identity there.
     pub chat: std::collections::BTreeMap<String, String>,
     pub active: String,
+    /// The field naming a person's department, when `[directory]` maps one.
+    pub department: Option<String>,
     pub admin_roles: Vec<String>,
 }
 

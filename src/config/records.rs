@@ -50,6 +50,8 @@ struct DirectoryFile {
     title: Option<Spanned<String>>,
     manager: Option<Spanned<String>>,
     approval_limit: Option<Spanned<String>>,
+    /// The field naming a person's department (optional: the directory view shows it).
+    department: Option<Spanned<String>>,
     /// Platform → field of a person's identity there (`[directory.chat]`).
     chat: Option<std::collections::BTreeMap<String, Spanned<String>>>,
     /// The older spelling of `chat.slack` and `chat.discord`, still read.
@@ -245,6 +247,10 @@ fn directory(
         approval_limit: field(&raw.approval_limit, "approval_limit"),
         chat: chat_fields(raw, &mut field),
         active: field(&raw.active, "active"),
+        department: raw
+            .department
+            .as_ref()
+            .map(|_| field(&raw.department, "department")),
         admin_roles: raw.admin_roles.clone(),
         record,
     }

@@ -1,9 +1,11 @@
 //! The HTTP surface of `keel serve`: a health check, counts for monitoring (`/metrics`) and the
-//! REST API (bearer token), for scripts and other systems. With a console, its pages and API.
+//! REST API (bearer token, [`v1`]), for scripts and other systems. With a console, its pages and API.
 
 mod acting;
 mod api;
+mod ask_api;
 pub mod auth;
+mod directory_api;
 pub(crate) mod error;
 mod health;
 pub mod hooks;
@@ -11,8 +13,14 @@ pub mod local_host;
 mod metrics;
 mod metrics_operations;
 mod observe;
+mod openapi;
+mod paging;
 mod records_api;
+mod records_read;
+mod replay;
+mod requests_list;
 pub mod scopes;
+pub mod v1;
 
 use crate::chat::console::Console;
 use crate::chat::discord::Discord;
@@ -21,7 +29,7 @@ use crate::service::Keel;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::response::Redirect;
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use std::sync::Arc;
 
 /// Largest request body accepted, in bytes.
@@ -39,10 +47,7 @@ pub fn router(
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::metrics))
-        .route("/api/v1/requests", post(api::submit))
-        .route("/api/v1/requests/{id}", get(api::show))
-        .route("/api/v1/requests/{id}/actions", post(api::act))
-        .route("/api/v1/records/{record_type}/{key}", put(records_api::put))
+        .merge(v1::router(&keel))
         .route("/hooks/{source}", post(hooks::receive))
         .with_state(keel.clone());
     if let Some(console) = console {

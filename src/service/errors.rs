@@ -25,6 +25,20 @@ pub enum UserError {
     },
     #[error("There is no request {0}.")]
     UnknownRequest(String),
+    /// A record type the schema does not declare (HTTP 404).
+    #[error("There is no record type `{name}`. The types are: {known}.")]
+    UnknownRecordType { name: String, known: String },
+    /// A record that is not stored (HTTP 404).
+    #[error("There is no {record_type} `{key}`.")]
+    UnknownRecord { record_type: String, key: String },
+    /// A write made against a version of a record that is no longer its current one (HTTP 412).
+    #[error("{}", stale(record_type, key, *expected, *current))]
+    StaleVersion {
+        record_type: String,
+        key: String,
+        expected: i64,
+        current: i64,
+    },
     #[error(
         "Only the requester of {0}, the people it was routed to and administrators may see it."
     )]
@@ -54,6 +68,18 @@ pub fn platform_name(platform: &str) -> String {
         .next()
         .map(|first| first.to_uppercase().chain(letters).collect())
         .unwrap_or_default()
+}
+
+/// What a write against a superseded version (`current` 0: the record is not stored) is told.
+fn stale(record_type: &str, key: &str, expected: i64, current: i64) -> String {
+    if current == 0 {
+        return format!(
+            "There is no {record_type} `{key}` (If-Match asked for version {expected}): send it without If-Match to create it. Nothing was changed."
+        );
+    }
+    format!(
+        "{record_type} `{key}` is at version {current}, not {expected}: read it again, apply your change to version {current} and send it with If-Match: \"{current}\". Nothing was changed."
+    )
 }
 
 fn list(errors: &[FieldError]) -> String {

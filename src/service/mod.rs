@@ -3,6 +3,8 @@
 //! the compiled decision tables, the store, the clock and caches of the directory and delegations.
 
 mod act;
+mod api_reads;
+mod api_replays;
 mod api_tokens;
 mod ask;
 mod ask_total;
@@ -38,6 +40,7 @@ mod sync_ops;
 mod sync_out;
 mod timers;
 
+pub use api_reads::{DirectoryEntry, RecordQuery};
 pub use api_tokens::{NewToken, Revoked};
 pub use audit::ExportFormat;
 pub use deliver::Sink;

@@ -43,6 +43,21 @@ impl Keel {
         values: &serde_json::Map<String, Value>,
         writer: Writer,
     ) -> Result<RecordWrite, ServiceError> {
+        self.write_record_at(record_type, key, values, writer, None)
+            .await
+    }
+
+    /// As [`Keel::write_record`], only while the record is at version `expected` when given
+    /// (a client's `If-Match`): a write made against a superseded version would undo a change
+    /// its writer never saw, so it is refused naming the current version.
+    pub async fn write_record_at(
+        &self,
+        record_type: &str,
+        key: &str,
+        values: &serde_json::Map<String, Value>,
+        writer: Writer,
+        expected: Option<i64>,
+    ) -> Result<RecordWrite, ServiceError> {
         let typed = self.record_type(record_type)?;
         let fields = check_fields(typed, key, values).map_err(UserError::InvalidForm)?;
         self.check_references(typed, &fields).await?;
@@ -58,6 +73,10 @@ impl Keel {
                 workflow,
                 requester,
             } => {
+                if let Some(expected) = expected {
+                    let current = self.store.get_record(&typed.name, key).await?;
+                    check_version(&change, expected, current.map_or(0, |r| r.version))?;
+                }
                 let person = match &writer {
                     Writer::Api { person } => person.as_str(),
                     _ => requester,
@@ -72,6 +91,10 @@ impl Keel {
             Verdict::Allowed => {
                 let now = self.clock.now();
                 let mut tx = self.store.begin().await?;
+                if let Some(expected) = expected {
+                    let current = tx.lock_record_version(&typed.name, key).await?;
+                    check_version(&change, expected, current)?;
+                }
                 let changed = self
                     .write_records(&mut tx, &change, &change.writer, now)
                     .await?;
@@ -181,20 +204,22 @@ impl Keel {
         })
     }
 
-    fn record_type(&self, name: &str) -> Result<&RecordType, UserError> {
-        self.config.schema.get(name).ok_or_else(|| {
-            let known: Vec<&str> = self
-                .config
-                .schema
-                .types
-                .keys()
-                .map(String::as_str)
-                .collect();
-            UserError::Invalid(format!(
-                "There is no record type `{name}`. The types are: {}.",
-                known.join(", ")
-            ))
-        })
+    /// The record type `name`, or a 404-kind error listing the types.
+    pub(super) fn record_type(&self, name: &str) -> Result<&RecordType, UserError> {
+        self.config
+            .schema
+            .get(name)
+            .ok_or_else(|| UserError::UnknownRecordType {
+                name: crate::engine::form::truncate(name, 40),
+                known: self
+                    .config
+                    .schema
+                    .types
+                    .keys()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
     }
 
     /// Every `ref` field names a stored record.
@@ -231,6 +256,19 @@ impl Keel {
         }
         self.labels.invalidate();
     }
+}
+
+/// Ok when the record `change` writes is at version `expected`.
+fn check_version(change: &ProposedChange, expected: i64, current: i64) -> Result<(), UserError> {
+    if expected == current {
+        return Ok(());
+    }
+    Err(UserError::StaleVersion {
+        record_type: change.record_type.clone(),
+        key: change.key.clone(),
+        expected,
+        current,
+    })
 }
 
 /// `values` checked against the type: every field known, each value of its type, required ones

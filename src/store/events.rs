@@ -68,6 +68,17 @@ impl Store {
         rows.into_iter().map(event_from_row).collect()
     }
 
+    /// Up to `limit` events after `after_seq`, in chain order: the trail a page at a time.
+    pub async fn page_events(&self, after_seq: i64, limit: usize) -> Result<Vec<Event>> {
+        let sql =
+            format!("select {EVENT_COLUMNS} from events where seq > $1 order by seq limit $2");
+        let read = Statement::new(sql, format!("reading events after {after_seq}"))
+            .bind(after_seq)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX));
+        let rows = self.read(read.bulk()).await?;
+        rows.into_iter().map(event_from_row).collect()
+    }
+
     /// The last event's seq and hash; `None` while the chain is empty.
     pub async fn audit_head(&self) -> Result<Option<(i64, String)>> {
         let read = Statement::new(

@@ -13,6 +13,7 @@
 //! busy timeout.
 
 mod anomaly;
+mod api_replays;
 mod api_tokens;
 mod ask;
 mod chat;
@@ -33,6 +34,7 @@ mod operations;
 mod outbox;
 mod outbox_parked;
 mod record_changes;
+mod record_pages;
 mod records;
 mod request_facts;
 mod request_queries;
@@ -46,6 +48,7 @@ mod webhooks;
 mod webhooks_ops;
 
 pub use anomaly::ANOMALY_HISTORY;
+pub use api_replays::KeptAnswer;
 pub use chat::PostedMessage;
 pub use console::{ConsoleAnswer, ConsoleMessage, NewConsoleMessage};
 pub use error::StoreError;
@@ -57,6 +60,7 @@ pub use operations::{
 pub use outbox::{AfterFailure, CLAIM_SECONDS, Claim};
 pub use outbox_parked::{FailedDelivery, OutboxCounts};
 pub use record_changes::ProposedChange;
+pub use record_pages::RecordPage;
 pub use records::StoredRecords;
 pub use source_polls::PollState;
 pub use unavailable::Unavailable;
@@ -130,6 +134,11 @@ pub struct RequestFilter {
     pub workflow: Option<String>,
     pub status: Option<crate::domain::Status>,
     pub requester: Option<String>,
+    /// Only requests submitted at or after this.
+    pub since: Option<DateTime<Utc>>,
+    /// Only requests after this (submission time, id) in the list's order: where the previous
+    /// page ended.
+    pub after: Option<(DateTime<Utc>, String)>,
     pub limit: Option<i64>,
 }
 

@@ -21,7 +21,7 @@ const BULK_CHUNK: usize = 1_000;
 const REINDEX_BELOW: usize = 50_000;
 
 /// A record from a row of `type, key, version, data, at`.
-fn record_from_row(row: Row) -> Result<Record> {
+pub(super) fn record_from_row(row: Row) -> Result<Record> {
     let mut columns = row.columns();
     let record_type = columns.text()?;
     let key = columns.text()?;

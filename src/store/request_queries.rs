@@ -1,6 +1,7 @@
 //! Reading requests outside a transaction: one, a filtered list, the pending ones.
 
 use super::requests::{REQUEST_COLUMNS, by_idempotency_key, first_in_workflow, request_from_row};
+use super::sql::ts;
 use super::statement::Statement;
 use super::{RequestFilter, Store};
 use crate::domain::Request;
@@ -33,6 +34,18 @@ impl Store {
                 read.push(value);
                 conditions.push(format!("{column} = ${}", read.params.len()));
             }
+        }
+        if let Some(since) = &filter.since {
+            read.push(ts(since));
+            conditions.push(format!("submitted_at >= ${}", read.params.len()));
+        }
+        if let Some((at, id)) = &filter.after {
+            read.push(ts(at));
+            read.push(id);
+            let (at, id) = (read.params.len() - 1, read.params.len());
+            conditions.push(format!(
+                "(submitted_at > ${at} or (submitted_at = ${at} and id > ${id}))"
+            ));
         }
         let mut sql = format!("select {REQUEST_COLUMNS} from requests");
         if !conditions.is_empty() {

@@ -327,7 +327,12 @@ async fn bad_input_through_the_console_gets_a_clear_message_and_changes_nothing(
             )
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{label}] {body}");
-        assert!(body["error"].as_str().unwrap_or_default().contains("4000"));
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("4000")
+        );
         let (status, body) = gus
             .post(
                 "/console/api/forms",
@@ -335,7 +340,12 @@ async fn bad_input_through_the_console_gets_a_clear_message_and_changes_nothing(
             )
             .await;
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "[{label}] {body}");
-        assert!(body["error"].as_str().unwrap_or_default().contains("64 KB"));
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("64 KB")
+        );
         let (status, body) = gus
             .post(
                 "/console/api/messages",
@@ -392,7 +402,7 @@ async fn outside_the_demo_only_a_signed_link_opens_the_console_and_a_forged_pers
             .await;
         assert_eq!(status, StatusCode::FORBIDDEN, "[{label}] {body}");
         assert!(
-            body["error"]
+            body["error"]["message"]
                 .as_str()
                 .unwrap_or_default()
                 .contains("only possible in the demo")
@@ -433,7 +443,7 @@ async fn outside_the_demo_only_a_signed_link_opens_the_console_and_a_forged_pers
             .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "[{label}] {body}");
         assert!(
-            body["error"]
+            body["error"]["message"]
                 .as_str()
                 .unwrap_or_default()
                 .contains("no longer accepted: KEEL_CONSOLE_SECRET changed since you signed in, or the cookie was edited"),
@@ -483,7 +493,7 @@ async fn outside_the_demo_only_a_signed_link_opens_the_console_and_a_forged_pers
         let (status, body) = closed.anonymous().get("/console/api/me").await;
         assert_eq!(status, StatusCode::FORBIDDEN, "[{label}] {body}");
         assert!(
-            body["error"]
+            body["error"]["message"]
                 .as_str()
                 .unwrap_or_default()
                 .contains("KEEL_CONSOLE_SECRET")

@@ -68,7 +68,10 @@ async fn pending_change_order(app: &TestApp, reason: &str) -> Request {
 }
 
 fn error_of(body: &Value) -> String {
-    body["error"].as_str().unwrap_or_default().to_string()
+    body["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[tokio::test]

@@ -1,6 +1,10 @@
 //! keel's integration tests, one binary: the real application on a fresh SQLite file and, when
 //! `KEEL_TEST_POSTGRES_URL` is set, on a fresh PostgreSQL database.
 
+mod api_directory;
+mod api_openapi;
+mod api_records;
+mod api_requests;
 mod api_tokens;
 mod api_tokens_cli;
 mod ask;

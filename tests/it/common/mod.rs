@@ -3,6 +3,7 @@
 //! server (e.g. `postgres://postgres@127.0.0.1:5432/postgres`).
 
 pub mod accounting;
+pub mod api;
 pub mod app;
 pub mod cli;
 pub mod console;

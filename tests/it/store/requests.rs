@@ -86,6 +86,7 @@ async fn requests_are_inserted_locked_updated_and_listed() {
             status: Some(Status::Approved),
             requester: Some("u-ana".into()),
             limit: Some(5),
+            ..RequestFilter::default()
         };
         assert_eq!(
             store.list_requests(&filter).await.unwrap(),

@@ -30,9 +30,11 @@ export async function api(method, url, body) {
     data = null;
   }
   if (!response.ok) {
-    const text = data && typeof data.error === 'string' && data.error
-      ? data.error
-      : `The server answered ${response.status} ${response.statusText}.`;
+    // Errors answer {"error": {"code", "message"}}.
+    const told = data && data.error && typeof data.error.message === 'string'
+      ? data.error.message
+      : null;
+    const text = told || `The server answered ${response.status} ${response.statusText}.`;
     throw new ApiError(response.status, text, data);
   }
   return data || {};
