@@ -2,6 +2,7 @@
 //! (the plan, the answer sentence, the table behind it and how it was computed), with what the
 //! asker may see.
 
+use super::acting::actor;
 use super::auth::{Caller, Scope};
 use super::error::json_body as body;
 use super::error::{ApiError, ErrorBody};
@@ -40,11 +41,7 @@ pub async fn ask(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::Ask)?;
     let b = body(payload)?;
-    let asked = match b.asker.as_deref() {
-        Some(who) => Some(keel.person(who).await?.id),
-        None => None,
-    };
-    let asker = caller.acting_as(asked.as_deref())?;
+    let asker = actor(&keel, &caller, b.asker.as_deref()).await?;
     let answer = keel.ask(&asker, &b.question).await?;
     let answer = serde_json::to_value(&answer).map_err(anyhow::Error::from)?;
     Ok(Json(answer))
