@@ -51,8 +51,9 @@ pub async fn call(
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// The message of an API error (`{"error": {"code", "message"}}`).
 fn error_of(body: &Value) -> &str {
-    body["error"].as_str().unwrap_or_default()
+    body["error"]["message"].as_str().unwrap_or_default()
 }
 
 /// A change order of S020 on P001 at 9,000: one step, waiting for Diana Brooks (S016).
