@@ -9,7 +9,10 @@ use crate::common::console::{Mode, TestServer};
 use crate::common::test_databases;
 use reqwest::{Method, StatusCode};
 
-#[tokio::test]
+// Two workers: a `keel` command runs as a blocking child process, and the server in this test
+// process must go on (and finish a transaction it holds the database's write lock for) meanwhile;
+// on one thread, the command could wait out SQLite's busy timeout behind a server that cannot run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keel_token_makes_lists_and_revokes_tokens_the_server_honours() {
     for db in test_databases().await {
         let label = db.label;
