@@ -3,7 +3,7 @@
 //! (each row by one at a time, passed over by the others on Postgres), then applied with the
 //! records they carry, retried later, or kept as dead letters until `keel sync retry`.
 
-use super::sql::{parse_opt_ts, parse_ts, ts};
+use super::sql::{numbered_list, parse_opt_ts, parse_ts, ts};
 use super::statement::{Columns, Statement};
 use super::{Store, Tx};
 use anyhow::Result;
@@ -144,11 +144,10 @@ impl Store {
         if ids.is_empty() {
             return Ok(());
         }
-        let placeholders: Vec<String> = (0..ids.len()).map(|n| format!("${}", n + 3)).collect();
         let sql = format!(
             "update inbound_events set claimed_until = $2 where claimed_until = $1 \
              and id in ({})",
-            placeholders.join(", ")
+            numbered_list(3, ids.len())
         );
         let mut renew = Statement::new(sql, "renewing the claim on inbound events")
             .bind(ts(&held))

@@ -1,7 +1,7 @@
 //! The outbox: notifications written with the transition that caused them, claimed by deliverers
 //! (each row by one at a time), retried later or parked (see [`super::outbox_parked`]).
 
-use super::sql::{from_json, parse_ts, to_json, ts, value_tuples};
+use super::sql::{from_json, numbered_list, parse_ts, to_json, ts, value_tuples};
 use super::statement::Statement;
 use super::{OutboxItem, Store, Tx};
 use crate::domain::Notification;
@@ -97,13 +97,12 @@ impl Store {
         let Some(first) = mine.first() else {
             return Ok(Claim::default());
         };
-        let placeholders: Vec<String> = (0..mine.len()).map(|n| format!("${}", n + 4)).collect();
         let due = format!(
             "select id from outbox where delivered_at is null and held = 0 \
              and next_attempt_at <= $1 and (claimed_until is null or claimed_until < $1) \
              and (platform is null or platform in ({})) \
              order by next_attempt_at, id limit $3{}",
-            placeholders.join(", "),
+            numbered_list(4, mine.len()),
             self.backend.for_update_skip_locked()
         );
         let sql = format!(
@@ -258,8 +257,7 @@ async fn split_rows(
     first: &str,
     others: &[&str],
 ) -> Result<Vec<OutboxItem>> {
-    let listed: Vec<String> = (0..ids.len()).map(|n| format!("${}", n + 2)).collect();
-    let listed = listed.join(", ");
+    let listed = numbered_list(2, ids.len());
     let mut assign = Statement::new(
         format!("update outbox set platform = $1 where platform is null and id in ({listed})"),
         format!("assigning {} notifications to {first}", ids.len()),

@@ -104,6 +104,13 @@ impl Backend {
     }
 }
 
+/// `$first, $first+1, …`: `count` numbered placeholders, for an `in (…)` list bound after the
+/// statement's other values.
+pub(super) fn numbered_list(first: usize, count: usize) -> String {
+    let listed: Vec<String> = (first..first + count).map(|n| format!("${n}")).collect();
+    listed.join(", ")
+}
+
 /// `(…), (…)`: placeholders for `rows` tuples of `columns` values, numbered from `$1` on
 /// Postgres. SQLite gets anonymous `?`: it looks numbered and named parameters up by scanning
 /// a list, which makes a statement with thousands of them quadratic to prepare and bind.
