@@ -82,6 +82,17 @@ async fn a_change_order_goes_through_discord_from_slash_command_to_approval() {
             stand_in.posted(&cards, "CO-1001") == 1
         })
         .await;
+
+        // `/keel approvals` lists what waits for the one who asks, privately.
+        let what = json!([{ "name": "what", "type": 3, "value": "approvals" }]);
+        let waiting = private_text(&discord.command(RACHEL, "keel", what.clone()).await);
+        assert!(waiting.contains("CO-1001"), "[{label}] {waiting}");
+        let gus_waits_for = private_text(&discord.command(GUS, "keel", what).await);
+        assert!(
+            !gus_waits_for.contains("CO-1001"),
+            "[{label}] {gus_waits_for}"
+        );
+
         let card = stand_in.messages_in(&dm_of(RACHEL)).remove(0);
         let buttons = &card["components"][0]["components"];
         assert_eq!(
