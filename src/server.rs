@@ -25,6 +25,7 @@ pub struct Server {
     stop: watch::Sender<bool>,
     http: JoinHandle<anyhow::Result<()>>,
     scheduler: JoinHandle<()>,
+    trimmer: JoinHandle<()>,
     /// One per platform delivered on, and one per webhook target.
     deliverers: Vec<JoinHandle<()>>,
     /// The inbound applier and a poller per polled source.
@@ -53,6 +54,7 @@ pub async fn start(keel: Keel, demo: bool, bind: &str) -> anyhow::Result<Server>
         .as_ref()
         .and_then(|discord| discord.connect(stopped.clone()));
     let scheduler = tokio::spawn(run_scheduler(keel.clone(), stopped.clone()));
+    let trimmer = tokio::spawn(run_memory_trimmer(keel.clone(), stopped.clone()));
     // A deliverer per platform: one that does not answer holds only its own rounds.
     let mut deliverers: Vec<JoinHandle<()>> = sink
         .platforms()
@@ -89,6 +91,7 @@ pub async fn start(keel: Keel, demo: bool, bind: &str) -> anyhow::Result<Server>
         stop,
         http,
         scheduler,
+        trimmer,
         deliverers,
         inbound,
         slack_socket,
@@ -115,6 +118,7 @@ impl Server {
         let _ = self.stop.send(true);
         let served = self.http.await.context("the HTTP server panicked")?;
         self.scheduler.await.context("the scheduler panicked")?;
+        self.trimmer.await.context("the memory trimmer panicked")?;
         for deliverer in self.deliverers {
             deliverer.await.context("a deliverer panicked")?;
         }
@@ -172,6 +176,38 @@ async fn run_scheduler(keel: Keel, mut stop: watch::Receiver<bool>) {
         tokio::select! {
             _ = tokio::time::sleep(period) => {}
             _ = stop.wait_for(|stop| *stop) => return,
+        }
+    }
+}
+
+/// How often the memory trimmer looks at how busy the store was.
+const TRIM_PERIOD: Duration = Duration::from_secs(10);
+
+/// Store operations in a [`TRIM_PERIOD`] below which keel counts as idle: the scheduler's and
+/// deliverers' rounds alone stay far under it.
+const IDLE_OPERATIONS: u64 = 200;
+
+/// Gives memory back after a busy spell: once a [`TRIM_PERIOD`] passes with the store nearly
+/// idle after more than [`IDLE_OPERATIONS`] operations since the last trim, it empties SQLite's
+/// page caches (mimalloc, keel's allocator, returns the freed pages to the operating system on
+/// its own). At start-up the first trim follows keel's own opening work.
+async fn run_memory_trimmer(keel: Keel, mut stop: watch::Receiver<bool>) {
+    let store = keel.store();
+    let (mut trimmed_at, mut seen) = (0, store.activity());
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(TRIM_PERIOD) => {}
+            _ = stop.wait_for(|stop| *stop) => return,
+        }
+        let now = store.activity();
+        let quiet = now - seen < IDLE_OPERATIONS;
+        seen = now;
+        if quiet && now - trimmed_at >= IDLE_OPERATIONS {
+            if let Err(error) = store.release_memory().await {
+                crate::log_limit::error("emptying the database caches failed", &error);
+            }
+            trimmed_at = store.activity();
+            seen = trimmed_at;
         }
     }
 }

@@ -119,6 +119,8 @@ pub(super) struct GroupCommit {
     leader: AtomicU64,
     /// The write-ahead log, made durable after each commit outside the slot.
     wal: WalFile,
+    /// Transactions begun so far: how busy the store is (see [`super::Store::activity`]).
+    begun: AtomicU64,
 }
 
 impl std::fmt::Debug for GroupCommit {
@@ -150,11 +152,29 @@ impl GroupCommit {
             flushed: watch::Sender::new(Flushed::default()),
             leader: AtomicU64::new(0),
             wal,
+            begun: AtomicU64::new(0),
         })
+    }
+
+    /// How many transactions have begun.
+    pub(super) fn begun(&self) -> u64 {
+        self.begun.load(Ordering::Relaxed)
+    }
+
+    /// Empties the writer's page cache unless a transaction is open (the pages stay in the
+    /// operating system's cache, so the next transaction reads them back cheaply).
+    pub(super) async fn shrink_cache(&self) -> Result<()> {
+        let slot = self.slot.lock().await;
+        if slot.open {
+            return Ok(());
+        }
+        slot.blocking(|writer| writer.execute_sql("pragma shrink_memory"))
+            .await
     }
 
     /// Joins the open outer transaction (opening one if needed) inside a new savepoint.
     pub(super) async fn begin(self: &Arc<Self>) -> Result<Member> {
+        self.begun.fetch_add(1, Ordering::Relaxed);
         let mut slot = self.slot.clone().lock_owned().await;
         if self.flushed.borrow().poisoned {
             bail!(

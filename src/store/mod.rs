@@ -29,6 +29,7 @@ mod form_drafts;
 mod group_commit;
 mod health;
 mod inbound;
+mod memory;
 mod native;
 mod operations;
 mod outbox;

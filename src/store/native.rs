@@ -14,6 +14,7 @@ use super::statement::{Param, Row, Statement, Value};
 use anyhow::{Context, Result, bail, ensure};
 use rusqlite::types::ValueRef;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -34,6 +35,15 @@ impl std::fmt::Debug for Writer {
     }
 }
 
+/// The writer's page cache, in KiB: the pages a capture touches (the tables' and indexes' newest
+/// leaves and the inner pages above them) stay in it; the rest is read back from the operating
+/// system's cache, which holds the file anyway. Larger caches bought no measurable speed and
+/// kept tens of MiB after every busy spell (see the README's memory figures).
+const WRITER_CACHE_KIB: u32 = 16_384;
+
+/// Each reader's page cache, in KiB (readers are many and short-lived, see [`Readers`]).
+const READER_CACHE_KIB: u32 = 4_096;
+
 impl Writer {
     /// Opens the database file for writing: WAL, foreign keys, and the log synced by keel
     /// where it can find it (see [`open_wal`]), by SQLite at every commit otherwise.
@@ -41,8 +51,10 @@ impl Writer {
         let conn = connect(
             path,
             "writer",
-            "pragma foreign_keys = on; pragma cache_size = -65536; pragma temp_store = memory; \
-             pragma threads = 2;",
+            &format!(
+                "pragma foreign_keys = on; pragma cache_size = -{WRITER_CACHE_KIB}; \
+                 pragma temp_store = memory; pragma threads = 2;"
+            ),
         )?;
         let mode: String = conn
             .query_row("pragma journal_mode = wal", [], |row| row.get(0))
@@ -122,6 +134,8 @@ pub(super) struct Readers {
     idle: Mutex<Vec<rusqlite::Connection>>,
     /// Idle connections kept at most.
     keep: usize,
+    /// Reads run so far: how busy the store is (see [`super::Store::activity`]).
+    reads: AtomicU64,
 }
 
 impl Readers {
@@ -130,18 +144,34 @@ impl Readers {
             path: path.to_path_buf(),
             idle: Mutex::new(Vec::new()),
             keep: keep.max(1),
+            reads: AtomicU64::new(0),
         }
+    }
+
+    /// How many reads have run.
+    pub(super) fn reads(&self) -> u64 {
+        self.reads.load(Ordering::Relaxed)
+    }
+
+    /// Closes the idle connections, and with them their page caches; the next read opens one.
+    pub(super) fn close_idle(&self) {
+        let closed = self.idle.lock().map(|mut idle| std::mem::take(&mut *idle));
+        drop(closed);
     }
 
     /// Runs a read on an idle connection (a new one when none is idle).
     pub(super) fn read(&self, statement: &Statement) -> Result<Vec<Row>> {
+        self.reads.fetch_add(1, Ordering::Relaxed);
         let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
         let conn = match idle {
             Some(conn) => conn,
             None => connect(
                 &self.path,
                 "reader",
-                "pragma query_only = on; pragma cache_size = -16384; pragma temp_store = memory;",
+                &format!(
+                    "pragma query_only = on; pragma cache_size = -{READER_CACHE_KIB}; \
+                     pragma temp_store = memory;"
+                ),
             )?,
         };
         let rows = run(&conn, statement);

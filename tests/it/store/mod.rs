@@ -20,6 +20,7 @@ mod delegations;
 mod events;
 mod facts;
 mod inbound;
+mod memory;
 mod outbox;
 mod records;
 mod requests;
