@@ -78,7 +78,7 @@ impl Keel {
         }
         let refs = self.load_refs(&workflow, &fields).await?;
         let now = self.clock.now();
-        let anomaly_flags = self.anomaly_flags(&workflow, &fields).await?;
+        let anomaly_flags = self.anomaly_flags(&workflow, &fields, now).await?;
         let empty = Fields::new();
         let requester_record = people.records.get(&requester.id).unwrap_or(&empty);
         let bindings = rules::bindings_with_staff(
@@ -203,6 +203,7 @@ impl Keel {
         &self,
         workflow: &Workflow,
         fields: &Fields,
+        now: chrono::DateTime<chrono::Utc>,
     ) -> anyhow::Result<Vec<Flag>> {
         let Some(spec) = &workflow.anomaly else {
             return Ok(Vec::new());
@@ -221,12 +222,12 @@ impl Keel {
         }
         let history = self
             .store
-            .anomaly_history(&workflow.name, group.map(|(_, value)| value))
+            .anomaly_history(&workflow.name, group.map(|(_, value)| value), now)
             .await?;
         // A young group is compared with the whole workflow: read it only then (rarely).
         let whole = if group.is_some() && history.len() < spec.min_history {
             self.store
-                .anomaly_history_of_workflow(&workflow.name)
+                .anomaly_history_of_workflow(&workflow.name, now)
                 .await?
         } else {
             Vec::new()

@@ -6,19 +6,18 @@
 //! workflow's settings differ from the ones its columns were filled from (or the columns are
 //! new), they are filled again from the stored forms.
 
-use super::sql::identifier;
+use super::anomaly_window::parse_value;
+use super::anomaly_windows::{LoadedRow, Lookup, Scope, WindowKey};
+use super::sql::{identifier, parse_ts};
 use super::statement::Statement;
 use super::{Backend, Store};
 use anyhow::Result;
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 /// How many past requests of a group the anomaly check compares with (the most recent).
 pub const ANOMALY_HISTORY: usize = 1_000;
-
-/// Joins the past values [`Store::anomaly_history`] reads (ASCII's unit separator: no number
-/// contains it).
-const HISTORY_SEPARATOR: char = '\u{1f}';
 
 /// A workflow's anomaly settings: the form field compared, and the one grouping it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,6 +126,8 @@ impl Store {
             };
             tx.write(remember).await?;
         }
+        // Every value may have changed: the windows are read again.
+        tx.window_changes.reload(workflow);
         tx.commit().await?;
         if let Ok(mut registered) = self.sampled.write() {
             match sampled {
@@ -140,53 +141,83 @@ impl Store {
     /// Numeric values of the anomaly field in the most recent [`ANOMALY_HISTORY`] past requests
     /// of `workflow` in the group `group` (all when the workflow does not group), oldest first,
     /// excluding cancelled and auto-rejected ones. Money (`"1250.00"`) and numbers both count;
-    /// absent or non-numeric values do not.
-    pub async fn anomaly_history(&self, workflow: &str, group: Option<&str>) -> Result<Vec<f64>> {
-        let group_condition = if group.is_some() {
-            "anomaly_group = $3"
-        } else {
-            "anomaly_group is null"
-        };
-        self.past_anomaly_values(workflow, group_condition, group)
-            .await
+    /// absent or non-numeric values do not. Read from memory (see [`super::anomaly_windows`]):
+    /// this process's commits count at once, other processes' after at most
+    /// [`super::WINDOW_FRESH_FOR`] by `now`.
+    pub async fn anomaly_history(
+        &self,
+        workflow: &str,
+        group: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<f64>> {
+        let scope = Scope::Group(group.map(str::to_string));
+        self.anomaly_window(workflow, scope, now).await
     }
 
     /// The same values over every group of `workflow`: what a group with too short a history
     /// of its own is compared with.
-    pub async fn anomaly_history_of_workflow(&self, workflow: &str) -> Result<Vec<f64>> {
-        self.past_anomaly_values(workflow, "anomaly_group is not null", None)
-            .await
-    }
-
-    async fn past_anomaly_values(
+    pub async fn anomaly_history_of_workflow(
         &self,
         workflow: &str,
-        group_condition: &str,
-        group: Option<&str>,
+        now: DateTime<Utc>,
     ) -> Result<Vec<f64>> {
-        // One row back instead of a thousand.
-        let sql = format!(
-            "select string_agg(anomaly_value, $1 order by submitted_at) from (\
-             select anomaly_value, submitted_at from requests \
-             where workflow = $2 and {group_condition} and anomaly_value is not null \
-             and status not in ('cancelled', 'auto_rejected') \
-             order by submitted_at desc limit {ANOMALY_HISTORY}) recent"
-        );
-        let mut read = Statement::new(sql, format!("reading past anomaly values of {workflow}"))
-            .bind(HISTORY_SEPARATOR.to_string())
-            .bind(workflow);
-        if let Some(group) = group {
-            read.push(group);
-        }
-        let joined = match self.read(read).await?.into_iter().next() {
-            Some(row) => row.columns().opt_text()?,
-            None => None,
-        };
-        Ok(joined
-            .unwrap_or_default()
-            .split(HISTORY_SEPARATOR)
-            .filter_map(|value| value.trim().parse::<f64>().ok())
-            .filter(|value| value.is_finite())
-            .collect())
+        self.anomaly_window(workflow, Scope::EveryGroup, now).await
     }
+
+    async fn anomaly_window(
+        &self,
+        workflow: &str,
+        scope: Scope,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<f64>> {
+        let key = WindowKey {
+            workflow: workflow.to_string(),
+            scope,
+        };
+        let load = match self.windows.lookup(key.clone(), now) {
+            Lookup::Ready(values) => return Ok(values),
+            Lookup::Load(load) => load,
+        };
+        let rows = self.read(load_statement(&key)).await?;
+        let rows = rows
+            .into_iter()
+            .map(|row| {
+                let mut columns = row.columns();
+                let id = columns.text()?;
+                let submitted_at = parse_ts(&columns.text()?)?.timestamp_micros();
+                let value = parse_value(&columns.text()?);
+                Ok(LoadedRow {
+                    id,
+                    submitted_at,
+                    value,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(load.finish(rows, now))
+    }
+}
+
+/// The statement reading `key`'s window: its most recent rows, newest first, each with its
+/// request's id (to tell which commits it holds). The group's walks `requests_anomaly`
+/// (migration 0023) in order, covered; every group's walks `requests_workflow` in order.
+fn load_statement(key: &WindowKey) -> Statement {
+    let scope = match &key.scope {
+        Scope::Group(Some(_)) => "anomaly_group = $2",
+        Scope::Group(None) => "anomaly_group is null",
+        Scope::EveryGroup => "anomaly_group is not null",
+    };
+    let sql = format!(
+        "select id, submitted_at, anomaly_value from requests \
+         where workflow = $1 and {scope} and anomaly_value is not null \
+         and status not in ('cancelled', 'auto_rejected') \
+         order by submitted_at desc limit {ANOMALY_HISTORY}"
+    );
+    let workflow = &key.workflow;
+    let mut read = Statement::new(sql, format!("reading past anomaly values of {workflow}"))
+        .bind(workflow)
+        .bulk();
+    if let Scope::Group(Some(group)) = &key.scope {
+        read.push(group);
+    }
+    read
 }

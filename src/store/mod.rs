@@ -13,6 +13,8 @@
 //! busy timeout.
 
 mod anomaly;
+mod anomaly_window;
+mod anomaly_windows;
 mod api_replays;
 mod api_tokens;
 mod ask;
@@ -49,6 +51,7 @@ mod webhooks;
 mod webhooks_ops;
 
 pub use anomaly::ANOMALY_HISTORY;
+pub use anomaly_windows::WINDOW_FRESH_FOR;
 pub use api_replays::KeptAnswer;
 pub use chat::PostedMessage;
 pub use console::{ConsoleAnswer, ConsoleMessage, NewConsoleMessage};
@@ -94,6 +97,8 @@ pub struct Store {
     readers: Option<std::sync::Arc<native::Readers>>,
     /// The workflows whose requests carry anomaly values, and which.
     sampled: anomaly::SampledFields,
+    /// The most recent anomaly values per workflow and group, in memory.
+    windows: std::sync::Arc<anomaly_windows::AnomalyWindows>,
     /// The fact tables of every record type (see [`facts`]).
     facts: facts::FactTables,
     /// What this keel measures of itself; the store times its transactions into it.
@@ -150,6 +155,9 @@ pub struct Tx {
     tx: TxConnection,
     backend: Backend,
     sampled: anomaly::SampledFields,
+    windows: std::sync::Arc<anomaly_windows::AnomalyWindows>,
+    /// What this transaction changes in the windows, applied once it commits.
+    window_changes: anomaly_windows::WindowChanges,
     facts: facts::FactTables,
     timing: TxTiming,
 }
@@ -207,6 +215,8 @@ impl Store {
             tx,
             backend: self.backend,
             sampled: self.sampled.clone(),
+            windows: self.windows.clone(),
+            window_changes: Default::default(),
             facts: self.facts.clone(),
             timing,
         })
@@ -237,11 +247,22 @@ impl Tx {
     /// Makes everything written in this transaction durable and visible at once.
     /// On SQLite this returns once the batch holding the transaction is on disk.
     pub async fn commit(self) -> Result<()> {
-        let Tx { tx, mut timing, .. } = self;
+        let Tx {
+            tx,
+            mut timing,
+            windows,
+            window_changes,
+            ..
+        } = self;
+        // Registered before the database commit, so that a window loaded meanwhile knows it.
+        let window_commit = windows.begin_commit(window_changes);
         let committed = match tx {
             TxConnection::Postgres(tx) => tx.commit().await.context("committing a transaction"),
             TxConnection::Sqlite(member) => member.commit().await,
         };
+        if let Some(window_commit) = window_commit {
+            window_commit.finish(committed.is_ok());
+        }
         timing.outcome = if committed.is_ok() {
             "committed"
         } else {

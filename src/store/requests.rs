@@ -2,6 +2,8 @@
 //! The reads outside a transaction are in `request_queries.rs`.
 
 use super::anomaly::Sampled;
+use super::anomaly_window::parse_value;
+use super::anomaly_windows::Sample;
 use super::sql::{from_json, parse_opt_ts, parse_ts, to_json, ts};
 use super::statement::{Param, Row, Statement};
 use super::{Backend, StoreError, Tx};
@@ -47,6 +49,12 @@ pub(super) fn request_from_row(row: Row) -> Result<Request> {
         idempotency_fingerprint,
         version,
     })
+}
+
+/// Whether later requests are compared with a request in `status` (the anomaly history
+/// leaves out cancelled and auto-rejected ones, see [`super::Store::anomaly_history`]).
+fn counts_in_history(status: Status) -> bool {
+    !matches!(status, Status::Cancelled | Status::AutoRejected)
 }
 
 /// The number in an id such as `CO-1042`.
@@ -189,13 +197,27 @@ impl Tx {
             request,
             sampled.as_ref(),
             self.backend,
-            " on conflict do nothing returning id",
+            " on conflict do nothing returning id, anomaly_group, anomaly_value",
         )?;
-        if self.fetch(insert).await?.is_empty() {
+        let Some(row) = self.fetch(insert).await?.into_iter().next() else {
             return Err(StoreError::Conflict {
                 id: request.id.clone(),
             }
             .into());
+        };
+        if sampled.is_some() && counts_in_history(request.status) {
+            let mut columns = row.columns();
+            columns.text()?;
+            let group = columns.opt_text()?;
+            if let Some(value) = columns.opt_text()? {
+                self.window_changes.add(Sample {
+                    id: request.id.clone(),
+                    workflow: request.workflow.clone(),
+                    group,
+                    submitted_at: request.submitted_at.timestamp_micros(),
+                    value: parse_value(&value),
+                });
+            }
         }
         Ok(())
     }
@@ -211,6 +233,14 @@ impl Tx {
                 version: request.version,
             }
             .into());
+        }
+        // Its value leaves the history: the windows holding it are read again.
+        let sampled = self
+            .sampled
+            .read()
+            .is_ok_and(|sampled| sampled.contains_key(&request.workflow));
+        if sampled && !counts_in_history(request.status) {
+            self.window_changes.reload(&request.workflow);
         }
         Ok(())
     }

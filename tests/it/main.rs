@@ -1,6 +1,7 @@
 //! keel's integration tests, one binary: the real application on a fresh SQLite file and, when
 //! `KEEL_TEST_POSTGRES_URL` is set, on a fresh PostgreSQL database.
 
+mod anomaly;
 mod api_directory;
 mod api_openapi;
 mod api_records;

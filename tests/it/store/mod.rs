@@ -14,6 +14,7 @@ use keel::store::{Backend, RequestFilter, Store, StoreError};
 use serde_json::json;
 use std::collections::HashSet;
 
+mod anomaly;
 mod chat;
 mod console;
 mod delegations;

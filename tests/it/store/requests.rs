@@ -398,18 +398,25 @@ async fn anomaly_history_reads_past_amounts_of_the_same_group() {
                 .unwrap();
         }
         tx.commit().await.unwrap();
-        let acme = store.anomaly_history("co", Some("acme")).await.unwrap();
+        let acme = store
+            .anomaly_history("co", Some("acme"), t0())
+            .await
+            .unwrap();
         assert_eq!(acme, [1250.0, 80.5, 40.0], "{label}");
         assert!(
             store
-                .anomaly_history("co", Some("initech"))
+                .anomaly_history("co", Some("initech"), t0())
                 .await
                 .unwrap()
                 .is_empty(),
             "{label}"
         );
         assert!(
-            store.anomaly_history("pto", None).await.unwrap().is_empty(),
+            store
+                .anomaly_history("pto", None, t0())
+                .await
+                .unwrap()
+                .is_empty(),
             "{label}"
         );
 
@@ -418,14 +425,18 @@ async fn anomaly_history_reads_past_amounts_of_the_same_group() {
             .track_anomaly_samples("co", Some(("amount", None)))
             .await
             .unwrap();
-        let all = store.anomaly_history("co", None).await.unwrap();
+        let all = store.anomaly_history("co", None, t0()).await.unwrap();
         assert_eq!(all, [1250.0, 80.5, 10.0, 40.0], "{label}");
         store
             .track_anomaly_samples("co", Some(("missing", None)))
             .await
             .unwrap();
         assert!(
-            store.anomaly_history("co", None).await.unwrap().is_empty(),
+            store
+                .anomaly_history("co", None, t0())
+                .await
+                .unwrap()
+                .is_empty(),
             "{label}"
         );
         // Without a check, requests carry no values, and a check added later fills them.
@@ -444,7 +455,7 @@ async fn anomaly_history_reads_past_amounts_of_the_same_group() {
             .track_anomaly_samples("co", Some(("amount", None)))
             .await
             .unwrap();
-        let all = store.anomaly_history("co", None).await.unwrap();
+        let all = store.anomaly_history("co", None, t0()).await.unwrap();
         assert_eq!(all, [70.0, 1250.0, 80.5, 10.0, 40.0], "{label}");
     }
 }
