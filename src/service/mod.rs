@@ -17,6 +17,7 @@ mod dashboard_figures;
 mod dashboard_integrations;
 mod deliver;
 mod deliver_chat;
+mod deliver_journal;
 mod directory;
 mod errors;
 mod form_drafts;
