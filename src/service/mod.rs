@@ -32,6 +32,7 @@ mod insights;
 mod interact;
 mod keel_command;
 mod outbox;
+pub mod outbox_watch;
 mod plain_forms;
 mod queries;
 mod record_write;

@@ -170,14 +170,29 @@ impl Store {
         })
     }
 
+    /// The id of the newest outbox row (0 when there is none): it grows whenever anyone queues
+    /// a notification.
+    pub async fn outbox_newest_id(&self) -> Result<i64> {
+        let read = Statement::new(
+            "select coalesce(max(id), 0) from outbox",
+            "reading the newest notification's id",
+        );
+        self.read_number(read).await
+    }
+
     /// Notifications still to deliver (including ones waiting for a retry), parked ones aside.
     pub async fn outbox_pending_count(&self) -> Result<i64> {
         let read = Statement::new(
             "select count(*) from outbox where delivered_at is null and failed_at is null",
             "counting pending notifications",
         );
+        self.read_number(read).await
+    }
+
+    /// The one number an aggregate `read` gives.
+    async fn read_number(&self, read: Statement) -> Result<i64> {
         let row = self.read(read).await?.into_iter().next();
-        row.context("a count gave no row")?.columns().int()
+        row.context("an aggregate gave no row")?.columns().int()
     }
 }
 

@@ -39,6 +39,7 @@ mod ops_logs;
 mod ops_metrics;
 mod outbox;
 mod platforms;
+mod prompt_delivery;
 mod slack;
 mod slack_and_discord;
 mod store;
