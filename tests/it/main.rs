@@ -21,6 +21,7 @@ mod common;
 mod console;
 mod console_integrations;
 mod crash;
+mod delivery_batch;
 mod demo;
 mod discord;
 mod discord_ask;
