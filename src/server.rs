@@ -9,6 +9,7 @@ use crate::chat::ChatPort;
 use crate::chat::console::{Access, Console};
 use crate::chat::discord::Discord;
 use crate::chat::slack::Slack;
+use crate::service::outbox_watch::run_outbox_watch;
 use crate::service::{Keel, Sink};
 use crate::sync::targets::client::TargetClient;
 use anyhow::Context as _;
@@ -26,7 +27,8 @@ pub struct Server {
     http: JoinHandle<anyhow::Result<()>>,
     scheduler: JoinHandle<()>,
     trimmer: JoinHandle<()>,
-    /// One per platform delivered on, and one per webhook target.
+    /// One per platform delivered on, one per webhook target, and the watch of the outbox that
+    /// wakes them for notifications other processes queue.
     deliverers: Vec<JoinHandle<()>>,
     /// The inbound applier and a poller per polled source.
     inbound: Vec<JoinHandle<()>>,
@@ -64,6 +66,9 @@ pub async fn start(keel: Keel, demo: bool, bind: &str) -> anyhow::Result<Server>
             tokio::spawn(run)
         })
         .collect();
+    // Notifications queued by another process (the CLI, another replica) go out at once too.
+    let watch = run_outbox_watch(keel.clone(), stopped.clone());
+    deliverers.push(tokio::spawn(watch));
     // And one per webhook target, so a target that hangs holds only its own payloads.
     for target in keel.config.outbound.targets.values() {
         let client = TargetClient::new(target)?;

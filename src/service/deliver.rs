@@ -9,6 +9,7 @@
 //! or recorded for tests.
 
 use super::Keel;
+use super::deliver_journal::Journal;
 use crate::chat::{ChatPort, Undelivered};
 use crate::domain::Notification;
 use crate::store::{AfterFailure, OutboxItem};
@@ -68,7 +69,12 @@ impl Sink {
         }
     }
 
-    async fn deliver(&self, keel: &Keel, item: &OutboxItem) -> Result<(), Undelivered> {
+    async fn deliver(
+        &self,
+        keel: &Keel,
+        item: &OutboxItem,
+        journal: &Journal,
+    ) -> Result<(), Undelivered> {
         let notification = &item.notification;
         match self {
             Sink::Chat(ports) => {
@@ -78,7 +84,7 @@ impl Sink {
                         "this deliverer does not serve the platform `{platform}`"
                     )));
                 };
-                keel.deliver_on(port.as_ref(), item, &self.platforms())
+                keel.deliver_on(port.as_ref(), item, &self.platforms(), journal)
                     .await
             }
             Sink::Log => {
@@ -141,36 +147,66 @@ impl Keel {
             if batch.is_empty() {
                 return Ok(delivered);
             }
-            // Deliveries are recorded once per batch: a crash before that re-delivers them, which
-            // every sink takes as the same delivery (idempotent by outbox id).
-            let mut accepted = Vec::with_capacity(batch.len());
-            let deliver = |item: OutboxItem| async move {
+            delivered += self.deliver_claimed(sink, batch, now).await?;
+        }
+    }
+
+    /// Delivers a claimed batch and records everything it came to (messages posted, cards
+    /// updated, notifications delivered or failed) in one transaction; returns how many were
+    /// delivered. A crash before that leaves the rows claimed: their next attempt looks for
+    /// what this one may have posted (see [`crate::domain::Delivery::maybe_posted`]).
+    async fn deliver_claimed(
+        &self,
+        sink: &Sink,
+        batch: Vec<OutboxItem>,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<usize> {
+        let journal = Journal::default();
+        let deliver = |item: OutboxItem| {
+            let journal = &journal;
+            async move {
                 let outcome = sink
-                    .deliver(self, &item)
+                    .deliver(self, &item, journal)
                     .instrument(delivery_span(&item))
                     .await;
                 (item, outcome)
-            };
-            for (item, outcome) in deliver_batch(batch, BATCH_BUDGET, deliver).await {
-                let platform = item.platform.as_deref().unwrap_or("unassigned");
-                self.telemetry().delivery(platform, outcome.is_err());
-                let failure = match outcome {
-                    Ok(()) => {
-                        accepted.push(item.id);
-                        continue;
-                    }
-                    Err(failure) => failure,
-                };
-                let after = self.after_failure(&item, &failure, now).await?;
-                self.store
-                    .mark_failed(item.id, &failure.reason, after)
-                    .await?;
             }
-            self.store
-                .mark_delivered(&accepted, self.clock.now())
-                .await?;
-            delivered += accepted.len();
+        };
+        let outcomes = deliver_batch(batch, BATCH_BUDGET, deliver).await;
+        let mut delivered = 0;
+        for (item, outcome) in outcomes {
+            let platform = item.platform.as_deref().unwrap_or("unassigned");
+            self.telemetry().delivery(platform, outcome.is_err());
+            match outcome {
+                Ok(()) => {
+                    journal.delivered(item.id);
+                    delivered += 1;
+                }
+                Err(failure) => {
+                    // What the batch posted is recorded even when parking cannot be worked out.
+                    let after = self
+                        .after_failure(&item, &failure, now)
+                        .await
+                        .unwrap_or_else(|error| {
+                            crate::log_limit::error(
+                                "deciding what becomes of a failed delivery failed",
+                                &error,
+                            );
+                            AfterFailure::RetryAt(now + backoff(item.attempts + 1))
+                        });
+                    journal.failed(item.id, &failure.reason, after);
+                }
+            }
         }
+        let deliveries = journal.into_deliveries();
+        let recorded = self
+            .store
+            .record_deliveries(&deliveries, self.clock.now())
+            .await;
+        if recorded.is_err() {
+            self.unsure_of(&deliveries.posted);
+        }
+        recorded.map(|()| delivered)
     }
 
     /// What becomes of a notification the sink refused: retried after the backoff; parked

@@ -2,9 +2,11 @@
 //! recipient's direct messages on each platform they are on, a new approval's card also to the
 //! workflow's channel (once per request), a comment under the card it is about, and a card
 //! update to every message of the request that shows an older version. What was posted is
-//! remembered per platform, notification and target in `chat_messages`, so a retry posts only
-//! what is missing. A platform ([`ChatPort`]) only posts and updates.
+//! remembered per platform, notification and target in `chat_messages` (with the rest of its
+//! batch, see [`super::deliver_journal`]), so a retry posts only what is missing. A platform
+//! ([`ChatPort`]) only posts and updates.
 
+use super::deliver_journal::Journal;
 use super::{CardNow, Keel};
 use crate::chat::{ChatPort, Undelivered};
 use crate::domain::{ChatMessage, Delivery, NotificationKind, Person, Target};
@@ -13,7 +15,7 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 /// Posts (platform, request, target) this process sent without hearing the platform's answer,
-/// or heard without recording: the next post there (another notification of the request: a
+/// or heard without recording (its batch's record failed): the next post there (another notification of the request: a
 /// channel's card is posted once per request) looks for the earlier one first.
 #[derive(Default)]
 pub struct UnsurePosts(Mutex<HashSet<(String, String, String)>>);
@@ -41,19 +43,21 @@ fn internal(error: impl std::fmt::Display) -> Undelivered {
 
 impl Keel {
     /// Delivers one outbox row on its platform; `served` are the platforms this deliverer
-    /// serves (a recipient missing on this one is reached on another).
+    /// serves (a recipient missing on this one is reached on another). What it posts and
+    /// updates goes to the batch's `journal`, recorded with the batch.
     pub(super) async fn deliver_on(
         &self,
         port: &dyn ChatPort,
         item: &OutboxItem,
         served: &[&str],
+        journal: &Journal,
     ) -> Result<(), Undelivered> {
         let notification = &item.notification;
         let current = self.card_now(notification).await.map_err(internal)?;
         if notification.kind == NotificationKind::CardUpdated {
             return match current {
                 Some(now) => {
-                    self.update_posted(port, &notification.request_id, &now)
+                    self.update_posted(port, &notification.request_id, &now, journal)
                         .await
                 }
                 None => Ok(()),
@@ -65,16 +69,19 @@ impl Keel {
         let mut targets: Vec<Target> = direct.iter().cloned().collect();
         let channel = current.as_ref().and_then(|now| now.channel.clone());
         if let (NotificationKind::ApprovalRequested, Some(channel)) = (notification.kind, channel) {
-            let posted = self.posted_on(platform, &notification.request_id).await?;
+            let posted = self
+                .posted_on(platform, &notification.request_id, journal)
+                .await?;
             if !posted.iter().any(|m| m.target == channel) {
                 targets.push(Target::Channel(channel));
             }
         }
-        let done = self
+        let mut done = self
             .store
             .chat_posted_for(platform, item.notification_id)
             .await
             .map_err(internal)?;
+        done.extend(journal.targets_of(platform, item.notification_id));
         // A target refused for good does not keep the others back; a platform that did not
         // answer is not called again until the retry.
         let mut refused = None;
@@ -83,9 +90,9 @@ impl Keel {
             .filter(|t| !done.iter().any(|d| d == t.key()))
         {
             let message = self
-                .message_for(port, item, target, current.as_ref())
+                .message_for(port, item, target, current.as_ref(), journal)
                 .await?;
-            match self.post_once(port, item, target, &message).await {
+            match self.post_once(port, item, target, &message, journal).await {
                 Ok(()) => {}
                 Err(failure) if failure.permanent => refused = refused.or(Some(failure)),
                 Err(failure) => return Err(failure),
@@ -107,11 +114,12 @@ impl Keel {
         item: &OutboxItem,
         target: &Target,
         current: Option<&CardNow>,
+        journal: &Journal,
     ) -> Result<ChatMessage, Undelivered> {
         let notification = &item.notification;
         let reply_to = if notification.kind == NotificationKind::Comment {
             let posted = self
-                .posted_on(port.platform(), &notification.request_id)
+                .posted_on(port.platform(), &notification.request_id, journal)
                 .await?;
             let mut cards = posted.into_iter().rev();
             cards
@@ -138,14 +146,15 @@ impl Keel {
         })
     }
 
-    /// Posts and remembers one message; a post whose outcome keel did not hear (or could not
-    /// record) is looked for before the next post there.
+    /// Posts one message and remembers it in the batch's journal; a post whose outcome keel
+    /// did not hear is looked for before the next post there.
     async fn post_once(
         &self,
         port: &dyn ChatPort,
         item: &OutboxItem,
         target: &Target,
         message: &ChatMessage,
+        journal: &Journal,
     ) -> Result<(), Undelivered> {
         let key = unsure_key(port, item, target);
         let posted = port.post(target, message).await.inspect_err(|failure| {
@@ -160,12 +169,22 @@ impl Keel {
             notification: Some(item.notification_id),
             card_version: message.card.as_ref().and(message.version),
         };
-        let recorded = self
-            .store
-            .record_chat_message(&record, self.clock.now())
-            .await;
-        self.unsure_posts.set(key, recorded.is_err());
-        recorded.map_err(internal)
+        journal.posted(record);
+        self.unsure_posts.set(key, false);
+        Ok(())
+    }
+
+    /// Posts heard of whose batch could not be recorded: each is looked for before the next
+    /// post there, as if its answer had been lost.
+    pub(super) fn unsure_of(&self, posted: &[PostedMessage]) {
+        for message in posted {
+            let key = (
+                message.platform.clone(),
+                message.request_id.clone(),
+                message.target.clone(),
+            );
+            self.unsure_posts.set(key, true);
+        }
     }
 
     /// Updates every message of the request on the platform showing an older card.
@@ -174,6 +193,7 @@ impl Keel {
         port: &dyn ChatPort,
         request_id: &str,
         now: &CardNow,
+        journal: &Journal,
     ) -> Result<(), Undelivered> {
         let message = ChatMessage {
             request_id: request_id.to_string(),
@@ -183,7 +203,7 @@ impl Keel {
             reply_to: None,
             delivery: None,
         };
-        for posted in self.posted_on(port.platform(), request_id).await? {
+        for posted in self.posted_on(port.platform(), request_id, journal).await? {
             if posted.card_version.is_none_or(|shown| shown >= now.version) {
                 continue;
             }
@@ -195,23 +215,24 @@ impl Keel {
                     "card not updated: {}", failure.reason),
                 Err(failure) => return Err(failure),
             }
-            self.store
-                .set_chat_card_version(&posted, now.version)
-                .await
-                .map_err(internal)?;
+            journal.shown(&posted, now.version);
         }
         Ok(())
     }
 
+    /// The messages of a request on a platform, this batch's included.
     async fn posted_on(
         &self,
         platform: &str,
         request_id: &str,
+        journal: &Journal,
     ) -> Result<Vec<PostedMessage>, Undelivered> {
-        self.store
+        let stored = self
+            .store
             .chat_messages_of(platform, request_id)
             .await
-            .map_err(internal)
+            .map_err(internal)?;
+        Ok(journal.messages_of(platform, request_id, stored))
     }
 
     /// The conversation `platform` posted in for `target` (a channel by name), if it did: for

@@ -24,34 +24,6 @@ pub struct PostedMessage {
 }
 
 impl Store {
-    /// Remembers a posted message (once per notification and target).
-    pub async fn record_chat_message(
-        &self,
-        message: &PostedMessage,
-        at: DateTime<Utc>,
-    ) -> Result<()> {
-        let insert = Statement::new(
-            "insert into chat_messages (platform, request_id, target, conversation, message_id, \
-             notification_id, card_version, posted_at) values ($1, $2, $3, $4, $5, $6, $7, $8) \
-             on conflict do nothing",
-            format!(
-                "remembering a {} message of {}",
-                message.platform, message.request_id
-            ),
-        )
-        .bind(&message.platform)
-        .bind(&message.request_id)
-        .bind(&message.target)
-        .bind(&message.posted.conversation)
-        .bind(&message.posted.id)
-        .bind(message.notification)
-        .bind(message.card_version)
-        .bind(ts(&at));
-        let mut tx = self.begin().await?;
-        tx.write(insert).await?;
-        tx.commit().await
-    }
-
     /// The targets a notification was already posted at on a platform (a retry posts the rest).
     pub async fn chat_posted_for(&self, platform: &str, notification: i64) -> Result<Vec<String>> {
         let read = Statement::new(
@@ -115,26 +87,6 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    /// Records that a message now shows `version` of its request's card (never an older one).
-    pub async fn set_chat_card_version(&self, message: &PostedMessage, version: i64) -> Result<()> {
-        let update = Statement::new(
-            "update chat_messages set card_version = $4 where platform = $1 \
-             and conversation = $2 and message_id = $3 \
-             and (card_version is null or card_version < $4)",
-            format!(
-                "recording the card version of {} message {}",
-                message.platform, message.posted.id
-            ),
-        )
-        .bind(&message.platform)
-        .bind(&message.posted.conversation)
-        .bind(&message.posted.id)
-        .bind(version);
-        let mut tx = self.begin().await?;
-        tx.write(update).await?;
-        tx.commit().await
     }
 
     /// Whether this is the first time keel sees a platform's event (platforms deliver again

@@ -170,64 +170,14 @@ impl Store {
         })
     }
 
-    /// Records deliveries, in one transaction: those rows are never claimed again.
-    pub async fn mark_delivered(&self, ids: &[i64], at: DateTime<Utc>) -> Result<()> {
-        if ids.is_empty() {
-            return Ok(());
-        }
-        let placeholders: Vec<String> = (2..ids.len() + 2).map(|n| format!("${n}")).collect();
-        let mut delivered = Statement::new(
-            format!(
-                "update outbox set delivered_at = $1, claimed_until = null where id in ({})",
-                placeholders.join(", ")
-            ),
-            format!("marking {} notifications delivered", ids.len()),
-        )
-        .bind(ts(&at));
-        for id in ids {
-            delivered.push(*id);
-        }
-        let mut tx = self.begin().await?;
-        tx.write(delivered).await?;
-        tx.commit().await
-    }
-
-    /// Records a failed delivery and what becomes of it, in one transaction.
-    pub async fn mark_failed(&self, id: i64, error: &str, after: AfterFailure) -> Result<()> {
-        let doing = format!("recording a failed delivery of notification {id}");
-        let mut tx = self.begin().await?;
-        match after {
-            AfterFailure::RetryAt(retry_at) => {
-                let failed = Statement::new(
-                    "update outbox set attempts = attempts + 1, last_error = $2, \
-                     next_attempt_at = $3, claimed_until = null where id = $1",
-                    doing,
-                )
-                .bind(id)
-                .bind(error)
-                .bind(ts(&retry_at));
-                tx.write(failed).await?;
-            }
-            AfterFailure::Park {
-                at,
-                retry_at,
-                notices,
-            } => {
-                let parked = Statement::new(
-                    "update outbox set attempts = attempts + 1, last_error = $2, failed_at = $3, \
-                     next_attempt_at = $4, held = $5, claimed_until = null where id = $1",
-                    doing,
-                )
-                .bind(id)
-                .bind(error)
-                .bind(ts(&at))
-                .bind(ts(&retry_at.unwrap_or(at)))
-                .bind(i64::from(retry_at.is_none()));
-                tx.write(parked).await?;
-                tx.enqueue(&notices, at).await?;
-            }
-        }
-        tx.commit().await
+    /// The id of the newest outbox row (0 when there is none): it grows whenever anyone queues
+    /// a notification.
+    pub async fn outbox_newest_id(&self) -> Result<i64> {
+        let read = Statement::new(
+            "select coalesce(max(id), 0) from outbox",
+            "reading the newest notification's id",
+        );
+        self.read_number(read).await
     }
 
     /// Notifications still to deliver (including ones waiting for a retry), parked ones aside.
@@ -236,8 +186,13 @@ impl Store {
             "select count(*) from outbox where delivered_at is null and failed_at is null",
             "counting pending notifications",
         );
+        self.read_number(read).await
+    }
+
+    /// The one number an aggregate `read` gives.
+    async fn read_number(&self, read: Statement) -> Result<i64> {
         let row = self.read(read).await?.into_iter().next();
-        row.context("a count gave no row")?.columns().int()
+        row.context("an aggregate gave no row")?.columns().int()
     }
 }
 

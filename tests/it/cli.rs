@@ -1,7 +1,7 @@
 //! The command line as a newcomer and a script use it, on SQLite and PostgreSQL.
 
 use crate::common::app::{config_dir, copy_dir, demo_data};
-use crate::common::cli::{keel, keel_ok, stderr, stdout};
+use crate::common::cli::{LARGE_CHANGE_ORDER, keel, keel_ok, stderr, stdout};
 
 #[test]
 fn the_demo_config_checks_clean() {
@@ -95,17 +95,13 @@ async fn a_request_goes_through_its_life_cycle_from_the_command_line() {
             "--as",
             "gus.usman@harborridge.example",
         ];
-        let fields = [
-            "--field",
-            "project=P001",
-            "--field",
-            "amount=18000",
-            "--field",
-            "reason=Rock at footing 4",
-        ];
-        let id = keel_ok(&db, &config, &[&submit[..], &fields[..]].concat())
-            .trim()
-            .to_string();
+        let id = keel_ok(
+            &db,
+            &config,
+            &[&submit[..], &LARGE_CHANGE_ORDER[..]].concat(),
+        )
+        .trim()
+        .to_string();
         assert!(id.starts_with("CO-"), "{id}");
         let waiting = keel_ok(&db, &config, &["requests", "--pending-for", "S004"]);
         assert!(waiting.contains(&id), "[{}] {waiting}", db.label);

@@ -11,8 +11,8 @@
 use crate::common::app::TestApp;
 use crate::common::console::TestServer;
 use crate::common::slack::{Fault, SlackStandIn, Weather, assert_each_posted_once};
-use crate::common::test_databases;
 use crate::common::with_slack::{app_with_slack, eventually, serve_with_slack, slack_sink};
+use crate::common::{TestDb, test_databases};
 use crate::crash::{start_server_with, submit_change_order};
 use crate::outbox::{
     DIANA, GUS, LUIS, MAX_ATTEMPTS, MORGAN, change_order, deliver_hourly, posted_to,
@@ -120,7 +120,6 @@ async fn a_rate_limited_slack_is_left_alone_for_as_long_as_its_retry_after_says(
 async fn keel_killed_between_posting_and_hearing_of_it_posts_nothing_twice_after_a_restart() {
     for db in test_databases().await {
         drop(TestApp::start(&db).await); // imports the directory and projects
-        let label = db.label;
         let stand_in = SlackStandIn::start().await;
         let env = stand_in.keel_env();
         stand_in.set_weather(Weather::PostedThenSilent);
@@ -143,16 +142,27 @@ async fn keel_killed_between_posting_and_hearing_of_it_posts_nothing_twice_after
         db.execute("update outbox set claimed_until = '2000-01-01T00:00:00.000000Z' where claimed_until is not null")
             .await;
 
-        let (mut server, _) = start_server_with(&db, &env).await;
-        let undelivered = "select count(*) from outbox where delivered_at is null";
-        eventually("every notification is delivered", async || {
-            db.count(undelivered).await == 0
-        })
-        .await;
-        server.start_kill().expect("SIGKILL");
-        server.wait().await.expect("keel exits");
-        assert_owed_once(&stand_in, &requests, label);
+        let (server, _) = start_server_with(&db, &env).await;
+        delivered_once(&db, &stand_in, server, &requests).await;
     }
+}
+
+/// Waits until `keel serve` has delivered every notification, kills it, and checks that each of
+/// `requests` reached Rachel and the channel once.
+pub async fn delivered_once(
+    db: &TestDb,
+    stand_in: &SlackStandIn,
+    mut server: tokio::process::Child,
+    requests: &[String],
+) {
+    let undelivered = "select count(*) from outbox where delivered_at is null";
+    eventually("every notification is delivered", async || {
+        db.count(undelivered).await == 0
+    })
+    .await;
+    server.start_kill().expect("SIGKILL");
+    server.wait().await.expect("keel exits");
+    assert_owed_once(stand_in, requests, db.label);
 }
 
 #[tokio::test]

@@ -4,6 +4,17 @@ use super::TestDb;
 use std::path::Path;
 use std::process::{Command, Output};
 
+/// The fields of Gus's change order of 18,000 on P001 (Rachel approves it), as
+/// `keel request submit` takes them.
+pub const LARGE_CHANGE_ORDER: [&str; 6] = [
+    "--field",
+    "project=P001",
+    "--field",
+    "amount=18000",
+    "--field",
+    "reason=Rock at footing 4",
+];
+
 /// `keel ARGS…` with the demo config (or `config`) on `db`; returns its output.
 pub fn keel(db: &TestDb, config: &Path, args: &[&str]) -> Output {
     keel_with_env(db, config, &[], args)

@@ -3,7 +3,7 @@
 
 use super::*;
 use keel::domain::MessageRef;
-use keel::store::PostedMessage;
+use keel::store::{Deliveries, PostedMessage};
 
 fn posted(platform: &str, target: &str, id: &str) -> PostedMessage {
     PostedMessage {
@@ -19,19 +19,33 @@ fn posted(platform: &str, target: &str, id: &str) -> PostedMessage {
     }
 }
 
+/// Records posted messages, as a deliverer does at the end of a batch.
+async fn record_posts(store: &Store, messages: &[PostedMessage]) {
+    let batch = Deliveries {
+        posted: messages.to_vec(),
+        ..Deliveries::default()
+    };
+    store.record_deliveries(&batch, t0()).await.unwrap();
+}
+
 #[tokio::test]
 async fn chat_messages_are_remembered_per_platform_and_request_and_events_are_seen_once() {
     for (db, store) in each_store().await {
         let label = db.label;
-        for message in [
+        let first = [
             posted("slack", "U1", "1.1"),
             posted("slack", "#change-orders", "1.2"),
-            // A retry that posted again in the DM is not remembered twice for one notification.
-            posted("slack", "U1", "1.3"),
-            posted("console", "S004", "12"),
-        ] {
-            store.record_chat_message(&message, t0()).await.unwrap();
-        }
+        ];
+        record_posts(&store, &first).await;
+        // A retry that posted again in the DM is not remembered twice for one notification.
+        record_posts(
+            &store,
+            &[
+                posted("slack", "U1", "1.3"),
+                posted("console", "S004", "12"),
+            ],
+        )
+        .await;
         assert_eq!(
             store.chat_posted_for("slack", 7).await.unwrap(),
             ["U1", "#change-orders"],
@@ -49,8 +63,11 @@ async fn chat_messages_are_remembered_per_platform_and_request_and_events_are_se
             Some("#change-orders-conversation")
         );
 
-        store.set_chat_card_version(&messages[0], 3).await.unwrap();
-        store.set_chat_card_version(&messages[0], 2).await.unwrap();
+        let shown = Deliveries {
+            shown: vec![(messages[0].clone(), 3), (messages[0].clone(), 2)],
+            ..Deliveries::default()
+        };
+        store.record_deliveries(&shown, t0()).await.unwrap();
         let messages = store.chat_messages_of("slack", "CO-1").await.unwrap();
         assert_eq!(
             messages[0].card_version,

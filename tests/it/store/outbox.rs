@@ -1,7 +1,25 @@
 //! The outbox: claims, retries, giving up.
 
 use super::*;
-use keel::store::AfterFailure;
+use keel::store::{AfterFailure, Deliveries};
+
+/// Records deliveries of `ids`, as a deliverer does at the end of a batch.
+async fn mark_delivered(store: &Store, ids: &[i64], at: DateTime<Utc>) {
+    let batch = Deliveries {
+        delivered: ids.to_vec(),
+        ..Deliveries::default()
+    };
+    store.record_deliveries(&batch, at).await.unwrap();
+}
+
+/// Records a failed delivery of `id` and what becomes of it, as a deliverer does.
+async fn mark_failed(store: &Store, id: i64, error: &str, after: AfterFailure) {
+    let batch = Deliveries {
+        failed: vec![(id, error.to_string(), after)],
+        ..Deliveries::default()
+    };
+    store.record_deliveries(&batch, t0()).await.unwrap();
+}
 
 fn notification(to: &str, text: &str) -> Notification {
     Notification {
@@ -54,19 +72,21 @@ async fn outbox_claims_retries_and_gives_up() {
                 .is_empty()
         );
 
-        store.mark_delivered(&[batch[0].id], now).await.unwrap();
-        store
-            .mark_failed(
-                batch[1].id,
-                "429 slow down",
-                AfterFailure::RetryAt(now + Duration::minutes(5)),
-            )
-            .await
-            .unwrap();
-        store
-            .mark_failed(rest[0].id, "channel_not_found", park(now, None, &[]))
-            .await
-            .unwrap();
+        mark_delivered(&store, &[batch[0].id], now).await;
+        mark_failed(
+            &store,
+            batch[1].id,
+            "429 slow down",
+            AfterFailure::RetryAt(now + Duration::minutes(5)),
+        )
+        .await;
+        mark_failed(
+            &store,
+            rest[0].id,
+            "channel_not_found",
+            park(now, None, &[]),
+        )
+        .await;
         assert_eq!(store.outbox_pending_count().await.unwrap(), 1, "{label}");
         // The retry is not due before its time, even after the claim would have lapsed.
         assert!(
@@ -143,18 +163,20 @@ async fn a_parked_notification_queues_its_notices_is_counted_and_is_made_due_aga
         let later = t0() + Duration::hours(1);
         let notice = notification("u-admin", "u-ben could not be reached");
         // Out of attempts: parked, still tried at `later`; refused for good: held.
-        store
-            .mark_failed(
-                batch[0].id,
-                "HTTP 500",
-                park(t0(), Some(later), std::slice::from_ref(&notice)),
-            )
-            .await
-            .unwrap();
-        store
-            .mark_failed(batch[1].id, "channel_not_found", park(t0(), None, &[]))
-            .await
-            .unwrap();
+        mark_failed(
+            &store,
+            batch[0].id,
+            "HTTP 500",
+            park(t0(), Some(later), std::slice::from_ref(&notice)),
+        )
+        .await;
+        mark_failed(
+            &store,
+            batch[1].id,
+            "channel_not_found",
+            park(t0(), None, &[]),
+        )
+        .await;
         let counts = store.outbox_counts().await.unwrap();
         assert_eq!((counts.pending, counts.parked), (1, 2), "{label}");
         let due = store.claim_outbox(t0(), 10, &["slack"]).await.unwrap();
@@ -164,14 +186,14 @@ async fn a_parked_notification_queues_its_notices_is_counted_and_is_made_due_aga
             "{label}: the notice, in the parking's transaction"
         );
         assert_eq!(due[0].notification, notice, "{label}");
-        store.mark_delivered(&[due[0].id], t0()).await.unwrap();
+        mark_delivered(&store, &[due[0].id], t0()).await;
         let due = store
             .claim_outbox(later + Duration::days(1), 10, &["slack"])
             .await
             .unwrap();
         let ids: Vec<i64> = due.iter().map(|i| i.id).collect();
         assert_eq!(ids, [batch[0].id], "{label}: the held one is not tried");
-        store.mark_delivered(&ids, later).await.unwrap();
+        mark_delivered(&store, &ids, later).await;
         let failed = store.outbox_failed().await.unwrap();
         assert_eq!(failed.len(), 1, "{label}: delivered, no longer listed");
 
