@@ -24,9 +24,9 @@ pub struct Score {
 /// all (every past value the same) or no values: nothing to measure against.
 pub fn robust_z(history: &[f64], value: f64) -> Option<Score> {
     let mut values: Vec<f64> = history.iter().copied().filter(|v| v.is_finite()).collect();
-    let median = stats::median(&mut values)?;
+    let median = stats::median_by_selection(&mut values)?;
     let mut deviations: Vec<f64> = values.iter().map(|v| (v - median).abs()).collect();
-    let mad = stats::median(&mut deviations)?;
+    let mad = stats::median_by_selection(&mut deviations)?;
     let z = if mad > 0.0 {
         0.6745 * (value - median) / mad
     } else {
