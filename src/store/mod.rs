@@ -16,6 +16,7 @@ mod anomaly;
 mod api_replays;
 mod api_tokens;
 mod ask;
+mod audit_seal;
 mod chat;
 mod checkpoint;
 mod connect;
@@ -49,6 +50,7 @@ mod webhooks_ops;
 
 pub use anomaly::ANOMALY_HISTORY;
 pub use api_replays::KeptAnswer;
+pub use audit_seal::SEAL_PERIOD;
 pub use chat::PostedMessage;
 pub use console::{ConsoleAnswer, ConsoleMessage, NewConsoleMessage};
 pub use error::StoreError;
