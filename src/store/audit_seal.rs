@@ -47,7 +47,7 @@ impl Store {
     /// it sealed. With `wait`, a round another process is sealing is waited for (a reader must
     /// see what it seals); without, that process is left to it. Nothing to do on SQLite.
     pub async fn seal_events(&self, wait: bool) -> Result<usize> {
-        if self.backend != Backend::Postgres {
+        if self.backend != Backend::Postgres || !self.any_pending_events().await? {
             return Ok(0);
         }
         let mut sealed = 0;
@@ -94,26 +94,21 @@ impl Store {
         Ok(Some(count))
     }
 
-    /// Seals what is pending before a read of the chain, when anything is (one cheap look).
-    pub(super) async fn seal_before_reading(&self) -> Result<()> {
-        if self.backend != Backend::Postgres {
-            return Ok(());
-        }
+    /// Whether any event waits to be sealed: one cheap look, so that an idle sealer or a reader
+    /// of the chain opens no transaction and takes no lock.
+    async fn any_pending_events(&self) -> Result<bool> {
         let look = Statement::new(
             "select id from pending_events limit 1",
             "looking for events to seal",
         );
-        if !self.read(look).await?.is_empty() {
-            self.seal_events(true).await?;
-        }
-        Ok(())
+        Ok(!self.read(look).await?.is_empty())
     }
 
     /// The whole chain and its recorded head (last seq and hash; `None` while empty), everything
     /// committed so far sealed. On PostgreSQL both come from one snapshot, so a round sealed
     /// between the two reads cannot look like events deleted at the end.
     pub async fn audit_chain(&self) -> Result<(Vec<Event>, Option<(i64, String)>)> {
-        self.seal_before_reading().await?;
+        self.seal_events(true).await?;
         let (rows, head) = match self.backend {
             Backend::Postgres => {
                 let mut tx = self.begin().await?;

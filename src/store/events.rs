@@ -114,7 +114,7 @@ impl Store {
 
     /// The whole chain, in order (for export), with everything committed so far sealed.
     pub async fn all_events(&self) -> Result<Vec<Event>> {
-        self.seal_before_reading().await?;
+        self.seal_events(true).await?;
         let rows = self.read(all_events_read()).await?;
         rows.into_iter().map(event_from_row).collect()
     }
@@ -122,7 +122,7 @@ impl Store {
     /// Up to `limit` events after `after_seq`, in chain order: the trail a page at a time, with
     /// everything committed so far sealed.
     pub async fn page_events(&self, after_seq: i64, limit: usize) -> Result<Vec<Event>> {
-        self.seal_before_reading().await?;
+        self.seal_events(true).await?;
         let sql =
             format!("select {EVENT_COLUMNS} from events where seq > $1 order by seq limit $2");
         let read = Statement::new(sql, format!("reading events after {after_seq}"))
