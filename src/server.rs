@@ -32,6 +32,8 @@ pub struct Server {
     deliverers: Vec<JoinHandle<()>>,
     /// The inbound applier and a poller per polled source.
     inbound: Vec<JoinHandle<()>>,
+    /// The audit sealer, on PostgreSQL.
+    sealer: Option<JoinHandle<()>>,
     /// The Slack Socket Mode connection, when Slack is on in that mode.
     slack_socket: Option<JoinHandle<()>>,
     /// The Discord gateway connection, when Discord is on in that mode.
@@ -76,6 +78,8 @@ pub async fn start(keel: Keel, demo: bool, bind: &str) -> anyhow::Result<Server>
         deliverers.push(tokio::spawn(run));
     }
     let inbound = inbound_tasks(&keel, &stopped);
+    let sealer = (keel.store().backend == crate::store::Backend::Postgres)
+        .then(|| tokio::spawn(run_sealer(keel.clone(), stopped.clone())));
     let mut router = crate::http::router(keel, Some(&console), slack.as_ref(), discord.as_ref());
     if demo {
         router = crate::http::local_host::only_local(router, address);
@@ -99,6 +103,7 @@ pub async fn start(keel: Keel, demo: bool, bind: &str) -> anyhow::Result<Server>
         trimmer,
         deliverers,
         inbound,
+        sealer,
         slack_socket,
         discord_gateway,
     })
@@ -129,6 +134,9 @@ impl Server {
         }
         for task in self.inbound {
             task.await.context("an inbound task panicked")?;
+        }
+        if let Some(sealer) = self.sealer {
+            sealer.await.context("the audit sealer panicked")?;
         }
         if let Some(socket) = self.slack_socket {
             socket.await.context("the Slack connection panicked")?;
@@ -214,6 +222,24 @@ async fn run_memory_trimmer(keel: Keel, mut stop: watch::Receiver<bool>) {
             trimmed_at = store.activity();
             seen = trimmed_at;
         }
+    }
+}
+
+/// Seals the audit events transitions left pending every [`crate::store::SEAL_PERIOD`] (on
+/// PostgreSQL; see `store::audit_seal`), leaving a round to another process that is sealing;
+/// told to stop, it seals what the last requests wrote and returns.
+async fn run_sealer(keel: Keel, mut stop: watch::Receiver<bool>) {
+    loop {
+        if let Err(error) = keel.store().seal_events(false).await {
+            crate::log_limit::error("sealing audit events failed", &error);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(crate::store::SEAL_PERIOD) => {}
+            _ = stop.wait_for(|stop| *stop) => break,
+        }
+    }
+    if let Err(error) = keel.seal_audit().await {
+        crate::log_limit::error("sealing audit events at shutdown failed", &error);
     }
 }
 

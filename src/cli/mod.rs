@@ -150,6 +150,7 @@ pub async fn import_all(dir: &Path, data: Option<PathBuf>) -> Outcome {
     let keel = open(dir).await?;
     let data = data.unwrap_or_else(|| dir.join("demo-data"));
     let report = keel.import_all(&data).await?;
+    keel.seal_audit().await?;
     for line in &report.types {
         println!("{}", output::type_report(line));
     }
@@ -192,6 +193,7 @@ pub async fn submit(
         })
         .await?;
     println!("{}", request.id);
+    keel.seal_audit().await?;
     eprintln!("{}", output::status_line(&keel, &request).await);
     Ok(ExitCode::SUCCESS)
 }
@@ -215,6 +217,7 @@ pub async fn act(
     };
     let keel = open(dir).await?;
     let request = keel.act(id, person, action, None).await?;
+    keel.seal_audit().await?;
     println!("{}", output::status_line(&keel, &request).await);
     Ok(ExitCode::SUCCESS)
 }
@@ -282,6 +285,7 @@ pub async fn delegate(
             .date_naive()
     });
     let d = keel.delegate(person, to, from, until).await?;
+    keel.seal_audit().await?;
     println!(
         "{} approves for {} from {} to {}",
         keel.display_name(&d.to_person).await,
@@ -295,6 +299,7 @@ pub async fn delegate(
 pub async fn tick(dir: &Path) -> Outcome {
     let keel = open(dir).await?;
     let report = keel.tick().await?;
+    keel.seal_audit().await?;
     let (_stop, stopped) = tokio::sync::watch::channel(false);
     let console = crate::chat::console::Console::new(keel.clone(), false, stopped);
     let delivered = keel

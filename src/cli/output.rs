@@ -169,8 +169,12 @@ pub async fn request_text(keel: &Keel, request: &Request, events: &[Event]) -> S
         .join(": ");
         let _ = writeln!(
             out,
-            "    #{:<6} {} {:<10} {:<14} {extra}",
-            event.seq,
+            "    {:<7} {} {:<10} {:<14} {extra}",
+            if event.is_sealed() {
+                format!("#{}", event.seq)
+            } else {
+                "unsealed".to_string()
+            },
             d.at.format("%Y-%m-%d %H:%M:%S"),
             shown(&d.actor),
             shown(&d.action)

@@ -20,7 +20,9 @@ pub struct EventDraft {
     pub data: serde_json::Value,
 }
 
-/// A stored event: its position in the chain and the hashes that bind it there.
+/// A stored event: its position in the chain and the hashes that bind it there. An event written
+/// on PostgreSQL and not yet sealed into the chain (for at most about a second, see
+/// `store::audit_seal`) shows in its request's timeline with `seq` 0 and empty hashes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     pub seq: i64,
@@ -33,4 +35,11 @@ pub struct Event {
     /// Verification names such an event instead of failing as a whole.
     #[serde(skip)]
     pub damage: Option<String>,
+}
+
+impl Event {
+    /// Whether the event has its place in the chain yet.
+    pub fn is_sealed(&self) -> bool {
+        self.seq > 0
+    }
 }

@@ -13,17 +13,25 @@ pub enum ExportFormat {
 }
 
 impl Keel {
-    /// Recomputes the whole chain; `Ok(n)` when all `n` events are intact, else every break.
+    /// Seals every event committed so far (first on PostgreSQL, where transitions leave their
+    /// events to a sealer; see `store::audit_seal`), then recomputes the whole chain; `Ok(n)`
+    /// when all `n` events are intact, else every break.
     pub async fn verify_audit(&self) -> anyhow::Result<Result<usize, Vec<Tamper>>> {
-        let events = self.store.all_events().await?;
-        let head = self.store.audit_head().await?;
+        let (events, head) = self.store.audit_chain().await?;
         Ok(verify(
             &events,
             head.as_ref().map(|(seq, hash)| (*seq, hash.as_str())),
         ))
     }
 
-    /// Writes every event, oldest first; returns how many.
+    /// Seals what this process's transitions left to the sealer (on PostgreSQL; nothing on
+    /// SQLite); how many events that was. A serving keel does this every
+    /// [`crate::store::SEAL_PERIOD`]; a one-shot command does it before it exits.
+    pub async fn seal_audit(&self) -> anyhow::Result<usize> {
+        self.store.seal_events(true).await
+    }
+
+    /// Writes every event, oldest first (everything committed so far sealed); returns how many.
     pub async fn export_audit(
         &self,
         format: ExportFormat,

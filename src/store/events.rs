@@ -1,40 +1,73 @@
-//! The audit trail: appending hash-chained events under the head's lock, and reading them back.
+//! The audit trail: appending events with a transition, and reading them back.
+//!
+//! On SQLite an event takes its place in the chain in its transition's transaction (the writer
+//! is one connection and group commit keeps the head in memory, so appenders never wait on each
+//! other). On PostgreSQL it is written unchained to `pending_events`, durable with its decision,
+//! and sealed into the chain moments later by [`super::audit_seal`], so concurrent decisions no
+//! longer take turns on the head's row lock. Readers of the chain seal first, so they see every
+//! event committed before they asked; a request's timeline shows its unsealed events as well.
 
 use super::sql::{from_json, parse_ts, to_json, ts, value_tuples};
-use super::statement::{Row, Statement};
-use super::{Store, Tx};
+use super::statement::{Columns, Row, Statement};
+use super::{Backend, Store, Tx};
 use crate::domain::{Event, EventDraft};
 use crate::engine::audit::{GENESIS, chain_hash};
 use anyhow::{Context, Result};
 use chrono::SubsecRound;
 
-const EVENT_COLUMNS: &str =
+pub(super) const EVENT_COLUMNS: &str =
     "seq, request_id, at, actor, action, rule, reason, data, prev_hash, hash";
 
-/// An event from a row of [`EVENT_COLUMNS`]. A time or data that cannot be read (an edit made
-/// outside keel) is kept as [`Event::damage`], for verification to name the event.
-fn event_from_row(row: Row) -> Result<Event> {
-    let mut columns = row.columns();
-    let seq = columns.int()?;
-    let request_id = columns.opt_text()?;
-    let at = columns.text()?;
-    let actor = columns.text()?;
-    let action = columns.text()?;
-    let rule = columns.opt_text()?;
-    let reason = columns.opt_text()?;
-    let data = columns.text()?;
-    let mut damage = Vec::new();
-    let at = parse_ts(&at).unwrap_or_else(|error| {
-        damage.push(format!("{error:#}"));
-        chrono::DateTime::UNIX_EPOCH
-    });
-    let data = from_json(&data, "event data").unwrap_or_else(|error| {
-        damage.push(format!("{error:#}"));
-        serde_json::Value::Null
-    });
-    Ok(Event {
-        seq,
-        draft: EventDraft {
+/// A request's events: the chained ones in chain order, then the unsealed ones (seq 0, no
+/// hashes) in the order they will be sealed. One statement, so an event sealed meanwhile is read
+/// exactly once.
+const TIMELINE: &str = "select seq, request_id, at, actor, action, rule, reason, data, \
+     prev_hash, hash, 0 as pending from events where request_id = $1 \
+     union all select 0, request_id, at, actor, action, rule, reason, data, '', '', id \
+     from pending_events where request_id = $1 order by 11, 1";
+
+/// An event's columns from `request_id` to `data` as stored, read back into a draft. The stored
+/// texts are kept: sealing copies them as they are, so what was hashed is what verification
+/// will read.
+pub(super) struct StoredDraft {
+    pub(super) draft: EventDraft,
+    pub(super) at: String,
+    pub(super) data: String,
+    /// Why a time or data could not be read (an edit made outside keel).
+    pub(super) damage: Vec<String>,
+}
+
+impl StoredDraft {
+    /// A new event as it will be stored: its time kept to the microsecond, as hashed.
+    fn new(draft: &EventDraft) -> Result<StoredDraft> {
+        let mut draft = draft.clone();
+        draft.at = draft.at.trunc_subsecs(6);
+        Ok(StoredDraft {
+            at: ts(&draft.at),
+            data: to_json(&draft.data)?,
+            draft,
+            damage: Vec::new(),
+        })
+    }
+
+    pub(super) fn read(columns: &mut Columns) -> Result<StoredDraft> {
+        let request_id = columns.opt_text()?;
+        let at_text = columns.text()?;
+        let actor = columns.text()?;
+        let action = columns.text()?;
+        let rule = columns.opt_text()?;
+        let reason = columns.opt_text()?;
+        let data_text = columns.text()?;
+        let mut damage = Vec::new();
+        let at = parse_ts(&at_text).unwrap_or_else(|error| {
+            damage.push(format!("{error:#}"));
+            chrono::DateTime::UNIX_EPOCH
+        });
+        let data = from_json(&data_text, "event data").unwrap_or_else(|error| {
+            damage.push(format!("{error:#}"));
+            serde_json::Value::Null
+        });
+        let draft = EventDraft {
             request_id,
             at,
             actor,
@@ -42,34 +75,54 @@ fn event_from_row(row: Row) -> Result<Event> {
             rule,
             reason,
             data,
-        },
+        };
+        Ok(StoredDraft {
+            draft,
+            at: at_text,
+            data: data_text,
+            damage,
+        })
+    }
+}
+
+/// An event from a row of [`EVENT_COLUMNS`]. A time or data that cannot be read (an edit made
+/// outside keel) is kept as [`Event::damage`], for verification to name the event.
+pub(super) fn event_from_row(row: Row) -> Result<Event> {
+    let mut columns = row.columns();
+    let seq = columns.int()?;
+    let stored = StoredDraft::read(&mut columns)?;
+    Ok(Event {
+        seq,
+        draft: stored.draft,
         prev_hash: columns.text()?,
         hash: columns.text()?,
-        damage: (!damage.is_empty()).then(|| damage.join("; ")),
+        damage: (!stored.damage.is_empty()).then(|| stored.damage.join("; ")),
     })
 }
 
 impl Store {
-    /// A request's events, in chain order.
+    /// A request's events, in chain order, followed by those not yet sealed.
     pub async fn request_events(&self, request_id: &str) -> Result<Vec<Event>> {
-        let sql = format!("select {EVENT_COLUMNS} from events where request_id = $1 order by seq");
-        let read = Statement::new(sql, format!("reading the events of request {request_id}"))
-            .bind(request_id);
+        let read = Statement::new(
+            TIMELINE,
+            format!("reading the events of request {request_id}"),
+        )
+        .bind(request_id);
         let rows = self.read(read).await?;
         rows.into_iter().map(event_from_row).collect()
     }
 
-    /// The whole chain, in order (for verification and export).
+    /// The whole chain, in order (for export), with everything committed so far sealed.
     pub async fn all_events(&self) -> Result<Vec<Event>> {
-        let sql = format!("select {EVENT_COLUMNS} from events order by seq");
-        let rows = self
-            .read(Statement::new(sql, "reading all events").bulk())
-            .await?;
+        self.seal_events(true).await?;
+        let rows = self.read(all_events_read()).await?;
         rows.into_iter().map(event_from_row).collect()
     }
 
-    /// Up to `limit` events after `after_seq`, in chain order: the trail a page at a time.
+    /// Up to `limit` events after `after_seq`, in chain order: the trail a page at a time, with
+    /// everything committed so far sealed.
     pub async fn page_events(&self, after_seq: i64, limit: usize) -> Result<Vec<Event>> {
+        self.seal_events(true).await?;
         let sql =
             format!("select {EVENT_COLUMNS} from events where seq > $1 order by seq limit $2");
         let read = Statement::new(sql, format!("reading events after {after_seq}"))
@@ -78,60 +131,84 @@ impl Store {
         let rows = self.read(read.bulk()).await?;
         rows.into_iter().map(event_from_row).collect()
     }
+}
 
-    /// The last event's seq and hash; `None` while the chain is empty.
-    pub async fn audit_head(&self) -> Result<Option<(i64, String)>> {
-        let read = Statement::new(
-            "select last_seq, last_hash from audit_head where id = 1",
-            "reading the audit head",
-        );
-        let row = self.read(read).await?.into_iter().next();
-        let mut columns = row.context("the audit head row is missing")?.columns();
-        let (seq, hash) = (columns.int()?, columns.text()?);
-        Ok((seq > 0).then_some((seq, hash)))
-    }
+/// Every chained event, in order.
+pub(super) fn all_events_read() -> Statement {
+    let sql = format!("select {EVENT_COLUMNS} from events order by seq");
+    Statement::new(sql, "reading all events").bulk()
+}
+
+/// The last event's seq and hash (seq 0 while the chain is empty).
+pub(super) fn audit_head_read(lock: &str) -> Statement {
+    Statement::new(
+        format!("select last_seq, last_hash from audit_head where id = 1{lock}"),
+        "reading the audit head",
+    )
+}
+
+/// The head from the rows of [`audit_head_read`]; `None` when there is none.
+pub(super) fn head_from_rows(rows: Vec<Row>) -> Result<Option<(i64, String)>> {
+    let Some(row) = rows.into_iter().next() else {
+        return Ok(None);
+    };
+    let mut columns = row.columns();
+    Ok(Some((columns.int()?, columns.text()?)))
 }
 
 impl Tx {
-    /// Gives the drafts the next places in the chain and stores them. The head row stays locked
-    /// until the transaction ends, so concurrent appenders take turns and the chain has no forks.
-    pub async fn append_events(&mut self, drafts: &[EventDraft]) -> Result<Vec<Event>> {
+    /// Writes the drafts with this transaction's transition. On SQLite they take the next places
+    /// in the chain at once; on PostgreSQL they wait, durable, for the sealer.
+    pub async fn append_events(&mut self, drafts: &[EventDraft]) -> Result<()> {
         if drafts.is_empty() {
-            return Ok(Vec::new());
+            return Ok(());
         }
-        let remembered = self.remembered().and_then(|r| r.audit_head.clone());
-        let (mut seq, mut prev_hash) = match remembered {
-            Some(head) => head,
-            None => {
-                let sql = format!(
-                    "select last_seq, last_hash from audit_head where id = 1{}",
-                    self.backend.for_update()
-                );
-                let rows = self
-                    .fetch(Statement::new(sql, "locking the audit head"))
-                    .await?;
-                let row = rows.into_iter().next();
-                let mut columns = row.context("the audit head row is missing")?.columns();
-                (columns.int()?, columns.text()?)
+        let stored = drafts.iter().map(StoredDraft::new).collect::<Result<_>>()?;
+        match self.backend {
+            Backend::Postgres => self.insert_pending(stored).await,
+            Backend::Sqlite => {
+                let remembered = self.remembered().and_then(|r| r.audit_head.clone());
+                let head = match remembered {
+                    Some(head) => head,
+                    None => (self.lock_audit_head(false).await?)
+                        .context("the audit head row is missing")?,
+                };
+                self.chain(head, stored).await
             }
+        }
+    }
+
+    /// Locks the head row until the transaction ends, so that chaining has no forks. With
+    /// `skip_locked`, `None` when another transaction holds it (another sealer's round).
+    pub(super) async fn lock_audit_head(
+        &mut self,
+        skip_locked: bool,
+    ) -> Result<Option<(i64, String)>> {
+        let lock = if skip_locked {
+            self.backend.for_update_skip_locked()
+        } else {
+            self.backend.for_update()
         };
+        let rows = self.fetch(audit_head_read(lock)).await?;
+        head_from_rows(rows)
+    }
+
+    /// Gives the events the places after `head` in the chain, stores them and moves the head.
+    pub(super) async fn chain(
+        &mut self,
+        head: (i64, String),
+        stored: Vec<StoredDraft>,
+    ) -> Result<()> {
+        let (mut seq, mut prev_hash) = head;
         if seq == 0 {
             prev_hash = GENESIS.to_string();
         }
-        let mut events = Vec::with_capacity(drafts.len());
-        for draft in drafts {
+        let mut events = Vec::with_capacity(stored.len());
+        for event in stored {
             seq += 1;
-            // Hashed as stored: timestamps keep microseconds.
-            let mut draft = draft.clone();
-            draft.at = draft.at.trunc_subsecs(6);
-            let hash = chain_hash(&prev_hash, seq, &draft);
-            events.push(Event {
-                seq,
-                draft,
-                prev_hash: std::mem::replace(&mut prev_hash, hash.clone()),
-                hash,
-                damage: None,
-            });
+            let hash = chain_hash(&prev_hash, seq, &event.draft);
+            let prev = std::mem::replace(&mut prev_hash, hash.clone());
+            events.push((seq, event, prev, hash));
         }
         for chunk in events.chunks(500) {
             let sql = format!(
@@ -139,20 +216,20 @@ impl Tx {
                  prev_hash, hash) values {}",
                 value_tuples(self.backend, chunk.len(), 10)
             );
-            let last = chunk.last().map_or(seq, |event| event.seq);
+            let last = chunk.last().map_or(seq, |event| event.0);
             let mut insert = Statement::new(sql, format!("appending events up to {last}"));
-            for event in chunk {
-                let draft = &event.draft;
-                insert.push(event.seq);
+            for (seq, stored, prev, hash) in chunk {
+                let draft = &stored.draft;
+                insert.push(*seq);
                 insert.push(draft.request_id.clone());
-                insert.push(ts(&draft.at));
+                insert.push(&stored.at);
                 insert.push(&draft.actor);
                 insert.push(&draft.action);
                 insert.push(draft.rule.clone());
                 insert.push(draft.reason.clone());
-                insert.push(to_json(&draft.data)?);
-                insert.push(&event.prev_hash);
-                insert.push(&event.hash);
+                insert.push(&stored.data);
+                insert.push(prev);
+                insert.push(hash);
             }
             self.write(insert).await?;
         }
@@ -166,6 +243,30 @@ impl Tx {
         if let Some(remembered) = self.remembered() {
             remembered.audit_head = Some((seq, prev_hash));
         }
-        Ok(events)
+        Ok(())
+    }
+
+    /// Stores events unchained, for the sealer: no lock shared with other transitions.
+    async fn insert_pending(&mut self, stored: Vec<StoredDraft>) -> Result<()> {
+        for chunk in stored.chunks(500) {
+            let sql = format!(
+                "insert into pending_events (request_id, at, actor, action, rule, reason, data) \
+                 values {}",
+                value_tuples(self.backend, chunk.len(), 7)
+            );
+            let mut insert = Statement::new(sql, "writing events to seal");
+            for event in chunk {
+                let draft = &event.draft;
+                insert.push(draft.request_id.clone());
+                insert.push(&event.at);
+                insert.push(&draft.actor);
+                insert.push(&draft.action);
+                insert.push(draft.rule.clone());
+                insert.push(draft.reason.clone());
+                insert.push(&event.data);
+            }
+            self.write(insert).await?;
+        }
+        Ok(())
     }
 }

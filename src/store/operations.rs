@@ -118,7 +118,8 @@ impl Store {
 
     async fn sla_breaches(&self) -> Result<Vec<SlaBreaches>> {
         let read = Statement::new(
-            "select r.workflow, e.action, count(*) from events e \
+            "select r.workflow, e.action, count(*) from (select request_id, action from events \
+             union all select request_id, action from pending_events) e \
              join requests r on r.id = e.request_id \
              where e.action in ('reminded', 'escalated', 'expired') \
              group by r.workflow, e.action order by r.workflow, e.action",

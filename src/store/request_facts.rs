@@ -104,11 +104,13 @@ impl Store {
         }
     }
 
-    /// Who rejected each request a person rejected, from the audit trail.
+    /// Who rejected each request a person rejected, from the audit trail (its events not yet
+    /// sealed too, after the sealed ones).
     pub async fn rejecters(&self) -> Result<HashMap<String, String>> {
         let read = Statement::new(
-            "select request_id, actor from events where action = 'rejected' \
-             and request_id is not null order by seq",
+            "select request_id, actor from (select request_id, actor, action, 0 as pending, seq \
+             from events union all select request_id, actor, action, id, 0 from pending_events) e \
+             where action = 'rejected' and request_id is not null order by pending, seq",
             "reading who rejected requests",
         )
         .bulk();

@@ -16,6 +16,7 @@ mod ask_paraphrase;
 mod ask_requests;
 mod ask_understanding;
 mod audit;
+mod audit_seal;
 mod browser;
 mod cli;
 mod common;

@@ -92,7 +92,7 @@ async fn connecting_creates_the_database_and_migrates_once() {
         assert_eq!(store.migrate().await.unwrap(), 0, "{}", db.label);
         let again = Store::connect(&db.url, 2).await.unwrap();
         assert_eq!(again.migrate().await.unwrap(), 0, "{}", db.label);
-        assert_eq!(store.audit_head().await.unwrap(), None, "{}", db.label);
+        assert_eq!(store.audit_chain().await.unwrap().1, None, "{}", db.label);
     }
 }
 
@@ -133,7 +133,7 @@ async fn two_stores_on_one_sqlite_file_take_turns_writing() {
         writer.await.unwrap();
     }
     let store = Store::connect(url, 1).await.unwrap();
-    assert_eq!(store.audit_head().await.unwrap().map(|h| h.0), Some(50));
+    assert_eq!(store.audit_chain().await.unwrap().1.map(|h| h.0), Some(50));
 }
 
 #[tokio::test]

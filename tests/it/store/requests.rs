@@ -142,7 +142,7 @@ async fn a_write_prepared_from_an_old_read_is_refused_and_leaves_nothing() {
             "{label}"
         );
         assert_eq!(
-            store.audit_head().await.unwrap().map(|h| h.0),
+            store.audit_chain().await.unwrap().1.map(|h| h.0),
             Some(1),
             "{label}"
         );
