@@ -3,7 +3,7 @@
 //! on an "any" step give exactly one decision: the second sees the first's and is refused.
 
 use super::{Keel, ServiceError, UserError};
-use crate::domain::{Delegation, EventDraft, Request};
+use crate::domain::{Delegation, Directory, EventDraft, Request};
 use crate::engine::lifecycle::{self, Act, Action, Context, Transition};
 use crate::store::{StoreError, Tx};
 use anyhow::Context as _;
@@ -56,7 +56,7 @@ impl Keel {
             let workflow = self.workflow(&seen.workflow)?;
             if let Ok(transition) = lifecycle::act(&seen, &attempt, &context(workflow))
                 && self
-                    .write_unless_moved(&transition)
+                    .write_unless_moved(&transition, &people.directory)
                     .await
                     .context("committing a decision")?
             {
@@ -74,7 +74,8 @@ impl Keel {
         let workflow = self.workflow(&request.workflow)?;
         let transition = lifecycle::act(&request, &attempt, &context(workflow))?;
         tx.update_request(&transition.request).await?;
-        self.write_effects(&mut tx, &transition).await?;
+        self.write_effects(&mut tx, &transition, &people.directory)
+            .await?;
         tx.commit().await.context("committing a decision")?;
         self.count_decision(&transition.request);
         self.bell.ring();
@@ -83,10 +84,14 @@ impl Keel {
 
     /// Writes a transition decided on an unlocked read of its request; `false` when the
     /// request moved meanwhile and nothing was written.
-    async fn write_unless_moved(&self, transition: &Transition) -> anyhow::Result<bool> {
+    async fn write_unless_moved(
+        &self,
+        transition: &Transition,
+        directory: &Directory,
+    ) -> anyhow::Result<bool> {
         let mut tx = self.store.begin().await?;
         let written = match tx.update_request(&transition.request).await {
-            Ok(()) => self.write_effects(&mut tx, transition).await,
+            Ok(()) => self.write_effects(&mut tx, transition, directory).await,
             Err(error) => Err(error),
         };
         // Dropping the transaction undoes a failed one.
@@ -157,13 +162,18 @@ impl Keel {
 
     /// Writes what a transition causes besides the request row: audit events, outbox entries and
     /// timer changes, in the caller's transaction.
+    ///
+    /// `directory` is read before the transaction begins: a read on the pool while the
+    /// transaction holds its connection and row locks (the request number's) could wait for a
+    /// connection that only transactions queued behind those locks hold, until the pool's timeout.
     pub(super) async fn write_effects(
         &self,
         tx: &mut Tx,
         transition: &Transition,
+        directory: &Directory,
     ) -> anyhow::Result<()> {
         tx.append_events(&transition.events).await?;
-        self.write_request_facts(tx, &transition.request, &transition.events, None)
+        self.write_request_facts(tx, &transition.request, &transition.events, directory)
             .await?;
         tx.enqueue(
             &transition.notifications,

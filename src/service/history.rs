@@ -63,7 +63,7 @@ impl Keel {
                 tx.insert_request(&past.request).await?;
                 tx.append_events(&[imported_event(&past.request, now)])
                     .await?;
-                self.write_request_facts(&mut tx, &past.request, &[], Some(&people.directory))
+                self.write_request_facts(&mut tx, &past.request, &[], &people.directory)
                     .await?;
                 if past.request.status == Status::Pending {
                     let card = card_for(&past.request, workflow, &people.directory, &labels);

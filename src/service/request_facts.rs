@@ -68,7 +68,7 @@ impl Keel {
         tx: &mut Tx,
         request: &Request,
         events: &[EventDraft],
-        directory: Option<&Directory>,
+        directory: &Directory,
     ) -> anyhow::Result<()> {
         if self.request_type().is_none() {
             return Ok(());
@@ -78,14 +78,6 @@ impl Keel {
             .rev()
             .find(|e| e.action == "rejected" && e.request_id.as_deref() == Some(&request.id))
             .map(|e| e.actor.as_str());
-        let loaded;
-        let directory = match directory {
-            Some(directory) => directory,
-            None => {
-                loaded = self.directory.get(&self.store).await?;
-                &loaded.directory
-            }
-        };
         let calendar = &self.config.settings.company.calendar;
         let fields = request_facts::facts(request, rejecter, calendar, directory);
         tx.write_request_facts(&request.id, &fields).await

@@ -160,7 +160,8 @@ impl Keel {
             tx.insert_record_change(&transition.request.id, change)
                 .await?;
         }
-        self.write_effects(&mut tx, &transition).await?;
+        self.write_effects(&mut tx, &transition, &people.directory)
+            .await?;
         tx.commit().await.context("committing a submission")?;
         self.count_decision(&transition.request);
         self.bell.ring();

@@ -48,7 +48,8 @@ impl Keel {
             let decided = match transition {
                 Some(transition) => {
                     tx.update_request(&transition.request).await?;
-                    self.write_effects(&mut tx, &transition).await?;
+                    self.write_effects(&mut tx, &transition, &people.directory)
+                        .await?;
                     report.fired += 1;
                     Some(transition.request)
                 }
