@@ -15,8 +15,9 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 /// Posts (platform, request, target) this process sent without hearing the platform's answer,
-/// or heard without recording (its batch's record failed): the next post there (another notification of the request: a
-/// channel's card is posted once per request) looks for the earlier one first.
+/// or heard without recording (its batch's record failed): the next post there (another
+/// notification of the request: a channel's card is posted once per request) looks for the
+/// earlier one first.
 #[derive(Default)]
 pub struct UnsurePosts(Mutex<HashSet<(String, String, String)>>);
 

@@ -83,6 +83,18 @@ impl StoredDraft {
             damage,
         })
     }
+
+    /// Binds the columns [`Self::read`] reads, in the same order, to `insert`.
+    fn push_columns(&self, insert: &mut Statement) {
+        let draft = &self.draft;
+        insert.push(draft.request_id.clone());
+        insert.push(&self.at);
+        insert.push(&draft.actor);
+        insert.push(&draft.action);
+        insert.push(draft.rule.clone());
+        insert.push(draft.reason.clone());
+        insert.push(&self.data);
+    }
 }
 
 /// An event from a row of [`EVENT_COLUMNS`]. A time or data that cannot be read (an edit made
@@ -219,15 +231,8 @@ impl Tx {
             let last = chunk.last().map_or(seq, |event| event.0);
             let mut insert = Statement::new(sql, format!("appending events up to {last}"));
             for (seq, stored, prev, hash) in chunk {
-                let draft = &stored.draft;
                 insert.push(*seq);
-                insert.push(draft.request_id.clone());
-                insert.push(&stored.at);
-                insert.push(&draft.actor);
-                insert.push(&draft.action);
-                insert.push(draft.rule.clone());
-                insert.push(draft.reason.clone());
-                insert.push(&stored.data);
+                stored.push_columns(&mut insert);
                 insert.push(prev);
                 insert.push(hash);
             }
@@ -256,14 +261,7 @@ impl Tx {
             );
             let mut insert = Statement::new(sql, "writing events to seal");
             for event in chunk {
-                let draft = &event.draft;
-                insert.push(draft.request_id.clone());
-                insert.push(&event.at);
-                insert.push(&draft.actor);
-                insert.push(&draft.action);
-                insert.push(draft.rule.clone());
-                insert.push(draft.reason.clone());
-                insert.push(&event.data);
+                event.push_columns(&mut insert);
             }
             self.write(insert).await?;
         }
