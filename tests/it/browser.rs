@@ -4,193 +4,18 @@
 //! requests and an intact audit trail; then Ask keel: a question answered with a table (still
 //! there after a reload), a question refused by the access rules, and a question keel declines.
 //! Screenshots of each moment are kept in `target/tmp/e2e/<backend>/`.
-//!
-//! Needs `chromium` and `chromium-driver` (`/usr/bin/chromedriver`, or `KEEL_CHROMEDRIVER`).
-//! Without them the test says so and passes, unless `KEEL_E2E_REQUIRED=1` (set by `.ci/run`),
-//! which makes a missing browser a failure.
+//! The browser and its helpers: `common/browser.rs`.
 
 use crate::common::app::import_invoices;
+use crate::common::browser::{
+    Camera, be, browser, chromedriver_path, css, sign_in_with_the_keyboard, start_driver,
+    text_containing,
+};
 use crate::common::console::{Mode, TestServer, submitted_id};
 use crate::common::test_databases;
-use fantoccini::key::Key;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::Client;
 use serde_json::json;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-const WAIT: Duration = Duration::from_secs(15);
-
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn chromedriver_path() -> Option<PathBuf> {
-    let path = std::env::var_os("KEEL_CHROMEDRIVER")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromedriver"));
-    path.exists().then_some(path)
-}
-
-/// Starts chromedriver on a free port; returns it and its URL once it answers.
-async fn start_driver(path: &PathBuf) -> (Driver, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let child = Command::new(path)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
-    let driver = Driver(child);
-    let url = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while reqwest::get(format!("{url}/status")).await.is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "chromedriver did not answer on {url}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    (driver, url)
-}
-
-async fn browser(driver_url: &str) -> Client {
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": std::env::var("KEEL_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--window-size=1280,800",
-            ],
-        }),
-    );
-    ClientBuilder::native()
-        .capabilities(capabilities)
-        .connect(driver_url)
-        .await
-        .expect("a Chromium session")
-}
-
-/// Saves what the browser shows as `NN-name.png` in the backend's artifact folder.
-struct Camera {
-    dir: PathBuf,
-    shots: usize,
-}
-
-impl Camera {
-    fn new(label: &str) -> Camera {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-            .join("e2e")
-            .join(label);
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("artifact folder");
-        Camera { dir, shots: 0 }
-    }
-
-    async fn shoot(&mut self, browser: &Client, name: &str) {
-        self.shots += 1;
-        let png = browser.screenshot().await.expect("screenshot");
-        let file = self.dir.join(format!("{:02}-{name}.png", self.shots));
-        std::fs::write(&file, png).expect("saving a screenshot");
-    }
-}
-
-async fn css(browser: &Client, selector: &str) -> fantoccini::elements::Element {
-    browser
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(selector))
-        .await
-        .unwrap_or_else(|e| panic!("no element `{selector}`: {e}"))
-}
-
-/// Waits until the element's text contains `expected`; returns the text.
-async fn text_containing(browser: &Client, selector: &str, expected: &str) -> String {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let text = match browser.find(Locator::Css(selector)).await {
-            Ok(element) => element.text().await.unwrap_or_default(),
-            Err(_) => String::new(),
-        };
-        if text.contains(expected) {
-            return text;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "`{selector}` never contained {expected:?}; it shows {text:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Signs in as `person` through the picker (opening it first when someone is signed in).
-async fn be(browser: &Client, person: &str, search: &str) {
-    let picker_open = browser
-        .execute("return document.getElementById('picker').open;", vec![])
-        .await
-        .expect("script");
-    if picker_open != json!(true) {
-        css(browser, "#switch-person")
-            .await
-            .click()
-            .await
-            .expect("switch");
-    }
-    let field = css(browser, "#picker-search").await;
-    field.clear().await.expect("clear");
-    field.send_keys(search).await.expect("search");
-    css(
-        browser,
-        &format!("#picker-results button[data-person='{person}']"),
-    )
-    .await
-    .click()
-    .await
-    .expect("pick");
-    text_containing(browser, "#me", "").await;
-    let conversation = format!("button[data-conversation='@{person}'][aria-current='true']");
-    css(browser, &conversation).await;
-}
-
-/// Signs in from the open picker with the keyboard only: type, Tab to the first match, Enter.
-async fn sign_in_with_the_keyboard(browser: &Client, search: &str, person: &str) {
-    let field = css(browser, "#picker-search").await;
-    field.send_keys(search).await.expect("search");
-    text_containing(browser, "#picker-count", "1 person found").await;
-    press(browser, Key::Tab).await;
-    let focused = browser
-        .execute("return document.activeElement.dataset.person;", vec![])
-        .await
-        .expect("script");
-    assert_eq!(
-        focused,
-        json!(person),
-        "Tab from the search reaches the match"
-    );
-    press(browser, Key::Enter).await;
-    let conversation = format!("button[data-conversation='@{person}'][aria-current='true']");
-    css(browser, &conversation).await;
-}
-
-/// Presses a key in whatever has the focus.
-async fn press(browser: &Client, key: Key) {
-    let focused = browser.active_element().await.expect("focus");
-    focused
-        .send_keys(&char::from(key).to_string())
-        .await
-        .expect("key press");
-}
+use std::time::Duration;
 
 /// Types a slash command in the composer and submits the form it opens with `values`.
 async fn submit_change_order(browser: &Client, amount: &str, reason: &str) -> String {
@@ -296,12 +121,6 @@ async fn ask_keel(browser: &Client, base: &str, camera: &mut Camera) {
 #[tokio::test]
 async fn a_change_order_is_rejected_resubmitted_and_approved_in_a_real_browser() {
     let Some(chromedriver) = chromedriver_path() else {
-        let required = std::env::var("KEEL_E2E_REQUIRED").is_ok_and(|v| v == "1");
-        assert!(
-            !required,
-            "KEEL_E2E_REQUIRED=1 but chromedriver is missing: apt-get install chromium chromium-driver"
-        );
-        eprintln!("skipped: no chromedriver (apt-get install chromium chromium-driver)");
         return;
     };
     for db in test_databases().await {

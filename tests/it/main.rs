@@ -18,6 +18,7 @@ mod ask_understanding;
 mod audit;
 mod audit_seal;
 mod browser;
+mod browser_a11y;
 mod cli;
 mod common;
 mod console;

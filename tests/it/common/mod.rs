@@ -5,6 +5,7 @@
 pub mod accounting;
 pub mod api;
 pub mod app;
+pub mod browser;
 pub mod cli;
 pub mod console;
 pub mod demo_csv;

@@ -13,6 +13,7 @@ const state = {
   form: null,          // the Form shown in the dialog
   formBusy: false,
   formOpener: null,    // element to return focus to when the dialog closes
+  formOpenerMessage: null, // id of the message holding it, should its card be replaced
 };
 
 import { $, api, el } from './common.js';
@@ -305,6 +306,8 @@ function renderAnswerTable(table, sentence) {
     'aria-label': 'Answer table' }, element);
 }
 
+let cardCount = 0; // makes each card's title id unique on the page
+
 function renderCard(card, requestId) {
   const buttons = card.buttons || [];
   const decided = buttons.length === 0;
@@ -313,7 +316,8 @@ function renderCard(card, requestId) {
     class: decided ? 'card decided' : 'card pending',
     'data-request-id': cardRequest,
   });
-  const title = el('h3', { class: 'card-title', text: card.title || 'Request' });
+  const titleId = `card-title-${++cardCount}`;
+  const title = el('h3', { class: 'card-title', id: titleId, text: card.title || 'Request' });
   section.append(title);
   const list = el('dl', { class: 'card-fields' });
   for (const [label, value] of card.fields || []) {
@@ -329,10 +333,13 @@ function renderCard(card, requestId) {
   section.append(notesList);
   const actions = el('div', { class: 'card-actions' });
   for (const b of buttons) {
+    // Each card's buttons read the same, so their names carry the request ("Approve CO-1042")
+    // and the card's title describes them.
     actions.append(el('button', {
       type: 'button', class: `button action-${b.action}`, 'data-action': b.action,
+      'aria-describedby': titleId,
       onclick: (event) => pressCardButton(b, event.currentTarget),
-    }, b.label));
+    }, b.label, el('span', { class: 'visually-hidden', text: ` ${b.request_id}` })));
   }
   if (cardRequest) {
     actions.append(el('a', { class: 'card-history', href: `/console/dashboard#${encodeURIComponent(cardRequest)}` },
@@ -370,9 +377,13 @@ function scrollToEnd(force) {
   if (force) log.scrollTop = log.scrollHeight;
 }
 
+// While its click is on its way the button is marked busy, not disabled: disabling the focused
+// button would drop the focus to the page, and the updated card could not take it back.
 async function pressCardButton(button, node) {
-  node.disabled = true;
+  if (node.getAttribute('aria-disabled') === 'true') return;
+  node.setAttribute('aria-disabled', 'true');
   state.formOpener = node;
+  state.formOpenerMessage = node.closest('[data-message-id]')?.dataset.messageId ?? null;
   try {
     const data = await api('POST', '/console/api/buttons',
       { request_id: button.request_id, action: button.action, step: button.step });
@@ -380,7 +391,7 @@ async function pressCardButton(button, node) {
   } catch (err) {
     handleError(err);
   } finally {
-    if (node.isConnected) node.disabled = false;
+    if (node.isConnected) node.removeAttribute('aria-disabled');
   }
 }
 
@@ -426,8 +437,25 @@ function closeStream() {
 
 function receiveMessage(message) {
   if (!message || message.id === undefined) return;
-  if (message.conversation === state.conversation) upsertMessage(message);
-  else setUnread(message.conversation, true);
+  if (message.conversation === state.conversation) {
+    upsertMessage(message);
+  } else {
+    setUnread(message.conversation, true);
+    announce(`New message in ${conversationName(message.conversation)}`);
+  }
+}
+
+// Says `text` through the polite status region: a message elsewhere is more than a dot.
+// Several at once become one sentence per conversation, not a queue of announcements.
+const announced = new Set();
+let announceTimer = null;
+function announce(text) {
+  announced.add(text);
+  clearTimeout(announceTimer);
+  announceTimer = setTimeout(() => {
+    $('announcer').textContent = [...announced].join('. ');
+    announced.clear();
+  }, 300);
 }
 
 // ---------- composer ----------
@@ -445,6 +473,7 @@ async function sendComposer(event) {
   const send = $('composer-send');
   send.disabled = true;
   state.formOpener = input;
+  state.formOpenerMessage = null;
   try {
     const data = await api('POST', '/console/api/messages', { conversation: state.conversation, text });
     input.value = '';
@@ -802,15 +831,22 @@ function formClosed() {
   state.form = null;
   $('form-fields').replaceChildren();
   const opener = state.formOpener;
-  const target = opener && opener.isConnected && !opener.disabled ? opener : $('composer-input');
-  focusAfterDialog(target);
+  const message = state.formOpenerMessage;
+  // The card a button opened the form from may have been replaced by its update meanwhile
+  // (a rejection lands before the dialog is gone): focus goes to the card that replaced it.
+  focusAfterDialog(() => {
+    if (opener && opener.isConnected && !opener.disabled) return opener;
+    const card = message != null ? messageElement(message) : null;
+    return card || $('composer-input');
+  });
 }
 
 // Chrome restores focus itself when a modal closes; focusing again in a fresh task keeps
 // typing working (otherwise keys can reach the element without inserting text under WebDriver).
+// `target` is an element or a function choosing one when the focus moves.
 function focusAfterDialog(target) {
   document.activeElement?.blur?.();
-  setTimeout(() => target.focus(), 0);
+  setTimeout(() => (typeof target === 'function' ? target() : target).focus(), 0);
 }
 
 // ---------- wiring ----------
