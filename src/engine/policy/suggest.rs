@@ -90,6 +90,15 @@ fn round_numbers(low: f64, high: f64) -> Vec<f64> {
     cuts
 }
 
+/// Money with thousands separators and always its cents: 2,806.00.
+pub fn money_cents(value: f64) -> String {
+    let text = money(value);
+    match text.split_once('.') {
+        Some(_) => text,
+        None => format!("{text}.00"),
+    }
+}
+
 /// Money in words: 25,000 or 2,500.50.
 pub fn money(value: f64) -> String {
     let cents = (value * 100.0).round() as i64;
