@@ -9,7 +9,12 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 /// `keel policy simulate --proposal DIR [--since DATE] [--json]`.
-pub async fn simulate(dir: &Path, proposal: &Path, since: Option<NaiveDate>, json: bool) -> Outcome {
+pub async fn simulate(
+    dir: &Path,
+    proposal: &Path,
+    since: Option<NaiveDate>,
+    json: bool,
+) -> Outcome {
     let keel = open(dir).await?;
     let calendar = &keel.config.settings.company.calendar;
     let since = since.and_then(|day| {
@@ -61,17 +66,28 @@ pub fn simulation_text(s: &Simulation) -> String {
         s.proposal, c.requests
     );
     if !s.changed_workflows.is_empty() {
-        let _ = writeln!(out, "Workflows it changes: {}", s.changed_workflows.join(", "));
+        let _ = writeln!(
+            out,
+            "Workflows it changes: {}",
+            s.changed_workflows.join(", ")
+        );
     }
     if !s.new_workflows.is_empty() {
-        let _ = writeln!(out, "New workflows (no history to replay): {}", s.new_workflows.join(", "));
+        let _ = writeln!(
+            out,
+            "New workflows (no history to replay): {}",
+            s.new_workflows.join(", ")
+        );
     }
     let _ = writeln!(out, "\n{} decision(s) would change.", c.changed);
     for (kind, count) in &c.transitions {
         let _ = writeln!(out, "  {kind}: {count}");
     }
     if !c.approvers.is_empty() {
-        let _ = writeln!(out, "\nPer approver: requests to decide, business hours they waited");
+        let _ = writeln!(
+            out,
+            "\nPer approver: requests to decide, business hours they waited"
+        );
         for a in &c.approvers {
             let _ = writeln!(
                 out,
@@ -94,10 +110,19 @@ pub fn simulation_text(s: &Simulation) -> String {
         c.no_longer_flagged
     );
     for f in &c.now_flagged {
-        let _ = writeln!(out, "  {} {}: {}", f.id, amount(f.amount), f.flags.join(", "));
+        let _ = writeln!(
+            out,
+            "  {} {}: {}",
+            f.id,
+            amount(f.amount),
+            f.flags.join(", ")
+        );
     }
     if !c.changes.is_empty() {
-        let _ = writeln!(out, "\nChanged requests (id, amount, before → after, rule before → after)");
+        let _ = writeln!(
+            out,
+            "\nChanged requests (id, amount, before → after, rule before → after)"
+        );
         for r in &c.changes {
             let _ = writeln!(
                 out,
@@ -138,7 +163,14 @@ fn suggestions_text(suggestions: &[Suggestion]) -> String {
         out.push_str("The history supports no change to the policy.\n");
     }
     for (i, s) in suggestions.iter().enumerate() {
-        let _ = writeln!(out, "{}. [{}] {}\n   {}", i + 1, s.workflow, s.title, s.evidence);
+        let _ = writeln!(
+            out,
+            "{}. [{}] {}\n   {}",
+            i + 1,
+            s.workflow,
+            s.title,
+            s.evidence
+        );
         if let Some(command) = &s.command {
             let _ = writeln!(out, "   Command: {command}");
         }

@@ -345,7 +345,10 @@ pub fn load_with_env(dir: &Path, env: &[(String, String)]) -> Result<Config, Vec
 /// A proposed policy's workflows, checked as `keel check` checks them (every problem with file
 /// and line). `dir` is a whole config directory (it has a keel.toml: `cp -r config proposal`)
 /// or holds only `workflows/*.toml`, read against `base`'s record types and directory.
-pub fn load_proposal(dir: &Path, base: &Config) -> Result<BTreeMap<String, Workflow>, Vec<Problem>> {
+pub fn load_proposal(
+    dir: &Path,
+    base: &Config,
+) -> Result<BTreeMap<String, Workflow>, Vec<Problem>> {
     if dir.join("keel.toml").is_file() {
         return load(dir).map(|config| config.workflows);
     }

@@ -6,10 +6,10 @@ use super::{Keel, ServiceError, UserError};
 use crate::config::{Problem, load_proposal};
 use crate::domain::{FieldType, Fields, Person, Request, Status, Workflow};
 use crate::engine::decision::{DecisionTable, compile_table};
+use crate::engine::policy::Replayed;
 use crate::engine::policy::compare::{self, Comparison, Facts};
 use crate::engine::policy::replay::{Case, Policy, replay};
 use crate::engine::policy::suggest::{History, Suggestion, suggest};
-use crate::engine::policy::Replayed;
 use crate::engine::rules::rule_env;
 use crate::store::{ANOMALY_HISTORY, RequestFilter};
 use anyhow::anyhow;
@@ -68,11 +68,27 @@ impl Keel {
             let after = proposal.workflows.get(name).unwrap_or(today);
             loaded.push((today, after, requests));
         }
-        let records = self.records_for(self.config.workflows.values().chain(proposal.workflows.values())).await?;
+        let records = self
+            .records_for(
+                self.config
+                    .workflows
+                    .values()
+                    .chain(proposal.workflows.values()),
+            )
+            .await?;
         let (mut facts, mut before, mut after) = (Vec::new(), Vec::new(), Vec::new());
         for (today, proposed, requests) in &loaded {
-            let table = proposal.tables.get(&proposed.name).unwrap_or(&self.tables[&today.name]);
-            before.extend(self.replay_with(today, &self.tables[&today.name], requests, &records, &people));
+            let table = proposal
+                .tables
+                .get(&proposed.name)
+                .unwrap_or(&self.tables[&today.name]);
+            before.extend(self.replay_with(
+                today,
+                &self.tables[&today.name],
+                requests,
+                &records,
+                &people,
+            ));
             after.extend(self.replay_with(proposed, table, requests, &records, &people));
             facts.extend(requests.iter().map(|r| self.facts_of(today, r)));
         }
@@ -107,9 +123,15 @@ impl Keel {
         let mut out = Vec::new();
         for (name, workflow) in &self.config.workflows {
             let requests = self.requests_of(name, None).await?;
-            let today = self.replay_with(workflow, &self.tables[name], &requests, &records, &people);
-            let facts: Vec<Facts> = requests.iter().map(|r| self.facts_of(workflow, r)).collect();
-            let file = files.get(name).map(|(path, text)| (path.as_str(), text.as_str()));
+            let today =
+                self.replay_with(workflow, &self.tables[name], &requests, &records, &people);
+            let facts: Vec<Facts> = requests
+                .iter()
+                .map(|r| self.facts_of(workflow, r))
+                .collect();
+            let file = files
+                .get(name)
+                .map(|(path, text)| (path.as_str(), text.as_str()));
             out.extend(suggest(&History {
                 workflow,
                 amount_field: amount_field(workflow),
@@ -159,11 +181,17 @@ impl Keel {
                 "There is no proposal `{}` in {}. The proposals are: {}.",
                 crate::engine::form::truncate(name, 40),
                 self.proposals_dir().display(),
-                if known.is_empty() { "none yet".to_string() } else { known.join(", ") }
+                if known.is_empty() {
+                    "none yet".to_string()
+                } else {
+                    known.join(", ")
+                }
             ))
             .into());
         }
-        let mut simulation = self.simulate_policy(&self.proposals_dir().join(name), None).await?;
+        let mut simulation = self
+            .simulate_policy(&self.proposals_dir().join(name), None)
+            .await?;
         simulation.proposal = name.to_string();
         Ok(Some(simulation))
     }
@@ -173,18 +201,27 @@ impl Keel {
     }
 
     fn proposal(&self, dir: &Path) -> Result<Proposal, ServiceError> {
-        let workflows = load_proposal(dir, &self.config).map_err(|problems| rejected(dir, &problems))?;
+        let workflows =
+            load_proposal(dir, &self.config).map_err(|problems| rejected(dir, &problems))?;
         let mut tables = BTreeMap::new();
         for (name, workflow) in &workflows {
             let env = rule_env(workflow, &self.config.schema, &self.config.directory.record);
-            let table = compile_table(workflow, &env)
-                .map_err(|_| anyhow!("workflow {name} of {} passed its check but did not compile", dir.display()))?;
+            let table = compile_table(workflow, &env).map_err(|_| {
+                anyhow!(
+                    "workflow {name} of {} passed its check but did not compile",
+                    dir.display()
+                )
+            })?;
             tables.insert(name.clone(), table);
         }
         Ok(Proposal { workflows, tables })
     }
 
-    async fn requests_of(&self, workflow: &str, since: Option<DateTime<Utc>>) -> anyhow::Result<Vec<Request>> {
+    async fn requests_of(
+        &self,
+        workflow: &str,
+        since: Option<DateTime<Utc>>,
+    ) -> anyhow::Result<Vec<Request>> {
         let filter = RequestFilter {
             workflow: Some(workflow.to_string()),
             since,
@@ -288,14 +325,19 @@ fn number(value: &serde_json::Value) -> Option<f64> {
 }
 
 fn names(people: Vec<&Person>) -> BTreeMap<String, String> {
-    people.into_iter().map(|p| (p.id.clone(), p.name.clone())).collect()
+    people
+        .into_iter()
+        .map(|p| (p.id.clone(), p.name.clone()))
+        .collect()
 }
 
 /// Letters, digits, `-` and `_`: a folder name that cannot climb out of `proposals/`.
 fn proposal_name_ok(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 fn rejected(dir: &Path, problems: &[Problem]) -> ServiceError {

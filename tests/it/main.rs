@@ -42,6 +42,7 @@ mod ops_logs;
 mod ops_metrics;
 mod outbox;
 mod platforms;
+mod policy;
 mod prompt_delivery;
 mod slack;
 mod slack_and_discord;

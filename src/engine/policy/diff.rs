@@ -62,7 +62,8 @@ fn rule_block(lines: &[&str], rule: &str) -> Option<Range<usize>> {
             start = (trimmed == "[[rules]]").then_some(i);
         }
     }
-    start.filter(|&s| block_names(&lines[s..], rule))
+    start
+        .filter(|&s| block_names(&lines[s..], rule))
         .map(|s| s..lines.len())
 }
 
@@ -72,7 +73,11 @@ fn block_names(block: &[&str], rule: &str) -> bool {
 
 /// The string value of `key = "value"` on a line, comments after it ignored.
 fn key_value<'a>(line: &'a str, key: &str) -> Option<&'a str> {
-    let rest = line.trim().strip_prefix(key)?.trim_start().strip_prefix('=')?;
+    let rest = line
+        .trim()
+        .strip_prefix(key)?
+        .trim_start()
+        .strip_prefix('=')?;
     let rest = rest.trim_start().strip_prefix('"')?;
     rest.split_once('"').map(|(value, _)| value)
 }
@@ -90,7 +95,9 @@ fn rejoin(lines: &[String], old: &str) -> String {
 pub fn set_rule_when(text: &str, rule: &str, when: &str) -> Option<String> {
     let lines: Vec<&str> = text.lines().collect();
     let block = rule_block(&lines, rule)?;
-    let at = block.clone().find(|&i| key_value(lines[i], "when").is_some())?;
+    let at = block
+        .clone()
+        .find(|&i| key_value(lines[i], "when").is_some())?;
     let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
     let old = key_value(lines[at], "when")?;
     out[at] = lines[at].replacen(&format!("\"{old}\""), &format!("\"{when}\""), 1);
@@ -127,8 +134,7 @@ pub fn add_approver(text: &str, chain: &str, step: &str, approver: &str) -> Opti
     let at = (start + 1..lines.len())
         .take_while(|&i| !lines[i].trim().starts_with('[') || i == start + 1)
         .find(|&i| {
-            lines[i].contains("approvers")
-                && lines[i].contains(&format!("name = \"{step}\""))
+            lines[i].contains("approvers") && lines[i].contains(&format!("name = \"{step}\""))
         })?;
     let line = lines[at];
     let open = line.find("approvers")? + line[line.find("approvers")?..].find('[')?;
@@ -176,7 +182,9 @@ mod tests {
         assert!(new.contains("when = \"request.amount > 25000.0\""));
         let diff = unified("workflows/x.toml", FILE, &new);
         assert!(diff.contains("@@ -1,7 +1,7 @@"), "{diff}");
-        assert!(diff.contains("-when = \"request.amount <= 2500.0\"\n+when = \"request.amount <= 5000.0\""));
+        assert!(diff.contains(
+            "-when = \"request.amount <= 2500.0\"\n+when = \"request.amount <= 5000.0\""
+        ));
         assert_eq!(unified("x", FILE, FILE), "");
         assert!(set_rule_when(FILE, "missing", "true").is_none());
     }
@@ -184,7 +192,10 @@ mod tests {
     #[test]
     fn a_routing_rule_becomes_an_approving_one_without_its_chain() {
         let new = route_to_approve(FILE, "large").unwrap();
-        assert!(new.contains("outcome = \"approve\"\nreason = \"x\""), "{new}");
+        assert!(
+            new.contains("outcome = \"approve\"\nreason = \"x\""),
+            "{new}"
+        );
         assert!(!new.contains("chain = \"cfo\""));
         assert!(route_to_approve(FILE, "small").is_none());
     }
@@ -193,12 +204,18 @@ mod tests {
     fn a_new_rule_goes_just_before_the_named_one() {
         let new = insert_rule(FILE, "large", "[[rules]]\nname = \"new\"").unwrap();
         let diff = unified("x", FILE, &new);
-        assert!(diff.contains("+[[rules]]\n+name = \"new\"\n+\n [[rules]]\n name = \"large\""), "{diff}");
+        assert!(
+            diff.contains("+[[rules]]\n+name = \"new\"\n+\n [[rules]]\n name = \"large\""),
+            "{diff}"
+        );
     }
 
     #[test]
     fn an_approver_joins_the_named_step() {
         let new = add_approver(FILE, "cfo", "CFO", "{ person = \"S001\" }").unwrap();
-        assert!(new.contains("approvers = [{ role = \"cfo\" }, { person = \"S001\" }] },"), "{new}");
+        assert!(
+            new.contains("approvers = [{ role = \"cfo\" }, { person = \"S001\" }] },"),
+            "{new}"
+        );
     }
 }

@@ -23,7 +23,9 @@ pub enum Outcome {
         approvers: Vec<String>,
     },
     /// The rules route it, but nobody could be found to approve it (the reason says why).
-    Unroutable { reason: String },
+    Unroutable {
+        reason: String,
+    },
 }
 
 impl Outcome {

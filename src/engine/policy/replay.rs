@@ -101,7 +101,11 @@ fn route(workflow: &Workflow, chain_name: &str, case: &Case, directory: &Directo
             reason: format!("the chain `{chain_name}` does not exist"),
         };
     };
-    let known = case.request.requester.as_deref().and_then(|id| directory.get(id));
+    let known = case
+        .request
+        .requester
+        .as_deref()
+        .and_then(|id| directory.get(id));
     let unknown;
     let requester = match known {
         Some(person) => person,

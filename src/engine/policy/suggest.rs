@@ -330,4 +330,3 @@ fn step_naming<'a>(history: &'a History, person: &str) -> Option<(&'a str, &'a s
         })
     })
 }
-

@@ -95,7 +95,12 @@ fn silent_reject_rules(history: &History) -> Vec<Suggestion> {
         .rules
         .iter()
         .filter(|r| r.outcome == RuleOutcome::Reject)
-        .filter(|r| !history.today.iter().any(|t| t.rule.as_deref() == Some(&r.name)))
+        .filter(|r| {
+            !history
+                .today
+                .iter()
+                .any(|t| t.rule.as_deref() == Some(&r.name))
+        })
         .map(|rule| Suggestion {
             kind: "never_rejects",
             workflow: workflow.name.clone(),
