@@ -37,7 +37,7 @@ fn robust_z(history: &[f64], value: f64) -> Option<f64> {
     let median = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
         let n = v.len();
-        if n % 2 == 0 {
+        if n.is_multiple_of(2) {
             (v[n / 2 - 1] + v[n / 2]) / 2.0
         } else {
             v[n / 2]

@@ -54,10 +54,10 @@ fn rule_block(lines: &[&str], rule: &str) -> Option<Range<usize>> {
     for (i, line) in lines.iter().enumerate() {
         let trimmed = line.trim();
         if trimmed.starts_with('[') {
-            if let Some(s) = start {
-                if block_names(&lines[s..i], rule) {
-                    return Some(s..i);
-                }
+            if let Some(s) = start
+                && block_names(&lines[s..i], rule)
+            {
+                return Some(s..i);
             }
             start = (trimmed == "[[rules]]").then_some(i);
         }

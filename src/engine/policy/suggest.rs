@@ -105,7 +105,7 @@ pub fn money(value: f64) -> String {
     let whole = (cents / 100).to_string();
     let mut grouped = String::new();
     for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
@@ -138,15 +138,15 @@ fn threshold(history: &History) -> Option<Suggestion> {
     let low = amounts.first().copied()?;
     let (cut, within) = round_numbers(low, cap)
         .into_iter()
+        .rev()
         .map(|cut| {
             let within: Vec<&(f64, bool, f64)> = decided.iter().filter(|d| d.0 <= cut).collect();
             (cut, within)
         })
-        .filter(|(_, w)| {
+        .find(|(_, w)| {
             let approved = w.iter().filter(|d| d.1).count();
             w.len() >= MIN_EVIDENCE && approved as f64 >= APPROVED_SHARE * w.len() as f64
-        })
-        .last()?;
+        })?;
     let (n, m) = (within.iter().filter(|d| d.1).count(), within.len());
     let mut waits: Vec<f64> = within.iter().map(|d| d.2).collect();
     let wait = median(&mut waits).unwrap_or(0.0);
