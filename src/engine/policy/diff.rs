@@ -203,10 +203,17 @@ mod tests {
     #[test]
     fn a_new_rule_goes_just_before_the_named_one() {
         let new = insert_rule(FILE, "large", "[[rules]]\nname = \"new\"").unwrap();
-        let diff = unified("x", FILE, &new);
         assert!(
-            diff.contains("+[[rules]]\n+name = \"new\"\n+\n [[rules]]\n name = \"large\""),
-            "{diff}"
+            new.contains("[[rules]]\nname = \"new\"\n\n[[rules]]\nname = \"large\""),
+            "{new}"
+        );
+        let diff = unified("x", FILE, &new);
+        assert!(diff.contains("@@ -5,6 +5,9 @@\n"), "{diff}");
+        assert_eq!(
+            diff.lines()
+                .filter(|l| l.starts_with('+') && !l.starts_with("++"))
+                .count(),
+            3
         );
     }
 

@@ -49,3 +49,6 @@ pub struct Replayed {
     /// Where its flags came from: `anomaly` and the names of the `flag` rows that matched.
     pub flags: Vec<String>,
 }
+
+#[cfg(test)]
+mod tests;
