@@ -35,6 +35,7 @@ mod outbox;
 pub mod outbox_watch;
 mod plain_forms;
 mod policy;
+mod policy_proposals;
 mod queries;
 mod record_write;
 mod request_facts;
