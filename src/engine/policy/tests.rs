@@ -7,43 +7,13 @@ use super::suggest::{History, suggest};
 use super::{Outcome, Replayed};
 use crate::config::{Config, demo};
 use crate::domain::request::AssignedBy;
-use crate::domain::{
-    Assignment, Directory, Fields, Person, Quorum, Request, Status, StepState, Workflow,
-};
+use crate::domain::{Assignment, Fields, Quorum, Request, Status, StepState, Workflow};
 use crate::engine::decision::compile_table;
+use crate::engine::routing::tests::directory;
 use crate::engine::rules::rule_env;
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use rust_decimal::Decimal;
 use serde_json::json;
 use std::collections::BTreeMap;
-
-fn person(id: &str, role: &str, manager: Option<&str>, limit: i64) -> Person {
-    Person {
-        id: id.into(),
-        name: format!("Person {id}"),
-        email: None,
-        role: role.into(),
-        title: None,
-        manager_id: manager.map(Into::into),
-        approval_limit: Decimal::from(limit),
-        chat: BTreeMap::new(),
-        active: true,
-    }
-}
-
-fn directory() -> Directory {
-    Directory::new(
-        vec![
-            person("S001", "ceo", None, 1_000_000),
-            person("S002", "cfo", Some("S001"), 250_000),
-            person("S004", "ops_director", Some("S001"), 50_000),
-            person("S005", "procurement_manager", Some("S002"), 25_000),
-            person("S009", "project_manager", Some("S004"), 15_000),
-            person("S023", "superintendent", Some("S009"), 2_500),
-        ],
-        vec!["ceo".into()],
-    )
-}
 
 fn start() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 15, 0, 0).unwrap()
