@@ -64,7 +64,7 @@ impl Keel {
         let names = names(people.directory.people());
         let mut loaded = Vec::new();
         for (name, today) in &self.config.workflows {
-            let requests = self.requests_of(name, since).await?;
+            let requests = self.requests_of(name).await?;
             let after = proposal.workflows.get(name).unwrap_or(today);
             loaded.push((today, after, requests));
         }
@@ -92,6 +92,13 @@ impl Keel {
             after.extend(self.replay_with(proposed, table, requests, &records, &people));
             facts.extend(requests.iter().map(|r| self.facts_of(today, r)));
         }
+        // Every request is replayed (the anomaly check scores each against all earlier ones);
+        // those submitted since `since` are compared.
+        let (facts, (before, after)): (Vec<_>, (Vec<_>, Vec<_>)) = facts
+            .into_iter()
+            .zip(before.into_iter().zip(after))
+            .filter(|(f, _)| since.is_none_or(|s| f.request.submitted_at >= s))
+            .unzip();
         let comparison = compare::compare(&facts, &before, &after, &names);
         Ok(Simulation {
             proposal: dir.display().to_string(),
@@ -122,7 +129,7 @@ impl Keel {
         let files = workflow_files(&self.config.dir.join("workflows"));
         let mut out = Vec::new();
         for (name, workflow) in &self.config.workflows {
-            let requests = self.requests_of(name, None).await?;
+            let requests = self.requests_of(name).await?;
             let today =
                 self.replay_with(workflow, &self.tables[name], &requests, &records, &people);
             let facts: Vec<Facts> = requests
@@ -162,14 +169,9 @@ impl Keel {
         Ok(Proposal { workflows, tables })
     }
 
-    async fn requests_of(
-        &self,
-        workflow: &str,
-        since: Option<DateTime<Utc>>,
-    ) -> anyhow::Result<Vec<Request>> {
+    async fn requests_of(&self, workflow: &str) -> anyhow::Result<Vec<Request>> {
         let filter = RequestFilter {
             workflow: Some(workflow.to_string()),
-            since,
             ..RequestFilter::default()
         };
         self.store.list_requests(&filter).await
