@@ -12,7 +12,6 @@ use crate::engine::policy::replay::{Case, Policy, replay};
 use crate::engine::policy::suggest::{History, Suggestion, suggest};
 use crate::engine::rules::rule_env;
 use crate::store::{ANOMALY_HISTORY, RequestFilter};
-use anyhow::anyhow;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -158,11 +157,19 @@ impl Keel {
         let mut tables = BTreeMap::new();
         for (name, workflow) in &workflows {
             let env = rule_env(workflow, &self.config.schema, &self.config.directory.record);
-            let table = compile_table(workflow, &env).map_err(|_| {
-                anyhow!(
-                    "workflow {name} of {} passed its check but did not compile",
-                    dir.display()
-                )
+            // A whole-folder proposal was checked against its own records.toml; replay reads
+            // today's records, so its rules must also hold against today's record types.
+            let table = compile_table(workflow, &env).map_err(|errors| {
+                let list: Vec<String> = errors
+                    .iter()
+                    .map(|(row, e)| format!("rule {}: {} ({})", row + 1, e.message, e.hint))
+                    .collect();
+                UserError::Invalid(format!(
+                    "Workflow {name} of {} does not compile against today's record types \
+                     (records.toml): {}. Nothing was compared.",
+                    dir.display(),
+                    list.join("; ")
+                ))
             })?;
             tables.insert(name.clone(), table);
         }

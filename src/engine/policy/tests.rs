@@ -184,6 +184,52 @@ fn a_raised_threshold_moves_the_requests_between_the_two_to_auto_approval() {
     );
 }
 
+#[test]
+fn a_tighter_anomaly_threshold_flags_requests_and_routes_what_it_auto_approved() {
+    let config = demo();
+    let today = &config.workflows["change_order"];
+    let mut proposal = today.clone();
+    proposal.anomaly.as_mut().unwrap().threshold = 2.0;
+    let amounts = [
+        "1000.00", "1100.00", "1200.00", "1050.00", "1150.00", "1300.00",
+    ];
+    let requests: Vec<Request> = amounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let fields = json!({ "project": "P1", "amount": a, "reason": "x" });
+            past(
+                &format!("CO-{i}"),
+                i as i64,
+                fields,
+                Status::AutoApproved,
+                None,
+            )
+        })
+        .collect();
+    let projects = vec![project("active"); requests.len()];
+    let before = run(&config, today, &requests, &projects);
+    let after = run(&config, &proposal, &requests, &projects);
+    // 1,300 against 1,000…1,200: median 1,100, MAD 50, robust z 2.7.
+    assert!(before.iter().all(|r| r.flags.is_empty()));
+    assert_eq!(after[5].flags, vec!["anomaly".to_string()]);
+    let facts: Vec<Facts> = requests
+        .iter()
+        .map(|r| Facts {
+            request: r,
+            amount: None,
+            waited: None,
+        })
+        .collect();
+    let c = compare(&facts, &before, &after, &BTreeMap::new());
+    assert_eq!(c.now_flagged.len(), 1);
+    assert_eq!(c.now_flagged[0].id, "CO-5");
+    assert_eq!(
+        c.transitions,
+        BTreeMap::from([("auto_approved → routed".to_string(), 1)])
+    );
+}
+
 fn orders(count: i64, rejected_at: Option<i64>) -> Vec<Request> {
     (1..=count)
         .map(|i| {
