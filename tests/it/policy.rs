@@ -206,6 +206,23 @@ async fn a_proposal_that_does_not_load_is_refused_with_file_and_line() {
             "{said}"
         );
         assert!(said.contains("nothing was compared"), "{said}");
+        let empty = tempfile::tempdir().unwrap();
+        let output = keel(
+            &db,
+            &config_dir(),
+            &[
+                "policy",
+                "simulate",
+                "--proposal",
+                empty.path().to_str().unwrap(),
+            ],
+        );
+        assert_eq!(output.status.code(), Some(1));
+        assert!(
+            stderr(&output).contains("there is no workflows/ folder here"),
+            "{}",
+            stderr(&output)
+        );
     }
 }
 
@@ -303,8 +320,12 @@ async fn the_dashboard_compares_a_proposal_for_admins_only() {
     let expected = expected_changes();
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&config_dir(), dir.path());
-    let proposal = dir.path().join("proposals/manager_5000");
-    threshold_proposal(&proposal);
+    // A proposal folder holds only the workflows it changes (and the others, unchanged).
+    let full = tempfile::tempdir().unwrap();
+    threshold_proposal(full.path());
+    let proposal = dir.path().join("proposals/manager_5000/workflows");
+    std::fs::create_dir_all(&proposal).unwrap();
+    copy_dir(&full.path().join("workflows"), &proposal);
     for db in test_databases().await {
         let server = TestServer::start_in(&db, Mode::Demo, dir.path(), &[]).await;
         server
