@@ -12,6 +12,7 @@ use crate::engine::policy::replay::{Case, Policy, replay};
 use crate::engine::policy::suggest::{History, Suggestion, suggest};
 use crate::engine::rules::rule_env;
 use crate::store::{ANOMALY_HISTORY, RequestFilter};
+use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -77,17 +78,9 @@ impl Keel {
             .await?;
         let (mut facts, mut before, mut after) = (Vec::new(), Vec::new(), Vec::new());
         for (today, proposed, requests) in &loaded {
-            let table = proposal
-                .tables
-                .get(&proposed.name)
-                .unwrap_or(&self.tables[&today.name]);
-            before.extend(self.replay_with(
-                today,
-                &self.tables[&today.name],
-                requests,
-                &records,
-                &people,
-            ));
+            let current = self.table_of(&today.name)?;
+            let table = proposal.tables.get(&proposed.name).unwrap_or(current);
+            before.extend(self.replay_with(today, current, requests, &records, &people));
             after.extend(self.replay_with(proposed, table, requests, &records, &people));
             facts.extend(requests.iter().map(|r| self.facts_of(today, r)));
         }
@@ -129,8 +122,8 @@ impl Keel {
         let mut out = Vec::new();
         for (name, workflow) in &self.config.workflows {
             let requests = self.requests_of(name).await?;
-            let today =
-                self.replay_with(workflow, &self.tables[name], &requests, &records, &people);
+            let table = self.table_of(name)?;
+            let today = self.replay_with(workflow, table, &requests, &records, &people);
             let facts: Vec<Facts> = requests
                 .iter()
                 .map(|r| self.facts_of(workflow, r))
@@ -174,6 +167,12 @@ impl Keel {
             tables.insert(name.clone(), table);
         }
         Ok(Proposal { workflows, tables })
+    }
+
+    fn table_of(&self, workflow: &str) -> anyhow::Result<&DecisionTable> {
+        self.tables
+            .get(workflow)
+            .with_context(|| format!("the decision table of {workflow} is missing"))
     }
 
     async fn requests_of(&self, workflow: &str) -> anyhow::Result<Vec<Request>> {
