@@ -188,41 +188,18 @@ async fn a_proposal_that_does_not_load_is_refused_with_file_and_line() {
         .replace("request.amount <= 5000.0", "request.amont <= 5000.0");
     let line = 1 + text.lines().position(|l| l.contains("amont")).unwrap();
     std::fs::write(&path, text).unwrap();
+    let empty = tempfile::tempdir().unwrap();
     for db in test_databases().await {
-        let output = keel(
-            &db,
-            &config_dir(),
-            &[
-                "policy",
-                "simulate",
-                "--proposal",
-                proposal.path().to_str().unwrap(),
-            ],
-        );
-        assert_eq!(output.status.code(), Some(1));
-        let said = stderr(&output);
-        assert!(
-            said.contains(&format!("change_order.toml:{line}")),
-            "{said}"
-        );
-        assert!(said.contains("nothing was compared"), "{said}");
-        let empty = tempfile::tempdir().unwrap();
-        let output = keel(
-            &db,
-            &config_dir(),
-            &[
-                "policy",
-                "simulate",
-                "--proposal",
-                empty.path().to_str().unwrap(),
-            ],
-        );
-        assert_eq!(output.status.code(), Some(1));
-        assert!(
-            stderr(&output).contains("there is no workflows/ folder here"),
-            "{}",
-            stderr(&output)
-        );
+        // Refused with what to fix (exit 1), before anything is read.
+        let refused = |dir: &Path, said: &str| {
+            let args = ["policy", "simulate", "--proposal", dir.to_str().unwrap()];
+            let output = keel(&db, &config_dir(), &args);
+            assert_eq!(output.status.code(), Some(1));
+            assert!(stderr(&output).contains(said), "{}", stderr(&output));
+        };
+        refused(proposal.path(), &format!("change_order.toml:{line}"));
+        refused(proposal.path(), "nothing was compared");
+        refused(empty.path(), "there is no workflows/ folder here");
     }
 }
 
