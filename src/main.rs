@@ -138,6 +138,9 @@ enum Command {
     },
     /// Fire due timers and deliver pending notifications once (what `serve` does continuously).
     Tick,
+    /// Test a policy change against history, or have the history suggest one (writes nothing).
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Verify or export the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -282,6 +285,31 @@ enum SyncCommand {
 }
 
 #[derive(Subcommand)]
+enum PolicyCommand {
+    /// Replay every past request through today's policy and a proposal's, and report what
+    /// would change: decisions, each approver's load and hours, flags, the changed requests.
+    Simulate {
+        /// The proposal: a copy of the config folder with edited workflows, or a folder holding
+        /// workflows/*.toml. (`--config` names the config in force, as for every command.)
+        #[arg(long)]
+        proposal: PathBuf,
+        /// Only requests submitted on or after this day (YYYY-MM-DD).
+        #[arg(long)]
+        since: Option<chrono::NaiveDate>,
+        /// Print the comparison as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Changes the history supports (auto-approval thresholds, slow approvers, steps that never
+    /// reject), each with its evidence and a diff of the workflow file; nothing is applied.
+    Suggest {
+        /// Print the suggestions as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum AuditCommand {
     /// Recompute the hash chain; names the first event that was edited, deleted or reordered.
     Verify,
@@ -355,6 +383,14 @@ async fn main() -> ExitCode {
             until,
         } => cli::delegate(&config, &person, &to, from, until).await,
         Command::Tick => cli::tick(&config).await,
+        Command::Policy(PolicyCommand::Simulate {
+            proposal,
+            since,
+            json,
+        }) => cli::policy::simulate(&config, &proposal, since, json).await,
+        Command::Policy(PolicyCommand::Suggest { json }) => {
+            cli::policy::suggest(&config, json).await
+        }
         Command::GenerateInvoices {
             count,
             out,

@@ -6,6 +6,7 @@ mod demo;
 mod logging;
 pub mod outbox;
 mod output;
+pub mod policy;
 pub use output::request_json_value;
 mod serve;
 pub mod sync;
@@ -396,7 +397,11 @@ fn print_answer(answer: &crate::ask::Answer, json: bool) -> Outcome {
             let _ = writeln!(out, "Note: {note}");
         }
     }
-    // A reader that stops early (`| head`) is not an error.
+    print(&out)
+}
+
+/// Writes `out` to standard output; a reader that stops early (`| head`) is not an error.
+fn print(out: &str) -> Outcome {
     let mut stdout = std::io::stdout().lock();
     match std::io::Write::write_all(&mut stdout, out.as_bytes()) {
         Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {

@@ -342,6 +342,41 @@ pub fn load_with_env(dir: &Path, env: &[(String, String)]) -> Result<Config, Vec
     }
 }
 
+/// A proposed policy's workflows, checked as `keel check` checks them (every problem with file
+/// and line). `dir` is a whole config directory (it has a keel.toml: `cp -r config proposal`)
+/// or holds only `workflows/*.toml`, read against `base`'s record types and directory.
+pub fn load_proposal(
+    dir: &Path,
+    base: &Config,
+) -> Result<BTreeMap<String, Workflow>, Vec<Problem>> {
+    if dir.join("keel.toml").is_file() {
+        return load(dir).map(|config| config.workflows);
+    }
+    let folder = dir.join("workflows");
+    if !folder.is_dir() {
+        return Err(vec![Problem {
+            file: dir.to_path_buf(),
+            line: None,
+            message: "there is no workflows/ folder here".into(),
+            hint: "a proposal is a config folder (a copy of config/, edited) or a folder holding \
+                   workflows/*.toml"
+                .into(),
+        }]);
+    }
+    let (mut problems, mut warnings) = (Vec::new(), Vec::new());
+    let workflows = workflows::load_all(
+        &folder,
+        Some((&base.schema, &base.directory)),
+        &mut problems,
+        &mut warnings,
+    );
+    if problems.is_empty() {
+        Ok(workflows)
+    } else {
+        Err(problems)
+    }
+}
+
 /// An owner that names no declared `[[source]]`: nothing keel receives can write its records, so
 /// every write is refused or filed as a change request. Allowed (the owning system may not send
 /// to keel yet), but said.

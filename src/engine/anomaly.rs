@@ -7,7 +7,7 @@
 //! (1.253314 · MeanAD).
 
 use super::stats;
-use crate::domain::{AnomalySpec, Flag};
+use crate::domain::{AnomalySpec, Flag, Request, Status};
 use serde_json::json;
 
 /// The numbers behind a robust z-score.
@@ -132,6 +132,26 @@ pub struct Past<'a> {
     /// Whether later requests are compared with it (cancelled and auto-rejected ones are not,
     /// as in the live check).
     pub counts: bool,
+}
+
+/// A request as the anomaly check sees it in a history: its group, its value and whether it
+/// counts for later ones (cancelled and auto-rejected requests do not).
+pub fn past_of<'a>(spec: &AnomalySpec, request: &'a Request) -> Past<'a> {
+    let fields = &request.fields;
+    Past {
+        group: spec
+            .group_by
+            .as_ref()
+            .and_then(|g| fields.get(g))
+            .and_then(|v| v.as_str())
+            .filter(|g| !g.is_empty()),
+        value: fields.get(&spec.field).and_then(|v| match v {
+            serde_json::Value::Number(n) => n.as_f64(),
+            serde_json::Value::String(s) => s.parse().ok(),
+            _ => None,
+        }),
+        counts: !matches!(request.status, Status::Cancelled | Status::AutoRejected),
+    }
 }
 
 /// Flags for requests imported from history, given in submission order: each is scored as the

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod decision;
 pub mod form;
 pub mod lifecycle;
+pub mod policy;
 pub mod request_facts;
 pub mod routing;
 pub mod rules;

@@ -116,13 +116,14 @@ fn resolve_spec(spec: &ApproverSpec, input: &RoutingInput) -> Result<Vec<String>
     }
 }
 
+/// Shared with the policy replay's tests, which route through the same directory.
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::domain::Quorum;
     use rust_decimal::Decimal;
 
-    fn person(id: &str, role: &str, manager: Option<&str>, limit: i64) -> Person {
+    pub(crate) fn person(id: &str, role: &str, manager: Option<&str>, limit: i64) -> Person {
         Person {
             id: id.into(),
             name: format!("Person {id}"),
@@ -136,7 +137,7 @@ mod tests {
         }
     }
 
-    fn directory() -> Directory {
+    pub(crate) fn directory() -> Directory {
         Directory::new(
             vec![
                 person("S001", "ceo", None, 1_000_000),

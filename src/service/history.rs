@@ -114,26 +114,7 @@ fn flag_unusual(workflow: &Workflow, pasts: &mut [PastRequest]) {
     pasts.sort_by_key(|past| past.request.submitted_at);
     let seen: Vec<anomaly::Past> = pasts
         .iter()
-        .map(|past| {
-            let fields = &past.request.fields;
-            anomaly::Past {
-                group: spec
-                    .group_by
-                    .as_ref()
-                    .and_then(|g| fields.get(g))
-                    .and_then(|v| v.as_str())
-                    .filter(|g| !g.is_empty()),
-                value: fields.get(&spec.field).and_then(|v| match v {
-                    serde_json::Value::Number(n) => n.as_f64(),
-                    serde_json::Value::String(s) => s.parse().ok(),
-                    _ => None,
-                }),
-                counts: !matches!(
-                    past.request.status,
-                    Status::Cancelled | Status::AutoRejected
-                ),
-            }
-        })
+        .map(|past| anomaly::past_of(spec, &past.request))
         .collect();
     let ungrouped = workflow.title.to_lowercase();
     let flags = anomaly::score_history(spec, &seen, ANOMALY_HISTORY, &ungrouped);

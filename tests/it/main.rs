@@ -43,6 +43,7 @@ mod ops_logs;
 mod ops_metrics;
 mod outbox;
 mod platforms;
+mod policy;
 mod prompt_delivery;
 mod slack;
 mod slack_and_discord;

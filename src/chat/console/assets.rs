@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 
 const CONSOLE_PAGE: &str = include_str!("assets/index.html");
 const DASHBOARD_PAGE: &str = include_str!("assets/dashboard.html");
+const POLICY_PAGE: &str = include_str!("assets/dashboard_policy.html");
 const FILES: &[(&str, &str, &str)] = &[
     (
         "common.js",
@@ -27,6 +28,11 @@ const FILES: &[(&str, &str, &str)] = &[
         "dashboard.js",
         "text/javascript; charset=utf-8",
         include_str!("assets/dashboard.js"),
+    ),
+    (
+        "dashboard_policy.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/dashboard_policy.js"),
     ),
     (
         "dashboard_integrations.js",
@@ -57,6 +63,10 @@ pub async fn console_page() -> Response {
 
 pub async fn dashboard_page() -> Response {
     page(DASHBOARD_PAGE)
+}
+
+pub async fn policy_page() -> Response {
+    page(POLICY_PAGE)
 }
 
 pub async fn asset(Path(file): Path<String>) -> Response {

@@ -12,6 +12,7 @@ mod api;
 mod asked;
 mod assets;
 mod dashboard;
+mod policy;
 mod port;
 pub mod session;
 mod signin;
@@ -121,6 +122,9 @@ impl Console {
             .route("/console/api/stream", get(stream::stream))
             .route("/console/api/requests/{id}", get(dashboard::request))
             .route("/console/api/dashboard", get(dashboard::dashboard))
+            .route("/console/dashboard/policy", get(assets::policy_page))
+            .route("/console/api/policy/proposals", get(policy::proposals))
+            .route("/console/api/policy/proposals/{name}", get(policy::compare))
             .layer(axum::middleware::from_fn(signin::same_origin))
             .with_state(self.clone())
     }
