@@ -18,6 +18,10 @@ pub enum NotificationKind {
     /// A requester or an admin hears that another notification of the request could not be
     /// delivered (it was parked). One of these that is parked itself tells nobody.
     DeliveryFailed,
+    /// A leader's scheduled digest (about no request: its card has no buttons).
+    Digest,
+    /// An alert rule's record crossed its bound (about no request: its card has no buttons).
+    Alert,
 }
 
 impl NotificationKind {
@@ -31,6 +35,8 @@ impl NotificationKind {
             NotificationKind::Escalation => "escalation",
             NotificationKind::Comment => "comment",
             NotificationKind::DeliveryFailed => "notice of a failed delivery",
+            NotificationKind::Digest => "digest",
+            NotificationKind::Alert => "alert",
         }
     }
 }
@@ -94,7 +100,16 @@ pub struct Notification {
     /// Staff id of the recipient.
     pub to: String,
     pub kind: NotificationKind,
+    /// The request it is about; empty for a digest or an alert, which are about none (see
+    /// [`Notification::about_request`]).
     pub request_id: String,
     pub text: String,
     pub card: Option<Card>,
+}
+
+impl Notification {
+    /// The request it is about, if any (a digest or an alert is about none).
+    pub fn about_request(&self) -> Option<&str> {
+        Some(self.request_id.as_str()).filter(|id| !id.is_empty())
+    }
 }

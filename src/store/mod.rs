@@ -12,6 +12,7 @@
 //! lets them run while the writer writes). Another process sharing the file waits up to the
 //! busy timeout.
 
+mod alerts;
 mod anomaly;
 mod anomaly_window;
 mod anomaly_windows;
@@ -24,6 +25,7 @@ mod checkpoint;
 mod connect;
 mod console;
 mod delegations;
+mod digests;
 mod deliveries;
 mod error;
 mod events;
@@ -52,6 +54,7 @@ mod unavailable;
 mod webhooks;
 mod webhooks_ops;
 
+pub use alerts::AlertMute;
 pub use anomaly::ANOMALY_HISTORY;
 pub use anomaly_windows::WINDOW_FRESH_FOR;
 pub use api_replays::KeptAnswer;
