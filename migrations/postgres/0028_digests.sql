@@ -13,6 +13,9 @@ create table digest_ticks (
     sent_at text collate "C" not null,
     -- how many people it was sent to
     sent_to bigint not null,
+    -- 1: the tick already past when keel first ran with this digest, passed over unsent (a
+    -- digest starts at its next scheduled time, not with one due before it existed)
+    skipped bigint not null default 0,
     primary key (digest, due_at)
 );
 

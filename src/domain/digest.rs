@@ -263,7 +263,7 @@ impl Metric {
         match self {
             Metric::BudgetSpentPercent => format!("has spent {value:.1}% of its budget"),
             Metric::TouchpointsChangePercent => format!(
-                "had {value:+.0}% touchpoints in the last 30 days against the 30 before"
+                "saw its touchpoints change by {value:+.0}% in the last 30 days against the 30 before"
             ),
             Metric::LateDeliveriesInARow => {
                 format!("delivered late {value:.0} times in a row")

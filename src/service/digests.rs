@@ -16,7 +16,8 @@ const LATE_LIMIT_HOURS: i64 = 12;
 
 impl Keel {
     /// Sends the digests whose latest scheduled tick is due and not yet sent; how many
-    /// notifications that queued.
+    /// notifications that queued. A digest keel has never seen starts at its next scheduled
+    /// time: the tick already past when it first runs with it is passed over.
     pub async fn send_due_digests(&self) -> anyhow::Result<usize> {
         let now = self.clock.now();
         let calendar = &self.config.settings.company.calendar;
@@ -28,6 +29,13 @@ impl Keel {
             if now - due > Duration::hours(LATE_LIMIT_HOURS)
                 || self.store.digest_tick_sent(&spec.name, due).await?
             {
+                continue;
+            }
+            if !self.store.digest_seen(&spec.name).await? {
+                // New to keel: it starts at its next scheduled time.
+                let mut tx = self.store.begin().await?;
+                tx.claim_digest_tick(&spec.name, due, now, true).await?;
+                tx.commit().await?;
                 continue;
             }
             sent += self.send_digest_tick(spec, due).await?;
@@ -70,7 +78,7 @@ impl Keel {
             .to_string();
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
-        if !tx.claim_digest_tick(&spec.name, due, now).await? {
+        if !tx.claim_digest_tick(&spec.name, due, now, false).await? {
             tx.rollback().await?;
             return Ok(0);
         }

@@ -11,21 +11,23 @@ use chrono::{DateTime, Utc};
 impl Tx {
     /// Claims `digest`'s tick at `due_at` for this transaction; `false` when another process
     /// (or an earlier run) has it. On PostgreSQL a concurrent claim waits for this transaction
-    /// and then finds the row taken.
+    /// and then finds the row taken. A `skipped` tick is claimed to be passed over unsent.
     pub async fn claim_digest_tick(
         &mut self,
         digest: &str,
         due_at: DateTime<Utc>,
         now: DateTime<Utc>,
+        skipped: bool,
     ) -> Result<bool> {
         let claim = Statement::new(
-            "insert into digest_ticks (digest, due_at, sent_at, sent_to) values ($1, $2, $3, 0) \
-             on conflict (digest, due_at) do nothing returning digest",
+            "insert into digest_ticks (digest, due_at, sent_at, sent_to, skipped) \
+             values ($1, $2, $3, 0, $4) on conflict (digest, due_at) do nothing returning digest",
             format!("claiming digest {digest} due at {due_at}"),
         )
         .bind(digest)
         .bind(ts(&due_at))
-        .bind(ts(&now));
+        .bind(ts(&now))
+        .bind(i64::from(skipped));
         Ok(!self.fetch(claim).await?.is_empty())
     }
 
@@ -82,6 +84,16 @@ impl Tx {
 }
 
 impl super::Store {
+    /// Whether keel has seen `digest` before (any tick of it, sent or passed over).
+    pub async fn digest_seen(&self, digest: &str) -> Result<bool> {
+        let read = Statement::new(
+            "select 1 from digest_ticks where digest = $1 limit 1",
+            format!("looking for ticks of digest {digest}"),
+        )
+        .bind(digest);
+        Ok(!self.read(read).await?.is_empty())
+    }
+
     /// Whether `digest`'s tick at `due_at` was sent (a cheap look before reading a digest that
     /// another process may have sent already; the claim decides).
     pub async fn digest_tick_sent(&self, digest: &str, due_at: DateTime<Utc>) -> Result<bool> {
