@@ -15,6 +15,12 @@ const LOOK_BACK_DAYS: i64 = 14;
 /// Items listed per kind (new, still, resolved) in a section; the rest are counted.
 const SHOWN_PER_KIND: usize = 5;
 
+/// The most characters of a section, its question included.
+const SECTION_CHARS: usize = 1_000;
+
+/// The most characters of one item's line.
+const MAX_LINE_CHARS: usize = 160;
+
 /// The latest tick of `schedule` at or before `now`: a scheduled weekday that is not a company
 /// holiday, at the scheduled local time.
 pub fn last_tick(
@@ -121,7 +127,9 @@ pub fn compose(
     (notification, kept)
 }
 
-/// A section's lines: new first, then still there, then resolved, then its question.
+/// A section's lines: new first, then still there, then resolved, then its question; within
+/// [`SECTION_CHARS`], so that every platform shows the question (Discord cuts a field at
+/// 1,024 characters).
 fn section_text(
     section: Section,
     new: &[&Item],
@@ -129,30 +137,46 @@ fn section_text(
     resolved: &[&Item],
     compared: bool,
 ) -> String {
-    let mut lines = Vec::new();
-    let mut list = |label: &str, items: &[&Item]| {
-        for item in items.iter().take(SHOWN_PER_KIND) {
-            lines.push(format!("{label}{}", item.line));
-        }
-        if items.len() > SHOWN_PER_KIND {
-            lines.push(format!(
-                "{label}and {} more",
-                items.len() - SHOWN_PER_KIND
-            ));
-        }
-    };
-    if compared {
-        list("New: ", new);
-        list("Still: ", still);
-        list("Resolved: ", resolved);
+    let question = format!("Ask keel: “{}”", section.question());
+    let groups: [(&str, &[&Item]); 3] = if compared {
+        [("New: ", new), ("Still: ", still), ("Resolved: ", resolved)]
     } else {
-        list("", new);
+        [("", new), ("", &[]), ("", &[])]
+    };
+    let mut lines = Vec::new();
+    // Room for the question and a closing "…and N more".
+    let mut used = question.chars().count() + 20;
+    let mut left_out = 0;
+    for (label, items) in groups {
+        for (at, item) in items.iter().enumerate() {
+            let line = format!("{label}{}", shorten(&item.line, MAX_LINE_CHARS));
+            let length = line.chars().count() + 1;
+            if at >= SHOWN_PER_KIND || used + length > SECTION_CHARS {
+                left_out += 1;
+                continue;
+            }
+            used += length;
+            lines.push(line);
+        }
+    }
+    if left_out > 0 {
+        lines.push(format!("…and {left_out} more"));
     }
     if lines.is_empty() {
         lines.push("Nothing to report.".to_string());
     }
-    lines.push(format!("Ask keel: “{}”", section.question()));
+    lines.push(question);
     lines.join("\n")
+}
+
+/// `text` cut to `max` characters, with an ellipsis when cut.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max - 1).collect();
+    cut.push('…');
+    cut
 }
 
 #[cfg(test)]

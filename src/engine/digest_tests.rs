@@ -78,3 +78,21 @@ fn a_hidden_section_says_so_and_remembers_nothing() {
     let card = notification.card.unwrap();
     assert_eq!(card.fields[0].1, "Not shown: your role may not see invoices.");
 }
+
+#[test]
+fn a_long_section_stays_within_what_every_platform_shows_and_keeps_its_question() {
+    let many: Vec<Item> = (0..40)
+        .map(|n| Item {
+            section: "over_budget".into(),
+            key: format!("P{n:03}"),
+            line: format!("P{n:03} {}", "x".repeat(300)),
+        })
+        .collect();
+    let sections = [(Section::OverBudget, SectionRead::Items(many))];
+    let (notification, kept) = compose(&spec(), "S001", &sections, None, "Mon 7 Dec");
+    assert_eq!(kept.len(), 40, "every item is remembered, shown or not");
+    let text = &notification.card.unwrap().fields[0].1;
+    assert!(text.chars().count() <= 1_000, "{}", text.chars().count());
+    assert!(text.contains("…and 35 more"), "{text}");
+    assert!(text.ends_with("Ask keel: “which projects are over budget”"));
+}

@@ -320,8 +320,10 @@ function renderCard(card, requestId) {
     list.append(el('div', {}, el('dt', { text: label }), el('dd', { text: value })));
   }
   section.append(list);
+  // A card about no request (a digest, an alert) has nothing decided or waiting.
+  const statusLabel = !cardRequest ? '' : decided ? 'Decided: ' : 'Status: ';
   section.append(el('p', { class: 'card-status' },
-    el('span', { class: 'card-status-label', text: decided ? 'Decided: ' : 'Status: ' }),
+    el('span', { class: 'card-status-label', text: statusLabel }),
     el('span', { text: card.status || '' })));
   const notes = card.notes || [];
   const notesList = el('ul', { class: 'card-notes' }, ...notes.map((n) => el('li', { text: n })));
