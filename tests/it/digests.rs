@@ -162,3 +162,33 @@ async fn a_digest_sent_by_hand_names_no_unknown_digest() {
         assert_eq!(sent, leadership().len(), "[{}]", app.label);
     }
 }
+
+/// What the lead's browser test screenshots: a digest sent by hand (`keel digest send`) shows
+/// in the ops director's direct messages on the console, as a card without buttons.
+#[tokio::test]
+async fn a_digest_shows_in_the_console_as_a_card_without_buttons() {
+    use crate::common::console::{Mode, TestServer};
+    for db in crate::common::test_databases().await {
+        let server = TestServer::start(&db, Mode::Demo).await;
+        let rachel = server.sign_in("S004").await;
+        let sent = server.app.keel.send_digest("weekly_leadership").await.unwrap();
+        assert_eq!(sent, leadership().len(), "[{}]", db.label);
+        let digest = rachel
+            .wait_for_message("@S004", |m| {
+                m["card"]["title"]
+                    .as_str()
+                    .is_some_and(|t| t.starts_with("Monday briefing: "))
+            })
+            .await;
+        assert_eq!(digest["card"]["buttons"], serde_json::json!([]), "[{}]", db.label);
+        assert!(digest["request_id"].is_null(), "[{}] {digest}", db.label);
+        let sections: Vec<&str> = digest["card"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f[0].as_str())
+            .collect();
+        assert_eq!(sections.len(), 6, "[{}] {sections:?}", db.label);
+        server.stop().await;
+    }
+}
