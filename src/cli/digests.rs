@@ -86,7 +86,9 @@ fn parse_duration(text: &str) -> Result<chrono::Duration, UserError> {
         ))
     };
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let number: i64 = number.parse().map_err(|_| refused())?;
     let minutes = match unit {
@@ -111,7 +113,10 @@ mod tests {
     fn a_mute_lasts_minutes_hours_days_or_weeks() {
         assert_eq!(parse_duration("2d").unwrap(), chrono::Duration::days(2));
         assert_eq!(parse_duration("1w").unwrap(), chrono::Duration::days(7));
-        assert_eq!(parse_duration("30m").unwrap(), chrono::Duration::minutes(30));
+        assert_eq!(
+            parse_duration("30m").unwrap(),
+            chrono::Duration::minutes(30)
+        );
         assert!(parse_duration("2").is_err());
         assert!(parse_duration("0h").is_err());
         assert!(parse_duration("soon").is_err());

@@ -115,7 +115,10 @@ fn digest(raw: DigestFile, source: &Source, problems: &mut Vec<Problem>) -> Opti
             None => problems.push(source.at(
                 &raw.sections,
                 format!("there is no digest section `{name}`"),
-                format!("the sections are: {}", names_of(SECTIONS.map(Section::name))),
+                format!(
+                    "the sections are: {}",
+                    names_of(SECTIONS.map(Section::name))
+                ),
             )),
         }
     }
@@ -155,10 +158,17 @@ fn alert(
         )),
         Some(metric) => {
             for (record_type, field) in metric.reads() {
-                if schema.get(record_type).and_then(|t| t.field(field)).is_none() {
+                if schema
+                    .get(record_type)
+                    .and_then(|t| t.field(field))
+                    .is_none()
+                {
                     problems.push(source.at(
                         &raw.metric,
-                        format!("{} needs {record_type}.{field}, which records.toml does not declare", metric.name()),
+                        format!(
+                            "{} needs {record_type}.{field}, which records.toml does not declare",
+                            metric.name()
+                        ),
                         "declare the field in records.toml, or choose another metric",
                     ));
                 }
@@ -229,12 +239,27 @@ mod tests {
         assert!(digests.digests.is_empty() && digests.alerts.is_empty());
         let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
         let all = lines.join("\n");
-        assert!(all.contains("digests.toml:4: the schedule `8am` is not a time"), "{all}");
-        assert!(all.contains("digests.toml:3: a digest with no roles"), "{all}");
-        assert!(all.contains("digests.toml:5: there is no digest section `gossip`"), "{all}");
+        assert!(
+            all.contains("digests.toml:4: the schedule `8am` is not a time"),
+            "{all}"
+        );
+        assert!(
+            all.contains("digests.toml:3: a digest with no roles"),
+            "{all}"
+        );
+        assert!(
+            all.contains("digests.toml:5: there is no digest section `gossip`"),
+            "{all}"
+        );
         assert!(all.contains("digests.toml:8: `weekly` names two"), "{all}");
-        assert!(all.contains("digests.toml:9: there is no metric `mood`"), "{all}");
-        assert!(all.contains("exactly one of `at_least` and `at_most`"), "{all}");
+        assert!(
+            all.contains("digests.toml:9: there is no metric `mood`"),
+            "{all}"
+        );
+        assert!(
+            all.contains("exactly one of `at_least` and `at_most`"),
+            "{all}"
+        );
         assert!(all.contains("tells nobody"), "{all}");
     }
 }

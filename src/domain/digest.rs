@@ -286,7 +286,11 @@ mod tests {
 
     #[test]
     fn a_schedule_without_a_time_or_with_a_wrong_day_says_why() {
-        assert!(Schedule::parse("monday").unwrap_err().contains("DAYS HH:MM"));
+        assert!(
+            Schedule::parse("monday")
+                .unwrap_err()
+                .contains("DAYS HH:MM")
+        );
         assert!(
             Schedule::parse("mon,funday 08:00")
                 .unwrap_err()

@@ -71,6 +71,10 @@ pub struct Card {
     /// Why it was routed here (the rule's reason) and any flags, one line each.
     pub notes: Vec<String>,
     pub buttons: Vec<CardButton>,
+    /// Questions that give the detail behind the card (a digest's sections, an alert's
+    /// record), offered where the platform can as buttons that ask them as `/ask` would.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub questions: Vec<String>,
 }
 
 impl Card {
@@ -90,6 +94,7 @@ impl Card {
             status: "Waiting for Rachel Kim".into(),
             notes: vec!["Rule: large".into()],
             buttons: ["approve", "reject", "comment"].map(button).to_vec(),
+            questions: Vec::new(),
         }
     }
 }

@@ -65,6 +65,7 @@ pub fn notification(rule: &AlertRule, named: &str, change: &Change, to: &str) ->
         status: status.clone(),
         notes: vec![format!("Ask keel: “{}”", rule.metric.question())],
         buttons: Vec::new(),
+        questions: vec![rule.metric.question().to_string()],
     };
     Notification {
         to: to.to_string(),

@@ -116,6 +116,12 @@ pub fn compose(
         status,
         notes: vec!["Each section ends with the question that gives its detail: ask it with /ask or in Ask keel.".into()],
         buttons: Vec::new(),
+        // Only the questions the person may ask: a hidden section's would be refused.
+        questions: sections
+            .iter()
+            .filter(|(_, read)| matches!(read, SectionRead::Items(_)))
+            .map(|(section, _)| section.question().to_string())
+            .collect(),
     };
     let notification = Notification {
         to: to.to_string(),

@@ -20,7 +20,12 @@ pub const UNDER_CAPACITY_PERCENT: f64 = 50.0;
 
 /// The items of `section` in an insight's table (`columns`, `rows` as an answer gives them);
 /// `currency` writes money.
-pub fn items(section: Section, columns: &[String], rows: &[Vec<Value>], currency: &str) -> Vec<Item> {
+pub fn items(
+    section: Section,
+    columns: &[String],
+    rows: &[Vec<Value>],
+    currency: &str,
+) -> Vec<Item> {
     let at = |name: &str| columns.iter().position(|c| c == name);
     rows.iter()
         .filter_map(|row| {
@@ -131,7 +136,11 @@ mod tests {
         let items = items(Section::OverBudget, &cols, &rows, "$");
         assert_eq!(items.len(), 1);
         assert_eq!(items[0].key, "Bayview (P001)");
-        assert!(items[0].line.contains("projected $200,000"), "{}", items[0].line);
+        assert!(
+            items[0].line.contains("projected $200,000"),
+            "{}",
+            items[0].line
+        );
     }
 
     #[test]
@@ -148,7 +157,13 @@ mod tests {
 
     #[test]
     fn capacity_lists_people_over_and_under_only() {
-        let cols = columns(&["person", "role", "hours per week", "capacity", "utilization %"]);
+        let cols = columns(&[
+            "person",
+            "role",
+            "hours per week",
+            "capacity",
+            "utilization %",
+        ]);
         let rows = vec![
             vec![json!("A"), json!("x"), json!(52.0), json!(40), json!(130.0)],
             vec![json!("B"), json!("x"), json!(38.0), json!(40), json!(95.0)],

@@ -7,7 +7,13 @@ fn calendar(holidays: &[NaiveDate]) -> BusinessCalendar {
         time_zone: chrono_tz::America::Chicago,
         day_start: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
         day_end: NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
-        working_days: vec![Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri],
+        working_days: vec![
+            Weekday::Mon,
+            Weekday::Tue,
+            Weekday::Wed,
+            Weekday::Thu,
+            Weekday::Fri,
+        ],
         holidays: holidays.iter().copied().collect(),
     }
 }
@@ -48,7 +54,11 @@ fn the_last_tick_is_the_latest_scheduled_local_time_at_or_before_now() {
 fn a_tick_on_a_company_holiday_is_skipped() {
     let schedule = Schedule::parse("mon 08:00").unwrap();
     let holiday = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
-    let tick = last_tick(&schedule, &calendar(&[holiday]), utc("2026-12-07T15:00:00Z"));
+    let tick = last_tick(
+        &schedule,
+        &calendar(&[holiday]),
+        utc("2026-12-07T15:00:00Z"),
+    );
     assert_eq!(tick, Some(utc("2026-11-30T14:00:00Z")));
 }
 
@@ -61,22 +71,36 @@ fn a_digest_says_what_is_new_still_there_and_resolved_since_the_last_one() {
     assert_eq!(kept, now);
     let card = notification.card.unwrap();
     assert!(card.buttons.is_empty());
+    assert_eq!(card.questions, ["which projects are over budget"]);
     assert_eq!(notification.kind, NotificationKind::Digest);
     let text = &card.fields[0].1;
     assert!(text.contains("New: P003 over"), "{text}");
     assert!(text.contains("Still: P002 over"), "{text}");
     assert!(text.contains("Resolved: P001 over"), "{text}");
-    assert!(text.ends_with("Ask keel: “which projects are over budget”"), "{text}");
+    assert!(
+        text.ends_with("Ask keel: “which projects are over budget”"),
+        "{text}"
+    );
     assert_eq!(card.status, "Since the last digest: 1 new, 1 resolved");
 }
 
 #[test]
 fn a_hidden_section_says_so_and_remembers_nothing() {
-    let sections = [(Section::OverBudget, SectionRead::Hidden("your role may not see invoices".into()))];
+    let sections = [(
+        Section::OverBudget,
+        SectionRead::Hidden("your role may not see invoices".into()),
+    )];
     let (notification, kept) = compose(&spec(), "S001", &sections, None, "Mon 7 Dec");
     assert!(kept.is_empty());
     let card = notification.card.unwrap();
-    assert_eq!(card.fields[0].1, "Not shown: your role may not see invoices.");
+    assert_eq!(
+        card.fields[0].1,
+        "Not shown: your role may not see invoices."
+    );
+    assert!(
+        card.questions.is_empty(),
+        "no question the person may not ask"
+    );
 }
 
 #[test]

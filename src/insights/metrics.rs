@@ -118,7 +118,10 @@ mod tests {
     #[test]
     fn a_vendor_late_streak_counts_its_latest_deliveries_only() {
         let order = |key: &str, promised: &str, delivered: &str| {
-            record(key, json!({"vendor_id": "V1", "promised_date": promised, "delivered_date": delivered}))
+            record(
+                key,
+                json!({"vendor_id": "V1", "promised_date": promised, "delivered_date": delivered}),
+            )
         };
         let orders = [
             order("A", "2026-01-01", "2026-01-05"),
@@ -132,7 +135,8 @@ mod tests {
     #[test]
     fn touchpoints_halving_reads_minus_fifty() {
         let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
-        let touch = |key: &str, on: &str| record(key, json!({"client_id": "C1", "occurred_on": on}));
+        let touch =
+            |key: &str, on: &str| record(key, json!({"client_id": "C1", "occurred_on": on}));
         let touchpoints = [
             touch("T1", "2026-10-10"),
             touch("T2", "2026-10-20"),

@@ -5,8 +5,8 @@
 
 use super::{Keel, ServiceError, UserError};
 use crate::config::OtherWriters;
-use crate::domain::{Request, Status};
 use crate::domain::digest::{AlertRule, Metric};
+use crate::domain::{Request, Status};
 use crate::engine::alerts::{self, Change};
 use crate::insights::metrics;
 use crate::store::AlertMute;
@@ -192,7 +192,11 @@ impl Keel {
             UserError::Invalid(format!(
                 "There is no alert `{}` in digests.toml. The alerts are: {}.",
                 crate::engine::form::truncate(name, 40),
-                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
             ))
         })
     }

@@ -47,11 +47,21 @@ impl Keel {
     /// remembered as for a scheduled one); to how many people.
     pub async fn send_digest(&self, name: &str) -> Result<usize, ServiceError> {
         let spec = self.config.digests.digest(name).ok_or_else(|| {
-            let known: Vec<&str> = self.config.digests.digests.iter().map(|d| d.name.as_str()).collect();
+            let known: Vec<&str> = self
+                .config
+                .digests
+                .digests
+                .iter()
+                .map(|d| d.name.as_str())
+                .collect();
             UserError::Invalid(format!(
                 "There is no digest `{}` in digests.toml. The digests are: {}.",
                 crate::engine::form::truncate(name, 40),
-                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
             ))
         })?;
         Ok(self.send_digest_tick(spec, self.clock.now()).await?)
@@ -59,7 +69,11 @@ impl Keel {
 
     /// Reads the digest for each of its people, then claims the tick and queues their
     /// notifications in one transaction; 0 when another process claimed it first.
-    async fn send_digest_tick(&self, spec: &DigestSpec, due: DateTime<Utc>) -> anyhow::Result<usize> {
+    async fn send_digest_tick(
+        &self,
+        spec: &DigestSpec,
+        due: DateTime<Utc>,
+    ) -> anyhow::Result<usize> {
         let people = self.directory.get(&self.store).await?;
         let recipients: Vec<&Person> = people
             .directory
@@ -87,7 +101,8 @@ impl Keel {
             let previous = tx.digest_memory(&spec.name, &person.id).await?;
             let (notification, items) =
                 digest::compose(spec, &person.id, sections, previous.as_deref(), &at_local);
-            tx.remember_digest(&spec.name, &person.id, &items, now).await?;
+            tx.remember_digest(&spec.name, &person.id, &items, now)
+                .await?;
             notifications.push(notification);
         }
         tx.enqueue(&notifications, now).await?;
@@ -117,7 +132,9 @@ impl Keel {
                         &answer.rows,
                         currency,
                     )),
-                    Err(ServiceError::User(refused)) => SectionRead::Hidden(refused_words(&refused)),
+                    Err(ServiceError::User(refused)) => {
+                        SectionRead::Hidden(refused_words(&refused))
+                    }
                     Err(ServiceError::Internal(error)) => return Err(error),
                 },
             };
@@ -143,7 +160,10 @@ impl Keel {
             .collect();
         let name = |id: &str| super::dashboard::Named {
             id: id.to_string(),
-            name: people.directory.get(id).map_or_else(|| id.to_string(), |p| p.name.clone()),
+            name: people
+                .directory
+                .get(id)
+                .map_or_else(|| id.to_string(), |p| p.name.clone()),
         };
         let title = |workflow: &str| {
             self.config
@@ -179,5 +199,9 @@ impl Keel {
 fn refused_words(refused: &UserError) -> String {
     let said = refused.to_string();
     let said = said.strip_prefix("I cannot answer that: ").unwrap_or(&said);
-    said.split("; ask").next().unwrap_or(said).trim_end_matches('.').to_string()
+    said.split("; ask")
+        .next()
+        .unwrap_or(said)
+        .trim_end_matches('.')
+        .to_string()
 }

@@ -1,9 +1,9 @@
 //! Digests: a schedule tick claimed by the one process whose insert makes its row (sent in
 //! that transaction), and what each person's last digest listed.
 
+use super::Tx;
 use super::sql::{from_json, to_json, ts};
 use super::statement::Statement;
-use super::Tx;
 use crate::engine::digest::Item;
 use anyhow::Result;
 use chrono::{DateTime, Utc};

@@ -27,7 +27,10 @@ fn spent_percent(extra: f64) -> BTreeMap<String, f64> {
         .filter(|p| number(&p["budget"]) > 0.0)
         .map(|p| {
             let spent = spent.get(&p["project_id"]).copied().unwrap_or(0.0);
-            (p["project_id"].clone(), spent / number(&p["budget"]) * 100.0)
+            (
+                p["project_id"].clone(),
+                spent / number(&p["budget"]) * 100.0,
+            )
         })
         .collect()
 }
@@ -76,7 +79,9 @@ async fn budget_alerts(app: &TestApp) -> Vec<String> {
     app.sink
         .delivered()
         .into_iter()
-        .filter(|n| n.kind == NotificationKind::Alert && n.text.starts_with(&format!("Alert {ALERT}:")))
+        .filter(|n| {
+            n.kind == NotificationKind::Alert && n.text.starts_with(&format!("Alert {ALERT}:"))
+        })
         .map(|n| {
             let card = n.card.expect("an alert has a card");
             assert!(card.buttons.is_empty() && n.request_id.is_empty());
@@ -98,31 +103,60 @@ async fn a_project_crossing_its_budget_alert_by_import_is_told_once_per_crossing
 
         let push = push_amount();
         let after = spent_percent(push);
-        let crossed: Vec<&String> = after.iter().filter(|(_, p)| **p >= 90.0).map(|(k, _)| k).collect();
+        let crossed: Vec<&String> = after
+            .iter()
+            .filter(|(_, p)| **p >= 90.0)
+            .map(|(k, _)| k)
+            .collect();
         assert_eq!(crossed, [PROJECT], "[{label}] only P001 is pushed over");
         let over = invoice_file(dir.path(), "over.csv", push);
         app.keel.import_file("invoice", &over).await.unwrap();
         let alerts = budget_alerts(&app).await;
-        assert_eq!(alerts.len(), told(), "[{label}] each of the alert's people told once");
+        assert_eq!(
+            alerts.len(),
+            told(),
+            "[{label}] each of the alert's people told once"
+        );
         let said = format!("has spent {:.1}% of its budget", after[PROJECT]);
-        assert!(alerts.iter().all(|a| a.contains("(P001)") && a.contains(&said)), "[{label}] {alerts:?}");
+        assert!(
+            alerts
+                .iter()
+                .all(|a| a.contains("(P001)") && a.contains(&said)),
+            "[{label}] {alerts:?}"
+        );
 
         // The same file again: nothing crosses, nothing is told.
         app.keel.import_file("invoice", &over).await.unwrap();
-        assert_eq!(budget_alerts(&app).await.len(), told(), "[{label}] not told again");
+        assert_eq!(
+            budget_alerts(&app).await.len(),
+            told(),
+            "[{label}] not told again"
+        );
 
         // The invoice corrected down re-arms the alert (silently); over again tells again.
         let under = invoice_file(dir.path(), "under.csv", 1.0);
         app.keel.import_file("invoice", &under).await.unwrap();
-        assert_eq!(budget_alerts(&app).await.len(), told(), "[{label}] re-arming tells nobody");
+        assert_eq!(
+            budget_alerts(&app).await.len(),
+            told(),
+            "[{label}] re-arming tells nobody"
+        );
         app.keel.import_file("invoice", &over).await.unwrap();
-        assert_eq!(budget_alerts(&app).await.len(), 2 * told(), "[{label}] a second crossing");
+        assert_eq!(
+            budget_alerts(&app).await.len(),
+            2 * told(),
+            "[{label}] a second crossing"
+        );
 
         // Muted: the crossing is recorded, nothing is sent.
         app.keel.import_file("invoice", &under).await.unwrap();
         app.keel.mute_alert(ALERT, None).await.unwrap();
         app.keel.import_file("invoice", &over).await.unwrap();
-        assert_eq!(budget_alerts(&app).await.len(), 2 * told(), "[{label}] muted");
+        assert_eq!(
+            budget_alerts(&app).await.len(),
+            2 * told(),
+            "[{label}] muted"
+        );
         let statuses = app.keel.alert_statuses().await.unwrap();
         let status = statuses.iter().find(|s| s.rule.name == ALERT).unwrap();
         assert!(status.muted && status.crossed == 1, "[{label}] {status:?}");
@@ -142,7 +176,9 @@ async fn muting_an_alert_keel_does_not_have_says_which_it_has() {
         let app = TestApp::start(&db).await;
         let refused = app.keel.mute_alert("budget", None).await.unwrap_err();
         assert!(
-            refused.to_string().contains("There is no alert `budget` in digests.toml. The alerts are: project_budget_90,"),
+            refused.to_string().contains(
+                "There is no alert `budget` in digests.toml. The alerts are: project_budget_90,"
+            ),
             "[{}] {refused}",
             app.label
         );

@@ -92,9 +92,16 @@ async fn a_digest_is_sent_once_per_tick_by_two_keels_and_lists_what_the_csvs_say
         let (a, b) = (a.unwrap().digests, b.unwrap().digests);
         let people = leadership();
         assert_eq!(a + b, people.len(), "[{label}] queued once for each person");
-        assert!(a == 0 || b == 0, "[{label}] one keel claimed the tick: {a} and {b}");
+        assert!(
+            a == 0 || b == 0,
+            "[{label}] one keel claimed the tick: {a} and {b}"
+        );
         let (a, b) = tokio::join!(first.keel.tick(), second.keel.tick());
-        assert_eq!(a.unwrap().digests + b.unwrap().digests, 0, "[{label}] a tick is sent once");
+        assert_eq!(
+            a.unwrap().digests + b.unwrap().digests,
+            0,
+            "[{label}] a tick is sent once"
+        );
         let (x, y) = tokio::join!(
             first.keel.deliver_outbox(&first.sink),
             second.keel.deliver_outbox(&second.sink)
@@ -108,14 +115,26 @@ async fn a_digest_is_sent_once_per_tick_by_two_keels_and_lists_what_the_csvs_say
         let mut to: Vec<&str> = sent.iter().map(|n| n.to.as_str()).collect();
         to.sort();
         let expected: Vec<&str> = people.iter().map(String::as_str).collect();
-        assert_eq!(to, expected, "[{label}] each person's digest delivered exactly once");
+        assert_eq!(
+            to, expected,
+            "[{label}] each person's digest delivered exactly once"
+        );
 
         // What the CEO's digest says of projects over budget is what the CSVs say.
-        let ceo = sent.iter().find(|n| n.to == "S001").expect("the CEO's digest");
-        assert!(ceo.request_id.is_empty(), "[{label}] a digest is about no request");
+        let ceo = sent
+            .iter()
+            .find(|n| n.to == "S001")
+            .expect("the CEO's digest");
+        assert!(
+            ceo.request_id.is_empty(),
+            "[{label}] a digest is about no request"
+        );
         let over = section(ceo, "Projects trending over budget");
         let overruns = projected_overruns();
-        assert!(!overruns.is_empty(), "the demo plants a project over budget");
+        assert!(
+            !overruns.is_empty(),
+            "the demo plants a project over budget"
+        );
         let listed = over.lines().filter(|l| !l.starts_with("Ask keel")).count();
         assert_eq!(listed, overruns.len().min(5), "[{label}] {over}");
         for (project, overrun) in &overruns {
@@ -123,13 +142,23 @@ async fn a_digest_is_sent_once_per_tick_by_two_keels_and_lists_what_the_csvs_say
                 .lines()
                 .find(|l| l.contains(&format!("({project})")))
                 .unwrap_or_else(|| panic!("[{label}] {project} missing from {over}"));
-            assert!(line.contains(&dollars(*overrun)), "[{label}] {line} vs {overrun}");
+            assert!(
+                line.contains(&dollars(*overrun)),
+                "[{label}] {line} vs {overrun}"
+            );
         }
-        assert!(over.ends_with("Ask keel: “which projects are over budget”"), "[{label}] {over}");
+        assert!(
+            over.ends_with("Ask keel: “which projects are over budget”"),
+            "[{label}] {over}"
+        );
 
         // A week on, the next digest says the same project is still over budget.
         first.clock.advance(Duration::days(7));
-        assert_eq!(first.keel.tick().await.unwrap().digests, people.len(), "[{label}]");
+        assert_eq!(
+            first.keel.tick().await.unwrap().digests,
+            people.len(),
+            "[{label}]"
+        );
         first.keel.deliver_outbox(&first.sink).await.unwrap();
         let delivered = first.sink.delivered();
         let next = digests(&delivered)
@@ -139,12 +168,16 @@ async fn a_digest_is_sent_once_per_tick_by_two_keels_and_lists_what_the_csvs_say
         let over = section(next, "Projects trending over budget");
         for project in overruns.keys() {
             assert!(
-                over.lines().any(|l| l.starts_with("Still: ") && l.contains(project.as_str())),
+                over.lines()
+                    .any(|l| l.starts_with("Still: ") && l.contains(project.as_str())),
                 "[{label}] {over}"
             );
         }
         let status = &next.card.as_ref().unwrap().status;
-        assert!(status.starts_with("Since the last digest:"), "[{label}] {status}");
+        assert!(
+            status.starts_with("Since the last digest:"),
+            "[{label}] {status}"
+        );
     }
 }
 
@@ -171,7 +204,12 @@ async fn a_digest_shows_in_the_console_as_a_card_without_buttons() {
     for db in crate::common::test_databases().await {
         let server = TestServer::start(&db, Mode::Demo).await;
         let rachel = server.sign_in("S004").await;
-        let sent = server.app.keel.send_digest("weekly_leadership").await.unwrap();
+        let sent = server
+            .app
+            .keel
+            .send_digest("weekly_leadership")
+            .await
+            .unwrap();
         assert_eq!(sent, leadership().len(), "[{}]", db.label);
         let digest = rachel
             .wait_for_message("@S004", |m| {
@@ -180,7 +218,12 @@ async fn a_digest_shows_in_the_console_as_a_card_without_buttons() {
                     .is_some_and(|t| t.starts_with("Monday briefing: "))
             })
             .await;
-        assert_eq!(digest["card"]["buttons"], serde_json::json!([]), "[{}]", db.label);
+        assert_eq!(
+            digest["card"]["buttons"],
+            serde_json::json!([]),
+            "[{}]",
+            db.label
+        );
         assert!(digest["request_id"].is_null(), "[{}] {digest}", db.label);
         let sections: Vec<&str> = digest["card"]["fields"]
             .as_array()
@@ -189,6 +232,10 @@ async fn a_digest_shows_in_the_console_as_a_card_without_buttons() {
             .filter_map(|f| f[0].as_str())
             .collect();
         assert_eq!(sections.len(), 6, "[{}] {sections:?}", db.label);
+        // Each section's question is offered as a button that asks it.
+        let questions = digest["card"]["questions"].as_array().unwrap();
+        assert_eq!(questions.len(), 6, "[{}] {questions:?}", db.label);
+        assert!(questions.contains(&serde_json::json!("which projects are over budget")));
         server.stop().await;
     }
 }

@@ -1,6 +1,7 @@
 //! keel's integration tests, one binary: the real application on a fresh SQLite file and, when
 //! `KEEL_TEST_POSTGRES_URL` is set, on a fresh PostgreSQL database.
 
+mod alerts;
 mod anomaly;
 mod api_directory;
 mod api_openapi;
@@ -8,7 +9,6 @@ mod api_records;
 mod api_requests;
 mod api_tokens;
 mod api_tokens_cli;
-mod alerts;
 mod ask;
 mod ask_answers;
 mod ask_insights;

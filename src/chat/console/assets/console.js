@@ -336,6 +336,12 @@ function renderCard(card, requestId) {
       onclick: (event) => pressCardButton(b, event.currentTarget),
     }, b.label));
   }
+  // The questions behind the card (a digest's sections): each button asks its question.
+  for (const question of card.questions || []) {
+    const ask = el('button', { type: 'button', class: 'suggestion', text: question,
+      onclick: () => askSuggestion(question, ask) });
+    actions.append(ask);
+  }
   if (cardRequest) {
     actions.append(el('a', { class: 'card-history', href: `/console/dashboard#${encodeURIComponent(cardRequest)}` },
       'History', el('span', { class: 'visually-hidden', text: ` of ${cardRequest}` })));
