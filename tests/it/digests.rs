@@ -239,3 +239,38 @@ async fn a_digest_shows_in_the_console_as_a_card_without_buttons() {
         server.stop().await;
     }
 }
+
+/// A role sees in its digest only what it may ask about (ask.toml's [access]): field staff may
+/// not see project budgets, so their digest says the section is not shown and offers no
+/// question they could not ask, while the vendors' section is theirs.
+#[tokio::test]
+async fn a_digest_leaves_out_what_the_role_may_not_see() {
+    use crate::common::app::{config_dir, copy_dir};
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&config_dir(), dir.path());
+    std::fs::write(
+        dir.path().join("digests.toml"),
+        "[[digest]]\nname = \"crew\"\nroles = [\"field_staff\"]\nschedule = \"mon 07:00\"\n\
+         sections = [\"over_budget\", \"late_vendors\"]\n",
+    )
+    .unwrap();
+    for db in crate::common::test_databases().await {
+        let app = TestApp::start_with_config(&db, dir.path()).await;
+        import_invoices(&app).await;
+        let crew = csv("staff.csv")
+            .into_iter()
+            .filter(|s| s["role"] == "field_staff" && s["active"] == "true")
+            .count();
+        assert_eq!(app.keel.send_digest("crew").await.unwrap(), crew, "[{}]", app.label);
+        app.keel.deliver_outbox(&app.sink).await.unwrap();
+        let delivered = app.sink.delivered();
+        let sent = digests(&delivered);
+        assert_eq!(sent.len(), crew, "[{}]", app.label);
+        let one = sent[0];
+        let hidden = section(one, "Projects trending over budget");
+        assert!(hidden.starts_with("Not shown: ") && hidden.contains("budget"), "[{}] {hidden}", app.label);
+        let vendors = section(one, "Late vendors");
+        assert!(vendors.ends_with("Ask keel: “which vendors deliver late”"), "[{}] {vendors}", app.label);
+        assert_eq!(one.card.as_ref().unwrap().questions, ["which vendors deliver late"]);
+    }
+}
