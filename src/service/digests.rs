@@ -26,9 +26,7 @@ impl Keel {
             let Some(due) = digest::last_tick(&spec.schedule, calendar, now) else {
                 continue;
             };
-            if now - due > Duration::hours(LATE_LIMIT_HOURS)
-                || self.store.digest_tick_sent(&spec.name, due).await?
-            {
+            if self.store.digest_tick_claimed(&spec.name, due).await? {
                 continue;
             }
             if !self.store.digest_seen(&spec.name).await? {
@@ -38,7 +36,9 @@ impl Keel {
                 tx.commit().await?;
                 continue;
             }
-            sent += self.send_digest_tick(spec, due).await?;
+            if now - due <= Duration::hours(LATE_LIMIT_HOURS) {
+                sent += self.send_digest_tick(spec, due).await?;
+            }
         }
         Ok(sent)
     }

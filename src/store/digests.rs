@@ -94,9 +94,9 @@ impl super::Store {
         Ok(!self.read(read).await?.is_empty())
     }
 
-    /// Whether `digest`'s tick at `due_at` was sent (a cheap look before reading a digest that
-    /// another process may have sent already; the claim decides).
-    pub async fn digest_tick_sent(&self, digest: &str, due_at: DateTime<Utc>) -> Result<bool> {
+    /// Whether `digest`'s tick at `due_at` was claimed (sent, or passed over): a cheap look
+    /// before reading a digest that another process may have sent already; the claim decides.
+    pub async fn digest_tick_claimed(&self, digest: &str, due_at: DateTime<Utc>) -> Result<bool> {
         let read = Statement::new(
             "select 1 from digest_ticks where digest = $1 and due_at = $2",
             format!("looking for digest {digest} due at {due_at}"),

@@ -261,16 +261,48 @@ async fn a_digest_leaves_out_what_the_role_may_not_see() {
             .into_iter()
             .filter(|s| s["role"] == "field_staff" && s["active"] == "true")
             .count();
-        assert_eq!(app.keel.send_digest("crew").await.unwrap(), crew, "[{}]", app.label);
+        assert_eq!(
+            app.keel.send_digest("crew").await.unwrap(),
+            crew,
+            "[{}]",
+            app.label
+        );
         app.keel.deliver_outbox(&app.sink).await.unwrap();
         let delivered = app.sink.delivered();
         let sent = digests(&delivered);
         assert_eq!(sent.len(), crew, "[{}]", app.label);
         let one = sent[0];
         let hidden = section(one, "Projects trending over budget");
-        assert!(hidden.starts_with("Not shown: ") && hidden.contains("budget"), "[{}] {hidden}", app.label);
+        assert!(
+            hidden.starts_with("Not shown: ") && hidden.contains("budget"),
+            "[{}] {hidden}",
+            app.label
+        );
         let vendors = section(one, "Late vendors");
-        assert!(vendors.ends_with("Ask keel: “which vendors deliver late”"), "[{}] {vendors}", app.label);
-        assert_eq!(one.card.as_ref().unwrap().questions, ["which vendors deliver late"]);
+        assert!(
+            vendors.ends_with("Ask keel: “which vendors deliver late”"),
+            "[{}] {vendors}",
+            app.label
+        );
+        assert_eq!(
+            one.card.as_ref().unwrap().questions,
+            ["which vendors deliver late"]
+        );
+    }
+}
+
+/// keel first running with a digest days after its last tick sends nothing then, and the digest
+/// at its next scheduled time.
+#[tokio::test]
+async fn a_digest_new_to_keel_starts_at_its_next_scheduled_time() {
+    for db in crate::common::test_databases().await {
+        let app = TestApp::start(&db).await;
+        // Wednesday 09:00, two days after Monday's tick.
+        app.clock.advance(Duration::days(2));
+        assert_eq!(app.keel.tick().await.unwrap().digests, 0, "[{}]", app.label);
+        // The next Monday, 08:00.
+        app.clock.advance(Duration::days(5) - Duration::hours(1));
+        let sent = app.keel.tick().await.unwrap().digests;
+        assert_eq!(sent, leadership().len(), "[{}]", app.label);
     }
 }
