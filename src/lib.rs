@@ -9,7 +9,8 @@
 //!   the business calendar, anomaly scoring, audit hashing). No I/O.
 //! - [`config`]: typed configuration from `config/`, validated with file:line problems.
 //! - [`store`]: SQLite and PostgreSQL through sqlx; all SQL lives there.
-//! - [`service`]: the use cases, one transaction each: submit, act, tick timers, import.
+//! - [`service`]: the use cases, one transaction each: submit, act, tick timers, import, send
+//!   digests and alerts.
 //! - [`sync`]: CSV import; inbound sources (webhook verifiers, mapping, polling); sync out
 //!   (signed webhooks to other systems) and record owners.
 //! - [`ask`]: plain-language questions: planning, checking and wording answers.

@@ -136,11 +136,18 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Fire due timers and deliver pending notifications once (what `serve` does continuously).
+    /// Fire due timers, send due digests and deliver pending notifications once (what `serve`
+    /// does continuously).
     Tick,
     /// Test a policy change against history, or have the history suggest one (writes nothing).
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Digests (digests.toml's [[digest]]): send one now.
+    #[command(subcommand)]
+    Digest(DigestCommand),
+    /// Alerts (digests.toml's [[alert]]): list them, mute or unmute one.
+    #[command(subcommand)]
+    Alerts(AlertsCommand),
     /// Verify or export the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -159,6 +166,27 @@ enum Command {
     /// Discord: the bot's invite link, and its slash commands.
     #[command(subcommand)]
     Discord(DiscordCommand),
+}
+
+#[derive(Subcommand)]
+enum DigestCommand {
+    /// Send the digest to each of its people now, outside its schedule.
+    Send { name: String },
+}
+
+#[derive(Subcommand)]
+enum AlertsCommand {
+    /// Each alert: its rule, whom it tells, how many records are past it, whether muted.
+    List,
+    /// Stop sending an alert (its crossings are still recorded).
+    Mute {
+        name: String,
+        /// How long: 30m, 12h, 2d, 1w [default: until unmuted].
+        #[arg(long = "for", value_name = "DURATION")]
+        duration: Option<String>,
+    },
+    /// Send an alert's crossings again.
+    Unmute { name: String },
 }
 
 #[derive(Subcommand)]
@@ -390,6 +418,14 @@ async fn main() -> ExitCode {
         }) => cli::policy::simulate(&config, &proposal, since, json).await,
         Command::Policy(PolicyCommand::Suggest { json }) => {
             cli::policy::suggest(&config, json).await
+        }
+        Command::Digest(DigestCommand::Send { name }) => cli::digests::send(&config, &name).await,
+        Command::Alerts(AlertsCommand::List) => cli::digests::list(&config).await,
+        Command::Alerts(AlertsCommand::Mute { name, duration }) => {
+            cli::digests::mute(&config, &name, duration.as_deref()).await
+        }
+        Command::Alerts(AlertsCommand::Unmute { name }) => {
+            cli::digests::unmute(&config, &name).await
         }
         Command::GenerateInvoices {
             count,

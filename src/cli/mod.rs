@@ -3,6 +3,7 @@
 //! reference and reported as "Something went wrong (ref …)".
 
 mod demo;
+pub mod digests;
 mod logging;
 pub mod outbox;
 mod output;
@@ -311,8 +312,8 @@ pub async fn tick(dir: &Path) -> Outcome {
         ))
         .await?;
     println!(
-        "{} timer(s) fired, {} stale, {delivered} notification(s) delivered",
-        report.fired, report.stale
+        "{} timer(s) fired, {} stale, {} digest(s) queued, {delivered} notification(s) delivered",
+        report.fired, report.stale, report.digests
     );
     Ok(ExitCode::SUCCESS)
 }

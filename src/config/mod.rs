@@ -1,12 +1,13 @@
 //! Configuration: `keel.toml` (settings), `records.toml` (record types and the directory
-//! mapping) and `workflows/*.toml`, loaded, validated and overridden from the environment in this
-//! one module. Secrets come only from the environment.
+//! mapping), `workflows/*.toml` and `digests.toml` (digests and alerts), loaded, validated and
+//! overridden from the environment in this one module. Secrets come only from the environment.
 //!
 //! Loading never stops at the first mistake: every problem is collected as a [`Problem`] with the
 //! file, the line and a hint, so `keel check` can show a deployer everything to fix in one pass.
 
 mod ask;
 mod database_url;
+mod digests;
 mod env;
 mod inbound;
 mod inbound_check;
@@ -69,6 +70,8 @@ pub struct Config {
     pub outbound: Outbound,
     /// The inbound sources of `integrations/*.toml` (`[[source]]` tables).
     pub sources: Vec<InboundSource>,
+    /// The digests and alert rules of `digests.toml` (none without it).
+    pub digests: crate::domain::digest::Digests,
     /// What `keel check` points out without refusing the config (a money field without a lower
     /// bound), with file, line and hint.
     pub warnings: Vec<Problem>,
@@ -322,6 +325,10 @@ pub fn load_with_env(dir: &Path, env: &[(String, String)]) -> Result<Config, Vec
         Some((schema, _)) => inbound::load(&dir.join("integrations"), schema, env, &mut problems),
         None => Vec::new(),
     };
+    let digests = match &records {
+        Some((schema, _)) => digests::load(&dir.join("digests.toml"), schema, &mut problems),
+        None => Default::default(),
+    };
     unsourced_owners(dir, &outbound, &sources, &mut warnings);
     let secrets = env::secrets(env);
     env::check_secrets(&secrets, &mut problems);
@@ -336,6 +343,7 @@ pub fn load_with_env(dir: &Path, env: &[(String, String)]) -> Result<Config, Vec
             secrets,
             outbound,
             sources,
+            digests,
             warnings,
         }),
         _ => Err(problems),

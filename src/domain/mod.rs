@@ -3,6 +3,7 @@
 
 pub mod api_token;
 pub mod chat;
+pub mod digest;
 pub mod event;
 pub mod field;
 pub mod form;

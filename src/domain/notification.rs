@@ -18,6 +18,10 @@ pub enum NotificationKind {
     /// A requester or an admin hears that another notification of the request could not be
     /// delivered (it was parked). One of these that is parked itself tells nobody.
     DeliveryFailed,
+    /// A leader's scheduled digest (about no request: its card has no buttons).
+    Digest,
+    /// An alert rule's record crossed its bound (about no request: its card has no buttons).
+    Alert,
 }
 
 impl NotificationKind {
@@ -31,6 +35,8 @@ impl NotificationKind {
             NotificationKind::Escalation => "escalation",
             NotificationKind::Comment => "comment",
             NotificationKind::DeliveryFailed => "notice of a failed delivery",
+            NotificationKind::Digest => "digest",
+            NotificationKind::Alert => "alert",
         }
     }
 }
@@ -65,6 +71,10 @@ pub struct Card {
     /// Why it was routed here (the rule's reason) and any flags, one line each.
     pub notes: Vec<String>,
     pub buttons: Vec<CardButton>,
+    /// Questions that give the detail behind the card (a digest's sections, an alert's
+    /// record), offered where the platform can as buttons that ask them as `/ask` would.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub questions: Vec<String>,
 }
 
 impl Card {
@@ -84,6 +94,7 @@ impl Card {
             status: "Waiting for Rachel Kim".into(),
             notes: vec!["Rule: large".into()],
             buttons: ["approve", "reject", "comment"].map(button).to_vec(),
+            questions: Vec::new(),
         }
     }
 }
@@ -94,7 +105,16 @@ pub struct Notification {
     /// Staff id of the recipient.
     pub to: String,
     pub kind: NotificationKind,
+    /// The request it is about; empty for a digest or an alert, which are about none (see
+    /// [`Notification::about_request`]).
     pub request_id: String,
     pub text: String,
     pub card: Option<Card>,
+}
+
+impl Notification {
+    /// The request it is about, if any (a digest or an alert is about none).
+    pub fn about_request(&self) -> Option<&str> {
+        Some(self.request_id.as_str()).filter(|id| !id.is_empty())
+    }
 }

@@ -2,10 +2,13 @@
 //! request state machine, the business calendar, anomaly scoring and audit hashing. Everything
 //! here takes plain data and a `now` and returns plain data: no I/O, no async.
 
+pub mod alerts;
 pub mod anomaly;
 pub mod audit;
 pub mod calendar;
 pub mod decision;
+pub mod digest;
+pub mod digest_items;
 pub mod form;
 pub mod lifecycle;
 pub mod policy;

@@ -15,7 +15,7 @@ pub struct Computed {
     pub sentence: String,
 }
 
-fn text<'a>(record: &'a Record, field: &str) -> Option<&'a str> {
+pub(super) fn text<'a>(record: &'a Record, field: &str) -> Option<&'a str> {
     record
         .fields
         .get(field)
@@ -23,7 +23,7 @@ fn text<'a>(record: &'a Record, field: &str) -> Option<&'a str> {
         .filter(|s| !s.is_empty())
 }
 
-fn number(record: &Record, field: &str) -> Option<f64> {
+pub(super) fn number(record: &Record, field: &str) -> Option<f64> {
     match record.fields.get(field)? {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => s.parse().ok(),
@@ -31,7 +31,7 @@ fn number(record: &Record, field: &str) -> Option<f64> {
     }
 }
 
-fn day(record: &Record, field: &str) -> Option<NaiveDate> {
+pub(super) fn day(record: &Record, field: &str) -> Option<NaiveDate> {
     text(record, field).and_then(|s| s.get(..10)?.parse().ok())
 }
 

@@ -3,6 +3,7 @@
 //! [`compute`]; the service reads the records each one needs and checks the asker may see them.
 
 pub mod compute;
+pub mod metrics;
 
 use serde::{Deserialize, Serialize};
 

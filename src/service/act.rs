@@ -61,6 +61,7 @@ impl Keel {
                     .context("committing a decision")?
             {
                 self.count_decision(&transition.request);
+                self.alerts_after_decision(&transition.request).await;
                 self.bell.ring();
                 return Ok(transition.request);
             }
@@ -78,6 +79,7 @@ impl Keel {
             .await?;
         tx.commit().await.context("committing a decision")?;
         self.count_decision(&transition.request);
+        self.alerts_after_decision(&transition.request).await;
         self.bell.ring();
         Ok(transition.request)
     }

@@ -273,7 +273,7 @@ impl Keel {
         Ok(may_see(&people.directory, viewer, &request))
     }
 
-    fn pending_rows(
+    pub(super) fn pending_rows(
         &self,
         requests: &[Request],
         now: DateTime<Utc>,

@@ -286,10 +286,15 @@ where
     let mut by_request: Vec<Vec<OutboxItem>> = Vec::new();
     let mut group_of: HashMap<String, usize> = HashMap::new();
     for item in batch {
-        // A request's rows on one platform stay in order; its platforms go side by side.
+        // A request's rows on one platform stay in order; its platforms go side by side. A
+        // notification about no request (a digest, an alert) keeps order per recipient only,
+        // so a digest to hundreds of people goes out side by side too.
+        let subject = item
+            .notification
+            .about_request()
+            .map_or_else(|| format!("\u{1}{}", item.notification.to), str::to_string);
         let request = format!(
-            "{}\u{0}{}",
-            item.notification.request_id,
+            "{subject}\u{0}{}",
             item.platform.as_deref().unwrap_or_default()
         );
         let group = *group_of.entry(request).or_insert_with(|| {

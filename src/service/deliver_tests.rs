@@ -107,6 +107,26 @@ async fn a_request_whose_platform_hangs_keeps_one_place_and_the_others_are_deliv
     assert_eq!(outcomes.len(), others + 1);
 }
 
+/// A digest to each of many people: one of them whose platform answers slowly holds one place.
+#[tokio::test]
+async fn digests_to_different_people_go_side_by_side() {
+    let digest = |id: i64, to: &str| {
+        let mut item = item(id, "");
+        item.notification.kind = NotificationKind::Digest;
+        item.notification.to = to.into();
+        item
+    };
+    let finished = Mutex::default();
+    let batch = vec![digest(1, "S001"), digest(2, "S003"), digest(3, "S001")];
+    deliver_batch(batch, super::BATCH_BUDGET, |item| slow(&finished, item)).await;
+    let finished = finished.lock().unwrap().clone();
+    assert_eq!(
+        finished,
+        [2, 1, 3],
+        "S003 waited for S001, or S001's order broke"
+    );
+}
+
 /// A platform that never answers `CO-1`.
 async fn never(item: OutboxItem) -> Outcome {
     if item.notification.request_id == "CO-1" {

@@ -165,6 +165,7 @@ impl Keel {
             .await
             .with_context(|| format!("committing the import of {}", path.display()))?;
         self.records_changed(&record_type.name);
+        self.alerts_after_change(&[&record_type.name]).await;
         self.bell.ring();
         if counts.inserted + counts.updated >= SETTLE_AFTER {
             // Committed already: a failure here only leaves the tables to autovacuum.

@@ -132,6 +132,8 @@ impl Keel {
         }
         if batch.rows.values().any(|rows| !rows.is_empty()) {
             self.labels.invalidate();
+            let changed: Vec<&str> = batch.rows.keys().map(|(t, _)| t.as_str()).collect();
+            self.alerts_after_change(&changed).await;
         }
         report.applied += batch.ids.len();
         Ok(())

@@ -100,7 +100,7 @@ impl Keel {
     }
 
     /// Invoiced amounts per project, added up by the database.
-    async fn spend_by_project(&self) -> anyhow::Result<BTreeMap<String, f64>> {
+    pub(super) async fn spend_by_project(&self) -> anyhow::Result<BTreeMap<String, f64>> {
         let path = |field: &str, field_type: FieldType| FieldPath {
             via: None,
             field: field.to_string(),

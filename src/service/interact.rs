@@ -259,7 +259,10 @@ impl Keel {
         if notification.card.is_none() {
             return Ok(None);
         }
-        let Some(request) = self.store.get_request(&notification.request_id).await? else {
+        let Some(id) = notification.about_request() else {
+            return Ok(None);
+        };
+        let Some(request) = self.store.get_request(id).await? else {
             return Ok(None);
         };
         let mut card = self

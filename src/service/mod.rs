@@ -3,6 +3,7 @@
 //! the compiled decision tables, the store, the clock and caches of the directory and delegations.
 
 mod act;
+mod alerts;
 mod api_reads;
 mod api_replays;
 mod api_tokens;
@@ -18,6 +19,7 @@ mod dashboard_integrations;
 mod deliver;
 mod deliver_chat;
 mod deliver_journal;
+mod digests;
 mod directory;
 mod errors;
 mod form_drafts;
@@ -44,6 +46,7 @@ mod sync_ops;
 mod sync_out;
 mod timers;
 
+pub use alerts::AlertStatus;
 pub use api_reads::{DirectoryEntry, RecordQuery};
 pub use api_tokens::{NewToken, Revoked};
 pub use audit::ExportFormat;

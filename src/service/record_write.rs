@@ -100,6 +100,7 @@ impl Keel {
                     .await?;
                 tx.commit().await.context("committing a record write")?;
                 self.records_changed(&typed.name);
+                self.alerts_after_change(&[&typed.name]).await;
                 // Its change may owe payloads: wake the deliverers.
                 self.bell.ring();
                 Ok(RecordWrite::Written { changed })

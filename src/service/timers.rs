@@ -1,5 +1,6 @@
 //! Firing due timers. Each timer is claimed and fired in its own transaction (`for update skip
 //! locked` on PostgreSQL), so several keel processes share the work and none fires one twice.
+//! Digests due are sent on the same tick (see [`super::digests`]).
 
 use super::Keel;
 use crate::engine::lifecycle::{self, Context};
@@ -11,10 +12,12 @@ pub struct TickReport {
     pub fired: usize,
     /// Timers whose request or step had moved on: finished without effect.
     pub stale: usize,
+    /// Digest notifications queued (digests whose scheduled time came).
+    pub digests: usize,
 }
 
 impl Keel {
-    /// Fires every timer due at the clock's `now`.
+    /// Fires every timer due at the clock's `now`, then sends the digests due.
     pub async fn tick(&self) -> anyhow::Result<TickReport> {
         let mut report = TickReport::default();
         let now = self.clock.now();
@@ -64,6 +67,7 @@ impl Keel {
                 self.count_decision(&request);
             }
         }
+        report.digests = self.send_due_digests().await?;
         Ok(report)
     }
 }

@@ -12,6 +12,7 @@
 //! lets them run while the writer writes). Another process sharing the file waits up to the
 //! busy timeout.
 
+mod alerts;
 mod anomaly;
 mod anomaly_window;
 mod anomaly_windows;
@@ -25,6 +26,7 @@ mod connect;
 mod console;
 mod delegations;
 mod deliveries;
+mod digests;
 mod error;
 mod events;
 mod facts;
@@ -52,6 +54,7 @@ mod unavailable;
 mod webhooks;
 mod webhooks_ops;
 
+pub use alerts::AlertMute;
 pub use anomaly::ANOMALY_HISTORY;
 pub use anomaly_windows::WINDOW_FRESH_FOR;
 pub use api_replays::KeptAnswer;

@@ -1,6 +1,7 @@
 //! keel's integration tests, one binary: the real application on a fresh SQLite file and, when
 //! `KEEL_TEST_POSTGRES_URL` is set, on a fresh PostgreSQL database.
 
+mod alerts;
 mod anomaly;
 mod api_directory;
 mod api_openapi;
@@ -26,6 +27,7 @@ mod console_integrations;
 mod crash;
 mod delivery_batch;
 mod demo;
+mod digests;
 mod discord;
 mod discord_ask;
 mod discord_autocomplete;

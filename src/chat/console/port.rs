@@ -95,7 +95,7 @@ fn new_message(target: &Target, message: &ChatMessage) -> NewConsoleMessage {
         body,
         card: message.card.clone(),
         card_version: message.card.as_ref().and(message.version),
-        request_id: Some(message.request_id.clone()),
+        request_id: Some(message.request_id.clone()).filter(|id| !id.is_empty()),
         thread_of: message.reply_to.as_ref().and_then(|r| r.id.parse().ok()),
         outbox_id: message.delivery.as_ref().map(|d| d.notification),
         answer: None,

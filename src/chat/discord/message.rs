@@ -79,6 +79,8 @@ pub struct Button {
 }
 
 const MAX_BUTTONS_PER_ROW: usize = 5;
+/// Discord's limit on a message's rows of components.
+const MAX_ROWS: usize = 5;
 
 impl Message {
     /// A message of text only (escaped and cut here).
@@ -122,13 +124,16 @@ impl Message {
                 })
             })
             .collect();
-        let rows = buttons
+        let mut rows: Vec<ActionRow> = buttons
             .chunks(MAX_BUTTONS_PER_ROW)
             .map(|chunk| ActionRow {
                 kind: 1,
                 components: chunk.to_vec(),
             })
             .collect();
+        // The questions behind the card, as buttons asking them (a digest's, an alert's).
+        rows.extend(super::buttons::suggestions(&card.questions));
+        rows.truncate(MAX_ROWS);
         Message {
             embeds: vec![embed(card)],
             components: rows,
@@ -189,6 +194,19 @@ mod tests {
     fn card(fields: usize, value: &str) -> Card {
         let fields = (0..fields).map(|i| (format!("Field {i}"), value.to_string()));
         Card::sample(fields.collect())
+    }
+
+    #[test]
+    fn a_card_s_questions_are_buttons_that_ask_them() {
+        let card = Card {
+            buttons: Vec::new(),
+            questions: vec!["which projects are over budget".into()],
+            ..card(1, "x")
+        };
+        let json = serde_json::to_value(Message::card("Monday briefing", &card)).unwrap();
+        let row = &json["components"][0]["components"];
+        assert_eq!(row[0]["custom_id"], "ask?which projects are over budget");
+        assert_eq!(row[0]["label"], "which projects are over budget");
     }
 
     #[test]

@@ -94,6 +94,9 @@ pub fn card_blocks(card: &Card) -> Vec<Value> {
             .collect();
         blocks.push(json!({ "type": "actions", "block_id": "keel_card", "elements": buttons }));
     }
+    if !card.questions.is_empty() {
+        blocks.push(super::suggestions::actions(&card.questions));
+    }
     if blocks.len() > MAX_BLOCKS {
         let actions = blocks.pop();
         blocks.truncate(MAX_BLOCKS - 2);
@@ -116,6 +119,23 @@ mod tests {
             title: title.into(),
             ..Card::sample(fields.collect())
         }
+    }
+
+    #[test]
+    fn a_card_s_questions_are_buttons_that_ask_them() {
+        let card = Card {
+            buttons: Vec::new(),
+            questions: vec!["which vendors deliver late".into()],
+            ..card(1, "Monday briefing")
+        };
+        let blocks = card_blocks(&card);
+        let actions = blocks.last().unwrap();
+        assert_eq!(actions["type"], "actions");
+        assert_eq!(actions["elements"][0]["action_id"], "ask_suggestion:0");
+        assert_eq!(
+            actions["elements"][0]["value"],
+            "which vendors deliver late"
+        );
     }
 
     #[test]

@@ -118,6 +118,7 @@ mod tests {
             status: "Waiting for Rachel Kim".into(),
             notes: Vec::new(),
             buttons: Vec::new(),
+            questions: Vec::new(),
         };
         let blocks = card_with_text("Gus: <!channel> & <https://evil.example|ok>", &card);
         assert_eq!(

@@ -11,12 +11,26 @@ pub const ACTION_PREFIX: &str = "ask_suggestion:";
 const MAX_SECTION_TEXT: usize = 3_000;
 const MAX_BUTTON_TEXT: usize = 75;
 const MAX_BUTTON_VALUE: usize = 2_000;
+/// Slack's limit on the elements of an actions block.
+const MAX_ACTIONS: usize = 25;
 
 /// `reply` (an ephemeral message) with `text` in a section and a button per question.
 pub fn with_buttons(mut reply: Value, text: &str, questions: &[String]) -> Value {
     if questions.is_empty() {
         return reply;
     }
+    reply["blocks"] = json!([
+        {
+            "type": "section",
+            "text": { "type": "mrkdwn", "text": fit(&escape(text), MAX_SECTION_TEXT) },
+        },
+        actions(questions),
+    ]);
+    reply
+}
+
+/// An actions block with a button per question (at most Slack's 25), each asking it.
+pub fn actions(questions: &[String]) -> Value {
     let buttons: Vec<Value> = questions
         .iter()
         .enumerate()
@@ -28,15 +42,9 @@ pub fn with_buttons(mut reply: Value, text: &str, questions: &[String]) -> Value
                 "value": fit(question, MAX_BUTTON_VALUE),
             })
         })
+        .take(MAX_ACTIONS)
         .collect();
-    reply["blocks"] = json!([
-        {
-            "type": "section",
-            "text": { "type": "mrkdwn", "text": fit(&escape(text), MAX_SECTION_TEXT) },
-        },
-        { "type": "actions", "block_id": "ask_suggestions", "elements": buttons },
-    ]);
-    reply
+    json!({ "type": "actions", "block_id": "ask_suggestions", "elements": buttons })
 }
 
 #[cfg(test)]

@@ -77,6 +77,7 @@ pub fn card_for(
         status,
         notes,
         buttons,
+        questions: Vec::new(),
     }
 }
 

@@ -12,6 +12,7 @@ fn card(status: &str) -> Card {
         status: status.into(),
         notes: vec![],
         buttons: vec![],
+        questions: vec![],
     }
 }
 

@@ -324,8 +324,10 @@ function renderCard(card, requestId) {
     list.append(el('div', {}, el('dt', { text: label }), el('dd', { text: value })));
   }
   section.append(list);
+  // A card about no request (a digest, an alert) has nothing decided or waiting.
+  const statusLabel = !cardRequest ? '' : decided ? 'Decided: ' : 'Status: ';
   section.append(el('p', { class: 'card-status' },
-    el('span', { class: 'card-status-label', text: decided ? 'Decided: ' : 'Status: ' }),
+    el('span', { class: 'card-status-label', text: statusLabel }),
     el('span', { text: card.status || '' })));
   const notes = card.notes || [];
   const notesList = el('ul', { class: 'card-notes' }, ...notes.map((n) => el('li', { text: n })));
@@ -340,6 +342,12 @@ function renderCard(card, requestId) {
       'aria-describedby': titleId,
       onclick: (event) => pressCardButton(b, event.currentTarget),
     }, b.label, el('span', { class: 'visually-hidden', text: ` ${b.request_id}` })));
+  }
+  // The questions behind the card (a digest's sections): each button asks its question.
+  for (const question of card.questions || []) {
+    const ask = el('button', { type: 'button', class: 'suggestion', text: question,
+      onclick: () => askSuggestion(question, ask) });
+    actions.append(ask);
   }
   if (cardRequest) {
     actions.append(el('a', { class: 'card-history', href: `/console/dashboard#${encodeURIComponent(cardRequest)}` },

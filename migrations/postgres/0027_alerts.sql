@@ -1,0 +1,24 @@
+-- PostgreSQL twin of migrations/sqlite (same tables): bigint for integers, double precision for
+-- reals, text collate "C" so that ordering and comparisons are bytewise as on SQLite.
+
+-- Alerts: whether each record is past each alert rule's bound (digests.toml's [[alert]]), so a
+-- crossing is told once, and re-armed when the record falls back; and which alerts are muted.
+
+create table alert_states (
+    alert      text collate "C" not null,
+    -- the record's key (of the metric's record type)
+    record_key text collate "C" not null,
+    -- 1 while the bound holds, 0 once it stopped holding (re-armed)
+    crossed    bigint not null,
+    -- the metric's value when the state last changed (null: no longer measured)
+    value      double precision,
+    changed_at text collate "C" not null,
+    primary key (alert, record_key)
+);
+
+create table alert_mutes (
+    alert    text collate "C" primary key,
+    muted_at text collate "C" not null,
+    -- muted until then; null: until `keel alerts unmute`
+    until    text collate "C"
+);
