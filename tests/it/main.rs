@@ -20,6 +20,7 @@ mod audit;
 mod audit_seal;
 mod browser;
 mod browser_a11y;
+mod browser_decision_support;
 mod cli;
 mod common;
 mod console;
