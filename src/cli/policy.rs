@@ -81,6 +81,7 @@ pub fn simulation_text(s: &Simulation) -> String {
     }
     let _ = writeln!(out, "\n{} decision(s) would change.", c.changed);
     for (kind, count) in &c.transitions {
+        let kind = crate::engine::policy::transition_words(kind);
         let _ = writeln!(out, "  {kind}: {count}");
     }
     if !c.approvers.is_empty() {

@@ -40,6 +40,21 @@ impl Outcome {
     }
 }
 
+/// A transition's key (`routed → auto_approved`) in the words a person uses
+/// ("sent to an approver → approved automatically"), for text a person reads.
+pub fn transition_words(kind: &str) -> String {
+    kind.split(" → ")
+        .map(|side| match side {
+            "auto_approved" => "approved automatically".to_string(),
+            "auto_rejected" => "rejected automatically".to_string(),
+            "routed" => "sent to an approver".to_string(),
+            "unroutable" => "no approver found".to_string(),
+            other => other.replace('_', " "),
+        })
+        .collect::<Vec<_>>()
+        .join(" → ")
+}
+
 /// One request replayed through one policy.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Replayed {

@@ -29,13 +29,24 @@ function showError(err) {
   }
 }
 
+// A transition's key ("routed → auto_approved") in the words a person uses.
+const OUTCOME_WORDS = {
+  auto_approved: 'approved automatically',
+  auto_rejected: 'rejected automatically',
+  routed: 'sent to an approver',
+  unroutable: 'no approver found',
+};
+function transitionWords(kind) {
+  return kind.split(' → ').map((side) => OUTCOME_WORDS[side] || side.replaceAll('_', ' ')).join(' → ');
+}
+
 function render(result) {
   const changed = result.changed;
   $('policy-summary').textContent =
     `Proposal ${result.proposal}: ${changed} of ${result.requests} past requests would be decided differently` +
     (result.changed_workflows.length ? ` (workflows changed: ${result.changed_workflows.join(', ')}).` : '.');
   $('policy-transitions').replaceChildren(
-    ...Object.entries(result.transitions).map(([kind, count]) => el('li', { text: `${kind}: ${count}` })),
+    ...Object.entries(result.transitions).map(([kind, count]) => el('li', { text: `${transitionWords(kind)}: ${count}` })),
   );
   $('policy-approvers').tBodies[0].replaceChildren(...result.approvers.map((a) => {
     const name = el('th', { scope: 'row', text: `${a.name} (${a.person})` });
