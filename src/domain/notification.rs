@@ -1,7 +1,10 @@
 //! Notifications a transition causes and the platform-neutral card they carry. They are written to
 //! the outbox in the transition's transaction and delivered later by a chat adapter.
 
+use super::card_fact::CardFact;
+use super::vocabulary::Access;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -62,9 +65,30 @@ pub struct Card {
     pub fields: Vec<(String, String)>,
     /// Status line: "Waiting for Rachel Kim", "Approved by Dana Whitfield at …".
     pub status: String,
-    /// Why it was routed here (the rule's reason) and any flags, one line each.
+    /// Why it was routed here (the rule's reason) and the rules' flags, one line each.
     pub notes: Vec<String>,
+    /// Unusual-amount flags in words, each with its numbers behind a "why".
+    #[serde(default)]
+    pub flags: Vec<CardFact>,
+    /// The workflow's `context`: what the approver would otherwise look up, computed when the
+    /// card is rendered; only what the reader's role may see (see [`Card::for_reader`]).
+    #[serde(default)]
+    pub facts: Vec<CardFact>,
     pub buttons: Vec<CardButton>,
+}
+
+impl Card {
+    /// The card as `reader` (a staff id, in a role with `access`) may see it.
+    pub fn for_reader(mut self, access: Option<&Access>, reader: &str) -> Card {
+        self.facts.retain(|f| f.visible_to(access, reader));
+        self
+    }
+
+    /// The card as a channel, read by anyone in it, may see it: only facts no role is denied.
+    pub fn for_channel(mut self, accesses: &BTreeMap<String, Access>) -> Card {
+        self.facts.retain(|f| f.visible_to_all(accesses));
+        self
+    }
 }
 
 impl Card {
@@ -83,6 +107,8 @@ impl Card {
             fields,
             status: "Waiting for Rachel Kim".into(),
             notes: vec!["Rule: large".into()],
+            flags: Vec::new(),
+            facts: Vec::new(),
             buttons: ["approve", "reject", "comment"].map(button).to_vec(),
         }
     }

@@ -5,6 +5,7 @@
 pub mod anomaly;
 pub mod audit;
 pub mod calendar;
+pub mod card_facts;
 pub mod decision;
 pub mod form;
 pub mod lifecycle;

@@ -55,6 +55,7 @@ pub(crate) fn change_order_workflow() -> Workflow {
         },
         history: None,
         channel: None,
+        context: Vec::new(),
     }
 }
 
