@@ -141,10 +141,21 @@ impl Message {
 /// the embed's total; what is left out is said.
 pub fn embed(card: &Card) -> Embed {
     let title = shown(&card.title, MAX_EMBED_TITLE);
-    let description = fit(
-        &format!("**{}**", escape(&card.status)),
-        MAX_EMBED_DESCRIPTION,
-    );
+    // Under the status: an unusual amount in words and the context facts, each followed by
+    // the numbers behind it on a line of small text.
+    let mut lines = vec![format!("**{}**", escape(&card.status))];
+    let flagged = card.flags.iter().map(|f| ("⚑ ", f));
+    for (prefix, fact) in flagged.chain(card.facts.iter().map(|f| ("", f))) {
+        lines.push(format!(
+            "{prefix}**{}**: {}",
+            escape(&fact.label),
+            escape(&fact.text)
+        ));
+        if let Some(why) = &fact.why {
+            lines.push(format!("-# Why: {}", escape(why)));
+        }
+    }
+    let description = fit(&lines.join("\n"), MAX_EMBED_DESCRIPTION);
     let footer = (!card.notes.is_empty()).then(|| Footer {
         text: shown(&card.notes.join("\n"), MAX_FOOTER),
     });

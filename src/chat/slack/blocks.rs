@@ -2,7 +2,7 @@
 //! Slack refuses a message that breaks its limits, so every text is cut to its limit here with a
 //! visible "(cut)" and the number of blocks and fields is capped.
 
-use crate::domain::Card;
+use crate::domain::{Card, CardFact};
 use serde_json::{Value, json};
 
 /// Slack's limits (https://api.slack.com/reference/block-kit/blocks).
@@ -38,6 +38,44 @@ pub fn parse_button_value(value: &str) -> Option<(String, usize)> {
 }
 
 /// The blocks of a card.
+/// An unusual amount in words, then the context facts, each with the numbers behind it in a
+/// context block ("why") under it.
+fn explained_blocks(card: &Card) -> Vec<Value> {
+    let mut blocks = Vec::new();
+    let mut add = |lines: Vec<String>, whys: Vec<String>| {
+        if lines.is_empty() {
+            return;
+        }
+        let text = fit(&lines.join("\n"), MAX_SECTION_TEXT);
+        blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": text } }));
+        let elements: Vec<Value> = whys
+            .iter()
+            .take(MAX_CONTEXT_ELEMENTS)
+            .map(|why| json!({ "type": "mrkdwn", "text": fit(why, MAX_FIELD_TEXT) }))
+            .collect();
+        if !elements.is_empty() {
+            blocks.push(json!({ "type": "context", "elements": elements }));
+        }
+    };
+    let line = |prefix: &str, f: &CardFact| {
+        format!("{prefix}*{}*: {}", escape(&f.label), escape(&f.text))
+    };
+    let why = |f: &CardFact| {
+        f.why
+            .as_ref()
+            .map(|why| format!("Why ({}): {}", escape(&f.label), escape(why)))
+    };
+    add(
+        card.flags.iter().map(|f| line("⚑ ", f)).collect(),
+        card.flags.iter().filter_map(why).collect(),
+    );
+    add(
+        card.facts.iter().map(|f| line("", f)).collect(),
+        card.facts.iter().filter_map(why).collect(),
+    );
+    blocks
+}
+
 pub fn card_blocks(card: &Card) -> Vec<Value> {
     let mut blocks = vec![json!({
         "type": "header",
@@ -58,6 +96,7 @@ pub fn card_blocks(card: &Card) -> Vec<Value> {
         "type": "section",
         "text": { "type": "mrkdwn", "text": fit(&status, MAX_SECTION_TEXT) },
     }));
+    blocks.extend(explained_blocks(card));
     if !card.notes.is_empty() {
         let mut notes: Vec<Value> = card
             .notes

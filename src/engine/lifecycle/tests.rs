@@ -130,6 +130,10 @@ impl World {
             delegations: &self.delegations,
             calendar: &self.calendar,
             labels: &self.labels,
+            currency: "$",
+            facts: &[],
+            rejected_by: None,
+            reason: None,
         }
     }
 
