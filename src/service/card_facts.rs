@@ -218,17 +218,15 @@ impl Keel {
             limit: u32::MAX - 1,
         };
         let table = self.store.run_query(&query).await?;
+        let names = table.columns.clone();
         Ok(table
             .rows
             .into_iter()
             .map(|row| Record {
                 record_type: "purchase_order".into(),
                 key: String::new(),
-                fields: columns
-                    .iter()
-                    .map(|c| c.to_string())
-                    .zip(row)
-                    .collect(),
+                // By the query's column names: a list leads with each record's key.
+                fields: names.iter().cloned().zip(row).collect(),
                 version: 0,
                 updated_at: Utc::now(),
             })
@@ -265,6 +263,15 @@ impl Keel {
             limit: u32::MAX - 1,
         };
         let table = self.store.run_query(&query).await?;
+        let at = |name: &str| table.columns.iter().position(|c| c == name);
+        let (Some(id), Some(decision), Some(amount), Some(submitted)) = (
+            at("request_id"),
+            at("decision"),
+            at(&spec.amount),
+            at("submitted_at"),
+        ) else {
+            anyhow::bail!("the requests' list lacks a column: {:?}", table.columns);
+        };
         let text = |v: &Value| v.as_str().map(String::from);
         Ok(Some(
             table
@@ -272,10 +279,10 @@ impl Keel {
                 .iter()
                 .filter_map(|row| {
                     Some(PastRequest {
-                        id: text(row.first()?)?,
-                        decision: text(row.get(1)?)?,
-                        amount: row.get(2).and_then(Value::as_f64),
-                        submitted_at: row.get(3)?.as_str()?.parse().ok()?,
+                        id: text(row.get(id)?)?,
+                        decision: text(row.get(decision)?)?,
+                        amount: row.get(amount).and_then(Value::as_f64),
+                        submitted_at: row.get(submitted)?.as_str()?.parse().ok()?,
                     })
                 })
                 .collect(),

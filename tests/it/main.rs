@@ -2,6 +2,7 @@
 //! `KEEL_TEST_POSTGRES_URL` is set, on a fresh PostgreSQL database.
 
 mod anomaly;
+mod card_context;
 mod api_directory;
 mod api_openapi;
 mod api_records;
