@@ -28,7 +28,12 @@ const DEFAULT_MONTHS: u32 = 12;
 
 /// The record fields a fact reads besides the request's form, per fact: the ref field's target
 /// type it needs, and the other types' fields.
-fn needs(fact: FactKind) -> (Option<&'static str>, &'static [(&'static str, &'static str)]) {
+fn needs(
+    fact: FactKind,
+) -> (
+    Option<&'static str>,
+    &'static [(&'static str, &'static str)],
+) {
     match fact {
         FactKind::Budget => (
             Some("project"),
@@ -69,7 +74,10 @@ impl Check<'_> {
         let Some(fact) = FactKind::parse(raw.fact.get_ref()) else {
             problems.push(self.source.at(
                 &raw.fact,
-                format!("context fact `{}` is not one keel knows", raw.fact.get_ref()),
+                format!(
+                    "context fact `{}` is not one keel knows",
+                    raw.fact.get_ref()
+                ),
                 format!("use one of: {}", known.join(", ")),
             ));
             return None;

@@ -30,6 +30,6 @@ pub use record::{Record, RecordLabels, RecordSchema, RecordType, RecordTypeField
 pub use request::{Assignment, Flag, Request, Status, StepDecision, StepState};
 pub use timer::{NewTimer, Timer, TimerKind};
 pub use workflow::{
-    AnomalySpec, ApproverSpec, Chain, ContextSpec, FactKind, FormField, HistoryMapping, Outcome, Quorum, RuleSpec,
-    StepSpec, Timing, Workflow,
+    AnomalySpec, ApproverSpec, Chain, ContextSpec, FactKind, FormField, HistoryMapping, Outcome,
+    Quorum, RuleSpec, StepSpec, Timing, Workflow,
 };

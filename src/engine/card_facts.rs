@@ -95,12 +95,16 @@ pub fn vendor(orders: &[Record], labels: &RecordLabels) -> Option<CardFact> {
     let text = if late == 0.0 {
         format!("{rate}% on time over {deliveries} deliveries")
     } else {
-        format!("{rate}% on time over {deliveries} deliveries; {slip} days late on average when late")
+        format!(
+            "{rate}% on time over {deliveries} deliveries; {slip} days late on average when late"
+        )
     };
     Some(fact(
         "Vendor reliability".into(),
         text,
-        Some(format!("{late} of {deliveries} delivered purchase orders arrived after the promised date.")),
+        Some(format!(
+            "{late} of {deliveries} delivered purchase orders arrived after the promised date."
+        )),
         &[
             "purchase_order.vendor_id",
             "purchase_order.promised_date",
@@ -221,7 +225,10 @@ pub fn requester_spend(
     };
     let current = month(now);
     let mut by_month: BTreeMap<(i32, u32), f64> = BTreeMap::new();
-    for p in past.iter().filter(|p| p.id != this && !withdrawn(&p.decision)) {
+    for p in past
+        .iter()
+        .filter(|p| p.id != this && !withdrawn(&p.decision))
+    {
         *by_month.entry(month(p.submitted_at)).or_default() += p.amount.unwrap_or(0.0);
     }
     let this_month = by_month.remove(&current).unwrap_or(0.0) + amount.unwrap_or(0.0);

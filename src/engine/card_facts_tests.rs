@@ -41,7 +41,10 @@ fn similar(months: u32) -> ContextSpec {
 
 #[test]
 fn budget_reads_spend_against_budget_and_the_projected_overrun() {
-    let project = record("P001", json!({"budget": "100000", "percent_complete": "40"}));
+    let project = record(
+        "P001",
+        json!({"budget": "100000", "percent_complete": "40"}),
+    );
     let fact = budget(&project, 50_000.0, &words()).unwrap();
     assert_eq!(
         fact.text,
@@ -71,13 +74,24 @@ fn similar_decisions_count_the_window_and_leave_out_this_request() {
         past("CO-6", "approved", 99_000.0, "2025-11-01"),
         past("CO-7", "approved", 2000.0, "2026-12-07"),
     ];
-    let fact = similar_decisions(&rows, "CO-7", &similar(12), "same project", now, &words(), &[])
-        .unwrap();
+    let fact = similar_decisions(
+        &rows,
+        "CO-7",
+        &similar(12),
+        "same project",
+        now,
+        &words(),
+        &[],
+    )
+    .unwrap();
     assert_eq!(
         fact.text,
         "2 approved, 1 approved automatically, 1 rejected; median $2,000.00"
     );
-    assert_eq!(fact.label, "Similar decisions (same project, last 12 months)");
+    assert_eq!(
+        fact.label,
+        "Similar decisions (same project, last 12 months)"
+    );
     assert!(similar_decisions(&rows[4..5], "x", &similar(12), "p", now, &words(), &[]).is_none());
 }
 

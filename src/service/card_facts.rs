@@ -13,6 +13,7 @@ use crate::engine::card_facts::{self as compute, PastRequest, Wording};
 use crate::engine::request_facts::RECORD_TYPE;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use std::collections::HashMap;
 
 /// The request a card is about, as far as its facts go.
 pub struct Subject<'a> {
@@ -20,6 +21,13 @@ pub struct Subject<'a> {
     pub id: &'a str,
     pub requester: Option<&'a str>,
     pub fields: &'a Fields,
+}
+
+/// The requests one card's facts have read, by amount field and filter: two facts over the
+/// same requests (this project's so far, and how they were decided) read them once.
+#[derive(Default)]
+pub(super) struct Read {
+    past: HashMap<Vec<String>, Option<Vec<PastRequest>>>,
 }
 
 impl Keel {
@@ -31,8 +39,12 @@ impl Keel {
         now: DateTime<Utc>,
     ) -> Vec<CardFact> {
         let mut facts = Vec::new();
+        let mut read = Read::default();
         for spec in &workflow.context {
-            match self.card_fact(workflow, spec, subject, now).await {
+            match self
+                .card_fact(workflow, spec, subject, now, &mut read)
+                .await
+            {
                 Ok(Some(fact)) => facts.push(fact),
                 Ok(None) => {}
                 Err(error) => tracing::warn!(
@@ -51,6 +63,7 @@ impl Keel {
         spec: &ContextSpec,
         subject: &Subject<'_>,
         now: DateTime<Utc>,
+        read: &mut Read,
     ) -> anyhow::Result<Option<CardFact>> {
         let company = &self.config.settings.company;
         let noun = workflow.title.to_lowercase();
@@ -92,11 +105,11 @@ impl Keel {
                     return Ok(None);
                 };
                 let past = self
-                    .past_requests(workflow, spec, &[(field, value)])
+                    .past_requests(workflow, spec, &[(field, value)], read)
                     .await?;
-                let on = workflow.field(field).map_or(field.to_string(), |f| {
-                    f.label.to_lowercase()
-                });
+                let on = workflow
+                    .field(field)
+                    .map_or(field.to_string(), |f| f.label.to_lowercase());
                 past.and_then(|past| {
                     compute::requests_so_far(&past, subject.id, &on, &words, &reads)
                 })
@@ -114,10 +127,14 @@ impl Keel {
                         return Ok(None);
                     };
                     same.push((by.as_str(), value));
-                    like.push(workflow.field(by).map_or(by.clone(), |f| f.label.to_lowercase()));
+                    like.push(
+                        workflow
+                            .field(by)
+                            .map_or(by.clone(), |f| f.label.to_lowercase()),
+                    );
                 }
                 let like = format!("same {}", like.join(" and "));
-                let past = self.past_requests(workflow, spec, &same).await?;
+                let past = self.past_requests(workflow, spec, &same, read).await?;
                 past.and_then(|past| {
                     compute::similar_decisions(&past, subject.id, spec, &like, now, &words, &reads)
                 })
@@ -133,7 +150,7 @@ impl Keel {
                     return Ok(None);
                 };
                 let past = self
-                    .past_requests(workflow, spec, &[("requester", requester)])
+                    .past_requests(workflow, spec, &[("requester", requester)], read)
                     .await?;
                 past.and_then(|past| {
                     compute::requester_spend(&past, subject.id, amount, now, &words, &reads)
@@ -160,7 +177,12 @@ impl Keel {
 
     /// A field of a record type Ask keel knows, as a query reads it.
     fn path(&self, record_type: &str, field: &str) -> Option<FieldPath> {
-        let field_type = self.ask_schema.get(record_type)?.field(field)?.field_type.clone();
+        let field_type = self
+            .ask_schema
+            .get(record_type)?
+            .field(field)?
+            .field_type
+            .clone();
         Some(FieldPath {
             via: None,
             field: field.to_string(),
@@ -205,7 +227,8 @@ impl Keel {
             .iter()
             .map(|c| self.path("purchase_order", c))
             .collect();
-        let (Some(paths), Some(filter)) = (paths, self.equals("purchase_order", "vendor_id", vendor))
+        let (Some(paths), Some(filter)) =
+            (paths, self.equals("purchase_order", "vendor_id", vendor))
         else {
             anyhow::bail!("purchase_order lacks vendor_id, promised_date or delivered_date");
         };
@@ -240,6 +263,24 @@ impl Keel {
         workflow: &Workflow,
         spec: &ContextSpec,
         same: &[(&str, &str)],
+        read: &mut Read,
+    ) -> anyhow::Result<Option<Vec<PastRequest>>> {
+        let key: Vec<String> = std::iter::once(spec.amount.clone())
+            .chain(same.iter().map(|(f, v)| format!("{f}={v}")))
+            .collect();
+        if let Some(past) = read.past.get(&key) {
+            return Ok(past.clone());
+        }
+        let past = self.read_past_requests(workflow, spec, same).await?;
+        read.past.insert(key, past.clone());
+        Ok(past)
+    }
+
+    async fn read_past_requests(
+        &self,
+        workflow: &Workflow,
+        spec: &ContextSpec,
+        same: &[(&str, &str)],
     ) -> anyhow::Result<Option<Vec<PastRequest>>> {
         let mut filters: Vec<CheckedFilter> = Vec::new();
         for (field, value) in std::iter::once(&("workflow", workflow.name.as_str())).chain(same) {
@@ -248,7 +289,12 @@ impl Keel {
                 None => return Ok(None),
             }
         }
-        let columns = ["request_id", "decision", spec.amount.as_str(), "submitted_at"];
+        let columns = [
+            "request_id",
+            "decision",
+            spec.amount.as_str(),
+            "submitted_at",
+        ];
         let paths: Option<Vec<FieldPath>> =
             columns.iter().map(|c| self.path(RECORD_TYPE, c)).collect();
         let Some(paths) = paths else {

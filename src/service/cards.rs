@@ -4,7 +4,7 @@
 
 use super::card_facts::Subject;
 use super::{Keel, ServiceError};
-use crate::domain::{Card, Directory, Notification, Person, Request, Status};
+use crate::domain::{Card, Directory, Notification, Person, RecordLabels, Request, Status};
 use crate::engine::lifecycle::{CardLook, card_for};
 
 impl Keel {
@@ -21,17 +21,32 @@ impl Keel {
         };
         let facts = self.card_facts(workflow, &subject, self.clock.now()).await;
         let (rejected_by, reason) = self.decided_with(request).await?;
-        let company = &self.config.settings.company;
         let look = CardLook {
-            directory: &people.directory,
-            labels: &labels,
-            currency: &company.currency,
-            time_zone: company.calendar.time_zone,
             facts: &facts,
             rejected_by: rejected_by.as_deref(),
             reason: reason.as_deref(),
+            ..self.card_look(&people.directory, &labels)
         };
         Ok(card_for(request, workflow, &look))
+    }
+
+    /// What cards are written with (the company's currency and time zone), before the facts
+    /// and the decision of a request are known.
+    pub(super) fn card_look<'a>(
+        &'a self,
+        directory: &'a Directory,
+        labels: &'a RecordLabels,
+    ) -> CardLook<'a> {
+        let company = &self.config.settings.company;
+        CardLook {
+            directory,
+            labels,
+            currency: &company.currency,
+            time_zone: company.calendar.time_zone,
+            facts: &[],
+            rejected_by: None,
+            reason: None,
+        }
     }
 
     /// The request's card as `reader` may see it: the facts their role may read.
@@ -40,10 +55,10 @@ impl Keel {
         request: &Request,
         reader: &Person,
     ) -> Result<Card, ServiceError> {
-        Ok(self.card(request).await?.for_reader(
-            self.config.vocabulary.access.get(&reader.role),
-            &reader.id,
-        ))
+        Ok(self
+            .card(request)
+            .await?
+            .for_reader(self.config.vocabulary.access.get(&reader.role), &reader.id))
     }
 
     /// `card` as a channel, read by anyone in it, may see it: the facts no role is denied.
@@ -53,15 +68,22 @@ impl Keel {
 
     /// `card` as whoever `target` is on `platform` may see it: a person's direct messages by
     /// their role; a channel, or a conversation keel cannot tie to one person, as a channel.
-    pub(super) fn card_at(&self, card: Card, platform: &str, target: &str, directory: &Directory) -> Card {
-        let reader = directory
-            .person_on(platform, target, None)
-            .or_else(|| directory.resolve(target).filter(|_| !target.starts_with('#')));
+    pub(super) fn card_at(
+        &self,
+        card: Card,
+        platform: &str,
+        target: &str,
+        directory: &Directory,
+    ) -> Card {
+        let reader = directory.person_on(platform, target, None).or_else(|| {
+            directory
+                .resolve(target)
+                .filter(|_| !target.starts_with('#'))
+        });
         match reader {
-            Some(person) => card.for_reader(
-                self.config.vocabulary.access.get(&person.role),
-                &person.id,
-            ),
+            Some(person) => {
+                card.for_reader(self.config.vocabulary.access.get(&person.role), &person.id)
+            }
             None => self.card_for_channel(card),
         }
     }
@@ -165,4 +187,3 @@ pub struct CardNow {
     /// moved on before it arrived (then the card has no buttons).
     pub text: String,
 }
-

@@ -95,10 +95,9 @@ impl Keel {
                 .await?;
             // What the reader may see: the recipient by their role, a channel as anyone.
             message.card = message.card.map(|card| match target {
-                Target::Direct(_) => card.for_reader(
-                    self.config.vocabulary.access.get(&person.role),
-                    &person.id,
-                ),
+                Target::Direct(_) => {
+                    card.for_reader(self.config.vocabulary.access.get(&person.role), &person.id)
+                }
                 Target::Channel(_) => self.card_for_channel(card),
             });
             match self.post_once(port, item, target, &message, journal).await {

@@ -12,7 +12,7 @@ use crate::domain::{
 };
 use crate::engine::anomaly;
 use crate::engine::calendar::BusinessCalendar;
-use crate::engine::lifecycle::{CardLook, card_for};
+use crate::engine::lifecycle::card_for;
 use crate::store::ANOMALY_HISTORY;
 use anyhow::{Context as _, anyhow};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
@@ -67,16 +67,7 @@ impl Keel {
                     .await?;
                 if past.request.status == Status::Pending {
                     // The card is rendered again, with its facts, when it is delivered.
-                    let company = &self.config.settings.company;
-                    let look = CardLook {
-                        directory: &people.directory,
-                        labels: &labels,
-                        currency: &company.currency,
-                        time_zone: company.calendar.time_zone,
-                        facts: &[],
-                        rejected_by: None,
-                        reason: None,
-                    };
+                    let look = self.card_look(&people.directory, &labels);
                     let card = card_for(&past.request, workflow, &look);
                     let notifications: Vec<Notification> = past.request.steps[0]
                         .approvers

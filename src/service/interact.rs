@@ -242,7 +242,6 @@ impl Keel {
         let card = self.card(&request).await?;
         Ok(format!("You {verb} {}. {}.", card.title, card.status))
     }
-
 }
 
 /// A refusal or a mistake becomes a private reply; anything else stays an error.

@@ -4,9 +4,9 @@
 use super::Keel;
 use super::card_facts::Subject;
 use crate::domain::CardFact;
-use std::collections::HashMap;
 use crate::engine::lifecycle::{self, Context};
 use anyhow::Context as _;
+use std::collections::HashMap;
 
 /// What one pass of the scheduler did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

@@ -1,9 +1,9 @@
 //! Timers: scheduling them with a transition, cancelling them when the request moves on, and
 //! claiming due ones so that several schedulers never fire the same timer.
 
-use super::{Store, Tx};
 use super::sql::{parse_ts, ts, value_tuples};
 use super::statement::{Row, Statement};
+use super::{Store, Tx};
 use crate::domain::{NewTimer, Timer, TimerKind};
 use anyhow::{Context, Result, anyhow};
 use chrono::{DateTime, Utc};

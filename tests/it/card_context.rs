@@ -80,7 +80,7 @@ fn expected_similar(now: DateTime<Utc>) -> String {
     assert!(!amounts.is_empty(), "P001 has change orders in the window");
     amounts.sort_by(f64::total_cmp);
     let mid = amounts.len() / 2;
-    let median = if amounts.len() % 2 == 0 {
+    let median = if amounts.len().is_multiple_of(2) {
         (amounts[mid - 1] + amounts[mid]) / 2.0
     } else {
         amounts[mid]
@@ -89,11 +89,20 @@ fn expected_similar(now: DateTime<Utc>) -> String {
 }
 
 /// The facts of the newest card of `request_id` in `person`'s messages, by label.
-async fn facts_of(session: &Session, person: &str, request_id: &str, status: &str) -> Vec<(String, String)> {
+async fn facts_of(
+    session: &Session,
+    person: &str,
+    request_id: &str,
+    status: &str,
+) -> Vec<(String, String)> {
     let message = session
         .wait_for_message(&format!("@{person}"), |m| {
-            m["card"]["title"].as_str().is_some_and(|t| t.ends_with(request_id))
-                && m["card"]["status"].as_str().is_some_and(|s| s.starts_with(status))
+            m["card"]["title"]
+                .as_str()
+                .is_some_and(|t| t.ends_with(request_id))
+                && m["card"]["status"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with(status))
         })
         .await;
     message["card"]["facts"]
@@ -122,22 +131,40 @@ async fn a_change_order_card_shows_budget_burn_and_similar_decisions_from_the_hi
     for db in test_databases().await {
         let server = TestServer::start(&db, Mode::Demo).await;
         let app = &server.app;
-        app.keel.import_all(&demo_data()).await.expect("the demo imports");
-        let fields = [("project", PROJECT), ("amount", "6400.00"), ("reason", "Rock")];
+        app.keel
+            .import_all(&demo_data())
+            .await
+            .expect("the demo imports");
+        let fields = [
+            ("project", PROJECT),
+            ("amount", "6400.00"),
+            ("reason", "Rock"),
+        ];
         let request = app.submit("change_order", FIELD_WORKER, &fields).await;
         let label = db.label;
 
         let pm = server.sign_in(PM).await;
         let facts = facts_of(&pm, PM, &request.id, "Waiting").await;
-        assert_eq!(fact(&facts, "Budget"), Some(expected_budget().as_str()), "[{label}] {facts:?}");
+        assert_eq!(
+            fact(&facts, "Budget"),
+            Some(expected_budget().as_str()),
+            "[{label}] {facts:?}"
+        );
         let similar = expected_similar(monday_morning());
-        assert_eq!(fact(&facts, SIMILAR), Some(similar.as_str()), "[{label}] {facts:?}");
+        assert_eq!(
+            fact(&facts, SIMILAR),
+            Some(similar.as_str()),
+            "[{label}] {facts:?}"
+        );
         let so_far = fact(&facts, "Change order so far").unwrap_or_default();
         let before = csv("change_orders.csv")
             .iter()
             .filter(|c| c["project_id"] == PROJECT)
             .count();
-        assert!(so_far.starts_with(&format!("{before} change orders before this one")), "[{label}] {so_far}");
+        assert!(
+            so_far.starts_with(&format!("{before} change orders before this one")),
+            "[{label}] {so_far}"
+        );
 
         app.keel
             .act(&request.id, PM, Action::Approve, None)
@@ -148,15 +175,27 @@ async fn a_change_order_card_shows_budget_burn_and_similar_decisions_from_the_hi
         let worker = server.sign_in(FIELD_WORKER).await;
         let theirs = facts_of(&worker, FIELD_WORKER, &request.id, "Approved by").await;
         assert_eq!(fact(&theirs, "Budget"), None, "[{label}] {theirs:?}");
-        assert_eq!(fact(&theirs, SIMILAR), Some(similar.as_str()), "[{label}] {theirs:?}");
+        assert_eq!(
+            fact(&theirs, SIMILAR),
+            Some(similar.as_str()),
+            "[{label}] {theirs:?}"
+        );
         let updated = facts_of(&pm, PM, &request.id, "Approved by").await;
-        assert_eq!(fact(&updated, "Budget"), Some(expected_budget().as_str()), "[{label}]");
+        assert_eq!(
+            fact(&updated, "Budget"),
+            Some(expected_budget().as_str()),
+            "[{label}]"
+        );
         // The channel's card is read by anyone in it: no budget there either.
         let channel: Vec<Value> = pm.messages("#change-orders").await;
         let posted = channel
             .iter()
             .rev()
-            .find(|m| m["card"]["title"].as_str().is_some_and(|t| t.ends_with(&request.id)))
+            .find(|m| {
+                m["card"]["title"]
+                    .as_str()
+                    .is_some_and(|t| t.ends_with(&request.id))
+            })
             .expect("the card in the channel");
         let labels: Vec<&str> = posted["card"]["facts"]
             .as_array()

@@ -2,7 +2,6 @@
 //! `KEEL_TEST_POSTGRES_URL` is set, on a fresh PostgreSQL database.
 
 mod anomaly;
-mod card_context;
 mod api_directory;
 mod api_openapi;
 mod api_records;
@@ -19,6 +18,7 @@ mod ask_understanding;
 mod audit;
 mod audit_seal;
 mod browser;
+mod card_context;
 mod cli;
 mod common;
 mod console;

@@ -57,9 +57,8 @@ fn explained_blocks(card: &Card) -> Vec<Value> {
             blocks.push(json!({ "type": "context", "elements": elements }));
         }
     };
-    let line = |prefix: &str, f: &CardFact| {
-        format!("{prefix}*{}*: {}", escape(&f.label), escape(&f.text))
-    };
+    let line =
+        |prefix: &str, f: &CardFact| format!("{prefix}*{}*: {}", escape(&f.label), escape(&f.text));
     let why = |f: &CardFact| {
         f.why
             .as_ref()

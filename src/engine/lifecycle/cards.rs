@@ -6,8 +6,7 @@
 
 use super::{name_of, names};
 use crate::domain::{
-    Card, CardButton, CardFact, Directory, FieldType, Flag, RecordLabels, Request, Status,
-    Workflow,
+    Card, CardButton, CardFact, Directory, FieldType, Flag, RecordLabels, Request, Status, Workflow,
 };
 use chrono_tz::Tz;
 use serde_json::Value;
@@ -34,11 +33,17 @@ pub struct CardLook<'a> {
 pub fn card_for(request: &Request, workflow: &Workflow, look: &CardLook) -> Card {
     let mut fields = Vec::new();
     if let Some(requester) = &request.requester {
-        fields.push(("Requested by".to_string(), name_of(look.directory, requester)));
+        fields.push((
+            "Requested by".to_string(),
+            name_of(look.directory, requester),
+        ));
     }
     for field in &workflow.fields {
         if let Some(value) = request.fields.get(&field.name) {
-            fields.push((field.label.clone(), field_text(value, &field.field_type, look)));
+            fields.push((
+                field.label.clone(),
+                field_text(value, &field.field_type, look),
+            ));
         }
     }
     let status = match request.current() {
@@ -168,7 +173,9 @@ fn unusual(flag: &Flag, workflow: &Workflow, look: &CardLook) -> Option<CardFact
     let grouped = flag.details.get("compared_with").and_then(Value::as_str) == Some("group");
     let whose = match spec.and_then(|s| s.group_by.as_deref()) {
         Some(group) if grouped => {
-            let group = workflow.field(group).map_or(group.to_string(), |f| f.label.to_lowercase());
+            let group = workflow
+                .field(group)
+                .map_or(group.to_string(), |f| f.label.to_lowercase());
             format!("this {group}'s usual {noun}")
         }
         _ => format!("the usual {noun}"),
@@ -227,3 +234,7 @@ fn decided_status(request: &Request, look: &CardLook) -> String {
         Status::Pending => "Pending".into(),
     }
 }
+
+#[cfg(test)]
+#[path = "cards_tests.rs"]
+mod tests;

@@ -27,7 +27,8 @@ pub use timers::fire_timer;
 
 use super::calendar::BusinessCalendar;
 use crate::domain::{
-    CardFact, Delegation, Directory, EventDraft, NewTimer, Notification, RecordLabels, Request, Workflow,
+    CardFact, Delegation, Directory, EventDraft, NewTimer, Notification, RecordLabels, Request,
+    Workflow,
 };
 use chrono::{DateTime, Utc};
 
