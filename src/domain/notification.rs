@@ -78,6 +78,30 @@ pub struct Card {
 }
 
 impl Card {
+    /// The card with an unusual-amount flag and a budget fact, each with a why, for the
+    /// adapters' rendering tests.
+    #[cfg(test)]
+    pub fn with_context(mut self) -> Card {
+        let fact = |label: &str, text: &str, why: &str| CardFact {
+            label: label.into(),
+            text: text.into(),
+            why: Some(why.into()),
+            reads: Vec::new(),
+            owner: None,
+        };
+        self.flags = vec![fact(
+            "Unusual amount",
+            "about 4.9× this project's usual change order",
+            "median $3,673.47",
+        )];
+        self.facts = vec![fact(
+            "Budget",
+            "$1.00 of <$2.00> spent",
+            "invoices added up",
+        )];
+        self
+    }
+
     /// The card as `reader` (a staff id, in a role with `access`) may see it.
     pub fn for_reader(mut self, access: Option<&Access>, reader: &str) -> Card {
         self.facts.retain(|f| f.visible_to(access, reader));

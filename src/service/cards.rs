@@ -4,7 +4,9 @@
 
 use super::card_facts::Subject;
 use super::{Keel, ServiceError};
-use crate::domain::{Card, Directory, Notification, Person, RecordLabels, Request, Status};
+use crate::domain::{
+    Card, CardFact, Directory, Notification, Person, RecordLabels, Request, Status,
+};
 use crate::engine::lifecycle::{CardLook, card_for};
 
 impl Keel {
@@ -12,17 +14,28 @@ impl Keel {
     /// through [`Keel::card_for_reader`], to a channel through [`Keel::card_for_channel`].
     pub async fn card(&self, request: &Request) -> Result<Card, ServiceError> {
         let workflow = self.workflow(&request.workflow)?;
-        let people = self.directory.get(&self.store).await?;
-        let labels = self.record_labels().await?;
         let subject = Subject {
             id: &request.id,
             requester: request.requester.as_deref(),
             fields: &request.fields,
         };
         let facts = self.card_facts(workflow, &subject, self.clock.now()).await;
+        self.card_with(request, &facts).await
+    }
+
+    /// The card's title and status without its facts, for a reply that says only where the
+    /// request stands: its facts are not read.
+    pub(super) async fn card_summary(&self, request: &Request) -> Result<Card, ServiceError> {
+        self.card_with(request, &[]).await
+    }
+
+    async fn card_with(&self, request: &Request, facts: &[CardFact]) -> Result<Card, ServiceError> {
+        let workflow = self.workflow(&request.workflow)?;
+        let people = self.directory.get(&self.store).await?;
+        let labels = self.record_labels().await?;
         let (rejected_by, reason) = self.decided_with(request).await?;
         let look = CardLook {
-            facts: &facts,
+            facts,
             rejected_by: rejected_by.as_deref(),
             reason: reason.as_deref(),
             ..self.card_look(&people.directory, &labels)

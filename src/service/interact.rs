@@ -168,7 +168,7 @@ impl Keel {
         if purpose == ReasonPurpose::Reject
             && (request.status != Status::Pending || request.current_step != step)
         {
-            let card = self.card(&request).await?;
+            let card = self.card_summary(&request).await?;
             return Ok(vec![Effect::Reply {
                 text: format!(
                     "{} has moved on since this card was sent: {}. Nothing was changed.",
@@ -208,7 +208,7 @@ impl Keel {
                     idempotency_key: nonce.map(|n| format!("{platform}:{}:{n}", actor.id)),
                 };
                 let request = self.submit(new).await?;
-                let card = self.card(&request).await?;
+                let card = self.card_summary(&request).await?;
                 Ok(format!("{} submitted: {}.", card.title, card.status))
             }
             FormId::Reject { request_id, step } => {
@@ -239,7 +239,7 @@ impl Keel {
             Action::Comment { .. } => "commented on",
         };
         let request = self.act(request_id, &actor.id, action, Some(step)).await?;
-        let card = self.card(&request).await?;
+        let card = self.card_summary(&request).await?;
         Ok(format!("You {verb} {}. {}.", card.title, card.status))
     }
 }

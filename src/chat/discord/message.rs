@@ -203,6 +203,20 @@ mod tests {
     }
 
     #[test]
+    fn a_flag_and_the_context_facts_are_lines_under_the_status_each_with_its_why() {
+        let embed = embed(&Card::sample(Vec::new()).with_context());
+        let lines: Vec<&str> = embed.description.lines().collect();
+        assert_eq!(lines[0], "**Waiting for Rachel Kim**");
+        assert!(
+            lines[1].starts_with("⚑ **Unusual amount**: about 4.9×"),
+            "{lines:?}"
+        );
+        assert_eq!(lines[2], "-# Why: median $3,673.47");
+        assert!(lines[3].starts_with("**Budget**: $1.00 of"), "{lines:?}");
+        assert_eq!(lines[4], "-# Why: invoices added up");
+    }
+
+    #[test]
     fn a_card_is_an_embed_with_buttons_that_say_which_step_and_mentions_nobody() {
         let message = Message::card("@here approve [this](https://x.example)", &card(2, "<@1>"));
         let json = serde_json::to_value(&message).unwrap();

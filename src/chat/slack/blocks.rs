@@ -174,6 +174,19 @@ mod tests {
     }
 
     #[test]
+    fn a_flag_and_the_context_facts_are_sections_with_their_why_in_context_blocks() {
+        let blocks = card_blocks(&Card::sample(Vec::new()).with_context());
+        let texts: Vec<String> = blocks.iter().map(|b| b.to_string()).collect();
+        let at = |needle: &str| texts.iter().position(|t| t.contains(needle));
+        let flag = at("⚑ *Unusual amount*: about 4.9×").expect("the flag");
+        assert_eq!(blocks[flag + 1]["type"], "context");
+        assert!(texts[flag + 1].contains("median $3,673.47"));
+        let fact = at("*Budget*: $1.00 of &lt;$2.00&gt; spent").expect("the fact, escaped");
+        assert_eq!(blocks[fact + 1]["type"], "context");
+        assert!(texts[fact + 1].contains("Why (Budget): invoices added up"));
+    }
+
+    #[test]
     fn limits_are_kept_and_the_cut_is_said() {
         let long_title = "x".repeat(500);
         let blocks = card_blocks(&card(1_000, &long_title));
