@@ -178,6 +178,7 @@ fn workflow() -> Workflow {
         },
         history: None,
         channel: None,
+        context: Vec::new(),
     }
 }
 

@@ -26,6 +26,7 @@ mod settings_file;
 mod source;
 mod workflow_bounds;
 mod workflow_check;
+mod workflow_context;
 mod workflow_file;
 mod workflow_parts;
 mod workflows;

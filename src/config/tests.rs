@@ -507,3 +507,51 @@ fn discord_takes_interactions_over_the_gateway_unless_told_http_and_says_so_in_c
         "{found:?}"
     );
 }
+
+#[test]
+fn a_context_fact_that_could_never_be_computed_is_a_problem_at_its_line() {
+    let tmp = copy_demo();
+    let file = "workflows/change_order.toml";
+    edit(
+        tmp.path(),
+        file,
+        "fact = \"budget\"\nfield = \"project\"",
+        "fact = \"budget\"\nfield = \"vendor\"",
+    );
+    edit(tmp.path(), file, "by = [\"project\"]", "by = [\"reason\"]");
+    edit(
+        tmp.path(),
+        file,
+        "fact = \"requests_so_far\"\nfield",
+        "fact = \"gossip\"\nfield",
+    );
+    let found = problems(tmp.path(), &[]);
+    let line = |needle| Some(line_of(tmp.path(), file, needle));
+    assert!(
+        has(
+            &found,
+            "change_order.toml",
+            line("field = \"vendor\""),
+            "not a ref(project) field"
+        ),
+        "{found:?}"
+    );
+    assert!(
+        has(
+            &found,
+            "change_order.toml",
+            line("by = [\"reason\"]"),
+            "not a ref field"
+        ),
+        "{found:?}"
+    );
+    assert!(
+        has(
+            &found,
+            "change_order.toml",
+            line("fact = \"gossip\""),
+            "not one keel knows"
+        ),
+        "{found:?}"
+    );
+}

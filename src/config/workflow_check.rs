@@ -71,6 +71,7 @@ pub(super) fn convert(
         },
         history: None,
         channel: file.channel.clone(),
+        context: Vec::new(),
     };
     let check = Check {
         source,
@@ -81,10 +82,12 @@ pub(super) fn convert(
     let rules = check.rules(file, &chains, problems);
     let anomaly = check.anomaly(file, problems);
     let history = file.history.as_ref().map(|h| check.history(h, problems));
+    let context = check.context(&file.context, problems);
     workflow.chains = chains;
     workflow.rules = rules;
     workflow.anomaly = anomaly;
     workflow.history = history;
+    workflow.context = context;
     workflow
 }
 

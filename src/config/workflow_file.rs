@@ -28,6 +28,8 @@ pub(super) struct WorkflowFile {
     #[serde(default)]
     pub timing: TimingFile,
     pub history: Option<HistoryFile>,
+    #[serde(default)]
+    pub context: Vec<super::workflow_context::ContextFile>,
 }
 
 fn one() -> i64 {

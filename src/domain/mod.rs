@@ -2,6 +2,7 @@
 //! audit events and notifications, forms, and what people do in chat and what keel answers. Nothing here does I/O; the engine and the service build on it.
 
 pub mod api_token;
+pub mod card_fact;
 pub mod chat;
 pub mod digest;
 pub mod event;
@@ -18,6 +19,7 @@ pub mod vocabulary;
 pub mod workflow;
 
 pub use api_token::{ApiToken, TokenRefusal};
+pub use card_fact::CardFact;
 pub use chat::{ChatMessage, Delivery, MessageRef, Target};
 pub use event::{Event, EventDraft};
 pub use field::{FieldType, Fields};
@@ -29,6 +31,6 @@ pub use record::{Record, RecordLabels, RecordSchema, RecordType, RecordTypeField
 pub use request::{Assignment, Flag, Request, Status, StepDecision, StepState};
 pub use timer::{NewTimer, Timer, TimerKind};
 pub use workflow::{
-    AnomalySpec, ApproverSpec, Chain, FormField, HistoryMapping, Outcome, Quorum, RuleSpec,
-    StepSpec, Timing, Workflow,
+    AnomalySpec, ApproverSpec, Chain, ContextSpec, FactKind, FormField, HistoryMapping, Outcome,
+    Quorum, RuleSpec, StepSpec, Timing, Workflow,
 };

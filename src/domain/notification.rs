@@ -1,7 +1,10 @@
 //! Notifications a transition causes and the platform-neutral card they carry. They are written to
 //! the outbox in the transition's transaction and delivered later by a chat adapter.
 
+use super::card_fact::CardFact;
+use super::vocabulary::Access;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -68,13 +71,58 @@ pub struct Card {
     pub fields: Vec<(String, String)>,
     /// Status line: "Waiting for Rachel Kim", "Approved by Dana Whitfield at …".
     pub status: String,
-    /// Why it was routed here (the rule's reason) and any flags, one line each.
+    /// Why it was routed here (the rule's reason) and the rules' flags, one line each.
     pub notes: Vec<String>,
+    /// Unusual-amount flags in words, each with its numbers behind a "why".
+    #[serde(default)]
+    pub flags: Vec<CardFact>,
+    /// The workflow's `context`: what the approver would otherwise look up, computed when the
+    /// card is rendered; only what the reader's role may see (see [`Card::for_reader`]).
+    #[serde(default)]
+    pub facts: Vec<CardFact>,
     pub buttons: Vec<CardButton>,
     /// Questions that give the detail behind the card (a digest's sections, an alert's
     /// record), offered where the platform can as buttons that ask them as `/ask` would.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub questions: Vec<String>,
+}
+
+impl Card {
+    /// The card with an unusual-amount flag and a budget fact, each with a why, for the
+    /// adapters' rendering tests.
+    #[cfg(test)]
+    pub fn with_context(mut self) -> Card {
+        let fact = |label: &str, text: &str, why: &str| CardFact {
+            label: label.into(),
+            text: text.into(),
+            why: Some(why.into()),
+            reads: Vec::new(),
+            owner: None,
+        };
+        self.flags = vec![fact(
+            "Unusual amount",
+            "about 4.9× this project's usual change order",
+            "median $3,673.47",
+        )];
+        self.facts = vec![fact(
+            "Budget",
+            "$1.00 of <$2.00> spent",
+            "invoices added up",
+        )];
+        self
+    }
+
+    /// The card as `reader` (a staff id, in a role with `access`) may see it.
+    pub fn for_reader(mut self, access: Option<&Access>, reader: &str) -> Card {
+        self.facts.retain(|f| f.visible_to(access, reader));
+        self
+    }
+
+    /// The card as a channel, read by anyone in it, may see it: only facts no role is denied.
+    pub fn for_channel(mut self, accesses: &BTreeMap<String, Access>) -> Card {
+        self.facts.retain(|f| f.visible_to_all(accesses));
+        self
+    }
 }
 
 impl Card {
@@ -93,6 +141,8 @@ impl Card {
             fields,
             status: "Waiting for Rachel Kim".into(),
             notes: vec!["Rule: large".into()],
+            flags: Vec::new(),
+            facts: Vec::new(),
             buttons: ["approve", "reject", "comment"].map(button).to_vec(),
             questions: Vec::new(),
         }

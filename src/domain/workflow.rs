@@ -106,6 +106,64 @@ pub struct AnomalySpec {
     pub min_history: usize,
 }
 
+/// The facts a workflow's `context` can put on its cards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FactKind {
+    /// A `ref(project)` field's project: spend against budget, percent complete, projected
+    /// overrun (the `budget_burn` insight's arithmetic, for one project).
+    Budget,
+    /// This workflow's requests on the same record as a `ref` field: how many, and their total.
+    RequestsSoFar,
+    /// This workflow's requests decided in the last `months` with the same values of `by`
+    /// (ref fields, or `requester`): approved, rejected, approved automatically, median amount.
+    SimilarDecisions,
+    /// A `ref(vendor)` field's vendor: on-time rate and average days late (the
+    /// `vendor_reliability` insight's arithmetic, for one vendor).
+    VendorReliability,
+    /// The requester's total of this workflow this month against their usual month (the median
+    /// of their previous months with any).
+    RequesterSpend,
+}
+
+impl FactKind {
+    pub const ALL: [FactKind; 5] = [
+        FactKind::Budget,
+        FactKind::RequestsSoFar,
+        FactKind::SimilarDecisions,
+        FactKind::VendorReliability,
+        FactKind::RequesterSpend,
+    ];
+
+    /// As written in a workflow file.
+    pub fn name(self) -> &'static str {
+        match self {
+            FactKind::Budget => "budget",
+            FactKind::RequestsSoFar => "requests_so_far",
+            FactKind::SimilarDecisions => "similar_decisions",
+            FactKind::VendorReliability => "vendor_reliability",
+            FactKind::RequesterSpend => "requester_spend",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<FactKind> {
+        FactKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// One entry of a workflow's `context` list, bound to the request's fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContextSpec {
+    pub fact: FactKind,
+    /// The `ref` form field the fact is about (budget, requests_so_far, vendor_reliability).
+    pub field: Option<String>,
+    /// What makes a past request similar: ref form fields, or `requester`.
+    pub by: Vec<String>,
+    /// How far back similar decisions go, in months.
+    pub months: u32,
+    /// The money form field added up and compared.
+    pub amount: String,
+}
+
 /// When reminders, escalations and expiry happen for a pending request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Timing {
@@ -159,6 +217,8 @@ pub struct Workflow {
     pub history: Option<HistoryMapping>,
     /// The chat channel where cards are also posted (`#approvals`).
     pub channel: Option<String>,
+    /// The facts its cards show beside the form.
+    pub context: Vec<ContextSpec>,
 }
 
 impl Workflow {

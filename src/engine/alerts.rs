@@ -64,6 +64,8 @@ pub fn notification(rule: &AlertRule, named: &str, change: &Change, to: &str) ->
         ],
         status: status.clone(),
         notes: vec![format!("Ask keel: “{}”", rule.metric.question())],
+        flags: Vec::new(),
+        facts: Vec::new(),
         buttons: Vec::new(),
         questions: vec![rule.metric.question().to_string()],
     };

@@ -115,6 +115,8 @@ pub fn compose(
         fields,
         status,
         notes: vec!["Each section ends with the question that gives its detail: ask it with /ask or in Ask keel.".into()],
+        flags: Vec::new(),
+        facts: Vec::new(),
         buttons: Vec::new(),
         // Only the questions the person may ask: a hidden section's would be refused.
         questions: sections

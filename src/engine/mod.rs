@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod anomaly;
 pub mod audit;
 pub mod calendar;
+pub mod card_facts;
 pub mod decision;
 pub mod digest;
 pub mod digest_items;

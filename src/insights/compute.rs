@@ -127,6 +127,39 @@ pub fn vendor_reliability(orders: &[Record], labels: &RecordLabels) -> Computed 
     }
 }
 
+/// One project's spend against its budget, projected to completion at the rate so far.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Burn {
+    pub budget: f64,
+    pub spent: f64,
+    /// Spent as a percentage of the budget, to one place.
+    pub spent_percent: f64,
+    /// Percent complete, as the project record says.
+    pub complete: f64,
+    pub projected: f64,
+    /// Projected cost above the budget (below 0: under budget).
+    pub overrun: f64,
+}
+
+/// The burn of `project` having spent `spent`; `None` without a budget or any progress to
+/// project from.
+pub fn burn_of(project: &Record, spent: f64) -> Option<Burn> {
+    let budget = number(project, "budget")?;
+    let complete = number(project, "percent_complete")?;
+    if budget <= 0.0 || complete <= 0.0 {
+        return None;
+    }
+    let projected = spent / (complete / 100.0);
+    Some(Burn {
+        budget,
+        spent,
+        spent_percent: round(spent / budget * 100.0, 1),
+        complete,
+        projected,
+        overrun: projected - budget,
+    })
+}
+
 /// Spend against budget and percent complete for the active and on-hold projects on course to
 /// go over budget, with the final cost projected at this rate; the largest projected overrun
 /// first. The others are counted in the sentence, not listed: the table answers "which".
@@ -141,28 +174,20 @@ pub fn budget_burn(
         if !matches!(text(project, "status"), Some("active" | "on_hold")) {
             continue;
         }
-        let (Some(budget), Some(complete)) = (
-            number(project, "budget"),
-            number(project, "percent_complete"),
-        ) else {
+        let spent = spend_by_project.get(&project.key).copied().unwrap_or(0.0);
+        let Some(burn) = burn_of(project, spent) else {
             continue;
         };
-        if budget <= 0.0 || complete <= 0.0 {
-            continue;
-        }
-        let spent = spend_by_project.get(&project.key).copied().unwrap_or(0.0);
-        let projected = spent / (complete / 100.0);
-        let overrun = projected - budget;
         rows.push((
-            overrun,
+            burn.overrun,
             vec![
                 json!(named(labels, "project", &project.key)),
-                json!(round(budget, 2)),
+                json!(round(burn.budget, 2)),
                 json!(round(spent, 2)),
-                json!(round(spent / budget * 100.0, 1)),
-                json!(complete),
-                json!(round(projected, 2)),
-                json!(round(overrun, 2)),
+                json!(burn.spent_percent),
+                json!(burn.complete),
+                json!(round(burn.projected, 2)),
+                json!(round(burn.overrun, 2)),
             ],
         ));
     }

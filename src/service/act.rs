@@ -2,6 +2,7 @@
 //! The request row is locked for the transaction, so two approvers clicking at the same moment
 //! on an "any" step give exactly one decision: the second sees the first's and is refused.
 
+use super::card_facts::Subject;
 use super::{Keel, ServiceError, UserError};
 use crate::domain::{Delegation, Directory, EventDraft, Request};
 use crate::engine::lifecycle::{self, Act, Action, Context, Transition};
@@ -43,6 +44,21 @@ impl Keel {
             seen_step,
         };
         let labels = self.record_labels().await?;
+        let seen = self.store.get_request(request_id).await?;
+        // The card's facts are read before any transaction; they depend on the form and the
+        // requester only, which no action changes.
+        let facts = match &seen {
+            Some(seen) => {
+                let subject = Subject {
+                    id: &seen.id,
+                    requester: seen.requester.as_deref(),
+                    fields: &seen.fields,
+                };
+                self.card_facts(self.workflow(&seen.workflow)?, &subject, now)
+                    .await
+            }
+            None => Vec::new(),
+        };
         let context = |workflow| Context {
             now,
             workflow,
@@ -50,9 +66,13 @@ impl Keel {
             delegations: &delegations,
             calendar,
             labels: &labels,
+            currency: &self.config.settings.company.currency,
+            facts: &facts,
+            rejected_by: None,
+            reason: None,
         };
 
-        if let Some(seen) = self.store.get_request(request_id).await? {
+        if let Some(seen) = seen {
             let workflow = self.workflow(&seen.workflow)?;
             if let Ok(transition) = lifecycle::act(&seen, &attempt, &context(workflow))
                 && self

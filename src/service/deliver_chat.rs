@@ -90,9 +90,16 @@ impl Keel {
             .iter()
             .filter(|t| !done.iter().any(|d| d == t.key()))
         {
-            let message = self
+            let mut message = self
                 .message_for(port, item, target, current.as_ref(), journal)
                 .await?;
+            // What the reader may see: the recipient by their role, a channel as anyone.
+            message.card = message.card.map(|card| match target {
+                Target::Direct(_) => {
+                    card.for_reader(self.config.vocabulary.access.get(&person.role), &person.id)
+                }
+                Target::Channel(_) => self.card_for_channel(card),
+            });
             match self.post_once(port, item, target, &message, journal).await {
                 Ok(()) => {}
                 Err(failure) if failure.permanent => refused = refused.or(Some(failure)),
@@ -196,18 +203,30 @@ impl Keel {
         now: &CardNow,
         journal: &Journal,
     ) -> Result<(), Undelivered> {
-        let message = ChatMessage {
-            request_id: request_id.to_string(),
-            text: format!("{}: {}", now.card.title, now.card.status),
-            card: Some(now.card.clone()),
-            version: Some(now.version),
-            reply_to: None,
-            delivery: None,
-        };
+        let people = self.directory.get(&self.store).await.map_err(internal)?;
         for posted in self.posted_on(port.platform(), request_id, journal).await? {
             if posted.card_version.is_none_or(|shown| shown >= now.version) {
                 continue;
             }
+            // Each message is read by whoever it was posted to: their card, not another's.
+            let card = if now.channel.as_deref() == Some(posted.target.as_str()) {
+                self.card_for_channel(now.card.clone())
+            } else {
+                self.card_at(
+                    now.card.clone(),
+                    port.platform(),
+                    &posted.target,
+                    &people.directory,
+                )
+            };
+            let message = ChatMessage {
+                request_id: request_id.to_string(),
+                text: format!("{}: {}", now.card.title, now.card.status),
+                card: Some(card),
+                version: Some(now.version),
+                reply_to: None,
+                delivery: None,
+            };
             match port.update(&posted.posted, &message).await {
                 Ok(()) => {}
                 // A message someone deleted cannot be updated; the others still are.

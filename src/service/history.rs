@@ -66,7 +66,9 @@ impl Keel {
                 self.write_request_facts(&mut tx, &past.request, &[], &people.directory)
                     .await?;
                 if past.request.status == Status::Pending {
-                    let card = card_for(&past.request, workflow, &people.directory, &labels);
+                    // The card is rendered again, with its facts, when it is delivered.
+                    let look = self.card_look(&people.directory, &labels);
+                    let card = card_for(&past.request, workflow, &look);
                     let notifications: Vec<Notification> = past.request.steps[0]
                         .approvers
                         .iter()

@@ -5,11 +5,11 @@
 
 use super::{Keel, ServiceError, UserError};
 use crate::domain::interaction::FieldProblem;
-use crate::domain::{Card, Effect, FormId, Interaction, Notification, Person, Request, Status};
+use crate::domain::{Effect, FormId, Interaction, Person, Status};
 use crate::engine::form::{
     FieldError, NUL_REFUSED, ReasonPurpose, has_nul, reason_form, submission_form, truncate,
 };
-use crate::engine::lifecycle::{Action, MAX_TEXT, card_for};
+use crate::engine::lifecycle::{Action, MAX_TEXT};
 use crate::service::NewRequest;
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -168,7 +168,7 @@ impl Keel {
         if purpose == ReasonPurpose::Reject
             && (request.status != Status::Pending || request.current_step != step)
         {
-            let card = self.card(&request).await?;
+            let card = self.card_summary(&request).await?;
             return Ok(vec![Effect::Reply {
                 text: format!(
                     "{} has moved on since this card was sent: {}. Nothing was changed.",
@@ -208,7 +208,7 @@ impl Keel {
                     idempotency_key: nonce.map(|n| format!("{platform}:{}:{n}", actor.id)),
                 };
                 let request = self.submit(new).await?;
-                let card = self.card(&request).await?;
+                let card = self.card_summary(&request).await?;
                 Ok(format!("{} submitted: {}.", card.title, card.status))
             }
             FormId::Reject { request_id, step } => {
@@ -239,97 +239,9 @@ impl Keel {
             Action::Comment { .. } => "commented on",
         };
         let request = self.act(request_id, &actor.id, action, Some(step)).await?;
-        let card = self.card(&request).await?;
+        let card = self.card_summary(&request).await?;
         Ok(format!("You {verb} {}. {}.", card.title, card.status))
     }
-
-    /// The request's card as it looks now.
-    pub async fn card(&self, request: &Request) -> Result<Card, ServiceError> {
-        let workflow = self.workflow(&request.workflow)?;
-        let people = self.directory.get(&self.store).await?;
-        let labels = self.record_labels().await?;
-        Ok(card_for(request, workflow, &people.directory, &labels))
-    }
-
-    /// What a notification's card shows at delivery: its request as it is now, not as it was
-    /// when the notification was queued, so a late or retried delivery never shows an older
-    /// state than one already delivered. `None` for a notification without a card (or whose
-    /// request is gone).
-    pub async fn card_now(&self, notification: &Notification) -> anyhow::Result<Option<CardNow>> {
-        if notification.card.is_none() {
-            return Ok(None);
-        }
-        let Some(id) = notification.about_request() else {
-            return Ok(None);
-        };
-        let Some(request) = self.store.get_request(id).await? else {
-            return Ok(None);
-        };
-        let mut card = self
-            .card(&request)
-            .await
-            .map_err(|e| anyhow::anyhow!("rendering the card of {}: {e}", request.id))?;
-        let text = match self.moved_on(notification, &request, &card.title).await? {
-            // What is no longer theirs to decide carries no buttons.
-            Some(words) => {
-                card.buttons.clear();
-                words
-            }
-            None => notification.text.clone(),
-        };
-        let channel = self
-            .config
-            .workflows
-            .get(&request.workflow)
-            .and_then(|w| w.channel.clone());
-        Ok(Some(CardNow {
-            card,
-            version: request.version,
-            channel,
-            text,
-        }))
-    }
-
-    /// What a notification that asked for a decision says when the request moved on before it
-    /// was delivered (see [`crate::engine::lifecycle::moved_on`]).
-    async fn moved_on(
-        &self,
-        notification: &Notification,
-        request: &Request,
-        title: &str,
-    ) -> anyhow::Result<Option<String>> {
-        let rejected_by = if request.status == Status::Rejected {
-            let events = self.store.request_events(&request.id).await?;
-            let rejection = events
-                .into_iter()
-                .rev()
-                .find(|e| e.draft.action == "rejected");
-            rejection.map(|e| e.draft.actor)
-        } else {
-            None
-        };
-        let people = self.directory.get(&self.store).await?;
-        Ok(crate::engine::lifecycle::moved_on(
-            notification,
-            request,
-            title,
-            rejected_by.as_deref(),
-            &people.directory,
-        ))
-    }
-}
-
-/// A card as it is at delivery (see [`Keel::card_now`]).
-#[derive(Debug, Clone, PartialEq)]
-pub struct CardNow {
-    pub card: Card,
-    /// The request version the card shows.
-    pub version: i64,
-    /// The workflow's channel, where a new approval's card is also posted.
-    pub channel: Option<String>,
-    /// The notification's sentence at delivery: as queued, or what happened when the request
-    /// moved on before it arrived (then the card has no buttons).
-    pub text: String,
 }
 
 /// A refusal or a mistake becomes a private reply; anything else stays an error.

@@ -1,6 +1,7 @@
 //! Submitting a request: validate the form, load what the rules read, flag anomalies, decide,
 //! route, and write the request with its events, notifications and timers in one transaction.
 
+use super::card_facts::Subject;
 use super::{Keel, ServiceError, UserError};
 use crate::domain::{FieldType, Fields, Flag, Request, Workflow};
 use crate::engine::decision::Verdict;
@@ -114,6 +115,12 @@ impl Keel {
         let delegations = Vec::new();
         let calendar = &self.config.settings.company.calendar;
         let labels = self.record_labels().await?;
+        let subject = Subject {
+            id: "",
+            requester: Some(&requester.id),
+            fields: &fields,
+        };
+        let facts = self.card_facts(&workflow, &subject, now).await;
         let ctx = Context {
             now,
             workflow: &workflow,
@@ -121,6 +128,10 @@ impl Keel {
             delegations: &delegations,
             calendar,
             labels: &labels,
+            currency: &self.config.settings.company.currency,
+            facts: &facts,
+            rejected_by: None,
+            reason: None,
         };
 
         let mut tx = self.store.begin().await?;

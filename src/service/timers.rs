@@ -3,8 +3,11 @@
 //! Digests due are sent on the same tick (see [`super::digests`]).
 
 use super::Keel;
+use super::card_facts::Subject;
+use crate::domain::CardFact;
 use crate::engine::lifecycle::{self, Context};
 use anyhow::Context as _;
+use std::collections::HashMap;
 
 /// What one pass of the scheduler did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +27,7 @@ impl Keel {
         let people = self.directory.get(&self.store).await?;
         let labels = self.record_labels().await?;
         let calendar = &self.config.settings.company.calendar;
+        let facts = self.due_card_facts(now).await?;
         loop {
             let mut tx = self.store.begin().await?;
             let Some(timer) = tx.claim_due_timer(now).await? else {
@@ -43,6 +47,12 @@ impl Keel {
                         delegations: &[],
                         calendar,
                         labels: &labels,
+                        currency: &self.config.settings.company.currency,
+                        // A request whose timer fell due after the facts were read gets
+                        // them at delivery, when its card is rendered again.
+                        facts: facts.get(&request.id).map_or(&[], Vec::as_slice),
+                        rejected_by: None,
+                        reason: None,
                     };
                     lifecycle::fire_timer(request, &timer, &ctx)
                 }
@@ -70,4 +80,31 @@ impl Keel {
         report.digests = self.send_due_digests().await?;
         Ok(report)
     }
+
+    /// The card facts of the requests with a timer due at `now`, read before any timer's
+    /// transaction begins.
+    async fn due_card_facts(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> anyhow::Result<HashMap<String, Vec<CardFact>>> {
+        let mut facts = HashMap::new();
+        for id in self.store.due_timer_requests(now, DUE_FACTS).await? {
+            let Some(request) = self.store.get_request(&id).await? else {
+                continue;
+            };
+            let Some(workflow) = self.config.workflows.get(&request.workflow) else {
+                continue;
+            };
+            let subject = Subject {
+                id: &request.id,
+                requester: request.requester.as_deref(),
+                fields: &request.fields,
+            };
+            facts.insert(id, self.card_facts(workflow, &subject, now).await);
+        }
+        Ok(facts)
+    }
 }
+
+/// How many due requests' facts one pass reads ahead; the rest get theirs at delivery.
+const DUE_FACTS: i64 = 200;

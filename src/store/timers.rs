@@ -1,9 +1,9 @@
 //! Timers: scheduling them with a transition, cancelling them when the request moves on, and
 //! claiming due ones so that several schedulers never fire the same timer.
 
-use super::Tx;
 use super::sql::{parse_ts, ts, value_tuples};
 use super::statement::{Row, Statement};
+use super::{Store, Tx};
 use crate::domain::{NewTimer, Timer, TimerKind};
 use anyhow::{Context, Result, anyhow};
 use chrono::{DateTime, Utc};
@@ -84,5 +84,21 @@ impl Tx {
         .bind(ts(&at));
         self.write(fired).await?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// The requests with a timer due at `now`, read without claiming any (at most `limit`):
+    /// what the scheduler reads before it fires them, outside their transactions.
+    pub async fn due_timer_requests(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<String>> {
+        let read = Statement::new(
+            "select distinct request_id from timers \
+             where due_at <= $1 and fired_at is null and cancelled_at is null limit $2",
+            "reading the requests with due timers",
+        )
+        .bind(ts(&now))
+        .bind(limit);
+        let rows = self.read(read).await?;
+        rows.into_iter().map(|row| row.columns().text()).collect()
     }
 }

@@ -21,6 +21,7 @@ mod audit_seal;
 mod browser;
 mod browser_a11y;
 mod browser_decision_support;
+mod card_context;
 mod cli;
 mod common;
 mod console;

@@ -49,7 +49,7 @@ pub async fn request(
             .map(|p| p.name.clone())
             .unwrap_or_else(|| id.to_string())
     };
-    let card = keel.card(&request).await?;
+    let card = keel.card_for_reader(&request, &viewer).await?;
     let steps: Vec<Value> = request
         .steps
         .iter()

@@ -146,10 +146,21 @@ impl Message {
 /// the embed's total; what is left out is said.
 pub fn embed(card: &Card) -> Embed {
     let title = shown(&card.title, MAX_EMBED_TITLE);
-    let description = fit(
-        &format!("**{}**", escape(&card.status)),
-        MAX_EMBED_DESCRIPTION,
-    );
+    // Under the status: an unusual amount in words and the context facts, each followed by
+    // the numbers behind it on a line of small text.
+    let mut lines = vec![format!("**{}**", escape(&card.status))];
+    let flagged = card.flags.iter().map(|f| ("⚑ ", f));
+    for (prefix, fact) in flagged.chain(card.facts.iter().map(|f| ("", f))) {
+        lines.push(format!(
+            "{prefix}**{}**: {}",
+            escape(&fact.label),
+            escape(&fact.text)
+        ));
+        if let Some(why) = &fact.why {
+            lines.push(format!("-# Why: {}", escape(why)));
+        }
+    }
+    let description = fit(&lines.join("\n"), MAX_EMBED_DESCRIPTION);
     let footer = (!card.notes.is_empty()).then(|| Footer {
         text: shown(&card.notes.join("\n"), MAX_FOOTER),
     });
@@ -207,6 +218,20 @@ mod tests {
         let row = &json["components"][0]["components"];
         assert_eq!(row[0]["custom_id"], "ask?which projects are over budget");
         assert_eq!(row[0]["label"], "which projects are over budget");
+    }
+
+    #[test]
+    fn a_flag_and_the_context_facts_are_lines_under_the_status_each_with_its_why() {
+        let embed = embed(&Card::sample(Vec::new()).with_context());
+        let lines: Vec<&str> = embed.description.lines().collect();
+        assert_eq!(lines[0], "**Waiting for Rachel Kim**");
+        assert!(
+            lines[1].starts_with("⚑ **Unusual amount**: about 4.9×"),
+            "{lines:?}"
+        );
+        assert_eq!(lines[2], "-# Why: median $3,673.47");
+        assert!(lines[3].starts_with("**Budget**: $1.00 of"), "{lines:?}");
+        assert_eq!(lines[4], "-# Why: invoices added up");
     }
 
     #[test]

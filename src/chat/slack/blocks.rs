@@ -2,7 +2,7 @@
 //! Slack refuses a message that breaks its limits, so every text is cut to its limit here with a
 //! visible "(cut)" and the number of blocks and fields is capped.
 
-use crate::domain::Card;
+use crate::domain::{Card, CardFact};
 use serde_json::{Value, json};
 
 /// Slack's limits (https://api.slack.com/reference/block-kit/blocks).
@@ -38,6 +38,43 @@ pub fn parse_button_value(value: &str) -> Option<(String, usize)> {
 }
 
 /// The blocks of a card.
+/// An unusual amount in words, then the context facts, each with the numbers behind it in a
+/// context block ("why") under it.
+fn explained_blocks(card: &Card) -> Vec<Value> {
+    let mut blocks = Vec::new();
+    let mut add = |lines: Vec<String>, whys: Vec<String>| {
+        if lines.is_empty() {
+            return;
+        }
+        let text = fit(&lines.join("\n"), MAX_SECTION_TEXT);
+        blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": text } }));
+        let elements: Vec<Value> = whys
+            .iter()
+            .take(MAX_CONTEXT_ELEMENTS)
+            .map(|why| json!({ "type": "mrkdwn", "text": fit(why, MAX_FIELD_TEXT) }))
+            .collect();
+        if !elements.is_empty() {
+            blocks.push(json!({ "type": "context", "elements": elements }));
+        }
+    };
+    let line =
+        |prefix: &str, f: &CardFact| format!("{prefix}*{}*: {}", escape(&f.label), escape(&f.text));
+    let why = |f: &CardFact| {
+        f.why
+            .as_ref()
+            .map(|why| format!("Why ({}): {}", escape(&f.label), escape(why)))
+    };
+    add(
+        card.flags.iter().map(|f| line("⚑ ", f)).collect(),
+        card.flags.iter().filter_map(why).collect(),
+    );
+    add(
+        card.facts.iter().map(|f| line("", f)).collect(),
+        card.facts.iter().filter_map(why).collect(),
+    );
+    blocks
+}
+
 pub fn card_blocks(card: &Card) -> Vec<Value> {
     let mut blocks = vec![json!({
         "type": "header",
@@ -58,6 +95,7 @@ pub fn card_blocks(card: &Card) -> Vec<Value> {
         "type": "section",
         "text": { "type": "mrkdwn", "text": fit(&status, MAX_SECTION_TEXT) },
     }));
+    blocks.extend(explained_blocks(card));
     if !card.notes.is_empty() {
         let mut notes: Vec<Value> = card
             .notes
@@ -153,6 +191,19 @@ mod tests {
             parse_button_value(approve["value"].as_str().unwrap()),
             Some(("CO-1042".into(), 1))
         );
+    }
+
+    #[test]
+    fn a_flag_and_the_context_facts_are_sections_with_their_why_in_context_blocks() {
+        let blocks = card_blocks(&Card::sample(Vec::new()).with_context());
+        let texts: Vec<String> = blocks.iter().map(|b| b.to_string()).collect();
+        let at = |needle: &str| texts.iter().position(|t| t.contains(needle));
+        let flag = at("⚑ *Unusual amount*: about 4.9×").expect("the flag");
+        assert_eq!(blocks[flag + 1]["type"], "context");
+        assert!(texts[flag + 1].contains("median $3,673.47"));
+        let fact = at("*Budget*: $1.00 of &lt;$2.00&gt; spent").expect("the fact, escaped");
+        assert_eq!(blocks[fact + 1]["type"], "context");
+        assert!(texts[fact + 1].contains("Why (Budget): invoices added up"));
     }
 
     #[test]

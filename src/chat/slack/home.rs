@@ -49,7 +49,7 @@ impl Slack {
         for request in waiting.iter().take(HOME_CARDS) {
             let card = self
                 .keel
-                .card(request)
+                .card_for_reader(request, &person)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             blocks.extend(card_blocks(&card));

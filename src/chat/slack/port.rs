@@ -117,6 +117,8 @@ mod tests {
             fields: vec![("Reason".into(), "<!here> &".into())],
             status: "Waiting for Rachel Kim".into(),
             notes: Vec::new(),
+            flags: Vec::new(),
+            facts: Vec::new(),
             buttons: Vec::new(),
             questions: Vec::new(),
         };

@@ -172,6 +172,12 @@ fn reject(
     next.decided_at = Some(ctx.now);
     let data = json!({ "step": request.current_step, "on_behalf_of": on_behalf_of });
     let events = vec![event(&next, actor, "rejected", Some(reason), data, ctx)];
+    // The cards of the rejection say who rejected it and why.
+    let ctx = &Context {
+        rejected_by: Some(actor),
+        reason: Some(reason),
+        ..*ctx
+    };
     let mut notifications = card_updates(request, &next, actor, ctx);
     let words = format!("rejected by {}: {reason}", name_of(ctx.directory, actor));
     notifications.extend(outcome(&next, words, ctx));
@@ -213,6 +219,7 @@ fn cancel(
         json!({ "step": request.current_step }),
         ctx,
     )];
+    let ctx = &Context { reason, ..*ctx };
     let notifications = card_updates(request, &next, actor, ctx);
     Ok(Transition {
         request: next,
@@ -305,7 +312,7 @@ pub(super) fn card_updates(
     actor: &str,
     ctx: &Context,
 ) -> Vec<Notification> {
-    let card = card_for(after, ctx.workflow, ctx.directory, ctx.labels);
+    let card = card_for(after, ctx.workflow, &ctx.look());
     before
         .current()
         .map(|step| {
@@ -344,13 +351,13 @@ pub(super) fn outcome(request: &Request, words: String, ctx: &Context) -> Option
             ctx.workflow.title.to_lowercase(),
             request.id
         ),
-        card: Some(card_for(request, ctx.workflow, ctx.directory, ctx.labels)),
+        card: Some(card_for(request, ctx.workflow, &ctx.look())),
     })
 }
 
 /// Asks the current step's approvers to decide.
 pub(super) fn ask_approvers(request: &Request, ctx: &Context) -> Vec<Notification> {
-    let card = card_for(request, ctx.workflow, ctx.directory, ctx.labels);
+    let card = card_for(request, ctx.workflow, &ctx.look());
     let requester = request
         .requester
         .as_deref()

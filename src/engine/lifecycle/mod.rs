@@ -20,14 +20,15 @@ pub(crate) mod tests;
 mod timers;
 
 pub use act::act;
-pub use cards::card_for;
+pub use cards::{CardLook, card_for};
 pub use late::moved_on;
 pub use submit::{Submission, fingerprint, submit};
 pub use timers::fire_timer;
 
 use super::calendar::BusinessCalendar;
 use crate::domain::{
-    Delegation, Directory, EventDraft, NewTimer, Notification, RecordLabels, Request, Workflow,
+    CardFact, Delegation, Directory, EventDraft, NewTimer, Notification, RecordLabels, Request,
+    Workflow,
 };
 use chrono::{DateTime, Utc};
 
@@ -41,6 +42,29 @@ pub struct Context<'a> {
     pub calendar: &'a BusinessCalendar,
     /// Names of referenced records, for cards.
     pub labels: &'a RecordLabels,
+    /// The company's currency, for money on cards.
+    pub currency: &'a str,
+    /// The workflow's context facts for this request, computed by the service beforehand.
+    pub facts: &'a [CardFact],
+    /// Who rejected the request and the reason given, when the card shows a decision made
+    /// earlier (a timer firing after it); an action supplies its own.
+    pub rejected_by: Option<&'a str>,
+    pub reason: Option<&'a str>,
+}
+
+impl<'a> Context<'a> {
+    /// What the transition's cards are written with.
+    pub fn look(&self) -> CardLook<'a> {
+        CardLook {
+            directory: self.directory,
+            labels: self.labels,
+            currency: self.currency,
+            time_zone: self.calendar.time_zone,
+            facts: self.facts,
+            rejected_by: self.rejected_by,
+            reason: self.reason,
+        }
+    }
 }
 
 /// What a person does to a request.

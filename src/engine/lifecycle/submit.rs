@@ -116,7 +116,7 @@ pub fn submit(submission: Submission, ctx: &Context) -> Transition {
     outcome.reason = Some(decision.reason.clone());
     events.push(outcome);
 
-    let card = card_for(&request, ctx.workflow, ctx.directory, ctx.labels);
+    let card = card_for(&request, ctx.workflow, &ctx.look());
     let notifications = match request.current() {
         Some(step) => step
             .approvers

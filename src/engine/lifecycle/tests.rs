@@ -55,6 +55,7 @@ pub(crate) fn change_order_workflow() -> Workflow {
         },
         history: None,
         channel: None,
+        context: Vec::new(),
     }
 }
 
@@ -129,6 +130,10 @@ impl World {
             delegations: &self.delegations,
             calendar: &self.calendar,
             labels: &self.labels,
+            currency: "$",
+            facts: &[],
+            rejected_by: None,
+            reason: None,
         }
     }
 

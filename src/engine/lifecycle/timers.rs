@@ -28,7 +28,7 @@ fn remind(request: &Request, ctx: &Context) -> Transition {
     let waiting: Vec<String> = waiting(request);
     let data = json!({ "step": request.current_step, "to": waiting });
     let events = vec![event(&next, "system", "reminded", None, data, ctx)];
-    let card = card_for(&next, ctx.workflow, ctx.directory, ctx.labels);
+    let card = card_for(&next, ctx.workflow, &ctx.look());
     let notifications = waiting
         .iter()
         .map(|to| Notification {

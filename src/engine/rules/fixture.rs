@@ -117,6 +117,7 @@ pub(crate) fn workflow(rules: Vec<RuleSpec>) -> Workflow {
         },
         history: None,
         channel: None,
+        context: Vec::new(),
     }
 }
 

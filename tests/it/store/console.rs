@@ -11,6 +11,8 @@ fn card(status: &str) -> Card {
         fields: vec![],
         status: status.into(),
         notes: vec![],
+        flags: vec![],
+        facts: vec![],
         buttons: vec![],
         questions: vec![],
     }

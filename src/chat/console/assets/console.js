@@ -329,6 +329,28 @@ function renderCard(card, requestId) {
   section.append(el('p', { class: 'card-status' },
     el('span', { class: 'card-status-label', text: statusLabel }),
     el('span', { text: card.status || '' })));
+  // An unusual amount in words, then the context facts; the numbers behind each are a
+  // "Why" disclosure a keyboard opens like any other.
+  const explained = (fact, cls) => {
+    const row = el('div', { class: cls },
+      el('dt', { text: fact.label }),
+      el('dd', { text: fact.text }));
+    if (fact.why) {
+      row.lastChild.append(el('details', { class: 'card-why' },
+        el('summary', { text: 'Why' }), el('p', { text: fact.why })));
+    }
+    return row;
+  };
+  const flags = card.flags || [];
+  if (flags.length) {
+    section.append(el('dl', { class: 'card-flags', 'aria-label': 'Flags' },
+      ...flags.map((f) => explained(f, 'card-flag'))));
+  }
+  const facts = card.facts || [];
+  if (facts.length) {
+    section.append(el('dl', { class: 'card-facts', 'aria-label': 'Context' },
+      ...facts.map((f) => explained(f, 'card-fact'))));
+  }
   const notes = card.notes || [];
   const notesList = el('ul', { class: 'card-notes' }, ...notes.map((n) => el('li', { text: n })));
   if (!notes.length) notesList.hidden = true;
