@@ -206,3 +206,59 @@ async fn a_change_order_card_shows_budget_burn_and_similar_decisions_from_the_hi
         server.stop().await;
     }
 }
+
+/// V009's on-time line from purchase_orders.csv: delivered orders, on time when delivered on
+/// or before the promised date, days late averaged over the late ones.
+fn expected_reliability(vendor: &str) -> String {
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(&s[..10], "%Y-%m-%d").ok();
+    let mut deliveries = 0;
+    let mut late = Vec::new();
+    for order in csv("purchase_orders.csv") {
+        if order["vendor_id"] != vendor {
+            continue;
+        }
+        let (Some(promised), Some(delivered)) = (
+            day(&order["promised_date"]).filter(|_| !order["promised_date"].is_empty()),
+            Some(&order["delivered_date"])
+                .filter(|d| d.len() >= 10)
+                .and_then(|d| day(d)),
+        ) else {
+            continue;
+        };
+        deliveries += 1;
+        let days = (delivered - promised).num_days();
+        if days > 0 {
+            late.push(days as f64);
+        }
+    }
+    let rate = ((deliveries - late.len()) as f64 / deliveries as f64 * 1000.0).round() / 10.0;
+    let slip = (late.iter().sum::<f64>() / late.len() as f64 * 10.0).round() / 10.0;
+    format!("{rate}% on time over {deliveries} deliveries; {slip} days late on average when late")
+}
+
+#[tokio::test]
+async fn a_purchase_order_card_shows_its_vendor_s_on_time_rate_from_the_history() {
+    for db in test_databases().await {
+        let server = TestServer::start(&db, Mode::Demo).await;
+        let app = &server.app;
+        app.keel
+            .import_all(&demo_data())
+            .await
+            .expect("the demo imports");
+        let fields = [
+            ("vendor", "V009"),
+            ("project", "P001"),
+            ("amount", "4200.00"),
+        ];
+        let request = app.submit("purchase_order", "S016", &fields).await;
+        let procurement = server.sign_in("S005").await;
+        let facts = facts_of(&procurement, "S005", &request.id, "Waiting").await;
+        assert_eq!(
+            fact(&facts, "Vendor reliability"),
+            Some(expected_reliability("V009").as_str()),
+            "[{}] {facts:?}",
+            db.label
+        );
+        server.stop().await;
+    }
+}
