@@ -34,11 +34,16 @@ impl Wording<'_> {
     }
 
     fn count(&self, n: usize) -> String {
-        let plural = if self.noun.ends_with('s') { "es" } else { "s" };
         match n {
             1 => format!("1 {}", self.noun),
-            n => format!("{n} {}{plural}", self.noun),
+            n => format!("{n} {}", self.plural()),
         }
+    }
+
+    /// The noun for several ("change orders", "expenses").
+    fn plural(&self) -> String {
+        let ending = if self.noun.ends_with('s') { "es" } else { "s" };
+        format!("{}{ending}", self.noun)
     }
 }
 
@@ -144,7 +149,7 @@ pub fn requests_so_far(
         )
     };
     Some(fact(
-        format!("{} so far", capitalised(words.noun)),
+        format!("{} so far", capitalised(&words.plural())),
         text,
         None,
         reads,

@@ -107,7 +107,7 @@ fn requests_so_far_count_the_others_and_what_stood() {
         fact.text,
         "2 change orders before this one, $4,000.00 in all; $1,000.00 not rejected or withdrawn"
     );
-    assert_eq!(fact.label, "Change order so far");
+    assert_eq!(fact.label, "Change orders so far");
     let first = requests_so_far(&rows[2..], "CO-3", "project", &words(), &[]).unwrap();
     assert_eq!(first.text, "the first change order on this project");
 }

@@ -1,5 +1,6 @@
 //! Decision support in a real headless Chromium, on the demo's whole history: the weekly digest
-//! in the console, a change order's card with the facts its approver would otherwise look up,
+//! in the console, a change order's card with the facts its approver would otherwise look up
+//! (the project's budget, similar decisions),
 //! and the dashboard's comparison of today's policy with a proposal (the manager-approval
 //! threshold moved from 2,500 to 5,000). Each is screenshotted and audited with axe-core
 //! (WCAG 2.1 A/AA) at desktop and phone width.
@@ -68,12 +69,14 @@ async fn audit_at_both_widths(
         .expect("window size");
 }
 
-/// Scrolls the last message containing `text` into view.
+/// Scrolls the message log (not the page) to the last message containing `text`.
 async fn scroll_to_message_with(browser: &Client, text: &str) {
     browser
         .execute(
-            "[...document.querySelectorAll('#messages .message')]\
-               .filter((m) => m.textContent.includes(arguments[0])).pop().scrollIntoView();",
+            "const m = [...document.querySelectorAll('#messages .message')]\
+               .filter((m) => m.textContent.includes(arguments[0])).pop();\
+             const log = document.getElementById('messages');\
+             log.scrollTop += m.getBoundingClientRect().top - log.getBoundingClientRect().top;",
             vec![serde_json::json!(text)],
         )
         .await
@@ -123,7 +126,54 @@ async fn a_digest_a_card_with_context_and_the_policy_comparison_in_a_real_browse
         })
         .await;
 
+        // A change order's card as its approver sees it: the facts beside the form.
+        let request = server
+            .app
+            .submit(
+                "change_order",
+                "S020",
+                &[
+                    ("project", "P001"),
+                    ("amount", "9200"),
+                    ("reason", "Rock at footing 4"),
+                ],
+            )
+            .await;
+        let approver = crate::common::app::TestApp::waiting_for(&request)
+            .into_iter()
+            .next()
+            .expect("the change order waits for someone");
+        let name = server
+            .app
+            .keel
+            .person(&approver)
+            .await
+            .expect("the approver is in the directory")
+            .name;
+        be(&browser, &approver, &name).await;
+        let card = format!("#messages section.card[data-request-id='{}']", request.id);
+        text_containing(&browser, &format!("{card} .card-facts"), "Budget").await;
+        text_containing(
+            &browser,
+            &format!("{card} .card-facts"),
+            "Similar decisions",
+        )
+        .await;
+        audit_at_both_widths(
+            &browser,
+            axe.as_deref(),
+            &mut camera,
+            "card-with-context",
+            async |b| {
+                b.refresh().await.expect("reload");
+                text_containing(b, &format!("{card} .card-facts"), "Budget").await;
+                scroll_to_message_with(b, "Similar decisions").await;
+            },
+        )
+        .await;
+
         // The policy comparison: today's policy against the proposal.
+        be(&browser, "S001", "Morgan").await;
         let policy = format!("{base}/console/dashboard/policy?proposal=manager_5000");
         audit_at_both_widths(&browser, axe.as_deref(), &mut camera, "policy", async |b| {
             b.goto(&policy).await.expect("open the policy page");

@@ -156,7 +156,7 @@ async fn a_change_order_card_shows_budget_burn_and_similar_decisions_from_the_hi
             Some(similar.as_str()),
             "[{label}] {facts:?}"
         );
-        let so_far = fact(&facts, "Change order so far").unwrap_or_default();
+        let so_far = fact(&facts, "Change orders so far").unwrap_or_default();
         let before = csv("change_orders.csv")
             .iter()
             .filter(|c| c["project_id"] == PROJECT)
