@@ -230,16 +230,16 @@ pub fn budget_burn(
     }
 }
 
-/// Touchpoints per client in the 90 days to `today` against the 90 before; the steepest fall
-/// first.
-pub fn client_engagement(
+/// Per active client: its touchpoints in the `days` to `today` and in the `days` before those.
+/// The arithmetic behind client engagement and the alerts on touchpoints.
+pub fn touchpoint_counts<'a>(
     touchpoints: &[Record],
-    clients: &[Record],
+    clients: &'a [Record],
     today: NaiveDate,
-    labels: &RecordLabels,
-) -> Computed {
-    let recent_from = today - Duration::days(89);
-    let before_from = recent_from - Duration::days(90);
+    days: i64,
+) -> BTreeMap<&'a str, (u32, u32)> {
+    let recent_from = today - Duration::days(days - 1);
+    let before_from = recent_from - Duration::days(days);
     let mut counts: BTreeMap<&str, (u32, u32)> = clients
         .iter()
         .filter(|c| text(c, "status") != Some("inactive"))
@@ -261,6 +261,18 @@ pub fn client_engagement(
             entry.1 += 1;
         }
     }
+    counts
+}
+
+/// Touchpoints per client in the 90 days to `today` against the 90 before; the steepest fall
+/// first.
+pub fn client_engagement(
+    touchpoints: &[Record],
+    clients: &[Record],
+    today: NaiveDate,
+    labels: &RecordLabels,
+) -> Computed {
+    let counts = touchpoint_counts(touchpoints, clients, today, 90);
     let mut rows: Vec<(f64, Vec<Value>)> = counts
         .into_iter()
         .filter(|(_, (recent, before))| recent + before > 0)

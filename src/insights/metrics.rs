@@ -2,7 +2,7 @@
 
 use super::compute::{day, number, text};
 use crate::domain::Record;
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
 /// Per active or on-hold project with a budget: invoiced spend as a percentage of it.
@@ -29,29 +29,7 @@ pub fn touchpoints_change_percent(
     today: NaiveDate,
     days: i64,
 ) -> BTreeMap<String, f64> {
-    let recent_from = today - Duration::days(days - 1);
-    let before_from = recent_from - Duration::days(days);
-    let mut counts: BTreeMap<&str, (u32, u32)> = clients
-        .iter()
-        .filter(|c| text(c, "status") != Some("inactive"))
-        .map(|c| (c.key.as_str(), (0, 0)))
-        .collect();
-    for touchpoint in touchpoints {
-        let (Some(client), Some(on)) = (
-            text(touchpoint, "client_id"),
-            day(touchpoint, "occurred_on"),
-        ) else {
-            continue;
-        };
-        let Some(entry) = counts.get_mut(client) else {
-            continue;
-        };
-        if (recent_from..=today).contains(&on) {
-            entry.0 += 1;
-        } else if (before_from..recent_from).contains(&on) {
-            entry.1 += 1;
-        }
-    }
+    let counts = super::compute::touchpoint_counts(touchpoints, clients, today, days);
     counts
         .into_iter()
         .filter(|(_, (_, before))| *before > 0)

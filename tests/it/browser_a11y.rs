@@ -61,8 +61,8 @@ async fn visible_and_uncovered(browser: &Client, selector: &str) -> bool {
     seen == json!(true)
 }
 
-/// Approves `id` with Tab and Enter from the top of the page; the focus stays on its card.
-async fn approve_by_keyboard(browser: &Client, id: &str) {
+/// Nothing focused and the page at its top, as when a keyboard walk starts.
+async fn from_the_top(browser: &Client) {
     browser
         .execute(
             "document.activeElement?.blur(); window.scrollTo(0, 0);",
@@ -70,6 +70,11 @@ async fn approve_by_keyboard(browser: &Client, id: &str) {
         )
         .await
         .expect("script");
+}
+
+/// Approves `id` with Tab and Enter from the top of the page; the focus stays on its card.
+async fn approve_by_keyboard(browser: &Client, id: &str) {
+    from_the_top(browser).await;
     let approve = format!("{} button[data-action='approve']", card(id));
     tab_to(browser, &approve, 60).await;
     let name = browser
@@ -104,13 +109,7 @@ async fn approve_by_keyboard(browser: &Client, id: &str) {
 
 /// Rejects `id` with the keyboard: Tab to Reject, Enter, type the reason, Tab to Submit, Enter.
 async fn reject_by_keyboard(browser: &Client, id: &str, reason: &str) {
-    browser
-        .execute(
-            "document.activeElement?.blur(); window.scrollTo(0, 0);",
-            vec![],
-        )
-        .await
-        .expect("script");
+    from_the_top(browser).await;
     let reject = format!("{} button[data-action='reject']", card(id));
     tab_to(browser, &reject, 60).await;
     press(browser, Key::Enter).await;
@@ -197,13 +196,7 @@ async fn the_console_and_dashboard_pass_axe_and_approvals_work_by_keyboard_with_
         if let Some(axe) = &axe {
             assert_accessible(&browser, axe, "the console at phone width").await;
         }
-        browser
-            .execute(
-                "document.activeElement?.blur(); window.scrollTo(0, 0);",
-                vec![],
-            )
-            .await
-            .expect("script");
+        from_the_top(&browser).await;
         tab_to(&browser, &approve, 80).await;
         assert!(
             visible_and_uncovered(&browser, &approve).await,
