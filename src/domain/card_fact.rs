@@ -39,7 +39,12 @@ impl CardFact {
                 Some((t, f)) => (t, Some(f)),
                 None => (read.as_str(), None),
             };
-            let hidden = access.hides(record_type, field);
+            // A read of a whole type (a total of expenses) shows what any hidden field of it
+            // holds: hidden when the type or any of its fields is.
+            let hidden = match field {
+                Some(_) => access.hides(record_type, field),
+                None => access.hidden.iter().any(|(t, _)| t == record_type),
+            };
             let others = access.own.iter().any(|t| t == record_type)
                 && self.owner.as_deref() != Some(reader);
             !hidden && !others
@@ -47,12 +52,19 @@ impl CardFact {
     }
 
     /// Whether everyone may see it, whatever their role: what a card posted to a channel, read
-    /// by anyone in it, carries.
+    /// by anyone in it, carries. Facts over other requests (how many, how decided) stay out:
+    /// a person sees only the requests they took part in (as Ask keel and the console's
+    /// channels show them), and a channel's readers did not take part in those.
     pub fn visible_to_all(&self, accesses: &BTreeMap<String, Access>) -> bool {
+        let about_requests = self
+            .reads
+            .iter()
+            .any(|read| read == "request" || read.starts_with("request."));
         // Nobody is the owner in a channel: a fact about one person's own records stays out.
-        accesses
-            .values()
-            .all(|access| self.visible_to(Some(access), ""))
+        !about_requests
+            && accesses
+                .values()
+                .all(|access| self.visible_to(Some(access), ""))
     }
 }
 
@@ -83,6 +95,8 @@ mod tests {
         assert!(!budget.visible_to(Some(&field_staff()), "S100"));
         assert!(budget.visible_to(None, "S100"));
         assert!(fact(&["project.status"], None).visible_to(Some(&field_staff()), "S100"));
+        // A fact over the whole type (a project total) shows what its hidden field holds.
+        assert!(!fact(&["project"], None).visible_to(Some(&field_staff()), "S100"));
     }
 
     #[test]
@@ -97,6 +111,7 @@ mod tests {
         let accesses = BTreeMap::from([("field_staff".to_string(), field_staff())]);
         assert!(!fact(&["project.budget"], None).visible_to_all(&accesses));
         assert!(!fact(&["expense"], Some("S100")).visible_to_all(&accesses));
-        assert!(fact(&["request.amount"], None).visible_to_all(&accesses));
+        assert!(!fact(&["request.amount"], None).visible_to_all(&accesses));
+        assert!(fact(&["purchase_order.delivered_date"], None).visible_to_all(&accesses));
     }
 }

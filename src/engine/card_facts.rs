@@ -126,15 +126,20 @@ fn withdrawn(decision: &str) -> bool {
     )
 }
 
-/// How many requests came before this one on the same record, and what they add up to.
+/// How many requests came before this one (submitted before `as_of`, when it was) on the same
+/// record, and what they add up to.
 pub fn requests_so_far(
     past: &[PastRequest],
     this: &str,
     on: &str,
+    as_of: DateTime<Utc>,
     words: &Wording,
     reads: &[&str],
 ) -> Option<CardFact> {
-    let others: Vec<&PastRequest> = past.iter().filter(|p| p.id != this).collect();
+    let others: Vec<&PastRequest> = past
+        .iter()
+        .filter(|p| p.id != this && p.submitted_at < as_of)
+        .collect();
     let total: f64 = others.iter().filter_map(|p| p.amount).sum();
     let kept: Vec<&&PastRequest> = others.iter().filter(|p| !withdrawn(&p.decision)).collect();
     let kept_total: f64 = kept.iter().filter_map(|p| p.amount).sum();

@@ -102,14 +102,19 @@ fn requests_so_far_count_the_others_and_what_stood() {
         past("CO-2", "rejected", 3000.0, "2026-06-01"),
         past("CO-3", "pending", 500.0, "2026-07-01"),
     ];
-    let fact = requests_so_far(&rows, "CO-3", "project", &words(), &[]).unwrap();
+    let as_of = "2026-07-01T16:00:00Z".parse().unwrap();
+    let fact = requests_so_far(&rows, "CO-3", "project", as_of, &words(), &[]).unwrap();
     assert_eq!(
         fact.text,
         "2 change orders before this one, $4,000.00 in all; $1,000.00 not rejected or withdrawn"
     );
     assert_eq!(fact.label, "Change orders so far");
-    let first = requests_so_far(&rows[2..], "CO-3", "project", &words(), &[]).unwrap();
+    let first = requests_so_far(&rows[2..], "CO-3", "project", as_of, &words(), &[]).unwrap();
     assert_eq!(first.text, "the first change order on this project");
+    // Its card shown again later: those submitted after it do not count as before it.
+    let earlier = "2026-05-01T00:00:00Z".parse().unwrap();
+    let then = requests_so_far(&rows, "CO-1", "project", earlier, &words(), &[]).unwrap();
+    assert_eq!(then.text, "the first change order on this project");
 }
 
 #[test]

@@ -53,6 +53,7 @@ impl Keel {
                     id: &seen.id,
                     requester: seen.requester.as_deref(),
                     fields: &seen.fields,
+                    submitted_at: Some(seen.submitted_at),
                 };
                 self.card_facts(self.workflow(&seen.workflow)?, &subject, now)
                     .await

@@ -102,14 +102,26 @@ impl Keel {
         Ok(notifications.len())
     }
 
-    /// The active people an alert tells: those holding its roles and those it names.
+    /// The active people an alert tells: those holding its roles and those it names, less
+    /// anyone whose role may not see what its metric reads (ask.toml's `[access]`, as Ask keel
+    /// would refuse them the same figure).
     async fn alert_recipients(&self, rule: &AlertRule) -> anyhow::Result<Vec<String>> {
         let people = self.directory.get(&self.store).await?;
+        let may_see = |role: &str| {
+            let Some(access) = self.config.vocabulary.access.get(role) else {
+                return true;
+            };
+            rule.metric.reads().iter().all(|(record_type, field)| {
+                !access.hides(record_type, Some(field))
+                    && !access.own.iter().any(|t| t == record_type)
+            })
+        };
         let ids: BTreeSet<String> = people
             .directory
             .people()
             .into_iter()
             .filter(|p| p.active && (rule.roles.contains(&p.role) || rule.people.contains(&p.id)))
+            .filter(|p| may_see(&p.role))
             .map(|p| p.id.clone())
             .collect();
         Ok(ids.into_iter().collect())

@@ -21,6 +21,9 @@ pub struct Subject<'a> {
     pub id: &'a str,
     pub requester: Option<&'a str>,
     pub fields: &'a Fields,
+    /// When it was submitted (`None` before it is: a submission's facts, read at `now`). Its
+    /// facts are as of then, so an updated card still counts what came before it, not after.
+    pub submitted_at: Option<DateTime<Utc>>,
 }
 
 /// The requests one card's facts have read, by amount field and filter: two facts over the
@@ -38,6 +41,7 @@ impl Keel {
         subject: &Subject<'_>,
         now: DateTime<Utc>,
     ) -> Vec<CardFact> {
+        let now = subject.submitted_at.map_or(now, |at| at.min(now));
         let mut facts = Vec::new();
         let mut read = Read::default();
         for spec in &workflow.context {
@@ -111,7 +115,7 @@ impl Keel {
                     .field(field)
                     .map_or(field.to_string(), |f| f.label.to_lowercase());
                 past.and_then(|past| {
-                    compute::requests_so_far(&past, subject.id, &on, &words, &reads)
+                    compute::requests_so_far(&past, subject.id, &on, now, &words, &reads)
                 })
             }
             FactKind::SimilarDecisions => {

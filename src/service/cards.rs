@@ -1,6 +1,6 @@
 //! A request's card as a reader gets it: rendered now (with the workflow's context facts,
 //! who decided and why), then narrowed to what the reader's role may see; a card in a channel
-//! carries only the facts no role is denied.
+//! carries only the facts no role is denied and none about other requests.
 
 use super::card_facts::Subject;
 use super::{Keel, ServiceError};
@@ -18,6 +18,7 @@ impl Keel {
             id: &request.id,
             requester: request.requester.as_deref(),
             fields: &request.fields,
+            submitted_at: Some(request.submitted_at),
         };
         let facts = self.card_facts(workflow, &subject, self.clock.now()).await;
         self.card_with(request, &facts).await

@@ -119,6 +119,7 @@ impl Keel {
             id: "",
             requester: Some(&requester.id),
             fields: &fields,
+            submitted_at: None,
         };
         let facts = self.card_facts(&workflow, &subject, now).await;
         let ctx = Context {

@@ -99,6 +99,7 @@ impl Keel {
                 id: &request.id,
                 requester: request.requester.as_deref(),
                 fields: &request.fields,
+                submitted_at: Some(request.submitted_at),
             };
             facts.insert(id, self.card_facts(workflow, &subject, now).await);
         }

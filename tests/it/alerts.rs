@@ -2,7 +2,7 @@
 //! budget tells the alert's people once; importing the same file again tells nobody; a second
 //! crossing after the project fell back tells them again; a muted alert tells nobody.
 
-use crate::common::app::{TestApp, import_invoices};
+use crate::common::app::{TestApp, config_dir, copy_dir, import_invoices};
 use crate::common::demo_csv::{csv, number};
 use keel::domain::NotificationKind;
 use std::collections::BTreeMap;
@@ -181,6 +181,69 @@ async fn muting_an_alert_keel_does_not_have_says_which_it_has() {
             ),
             "[{}] {refused}",
             app.label
+        );
+    }
+}
+
+/// An alert whose rule also names a field worker and the field staff role: the budget is
+/// hidden from field staff (ask.toml's `[access]`), so they are not told; its other people are.
+#[tokio::test]
+async fn an_alert_tells_nobody_whose_role_may_not_see_what_it_measures() {
+    let field_worker = csv("staff.csv")
+        .into_iter()
+        .find(|s| s["role"] == "field_staff" && s["active"] == "true")
+        .expect("an active field worker")["staff_id"]
+        .clone();
+    let config = tempfile::tempdir().unwrap();
+    copy_dir(&config_dir(), config.path());
+    let digests = config.path().join("digests.toml");
+    let text = std::fs::read_to_string(&digests).unwrap();
+    let old = "at_least = 90\nroles = [\"cfo\", \"ops_director\"]";
+    assert!(
+        text.contains(old),
+        "digests.toml's budget alert reads {old}"
+    );
+    std::fs::write(
+        &digests,
+        text.replace(
+            old,
+            &format!(
+                "at_least = 90\nroles = [\"cfo\", \"ops_director\", \"field_staff\"]\npeople = [\"{field_worker}\"]"
+            ),
+        ),
+    )
+    .unwrap();
+    for db in crate::common::test_databases().await {
+        let app = TestApp::start_with_config(&db, config.path()).await;
+        let label = app.label;
+        import_invoices(&app).await;
+        let dir = tempfile::tempdir().unwrap();
+        let over = invoice_file(dir.path(), "over.csv", push_amount());
+        app.keel.import_file("invoice", &over).await.unwrap();
+        app.keel.deliver_outbox(&app.sink).await.unwrap();
+        let staff = csv("staff.csv");
+        let role_of = |id: &str| {
+            staff
+                .iter()
+                .find(|s| s["staff_id"] == id)
+                .map(|s| s["role"].clone())
+                .unwrap_or_default()
+        };
+        let mut roles: Vec<String> = app
+            .sink
+            .delivered()
+            .into_iter()
+            .filter(|n| {
+                n.kind == NotificationKind::Alert && n.text.starts_with(&format!("Alert {ALERT}:"))
+            })
+            .map(|n| role_of(&n.to))
+            .collect();
+        roles.sort();
+        roles.dedup();
+        assert_eq!(
+            roles,
+            ["cfo", "ops_director"],
+            "[{label}] told only those who may see budgets"
         );
     }
 }
