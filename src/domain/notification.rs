@@ -167,4 +167,42 @@ impl Notification {
     pub fn about_request(&self) -> Option<&str> {
         Some(self.request_id.as_str()).filter(|id| !id.is_empty())
     }
+
+    /// What it is, for a sentence about it: "outcome of CO-1042", or for one about no request
+    /// its card's title ("digest “Monday briefing: Mon 23 Nov 2026, 08:00”").
+    pub fn what(&self) -> String {
+        let kind = self.kind.describe();
+        match (self.about_request(), &self.card) {
+            (Some(id), _) => format!("{kind} of {id}"),
+            (None, Some(card)) => format!("{kind} “{}”", card.title),
+            (None, None) => kind.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_notification_says_what_it_is_with_its_request_or_its_title() {
+        let mut notification = Notification {
+            to: "S004".into(),
+            kind: NotificationKind::Outcome,
+            request_id: "CO-1042".into(),
+            text: String::new(),
+            card: None,
+        };
+        assert_eq!(notification.what(), "outcome of CO-1042");
+        notification.kind = NotificationKind::Digest;
+        notification.request_id = String::new();
+        notification.card = Some(Card {
+            title: "Monday briefing".into(),
+            buttons: Vec::new(),
+            ..Card::sample(Vec::new())
+        });
+        assert_eq!(notification.what(), "digest “Monday briefing”");
+        notification.card = None;
+        assert_eq!(notification.what(), "digest");
+    }
 }

@@ -28,11 +28,14 @@ impl Keel {
             return Ok(Vec::new());
         }
         let people = self.directory.get(&self.store).await?;
-        let requester = self
-            .store
-            .get_request(&parked.request_id)
-            .await?
-            .and_then(|request| request.requester);
+        let requester = match parked.about_request() {
+            Some(id) => self
+                .store
+                .get_request(id)
+                .await?
+                .and_then(|request| request.requester),
+            None => None,
+        };
         let mut told: Vec<String> = requester.into_iter().collect();
         for admin in people.directory.admins() {
             if !told.contains(&admin.id) {
@@ -56,9 +59,8 @@ impl Keel {
             )
         };
         let text = format!(
-            "{recipient} could not be reached: keel could not deliver the {} of {} ({reason}). {next}",
-            parked.kind.describe(),
-            parked.request_id,
+            "{recipient} could not be reached: keel could not deliver the {} ({reason}). {next}",
+            parked.what(),
         );
         Ok(told
             .into_iter()
