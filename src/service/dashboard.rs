@@ -137,6 +137,23 @@ pub struct RequestRow {
 }
 
 impl Keel {
+    /// The requests matching `filter` that `viewer` may see (see [`may_see`]): what the
+    /// anomalies insight and a digest's waiting requests list.
+    pub(super) async fn requests_seen_by(
+        &self,
+        viewer: &Person,
+        filter: &RequestFilter,
+    ) -> anyhow::Result<Vec<Request>> {
+        let people = self.directory.get(&self.store).await?;
+        Ok(self
+            .store
+            .list_requests(filter)
+            .await?
+            .into_iter()
+            .filter(|r| may_see(&people.directory, viewer, r))
+            .collect())
+    }
+
     /// Everything the dashboard shows `viewer`, as of now.
     pub async fn dashboard(&self, viewer: &Person) -> Result<Dashboard, ServiceError> {
         let now = self.clock.now();

@@ -150,14 +150,8 @@ impl Keel {
             status: Some(Status::Pending),
             ..RequestFilter::default()
         };
+        let visible = self.requests_seen_by(person, &filter).await?;
         let people = self.directory.get(&self.store).await?;
-        let visible: Vec<_> = self
-            .store
-            .list_requests(&filter)
-            .await?
-            .into_iter()
-            .filter(|r| super::dashboard::may_see(&people.directory, person, r))
-            .collect();
         let name = |id: &str| super::dashboard::Named {
             id: id.to_string(),
             name: people

@@ -82,14 +82,7 @@ impl Keel {
                 };
                 // Only the requests the asker may see: their own, those routed to them, and
                 // every one for administrators (as on the dashboard).
-                let people = self.directory.get(&self.store).await?;
-                let visible: Vec<_> = self
-                    .store
-                    .list_requests(&filter)
-                    .await?
-                    .into_iter()
-                    .filter(|r| super::dashboard::may_see(&people.directory, asker, r))
-                    .collect();
+                let visible = self.requests_seen_by(asker, &filter).await?;
                 compute::anomalies(&visible, labels)
             }
             Insight::MyApprovals => {
